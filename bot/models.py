@@ -1,0 +1,110 @@
+"""Plain data passed between the pure core and the I/O shell.
+
+Everything here is immutable and free of behaviour that touches the network, disk or
+clock, so that the core can be tested with literals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """One article as read from a feed.
+
+    ``id`` is stable across polls: the feed's guid, else the canonical link, else a hash
+    of the content. ``content_hash`` changes when the article's text changes, which is
+    how an edit is told apart from a new article.
+    """
+
+    id: str
+    feed_url: str
+    link: str
+    title: str
+    author: str
+    section: str
+    published: datetime | None
+    summary: str
+    html: str
+    text: str
+    content_hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """One thing a watchlist looks for.
+
+    ``exact`` terms (acronyms such as TRIPP) match only as whole words, never fuzzily.
+    """
+
+    text: str
+    exact: bool = False
+    case_sensitive: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Watchlist:
+    name: str
+    terms: tuple[Term, ...]
+    exclude: tuple[str, ...] = ()
+    description: str = ""
+    threshold: int = 88
+    source: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """Why an article matched a watchlist.
+
+    ``matched_text`` is the text as the article wrote it (after HTML was rendered to
+    text). ``snippet`` is plain text around the match; ``snippet[mark_start:mark_end]``
+    is the matched part, so each renderer can mark it in its own way.
+    """
+
+    watchlist: str
+    term: str
+    matched_text: str
+    score: float
+    field: str
+    snippet: str
+    mark_start: int
+    mark_end: int
+
+
+@dataclass(frozen=True, slots=True)
+class FeedState:
+    """What the bot remembers about one feed between polls.
+
+    ``url`` is the configured address and the key; ``effective_url`` is where a
+    permanent redirect sent us, used for the next requests.
+    """
+
+    url: str
+    effective_url: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    error_count: int = 0
+    next_poll_at: datetime | None = None
+    last_attempt_at: datetime | None = None
+    last_success_at: datetime | None = None
+    last_error_at: datetime | None = None
+    last_error: str | None = None
+    newest_item_at: datetime | None = None
+    title: str = ""
+    initialised: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class DigestEntry:
+    """An article as the digest shows it: once, with every watchlist it matched."""
+
+    article: Article
+    first_seen_at: datetime
+    updated: bool
+    matches: tuple[Match, ...] = field(default_factory=tuple)
+
+    @property
+    def watchlists(self) -> tuple[str, ...]:
+        return tuple(sorted({m.watchlist for m in self.matches}))

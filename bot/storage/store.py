@@ -1,0 +1,295 @@
+"""Explicit SQL for feeds, articles and matches.
+
+The store knows nothing of HTTP, matching rules or Telegram: it keeps what the
+pipeline decided and answers the questions the digest and health reports ask.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal
+
+from bot.models import Article, DigestEntry, FeedState, Match
+from bot.storage.database import open_database
+
+ArticleChange = Literal["new", "updated", "same"]
+
+
+@dataclass(frozen=True, slots=True)
+class UpsertOutcome:
+    change: ArticleChange
+    first_seen_at: datetime
+
+
+def to_db_time(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError("naive datetimes are ambiguous; pass an aware datetime")
+    return value.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def from_db_time(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    return datetime.fromisoformat(value).astimezone(UTC)
+
+
+def _required_time(value: str) -> datetime:
+    parsed = from_db_time(value)
+    assert parsed is not None
+    return parsed
+
+
+class Store:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+        self._conn.row_factory = sqlite3.Row
+
+    def close(self) -> None:
+        self._conn.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
+        self._conn.execute("COMMIT")
+
+    # -- feeds -------------------------------------------------------------------
+
+    def feed_state(self, url: str) -> FeedState:
+        row = self._conn.execute("SELECT * FROM feeds WHERE url = ?", (url,)).fetchone()
+        return FeedState(url=url) if row is None else _feed_from_row(row)
+
+    def feed_states(self, urls: Iterable[str] | None = None) -> list[FeedState]:
+        if urls is None:
+            rows = self._conn.execute("SELECT * FROM feeds ORDER BY url").fetchall()
+            return [_feed_from_row(r) for r in rows]
+        return [self.feed_state(u) for u in urls]
+
+    def save_feed_state(self, state: FeedState) -> None:
+        self._conn.execute(
+            """
+            INSERT INTO feeds (url, effective_url, etag, last_modified, error_count,
+                               next_poll_at, last_attempt_at, last_success_at,
+                               last_error_at, last_error, newest_item_at, title, initialised)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (url) DO UPDATE SET
+                effective_url = excluded.effective_url,
+                etag = excluded.etag,
+                last_modified = excluded.last_modified,
+                error_count = excluded.error_count,
+                next_poll_at = excluded.next_poll_at,
+                last_attempt_at = excluded.last_attempt_at,
+                last_success_at = excluded.last_success_at,
+                last_error_at = excluded.last_error_at,
+                last_error = excluded.last_error,
+                newest_item_at = excluded.newest_item_at,
+                title = excluded.title,
+                initialised = excluded.initialised
+            """,
+            (
+                state.url,
+                state.effective_url,
+                state.etag,
+                state.last_modified,
+                state.error_count,
+                to_db_time(state.next_poll_at),
+                to_db_time(state.last_attempt_at),
+                to_db_time(state.last_success_at),
+                to_db_time(state.last_error_at),
+                state.last_error,
+                to_db_time(state.newest_item_at),
+                state.title,
+                int(state.initialised),
+            ),
+        )
+
+    # -- articles ----------------------------------------------------------------
+
+    def upsert_article(self, article: Article, now: datetime) -> UpsertOutcome:
+        """Store ``article``; say whether it is new, changed, or the same as before."""
+        row = self._conn.execute(
+            "SELECT content_hash, first_seen_at FROM articles WHERE id = ?", (article.id,)
+        ).fetchone()
+        stamp = to_db_time(now)
+        if row is None:
+            self._conn.execute(
+                """
+                INSERT INTO articles (id, feed_url, link, title, author, section, published,
+                                      summary, html, text, content_hash,
+                                      first_seen_at, updated_at, last_seen_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)
+                """,
+                (*_article_columns(article), stamp, stamp),
+            )
+            return UpsertOutcome("new", now)
+        first_seen = _required_time(row["first_seen_at"])
+        if row["content_hash"] == article.content_hash:
+            self._conn.execute(
+                "UPDATE articles SET last_seen_at = ? WHERE id = ?", (stamp, article.id)
+            )
+            return UpsertOutcome("same", first_seen)
+        self._conn.execute(
+            """
+            UPDATE articles SET feed_url = ?, link = ?, title = ?, author = ?, section = ?,
+                   published = ?, summary = ?, html = ?, text = ?, content_hash = ?,
+                   updated_at = ?, last_seen_at = ?
+            WHERE id = ?
+            """,
+            (*_article_columns(article)[1:], stamp, stamp, article.id),
+        )
+        return UpsertOutcome("updated", first_seen)
+
+    def article(self, article_id: str) -> Article | None:
+        row = self._conn.execute("SELECT * FROM articles WHERE id = ?", (article_id,)).fetchone()
+        return None if row is None else _article_from_row(row)
+
+    def article_count(self) -> int:
+        return int(self._conn.execute("SELECT count(*) FROM articles").fetchone()[0])
+
+    def articles_seen_between(self, since: datetime, until: datetime) -> list[DigestEntry]:
+        """Articles first seen, or changed, in [since, until), with their matches."""
+        lo, hi = to_db_time(since), to_db_time(until)
+        rows = self._conn.execute(
+            """
+            SELECT *, (updated_at IS NOT NULL AND updated_at >= ? AND updated_at < ?
+                       AND NOT (first_seen_at >= ? AND first_seen_at < ?)) AS was_updated
+            FROM articles
+            WHERE (first_seen_at >= ? AND first_seen_at < ?)
+               OR (updated_at >= ? AND updated_at < ?)
+            """,
+            (lo, hi, lo, hi, lo, hi, lo, hi),
+        ).fetchall()
+        matches = self.matches_for([r["id"] for r in rows])
+        return [
+            DigestEntry(
+                article=_article_from_row(r),
+                first_seen_at=_required_time(r["first_seen_at"]),
+                updated=bool(r["was_updated"]),
+                matches=tuple(matches.get(r["id"], ())),
+            )
+            for r in rows
+        ]
+
+    # -- matches -----------------------------------------------------------------
+
+    def replace_matches(self, article_id: str, matches: Sequence[Match], now: datetime) -> None:
+        self._conn.execute("DELETE FROM matches WHERE article_id = ?", (article_id,))
+        self._conn.executemany(
+            """
+            INSERT INTO matches (article_id, watchlist, term, matched_text, score, field,
+                                 snippet, mark_start, mark_end, matched_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [
+                (
+                    article_id,
+                    m.watchlist,
+                    m.term,
+                    m.matched_text,
+                    m.score,
+                    m.field,
+                    m.snippet,
+                    m.mark_start,
+                    m.mark_end,
+                    to_db_time(now),
+                )
+                for m in matches
+            ],
+        )
+
+    def matched_watchlists(self, article_id: str) -> set[str]:
+        rows = self._conn.execute(
+            "SELECT DISTINCT watchlist FROM matches WHERE article_id = ?", (article_id,)
+        ).fetchall()
+        return {r[0] for r in rows}
+
+    def matches_for(self, article_ids: Sequence[str]) -> dict[str, list[Match]]:
+        found: dict[str, list[Match]] = {}
+        # SQLite caps bound parameters per statement; 500 stays far below every build's cap.
+        for start in range(0, len(article_ids), 500):
+            chunk = article_ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self._conn.execute(
+                f"SELECT * FROM matches WHERE article_id IN ({marks}) ORDER BY id", chunk
+            ).fetchall()
+            for r in rows:
+                found.setdefault(r["article_id"], []).append(_match_from_row(r))
+        return found
+
+
+def open_store(path: Path | str) -> Store:
+    return Store(open_database(path))
+
+
+def _article_columns(a: Article) -> tuple[object, ...]:
+    return (
+        a.id,
+        a.feed_url,
+        a.link,
+        a.title,
+        a.author,
+        a.section,
+        to_db_time(a.published),
+        a.summary,
+        a.html,
+        a.text,
+        a.content_hash,
+    )
+
+
+def _article_from_row(r: sqlite3.Row) -> Article:
+    return Article(
+        id=r["id"],
+        feed_url=r["feed_url"],
+        link=r["link"],
+        title=r["title"],
+        author=r["author"],
+        section=r["section"],
+        published=from_db_time(r["published"]),
+        summary=r["summary"],
+        html=r["html"],
+        text=r["text"],
+        content_hash=r["content_hash"],
+    )
+
+
+def _match_from_row(r: sqlite3.Row) -> Match:
+    return Match(
+        watchlist=r["watchlist"],
+        term=r["term"],
+        matched_text=r["matched_text"],
+        score=r["score"],
+        field=r["field"],
+        snippet=r["snippet"],
+        mark_start=r["mark_start"],
+        mark_end=r["mark_end"],
+    )
+
+
+def _feed_from_row(r: sqlite3.Row) -> FeedState:
+    return FeedState(
+        url=r["url"],
+        effective_url=r["effective_url"],
+        etag=r["etag"],
+        last_modified=r["last_modified"],
+        error_count=r["error_count"],
+        next_poll_at=from_db_time(r["next_poll_at"]),
+        last_attempt_at=from_db_time(r["last_attempt_at"]),
+        last_success_at=from_db_time(r["last_success_at"]),
+        last_error_at=from_db_time(r["last_error_at"]),
+        last_error=r["last_error"],
+        newest_item_at=from_db_time(r["newest_item_at"]),
+        title=r["title"],
+        initialised=bool(r["initialised"]),
+    )
