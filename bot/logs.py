@@ -1,0 +1,30 @@
+"""Logging: one line per event, key=value, and never a secret."""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+
+# The Telegram token sits in every Bot API URL (/bot<token>/method). Libraries log
+# URLs at INFO (httpx) or DEBUG, so their loggers stay at WARNING and every line is
+# scrubbed as a second line of defence.
+_TOKEN = re.compile(r"(?:bot)?\d{5,}:[A-Za-z0-9_-]{30,}")
+_NOISY = ("httpx", "httpcore", "telegram", "apscheduler", "hpack")
+
+
+class RedactingFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return _TOKEN.sub("<redacted>", super().format(record))
+
+
+def setup_logging(level: str = "INFO") -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        RedactingFormatter("ts=%(asctime)s level=%(levelname)s logger=%(name)s %(message)s")
+    )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    for name in _NOISY:
+        logging.getLogger(name).setLevel(logging.WARNING)
