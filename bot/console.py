@@ -18,6 +18,14 @@ def format_date(when: datetime | None) -> str:
     return "date unknown" if when is None else when.astimezone(UTC).strftime("%d %b %Y")
 
 
+def explain_match(m: Match) -> str:
+    """Why the article matched: the text as written and, when it differs, the term."""
+    found = f"“{m.matched_text}”"
+    if m.matched_text.casefold() != m.term.casefold():
+        found += f" for the term “{m.term}”"
+    return f"{m.watchlist}: {found}, score {m.score:.0f}, in the {m.field}"
+
+
 def render_item_console(
     a: Article, matches: Sequence[Match], *, updated: bool, index: int | None = None
 ) -> str:
@@ -33,11 +41,8 @@ def render_item_console(
         f"{pad}Watchlists: {', '.join(watchlists)}",
     ]
     for m in best_match_per_watchlist(matches):
-        lines.append(
-            f"{pad}  {m.watchlist} — “{m.matched_text}” for “{m.term}”, "
-            f"score {m.score:.0f}, in {m.field}:"
-        )
-        lines.append(f"{pad}    …{mark_snippet(m)}…")
+        lines.append(f"{pad}  {explain_match(m)}")
+        lines.append(f"{pad}    {mark_snippet(m)}")
     return "\n".join(lines)
 
 

@@ -122,7 +122,7 @@ def _ago(delta: timedelta) -> str:
     seconds = max(0, int(delta.total_seconds()))
     if seconds < 90:
         return f"{seconds}s"
-    if seconds < 90 * 60:
+    if seconds < 3600:
         return f"{round(seconds / 60)}m"
     if seconds < 36 * 3600:
         return f"{round(seconds / 3600)}h"

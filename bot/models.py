@@ -108,3 +108,16 @@ class DigestEntry:
     @property
     def watchlists(self) -> tuple[str, ...]:
         return tuple(sorted({m.watchlist for m in self.matches}))
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    """A matching article worth telling instant subscribers about now."""
+
+    article: Article
+    matches: tuple[Match, ...]
+    updated: bool = False
+
+    @property
+    def watchlists(self) -> tuple[str, ...]:
+        return tuple(sorted({m.watchlist for m in self.matches}))

@@ -1,0 +1,222 @@
+"""The ``caci-watch`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from bot import __version__
+from bot.config import Config, ConfigError, default_config_path, load_config
+from bot.console import render_alert_console, render_digest_console
+from bot.logs import setup_logging
+from bot.pipeline import FeedPollReport
+from bot.service import build_service
+from bot.storage import StoreError
+from bot.watchlists import WatchlistError
+
+EXIT_USAGE = 2
+
+
+class UserError(Exception):
+    """A problem the user can fix; printed as one line, without a traceback."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "handler"):
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        result: int = args.handler(args)
+        return result
+    except (ConfigError, StoreError, WatchlistError, UserError) as exc:
+        print(f"caci-watch: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="caci-watch",
+        description="Watches the Central Asia-Caucasus Analyst for the subjects you follow.",
+    )
+    p.add_argument("--version", action="version", version=f"caci-watch {__version__}")
+    p.add_argument(
+        "--config",
+        type=Path,
+        help="config file (default: $CACI_WATCH_CONFIG, else ./config.toml)",
+    )
+    sub = p.add_subparsers(metavar="COMMAND")
+
+    demo = sub.add_parser(
+        "demo", help="offline demo: poll the bundled feed snapshot, print alerts and digest"
+    )
+    demo.add_argument("--store", type=Path, default=Path("store/demo.sqlite3"))
+    demo.add_argument("--watchlists", type=Path, default=Path("watchlists"))
+    demo.set_defaults(handler=_cmd_demo)
+
+    poll = sub.add_parser("poll", help="poll the configured feeds")
+    poll.add_argument("--once", action="store_true", help="poll every feed once and exit")
+    poll.set_defaults(handler=_cmd_poll)
+
+    digest = sub.add_parser("digest", help="print the digest of articles seen since a date")
+    digest.add_argument(
+        "--since", required=True, help="YYYY-MM-DD or an ISO time, in the digest timezone"
+    )
+    digest.add_argument("--until", help="end of the window (default: now)")
+    digest.add_argument(
+        "--watchlist", action="append", help="only this watchlist (may be repeated)"
+    )
+    digest.set_defaults(handler=_cmd_digest)
+
+    check = sub.add_parser("check", help="validate the config and the watchlists")
+    check.set_defaults(handler=_cmd_check)
+
+    ev = sub.add_parser("eval", help="precision and recall of the watchlists on a labelled file")
+    ev.add_argument("file", type=Path, help="JSON Lines: id, title, text, labels")
+    ev.add_argument("--json", action="store_true", help="print the report as JSON")
+    ev.set_defaults(handler=_cmd_eval)
+    return p
+
+
+def _load_config(args: argparse.Namespace) -> Config:
+    path = args.config or default_config_path(os.environ, Path.cwd())
+    config = load_config(path)
+    setup_logging(config.logging.level)
+    return config
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+# -- demo -------------------------------------------------------------------------
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from bot.demo import run_demo
+
+    setup_logging("WARNING")
+    return asyncio.run(run_demo(store_path=args.store, watchlists_dir=args.watchlists))
+
+
+# -- poll -------------------------------------------------------------------------
+
+
+def _cmd_poll(args: argparse.Namespace) -> int:
+    config = _load_config(args)
+    if not args.once:
+        raise UserError("poll runs once with --once; the long-running bot is `caci-watch run`")
+    service = build_service(config)
+    try:
+        reports = asyncio.run(service.poll_once(_now(), force=True))
+    finally:
+        service.close()
+    print_poll_reports(reports, print)
+    return 0 if all(r.status != "error" for r in reports) else 1
+
+
+def print_poll_reports(reports: Sequence[FeedPollReport], out: Callable[[str], None]) -> None:
+    for r in reports:
+        if r.status == "error":
+            out(f"{r.url}: error: {r.error}")
+        elif r.status == "not_modified":
+            out(f"{r.url}: not modified since the last poll")
+        else:
+            out(f"{r.url}: {r.new} new, {r.updated} updated, {len(r.alerts)} alert(s)")
+    for r in reports:
+        for alert in r.alerts:
+            out("")
+            out(render_alert_console(alert))
+
+
+# -- digest -----------------------------------------------------------------------
+
+
+def parse_when(text: str, tz: ZoneInfo) -> datetime:
+    """A day (midnight, local) or an ISO time; naive values are local to ``tz``."""
+    try:
+        when = datetime.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise UserError(f"{text!r} is not a date; use YYYY-MM-DD or YYYY-MM-DDTHH:MM") from exc
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=tz)
+    return when.astimezone(UTC)
+
+
+def _cmd_digest(args: argparse.Namespace) -> int:
+    config = _load_config(args)
+    tz = ZoneInfo(config.digest.timezone)
+    since = parse_when(args.since, tz)
+    until = parse_when(args.until, tz) if args.until else _now() + timedelta(seconds=1)
+    if until <= since:
+        raise UserError("--until must be later than --since")
+    service = build_service(config)
+    try:
+        known = {w.name for w in service.watchlists}
+        for name in args.watchlist or ():
+            if name not in known:
+                raise UserError(f"no watchlist named {name!r}; known: {', '.join(sorted(known))}")
+        digest = service.digest(since, until, args.watchlist)
+        print(render_digest_console(digest, now=_now(), stale_after=service.stale_after))
+    finally:
+        service.close()
+    return 0
+
+
+# -- check ------------------------------------------------------------------------
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from bot.watchlists import load_watchlists
+
+    config = _load_config(args)
+    where = config.source or "built-in defaults"
+    print(f"config: {where}: ok")
+    print(f"  feeds: {', '.join(config.feeds.urls)}")
+    print(f"  store: {config.store.path}")
+    watchlists, errors = load_watchlists(config.watchlists.dir)
+    for w in watchlists:
+        print(f"watchlist {w.name!r} ({w.source}): ok, {len(w.terms)} terms")
+    for e in errors:
+        print(f"watchlist error: {e}")
+    if not watchlists and not errors:
+        print(f"no watchlists in {config.watchlists.dir}")
+    return 1 if errors or not watchlists else 0
+
+
+# -- eval -------------------------------------------------------------------------
+
+
+def _cmd_eval(args: argparse.Namespace) -> int:
+    from bot.evaluate import evaluate, load_eval, render_report, report_to_json
+    from bot.matching import compile_watchlists
+    from bot.watchlists import load_watchlists
+
+    config = _load_config(args)
+    watchlists, errors = load_watchlists(config.watchlists.dir)
+    for e in errors:
+        print(f"watchlist error: {e}", file=sys.stderr)
+    try:
+        records = load_eval(args.file)
+    except OSError as exc:
+        raise UserError(f"{args.file}: {exc.strerror}") from exc
+    report = evaluate(compile_watchlists(watchlists), records, [w.name for w in watchlists])
+    if args.json:
+        print(json.dumps(report_to_json(report), indent=2, ensure_ascii=False))
+    else:
+        print(render_report(report))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,257 @@
+"""The pipeline end to end: a real loopback feed server, real httpx, feedparser and SQLite."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+import pytest
+
+from bot.config import Config, builtin_config
+from bot.console import render_digest_console
+from bot.matching import compile_watchlists
+from bot.models import Term, Watchlist
+from bot.pipeline import FeedPollReport, make_http_client, poll_feeds
+from bot.service import Service
+from bot.storage import open_store
+from tests.feed_server import FeedServer
+
+NOW = datetime(2025, 9, 1, 8, 0, tzinfo=UTC)
+
+WATCHLISTS = [
+    Watchlist(
+        name="TRIPP",
+        terms=(
+            Term("TRIPP", exact=True),
+            Term("Trump Route for International Peace and Prosperity"),
+            Term("Zangezur corridor"),
+        ),
+    ),
+    Watchlist(name="Middle Corridor", terms=(Term("Middle Corridor"),)),
+]
+
+
+def rss(items: Sequence[tuple[str, str, str, datetime]]) -> bytes:
+    """An RSS 2.0 section feed; each item is (guid, title, description, published)."""
+    body = "".join(
+        f"""<item><title>{escape(title)}</title>
+        <link>https://www.cacianalyst.org/publications/analytical-articles/item/{guid}.html</link>
+        <guid isPermaLink="false">{guid}</guid>
+        <author>editor@cacianalyst.org (Test Author)</author>
+        <category>Analytical Articles</category>
+        <pubDate>{format_datetime(when)}</pubDate>
+        <description>{escape(desc)}</description></item>"""
+        for guid, title, desc, when in items
+    )
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+        "<title>Analytical Articles</title><link>https://www.cacianalyst.org/</link>"
+        f"<description>test</description>{body}</channel></rss>"
+    ).encode()
+
+
+OLD = (
+    "1001",
+    "Water Politics in the Fergana Valley",
+    "<p>Irrigation quarrels.</p>",
+    NOW - timedelta(days=20),
+)
+TRIPP_ITEM = (
+    "1002",
+    "Iran Watches the New Route",
+    "<p>Tehran objects to the <em>Trump Route for International Peace and "
+    "Prosperity</em> (TRIPP) across Syunik.</p>",
+    NOW - timedelta(hours=2),
+)
+
+
+@pytest.fixture
+def server() -> Iterator[FeedServer]:
+    with FeedServer() as s:
+        yield s
+
+
+def make_service(tmp_path: Path, urls: Sequence[str], **feeds: object) -> Service:
+    config: Config = builtin_config(
+        store_path=tmp_path / "store.sqlite3", watchlists_dir=tmp_path, feed_urls=list(urls)
+    )
+    config = replace(config, feeds=replace(config.feeds, **feeds))  # type: ignore[arg-type]
+    return Service(
+        config=config,
+        store=open_store(config.store.path),
+        watchlists=list(WATCHLISTS),
+        watchlist_errors=[],
+        matcher=compile_watchlists(WATCHLISTS),
+    )
+
+
+def poll(service: Service, now: datetime, *, force: bool = True) -> list[FeedPollReport]:
+    async def run() -> list[FeedPollReport]:
+        async with make_http_client(service.config.feeds) as client:
+            return await poll_feeds(
+                client, service.store, service.matcher, service.config.feeds, now, force=force
+            )
+
+    return asyncio.run(run())
+
+
+def test_first_poll_stores_silently_then_a_new_matching_article_alerts(
+    server: FeedServer, tmp_path: Path
+) -> None:
+    server.serve_feed("/a.feed", rss([OLD]))
+    service = make_service(tmp_path, [server.url("/a.feed")])
+
+    [first] = poll(service, NOW)
+    assert (first.status, first.new, first.alerts) == ("ok", 1, ())
+
+    server.publish("/a.feed", rss([TRIPP_ITEM, OLD]))
+    [second] = poll(service, NOW + timedelta(minutes=15))
+    assert (second.status, second.new) == ("ok", 1)
+    [alert] = second.alerts
+    assert alert.article.title == "Iran Watches the New Route"
+    assert alert.watchlists == ("TRIPP",)
+    match = alert.matches[0]
+    assert "Trump Route for International Peace and Prosperity" in match.snippet
+    assert match.snippet[match.mark_start : match.mark_end] == match.matched_text
+
+
+def test_unchanged_feed_is_fetched_conditionally_and_answers_not_modified(
+    server: FeedServer, tmp_path: Path
+) -> None:
+    feed = server.serve_feed("/a.feed", rss([OLD]))
+    service = make_service(tmp_path, [server.url("/a.feed")])
+    poll(service, NOW)
+    [again] = poll(service, NOW + timedelta(minutes=15))
+    assert again.status == "not_modified"
+    last = server.requests_for("/a.feed")[-1]
+    assert last.headers.get("if-none-match") == feed.etag
+    assert last.headers.get("if-modified-since") == feed.last_modified
+
+
+def test_edited_article_is_stored_as_updated_never_as_a_second_new_one(
+    server: FeedServer, tmp_path: Path
+) -> None:
+    server.serve_feed("/a.feed", rss([OLD]))
+    service = make_service(tmp_path, [server.url("/a.feed")])
+    poll(service, NOW)
+    server.publish("/a.feed", rss([TRIPP_ITEM]))
+    poll(service, NOW + timedelta(minutes=15))
+    edited = (
+        TRIPP_ITEM[0],
+        TRIPP_ITEM[1],
+        TRIPP_ITEM[2] + "<p>It also feeds the Middle Corridor.</p>",
+        TRIPP_ITEM[3],
+    )
+    server.publish("/a.feed", rss([edited]))
+    [report] = poll(service, NOW + timedelta(minutes=30))
+    assert (report.new, report.updated) == (0, 1)
+    # The edit brings a watchlist the article did not match before: that alone alerts.
+    [alert] = report.alerts
+    assert alert.updated and alert.watchlists == ("Middle Corridor",)
+    assert service.store.article_count() == 2
+
+
+def test_a_failing_feed_backs_off_without_stopping_the_others(
+    server: FeedServer, tmp_path: Path
+) -> None:
+    server.serve_feed("/good.feed", rss([OLD]))
+    server.respond("/down.feed", 503, headers={"Retry-After": "3600"})
+    server.respond("/broken.feed", 500)
+    urls = [server.url(p) for p in ("/down.feed", "/broken.feed", "/good.feed")]
+    service = make_service(tmp_path, urls)
+
+    reports = {r.url: r for r in poll(service, NOW)}
+    assert reports[urls[2]].status == "ok" and reports[urls[2]].new == 1
+    assert reports[urls[0]].status == "error" and "503" in (reports[urls[0]].error or "")
+    assert reports[urls[1]].status == "error" and "500" in (reports[urls[1]].error or "")
+
+    down = service.store.feed_state(urls[0])
+    assert down.error_count == 1
+    assert down.next_poll_at is not None and down.next_poll_at >= NOW + timedelta(seconds=3600)
+    # Retry-After outweighs the backoff: the next scheduled poll leaves that feed alone.
+    later = {r.url: r.status for r in poll(service, NOW + timedelta(minutes=16), force=False)}
+    assert later[urls[0]] == "not_due"
+
+    # The 500 feed was due again, failed again, and now waits twice as long.
+    broken = service.store.feed_state(urls[1])
+    assert broken.error_count == 2
+    assert broken.next_poll_at == NOW + timedelta(minutes=16) + 2 * timedelta(minutes=15)
+
+
+def test_malformed_feed_keeps_what_was_stored_and_recovers(
+    server: FeedServer, tmp_path: Path
+) -> None:
+    server.serve_feed("/a.feed", rss([OLD]))
+    service = make_service(tmp_path, [server.url("/a.feed")])
+    poll(service, NOW)
+    server.publish("/a.feed", rss([TRIPP_ITEM, OLD])[:300])
+    [broken] = poll(service, NOW + timedelta(minutes=15))
+    assert broken.status == "error"
+    assert service.store.article_count() == 1
+    server.publish("/a.feed", rss([TRIPP_ITEM, OLD]))
+    [healed] = poll(service, NOW + timedelta(minutes=30))
+    assert healed.status == "ok" and len(healed.alerts) == 1
+    assert service.store.feed_state(server.url("/a.feed")).error_count == 0
+
+
+def test_html_page_served_with_200_is_reported_as_not_a_feed(
+    server: FeedServer, tmp_path: Path
+) -> None:
+    server.respond(
+        "/a.feed",
+        200,
+        b"<!DOCTYPE html><html><body>Maintenance</body></html>",
+        content_type="text/html; charset=utf-8",
+    )
+    service = make_service(tmp_path, [server.url("/a.feed")])
+    [report] = poll(service, NOW)
+    assert report.status == "error"
+    assert service.store.feed_state(server.url("/a.feed")).last_error == report.error
+
+
+def test_permanent_redirect_is_remembered_for_the_next_polls(
+    server: FeedServer, tmp_path: Path
+) -> None:
+    server.serve_feed("/new.feed", rss([OLD]))
+    server.redirect("/old.feed", "/new.feed", status=301)
+    service = make_service(tmp_path, [server.url("/old.feed")])
+    poll(service, NOW)
+    state = service.store.feed_state(server.url("/old.feed"))
+    assert state.effective_url == server.url("/new.feed")
+    poll(service, NOW + timedelta(minutes=15))
+    assert len(server.requests_for("/old.feed")) == 1
+    assert len(server.requests_for("/new.feed")) == 2
+
+
+def test_backfill_alerts_on_a_first_poll_only_within_its_window(
+    server: FeedServer, tmp_path: Path
+) -> None:
+    older_tripp = ("1003", "An Older Look at TRIPP", "<p>TRIPP again.</p>", NOW - timedelta(days=9))
+    server.serve_feed("/a.feed", rss([TRIPP_ITEM, older_tripp]))
+    service = make_service(tmp_path, [server.url("/a.feed")], backfill_days=3)
+    [report] = poll(service, NOW)
+    assert [a.article.title for a in report.alerts] == ["Iran Watches the New Route"]
+
+
+def test_digest_covers_what_arrived_in_its_window_with_feed_health(
+    server: FeedServer, tmp_path: Path
+) -> None:
+    server.serve_feed("/a.feed", rss([OLD]))
+    service = make_service(tmp_path, [server.url("/a.feed")])
+    poll(service, NOW)
+    server.publish("/a.feed", rss([TRIPP_ITEM, OLD]))
+    poll(service, NOW + timedelta(hours=1))
+
+    digest = service.digest(NOW + timedelta(minutes=30), NOW + timedelta(hours=2))
+    assert [e.article.title for e in digest.entries] == ["Iran Watches the New Route"]
+    assert digest.unmatched_count == 0
+    text = render_digest_console(
+        digest, now=NOW + timedelta(hours=2), stale_after=timedelta(days=45)
+    )
+    assert "Watchlists: TRIPP" in text
+    assert f"ok  {server.url('/a.feed')}: last fetched 1h ago" in text
