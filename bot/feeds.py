@@ -20,7 +20,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from html.parser import HTMLParser
 from typing import Any, Literal
 from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
@@ -28,6 +27,7 @@ import feedparser
 import httpx
 
 from bot.models import Article
+from bot.text import html_to_text
 
 MAX_REDIRECTS = 5
 RETRY_AFTER_CAP_SECONDS = 24 * 3600.0
@@ -519,7 +519,7 @@ def _article_from_entry(entry: Mapping[str, Any], feed_url: str) -> Article:
     title = _collapse(_text_of(entry.get("title_detail"), entry.get("title")))
     summary_html = _str(entry.get("summary"))
     body_html = _content_html(entry) or summary_html
-    text = _html_to_text(body_html)
+    text = html_to_text(body_html)
     content_hash = article_content_hash(title, text)
     link = _entry_link(entry)
     return Article(
@@ -530,7 +530,7 @@ def _article_from_entry(entry: Mapping[str, Any], feed_url: str) -> Article:
         author=_entry_author(entry),
         section=_entry_section(entry),
         published=_entry_date(entry),
-        summary=_html_to_text(summary_html),
+        summary=html_to_text(summary_html),
         html=body_html,
         text=text,
         content_hash=content_hash,
@@ -630,7 +630,7 @@ def _entry_date(entry: Mapping[str, Any]) -> datetime | None:
 def _text_of(detail: Any, fallback: Any) -> str:
     value = _str(fallback)
     if isinstance(detail, Mapping) and detail.get("type") in ("text/html", "application/xhtml+xml"):
-        return _html_to_text(value)
+        return html_to_text(value)
     # Joomla double-escapes now and then; a plain-text title never holds a real entity.
     return html.unescape(value)
 
@@ -649,43 +649,3 @@ def _is_http_url(value: str) -> bool:
 
 
 # --------------------------------------------------------------------------- html→text
-
-
-# TODO: switch to bot.text.html_to_text once it lands (it is being written in parallel).
-class _TextExtractor(HTMLParser):
-    """Fallback HTML→text: paragraphs on their own lines, entities decoded."""
-
-    _BLOCKS = frozenset(
-        {"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "blockquote"}
-    )
-    _SKIP = frozenset({"script", "style"})
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self._skipping = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in self._SKIP:
-            self._skipping += 1
-        elif tag in self._BLOCKS:
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self._SKIP:
-            self._skipping = max(0, self._skipping - 1)
-        elif tag in self._BLOCKS:
-            self.parts.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        if not self._skipping:
-            self.parts.append(data)
-
-
-def _html_to_text(markup: str) -> str:
-    extractor = _TextExtractor()
-    extractor.feed(markup)
-    extractor.close()
-    lines = (" ".join(line.split()) for line in "".join(extractor.parts).split("\n"))
-    paragraphs = [line for line in lines if line]
-    return "\n".join(paragraphs)

@@ -50,6 +50,13 @@ _LONG_NAME_WORDS = 5  # from this many content words on, a name may lose one to 
 _REACH_SLACK = 12  # characters of markup or punctuation a match may spread over
 _EXCLUDE_REACH = 300  # characters around a match searched for an exclude phrase
 _AUTO_EXACT_MAX_LEN = 6
+# A word split in two must join up to nearly the term's word: "Inter national" is a
+# split, "Caspian oil" is another word added.
+_SPLIT_WORD_FLOOR = 90
+# How far from a trigger another word of its term may stand: the next word, or the one
+# after a stray token or a function word ("Port of Aktau").
+_NEIGHBOUR_WORDS = 3
+_PRESELECT_MIN_TRIGGERS = 8
 _WORD_FLOOR = 70  # least resemblance of each word when the window has the term's word count
 _SNIPPET_WORDS = 12
 _SNIPPET_REACH = 400  # characters searched each side for the sentence boundary
@@ -241,6 +248,38 @@ def _each_word_resembles(term_words: tuple[str, ...], words: list[str]) -> bool:
     )
 
 
+def _aligns(term_words: tuple[str, ...], words: list[str]) -> bool:
+    """The window is the term written with typos, not the term with a word added or lost.
+
+    A window one word longer must be a term word split in two ("Inter national"); one
+    word shorter must have two term words run together ("MiddleCorridor") or leave out a
+    function word ("Peace & Prosperity"). Otherwise "Trans-Caspian oil route" would pass
+    for "Trans-Caspian route" on its overall score.
+    """
+    n = len(term_words)
+    if len(words) == n:
+        return _each_word_resembles(term_words, words)
+    if len(words) == n + 1:
+        return any(
+            fuzz.ratio(term_words[i], words[i] + words[i + 1]) >= _SPLIT_WORD_FLOOR
+            and _each_word_resembles(
+                term_words, [*words[:i], words[i] + words[i + 1], *words[i + 2 :]]
+            )
+            for i in range(n)
+        )
+    if len(words) == n - 1:
+        for i in range(n - 1):
+            joined = (*term_words[:i], term_words[i] + term_words[i + 1], *term_words[i + 2 :])
+            if _each_word_resembles(joined, words):
+                return True
+        return any(
+            term_words[i] in _STOPWORDS
+            and _each_word_resembles((*term_words[:i], *term_words[i + 1 :]), words)
+            for i in range(n)
+        )
+    return False
+
+
 def _covers_enough(term: _CompiledTerm, shown: tuple[int, ...], nearby: list[str]) -> bool:
     covered = set(shown)
     for word in nearby:
@@ -360,25 +399,63 @@ class Matcher:
 
     def _scan(self, norm: Normalized) -> list[_Hit]:
         text = norm.text
-        present = self._trigger_words.intersection(text.split())
+        words = text.split()
+        present = self._trigger_words.intersection(words)
         if not present:
             return []
+        # With few trigger words present, searching the text for each is cheaper than a
+        # pass over every word; with many (place names), the pass saves most searches.
+        worth: dict[str, list[int] | None] = (
+            dict(self._occurrences_worth_checking(words, present))
+            if len(present) >= _PRESELECT_MIN_TRIGGERS
+            else dict.fromkeys(present)
+        )
         hits: dict[tuple[int, int, int], _Hit] = {}
         size = len(text)
-        for word in present:
+        for word, wanted in worth.items():
             trigger = self._triggers[word]
             position = text.find(word)
+            nth = 0  # which whole-word occurrence `position` is
             while position >= 0:
                 end = position + len(word)
                 if (position and text[position - 1] != " ") or (end < size and text[end] != " "):
                     position = text.find(word, end)
                     continue  # inside a longer word
-                for term_index, k in self._supported(trigger, text, word, position):
-                    hit = self._check(norm, term_index, k, position)
-                    if hit is not None:
-                        hits.setdefault((hit.term, hit.start, hit.end), hit)
+                if wanted is None or nth in wanted:
+                    for term_index, k in self._supported(trigger, text, word, position):
+                        hit = self._check(norm, term_index, k, position)
+                        if hit is not None:
+                            hits.setdefault((hit.term, hit.start, hit.end), hit)
+                nth += 1
+                if wanted is not None and nth > wanted[-1]:
+                    break
                 position = text.find(word, end)
         return [hit for hit in hits.values() if not self._excluded(norm, hit)]
+
+    def _occurrences_worth_checking(
+        self, words: list[str], present: AbstractSet[str]
+    ) -> dict[str, list[int]]:
+        """For each trigger word, which of its occurrences (0 for the first, …) have a
+        word of one of its terms within a few words, or stand alone as a match.
+
+        Place names recur dozens of times an article; a look at the neighbouring words of
+        the split text rules most occurrences out before any search of the text itself.
+        """
+        worth: dict[str, list[int]] = {}
+        seen: dict[str, int] = {}
+        for i, word in enumerate(words):
+            if word not in present:
+                continue
+            nth = seen.get(word, 0)
+            seen[word] = nth + 1
+            trigger = self._triggers[word]
+            if not trigger.alone:
+                lo = i - _NEIGHBOUR_WORDS if i > _NEIGHBOUR_WORDS else 0
+                neighbours = words[lo:i] + words[i + 1 : i + 1 + _NEIGHBOUR_WORDS]
+                if trigger.supporters.isdisjoint(neighbours):
+                    continue
+            worth.setdefault(word, []).append(nth)
+        return worth
 
     def _supported(
         self, trigger: _Trigger, text: str, word: str, position: int
@@ -435,7 +512,7 @@ class Matcher:
                 score = fuzz.ratio(term.phrase, " ".join(words), score_cutoff=term.threshold)
                 if not score or (best is not None and score <= best[0]):
                     continue
-                if size == n and not _each_word_resembles(term.words, words):
+                if not _aligns(term.words, words):
                     continue
                 if self._acceptable(norm, term, window):
                     best = (score, -abs(size - n), window)

@@ -473,7 +473,8 @@ def test_rss_fixture_parses_to_articles() -> None:
     assert first.summary == "A short teaser about ferries."
     assert "content:encoded" not in first.html and "Aktau &amp; Baku" in first.html
     assert first.text == (
-        "New ferries on the Caspian Sea shorten the crossing.\n"
+        # Paragraphs stay apart by a blank line, so a phrase never matches across them.
+        "New ferries on the Caspian Sea shorten the crossing.\n\n"
         "Port operators in Aktau & Baku expect more cargo."
     )
     assert first.feed_url == "https://www.example.org/review.feed"

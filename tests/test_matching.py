@@ -291,6 +291,15 @@ def test_shipped_watchlists_find_their_names(shipped: Matcher, text: str, expect
     assert names(body(shipped, text)) == {expected}
 
 
+def test_word_split_in_two_still_counts_but_an_added_word_does_not() -> None:
+    matcher = compile_watchlists(
+        [Watchlist("MC", (Term("Trans-Caspian International Transport Route"),))]
+    )
+    assert names(body(matcher, "the Trans-Caspian Inter national Transport Route")) == {"MC"}
+    route = compile_watchlists([Watchlist("R", (Term("Trans-Caspian route"),))])
+    assert body(route, "the Trans-Caspian freight route") == []
+
+
 @pytest.mark.parametrize(
     "text",
     [
@@ -310,6 +319,8 @@ def test_shipped_watchlists_find_their_names(shipped: Matcher, text: str, expect
         "Trump routed his rivals.",
         "stuck in the middle. Corridor politics resumed",
         "a mid-corridor checkpoint",
+        "a Trans-Caspian oil route to Baku",
+        "the trans-Caspian cable corridor under the sea",
     ],
 )
 def test_shipped_watchlists_ignore_near_misses(shipped: Matcher, text: str) -> None:
@@ -409,3 +420,18 @@ def test_marks_point_at_the_matched_text_in_the_snippet(
     for match in _PROPERTY_MATCHER.match([("body", f"{before} {term} {after}")]):
         assert match.snippet[match.mark_start : match.mark_end] == match.matched_text
         assert match.matched_text
+
+
+def test_later_mention_is_found_among_many_repeated_place_names() -> None:
+    places = ["Baku", "Tbilisi", "Aktau", "Poti", "Kars", "Alat", "Astana", "Tashkent", "Osh"]
+    matcher = compile_watchlists(
+        [
+            Watchlist("ports", (Term("Port of Aktau"), Term("Alat ferry terminal"))),
+            Watchlist("rail", (Term("Baku–Tbilisi railway"),)),
+        ]
+    )
+    filler = " ".join(f"{p} officials met in {p}." for p in places * 4)
+    text = f"{filler} Cargo left the Port of Aktau. {filler} The Baku-Tbilisi railway reopened."
+    found = {m.watchlist: m.matched_text for m in body(matcher, text)}
+    assert found == {"ports": "Port of Aktau", "rail": "Baku-Tbilisi railway"}
+    assert body(matcher, filler) == []
