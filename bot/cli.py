@@ -198,7 +198,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:
-    from bot.evaluate import evaluate, load_eval, render_report, report_to_json
+    from bot.evaluate import EvalError, evaluate, load_eval, render_report, report_to_json
     from bot.matching import compile_watchlists
     from bot.watchlists import load_watchlists
 
@@ -210,6 +210,8 @@ def _cmd_eval(args: argparse.Namespace) -> int:
         records = load_eval(args.file)
     except OSError as exc:
         raise UserError(f"{args.file}: {exc.strerror}") from exc
+    except EvalError as exc:
+        raise UserError(str(exc)) from exc
     report = evaluate(compile_watchlists(watchlists), records, [w.name for w in watchlists])
     if args.json:
         print(json.dumps(report_to_json(report), indent=2, ensure_ascii=False))

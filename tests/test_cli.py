@@ -206,3 +206,22 @@ def test_unknown_command_is_a_usage_error_not_a_crash(capsys: pytest.CaptureFixt
         main(["frobnicate"])
     assert exit_info.value.code == 2
     assert "invalid choice" in capsys.readouterr().err
+
+
+def test_eval_on_a_malformed_file_names_the_line_without_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = tmp_path / "bad.jsonl"
+    data.write_text('{"id": "x-1", "title": "t", "text": "b", "labels": []}\n{not json\n')
+    cfg = write_config(tmp_path, f'[watchlists]\ndir = "{ROOT / "watchlists"}"\n')
+    assert main(["--config", str(cfg), "eval", str(data)]) == 2
+    err = capsys.readouterr().err
+    assert "bad.jsonl:2" in err
+
+
+def test_eval_on_a_missing_file_is_a_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cfg = write_config(tmp_path, f'[watchlists]\ndir = "{ROOT / "watchlists"}"\n')
+    assert main(["--config", str(cfg), "eval", str(tmp_path / "nope.jsonl")]) == 2
+    assert "nope.jsonl" in capsys.readouterr().err
