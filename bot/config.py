@@ -82,6 +82,7 @@ class StoreConfig:
 @dataclass(frozen=True, slots=True)
 class WatchlistsConfig:
     dir: Path
+    rematch_days: int = 14
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,7 +188,10 @@ def parse_config(
         store=StoreConfig(
             path=_path(tables["store"], "path", "store/caci-watch.sqlite3", base_dir)
         ),
-        watchlists=WatchlistsConfig(dir=_path(tables["watchlists"], "dir", "watchlists", base_dir)),
+        watchlists=WatchlistsConfig(
+            dir=_path(tables["watchlists"], "dir", "watchlists", base_dir),
+            rematch_days=_int(tables["watchlists"], "rematch_days", 14, minimum=0),
+        ),
         digest=_parse_digest(tables["digest"]),
         telegram=_parse_telegram(tables["telegram"]),
         logging=_parse_logging(tables["logging"]),
@@ -276,7 +280,7 @@ _SCHEMA: dict[str, tuple[str, ...]] = {
         "user_agent",
     ),
     "store": ("path",),
-    "watchlists": ("dir",),
+    "watchlists": ("dir", "rematch_days"),
     "digest": ("time", "timezone", "empty"),
     "telegram": ("api_url", "admins"),
     "logging": ("level",),

@@ -27,12 +27,19 @@ def explain_match(m: Match) -> str:
 
 
 def render_item_console(
-    a: Article, matches: Sequence[Match], *, updated: bool, index: int | None = None
+    a: Article,
+    matches: Sequence[Match],
+    *,
+    updated: bool,
+    rematched: bool = False,
+    index: int | None = None,
 ) -> str:
     head = f"{index}. " if index is not None else ""
     pad = " " * len(head)
     byline = " · ".join(x for x in (a.author, a.section, format_date(a.published)) if x)
     tag = " (updated)" if updated else ""
+    if rematched:
+        tag = " (newly matching after a watchlist change)"
     watchlists = sorted({m.watchlist for m in matches})
     lines = [
         f"{head}{a.title or '(untitled)'}{tag}",
@@ -59,7 +66,13 @@ def render_digest_console(digest: Digest, *, now: datetime, stale_after: timedel
         ]
         for i, entry in enumerate(digest.entries, start=1):
             lines.append(
-                render_item_console(entry.article, entry.matches, updated=entry.updated, index=i)
+                render_item_console(
+                    entry.article,
+                    entry.matches,
+                    updated=entry.updated,
+                    rematched=entry.rematched,
+                    index=i,
+                )
             )
             lines.append("")
     if digest.unmatched_count:

@@ -38,7 +38,7 @@ def build_digest(
     by_id: dict[str, DigestEntry] = {}
     unmatched: set[str] = set()
     for entry in seen:
-        if not since <= _seen_time(entry) < until and not entry.updated:
+        if not since <= entry.first_seen_at < until and not (entry.updated or entry.rematched):
             continue
         kept = tuple(m for m in entry.matches if watchlists is None or m.watchlist in watchlists)
         if not kept:
@@ -57,10 +57,6 @@ def build_digest(
         feeds=tuple(feeds),
         unmatched_count=len(unmatched),
     )
-
-
-def _seen_time(entry: DigestEntry) -> datetime:
-    return entry.first_seen_at
 
 
 def _merge_matches(a: tuple[Match, ...], b: tuple[Match, ...]) -> tuple[Match, ...]:

@@ -104,6 +104,8 @@ class DigestEntry:
     first_seen_at: datetime
     updated: bool
     matches: tuple[Match, ...] = field(default_factory=tuple)
+    # In the window only because a changed watchlist now matches it.
+    rematched: bool = False
 
     @property
     def watchlists(self) -> tuple[str, ...]:
@@ -121,3 +123,12 @@ class Alert:
     @property
     def watchlists(self) -> tuple[str, ...]:
         return tuple(sorted({m.watchlist for m in self.matches}))
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    at: datetime
+    actor: str
+    watchlist: str
+    action: str
+    detail: str = ""

@@ -72,7 +72,7 @@ def test_shipped_config_spells_out_every_key() -> None:
             "user_agent",
         },
         "store": {"path"},
-        "watchlists": {"dir"},
+        "watchlists": {"dir", "rematch_days"},
         "digest": {"time", "timezone", "empty"},
         "telegram": {"api_url", "admins"},
         "logging": {"level"},

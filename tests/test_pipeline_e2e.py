@@ -14,26 +14,17 @@ import pytest
 
 from bot.config import Config, builtin_config
 from bot.console import render_digest_console
-from bot.matching import compile_watchlists
-from bot.models import Term, Watchlist
 from bot.pipeline import FeedPollReport, make_http_client, poll_feeds
-from bot.service import Service
-from bot.storage import open_store
+from bot.service import Service, build_service
 from tests.feed_server import FeedServer
 
 NOW = datetime(2025, 9, 1, 8, 0, tzinfo=UTC)
 
-WATCHLISTS = [
-    Watchlist(
-        name="TRIPP",
-        terms=(
-            Term("TRIPP", exact=True),
-            Term("Trump Route for International Peace and Prosperity"),
-            Term("Zangezur corridor"),
-        ),
-    ),
-    Watchlist(name="Middle Corridor", terms=(Term("Middle Corridor"),)),
-]
+WATCHLIST_FILES = {
+    "tripp.toml": 'name = "TRIPP"\nterms = [{ text = "TRIPP", exact = true }, '
+    '"Trump Route for International Peace and Prosperity", "Zangezur corridor"]\n',
+    "middle-corridor.toml": 'name = "Middle Corridor"\nterms = ["Middle Corridor"]\n',
+}
 
 
 def rss(items: Sequence[tuple[str, str, str, datetime]]) -> bytes:
@@ -77,17 +68,15 @@ def server() -> Iterator[FeedServer]:
 
 
 def make_service(tmp_path: Path, urls: Sequence[str], **feeds: object) -> Service:
+    lists = tmp_path / "watchlists"
+    lists.mkdir(exist_ok=True)
+    for name, text in WATCHLIST_FILES.items():
+        (lists / name).write_text(text, encoding="utf-8")
     config: Config = builtin_config(
-        store_path=tmp_path / "store.sqlite3", watchlists_dir=tmp_path, feed_urls=list(urls)
+        store_path=tmp_path / "store.sqlite3", watchlists_dir=lists, feed_urls=list(urls)
     )
     config = replace(config, feeds=replace(config.feeds, **feeds))  # type: ignore[arg-type]
-    return Service(
-        config=config,
-        store=open_store(config.store.path),
-        watchlists=list(WATCHLISTS),
-        watchlist_errors=[],
-        matcher=compile_watchlists(WATCHLISTS),
-    )
+    return build_service(config)
 
 
 def poll(service: Service, now: datetime, *, force: bool = True) -> list[FeedPollReport]:
@@ -255,3 +244,47 @@ def test_digest_covers_what_arrived_in_its_window_with_feed_health(
     )
     assert "Watchlists: TRIPP" in text
     assert f"ok  {server.url('/a.feed')}: last fetched 1h ago" in text
+
+
+def test_edited_watchlist_file_rematches_recent_articles_into_the_next_digest(
+    server: FeedServer, tmp_path: Path
+) -> None:
+    water = (
+        "1004",
+        "Fergana Water Talks",
+        "<p>The Kambarata dam divides neighbours.</p>",
+        NOW - timedelta(hours=1),
+    )
+    server.serve_feed("/a.feed", rss([water, OLD]))
+    service = make_service(tmp_path, [server.url("/a.feed")])
+    poll(service, NOW)
+    assert service.digest(NOW, NOW + timedelta(hours=1)).is_empty
+
+    (tmp_path / "watchlists" / "water.toml").write_text(
+        'name = "Water"\nterms = ["Kambarata dam"]\n'
+    )
+    later = NOW + timedelta(hours=3)
+    changes = service.reload_watchlists(later)
+    assert [(c.kind, c.name) for c in changes] == [("added", "Water")]
+    assert [(e.actor, e.action) for e in service.store.audit_for("Water")] == [("file", "added")]
+
+    digest = service.digest(later, later + timedelta(hours=1))
+    [entry] = digest.entries
+    assert entry.article.title == "Fergana Water Talks"
+    assert entry.rematched and entry.watchlists == ("Water",)
+    text = render_digest_console(digest, now=later, stale_after=timedelta(days=45))
+    assert "newly matching after a watchlist change" in text
+
+
+def test_broken_watchlist_edit_keeps_matching_with_the_last_good_version(
+    server: FeedServer, tmp_path: Path
+) -> None:
+    server.serve_feed("/a.feed", rss([OLD]))
+    service = make_service(tmp_path, [server.url("/a.feed")])
+    poll(service, NOW)
+    (tmp_path / "watchlists" / "tripp.toml").write_text('name = "TRIPP"\nterms = [\n')
+    [change] = service.reload_watchlists(NOW + timedelta(minutes=1))
+    assert change.kind == "invalid" and "tripp.toml:" in change.error
+    server.publish("/a.feed", rss([TRIPP_ITEM, OLD]))
+    [report] = poll(service, NOW + timedelta(minutes=15))
+    assert [a.watchlists for a in report.alerts] == [("TRIPP",)]

@@ -7,14 +7,14 @@ pipeline decided and answers the questions the digest and health reports ask.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
-from bot.models import Article, DigestEntry, FeedState, Match
+from bot.models import Article, AuditEntry, DigestEntry, FeedState, Match
 from bot.storage.database import open_database
 
 ArticleChange = Literal["new", "updated", "same"]
@@ -158,38 +158,115 @@ class Store:
         return int(self._conn.execute("SELECT count(*) FROM articles").fetchone()[0])
 
     def articles_seen_between(self, since: datetime, until: datetime) -> list[DigestEntry]:
-        """Articles first seen, or changed, in [since, until), with their matches."""
+        """Articles first seen, changed, or newly matched by an edited watchlist in
+        [since, until), with their matches.
+
+        An article there only because of a watchlist edit carries only the matches that
+        edit brought: its other matches were reported when it first arrived.
+        """
         lo, hi = to_db_time(since), to_db_time(until)
         rows = self._conn.execute(
             """
-            SELECT *, (updated_at IS NOT NULL AND updated_at >= ? AND updated_at < ?
-                       AND NOT (first_seen_at >= ? AND first_seen_at < ?)) AS was_updated
-            FROM articles
-            WHERE (first_seen_at >= ? AND first_seen_at < ?)
-               OR (updated_at >= ? AND updated_at < ?)
+            SELECT a.*,
+                   (first_seen_at >= :lo AND first_seen_at < :hi) AS is_new,
+                   (updated_at >= :lo AND updated_at < :hi) AS is_updated
+            FROM articles AS a
+            WHERE (first_seen_at >= :lo AND first_seen_at < :hi)
+               OR (updated_at >= :lo AND updated_at < :hi)
+               OR id IN (SELECT article_id FROM matches
+                         WHERE rematched = 1 AND matched_at >= :lo AND matched_at < :hi)
             """,
-            (lo, hi, lo, hi, lo, hi, lo, hi),
+            {"lo": lo, "hi": hi},
         ).fetchall()
-        matches = self.matches_for([r["id"] for r in rows])
-        return [
-            DigestEntry(
-                article=_article_from_row(r),
-                first_seen_at=_required_time(r["first_seen_at"]),
-                updated=bool(r["was_updated"]),
-                matches=tuple(matches.get(r["id"], ())),
+        ids = [r["id"] for r in rows]
+        matches = self.matches_for(ids)
+        fresh = self._rematched_between(ids, lo, hi)
+        entries = []
+        for r in rows:
+            found = matches.get(r["id"], [])
+            only_rematched = not r["is_new"] and not r["is_updated"]
+            if only_rematched:
+                found = [m for m in found if m.watchlist in fresh.get(r["id"], ())]
+            entries.append(
+                DigestEntry(
+                    article=_article_from_row(r),
+                    first_seen_at=_required_time(r["first_seen_at"]),
+                    updated=bool(r["is_updated"]) and not r["is_new"],
+                    matches=tuple(found),
+                    rematched=only_rematched,
+                )
             )
-            for r in rows
-        ]
+        return entries
+
+    def _rematched_between(
+        self, article_ids: Sequence[str], lo: str | None, hi: str | None
+    ) -> dict[str, set[str]]:
+        found: dict[str, set[str]] = {}
+        for chunk in _chunks(article_ids):
+            marks = ",".join("?" * len(chunk))
+            rows = self._conn.execute(
+                f"""
+                SELECT article_id, watchlist FROM matches
+                WHERE rematched = 1 AND matched_at >= ? AND matched_at < ?
+                  AND article_id IN ({marks})
+                """,
+                (lo, hi, *chunk),
+            ).fetchall()
+            for r in rows:
+                found.setdefault(r[0], set()).add(r[1])
+        return found
+
+    def articles_first_seen_since(self, since: datetime) -> Iterator[Article]:
+        """Stored articles first seen at or after ``since``, oldest first, streamed."""
+        cursor = self._conn.execute(
+            "SELECT * FROM articles WHERE first_seen_at >= ? ORDER BY first_seen_at, id",
+            (to_db_time(since),),
+        )
+        for row in cursor:
+            yield _article_from_row(row)
+
+    def article_ids_matching(self, watchlist: str) -> set[str]:
+        rows = self._conn.execute(
+            "SELECT DISTINCT article_id FROM matches WHERE watchlist = ?", (watchlist,)
+        ).fetchall()
+        return {r[0] for r in rows}
 
     # -- matches -----------------------------------------------------------------
 
-    def replace_matches(self, article_id: str, matches: Sequence[Match], now: datetime) -> None:
-        self._conn.execute("DELETE FROM matches WHERE article_id = ?", (article_id,))
+    def replace_matches(
+        self,
+        article_id: str,
+        matches: Sequence[Match],
+        now: datetime,
+        *,
+        rematched: Collection[str] = (),
+        only: Collection[str] | None = None,
+    ) -> None:
+        """Store an article's current matches (of the watchlists in ``only``, or all).
+
+        Matches of watchlists in ``rematched`` are marked as found again after a
+        watchlist edit. A mark not yet delivered survives the replacement, so a second
+        edit does not take the first one's news out of the next digest.
+        """
+        where, params = "article_id = ?", [article_id]
+        if only is not None:
+            names = sorted(only)
+            where += f" AND watchlist IN ({','.join('?' * len(names))})"
+            params += names
+        pending = {
+            r[0]: r[1]
+            for r in self._conn.execute(
+                f"SELECT watchlist, matched_at FROM matches WHERE {where} AND rematched = 1",
+                params,
+            )
+        }
+        self._conn.execute(f"DELETE FROM matches WHERE {where}", params)
+        stamp = to_db_time(now)
         self._conn.executemany(
             """
             INSERT INTO matches (article_id, watchlist, term, matched_text, score, field,
-                                 snippet, mark_start, mark_end, matched_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                 snippet, mark_start, mark_end, matched_at, rematched)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             [
                 (
@@ -202,9 +279,11 @@ class Store:
                     m.snippet,
                     m.mark_start,
                     m.mark_end,
-                    to_db_time(now),
+                    pending.get(m.watchlist, stamp),
+                    int(m.watchlist in rematched or m.watchlist in pending),
                 )
                 for m in matches
+                if only is None or m.watchlist in only
             ],
         )
 
@@ -216,9 +295,7 @@ class Store:
 
     def matches_for(self, article_ids: Sequence[str]) -> dict[str, list[Match]]:
         found: dict[str, list[Match]] = {}
-        # SQLite caps bound parameters per statement; 500 stays far below every build's cap.
-        for start in range(0, len(article_ids), 500):
-            chunk = article_ids[start : start + 500]
+        for chunk in _chunks(article_ids):
             marks = ",".join("?" * len(chunk))
             rows = self._conn.execute(
                 f"SELECT * FROM matches WHERE article_id IN ({marks}) ORDER BY id", chunk
@@ -226,6 +303,38 @@ class Store:
             for r in rows:
                 found.setdefault(r["article_id"], []).append(_match_from_row(r))
         return found
+
+    # -- watchlist audit ---------------------------------------------------------
+
+    def record_audit(self, entry: AuditEntry) -> None:
+        self._conn.execute(
+            "INSERT INTO watchlist_audit (at, actor, watchlist, action, detail)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (to_db_time(entry.at), entry.actor, entry.watchlist, entry.action, entry.detail),
+        )
+
+    def audit_for(self, watchlist: str, *, limit: int = 20) -> list[AuditEntry]:
+        """The latest changes to ``watchlist``, newest first."""
+        rows = self._conn.execute(
+            "SELECT * FROM watchlist_audit WHERE watchlist = ? ORDER BY at DESC, id DESC LIMIT ?",
+            (watchlist, limit),
+        ).fetchall()
+        return [
+            AuditEntry(
+                at=_required_time(r["at"]),
+                actor=r["actor"],
+                watchlist=r["watchlist"],
+                action=r["action"],
+                detail=r["detail"],
+            )
+            for r in rows
+        ]
+
+
+def _chunks(items: Sequence[str], size: int = 500) -> Iterator[Sequence[str]]:
+    # SQLite caps bound parameters per statement; 500 stays far below every build's cap.
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def open_store(path: Path | str) -> Store:

@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.matching import compile_watchlists
+from bot.models import AuditEntry, Term, Watchlist
+from bot.rematch import dry_run, rematch_recent
+from bot.storage import open_store
+from tests.factories import T0, make_article, make_match
+
+PORTS = Watchlist("Ports", (Term("Port of Aktau"),))
+PORTS_WIDER = Watchlist("Ports", (Term("Port of Aktau"), Term("Alat port")))
+
+
+def test_dry_run_lists_what_would_match_and_what_differs() -> None:
+    aktau = make_article(1, text="Cargo left the Port of Aktau.")
+    alat = make_article(2, text="Cargo left Alat port.")
+    neither = make_article(3, text="Nothing to see.")
+    report = dry_run(
+        compile_watchlists([PORTS_WIDER]),
+        "Ports",
+        [aktau, alat, neither],
+        currently_matching={aktau.id, neither.id},
+    )
+    assert report.checked == 3
+    assert [a.id for a, _ in report.would_match] == [aktau.id, alat.id]
+    assert report.newly == {alat.id}
+    assert [a.id for a in report.dropped] == [neither.id]
+    _, match = report.would_match[1]
+    assert match.snippet[match.mark_start : match.mark_end] == "Alat port"
+
+
+def test_rematch_marks_newly_matching_articles_for_the_next_digest() -> None:
+    store = open_store(":memory:")
+    aktau = make_article(1, text="Cargo left the Port of Aktau.")
+    alat = make_article(2, text="Cargo left Alat port.")
+    for a in (aktau, alat):
+        store.upsert_article(a, T0)
+    store.replace_matches(aktau.id, compile_watchlists([PORTS]).match([("body", aktau.text)]), T0)
+
+    later = T0 + timedelta(days=2)
+    report = rematch_recent(store, [PORTS_WIDER], now=later, days=14)
+    assert report.checked == 2
+    assert report.newly_matched == ((alat.id, "Ports"),)
+
+    window = store.articles_seen_between(later, later + timedelta(hours=1))
+    assert [(e.article.id, e.rematched) for e in window] == [(alat.id, True)]
+    assert window[0].watchlists == ("Ports",)
+
+
+def test_rematch_only_touches_the_changed_watchlists() -> None:
+    store = open_store(":memory:")
+    a = make_article(1, text="Cargo left the Port of Aktau and TRIPP advanced.")
+    store.upsert_article(a, T0)
+    store.replace_matches(a.id, [make_match("TRIPP")], T0)
+    rematch_recent(store, [PORTS], now=T0 + timedelta(hours=1), days=14)
+    assert store.matched_watchlists(a.id) == {"TRIPP", "Ports"}
+
+
+def test_rematch_leaves_articles_older_than_its_window_alone() -> None:
+    store = open_store(":memory:")
+    old = make_article(1, text="Cargo left Alat port.")
+    store.upsert_article(old, T0 - timedelta(days=30))
+    report = rematch_recent(store, [PORTS_WIDER], now=T0, days=14)
+    assert report.checked == 0 and store.matched_watchlists(old.id) == set()
+
+
+def test_a_second_edit_keeps_the_first_edits_news_pending() -> None:
+    store = open_store(":memory:")
+    alat = make_article(2, text="Cargo left Alat port.")
+    store.upsert_article(alat, T0)
+    rematch_recent(store, [PORTS_WIDER], now=T0 + timedelta(hours=1), days=14)
+    wider_still = Watchlist("Ports", (*PORTS_WIDER.terms, Term("Kuryk port")))
+    rematch_recent(store, [wider_still], now=T0 + timedelta(hours=2), days=14)
+    window = store.articles_seen_between(T0 + timedelta(minutes=30), T0 + timedelta(hours=3))
+    assert [(e.article.id, e.rematched) for e in window] == [(alat.id, True)]
+
+
+def test_audit_trail_lists_changes_newest_first() -> None:
+    store = open_store(":memory:")
+    store.record_audit(AuditEntry(T0, "cli:ana", "Ports", "add-term", "Alat port"))
+    store.record_audit(AuditEntry(T0 + timedelta(minutes=1), "file", "Ports", "changed"))
+    store.record_audit(AuditEntry(T0, "cli:ana", "Rail", "new"))
+    assert [(e.actor, e.action) for e in store.audit_for("Ports")] == [
+        ("file", "changed"),
+        ("cli:ana", "add-term"),
+    ]
