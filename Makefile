@@ -29,6 +29,7 @@ lint: $(STAMP)
 ## Benchmarks print numbers; they assert nothing.
 bench: $(STAMP)
 	$(PY) bench/bench_matching.py
+	$(PY) bench/bench_watchlist_test.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

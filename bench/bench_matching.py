@@ -88,7 +88,9 @@ VARIANTS = (
 SPRINKLE_RATE = 0.03  # chance that a sentence carries a term, variant or decoy
 
 
-def synthetic_articles(count: int, mentions: Sequence[str], seed: int = SEED) -> list[str]:
+def synthetic_articles(
+    count: int, mentions: Sequence[str], seed: int = SEED, rate: float = SPRINKLE_RATE
+) -> list[str]:
     """CACI-length articles (1,000–1,500 words) in paragraphs, with `mentions` sprinkled in.
 
     Words are drawn from general English (about 80%), policy nouns (about 15%) and place
@@ -103,7 +105,7 @@ def synthetic_articles(count: int, mentions: Sequence[str], seed: int = SEED) ->
         paragraphs: list[str] = []
         while words < target:
             sentence = [rng.choice(vocabulary) for _ in range(rng.randint(8, 28))]
-            if rng.random() < SPRINKLE_RATE:
+            if rng.random() < rate:
                 sentence.insert(rng.randrange(len(sentence)), rng.choice(mentions))
             sentence[0] = sentence[0].capitalize()
             words += len(sentence)

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot import __version__
+from bot import __version__, cli_watchlist
 from bot.config import Config, ConfigError, default_config_path, load_config
 from bot.console import render_alert_console, render_digest_console
 from bot.logs import setup_logging
@@ -37,7 +37,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         result: int = args.handler(args)
         return result
-    except (ConfigError, StoreError, WatchlistError, UserError) as exc:
+    except (
+        ConfigError,
+        StoreError,
+        WatchlistError,
+        UserError,
+        cli_watchlist.WatchlistCommandError,
+    ) as exc:
         print(f"caci-watch: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
@@ -85,6 +91,9 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("file", type=Path, help="JSON Lines: id, title, text, labels")
     ev.add_argument("--json", action="store_true", help="print the report as JSON")
     ev.set_defaults(handler=_cmd_eval)
+
+    cli_watchlist.add_parser(sub)
+    sub.choices["watchlist"].set_defaults(handler=_cmd_watchlist)
     return p
 
 
@@ -192,6 +201,13 @@ def _cmd_check(args: argparse.Namespace) -> int:
     if not watchlists and not errors:
         print(f"no watchlists in {config.watchlists.dir}")
     return 1 if errors or not watchlists else 0
+
+
+# -- watchlist ------------------------------------------------------------------------
+
+
+def _cmd_watchlist(args: argparse.Namespace) -> int:
+    return cli_watchlist.run(args, _load_config(args))
 
 
 # -- eval -------------------------------------------------------------------------

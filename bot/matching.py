@@ -57,6 +57,9 @@ _SPLIT_WORD_FLOOR = 90
 # after a stray token or a function word ("Port of Aktau").
 _NEIGHBOUR_WORDS = 3
 _PRESELECT_MIN_TRIGGERS = 8
+# Word windows tried around a trigger, as (start, size) offsets from the term's own
+# position and length; the term as written comes first so that it can end the search.
+_WINDOWS = tuple((start, size) for start in (0, -1, 1) for size in (0, -1, 1))
 _WORD_FLOOR = 70  # least resemblance of each word when the window has the term's word count
 _SNIPPET_WORDS = 12
 _SNIPPET_REACH = 400  # characters searched each side for the sentence boundary
@@ -503,19 +506,22 @@ class Matcher:
         spans = before + after
         j = len(before)
         best: tuple[float, int, list[tuple[int, int]]] | None = None
-        for start in (j - k, j - k - 1, j - k + 1):
-            for size in (n, n - 1, n + 1):
-                window = spans[max(start, 0) : start + size] if start >= 0 else []
-                if len(window) != size or size < 1 or not start <= j < start + size:
-                    continue
-                words = [norm.text[a:b] for a, b in window]
-                score = fuzz.ratio(term.phrase, " ".join(words), score_cutoff=term.threshold)
-                if not score or (best is not None and score <= best[0]):
-                    continue
-                if not _aligns(term.words, words):
-                    continue
-                if self._acceptable(norm, term, window):
-                    best = (score, -abs(size - n), window)
+        for start, size in _WINDOWS:
+            start += j - k
+            size += n
+            window = spans[start : start + size] if start >= 0 else []
+            if len(window) != size or size < 1 or not start <= j < start + size:
+                continue
+            words = [norm.text[a:b] for a, b in window]
+            score = fuzz.ratio(term.phrase, " ".join(words), score_cutoff=term.threshold)
+            if not score or (best is not None and score <= best[0]):
+                continue
+            if not _aligns(term.words, words):
+                continue
+            if self._acceptable(norm, term, window):
+                best = (score, -abs(size - n), window)
+                if score == 100:
+                    break  # the term as written: no other window can do better
         if best is None:
             return None
         return self._hit(norm, term_index, best[2], best[0])

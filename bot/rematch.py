@@ -49,6 +49,16 @@ def dry_run(
     )
 
 
+def dry_run_stored(store: Store, watchlist: Watchlist, *, days: int, now: datetime) -> DryRun:
+    """The list as given (the file on disk now) against what the store says it matched."""
+    return dry_run(
+        compile_watchlists([watchlist]),
+        watchlist.name,
+        store.articles_first_seen_since(now - timedelta(days=days)),
+        store.article_ids_matching(watchlist.name),
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class RematchReport:
     checked: int

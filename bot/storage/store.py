@@ -217,9 +217,17 @@ class Store:
         return found
 
     def articles_first_seen_since(self, since: datetime) -> Iterator[Article]:
-        """Stored articles first seen at or after ``since``, oldest first, streamed."""
+        """Stored articles first seen at or after ``since``, oldest first, streamed.
+
+        For matching again: the HTML is left behind (``html`` is empty), since matching
+        reads the plain text and the HTML is as large again.
+        """
         cursor = self._conn.execute(
-            "SELECT * FROM articles WHERE first_seen_at >= ? ORDER BY first_seen_at, id",
+            """
+            SELECT id, feed_url, link, title, author, section, published, summary,
+                   '' AS html, text, content_hash
+            FROM articles WHERE first_seen_at >= ? ORDER BY first_seen_at, id
+            """,
             (to_db_time(since),),
         )
         for row in cursor:
