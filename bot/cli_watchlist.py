@@ -12,7 +12,7 @@ from pathlib import Path
 
 from bot.config import Config
 from bot.console import format_date, mark_snippet
-from bot.models import AuditEntry, Term, Watchlist
+from bot.models import Term, Watchlist
 from bot.rematch import DryRun, dry_run_stored
 from bot.service import Service, build_service
 from bot.watchlist_edit import (
@@ -252,8 +252,9 @@ def _delete(args: argparse.Namespace, config: Config) -> int:
         # The whole file goes into the audit so that a deletion can be undone.
         text = path.read_text(encoding="utf-8")
         path.unlink()
-        service.store.record_audit(
-            AuditEntry(datetime.now(UTC), _actor(), w.name, "delete", f"{path}\n{text}")
+        service.registry.refresh()
+        service.apply_watchlist_edits(
+            datetime.now(UTC), actor=_actor(), edit=(w.name, "delete", f"{path}\n{text}")
         )
         print(f"deleted {path} (its text is kept in the audit: watchlist show {w.name!r})")
     finally:
@@ -262,16 +263,13 @@ def _delete(args: argparse.Namespace, config: Config) -> int:
 
 
 def _after_edit(service: Service, name: str, action: str, detail: str) -> str:
-    now = datetime.now(UTC)
-    service.store.record_audit(AuditEntry(now, _actor(), name, action, detail))
     service.registry.refresh()
     if service.registry.find(name) is None:
         return "the list did not reload; run `caci-watch watchlist list` to see why"
-    report = service.rematch({name}, now)
-    return (
-        f"matched {report.checked} recent article(s) again: {len(report.newly_matched)} "
-        "newly match and join the next digest"
-    )
+    before = service.store.article_ids_matching(name)
+    service.apply_watchlist_edits(datetime.now(UTC), actor=_actor(), edit=(name, action, detail))
+    newly = service.store.article_ids_matching(name) - before
+    return f"{len(newly)} recent article(s) newly match and join the next digest"
 
 
 def _write_atomically(path: Path, text: str) -> None:

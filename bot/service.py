@@ -14,7 +14,7 @@ from bot.models import AuditEntry, Watchlist
 from bot.pipeline import FeedPollReport, make_http_client, poll_feeds
 from bot.rematch import RematchReport, rematch_recent
 from bot.storage import Store, open_store
-from bot.watchlist_registry import WatchlistChange, WatchlistRegistry
+from bot.watchlist_registry import WatchlistChange, WatchlistRegistry, fingerprint
 
 log = logging.getLogger(__name__)
 
@@ -62,24 +62,54 @@ class Service:
         )
 
     def reload_watchlists(self, now: datetime) -> list[WatchlistChange]:
-        """Pick up edited watchlist files: the running bot calls this every minute.
+        """Pick up edited watchlist files: the running bot calls this every minute, and
+        once at start for edits made while it was stopped.
 
-        A broken edit is reported and the last good version stays in force. Changed
-        lists are audited and matched again against recent stored articles.
+        A broken edit is reported and the last good version stays in force.
         """
         changes = self.registry.refresh()
         for change in changes:
             if change.kind == "invalid":
                 log.error("watchlist=%r status=invalid error=%r", change.name, change.error)
-                continue
-            log.info("watchlist=%r status=%s file=%s", change.name, change.kind, change.path)
-            self.store.record_audit(
-                AuditEntry(at=now, actor="file", watchlist=change.name, action=change.kind)
-            )
-        changed = {c.name for c in changes if c.kind in ("added", "changed")}
-        if changed:
-            self.rematch(changed, now)
+        self.apply_watchlist_edits(now)
         return changes
+
+    def apply_watchlist_edits(
+        self,
+        now: datetime,
+        *,
+        actor: str = "file",
+        edit: tuple[str, str, str] | None = None,
+    ) -> list[str]:
+        """Compare the lists in force with those the store last matched with; audit the
+        differences and match recent articles again against the changed lists.
+
+        The store remembers, so an edit is acted on once whoever notices it first: the
+        CLI that made it, the running bot a minute later, or the bot at its next start.
+        ``edit`` (watchlist, action, detail) says what the caller did to which list, for
+        the audit; other differences are recorded as plain added/changed/removed.
+        """
+
+        def audit(name: str, default: str) -> None:
+            verb, detail = default, ""
+            if edit is not None and edit[0] == name:
+                verb, detail = edit[1], edit[2]
+            log.info("watchlist=%r status=%s actor=%s", name, verb, actor)
+            self.store.record_audit(AuditEntry(now, actor, name, verb, detail))
+
+        current = {w.name: fingerprint(w) for w in self.watchlists}
+        known = self.store.watchlist_fingerprints()
+        changed = sorted(name for name, fp in current.items() if known.get(name) != fp)
+        removed = sorted(set(known) - set(current))
+        for name in changed:
+            audit(name, "added" if name not in known else "changed")
+        for name in removed:
+            audit(name, "removed")
+        if changed:
+            self.rematch(set(changed), now)
+        if changed or removed:
+            self.store.save_watchlist_fingerprints(current, now)
+        return changed
 
     def rematch(self, names: set[str], now: datetime) -> RematchReport:
         lists = [w for w in self.watchlists if w.name in names]

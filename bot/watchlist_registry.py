@@ -137,6 +137,12 @@ class WatchlistRegistry:
         return _FileVersion(digest, watchlist)
 
 
+def fingerprint(watchlist: Watchlist) -> str:
+    """What decides matching, hashed: comments, layout, file and description do not count."""
+    rules = repr((watchlist.name, watchlist.terms, watchlist.exclude, watchlist.threshold))
+    return hashlib.sha256(rules.encode("utf-8")).hexdigest()
+
+
 def changed_names(changes: Sequence[WatchlistChange]) -> list[str]:
     """Watchlists whose terms now differ: stored articles should be matched again."""
     return sorted({c.name for c in changes if c.kind in ("added", "changed")})

@@ -130,3 +130,20 @@ def test_dry_run_shows_what_an_added_term_would_catch(
 def test_dry_run_rejects_negative_days(config: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run(config, "test", "TRIPP", "--days", "-1") == 2
     assert "--days" in capsys.readouterr().err
+
+
+def test_cli_edit_is_audited_once_even_when_the_bot_reloads_after_it(config: Path) -> None:
+    from datetime import UTC, datetime
+
+    from bot.config import load_config
+    from bot.service import build_service
+
+    assert run(config, "add-term", "TRIPP", "Zangazour") == 0
+    service = build_service(load_config(config))
+    try:
+        service.reload_watchlists(datetime.now(UTC))  # what the running bot does each minute
+        actions = [(e.actor.split(":")[0], e.action) for e in service.store.audit_for("TRIPP")]
+    finally:
+        service.close()
+    assert actions.count(("cli", "add-term")) == 1
+    assert ("file", "changed") not in actions

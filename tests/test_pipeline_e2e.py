@@ -288,3 +288,31 @@ def test_broken_watchlist_edit_keeps_matching_with_the_last_good_version(
     server.publish("/a.feed", rss([TRIPP_ITEM, OLD]))
     [report] = poll(service, NOW + timedelta(minutes=15))
     assert [a.watchlists for a in report.alerts] == [("TRIPP",)]
+
+
+def test_watchlist_edited_while_the_bot_was_stopped_is_acted_on_at_start(
+    server: FeedServer, tmp_path: Path
+) -> None:
+    water = (
+        "1004",
+        "Fergana Water Talks",
+        "<p>The Kambarata dam divides neighbours.</p>",
+        NOW - timedelta(hours=1),
+    )
+    server.serve_feed("/a.feed", rss([water]))
+    service = make_service(tmp_path, [server.url("/a.feed")])
+    service.reload_watchlists(NOW)
+    poll(service, NOW)
+    service.close()
+
+    (tmp_path / "watchlists" / "water.toml").write_text('name = "Water"\nterms = ["Kambarata"]\n')
+    restarted = make_service(tmp_path, [server.url("/a.feed")])
+    start = NOW + timedelta(hours=5)
+    restarted.reload_watchlists(start)
+    assert [(e.actor, e.action) for e in restarted.store.audit_for("Water")] == [("file", "added")]
+    [entry] = restarted.digest(start, start + timedelta(minutes=1)).entries
+    assert entry.rematched and entry.watchlists == ("Water",)
+    # Nothing changed since: the next reload neither audits nor matches again.
+    restarted.reload_watchlists(start + timedelta(minutes=1))
+    assert len(restarted.store.audit_for("Water")) == 1
+    assert len(restarted.store.audit_for("TRIPP")) == 1

@@ -7,7 +7,7 @@ pipeline decided and answers the questions the digest and health reports ask.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -337,6 +337,21 @@ class Store:
             )
             for r in rows
         ]
+
+    # -- watchlist versions ------------------------------------------------------
+
+    def watchlist_fingerprints(self) -> dict[str, str]:
+        rows = self._conn.execute("SELECT name, fingerprint FROM watchlist_versions")
+        return {r[0]: r[1] for r in rows}
+
+    def save_watchlist_fingerprints(self, fingerprints: Mapping[str, str], now: datetime) -> None:
+        """Replace the remembered set: lists absent from ``fingerprints`` are forgotten."""
+        with self.transaction():
+            self._conn.execute("DELETE FROM watchlist_versions")
+            self._conn.executemany(
+                "INSERT INTO watchlist_versions (name, fingerprint, seen_at) VALUES (?, ?, ?)",
+                [(name, fp, to_db_time(now)) for name, fp in sorted(fingerprints.items())],
+            )
 
 
 def _chunks(items: Sequence[str], size: int = 500) -> Iterator[Sequence[str]]:

@@ -14,3 +14,11 @@ CREATE INDEX watchlist_audit_by_list ON watchlist_audit (watchlist, at);
 -- changed: such matches go to the next digest, marked, never to instant alerts.
 ALTER TABLE matches ADD COLUMN rematched INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX matches_rematched ON matches (rematched, matched_at) WHERE rematched = 1;
+
+-- The watchlists the bot last matched with, as a fingerprint of their terms and rules,
+-- so that a file edited while the bot was stopped is noticed when it starts.
+CREATE TABLE watchlist_versions (
+    name         TEXT PRIMARY KEY,
+    fingerprint  TEXT NOT NULL,
+    seen_at      TEXT NOT NULL
+);
