@@ -61,6 +61,14 @@ TRIPP_ITEM = (
 )
 
 
+WATER = (
+    "1004",
+    "Fergana Water Talks",
+    "<p>The Kambarata dam divides neighbours.</p>",
+    NOW - timedelta(hours=1),
+)
+
+
 @pytest.fixture
 def server() -> Iterator[FeedServer]:
     with FeedServer() as s:
@@ -249,13 +257,7 @@ def test_digest_covers_what_arrived_in_its_window_with_feed_health(
 def test_edited_watchlist_file_rematches_recent_articles_into_the_next_digest(
     server: FeedServer, tmp_path: Path
 ) -> None:
-    water = (
-        "1004",
-        "Fergana Water Talks",
-        "<p>The Kambarata dam divides neighbours.</p>",
-        NOW - timedelta(hours=1),
-    )
-    server.serve_feed("/a.feed", rss([water, OLD]))
+    server.serve_feed("/a.feed", rss([WATER, OLD]))
     service = make_service(tmp_path, [server.url("/a.feed")])
     poll(service, NOW)
     assert service.digest(NOW, NOW + timedelta(hours=1)).is_empty
@@ -293,13 +295,7 @@ def test_broken_watchlist_edit_keeps_matching_with_the_last_good_version(
 def test_watchlist_edited_while_the_bot_was_stopped_is_acted_on_at_start(
     server: FeedServer, tmp_path: Path
 ) -> None:
-    water = (
-        "1004",
-        "Fergana Water Talks",
-        "<p>The Kambarata dam divides neighbours.</p>",
-        NOW - timedelta(hours=1),
-    )
-    server.serve_feed("/a.feed", rss([water]))
+    server.serve_feed("/a.feed", rss([WATER]))
     service = make_service(tmp_path, [server.url("/a.feed")])
     service.reload_watchlists(NOW)
     poll(service, NOW)
