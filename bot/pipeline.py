@@ -16,7 +16,7 @@ from typing import Literal
 import httpx
 
 from bot.config import FeedsConfig
-from bot.feeds import FetchResult, fetch_feed, next_poll_delay, parse_feed
+from bot.feeds import FetchResult, fetch_feed, newest_item_at, next_poll_delay, parse_feed
 from bot.matching import Matcher
 from bot.models import Alert, Article, FeedState, Match
 from bot.storage import Store
@@ -181,7 +181,7 @@ async def poll_feed(
                 backfill_days=cfg.backfill_days,
             ):
                 alerts.append(Alert(article, carried, updated=outcome.change == "updated"))
-        newest = max((a.published for a in parsed.articles if a.published), default=None)
+        newest = newest_item_at(parsed.articles)
         success = after_success(state, now=now, fetched=fetched, cfg=cfg)
         store.save_feed_state(
             replace(

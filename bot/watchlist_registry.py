@@ -8,7 +8,6 @@ before it takes effect, and keeps the last good version of a file whose edit is 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -141,8 +140,3 @@ def fingerprint(watchlist: Watchlist) -> str:
     """What decides matching, hashed: comments, layout, file and description do not count."""
     rules = repr((watchlist.name, watchlist.terms, watchlist.exclude, watchlist.threshold))
     return hashlib.sha256(rules.encode("utf-8")).hexdigest()
-
-
-def changed_names(changes: Sequence[WatchlistChange]) -> list[str]:
-    """Watchlists whose terms now differ: stored articles should be matched again."""
-    return sorted({c.name for c in changes if c.kind in ("added", "changed")})
