@@ -16,7 +16,7 @@ from bot.config import Config, builtin_config
 from bot.console import render_digest_console
 from bot.pipeline import FeedPollReport, make_http_client, poll_feeds
 from bot.service import Service, build_service
-from tests.feed_server import FeedServer
+from tests.feed_server import FeedServer, Oversize, SlowResponse
 
 NOW = datetime(2025, 9, 1, 8, 0, tzinfo=UTC)
 
@@ -312,3 +312,21 @@ def test_watchlist_edited_while_the_bot_was_stopped_is_acted_on_at_start(
     restarted.reload_watchlists(start + timedelta(minutes=1))
     assert len(restarted.store.audit_for("Water")) == 1
     assert len(restarted.store.audit_for("TRIPP")) == 1
+
+
+def test_slow_and_oversize_feeds_fail_with_their_reason_without_holding_up_the_others(
+    server: FeedServer, tmp_path: Path
+) -> None:
+    server.serve_feed("/good.feed", rss([TRIPP_ITEM]))
+    server.set_route("/slow.feed", SlowResponse())
+    server.set_route("/huge.feed", Oversize(total_bytes=50 * 1024 * 1024))
+    urls = [server.url(p) for p in ("/slow.feed", "/huge.feed", "/good.feed")]
+    service = make_service(tmp_path, urls, timeout=timedelta(milliseconds=500), max_bytes=1_000_000)
+    reports = {r.url: r for r in poll(service, NOW)}
+    assert reports[urls[2]].status == "ok" and reports[urls[2]].new == 1
+    assert "timeout" in (reports[urls[0]].error or "")
+    assert "larger than 1000000 bytes" in (reports[urls[1]].error or "")
+    for url in urls[:2]:
+        state = service.store.feed_state(url)
+        assert state.error_count == 1 and state.next_poll_at is not None
+        assert state.next_poll_at > NOW
