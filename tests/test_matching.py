@@ -285,6 +285,10 @@ def test_find_all_lists_every_hit(ferry: Matcher) -> None:
         ("the Abrahamic Accords", "Abraham Accords"),
         ("the Abraham-Accords", "Abraham Accords"),
         ("the Abraham Acords", "Abraham Accords"),
+        ("an Abraham Acord framework", "Abraham Accords"),
+        ("the Trans-Caspian International Transport Route's board", "Middle Corridor"),
+        ("a Middle Corri-\ndor project", "Middle Corridor"),
+        ("the Zange&shy;zur corridor", "TRIPP"),
     ],
 )
 def test_shipped_watchlists_find_their_names(shipped: Matcher, text: str, expected: str) -> None:
