@@ -122,9 +122,12 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_poll(args: argparse.Namespace) -> int:
-    config = _load_config(args)
     if not args.once:
-        raise UserError("poll runs once with --once; the long-running bot is `caci-watch run`")
+        raise UserError(
+            "poll needs --once: it polls every feed once and exits "
+            "(scheduled polling belongs to the long-running bot)"
+        )
+    config = _load_config(args)
     service = build_service(config)
     try:
         reports = asyncio.run(service.poll_once(_now(), force=True))
