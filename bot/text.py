@@ -147,6 +147,9 @@ _SPECIAL_FOLDS = {
 }
 _APOSTROPHES = "'’ʼ"
 _HYPHENS_AT_BREAK = "-\u00ad\u2010\u2011"
+# A hyphen, optional trailing blanks, the line break, the next line's indent. (The letter
+# before the hyphen is checked in code: a lookbehind first would slow every search.)
+_HYPHEN_BREAK = re.compile(r"[" + _HYPHENS_AT_BREAK + r"][ \t\r]*\n[ \t]*")
 
 
 @lru_cache(maxsize=4096)
@@ -291,23 +294,12 @@ def _line_break_hyphen_edits(plain: str) -> list[tuple[int, int, str]]:
     happened to break at its own hyphen and stays two words.
     """
     edits: list[tuple[int, int, str]] = []
-    i = plain.find("\n")
-    while i >= 0:
-        start = i
-        while start > 0 and plain[start - 1] in " \t\r":
-            start -= 1
-        end = i + 1
-        while end < len(plain) and plain[end] in " \t":
-            end += 1
-        if (
-            start >= 2
-            and plain[start - 1] in _HYPHENS_AT_BREAK
-            and plain[start - 2].isalpha()
-            and end < len(plain)
-            and plain[end].islower()
-        ):
-            edits.append((start - 1, end, ""))
-        i = plain.find("\n", i + 1)
+    # Searching for the hyphen-newline pair, not every newline: articles have many
+    # paragraph breaks and almost never a hyphenated one.
+    for m in _HYPHEN_BREAK.finditer(plain):
+        start, end = m.span()
+        if start and plain[start - 1].isalpha() and end < len(plain) and plain[end].islower():
+            edits.append((start, end, ""))
     return edits
 
 
