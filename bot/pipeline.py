@@ -165,10 +165,13 @@ async def poll_feed(
     first_poll = not state.initialised
     with store.transaction():
         for article in parsed.articles:
-            previously = store.matched_watchlists(article.id)
             outcome = store.upsert_article(article, now)
             if outcome.change == "same":
                 continue
+            # Read before the matches are replaced; only an edited article has any.
+            previously = (
+                store.matched_watchlists(article.id) if outcome.change == "updated" else set()
+            )
             new += outcome.change == "new"
             updated += outcome.change == "updated"
             matches = matcher.match(match_fields(article))

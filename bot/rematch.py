@@ -84,11 +84,9 @@ def rematch_recent(
     matcher = compile_watchlists(list(watchlists))
     newly: list[tuple[str, str]] = []
     gone: list[tuple[str, str]] = []
-    checked = 0
     articles = list(store.articles_first_seen_since(now - timedelta(days=days)))
     with store.transaction():
         for article in articles:
-            checked += 1
             before = store.matched_watchlists(article.id) & names
             matches = matcher.match(match_fields(article))
             after = {m.watchlist for m in matches}
@@ -96,4 +94,4 @@ def rematch_recent(
             newly.extend((article.id, name) for name in sorted(added))
             gone.extend((article.id, name) for name in sorted(before - after))
             store.replace_matches(article.id, matches, now, rematched=added, only=names)
-    return RematchReport(checked, tuple(newly), tuple(gone))
+    return RematchReport(len(articles), tuple(newly), tuple(gone))

@@ -68,9 +68,7 @@ class Service:
         A broken edit is reported and the last good version stays in force.
         """
         changes = self.registry.refresh()
-        for change in changes:
-            if change.kind == "invalid":
-                log.error("watchlist=%r status=invalid error=%r", change.name, change.error)
+        _log_invalid(changes)
         self.apply_watchlist_edits(now)
         return changes
 
@@ -128,8 +126,12 @@ class Service:
 
 def build_service(config: Config) -> Service:
     registry = WatchlistRegistry(config.watchlists.dir)
-    for change in registry.refresh():
-        if change.kind == "invalid":
-            # A broken file is reported; the others stay in force.
-            log.error("watchlist_error=%r", change.error)
+    _log_invalid(registry.refresh())
     return Service(config=config, store=open_store(config.store.path), registry=registry)
+
+
+def _log_invalid(changes: Sequence[WatchlistChange]) -> None:
+    # A broken file is reported; the last good version and the other lists stay in force.
+    for change in changes:
+        if change.kind == "invalid":
+            log.error("watchlist=%r status=invalid error=%r", change.name, change.error)

@@ -178,9 +178,13 @@ class Store:
             """,
             {"lo": lo, "hi": hi},
         ).fetchall()
-        ids = [r["id"] for r in rows]
-        matches = self.matches_for(ids)
-        fresh = self._rematched_between(ids, lo, hi)
+        matches: dict[str, list[Match]] = {}
+        # Watchlists whose match an edit brought in this window, by article.
+        fresh: dict[str, set[str]] = {}
+        for m in self._match_rows([r["id"] for r in rows]):
+            matches.setdefault(m["article_id"], []).append(_match_from_row(m))
+            if m["rematched"] and lo <= m["matched_at"] < hi:
+                fresh.setdefault(m["article_id"], set()).add(m["watchlist"])
         entries = []
         for r in rows:
             found = matches.get(r["id"], [])
@@ -197,24 +201,6 @@ class Store:
                 )
             )
         return entries
-
-    def _rematched_between(
-        self, article_ids: Sequence[str], lo: str | None, hi: str | None
-    ) -> dict[str, set[str]]:
-        found: dict[str, set[str]] = {}
-        for chunk in _chunks(article_ids):
-            marks = ",".join("?" * len(chunk))
-            rows = self._conn.execute(
-                f"""
-                SELECT article_id, watchlist FROM matches
-                WHERE rematched = 1 AND matched_at >= ? AND matched_at < ?
-                  AND article_id IN ({marks})
-                """,
-                (lo, hi, *chunk),
-            ).fetchall()
-            for r in rows:
-                found.setdefault(r[0], set()).add(r[1])
-        return found
 
     def articles_first_seen_since(self, since: datetime) -> Iterator[Article]:
         """Stored articles first seen at or after ``since``, oldest first, streamed.
@@ -303,14 +289,16 @@ class Store:
 
     def matches_for(self, article_ids: Sequence[str]) -> dict[str, list[Match]]:
         found: dict[str, list[Match]] = {}
+        for r in self._match_rows(article_ids):
+            found.setdefault(r["article_id"], []).append(_match_from_row(r))
+        return found
+
+    def _match_rows(self, article_ids: Sequence[str]) -> Iterator[sqlite3.Row]:
         for chunk in _chunks(article_ids):
             marks = ",".join("?" * len(chunk))
-            rows = self._conn.execute(
+            yield from self._conn.execute(
                 f"SELECT * FROM matches WHERE article_id IN ({marks}) ORDER BY id", chunk
-            ).fetchall()
-            for r in rows:
-                found.setdefault(r["article_id"], []).append(_match_from_row(r))
-        return found
+            )
 
     # -- watchlist audit ---------------------------------------------------------
 
