@@ -8,6 +8,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
+from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -128,11 +129,8 @@ def _cmd_poll(args: argparse.Namespace) -> int:
             "(scheduled polling belongs to the long-running bot)"
         )
     config = _load_config(args)
-    service = build_service(config)
-    try:
+    with closing(build_service(config)) as service:
         reports = asyncio.run(service.poll_once(_now(), force=True))
-    finally:
-        service.close()
     print_poll_reports(reports, print)
     return 0 if all(r.status != "error" for r in reports) else 1
 
@@ -172,16 +170,13 @@ def _cmd_digest(args: argparse.Namespace) -> int:
     until = parse_when(args.until, tz) if args.until else _now() + timedelta(seconds=1)
     if until <= since:
         raise UserError("--until must be later than --since")
-    service = build_service(config)
-    try:
+    with closing(build_service(config)) as service:
         known = {w.name for w in service.watchlists}
         for name in args.watchlist or ():
             if name not in known:
                 raise UserError(f"no watchlist named {name!r}; known: {', '.join(sorted(known))}")
         digest = service.digest(since, until, args.watchlist)
         print(render_digest_console(digest, now=_now(), stale_after=service.stale_after))
-    finally:
-        service.close()
     return 0
 
 

@@ -7,6 +7,7 @@ import difflib
 import getpass
 import os
 from collections.abc import Callable
+from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -87,8 +88,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
 
 
 def _list(args: argparse.Namespace, config: Config) -> int:
-    service = build_service(config)
-    try:
+    with closing(build_service(config)) as service:
         for w in service.watchlists:
             excludes = f", {len(w.exclude)} exclude{'s' if len(w.exclude) != 1 else ''}"
             print(
@@ -99,14 +99,11 @@ def _list(args: argparse.Namespace, config: Config) -> int:
             print(f"not loaded: {error}")
         if not service.watchlists and not service.watchlist_errors:
             print(f"no watchlists in {config.watchlists.dir}")
-    finally:
-        service.close()
     return 1 if service.watchlist_errors else 0
 
 
 def _show(args: argparse.Namespace, config: Config) -> int:
-    service = build_service(config)
-    try:
+    with closing(build_service(config)) as service:
         w = _resolve(service, args.name)
         print(f"{w.name}   ({w.source})")
         if w.description:
@@ -127,8 +124,6 @@ def _show(args: argparse.Namespace, config: Config) -> int:
             stamp = entry.at.strftime("%Y-%m-%d %H:%M UTC")
             detail = entry.detail.splitlines()[0] if entry.detail else ""
             print(f"  {stamp}  {entry.actor:<16} {entry.action:<12} {detail}")
-    finally:
-        service.close()
     return 0
 
 
@@ -140,13 +135,10 @@ def _term_flags(t: Term) -> str:
 def _test(args: argparse.Namespace, config: Config) -> int:
     if args.days < 0:
         raise WatchlistCommandError("--days must be 0 or more")
-    service = build_service(config)
-    try:
+    with closing(build_service(config)) as service:
         w = _resolve(service, args.name)
         report = dry_run_stored(service.store, w, days=args.days, now=datetime.now(UTC))
         print(render_dry_run(report, days=args.days))
-    finally:
-        service.close()
     return 0
 
 
@@ -175,8 +167,7 @@ def render_dry_run(report: DryRun, *, days: int) -> str:
 
 
 def _new(args: argparse.Namespace, config: Config) -> int:
-    service = build_service(config)
-    try:
+    with closing(build_service(config)) as service:
         if service.registry.find(args.name) is not None:
             raise WatchlistCommandError(f"a watchlist named {args.name!r} already exists")
         path = config.watchlists.dir / watchlist_file_name(args.name)
@@ -188,8 +179,6 @@ def _new(args: argparse.Namespace, config: Config) -> int:
         _write_atomically(path, text)
         _after_edit(service, args.name, "new", ", ".join(args.term))
         print(f"created {path}")
-    finally:
-        service.close()
     return 0
 
 
@@ -200,16 +189,13 @@ def _edit(
     detail: str,
     change: Callable[[str, str], str],
 ) -> int:
-    service = build_service(config)
-    try:
+    with closing(build_service(config)) as service:
         w = _resolve(service, args.name)
         path = Path(w.source)
         before = path.read_text(encoding="utf-8")
         _write_atomically(path, change(before, str(path)))
         report = _after_edit(service, w.name, action, detail)
         print(f"saved {path}; {report}")
-    finally:
-        service.close()
     return 0
 
 
@@ -245,8 +231,7 @@ def _exclude(args: argparse.Namespace, config: Config) -> int:
 
 
 def _delete(args: argparse.Namespace, config: Config) -> int:
-    service = build_service(config)
-    try:
+    with closing(build_service(config)) as service:
         w = _resolve(service, args.name)
         path = Path(w.source)
         # The whole file goes into the audit so that a deletion can be undone.
@@ -257,8 +242,6 @@ def _delete(args: argparse.Namespace, config: Config) -> int:
             datetime.now(UTC), actor=_actor(), edit=(w.name, "delete", f"{path}\n{text}")
         )
         print(f"deleted {path} (its text is kept in the audit: watchlist show {w.name!r})")
-    finally:
-        service.close()
     return 0
 
 

@@ -6,6 +6,7 @@ parse, store and match code that the live feed does. No token, no network, no pr
 
 from __future__ import annotations
 
+from contextlib import closing
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -33,8 +34,7 @@ async def run_demo(*, store_path: Path, watchlists_dir: Path) -> int:
             store_path=store_path, watchlists_dir=watchlists_dir, feed_urls=[server.url]
         )
         config = replace(config, feeds=replace(config.feeds, backfill_days=DEMO_BACKFILL_DAYS))
-        service = build_service(config)
-        try:
+        with closing(build_service(config)) as service:
             started = datetime.now(UTC)
             names = ", ".join(w.name for w in service.watchlists)
             print(f"caci-watch demo: bundled CACI Analyst snapshot served at {server.url}")
@@ -60,7 +60,5 @@ async def run_demo(*, store_path: Path, watchlists_dir: Path) -> int:
                 "calls it stale,\n as it would a live feed that still answers 200 but "
                 "has stopped publishing.)"
             )
-        finally:
-            service.close()
     failed = [r for r in reports if r.status == "error"]
     return 1 if failed else 0
