@@ -71,6 +71,13 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--watchlists", type=Path, default=Path("watchlists"))
     demo.set_defaults(handler=_cmd_demo)
 
+    run = sub.add_parser(
+        "run",
+        help="the long-running bot: polls, alerts, digests (Telegram token from "
+        "$CACI_WATCH_TOKEN or the systemd credential; the console without one)",
+    )
+    run.set_defaults(handler=_cmd_run)
+
     poll = sub.add_parser("poll", help="poll the configured feeds")
     poll.add_argument("--once", action="store_true", help="poll every feed once and exit")
     poll.set_defaults(handler=_cmd_poll)
@@ -117,6 +124,32 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
     setup_logging("WARNING")
     return asyncio.run(run_demo(store_path=args.store, watchlists_dir=args.watchlists))
+
+
+# -- run --------------------------------------------------------------------------
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from bot.credentials import TokenError, load_token
+    from bot.logs import redact
+    from bot.runner import BotRunner
+
+    config = _load_config(args)
+    try:
+        token = load_token(os.environ)
+    except TokenError as exc:
+        raise UserError(str(exc)) from exc
+    if token is None:
+        print(
+            "caci-watch: no Telegram token ($CACI_WATCH_TOKEN or the systemd credential "
+            "telegram-token): running with the console sender, messages are printed here",
+            file=sys.stderr,
+        )
+    else:
+        redact(token)
+    runner = BotRunner(config, token=token)
+    asyncio.run(runner.run_until_signalled())
+    return 0
 
 
 # -- poll -------------------------------------------------------------------------

@@ -13,9 +13,21 @@ _TOKEN = re.compile(r"(?:bot)?\d{5,}:[A-Za-z0-9_-]{30,}")
 _NOISY = ("httpx", "httpcore", "telegram", "apscheduler", "hpack")
 
 
+_SECRETS: set[str] = set()
+
+
+def redact(secret: str) -> None:
+    """Scrub this exact string from every log line too, whatever its shape."""
+    if secret:
+        _SECRETS.add(secret)
+
+
 class RedactingFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        return _TOKEN.sub("<redacted>", super().format(record))
+        line = super().format(record)
+        for secret in _SECRETS:
+            line = line.replace(secret, "<redacted>")
+        return _TOKEN.sub("<redacted>", line)
 
 
 def setup_logging(level: str = "INFO") -> None:

@@ -7,7 +7,8 @@ clock, so that the core can be tested with literals.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
+from typing import Literal
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,3 +133,71 @@ class AuditEntry:
     watchlist: str
     action: str
     detail: str = ""
+
+
+Mode = Literal["instant", "daily", "both", "off"]
+MODES: tuple[Mode, ...] = ("instant", "daily", "both", "off")
+
+
+@dataclass(frozen=True, slots=True)
+class Subscriber:
+    """A Telegram chat using the bot: a person (private chat) or a group."""
+
+    chat_id: int
+    kind: str
+    timezone: str
+    digest_time: str
+    mode: Mode = "both"
+    title: str = ""
+    active: bool = True
+    inactive_reason: str = ""
+    created_at: datetime | None = None
+    watchlists: tuple[str, ...] = ()
+
+    @property
+    def wants_alerts(self) -> bool:
+        return self.active and self.mode in ("instant", "both")
+
+    @property
+    def wants_digest(self) -> bool:
+        return self.active and self.mode in ("daily", "both")
+
+    @property
+    def is_group(self) -> bool:
+        return self.kind != "private"
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingMessage:
+    """A message about to enter the outbox; ``dedup_key`` makes enqueueing idempotent."""
+
+    dedup_key: str
+    chat_id: int
+    kind: str
+    text: str
+    parse_mode: str = "HTML"
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxMessage:
+    id: int
+    dedup_key: str
+    chat_id: int
+    kind: str
+    text: str
+    parse_mode: str
+    attempts: int
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class DigestRecord:
+    """A digest that was made: the next one for the chat starts at ``until``."""
+
+    chat_id: int
+    local_date: date
+    since: datetime
+    until: datetime
+    articles: int
+    parts: int
+    created_at: datetime

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Literal
@@ -132,7 +132,13 @@ async def poll_feed(
     now: datetime,
     *,
     force: bool = False,
+    on_alert: Callable[[Alert], None] | None = None,
 ) -> FeedPollReport:
+    """Fetch one feed if due, store what is new or changed, match it, and report alerts.
+
+    ``on_alert`` runs inside the transaction that stores the article, so an alert is
+    queued exactly when its article is stored: a crash loses neither or both.
+    """
     state = store.feed_state(url)
     if not force and not is_due(state, now):
         return FeedPollReport(url, "not_due")
@@ -183,7 +189,10 @@ async def poll_feed(
                 now=now,
                 backfill_days=cfg.backfill_days,
             ):
-                alerts.append(Alert(article, carried, updated=outcome.change == "updated"))
+                alert = Alert(article, carried, updated=outcome.change == "updated")
+                alerts.append(alert)
+                if on_alert is not None:
+                    on_alert(alert)
         newest = newest_item_at(parsed.articles)
         success = after_success(state, now=now, fetched=fetched, cfg=cfg)
         store.save_feed_state(
@@ -233,12 +242,15 @@ async def poll_feeds(
     now: datetime,
     *,
     force: bool = False,
+    on_alert: Callable[[Alert], None] | None = None,
 ) -> list[FeedPollReport]:
     """Poll every configured feed concurrently; one feed's failure never stops the others."""
 
     async def guarded(url: str) -> FeedPollReport:
         try:
-            return await poll_feed(client, store, matcher, url, cfg, now, force=force)
+            return await poll_feed(
+                client, store, matcher, url, cfg, now, force=force, on_alert=on_alert
+            )
         except Exception as exc:  # a bug in one feed's handling must not stop the rest
             log.exception("feed=%s status=crashed", url)
             return FeedPollReport(url, "error", error=f"internal error: {exc!r}")

@@ -6,13 +6,16 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from bot.config import Config
 from bot.digest import Digest, build_digest
+from bot.fanout import alert_messages, digest_key, digest_messages
 from bot.matching import Matcher
-from bot.models import AuditEntry, Watchlist
+from bot.models import Alert, AuditEntry, DigestEntry, DigestRecord, Watchlist
 from bot.pipeline import FeedPollReport, make_http_client, poll_feeds
 from bot.rematch import RematchReport, rematch_recent
+from bot.schedule import due_digest, parse_time_of_day
 from bot.storage import Store, open_store
 from bot.watchlist_registry import WatchlistChange, WatchlistRegistry, fingerprint
 
@@ -47,8 +50,86 @@ class Service:
     async def poll_once(self, now: datetime, *, force: bool = False) -> list[FeedPollReport]:
         async with make_http_client(self.config.feeds) as client:
             return await poll_feeds(
-                client, self.store, self.matcher, self.config.feeds, now, force=force
+                client,
+                self.store,
+                self.matcher,
+                self.config.feeds,
+                now,
+                force=force,
+                on_alert=lambda alert: self.queue_alert(alert, now),
             )
+
+    def queue_alert(self, alert: Alert, now: datetime) -> None:
+        """Queue the alert for every instant subscriber following one of its watchlists."""
+        subscribers = self.store.chats.following(alert.watchlists)
+        self.store.outbox.enqueue(alert_messages(alert, subscribers), now)
+
+    def digest_tick(self, now: datetime) -> int:
+        """Queue every digest that is due at ``now``; returns how many messages were queued.
+
+        What is due is decided from the store (the last digest of each chat) and ``now``
+        alone, so a tick that runs late, twice, or after downtime does the right thing.
+        """
+        last = self.store.chats.last_digests()
+        seen_cache: dict[tuple[datetime, datetime], list[DigestEntry]] = {}
+        queued = 0
+        for sub in self.store.chats.all():
+            if not sub.wants_digest or not sub.watchlists:
+                continue
+            tz = ZoneInfo(sub.timezone)
+            previous = last.get(sub.chat_id)
+            due = due_digest(
+                now=now,
+                at=parse_time_of_day(sub.digest_time),
+                tz=tz,
+                last_date=previous.local_date if previous else None,
+                last_until=previous.until if previous else None,
+                subscribed_at=sub.created_at or now,
+            )
+            if due is None:
+                continue
+            window = (due.since, due.until)
+            if window not in seen_cache:
+                # Subscribers at the same time share a window: read the articles once.
+                seen_cache[window] = self.store.articles_seen_between(*window)
+            digest = build_digest(
+                seen_cache[window],
+                since=due.since,
+                until=due.until,
+                feeds=self.store.feed_states(self.config.feeds.urls),
+                watchlists=sub.watchlists,
+            )
+            messages = digest_messages(
+                digest,
+                chat_id=sub.chat_id,
+                key=digest_key(sub.chat_id, due.local_date),
+                now=now,
+                tz=tz,
+                stale_after=self.stale_after,
+                empty=self.config.digest.empty,
+            )
+            record = DigestRecord(
+                chat_id=sub.chat_id,
+                local_date=due.local_date,
+                since=due.since,
+                until=due.until,
+                articles=len(digest.entries),
+                parts=len(messages),
+                created_at=now,
+            )
+            # The day's record and its messages land together: a crash between them can
+            # neither lose the digest nor make it twice.
+            with self.store.transaction():
+                if self.store.chats.record_digest(record):
+                    queued += self.store.outbox.enqueue(messages, now)
+            log.info(
+                "digest chat=%d date=%s articles=%d parts=%d",
+                sub.chat_id,
+                due.local_date,
+                len(digest.entries),
+                len(messages),
+            )
+        return queued
 
     def digest(
         self, since: datetime, until: datetime, watchlists: Sequence[str] | None = None

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from datetime import UTC, datetime
+from email.utils import format_datetime
+from xml.sax.saxutils import escape
 
 from bot.models import Article, Match
 
@@ -47,3 +50,22 @@ def make_match(watchlist: str = "TRIPP", *, term: str = "TRIPP", score: float = 
         mark_start=start,
         mark_end=start + len(term),
     )
+
+
+def rss(items: Sequence[tuple[str, str, str, datetime]]) -> bytes:
+    """An RSS 2.0 section feed; each item is (guid, title, description, published)."""
+    body = "".join(
+        f"""<item><title>{escape(title)}</title>
+        <link>https://www.cacianalyst.org/publications/analytical-articles/item/{guid}.html</link>
+        <guid isPermaLink="false">{guid}</guid>
+        <author>editor@cacianalyst.org (Test Author)</author>
+        <category>Analytical Articles</category>
+        <pubDate>{format_datetime(when)}</pubDate>
+        <description>{escape(desc)}</description></item>"""
+        for guid, title, desc, when in items
+    )
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+        "<title>Analytical Articles</title><link>https://www.cacianalyst.org/</link>"
+        f"<description>test</description>{body}</channel></rss>"
+    ).encode()

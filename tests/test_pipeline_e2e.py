@@ -6,9 +6,7 @@ import asyncio
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from email.utils import format_datetime
 from pathlib import Path
-from xml.sax.saxutils import escape
 
 import pytest
 
@@ -16,6 +14,7 @@ from bot.config import Config, builtin_config
 from bot.console import render_digest_console
 from bot.pipeline import FeedPollReport, make_http_client, poll_feeds
 from bot.service import Service, build_service
+from tests.factories import rss
 from tests.feed_server import FeedServer, Oversize, SlowResponse
 
 NOW = datetime(2025, 9, 1, 8, 0, tzinfo=UTC)
@@ -25,25 +24,6 @@ WATCHLIST_FILES = {
     '"Trump Route for International Peace and Prosperity", "Zangezur corridor"]\n',
     "middle-corridor.toml": 'name = "Middle Corridor"\nterms = ["Middle Corridor"]\n',
 }
-
-
-def rss(items: Sequence[tuple[str, str, str, datetime]]) -> bytes:
-    """An RSS 2.0 section feed; each item is (guid, title, description, published)."""
-    body = "".join(
-        f"""<item><title>{escape(title)}</title>
-        <link>https://www.cacianalyst.org/publications/analytical-articles/item/{guid}.html</link>
-        <guid isPermaLink="false">{guid}</guid>
-        <author>editor@cacianalyst.org (Test Author)</author>
-        <category>Analytical Articles</category>
-        <pubDate>{format_datetime(when)}</pubDate>
-        <description>{escape(desc)}</description></item>"""
-        for guid, title, desc, when in items
-    )
-    return (
-        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
-        "<title>Analytical Articles</title><link>https://www.cacianalyst.org/</link>"
-        f"<description>test</description>{body}</channel></rss>"
-    ).encode()
 
 
 OLD = (

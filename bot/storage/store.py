@@ -10,12 +10,15 @@ import sqlite3
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
 from bot.models import Article, AuditEntry, DigestEntry, FeedState, Match
+from bot.storage.chats import ChatStore
 from bot.storage.database import open_database
+from bot.storage.outbox import OutboxStore
+from bot.storage.times import from_db_time, required_time, to_db_time
 
 ArticleChange = Literal["new", "updated", "same"]
 
@@ -26,36 +29,23 @@ class UpsertOutcome:
     first_seen_at: datetime
 
 
-def to_db_time(value: datetime | None) -> str | None:
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        raise ValueError("naive datetimes are ambiguous; pass an aware datetime")
-    return value.astimezone(UTC).isoformat(timespec="seconds")
-
-
-def from_db_time(value: str | None) -> datetime | None:
-    if value is None:
-        return None
-    return datetime.fromisoformat(value).astimezone(UTC)
-
-
-def _required_time(value: str) -> datetime:
-    parsed = from_db_time(value)
-    assert parsed is not None
-    return parsed
-
-
 class Store:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
         self._conn.row_factory = sqlite3.Row
+        self.chats = ChatStore(conn)
+        self.outbox = OutboxStore(conn)
 
     def close(self) -> None:
         self._conn.close()
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
+        # Re-entrant, so that work done inside a larger transaction (alerts queued while
+        # a poll stores the articles that caused them) commits or rolls back with it.
+        if self._conn.in_transaction:
+            yield
+            return
         self._conn.execute("BEGIN IMMEDIATE")
         try:
             yield
@@ -133,7 +123,7 @@ class Store:
                 (*_article_columns(article), stamp, stamp),
             )
             return UpsertOutcome("new", now)
-        first_seen = _required_time(row["first_seen_at"])
+        first_seen = required_time(row["first_seen_at"])
         if row["content_hash"] == article.content_hash:
             self._conn.execute(
                 "UPDATE articles SET last_seen_at = ? WHERE id = ?", (stamp, article.id)
@@ -194,7 +184,7 @@ class Store:
             entries.append(
                 DigestEntry(
                     article=_article_from_row(r),
-                    first_seen_at=_required_time(r["first_seen_at"]),
+                    first_seen_at=required_time(r["first_seen_at"]),
                     updated=bool(r["is_updated"]) and not r["is_new"],
                     matches=tuple(found),
                     rematched=only_rematched,
@@ -317,7 +307,7 @@ class Store:
         ).fetchall()
         return [
             AuditEntry(
-                at=_required_time(r["at"]),
+                at=required_time(r["at"]),
                 actor=r["actor"],
                 watchlist=r["watchlist"],
                 action=r["action"],

@@ -1,0 +1,61 @@
+"""Who gets which message: alerts and digests turned into outbox messages (pure)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.digest import Digest
+from bot.models import Alert, OutgoingMessage, Subscriber
+from bot.render import render_alert, render_digest, render_empty_digest
+
+
+def alert_messages(alert: Alert, subscribers: Sequence[Subscriber]) -> list[OutgoingMessage]:
+    """One message per subscriber in instant mode, covering every watchlist they follow
+    that the article matched."""
+    out: list[OutgoingMessage] = []
+    for sub in subscribers:
+        if not sub.wants_alerts:
+            continue
+        followed = set(sub.watchlists)
+        matches = tuple(m for m in alert.matches if m.watchlist in followed)
+        if not matches:
+            continue
+        names = ",".join(sorted({m.watchlist for m in matches}))
+        text = render_alert(
+            alert.article, matches, updated=alert.updated, tz=ZoneInfo(sub.timezone)
+        )
+        # The watchlists are part of the key: an edited article that now matches another
+        # list is news for that list, while a repeat of the same alert is not.
+        key = f"alert:{sub.chat_id}:{alert.article.id}:{names}"
+        out.append(OutgoingMessage(key, sub.chat_id, "alert", text))
+    return out
+
+
+def digest_messages(
+    digest: Digest,
+    *,
+    chat_id: int,
+    key: str,
+    now: datetime,
+    tz: ZoneInfo,
+    stale_after: timedelta,
+    empty: str,
+) -> list[OutgoingMessage]:
+    """The messages of one subscriber's digest: several parts when long, one short line
+    when empty (or none when the deployment skips empty digests)."""
+    if digest.is_empty:
+        if empty == "skip":
+            return []
+        texts = [render_empty_digest(digest, now=now, tz=tz, stale_after=stale_after)]
+    else:
+        texts = render_digest(digest, now=now, tz=tz, stale_after=stale_after)
+    return [
+        OutgoingMessage(f"{key}:{i}", chat_id, "digest", text)
+        for i, text in enumerate(texts, start=1)
+    ]
+
+
+def digest_key(chat_id: int, local_date: date) -> str:
+    return f"digest:{chat_id}:{local_date.isoformat()}"

@@ -1,0 +1,256 @@
+"""When each subscriber's daily digest is due, and the times and days people type.
+
+Everything here is pure: no clock, disk or network. `now` is always an argument (an aware
+datetime) and every instant returned is an aware UTC datetime, so the caller can store and
+compare them without caring which zone a subscriber lives in.
+
+The rule for digests: the digest for local day D is due once the instant at which the
+subscriber's clock shows their digest time on D has passed, and at most one digest is ever
+made per local day. A bot that was down over that instant makes the digest when it comes
+back, and several missed days become one digest, never a flood.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+__all__ = [
+    "DueDigest",
+    "due_digest",
+    "local_day_window",
+    "next_digest_at",
+    "parse_day",
+    "parse_time_of_day",
+    "scheduled_at",
+]
+
+_ONE_DAY = timedelta(days=1)
+
+# -- parsing what people type ------------------------------------------------------------
+
+_TIME_HINT = "Give the time as HH:MM, for example 08:00."
+
+# "8", "18:30", "8.00", "0800", "800", with an optional am/pm ("8am", "6:30 p.m.").
+_TIME_OF_DAY = re.compile(
+    r"(?:(?P<hour>\d{1,2})(?:[:.](?P<minute>\d{2}))?|(?P<hhmm_hour>\d{1,2})(?P<hhmm_minute>\d{2}))"
+    r"(?:\s*(?P<half>[ap])\.?m\.?)?",
+    re.ASCII | re.IGNORECASE,
+)
+
+
+def parse_time_of_day(text: str) -> time:
+    """A time of day as people type it: "08:00", "8:00", "8.00", "0800", "8", "6:30pm".
+
+    Raises ValueError with a message that can be shown to the user as it is.
+    """
+    match = _TIME_OF_DAY.fullmatch(text.strip())
+    if match is None:
+        raise ValueError(_TIME_HINT)
+    hour = int(match["hour"] or match["hhmm_hour"])
+    minute = int(match["minute"] or match["hhmm_minute"] or 0)
+    half = match["half"]
+    if half is not None:
+        # 12am is midnight and 12pm noon; "0am" and "13pm" mean nothing.
+        if not 1 <= hour <= 12:
+            raise ValueError(_TIME_HINT)
+        hour = hour % 12 + (12 if half.lower() == "p" else 0)
+    if hour > 23 or minute > 59:
+        raise ValueError(_TIME_HINT)
+    return time(hour, minute)
+
+
+_ISO_DAY = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})", re.ASCII)
+_DOTTED_DAY = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})", re.ASCII)
+
+
+def parse_day(arg: str, *, now: datetime, tz: ZoneInfo) -> date:
+    """The local day meant by `/digest [today|yesterday|YYYY-MM-DD|D.M.YYYY]`.
+
+    An empty argument means today. "Today" is the subscriber's, in `tz`, not UTC's.
+    Raises ValueError with a message that can be shown to the user as it is.
+    """
+    today = _aware(now, "now").astimezone(tz).date()
+    text = arg.strip().casefold()
+    if text in ("", "today"):
+        return today
+    if text == "yesterday":
+        return today - _ONE_DAY
+    if match := _ISO_DAY.fullmatch(text):
+        year, month, day = (int(g) for g in match.groups())
+    elif match := _DOTTED_DAY.fullmatch(text):
+        day, month, year = (int(g) for g in match.groups())
+    else:
+        raise ValueError(f"Give the day as today, yesterday or a date like {today.isoformat()}.")
+    try:
+        result = date(year, month, day)
+    except ValueError:
+        raise ValueError(f"There is no such date as {arg.strip()}.") from None
+    if result > today:
+        raise ValueError("That date is in the future.")
+    return result
+
+
+# -- local clock readings and instants ----------------------------------------------------
+
+
+def scheduled_at(day: date, at: time, tz: ZoneInfo) -> datetime:
+    """The instant (UTC) at which a clock in `tz` shows `at` on `day`.
+
+    Daylight-saving changes make some readings happen never or twice:
+
+    - a reading that the clock skips (02:30 in Berlin on the last Sunday of March) maps to
+      the first instant after the gap, when the clock shows 03:00: the digest is late by
+      the length of the gap but is still made that day;
+    - a reading that happens twice (02:30 on the last Sunday of October) maps to the first
+      of the two, so the digest is not held back by an hour.
+
+    Any tzinfo or fold on `at` is ignored: `at` is a wall-clock reading.
+    """
+    wall = datetime.combine(day, at.replace(tzinfo=None, fold=0))
+    # fold=0 is the earlier reading of an ambiguous time, which is the one we want.
+    instant = wall.replace(tzinfo=tz).astimezone(UTC)
+    if instant.astimezone(tz).replace(tzinfo=None) == wall:
+        return instant
+    return _end_of_gap(wall, tz)
+
+
+def _end_of_gap(wall: datetime, tz: ZoneInfo) -> datetime:
+    """The first instant after the clock jump that skips the local reading `wall`."""
+    # In a gap, fold=0 reads `wall` with the offset in force before the jump and fold=1 with
+    # the one after it (PEP 495), so the jump happens somewhere between these two instants.
+    before = wall.replace(tzinfo=tz, fold=0).utcoffset()
+    after = wall.replace(tzinfo=tz, fold=1).utcoffset()
+    assert before is not None and after is not None  # a ZoneInfo always has an offset
+    lo = int((wall - after).replace(tzinfo=UTC).timestamp())  # still before the jump
+    hi = int((wall - before).replace(tzinfo=UTC).timestamp()) + 1  # already after it
+    # tz transitions fall on whole seconds: bisect for the first second of the new offset.
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if datetime.fromtimestamp(mid, UTC).astimezone(tz).utcoffset() == before:
+            lo = mid
+        else:
+            hi = mid
+    return datetime.fromtimestamp(hi, UTC)
+
+
+def local_day_window(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """The UTC span [start, end) of the local calendar day `day` in `tz`.
+
+    It is 23 or 25 hours long on the days the clocks change (other lengths for a few
+    zones and historical changes); where midnight is skipped the day starts when the
+    clock first shows a time on it.
+    """
+    midnight = time(0)
+    return scheduled_at(day, midnight, tz), scheduled_at(day + _ONE_DAY, midnight, tz)
+
+
+# -- is a digest due? ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DueDigest:
+    """A digest to make now: for the subscriber's local day `local_date`, covering the
+    articles that arrived in [since, until)."""
+
+    local_date: date
+    since: datetime
+    until: datetime
+
+
+def due_digest(
+    *,
+    now: datetime,
+    at: time,
+    tz: ZoneInfo,
+    last_date: date | None,
+    last_until: datetime | None,
+    subscribed_at: datetime,
+    max_window: timedelta = timedelta(days=7),
+) -> DueDigest | None:
+    """The digest that is due at `now` for a subscriber who wants it at `at` in `tz`, or None.
+
+    The latest scheduled instant at or before `now` (today's when it has passed, else
+    yesterday's) names the local day D. D's digest is due unless one was already made for
+    D or a later day (`last_date`), or the subscriber joined after that instant: someone
+    who subscribes at 07:00 gets their first digest at 08:00 that day, not yesterday's at
+    once. `last_date` and `last_until` come from the previous digest actually made.
+
+    The window ends at `now`, so nothing that arrived before the digest was made is left
+    out, and starts where the previous one ended (else a day earlier). After a long outage
+    it is cut to `max_window`: a digest of weeks of articles would be read by nobody.
+    """
+    now = _aware(now, "now").astimezone(UTC)
+    subscribed_at = _aware(subscribed_at, "subscribed_at")
+    if max_window <= timedelta(0):
+        raise ValueError("max_window must be positive")
+    day, scheduled = _latest_scheduled(now, at, tz)
+    if not _owed(day, scheduled, last_date, subscribed_at):
+        return None
+    if last_until is not None and _aware(last_until, "last_until") >= now:
+        # The clock went back since the last digest: any window would overlap that one's.
+        return None
+    since = last_until.astimezone(UTC) if last_until is not None else now - _ONE_DAY
+    return DueDigest(local_date=day, since=max(since, now - max_window), until=now)
+
+
+def next_digest_at(
+    *,
+    now: datetime,
+    at: time,
+    tz: ZoneInfo,
+    last_date: date | None,
+    subscribed_at: datetime | None = None,
+) -> datetime:
+    """When the subscriber's next digest is due (UTC), for "next digest: Fri 27 Nov 08:00".
+
+    An instant at or before `now` means one is due already (the bot has not made it yet):
+    `due_digest` with the same arguments returns it. Pass `subscribed_at` to agree with
+    `due_digest` on the day someone subscribes after their digest time.
+    """
+    now = _aware(now, "now").astimezone(UTC)
+    if subscribed_at is not None:
+        subscribed_at = _aware(subscribed_at, "subscribed_at")
+    day, scheduled = _latest_scheduled(now, at, tz)
+    if _owed(day, scheduled, last_date, subscribed_at):
+        return scheduled
+    day += _ONE_DAY
+    if last_date is not None and last_date >= day:
+        day = last_date + _ONE_DAY
+    if subscribed_at is not None:
+        day = max(day, subscribed_at.astimezone(tz).date())
+    # Scheduled instants grow with the day, so this ends within a step or two.
+    while True:
+        scheduled = scheduled_at(day, at, tz)
+        if scheduled > now and (subscribed_at is None or scheduled >= subscribed_at):
+            return scheduled
+        day += _ONE_DAY
+
+
+def _latest_scheduled(now: datetime, at: time, tz: ZoneInfo) -> tuple[date, datetime]:
+    """The latest local day whose scheduled instant is at or before `now`, and that instant."""
+    day = now.astimezone(tz).date()
+    scheduled = scheduled_at(day, at, tz)
+    if scheduled > now:
+        # One step back is enough: yesterday's instant is at the latest the start of today
+        # (when a clock change skips yesterday's time into today, as Samoa's did in 2011).
+        day -= _ONE_DAY
+        scheduled = scheduled_at(day, at, tz)
+    return day, scheduled
+
+
+def _owed(
+    day: date, scheduled: datetime, last_date: date | None, subscribed_at: datetime | None
+) -> bool:
+    if last_date is not None and last_date >= day:
+        return False
+    return subscribed_at is None or scheduled >= subscribed_at
+
+
+def _aware(value: datetime, name: str) -> datetime:
+    # A naive datetime here is a bug in the caller: guessing its zone would shift digests.
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{name} must be an aware datetime, got {value!r}")
+    return value

@@ -1,0 +1,232 @@
+"""Explicit SQL for subscribers, their subscriptions and the digests made for them."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from datetime import date, datetime
+
+from bot.models import DigestRecord, Mode, Subscriber
+from bot.storage.times import db_time, from_db_time, required_time
+
+
+class ChatStore:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    # -- subscribers ---------------------------------------------------------------
+
+    def get(self, chat_id: int) -> Subscriber | None:
+        row = self._conn.execute(
+            "SELECT * FROM subscribers WHERE chat_id = ?", (chat_id,)
+        ).fetchone()
+        if row is None:
+            return None
+        return _subscriber(row, self._watchlists_of(chat_id))
+
+    def ensure(
+        self,
+        chat_id: int,
+        *,
+        kind: str,
+        title: str,
+        timezone: str,
+        digest_time: str,
+        now: datetime,
+    ) -> tuple[Subscriber, bool]:
+        """The chat's subscriber row, created with the defaults on first contact.
+
+        A chat that had blocked the bot and talks to it again is active again. Returns
+        (subscriber, created).
+        """
+        stamp = db_time(now)
+        cur = self._conn.execute(
+            "INSERT INTO subscribers (chat_id, kind, title, timezone, digest_time,"
+            " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (chat_id) DO NOTHING",
+            (chat_id, kind, title, timezone, digest_time, stamp, stamp),
+        )
+        created = cur.rowcount == 1
+        if not created:
+            self._conn.execute(
+                "UPDATE subscribers SET kind = ?, title = ?, active = 1, inactive_reason = '',"
+                " updated_at = ? WHERE chat_id = ? AND (active = 0 OR kind != ? OR title != ?)",
+                (kind, title, stamp, chat_id, kind, title),
+            )
+        found = self.get(chat_id)
+        assert found is not None
+        return found, created
+
+    def update_settings(
+        self,
+        chat_id: int,
+        now: datetime,
+        *,
+        timezone: str | None = None,
+        digest_time: str | None = None,
+        mode: Mode | None = None,
+    ) -> None:
+        self._conn.execute(
+            "UPDATE subscribers SET timezone = COALESCE(?, timezone),"
+            " digest_time = COALESCE(?, digest_time), mode = COALESCE(?, mode),"
+            " updated_at = ? WHERE chat_id = ?",
+            (timezone, digest_time, mode, db_time(now), chat_id),
+        )
+
+    def deactivate(self, chat_id: int, reason: str, now: datetime) -> None:
+        self._conn.execute(
+            "UPDATE subscribers SET active = 0, inactive_reason = ?, updated_at = ?"
+            " WHERE chat_id = ?",
+            (reason, db_time(now), chat_id),
+        )
+
+    def move_chat(self, old_id: int, new_id: int) -> None:
+        """A group became a supergroup: Telegram gave it a new id; keep its settings."""
+        if self._conn.execute("SELECT 1 FROM subscribers WHERE chat_id = ?", (new_id,)).fetchone():
+            return
+        self._conn.execute("PRAGMA defer_foreign_keys = ON")
+        self._conn.execute("UPDATE subscribers SET chat_id = ? WHERE chat_id = ?", (new_id, old_id))
+        self._conn.execute(
+            "UPDATE subscriptions SET chat_id = ? WHERE chat_id = ?", (new_id, old_id)
+        )
+        self._conn.execute("UPDATE digests SET chat_id = ? WHERE chat_id = ?", (new_id, old_id))
+
+    def all(self, *, active_only: bool = True) -> list[Subscriber]:
+        where = " WHERE active = 1" if active_only else ""
+        rows = self._conn.execute(f"SELECT * FROM subscribers{where} ORDER BY chat_id").fetchall()
+        subs: dict[int, list[str]] = {}
+        for chat_id, name in self._conn.execute(
+            "SELECT chat_id, watchlist FROM subscriptions ORDER BY chat_id, watchlist"
+        ):
+            subs.setdefault(chat_id, []).append(name)
+        return [_subscriber(r, tuple(subs.get(r["chat_id"], ()))) for r in rows]
+
+    def following(self, watchlists: Iterable[str]) -> list[Subscriber]:
+        """Active subscribers following any of ``watchlists``."""
+        names = sorted(set(watchlists))
+        if not names:
+            return []
+        marks = ", ".join("?" for _ in names)
+        ids = [
+            r[0]
+            for r in self._conn.execute(
+                f"SELECT DISTINCT s.chat_id FROM subscriptions s JOIN subscribers c"
+                f" ON c.chat_id = s.chat_id WHERE c.active = 1 AND s.watchlist IN ({marks})"
+                " ORDER BY s.chat_id",
+                names,
+            )
+        ]
+        found = (self.get(i) for i in ids)
+        return [s for s in found if s is not None]
+
+    def counts(self) -> dict[str, int]:
+        row = self._conn.execute(
+            "SELECT COUNT(*) AS total, COALESCE(SUM(active), 0) AS active FROM subscribers"
+        ).fetchone()
+        return {"total": int(row["total"]), "active": int(row["active"])}
+
+    # -- subscriptions -------------------------------------------------------------
+
+    def subscribe(self, chat_id: int, watchlist: str, now: datetime) -> bool:
+        cur = self._conn.execute(
+            "INSERT INTO subscriptions (chat_id, watchlist, created_at) VALUES (?, ?, ?)"
+            " ON CONFLICT DO NOTHING",
+            (chat_id, watchlist, db_time(now)),
+        )
+        return cur.rowcount == 1
+
+    def unsubscribe(self, chat_id: int, watchlist: str) -> bool:
+        cur = self._conn.execute(
+            "DELETE FROM subscriptions WHERE chat_id = ? AND watchlist = ?", (chat_id, watchlist)
+        )
+        return cur.rowcount == 1
+
+    def unsubscribe_all(self, chat_id: int) -> list[str]:
+        names = self._watchlists_of(chat_id)
+        self._conn.execute("DELETE FROM subscriptions WHERE chat_id = ?", (chat_id,))
+        return list(names)
+
+    def subscribers_of(self, watchlist: str) -> list[int]:
+        return [
+            r[0]
+            for r in self._conn.execute(
+                "SELECT chat_id FROM subscriptions WHERE watchlist = ? ORDER BY chat_id",
+                (watchlist,),
+            )
+        ]
+
+    def followed_watchlists(self) -> set[str]:
+        return {r[0] for r in self._conn.execute("SELECT DISTINCT watchlist FROM subscriptions")}
+
+    def _watchlists_of(self, chat_id: int) -> tuple[str, ...]:
+        return tuple(
+            r[0]
+            for r in self._conn.execute(
+                "SELECT watchlist FROM subscriptions WHERE chat_id = ? ORDER BY watchlist",
+                (chat_id,),
+            )
+        )
+
+    # -- digests -------------------------------------------------------------------
+
+    def last_digest(self, chat_id: int) -> DigestRecord | None:
+        row = self._conn.execute(
+            "SELECT * FROM digests WHERE chat_id = ? ORDER BY local_date DESC LIMIT 1",
+            (chat_id,),
+        ).fetchone()
+        return None if row is None else _digest(row)
+
+    def last_digests(self) -> dict[int, DigestRecord]:
+        rows = self._conn.execute(
+            "SELECT d.* FROM digests d JOIN (SELECT chat_id, MAX(local_date) AS local_date"
+            " FROM digests GROUP BY chat_id) last USING (chat_id, local_date)"
+        ).fetchall()
+        return {r["chat_id"]: _digest(r) for r in rows}
+
+    def record_digest(self, record: DigestRecord) -> bool:
+        """False when the chat already has a digest for that local day."""
+        cur = self._conn.execute(
+            "INSERT INTO digests (chat_id, local_date, since, until, articles, parts,"
+            " created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            (
+                record.chat_id,
+                record.local_date.isoformat(),
+                db_time(record.since),
+                db_time(record.until),
+                record.articles,
+                record.parts,
+                db_time(record.created_at),
+            ),
+        )
+        return cur.rowcount == 1
+
+    def latest_digest_run(self) -> datetime | None:
+        row = self._conn.execute("SELECT MAX(created_at) FROM digests").fetchone()
+        return from_db_time(row[0])
+
+
+def _subscriber(r: sqlite3.Row, watchlists: tuple[str, ...]) -> Subscriber:
+    return Subscriber(
+        chat_id=r["chat_id"],
+        kind=r["kind"],
+        title=r["title"],
+        timezone=r["timezone"],
+        digest_time=r["digest_time"],
+        mode=r["mode"],
+        active=bool(r["active"]),
+        inactive_reason=r["inactive_reason"],
+        created_at=from_db_time(r["created_at"]),
+        watchlists=watchlists,
+    )
+
+
+def _digest(r: sqlite3.Row) -> DigestRecord:
+    return DigestRecord(
+        chat_id=r["chat_id"],
+        local_date=date.fromisoformat(r["local_date"]),
+        since=required_time(r["since"]),
+        until=required_time(r["until"]),
+        articles=r["articles"],
+        parts=r["parts"],
+        created_at=required_time(r["created_at"]),
+    )

@@ -1,0 +1,119 @@
+"""Explicit SQL for the outbox: every message is stored before it is sent."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from datetime import datetime
+
+from bot.models import OutboxMessage, OutgoingMessage
+from bot.storage.times import db_time, required_time
+
+
+class OutboxStore:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def enqueue(self, messages: Iterable[OutgoingMessage], now: datetime) -> int:
+        """Store messages to send; one whose dedup key is already known is skipped.
+
+        Returns how many were new.
+        """
+        added = 0
+        stamp = db_time(now)
+        for m in messages:
+            cur = self._conn.execute(
+                "INSERT INTO outbox (dedup_key, chat_id, kind, text, parse_mode, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (dedup_key) DO NOTHING",
+                (m.dedup_key, m.chat_id, m.kind, m.text, m.parse_mode, stamp),
+            )
+            added += cur.rowcount
+        return added
+
+    def heads(self, *, limit: int = 500) -> list[OutboxMessage]:
+        """The oldest pending message of each chat, oldest first.
+
+        Only a chat's first pending message is offered, so that the parts of a digest
+        arrive in order even when an earlier part has to wait.
+        """
+        rows = self._conn.execute(
+            "SELECT o.* FROM outbox o JOIN (SELECT MIN(id) AS id FROM outbox"
+            " WHERE state = 'pending' GROUP BY chat_id) head USING (id)"
+            " ORDER BY o.id LIMIT ?",
+            (limit,),
+        ).fetchall()
+        return [_message(r) for r in rows]
+
+    def mark_sent(self, message_id: int, telegram_message_id: int | None, now: datetime) -> None:
+        self._conn.execute(
+            "UPDATE outbox SET state = 'sent', sent_at = ?, telegram_message_id = ?,"
+            " attempts = attempts + 1 WHERE id = ?",
+            (db_time(now), telegram_message_id, message_id),
+        )
+
+    def mark_attempt(self, message_id: int, error: str) -> None:
+        self._conn.execute(
+            "UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?",
+            (error, message_id),
+        )
+
+    def mark_failed(self, message_id: int, error: str) -> None:
+        self._conn.execute(
+            "UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = ?"
+            " WHERE id = ?",
+            (error, message_id),
+        )
+
+    def fail_pending_for_chat(self, chat_id: int, error: str) -> int:
+        cur = self._conn.execute(
+            "UPDATE outbox SET state = 'failed', last_error = ? WHERE chat_id = ?"
+            " AND state = 'pending'",
+            (error, chat_id),
+        )
+        return cur.rowcount
+
+    def as_plain_text(self, message_id: int, text: str) -> None:
+        self._conn.execute(
+            "UPDATE outbox SET parse_mode = '', text = ? WHERE id = ?", (text, message_id)
+        )
+
+    def move_chat(self, old_id: int, new_id: int) -> None:
+        self._conn.execute(
+            "UPDATE outbox SET chat_id = ? WHERE chat_id = ? AND state = 'pending'",
+            (new_id, old_id),
+        )
+
+    def backlog(self) -> int:
+        return int(
+            self._conn.execute("SELECT COUNT(*) FROM outbox WHERE state = 'pending'").fetchone()[0]
+        )
+
+    def counts(self) -> dict[str, int]:
+        rows = self._conn.execute("SELECT state, COUNT(*) FROM outbox GROUP BY state").fetchall()
+        found = {state: int(n) for state, n in rows}
+        return {state: found.get(state, 0) for state in ("pending", "sent", "failed")}
+
+    def sent_to(self, chat_id: int) -> list[OutboxMessage]:
+        rows = self._conn.execute(
+            "SELECT * FROM outbox WHERE chat_id = ? AND state = 'sent' ORDER BY id", (chat_id,)
+        ).fetchall()
+        return [_message(r) for r in rows]
+
+    def by_key(self, dedup_key: str) -> tuple[OutboxMessage, str] | None:
+        row = self._conn.execute(
+            "SELECT * FROM outbox WHERE dedup_key = ?", (dedup_key,)
+        ).fetchone()
+        return None if row is None else (_message(row), row["state"])
+
+
+def _message(r: sqlite3.Row) -> OutboxMessage:
+    return OutboxMessage(
+        id=r["id"],
+        dedup_key=r["dedup_key"],
+        chat_id=r["chat_id"],
+        kind=r["kind"],
+        text=r["text"],
+        parse_mode=r["parse_mode"],
+        attempts=r["attempts"],
+        created_at=required_time(r["created_at"]),
+    )

@@ -1,0 +1,86 @@
+"""The python-telegram-bot Application: handlers registered, commands published."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+
+from telegram import BotCommand, BotCommandScopeChat, Update
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.telegram import admin, handlers
+from bot.telegram.handlers import BotContext, Context
+from bot.telegram.screens import ADMIN_COMMANDS, PUBLIC_COMMANDS
+
+log = logging.getLogger(__name__)
+
+# (command, handler): the public surface first, then the admin commands (each admin
+# handler checks the sender itself and refuses others politely).
+COMMANDS = {
+    "start": handlers.start,
+    "help": handlers.help_command,
+    "watchlists": handlers.watchlists_command,
+    "subscribe": handlers.subscribe,
+    "unsubscribe": handlers.unsubscribe,
+    "mysubs": handlers.mysubs,
+    "digest": handlers.digest_command,
+    "latest": handlers.latest,
+    "time": handlers.time_command,
+    "timezone": handlers.timezone_command,
+    "mode": handlers.mode_command,
+    "stop": handlers.stop,
+    **admin.COMMANDS,
+}
+
+
+def build_application(token: str, api_url: str, ctx: BotContext) -> Application:  # type: ignore[type-arg]
+    app = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(f"{api_url}/bot")
+        # The outbox owns pacing of what the bot sends on its own; replies to commands
+        # are few and go straight out.
+        .concurrent_updates(False)
+        .build()
+    )
+    app.bot_data["caci"] = ctx
+    for name, callback in COMMANDS.items():
+        app.add_handler(CommandHandler(name, callback))
+    app.add_handler(CallbackQueryHandler(handlers.button))
+    app.add_handler(MessageHandler(filters.COMMAND, handlers.unknown_command))
+    app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, handlers.free_text))
+    app.add_error_handler(_on_error)
+    return app
+
+
+async def publish_commands(app: Application, admins: tuple[int, ...]) -> None:  # type: ignore[type-arg]
+    """Register the command menu; admins also see the admin commands in their chat."""
+    public = [BotCommand(name, about) for name, about in PUBLIC_COMMANDS]
+    await app.bot.set_my_commands(public)
+    everything = public + [BotCommand(name, about) for name, about in ADMIN_COMMANDS]
+    for admin_id in admins:
+        try:
+            await app.bot.set_my_commands(everything, scope=BotCommandScopeChat(admin_id))
+        except TelegramError as exc:
+            # An admin who never opened a chat with the bot: they can still type them.
+            log.info("admin=%d status=commands_not_set error=%r", admin_id, exc.message)
+
+
+async def _on_error(update: object, context: Context) -> None:
+    log.error("status=handler_error error=%r", context.error, exc_info=context.error)
+    if isinstance(update, Update) and update.effective_message is not None:
+        # If Telegram itself is failing, the log line above is what remains.
+        with contextlib.suppress(TelegramError):
+            await update.effective_message.reply_text(
+                "Sorry, something went wrong on my side. Please try again in a minute.",
+                parse_mode=ParseMode.HTML,
+            )

@@ -1,0 +1,73 @@
+"""Sending outbox messages with python-telegram-bot, Telegram's answers mapped to outcomes."""
+
+from __future__ import annotations
+
+import warnings
+from datetime import timedelta
+
+from telegram import Bot, LinkPreviewOptions
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
+
+from bot.delivery import SendResult
+
+# Alerts carry one link; a preview of the article page would push the text out of view.
+_NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+
+
+class TelegramSender:
+    def __init__(self, bot: Bot) -> None:
+        self._bot = bot
+
+    async def send(self, chat_id: int, text: str, parse_mode: str) -> SendResult:
+        try:
+            sent = await self._bot.send_message(
+                chat_id,
+                text,
+                parse_mode=parse_mode or None,
+                link_preview_options=_NO_PREVIEW,
+            )
+        except RetryAfter as exc:
+            return SendResult("retry_after", retry_after=retry_after_seconds(exc), error=str(exc))
+        except Forbidden as exc:
+            return SendResult("blocked", error=exc.message)
+        except ChatMigrated as exc:
+            return SendResult("migrated", new_chat_id=exc.new_chat_id, error=str(exc))
+        except BadRequest as exc:
+            return _bad_request(exc)
+        except InvalidToken as exc:
+            # Nothing is lost: the message stays pending and the drain backs off.
+            return SendResult("transient", error=f"token refused: {exc.message}")
+        except NetworkError as exc:  # also TimedOut and 5xx answers
+            return SendResult("transient", error=exc.message or type(exc).__name__)
+        except TelegramError as exc:
+            return SendResult("transient", error=exc.message or type(exc).__name__)
+        return SendResult("sent", message_id=sent.message_id)
+
+
+def _bad_request(exc: BadRequest) -> SendResult:
+    text = exc.message.lower()
+    if "can't parse entities" in text or "can't find end tag" in text:
+        return SendResult("bad_html", error=exc.message)
+    if "message is too long" in text:
+        return SendResult("too_long", error=exc.message)
+    if "chat not found" in text or "user is deactivated" in text:
+        return SendResult("blocked", error=exc.message)
+    return SendResult("rejected", error=exc.message)
+
+
+def retry_after_seconds(exc: RetryAfter) -> float:
+    with warnings.catch_warnings():
+        # PTB 22 warns that the int form is deprecated; both forms are handled here.
+        warnings.simplefilter("ignore")
+        value = exc.retry_after
+    if isinstance(value, timedelta):
+        return max(1.0, value.total_seconds())
+    return max(1.0, float(value))

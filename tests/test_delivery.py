@@ -1,0 +1,221 @@
+"""The outbox drain against a scripted sender: outcomes, ordering and pacing."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+
+from bot.delivery import (
+    GLOBAL_PER_SECOND,
+    OutboxWorker,
+    Pacer,
+    SendResult,
+    TokenBucket,
+    transient_backoff,
+)
+from bot.models import OutgoingMessage
+from bot.storage import Store, open_store
+from tests.factories import T0
+
+
+class ScriptedSender:
+    """Answers from a per-chat script (then "sent"), recording every attempt."""
+
+    def __init__(self, script: dict[int, list[SendResult]] | None = None) -> None:
+        self.script = script or {}
+        self.attempts: list[tuple[int, str, str]] = []
+
+    async def send(self, chat_id: int, text: str, parse_mode: str) -> SendResult:
+        self.attempts.append((chat_id, text, parse_mode))
+        queue = self.script.get(chat_id)
+        if queue:
+            return queue.pop(0)
+        return SendResult("sent", message_id=len(self.attempts))
+
+    def delivered(self, chat_id: int) -> list[str]:
+        return [t for c, t, _ in self.attempts if c == chat_id]
+
+
+def store_with(messages: Iterable[tuple[int, str]]) -> Store:
+    store = open_store(":memory:")
+    for chat_id in {c for c, _ in messages}:
+        store.chats.ensure(
+            chat_id, kind="private", title="", timezone="UTC", digest_time="08:00", now=T0
+        )
+    store.outbox.enqueue([OutgoingMessage(f"k:{c}:{t}", c, "alert", t) for c, t in messages], T0)
+    return store
+
+
+def fast_pacer() -> Pacer:
+    return Pacer(global_per_second=10_000)
+
+
+async def drain_until(worker: OutboxWorker, store: Store, *, rounds: int = 200) -> None:
+    for _ in range(rounds):
+        if store.outbox.backlog() == 0:
+            return
+        wait = await worker.drain_round()
+        if wait > 0:
+            await asyncio.sleep(min(wait, 0.05))
+
+
+def run(store: Store, sender: ScriptedSender, **kw: object) -> OutboxWorker:
+    worker = OutboxWorker(store, sender, clock=lambda: T0, pacer=fast_pacer())
+    asyncio.run(drain_until(worker, store, **kw))  # type: ignore[arg-type]
+    return worker
+
+
+def test_messages_to_one_chat_arrive_in_the_order_they_were_queued() -> None:
+    store = store_with([(1, "part 1"), (1, "part 2"), (1, "part 3"), (2, "x")])
+    sender = ScriptedSender()
+    run(store, sender)
+    assert sender.delivered(1) == ["part 1", "part 2", "part 3"]
+    assert store.outbox.counts()["sent"] == 4
+
+
+def test_a_429_holds_back_only_that_chat() -> None:
+    store = store_with([(1, "a1"), (1, "a2"), (2, "b1"), (2, "b2")])
+    sender = ScriptedSender({1: [SendResult("retry_after", retry_after=0.3)]})
+    worker = OutboxWorker(store, sender, clock=lambda: T0, pacer=fast_pacer())
+
+    async def scenario() -> None:
+        await worker.drain_round()  # a1 -> 429, b1 sent
+        await worker.drain_round()  # chat 1 waits; b2 sent
+        assert sender.delivered(2) == ["b1", "b2"]
+        assert sender.delivered(1) == ["a1"]
+        await drain_until(worker, store)
+
+    asyncio.run(scenario())
+    assert sender.delivered(1) == ["a1", "a1", "a2"]
+    assert worker.stats.too_many_requests == 1
+    assert store.outbox.backlog() == 0
+
+
+def test_a_blocked_chat_is_deactivated_and_its_queue_dropped_while_others_continue() -> None:
+    store = store_with([(1, "a1"), (1, "a2"), (2, "b1")])
+    sender = ScriptedSender({1: [SendResult("blocked", error="Forbidden: bot was blocked")]})
+    worker = run(store, sender)
+    assert store.chats.get(1).active is False  # type: ignore[union-attr]
+    assert sender.delivered(1) == ["a1"]
+    assert sender.delivered(2) == ["b1"]
+    assert store.outbox.counts() == {"pending": 0, "sent": 1, "failed": 2}
+    assert worker.stats.deactivated == 1
+
+
+def test_html_telegram_refuses_is_resent_once_as_plain_text() -> None:
+    store = store_with([(1, "<b>Tom &amp; Jerry</b>")])
+    sender = ScriptedSender({1: [SendResult("bad_html", error="can't parse entities")]})
+    worker = run(store, sender)
+    assert sender.attempts == [
+        (1, "<b>Tom &amp; Jerry</b>", "HTML"),
+        (1, "Tom & Jerry", ""),
+    ]
+    assert worker.stats.plain_text_resends == 1
+    assert store.outbox.counts()["sent"] == 1
+
+
+def test_plain_text_that_is_still_refused_fails_instead_of_looping() -> None:
+    store = store_with([(1, "x")])
+    refused = SendResult("bad_html", error="can't parse entities")
+    sender = ScriptedSender({1: [refused, refused]})
+    run(store, sender)
+    assert len(sender.attempts) == 2
+    assert store.outbox.counts()["failed"] == 1
+
+
+def test_network_errors_are_retried_with_a_pause_and_nothing_is_lost() -> None:
+    store = store_with([(1, "a"), (2, "b")])
+    sender = ScriptedSender({1: [SendResult("transient", error="Bad Gateway")]})
+    worker = run(store, sender)
+    assert sender.delivered(1) == ["a", "a"]
+    assert store.outbox.counts() == {"pending": 0, "sent": 2, "failed": 0}
+    assert worker.stats.transient_errors == 1
+
+
+def test_a_crashing_sender_does_not_lose_the_message() -> None:
+    class Crashing(ScriptedSender):
+        async def send(self, chat_id: int, text: str, parse_mode: str) -> SendResult:
+            if not self.attempts:
+                self.attempts.append((chat_id, text, parse_mode))
+                raise RuntimeError("bug")
+            return await super().send(chat_id, text, parse_mode)
+
+    store = store_with([(1, "a")])
+    sender = Crashing()
+    run(store, sender)
+    assert sender.delivered(1) == ["a", "a"]
+    assert store.outbox.counts()["sent"] == 1
+
+
+def test_a_migrated_group_gets_its_messages_under_the_new_id() -> None:
+    store = store_with([(-5, "g1"), (-5, "g2")])
+    sender = ScriptedSender({-5: [SendResult("migrated", new_chat_id=-1005)]})
+    run(store, sender)
+    assert sender.delivered(-1005) == ["g1", "g2"]
+    assert store.chats.get(-1005) is not None
+
+
+def test_stop_during_a_drain_leaves_unsent_messages_pending() -> None:
+    store = store_with([(c, "m") for c in range(1, 6)])
+
+    class StopAfterTwo(ScriptedSender):
+        worker: OutboxWorker
+
+        async def send(self, chat_id: int, text: str, parse_mode: str) -> SendResult:
+            result = await super().send(chat_id, text, parse_mode)
+            if len(self.attempts) == 2:
+                self.worker.stop()
+            return result
+
+    sender = StopAfterTwo()
+    worker = OutboxWorker(store, sender, clock=lambda: T0, pacer=fast_pacer())
+    sender.worker = worker
+    asyncio.run(worker.run())
+    assert store.outbox.counts() == {"pending": 3, "sent": 2, "failed": 0}
+
+
+# -- pacing (pure arithmetic on a given monotonic time) --------------------------------
+
+
+def test_a_private_chat_may_burst_three_then_one_a_second() -> None:
+    pacer = Pacer()
+    t = 100.0
+    for _ in range(3):
+        assert pacer.chat_ready_at(1, t) == t
+        pacer.took(1, t)
+    assert pacer.chat_ready_at(1, t) == t + 1.0
+
+
+def test_a_group_never_gets_more_than_twenty_messages_in_a_minute() -> None:
+    pacer = Pacer(global_per_second=10_000)
+    sent: list[float] = []
+    t = 0.0
+    while t < 600:
+        t = pacer.chat_ready_at(-1, t)
+        pacer.took(-1, t)
+        sent.append(t)
+    for i, start in enumerate(sent):
+        in_window = [s for s in sent[i:] if s < start + 60]
+        assert len(in_window) <= 20
+
+
+def test_the_global_pace_stays_under_thirty_a_second() -> None:
+    bucket = TokenBucket(1.0, GLOBAL_PER_SECOND)
+    t, times = 0.0, []
+    for _ in range(300):
+        t = bucket.ready_at(t)
+        bucket.take(t)
+        times.append(t)
+    for i, start in enumerate(times):
+        assert len([s for s in times[i:] if s < start + 1.0]) <= 30
+
+
+def test_a_429_hold_outlasts_the_bucket() -> None:
+    pacer = Pacer()
+    pacer.hold(1, 50.0)
+    assert pacer.chat_ready_at(1, 10.0) == 50.0
+    assert pacer.chat_ready_at(2, 10.0) == 10.0
+
+
+def test_transient_backoff_doubles_up_to_a_minute() -> None:
+    assert [transient_backoff(n) for n in (1, 2, 3, 7, 50)] == [1, 2, 4, 60, 60]
