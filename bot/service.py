@@ -70,6 +70,9 @@ class Service:
         What is due is decided from the store (the last digest of each chat) and ``now``
         alone, so a tick that runs late, twice, or after downtime does the right thing.
         """
+        # The store keeps whole seconds; so does the window, or the next digest's window
+        # would start a fraction of a second before this one ends.
+        now = now.replace(microsecond=0)
         last = self.store.chats.last_digests()
         seen_cache: dict[tuple[datetime, datetime], list[DigestEntry]] = {}
         queued = 0
