@@ -6,6 +6,7 @@ handler in ``app.py`` answers politely if something unexpected does).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatMemberStatus, ParseMode
-from telegram.error import BadRequest
+from telegram.error import BadRequest, RetryAfter
 from telegram.ext import ContextTypes
 
 from bot.digest import Digest, build_digest
@@ -26,10 +27,13 @@ from bot.schedule import local_day_window, next_digest_at, parse_day, parse_time
 from bot.service import Service
 from bot.telegram import screens
 from bot.telegram.screens import Keyboard, quote_input
+from bot.telegram.sender import retry_after_seconds
 
 log = logging.getLogger(__name__)
 
 LATEST_DEFAULT, LATEST_MAX = 5, 20
+# A reply Telegram throttles is retried once if the wait is at most this many seconds.
+MAX_REPLY_WAIT = 5.0
 # /latest looks this far back for matching articles.
 LATEST_WINDOW = timedelta(days=60)
 
@@ -67,12 +71,23 @@ async def reply(update: Update, text: str, keyboard: Keyboard | None = None) -> 
     message = update.effective_message
     if message is None:
         return None
-    return await message.reply_text(
-        text,
-        parse_mode=ParseMode.HTML,
-        reply_markup=markup(keyboard or []),
-        disable_web_page_preview=True,
-    )
+    for attempt in (1, 2):
+        try:
+            return await message.reply_text(
+                text,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup(keyboard or []),
+                disable_web_page_preview=True,
+            )
+        except RetryAfter as exc:
+            # Someone typing faster than Telegram lets the bot answer: wait once, briefly,
+            # rather than leave the command unanswered.
+            wait = retry_after_seconds(exc)
+            if attempt == 2 or wait > MAX_REPLY_WAIT:
+                raise
+            log.info("chat=%d status=reply_throttled wait=%gs", message.chat_id, wait)
+            await asyncio.sleep(wait)
+    return None
 
 
 def subscriber_for(update: Update, ctx: BotContext) -> Subscriber:
@@ -266,7 +281,10 @@ async def timezone_command(update: Update, context: Context) -> None:
     try:
         zone = resolve_timezone(arg)
     except UnknownTimezone as exc:
-        await reply(update, escape(str(exc)))
+        text = f"I don't know the time zone {quote_input(arg, 40)}."
+        if exc.suggestions:
+            text += " Did you mean " + " or ".join(escape(s) for s in exc.suggestions[:3]) + "?"
+        await reply(update, text + " Use Area/City, like Europe/Berlin or Asia/Tbilisi.")
         return
     ctx.service.store.chats.update_settings(sub.chat_id, ctx.clock(), timezone=zone.key)
     await _confirm_settings(update, ctx, sub.chat_id)
