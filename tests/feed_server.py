@@ -247,6 +247,9 @@ def _make_handler(server: FeedServer) -> type[BaseHTTPRequestHandler]:
 
 
 class _FeedHandler(BaseHTTPRequestHandler):
+    # Headers and body go out in separate writes; with Nagle on, each response would wait
+    # for the client's delayed ACK (about 40 ms).
+    disable_nagle_algorithm = True
     feed_server: FeedServer
     protocol_version = "HTTP/1.1"
     # Idle keep-alive connections must not pin handler threads for long.

@@ -1,0 +1,109 @@
+"""`caci-watch run` as an operator starts it: a real process, stopped with SIGTERM."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.bot_harness import REPO, TOKEN
+from tests.factories import rss
+from tests.fake_telegram import FakeTelegram
+from tests.feed_server import FeedServer
+
+
+@pytest.fixture
+def feeds() -> Iterator[FeedServer]:
+    with FeedServer() as server:
+        server.serve_feed("/a.feed", rss([]))
+        yield server
+
+
+def write_config(tmp: Path, feeds: FeedServer, api_url: str = "http://127.0.0.1:9") -> Path:
+    config = tmp / "config.toml"
+    config.write_text(
+        f'[feeds]\nurls = ["{feeds.url("/a.feed")}"]\n'
+        f'[store]\npath = "{tmp}/store/bot.sqlite3"\n'
+        f'[watchlists]\ndir = "{REPO / "watchlists"}"\n'
+        f'[telegram]\napi_url = "{api_url}"\n'
+    )
+    return config
+
+
+def start(config: Path, **env: str) -> subprocess.Popen[str]:
+    environ = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("CACI_WATCH_TOKEN", "CREDENTIALS_DIRECTORY")
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot", "--config", str(config), "run"],
+        env={**environ, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+    )
+
+
+def stop(proc: subprocess.Popen[str]) -> tuple[int, str, str]:
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=10)
+    return proc.returncode, out, err
+
+
+def test_without_a_token_it_runs_on_the_console_and_says_so(
+    tmp_path: Path, feeds: FeedServer
+) -> None:
+    proc = start(write_config(tmp_path, feeds))
+    try:
+        assert feeds.wait_for_requests("/a.feed", 1, timeout=30)
+    finally:
+        code, _, err = stop(proc)
+    assert code == 0
+    assert "console sender" in err
+
+
+def test_with_a_token_it_answers_telegram_and_the_token_stays_out_of_its_output(
+    tmp_path: Path, feeds: FeedServer
+) -> None:
+    with FakeTelegram(token=TOKEN) as fake:
+        proc = start(write_config(tmp_path, feeds, fake.api_url), CACI_WATCH_TOKEN=TOKEN)
+        try:
+            fake.wait_for_call("getUpdates", 1, timeout=30)
+            fake.user_sends("/start", user_id=31)
+            [welcome] = fake.wait_for_messages(31, 1, timeout=15)
+        finally:
+            code, out, err = stop(proc)
+    assert "Central Asia-Caucasus Analyst" in welcome.text
+    assert code == 0
+    assert TOKEN.split(":")[1] not in out + err
+    assert "status=stopped" in err
+
+
+def test_a_token_from_the_systemd_credential_is_used(tmp_path: Path, feeds: FeedServer) -> None:
+    creds = tmp_path / "creds"
+    creds.mkdir()
+    (creds / "telegram-token").write_text(TOKEN + "\n")
+    with FakeTelegram(token=TOKEN) as fake:
+        proc = start(write_config(tmp_path, feeds, fake.api_url), CREDENTIALS_DIRECTORY=str(creds))
+        try:
+            assert fake.wait_for_call("getUpdates", 1, timeout=30)
+        finally:
+            code, _, err = stop(proc)
+    assert code == 0
+    assert "console sender" not in err
+
+
+def test_a_malformed_token_is_a_one_line_error(tmp_path: Path, feeds: FeedServer) -> None:
+    proc = start(write_config(tmp_path, feeds), CACI_WATCH_TOKEN="nonsense secret")
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 2
+    assert "does not look like a Telegram bot token" in err
+    assert "nonsense secret" not in err
+    assert "Traceback" not in err
