@@ -91,6 +91,15 @@ class BotUnderTest:
     async def wait(self, predicate: Callable[[], bool], timeout: float = 10) -> bool:
         return await asyncio.to_thread(self.fake.wait_for, predicate, timeout)
 
+    async def outbox_settled(self, timeout: float = 10) -> bool:
+        """Until nothing is pending: the fake sees a message before the bot records it sent."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while self.store.outbox.backlog():
+            if asyncio.get_running_loop().time() > deadline:
+                return False
+            await asyncio.sleep(0.01)
+        return True
+
     async def messages(self, chat_id: int, n: int, timeout: float = 10) -> list[Any]:
         return await asyncio.to_thread(self.fake.wait_for_messages, chat_id, n, timeout)
 

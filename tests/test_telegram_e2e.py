@@ -83,6 +83,11 @@ def test_start_subscribe_with_a_button_then_an_alert_arrives_with_its_snippet(
             assert "TRIPP" in alert.text
             assert "<b>Trump Route for International Peace and Prosperity</b>" in (alert.html or "")
             assert alert.parse_mode == "HTML"
+            assert await b.outbox_settled()
+            [row] = b.store.outbox.sent_to(ANN)
+            assert row.kind == "alert"
+            assert b.store.outbox.by_key(row.dedup_key)[0].id == row.id
+            assert b.store.outbox.telegram_id(row.id) == alert.message_id
 
     asyncio.run(scenario())
 
@@ -402,3 +407,49 @@ def test_the_token_never_reaches_the_logs(
     assert "status=sent" in err, "the run was logged at DEBUG"
     token_secret = TOKEN.split(":", 1)[1]
     assert token_secret not in out + err
+
+
+def test_html_telegram_refuses_is_resent_as_plain_text(
+    tmp_path: Path, fake: FakeTelegram, feeds: FeedServer
+) -> None:
+    clock = Clock(NOW)
+    refusal = ApiError.bad_request(
+        'can\'t parse entities: Unsupported start tag "x" at byte offset 0'
+    )
+
+    async def scenario() -> None:
+        async with bot(tmp_path, fake, feeds, clock) as b:
+            fake.script("sendMessage", [refusal], chat_id=ANN)
+            b.store.outbox.enqueue(
+                [OutgoingMessage("k", ANN, "alert", "<b>Tom &amp; Jerry</b>")], NOW
+            )
+            b.runner.wake_outbox()
+            [m] = await b.messages(ANN, 1)
+            assert m.text == "Tom & Jerry" and m.parse_mode is None
+            assert await b.outbox_settled()
+            [row] = b.store.outbox.sent_to(ANN)
+            assert row.parse_mode == ""
+
+    asyncio.run(scenario())
+
+
+def test_bad_gateways_and_dropped_connections_are_retried_until_delivered(
+    tmp_path: Path, fake: FakeTelegram, feeds: FeedServer
+) -> None:
+    from tests.fake_telegram import DROP
+
+    clock = Clock(NOW)
+
+    async def scenario() -> None:
+        async with bot(tmp_path, fake, feeds, clock) as b:
+            fake.script("sendMessage", [ApiError.bad_gateway(), DROP], chat_id=ANN)
+            b.store.outbox.enqueue([OutgoingMessage("k", ANN, "alert", "still here")], NOW)
+            b.runner.wake_outbox()
+            [m] = await b.messages(ANN, 1, timeout=15)
+            assert m.text == "still here"
+            assert await b.outbox_settled()
+            [row] = b.store.outbox.sent_to(ANN)
+            assert row.attempts == 3
+            assert b.runner.worker.stats.transient_errors == 2
+
+    asyncio.run(scenario())

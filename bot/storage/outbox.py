@@ -99,6 +99,18 @@ class OutboxStore:
         ).fetchall()
         return [_message(r) for r in rows]
 
+    def pending_for(self, chat_id: int) -> list[OutboxMessage]:
+        rows = self._conn.execute(
+            "SELECT * FROM outbox WHERE chat_id = ? AND state = 'pending' ORDER BY id", (chat_id,)
+        ).fetchall()
+        return [_message(r) for r in rows]
+
+    def telegram_id(self, message_id: int) -> int | None:
+        row = self._conn.execute(
+            "SELECT telegram_message_id FROM outbox WHERE id = ?", (message_id,)
+        ).fetchone()
+        return None if row is None else row[0]
+
     def by_key(self, dedup_key: str) -> tuple[OutboxMessage, str] | None:
         row = self._conn.execute(
             "SELECT * FROM outbox WHERE dedup_key = ?", (dedup_key,)

@@ -1,0 +1,167 @@
+"""Which digests the every-minute tick queues, decided from the store and ``now`` only."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from bot.config import builtin_config
+from bot.models import Alert
+from bot.render import MAX_MESSAGE, utf16_len
+from bot.service import Service, build_service
+from tests.factories import make_article, make_match
+
+BERLIN_8AM_WINTER = datetime(2026, 11, 26, 7, 0, tzinfo=UTC)
+
+
+def service(tmp_path: Path, *, empty: str = "send") -> Service:
+    config = builtin_config(
+        store_path=tmp_path / "s.sqlite3", watchlists_dir=tmp_path, feed_urls=["https://f/a"]
+    )
+    config = replace(config, digest=replace(config.digest, empty=empty))  # type: ignore[arg-type]
+    return build_service(config)
+
+
+def subscribe(
+    svc: Service,
+    chat: int,
+    *,
+    tz: str = "Europe/Berlin",
+    at: str = "08:00",
+    joined: datetime = BERLIN_8AM_WINTER - timedelta(hours=12),
+) -> None:
+    svc.store.chats.ensure(chat, kind="private", title="", timezone=tz, digest_time=at, now=joined)
+    svc.store.chats.subscribe(chat, "TRIPP", joined)
+
+
+def store_articles(svc: Service, n: int, when: datetime, *, title: str = "") -> None:
+    for i in range(n):
+        article = make_article(i, title=f"{title}TRIPP story {i}")
+        svc.store.upsert_article(article, when)
+        svc.store.replace_matches(article.id, [make_match("TRIPP")], when)
+
+
+def digests_for(svc: Service, chat: int) -> list[str]:
+    return [m.text for m in svc.store.outbox.pending_for(chat) if m.kind == "digest"]
+
+
+def test_the_digest_is_due_at_the_subscribers_local_time_and_queued_once(tmp_path: Path) -> None:
+    svc = service(tmp_path)
+    subscribe(svc, 1)
+    store_articles(svc, 2, BERLIN_8AM_WINTER - timedelta(hours=3))
+    assert svc.digest_tick(BERLIN_8AM_WINTER - timedelta(minutes=1)) == 0
+    assert svc.digest_tick(BERLIN_8AM_WINTER) == 1
+    assert svc.digest_tick(BERLIN_8AM_WINTER + timedelta(minutes=1)) == 0
+    assert svc.digest_tick(BERLIN_8AM_WINTER + timedelta(hours=12)) == 0
+    [text] = digests_for(svc, 1)
+    assert "TRIPP story 0" in text and "TRIPP story 1" in text
+
+
+def test_each_subscriber_gets_only_the_watchlists_they_follow(tmp_path: Path) -> None:
+    svc = service(tmp_path)
+    subscribe(svc, 1)
+    svc.store.chats.ensure(
+        2,
+        kind="private",
+        title="",
+        timezone="UTC",
+        digest_time="07:00",
+        now=BERLIN_8AM_WINTER - timedelta(days=3),
+    )
+    svc.store.chats.subscribe(2, "Middle Corridor", BERLIN_8AM_WINTER)
+    store_articles(svc, 1, BERLIN_8AM_WINTER - timedelta(hours=3))
+    svc.digest_tick(BERLIN_8AM_WINTER)
+    assert "TRIPP story 0" in digests_for(svc, 1)[0]
+    assert "No new articles" in digests_for(svc, 2)[0]
+
+
+def test_the_next_digest_starts_where_the_previous_one_ended(tmp_path: Path) -> None:
+    svc = service(tmp_path)
+    subscribe(svc, 1)
+    store_articles(svc, 1, BERLIN_8AM_WINTER - timedelta(hours=1), title="first ")
+    svc.digest_tick(BERLIN_8AM_WINTER)
+    store_articles(svc, 1, BERLIN_8AM_WINTER + timedelta(hours=5), title="second ")
+    svc.digest_tick(BERLIN_8AM_WINTER + timedelta(days=1))
+    first, second = digests_for(svc, 1)
+    assert "first TRIPP" in first and "second TRIPP" not in first
+    assert "second TRIPP" in second and "first TRIPP" not in second
+
+
+def test_a_long_day_is_split_into_marked_parts_within_telegrams_limit(tmp_path: Path) -> None:
+    svc = service(tmp_path)
+    subscribe(svc, 1)
+    store_articles(svc, 60, BERLIN_8AM_WINTER - timedelta(hours=2))
+    queued = svc.digest_tick(BERLIN_8AM_WINTER)
+    parts = digests_for(svc, 1)
+    assert queued == len(parts) > 1
+    assert all(utf16_len(p) <= MAX_MESSAGE for p in parts)
+    assert f"(1/{len(parts)})" in parts[0] and f"({len(parts)}/{len(parts)})" in parts[-1]
+    assert sum(p.count("TRIPP story") for p in parts) == 60
+
+
+def test_an_empty_day_is_one_short_line_or_nothing_when_configured_to_skip(tmp_path: Path) -> None:
+    send = service(tmp_path / "send")
+    subscribe(send, 1)
+    send.digest_tick(BERLIN_8AM_WINTER)
+    [line] = digests_for(send, 1)
+    assert "No new articles" in line and "Feeds" in line
+
+    skip = service(tmp_path / "skip", empty="skip")
+    subscribe(skip, 1)
+    assert skip.digest_tick(BERLIN_8AM_WINTER) == 0
+    assert skip.digest_tick(BERLIN_8AM_WINTER + timedelta(minutes=5)) == 0
+    assert skip.store.chats.last_digest(1) is not None, "the skipped day still counts as done"
+
+
+def test_summer_time_moves_the_utc_hour_but_not_the_local_one(tmp_path: Path) -> None:
+    svc = service(tmp_path)
+    summer_8am = datetime(2027, 7, 1, 6, 0, tzinfo=UTC)
+    subscribe(svc, 1, joined=summer_8am - timedelta(hours=12))
+    assert svc.digest_tick(summer_8am - timedelta(minutes=1)) == 0
+    assert svc.digest_tick(summer_8am) == 1
+
+
+def test_paused_and_unsubscribed_chats_get_no_digest(tmp_path: Path) -> None:
+    svc = service(tmp_path)
+    subscribe(svc, 1)
+    svc.store.chats.update_settings(1, BERLIN_8AM_WINTER, mode="instant")
+    svc.store.chats.ensure(
+        2,
+        kind="private",
+        title="",
+        timezone="UTC",
+        digest_time="07:00",
+        now=BERLIN_8AM_WINTER - timedelta(days=1),
+    )
+    assert svc.digest_tick(BERLIN_8AM_WINTER) == 0
+
+
+def test_an_alert_goes_to_instant_subscribers_of_its_watchlists_only(tmp_path: Path) -> None:
+    svc = service(tmp_path)
+    subscribe(svc, 1)
+    subscribe(svc, 2)
+    svc.store.chats.update_settings(2, BERLIN_8AM_WINTER, mode="daily")
+    svc.store.chats.ensure(
+        3, kind="private", title="", timezone="UTC", digest_time="07:00", now=BERLIN_8AM_WINTER
+    )
+    svc.store.chats.subscribe(3, "Middle Corridor", BERLIN_8AM_WINTER)
+    alert = Alert(make_article(1), (make_match("TRIPP"),))
+    svc.queue_alert(alert, BERLIN_8AM_WINTER)
+    svc.queue_alert(alert, BERLIN_8AM_WINTER)
+    assert [m.chat_id for m in svc.store.outbox.heads()] == [1]
+
+
+def test_after_downtime_the_missed_digest_comes_once_then_the_day_goes_on_as_usual(
+    tmp_path: Path,
+) -> None:
+    svc = service(tmp_path)
+    subscribe(svc, 1, joined=BERLIN_8AM_WINTER - timedelta(days=5))
+    assert svc.digest_tick(BERLIN_8AM_WINTER - timedelta(days=4)) == 1  # the last one before
+    store_articles(svc, 1, BERLIN_8AM_WINTER - timedelta(days=3))
+    back = BERLIN_8AM_WINTER - timedelta(minutes=30)  # 07:30 Berlin, after 4 days down
+    assert svc.digest_tick(back) == 1
+    assert svc.digest_tick(back + timedelta(minutes=1)) == 0
+    assert svc.digest_tick(BERLIN_8AM_WINTER) == 1, "today's digest still comes at 08:00"
+    _, missed, today = digests_for(svc, 1)
+    assert "TRIPP story 0" in missed and "TRIPP story 0" not in today
