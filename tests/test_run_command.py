@@ -102,7 +102,7 @@ def test_a_token_from_the_systemd_credential_is_used(tmp_path: Path, feeds: Feed
 
 def test_a_malformed_token_is_a_one_line_error(tmp_path: Path, feeds: FeedServer) -> None:
     proc = start(write_config(tmp_path, feeds), CACI_WATCH_TOKEN="nonsense secret")
-    out, err = proc.communicate(timeout=30)
+    _, err = proc.communicate(timeout=30)
     assert proc.returncode == 2
     assert "does not look like a Telegram bot token" in err
     assert "nonsense secret" not in err
