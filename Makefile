@@ -30,6 +30,8 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/bench_matching.py
 	$(PY) bench/bench_watchlist_test.py
+	$(PY) bench/bench_fanout.py
+	$(PY) bench/bench_footprint.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -18,6 +18,7 @@ from bot.models import Article, AuditEntry, DigestEntry, FeedState, Match
 from bot.storage.chats import ChatStore
 from bot.storage.database import open_database
 from bot.storage.outbox import OutboxStore
+from bot.storage.personal import PersonalStore
 from bot.storage.times import from_db_time, required_time, to_db_time
 
 ArticleChange = Literal["new", "updated", "same"]
@@ -35,6 +36,7 @@ class Store:
         self._conn.row_factory = sqlite3.Row
         self.chats = ChatStore(conn)
         self.outbox = OutboxStore(conn)
+        self.personal = PersonalStore(conn)
 
     def close(self) -> None:
         self._conn.close()
