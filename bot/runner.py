@@ -7,9 +7,10 @@ tests drive the same jobs with an injected clock instead of waiting for real tim
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -146,16 +147,30 @@ class BotRunner:
             self.worker.wake()
 
     async def poll_job(self) -> None:
-        reports = await self.service.poll_once(self.clock())
-        if any(r.alerts for r in reports):
-            self.wake_outbox()
+        with _job_guard("poll"):
+            reports = await self.service.poll_once(self.clock())
+            if any(r.alerts for r in reports):
+                self.wake_outbox()
 
     async def digest_job(self) -> None:
-        if self.service.digest_tick(self.clock()):
-            self.wake_outbox()
+        with _job_guard("digest"):
+            if self.service.digest_tick(self.clock()):
+                self.wake_outbox()
 
     async def watchlist_job(self) -> None:
-        self.service.reload_watchlists(self.clock())
+        with _job_guard("watchlists"):
+            self.service.reload_watchlists(self.clock())
+            self.wake_outbox()  # notices about broken or removed lists
+
+
+@contextlib.contextmanager
+def _job_guard(name: str) -> Iterator[None]:
+    # A failing tick (a locked or full disk, a bug) is logged in our own format and the
+    # next tick tries again; nothing a job decides is lost, as it is decided from the store.
+    try:
+        yield
+    except Exception:
+        log.exception("job=%s status=failed", name)
 
 
 def _log_polling_error(exc: Exception) -> None:
