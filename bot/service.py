@@ -75,6 +75,7 @@ class Service:
         now = now.replace(microsecond=0)
         last = self.store.chats.last_digests()
         seen_cache: dict[tuple[datetime, datetime], list[DigestEntry]] = {}
+        feeds = self.store.feed_states(self.config.feeds.urls)
         queued = 0
         for sub in self.store.chats.all():
             if not sub.wants_digest or not sub.watchlists:
@@ -99,7 +100,7 @@ class Service:
                 seen_cache[window],
                 since=due.since,
                 until=due.until,
-                feeds=self.store.feed_states(self.config.feeds.urls),
+                feeds=feeds,
                 watchlists=sub.watchlists,
             )
             messages = digest_messages(

@@ -103,21 +103,8 @@ class ChatStore:
 
     def following(self, watchlists: Iterable[str]) -> list[Subscriber]:
         """Active subscribers following any of ``watchlists``."""
-        names = sorted(set(watchlists))
-        if not names:
-            return []
-        marks = ", ".join("?" for _ in names)
-        ids = [
-            r[0]
-            for r in self._conn.execute(
-                f"SELECT DISTINCT s.chat_id FROM subscriptions s JOIN subscribers c"
-                f" ON c.chat_id = s.chat_id WHERE c.active = 1 AND s.watchlist IN ({marks})"
-                " ORDER BY s.chat_id",
-                names,
-            )
-        ]
-        found = (self.get(i) for i in ids)
-        return [s for s in found if s is not None]
+        wanted = set(watchlists)
+        return [s for s in self.all() if wanted.intersection(s.watchlists)]
 
     def counts(self) -> dict[str, int]:
         row = self._conn.execute(
