@@ -241,75 +241,100 @@ def _mysubs_text(ctx: BotContext, sub: Subscriber) -> str:
     return screens.mysubs_text(sub, next_digest=nxt, missing=missing)
 
 
-async def time_command(update: Update, context: Context) -> None:
+class SettingRefused(ValueError):
+    """The argument of /time, /timezone or /mode cannot be used; the text is the reply."""
+
+
+@dataclass(frozen=True)
+class SettingsChange:
+    timezone: str | None = None
+    digest_time: str | None = None
+    mode: Mode | None = None
+
+
+async def _change_setting(
+    update: Update,
+    context: Context,
+    *,
+    show: Callable[[Subscriber], tuple[str, Keyboard]],
+    parse: Callable[[str], SettingsChange],
+) -> None:
+    """The shape shared by /time, /timezone and /mode: no argument shows the setting;
+    an argument changes it (in a group, for its admins only) and confirms."""
     ctx = bot_context(context)
     sub = subscriber_for(update, ctx)
     arg = args_text(context)
     if not arg:
-        await reply(
-            update, f"Your digest comes at <b>{sub.digest_time}</b>. Change it with /time 07:30."
-        )
+        await reply(update, *show(sub))
         return
     if not await may_change_settings(update, context):
         await reply(update, GROUP_ADMINS_ONLY)
         return
     try:
-        at = parse_time_of_day(arg)
-    except ValueError as exc:
-        await reply(update, escape(str(exc)))
+        change = parse(arg)
+    except SettingRefused as exc:
+        await reply(update, str(exc))
         return
     ctx.service.store.chats.update_settings(
-        sub.chat_id, ctx.clock(), digest_time=at.strftime("%H:%M")
+        sub.chat_id,
+        ctx.clock(),
+        timezone=change.timezone,
+        digest_time=change.digest_time,
+        mode=change.mode,
     )
     await _confirm_settings(update, ctx, sub.chat_id)
 
 
+async def time_command(update: Update, context: Context) -> None:
+    def show(sub: Subscriber) -> tuple[str, Keyboard]:
+        return f"Your digest comes at <b>{sub.digest_time}</b>. Change it with /time 07:30.", []
+
+    def parse(arg: str) -> SettingsChange:
+        try:
+            return SettingsChange(digest_time=parse_time_of_day(arg).strftime("%H:%M"))
+        except ValueError as exc:
+            raise SettingRefused(escape(str(exc))) from exc
+
+    await _change_setting(update, context, show=show, parse=parse)
+
+
 async def timezone_command(update: Update, context: Context) -> None:
-    ctx = bot_context(context)
-    sub = subscriber_for(update, ctx)
-    arg = args_text(context)
-    if not arg:
-        await reply(
-            update,
+    def show(sub: Subscriber) -> tuple[str, Keyboard]:
+        text = (
             f"Your time zone is <b>{escape(sub.timezone)}</b>. "
-            "Change it with /timezone Europe/Berlin (or a city: /timezone Tbilisi).",
+            "Change it with /timezone Europe/Berlin (or a city: /timezone Tbilisi)."
         )
-        return
-    if not await may_change_settings(update, context):
-        await reply(update, GROUP_ADMINS_ONLY)
-        return
-    try:
-        zone = resolve_timezone(arg)
-    except UnknownTimezone as exc:
-        text = f"I don't know the time zone {quote_input(arg, 40)}."
-        if exc.suggestions:
-            text += " Did you mean " + " or ".join(escape(s) for s in exc.suggestions[:3]) + "?"
-        await reply(update, text + " Use Area/City, like Europe/Berlin or Asia/Tbilisi.")
-        return
-    ctx.service.store.chats.update_settings(sub.chat_id, ctx.clock(), timezone=zone.key)
-    await _confirm_settings(update, ctx, sub.chat_id)
+        return text, []
+
+    def parse(arg: str) -> SettingsChange:
+        try:
+            return SettingsChange(timezone=resolve_timezone(arg).key)
+        except UnknownTimezone as exc:
+            text = f"I don't know the time zone {quote_input(arg, 40)}."
+            if exc.suggestions:
+                text += " Did you mean " + " or ".join(escape(s) for s in exc.suggestions[:3])
+                text += "?"
+            raise SettingRefused(
+                text + " Use Area/City, like Europe/Berlin or Asia/Tbilisi."
+            ) from exc
+
+    await _change_setting(update, context, show=show, parse=parse)
 
 
 async def mode_command(update: Update, context: Context) -> None:
-    ctx = bot_context(context)
-    sub = subscriber_for(update, ctx)
-    arg = args_text(context).casefold()
-    if not arg:
-        await reply(update, screens.settings_line(sub) + "\nChoose:", screens.mode_keyboard(sub))
-        return
-    if arg not in MODES:
-        await reply(
-            update,
+    def show(sub: Subscriber) -> tuple[str, Keyboard]:
+        return screens.settings_line(sub) + "\nChoose:", screens.mode_keyboard(sub)
+
+    def parse(arg: str) -> SettingsChange:
+        for mode in MODES:
+            if mode == arg.casefold():
+                return SettingsChange(mode=mode)
+        raise SettingRefused(
             f"{quote_input(arg)} is not a mode. "
-            "Use /mode instant, /mode daily, /mode both or /mode off.",
+            "Use /mode instant, /mode daily, /mode both or /mode off."
         )
-        return
-    if not await may_change_settings(update, context):
-        await reply(update, GROUP_ADMINS_ONLY)
-        return
-    mode: Mode = arg  # checked against MODES above
-    ctx.service.store.chats.update_settings(sub.chat_id, ctx.clock(), mode=mode)
-    await _confirm_settings(update, ctx, sub.chat_id)
+
+    await _change_setting(update, context, show=show, parse=parse)
 
 
 async def _confirm_settings(update: Update, ctx: BotContext, chat_id: int) -> None:
