@@ -14,12 +14,11 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from telegram.ext import Application
 
 from bot.config import Config
 from bot.delivery import ConsoleSender, OutboxWorker, Pacer, Sender
 from bot.service import Service, build_service
-from bot.telegram.app import build_application, publish_commands
+from bot.telegram.app import BotApplication, build_application, publish_commands
 from bot.telegram.handlers import BotContext
 from bot.telegram.sender import TelegramSender
 
@@ -58,7 +57,7 @@ class BotRunner:
         self._sender = sender
         self._pacer = pacer
         self._long_poll = long_poll_seconds
-        self.app: Application | None = None  # type: ignore[type-arg]
+        self.app: BotApplication | None = None
         self.worker: OutboxWorker | None = None
         self.scheduler: AsyncIOScheduler | None = None
         self._worker_task: asyncio.Task[None] | None = None

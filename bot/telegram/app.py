@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from typing import Any
 
 from telegram import BotCommand, BotCommandScopeChat, Update
 from telegram.constants import ParseMode
@@ -13,6 +14,7 @@ from telegram.ext import (
     ApplicationBuilder,
     CallbackQueryHandler,
     CommandHandler,
+    ExtBot,
     MessageHandler,
     filters,
 )
@@ -22,6 +24,10 @@ from bot.telegram.handlers import BotContext, Context
 from bot.telegram.screens import ADMIN_COMMANDS, PUBLIC_COMMANDS
 
 log = logging.getLogger(__name__)
+
+BotApplication = Application[
+    ExtBot[None], Context, dict[Any, Any], dict[Any, Any], dict[Any, Any], None
+]
 
 # (command, handler): the public surface first, then the admin commands (each admin
 # handler checks the sender itself and refuses others politely).
@@ -42,11 +48,14 @@ COMMANDS = {
 }
 
 
-def build_application(token: str, api_url: str, ctx: BotContext) -> Application:  # type: ignore[type-arg]
+def build_application(token: str, api_url: str, ctx: BotContext) -> BotApplication:
     app = (
         ApplicationBuilder()
         .token(token)
         .base_url(f"{api_url}/bot")
+        # Our own APScheduler instance runs the jobs; PTB's job queue would be a second,
+        # idle scheduler.
+        .job_queue(None)
         # The outbox owns pacing of what the bot sends on its own; replies to commands
         # are few and go straight out.
         .concurrent_updates(False)
@@ -62,7 +71,7 @@ def build_application(token: str, api_url: str, ctx: BotContext) -> Application:
     return app
 
 
-async def publish_commands(app: Application, admins: tuple[int, ...]) -> None:  # type: ignore[type-arg]
+async def publish_commands(app: BotApplication, admins: tuple[int, ...]) -> None:
     """Register the command menu; admins also see the admin commands in their chat."""
     public = [BotCommand(name, about) for name, about in PUBLIC_COMMANDS]
     await app.bot.set_my_commands(public)

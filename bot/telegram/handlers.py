@@ -241,6 +241,11 @@ def _mysubs_text(ctx: BotContext, sub: Subscriber) -> str:
     return screens.mysubs_text(sub, next_digest=nxt, missing=missing)
 
 
+def _mode_named(text: str) -> Mode | None:
+    folded = text.casefold()
+    return next((m for m in MODES if m == folded), None)
+
+
 class SettingRefused(ValueError):
     """The argument of /time, /timezone or /mode cannot be used; the text is the reply."""
 
@@ -326,9 +331,9 @@ async def mode_command(update: Update, context: Context) -> None:
         return screens.settings_line(sub) + "\nChoose:", screens.mode_keyboard(sub)
 
     def parse(arg: str) -> SettingsChange:
-        for mode in MODES:
-            if mode == arg.casefold():
-                return SettingsChange(mode=mode)
+        mode = _mode_named(arg)
+        if mode is not None:
+            return SettingsChange(mode=mode)
         raise SettingRefused(
             f"{quote_input(arg)} is not a mode. "
             "Use /mode instant, /mode daily, /mode both or /mode off."
@@ -499,8 +504,7 @@ async def button(update: Update, context: Context) -> None:
         else:
             text = screens.watchlists_text(fresh, lists(ctx))
         await _edit(query.message, text, screens.toggle_keyboard(fresh, lists(ctx), screen))
-    elif data.startswith("m:") and data[2:] in MODES:
-        mode: Mode = data[2:]  # type: ignore[assignment]  # checked against MODES above
+    elif (mode := _mode_named(data.removeprefix("m:"))) and data.startswith("m:"):
         store.chats.update_settings(sub.chat_id, now, mode=mode)
         await query.answer(f"Mode: {screens.MODE_LABELS[mode]}")
         fresh = store.chats.get(sub.chat_id)
