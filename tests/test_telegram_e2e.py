@@ -453,3 +453,33 @@ def test_bad_gateways_and_dropped_connections_are_retried_until_delivered(
             assert b.runner.worker.stats.transient_errors == 2
 
     asyncio.run(scenario())
+
+
+def test_mysubs_buttons_change_the_mode_and_group_members_cannot_press_them(
+    tmp_path: Path, fake: FakeTelegram, feeds: FeedServer
+) -> None:
+    clock = Clock(NOW)
+    group, boss, member = -100555, 21, 22
+    fake.set_chat_member(group, boss, "creator")
+    fake.set_chat_member(group, member, "member")
+
+    async def scenario() -> None:
+        async with bot(tmp_path, fake, feeds, clock) as b:
+            [screen] = await b.send("/mysubs", user_id=ANN)
+            assert ("instant", "m:instant") in fake.buttons(screen)
+            fake.user_presses(screen, "m:instant")
+            assert await b.wait(lambda: b.store.chats.get(ANN).mode == "instant")
+            assert await b.wait(lambda: ("• instant", "m:instant") in fake.buttons(screen))
+
+            common = {"chat_id": group, "chat_type": "group"}
+            [welcome] = await b.send("/start", user_id=member, **common)
+            tripp = next(data for label, data in fake.buttons(welcome) if "TRIPP" in label)
+            fake.user_presses(welcome, tripp, user_id=member)
+            assert await b.wait(lambda: len(fake.callback_answers) == 2)
+            refused = fake.callback_answers[-1]
+            assert "admins" in (refused.text or "") and refused.show_alert
+            assert b.store.chats.get(group).watchlists == ()
+            fake.user_presses(welcome, tripp, user_id=boss)
+            assert await b.wait(lambda: b.store.chats.get(group).watchlists == ("TRIPP",))
+
+    asyncio.run(scenario())
