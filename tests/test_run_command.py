@@ -107,3 +107,39 @@ def test_a_malformed_token_is_a_one_line_error(tmp_path: Path, feeds: FeedServer
     assert "does not look like a Telegram bot token" in err
     assert "nonsense secret" not in err
     assert "Traceback" not in err
+
+
+def test_after_kill_9_mid_fan_out_a_restart_delivers_the_rest_with_at_most_one_repeat(
+    tmp_path: Path, feeds: FeedServer
+) -> None:
+    from datetime import UTC, datetime
+
+    from bot.models import OutgoingMessage
+    from bot.storage import open_store
+
+    chats = list(range(1, 81))
+    store = open_store(tmp_path / "store" / "bot.sqlite3")
+    store.outbox.enqueue(
+        [OutgoingMessage(f"digest:{c}:2026-11-26:1", c, "digest", f"for {c}") for c in chats],
+        datetime(2026, 11, 26, 7, 0, tzinfo=UTC),
+    )
+    store.close()
+    with FakeTelegram(token=TOKEN, send_delay=0.005) as fake:
+        config = write_config(tmp_path, feeds, fake.api_url)
+        proc = start(config, CACI_WATCH_TOKEN=TOKEN)
+        try:
+            assert fake.wait_for(lambda: len(fake.sent) >= 25, timeout=30)
+        finally:
+            proc.kill()
+            proc.wait(timeout=10)
+        killed_after = len(fake.sent)
+        proc = start(config, CACI_WATCH_TOKEN=TOKEN)
+        try:
+            assert fake.wait_for(lambda: {m.chat_id for m in fake.sent} >= set(chats), timeout=60)
+        finally:
+            code, _, _ = stop(proc)
+        per_chat = [len(fake.messages_to(c)) for c in chats]
+    assert killed_after < len(chats)
+    assert code == 0
+    assert min(per_chat) == 1
+    assert sum(per_chat) - len(chats) <= 1, "at most the message in flight is repeated"
