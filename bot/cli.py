@@ -132,7 +132,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 def _cmd_run(args: argparse.Namespace) -> int:
     from bot.credentials import TokenError, load_token
     from bot.logs import redact
-    from bot.runner import BotRunner
+    from bot.runner import BotRunner, TelegramStartError
 
     config = _load_config(args)
     try:
@@ -148,7 +148,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
     else:
         redact(token)
     runner = BotRunner(config, token=token)
-    asyncio.run(runner.run_until_signalled())
+    try:
+        asyncio.run(runner.run_until_signalled())
+    except TelegramStartError as exc:
+        raise UserError(str(exc)) from exc
     return 0
 
 

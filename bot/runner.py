@@ -14,9 +14,10 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from telegram.error import InvalidToken, NetworkError
 
 from bot.config import Config
-from bot.delivery import ConsoleSender, OutboxWorker, Pacer, Sender
+from bot.delivery import ConsoleSender, OutboxWorker, Pacer, Sender, transient_backoff
 from bot.service import Service, build_service
 from bot.telegram.app import BotApplication, build_application, publish_commands
 from bot.telegram.handlers import BotContext
@@ -33,6 +34,10 @@ TICK_SECONDS = 60
 DRAIN_SECONDS = 30
 # getUpdates long-poll timeout, in seconds.
 LONG_POLL_SECONDS = 10
+
+
+class TelegramStartError(Exception):
+    """The bot cannot start talking to Telegram; the message says why (never the token)."""
 
 
 def utc_now() -> datetime:
@@ -71,7 +76,7 @@ class BotRunner:
         if self._token is not None:
             ctx = BotContext(self.service, self.clock, self.wake_outbox)
             self.app = build_application(self._token, self.config.telegram.api_url, ctx)
-            await self.app.initialize()
+            await self._connect(self.app)
             await self.app.start()
             assert self.app.updater is not None
             await self.app.updater.start_polling(
@@ -91,6 +96,32 @@ class BotRunner:
         if schedule:
             self.scheduler = self._build_scheduler()
             self.scheduler.start()
+
+    async def _connect(self, app: BotApplication) -> None:
+        """Introduce the bot to Telegram (getMe), waiting out an outage at boot.
+
+        A refused token cannot get better by waiting, so it stops the start with a
+        clear error; anything else is retried with backoff.
+        """
+        failures = 0
+        while True:
+            try:
+                await app.initialize()
+                return
+            except InvalidToken as exc:
+                raise TelegramStartError(
+                    "Telegram refused the bot token (401 Unauthorized): check "
+                    "$CACI_WATCH_TOKEN or the telegram-token credential"
+                ) from exc
+            except NetworkError as exc:
+                failures += 1
+                wait = transient_backoff(failures)
+                log.warning(
+                    "status=telegram_unreachable error=%s retry_in=%gs",
+                    type(exc).__name__,
+                    wait,
+                )
+                await asyncio.sleep(wait)
 
     def _build_scheduler(self) -> AsyncIOScheduler:
         # coalesce: after a stall, run a job once, not once per missed tick. No misfire
@@ -113,6 +144,8 @@ class BotRunner:
 
     async def stop(self) -> None:
         """Stop polling, let the message in flight finish, close the database."""
+        if self._stopped.is_set():
+            return
         if self.scheduler is not None:
             self.scheduler.shutdown(wait=False)
         if self.worker is not None:
@@ -134,10 +167,22 @@ class BotRunner:
         stop = asyncio.Event()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
-        await self.start()
-        await stop.wait()
-        log.info("status=stopping reason=signal")
-        await self.stop()
+        # Starting can wait a long time for Telegram after a reboot; a signal meanwhile
+        # must still stop the bot promptly.
+        starting = asyncio.create_task(self.start())
+        signalled = asyncio.create_task(stop.wait())
+        await asyncio.wait({starting, signalled}, return_when=asyncio.FIRST_COMPLETED)
+        if not starting.done():
+            starting.cancel()
+        try:
+            await starting
+            await signalled
+            log.info("status=stopping reason=signal")
+        except asyncio.CancelledError:
+            log.info("status=stopping reason=signal_while_starting")
+        finally:
+            signalled.cancel()
+            await self.stop()
 
     # -- jobs -----------------------------------------------------------------------
 

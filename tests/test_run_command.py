@@ -143,3 +143,38 @@ def test_after_kill_9_mid_fan_out_a_restart_delivers_the_rest_with_at_most_one_r
     assert code == 0
     assert min(per_chat) == 1
     assert sum(per_chat) - len(chats) <= 1, "at most the message in flight is repeated"
+
+
+def test_a_token_telegram_refuses_is_a_one_line_error(tmp_path: Path, feeds: FeedServer) -> None:
+    with FakeTelegram(token="999:" + "Z" * 35) as fake:
+        proc = start(write_config(tmp_path, feeds, fake.api_url), CACI_WATCH_TOKEN=TOKEN)
+        _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 2
+    assert "refused the bot token" in err
+    assert "Traceback" not in err and TOKEN.split(":")[1] not in err
+
+
+def test_telegram_down_at_boot_is_waited_out_and_sigterm_still_stops_promptly(
+    tmp_path: Path, feeds: FeedServer
+) -> None:
+    with FakeTelegram(token=TOKEN) as fake:
+        fake.outage(True)
+        config = write_config(tmp_path, feeds, fake.api_url)
+        proc = start(config, CACI_WATCH_TOKEN=TOKEN)
+        try:
+            assert fake.wait_for_call("getMe", 2, timeout=30)
+            fake.outage(False)
+            fake.user_sends("/help", user_id=5)
+            [answer] = fake.wait_for_messages(5, 1, timeout=30)
+        finally:
+            code, _, err = stop(proc)
+        assert "What I can do" in answer.text
+        assert code == 0
+        assert "status=telegram_unreachable" in err
+
+        fake.outage(True)
+        proc = start(config, CACI_WATCH_TOKEN=TOKEN)
+        assert fake.wait_for_call("getMe", 4, timeout=30)
+        code, _, err = stop(proc)
+        assert code == 0
+        assert "signal_while_starting" in err
