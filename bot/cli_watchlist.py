@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import difflib
 import getpass
-import os
 from collections.abc import Callable
 from contextlib import closing
 from datetime import UTC, datetime
@@ -24,6 +23,7 @@ from bot.watchlist_edit import (
     remove_term,
     watchlist_file_name,
 )
+from bot.watchlists import term_flags, write_atomically
 
 Handler = Callable[[argparse.Namespace, Config], int]
 
@@ -111,7 +111,7 @@ def _show(args: argparse.Namespace, config: Config) -> int:
         print(f"threshold {w.threshold} (minimum fuzzy score for phrase terms)")
         print("terms:")
         for t in w.terms:
-            print(f"  {t.text}{_term_flags(t)}")
+            print(f"  {t.text}{term_flags(t)}")
         if w.exclude:
             print("exclude:")
             for phrase in w.exclude:
@@ -125,11 +125,6 @@ def _show(args: argparse.Namespace, config: Config) -> int:
             detail = entry.detail.splitlines()[0] if entry.detail else ""
             print(f"  {stamp}  {entry.actor:<16} {entry.action:<12} {detail}")
     return 0
-
-
-def _term_flags(t: Term) -> str:
-    flags = [f for f, on in (("exact", t.exact), ("case-sensitive", t.case_sensitive)) if on]
-    return f"  ({', '.join(flags)})" if flags else ""
 
 
 def _test(args: argparse.Namespace, config: Config) -> int:
@@ -176,7 +171,7 @@ def _new(args: argparse.Namespace, config: Config) -> int:
         text = new_watchlist_text(
             args.name, description=args.description, terms=[Term(t) for t in args.term]
         )
-        _write_atomically(path, text)
+        write_atomically(path, text)
         _after_edit(service, args.name, "new", ", ".join(args.term))
         print(f"created {path}")
     return 0
@@ -193,7 +188,7 @@ def _edit(
         w = _resolve(service, args.name)
         path = Path(w.source)
         before = path.read_text(encoding="utf-8")
-        _write_atomically(path, change(before, str(path)))
+        write_atomically(path, change(before, str(path)))
         report = _after_edit(service, w.name, action, detail)
         print(f"saved {path}; {report}")
     return 0
@@ -205,7 +200,7 @@ def _add_term(args: argparse.Namespace, config: Config) -> int:
         args,
         config,
         "add-term",
-        args.term + _term_flags(term),
+        args.term + term_flags(term),
         lambda text, path: add_term(text, term, path=path),
     )
 
@@ -253,14 +248,6 @@ def _after_edit(service: Service, name: str, action: str, detail: str) -> str:
     service.apply_watchlist_edits(datetime.now(UTC), actor=_actor(), edit=(name, action, detail))
     newly = service.store.article_ids_matching(name) - before
     return f"{len(newly)} recent article(s) newly match and join the next digest"
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    # A reader (the running bot reloads every minute) never sees a half-written file;
-    # the temporary name does not end in .toml, so it is never loaded itself.
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
 
 
 def _actor() -> str:

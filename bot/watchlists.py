@@ -15,6 +15,7 @@ keeps going past a bad file so one typo does not take the other watchlists down.
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from collections.abc import Mapping
@@ -236,3 +237,20 @@ def load_watchlists(directory: Path | str) -> tuple[list[Watchlist], list[Watchl
         owners[key] = path
         watchlists.append(watchlist)
     return watchlists, errors
+
+
+def term_flags(t: Term) -> str:
+    """How a term's flags are shown after it: "  (exact, case-sensitive)" or nothing."""
+    flags = [f for f, on in (("exact", t.exact), ("case-sensitive", t.case_sensitive)) if on]
+    return f"  ({', '.join(flags)})" if flags else ""
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write a watchlist file so that a reader never sees it half-written.
+
+    The running bot reloads every minute; the temporary name does not end in .toml, so
+    it is never loaded itself.
+    """
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
