@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.digest import Digest
-from bot.models import Alert, OutgoingMessage, Subscriber
+from bot.models import Alert, Match, OutgoingMessage, Subscriber
+from bot.personal import display_name
 from bot.render import render_alert, render_digest, render_empty_digest
 
 
@@ -24,7 +26,7 @@ def alert_messages(alert: Alert, subscribers: Sequence[Subscriber]) -> list[Outg
             continue
         names = ",".join(sorted({m.watchlist for m in matches}))
         text = render_alert(
-            alert.article, matches, updated=alert.updated, tz=ZoneInfo(sub.timezone)
+            alert.article, shown(matches), updated=alert.updated, tz=ZoneInfo(sub.timezone)
         )
         # The watchlists are part of the key: an edited article that now matches another
         # list is news for that list, while a repeat of the same alert is not.
@@ -50,7 +52,10 @@ def digest_messages(
             return []
         texts = [render_empty_digest(digest, now=now, tz=tz, stale_after=stale_after)]
     else:
-        texts = render_digest(digest, now=now, tz=tz, stale_after=stale_after)
+        entries = tuple(replace(e, matches=shown(e.matches)) for e in digest.entries)
+        texts = render_digest(
+            replace(digest, entries=entries), now=now, tz=tz, stale_after=stale_after
+        )
     return [
         OutgoingMessage(f"{key}:{i}", chat_id, "digest", text)
         for i, text in enumerate(texts, start=1)
@@ -59,3 +64,12 @@ def digest_messages(
 
 def digest_key(chat_id: int, local_date: date) -> str:
     return f"digest:{chat_id}:{local_date.isoformat()}"
+
+
+def shown(matches: Sequence[Match]) -> tuple[Match, ...]:
+    """The matches as a reader sees them: a personal list by the name its owner gave it.
+
+    Done last, just before rendering: who follows what, and the dedup keys, go by the
+    internal names.
+    """
+    return tuple(replace(m, watchlist=display_name(m.watchlist)) for m in matches)
