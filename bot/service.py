@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.config import Config
 from bot.digest import Digest, build_digest
 from bot.fanout import alert_messages, digest_key, digest_messages
-from bot.matching import Matcher
+from bot.matching import Matcher, compile_watchlists
 from bot.models import Alert, AuditEntry, DigestEntry, DigestRecord, Watchlist
+from bot.notices import invalid_file_messages, removed_list_message, renamed_list_message
 from bot.pipeline import FeedPollReport, make_http_client, poll_feeds
 from bot.rematch import RematchReport, rematch_recent
 from bot.schedule import due_digest, parse_time_of_day
 from bot.storage import Store, open_store
+from bot.watchlist_edit import EditError, watchlist_file_name
 from bot.watchlist_registry import WatchlistChange, WatchlistRegistry, fingerprint
 
 log = logging.getLogger(__name__)
@@ -27,9 +31,19 @@ class Service:
     config: Config
     store: Store
     registry: WatchlistRegistry
+    # Broken files found while the service was built, before it could queue messages:
+    # the admins hear of them at the first refresh.
+    unreported: list[WatchlistChange] = field(default_factory=list)
+    _combined: tuple[object, Matcher] | None = field(default=None, init=False, repr=False)
+    # Each shared list's file when edits were last applied, to tell a rename from a removal.
+    _paths: dict[str, str] = field(default_factory=dict, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._paths = {w.name: w.source for w in self.watchlists}
 
     @property
     def watchlists(self) -> list[Watchlist]:
+        """The shared lists in force; personal lists are in ``store.personal``."""
         return self.registry.watchlists
 
     @property
@@ -38,7 +52,15 @@ class Service:
 
     @property
     def matcher(self) -> Matcher:
-        return self.registry.matcher
+        """The shared lists and every user's personal lists, compiled together once and
+        again only when either changes."""
+        personal = tuple(p.watchlist for p in self.store.personal.all())
+        if not personal:
+            return self.registry.matcher
+        key = (tuple(self.watchlists), personal)
+        if self._combined is None or self._combined[0] != key:
+            self._combined = (key, compile_watchlists([*key[0], *personal]))
+        return self._combined[1]
 
     @property
     def stale_after(self) -> timedelta:
@@ -152,9 +174,25 @@ class Service:
 
         A broken edit is reported and the last good version stays in force.
         """
+        changes = self.refresh_watchlists(now)
+        self.apply_watchlist_edits(now)
+        return changes
+
+    def refresh_watchlists(self, now: datetime) -> list[WatchlistChange]:
+        """Bring the registry in step with the files, without acting on the changes.
+
+        A file that fails to load is logged and told to the admins in Telegram, once
+        per broken content; the last good version stays in force. Whoever refreshes
+        must come through here: the registry reports a broken content only once.
+        """
         changes = self.registry.refresh()
         _log_invalid(changes)
-        self.apply_watchlist_edits(now)
+        held, self.unreported = self.unreported, []
+        admins = self.config.telegram.admins
+        for change in [*held, *changes]:
+            if change.kind == "invalid" and admins:
+                messages = invalid_file_messages(change, _content_key(change), admins, now)
+                self.store.outbox.enqueue(messages, now)
         return changes
 
     def apply_watchlist_edits(
@@ -184,15 +222,72 @@ class Service:
         known = self.store.watchlist_fingerprints()
         changed = sorted(name for name, fp in current.items() if known.get(name) != fp)
         removed = sorted(set(known) - set(current))
+        if removed and self.registry.errors:
+            # A file that does not load may be one of these lists, broken rather than gone
+            # (after a restart there is no last good version of it in force): remember
+            # them, and decide once every file loads, before anyone is told or dropped.
+            current |= {name: known[name] for name in removed}
+            removed = []
+        renamed = self._renamed(removed)
         for name in changed:
             audit(name, "added" if name not in known else "changed")
         for name in removed:
-            audit(name, "removed")
+            audit(name, "renamed" if name in renamed else "removed")
+        self._tell_followers(removed, renamed, now)
         if changed:
             self.rematch(set(changed), now)
         if changed or removed:
             self.store.save_watchlist_fingerprints(current, now)
+        self._paths = {w.name: w.source for w in self.watchlists}
         return changed
+
+    def _renamed(self, removed: Sequence[str]) -> dict[str, str]:
+        """Removed lists whose file now holds a list by another name: old name -> new."""
+        at = {w.source: w.name for w in self.watchlists}
+        found: dict[str, str] = {}
+        for old in removed:
+            path = self._paths.get(old)
+            if path is None:
+                # Renamed while the bot was stopped: a file named after the list tells.
+                try:
+                    path = str(self.config.watchlists.dir / watchlist_file_name(old))
+                except EditError:
+                    continue
+            if path in at:
+                found[old] = at[path]
+        return found
+
+    def _tell_followers(
+        self, removed: Sequence[str], renamed: dict[str, str], now: datetime
+    ) -> None:
+        """Chats that followed a removed list are told once and stop following it; those
+        that followed a renamed one follow it under its new name, and are told so.
+
+        A removed list's rows are dropped rather than kept: a chat left following only
+        lists that are gone would get an empty digest every day.
+        """
+        chats = self.store.chats
+        with self.store.transaction():
+            for name in removed:
+                new = renamed.get(name)
+                for chat_id in chats.subscribers_of(name):
+                    if new is not None:
+                        chats.subscribe(chat_id, new, now)
+                    chats.unsubscribe(chat_id, name)
+                    sub = chats.get(chat_id)
+                    if sub is None or not sub.active:
+                        continue
+                    if new is None:
+                        message = removed_list_message(chat_id, name, now)
+                    else:
+                        message = renamed_list_message(chat_id, name, new, now)
+                    self.store.outbox.enqueue([message], now)
+                    log.info(
+                        "chat=%d watchlist=%r status=told_%s",
+                        chat_id,
+                        name,
+                        "removed" if new is None else "renamed",
+                    )
 
     def rematch(self, names: set[str], now: datetime) -> RematchReport:
         lists = [w for w in self.watchlists if w.name in names]
@@ -211,8 +306,14 @@ class Service:
 
 def build_service(config: Config) -> Service:
     registry = WatchlistRegistry(config.watchlists.dir)
-    _log_invalid(registry.refresh())
-    return Service(config=config, store=open_store(config.store.path), registry=registry)
+    changes = registry.refresh()
+    _log_invalid(changes)
+    return Service(
+        config=config,
+        store=open_store(config.store.path),
+        registry=registry,
+        unreported=[c for c in changes if c.kind == "invalid"],
+    )
 
 
 def _log_invalid(changes: Sequence[WatchlistChange]) -> None:
@@ -220,3 +321,14 @@ def _log_invalid(changes: Sequence[WatchlistChange]) -> None:
     for change in changes:
         if change.kind == "invalid":
             log.error("watchlist=%r status=invalid error=%r", change.name, change.error)
+
+
+def _content_key(change: WatchlistChange) -> str:
+    """Names a broken file's content: its path and bytes hashed (or, when it cannot be
+    read, its error), so each broken version is reported once."""
+    try:
+        data = Path(change.path).read_bytes()
+    except OSError:
+        data = change.error.encode("utf-8", "surrogatepass")
+    key = hashlib.sha256(change.path.encode("utf-8", "surrogatepass") + b"\0" + data)
+    return key.hexdigest()[:16]

@@ -19,7 +19,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.telegram import admin, handlers
+from bot.telegram import admin, handlers, personal
 from bot.telegram.handlers import BotContext, Context
 from bot.telegram.screens import ADMIN_COMMANDS, PUBLIC_COMMANDS
 
@@ -44,6 +44,7 @@ COMMANDS = {
     "timezone": handlers.timezone_command,
     "mode": handlers.mode_command,
     "stop": handlers.stop,
+    **personal.COMMANDS,
     **admin.COMMANDS,
 }
 

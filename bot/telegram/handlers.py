@@ -21,6 +21,7 @@ from telegram.ext import ContextTypes
 from bot.digest import Digest, build_digest
 from bot.fanout import digest_messages
 from bot.models import MODES, Mode, Subscriber, Watchlist
+from bot.personal import display_name
 from bot.render import escape
 from bot.resolve import UnknownTimezone, resolve_timezone, resolve_watchlist
 from bot.schedule import local_day_window, next_digest_at, parse_day, parse_time_of_day
@@ -198,26 +199,30 @@ async def _change_subscription(update: Update, context: Context, *, follow: bool
     if not await may_change_settings(update, context):
         await reply(update, GROUP_ADMINS_ONLY)
         return
-    names = [w.name for w in lists(ctx)]
+    store, now = ctx.service.store, ctx.clock()
+    # Shown name -> the name subscriptions use (personal lists are "~<owner>/<name>").
+    choices = {w.name: w.name for w in lists(ctx)}
+    for own in store.personal.of(sub.chat_id):
+        choices[display_name(own.internal_name)] = own.internal_name
     if not follow:
         # Also lists that were deleted since, so people can leave them.
-        names += [n for n in sub.watchlists if n not in names]
-    found = resolve_watchlist(query, names)
+        for gone in sub.watchlists:
+            choices.setdefault(display_name(gone), gone)
+    found = resolve_watchlist(query, list(choices))
     if found.name is None:
         await reply(update, screens.unknown_watchlist(query, found.candidates))
         return
-    store, now = ctx.service.store, ctx.clock()
-    name = escape(found.name)
+    target, name = choices[found.name], escape(found.name)
     if follow:
-        if store.chats.subscribe(sub.chat_id, found.name, now):
+        if store.chats.subscribe(sub.chat_id, target, now):
             text = f"Following <b>{name}</b>. New articles that mention it will reach you."
         else:
             text = f"Already following <b>{name}</b>."
-    elif store.chats.unsubscribe(sub.chat_id, found.name):
+    elif store.chats.unsubscribe(sub.chat_id, target):
         text = f"Stopped following <b>{name}</b>."
     else:
         text = f"You were not following <b>{name}</b>."
-    log.info("chat=%d action=%s watchlist=%r", sub.chat_id, verb, found.name)
+    log.info("chat=%d action=%s watchlist=%r", sub.chat_id, verb, target)
     await reply(update, text)
 
 
@@ -229,6 +234,7 @@ async def mysubs(update: Update, context: Context) -> None:
 
 def _mysubs_text(ctx: BotContext, sub: Subscriber) -> str:
     known = {w.name for w in ctx.service.watchlists}
+    known |= {p.internal_name for p in ctx.service.store.personal.of(sub.chat_id)}
     last = ctx.service.store.chats.last_digest(sub.chat_id)
     nxt = next_digest_at(
         now=ctx.clock(),

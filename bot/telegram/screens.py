@@ -13,6 +13,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.models import MODES, Subscriber, Watchlist
+from bot.personal import display_name
 from bot.render import escape
 
 # (label, callback data) rows, converted to PTB's InlineKeyboardMarkup by the handlers.
@@ -38,13 +39,17 @@ PUBLIC_COMMANDS: tuple[tuple[str, str], ...] = (
     ("timezone", "Your time zone: /timezone Area/City"),
     ("mode", "instant, daily, both or off"),
     ("stop", "Unsubscribe from everything"),
+    ("mylists", "Your personal watchlists (only you see them)"),
+    ("mynew", "New personal list: /mynew NAME | TERM, TERM"),
+    ("myadd", "Add terms to yours: /myadd NAME | TERM"),
+    ("myrm", "Remove a term: /myrm NAME | TERM; delete a list: /myrm NAME"),
 )
 
 ADMIN_COMMANDS: tuple[tuple[str, str], ...] = (
     ("status", "Feeds, outbox, subscribers"),
     ("showlist", "A watchlist's terms and history: /showlist LIST"),
     ("newlist", "Create a watchlist: /newlist NAME | TERM[, TERM…]"),
-    ("addterm", "Add a term: /addterm LIST | TERM"),
+    ("addterm", "Add terms: /addterm LIST | TERM[, TERM…] [--exact]"),
     ("rmterm", "Remove a term: /rmterm LIST | TERM"),
     ("exclude", "Add an exclusion: /exclude LIST | PHRASE"),
     ("testlist", "Dry run: /testlist LIST [days]"),
@@ -129,7 +134,7 @@ def watchlists_text(sub: Subscriber, watchlists: Sequence[Watchlist]) -> str:
 def mysubs_text(sub: Subscriber, *, next_digest: datetime | None, missing: Sequence[str]) -> str:
     lines = ["<b>Your subscriptions</b>"]
     if sub.watchlists:
-        lines += [f"• {escape(name)}" for name in sub.watchlists]
+        lines += [f"• {escape(display_name(name))}" for name in sub.watchlists]
     else:
         lines.append("none yet: /watchlists to pick some")
     lines += ["", settings_line(sub)]
@@ -137,7 +142,7 @@ def mysubs_text(sub: Subscriber, *, next_digest: datetime | None, missing: Seque
         local = next_digest.astimezone(ZoneInfo(sub.timezone))
         lines.append(f"Next digest: {local.strftime('%a %d %b %H:%M %Z')}.")
     if missing:
-        names = ", ".join(escape(n) for n in missing)
+        names = ", ".join(escape(display_name(n)) for n in missing)
         lines.append(f"No longer available: {names}.")
     lines += ["", "Change with /mode, /time, /timezone; tap below for the mode."]
     return "\n".join(lines)
