@@ -25,7 +25,6 @@ from bot.telegram.arguments import (
     SEPARATOR,
     ArgumentError,
     ListAndRest,
-    check_size,
     parse_term,
     parse_terms,
     split_days,
@@ -33,7 +32,7 @@ from bot.telegram.arguments import (
     split_name,
 )
 from bot.telegram.handlers import BotContext, Context, bot_context, reply
-from bot.telegram.replies import command_text, reply_parts
+from bot.telegram.replies import checked_arguments, reply_parts
 from bot.telegram.screens import quote_input
 from bot.telegram.watchlist_screens import (
     AUDIT_SHOWN,
@@ -302,16 +301,7 @@ async def _after_edit(
 
 
 async def _arguments(update: Update, command: str) -> str:
-    """The command's arguments; "" after telling the user what is wrong with them."""
-    text = command_text(update)
-    try:
-        check_size(text)
-    except ArgumentError as exc:
-        await reply(update, f"{quote_input(text, 40)}: {escape(str(exc))}.")
-        return ""
-    if not text:
-        await reply(update, f"Usage: {escape(USAGE[command])}")
-    return text
+    return await checked_arguments(update, USAGE[command])
 
 
 async def _find(update: Update, ctx: BotContext, query: str) -> Watchlist | None:

@@ -30,13 +30,12 @@ from bot.render import bold, escape, split_messages
 from bot.telegram.admin import Handler
 from bot.telegram.arguments import (
     ArgumentError,
-    check_size,
     parse_terms,
     split_list,
     split_name,
 )
 from bot.telegram.handlers import BotContext, Context, bot_context, is_group, reply, subscriber_for
-from bot.telegram.replies import command_text, reply_parts
+from bot.telegram.replies import checked_arguments, reply_parts
 from bot.telegram.screens import quote_input
 from bot.telegram.watchlist_screens import edit_summary, personal_blocks, terms_detail, terms_html
 from bot.text import fold
@@ -203,15 +202,7 @@ async def _arguments(update: Update, ctx: BotContext, command: str) -> str:
     if await _refused_in_group(update):
         return ""
     subscriber_for(update, ctx)  # the owner's row: alerts need it to be delivered
-    text = command_text(update)
-    try:
-        check_size(text)
-    except ArgumentError as exc:
-        await reply(update, f"{quote_input(text, 40)}: {escape(str(exc))}. {LIMITS}")
-        return ""
-    if not text:
-        await reply(update, f"Usage: {escape(USAGE[command])}. {LIMITS}")
-    return text
+    return await checked_arguments(update, USAGE[command], hint=LIMITS)
 
 
 async def _refused_in_group(update: Update) -> bool:

@@ -8,7 +8,10 @@ from collections.abc import Sequence
 from telegram import Update
 
 from bot.models import OutgoingMessage
+from bot.render import escape
+from bot.telegram.arguments import ArgumentError, check_size
 from bot.telegram.handlers import BotContext, reply
+from bot.telegram.screens import quote_input
 
 _COMMAND = re.compile(r"\S*\s*(.*)", re.DOTALL)
 
@@ -21,6 +24,21 @@ def command_text(update: Update) -> str:
         return ""
     found = _COMMAND.match(message.text)
     return found.group(1).strip() if found else ""
+
+
+async def checked_arguments(update: Update, usage: str, *, hint: str = "") -> str:
+    """The command's arguments; "" after telling the user what is wrong with them
+    (missing, or too long to be a real argument)."""
+    text = command_text(update)
+    tail = f" {hint}" if hint else ""
+    try:
+        check_size(text)
+    except ArgumentError as exc:
+        await reply(update, f"{quote_input(text, 40)}: {escape(str(exc))}.{tail}")
+        return ""
+    if not text:
+        await reply(update, f"Usage: {escape(usage)}.{tail}")
+    return text
 
 
 async def reply_parts(
