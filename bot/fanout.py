@@ -11,6 +11,7 @@ from bot.digest import Digest
 from bot.models import Alert, Match, OutgoingMessage, Subscriber
 from bot.personal import display_name
 from bot.render import render_alert, render_digest, render_empty_digest
+from bot.schedule import zone
 
 
 def alert_messages(alert: Alert, subscribers: Sequence[Subscriber]) -> list[OutgoingMessage]:
@@ -26,7 +27,7 @@ def alert_messages(alert: Alert, subscribers: Sequence[Subscriber]) -> list[Outg
             continue
         names = ",".join(sorted({m.watchlist for m in matches}))
         text = render_alert(
-            alert.article, shown(matches), updated=alert.updated, tz=ZoneInfo(sub.timezone)
+            alert.article, shown(matches), updated=alert.updated, tz=zone(sub.timezone)
         )
         # The watchlists are part of the key: an edited article that now matches another
         # list is news for that list, while a repeat of the same alert is not.

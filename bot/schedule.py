@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 __all__ = [
     "DueDigest",
@@ -254,3 +254,15 @@ def _aware(value: datetime, name: str) -> datetime:
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError(f"{name} must be an aware datetime, got {value!r}")
     return value
+
+
+def zone(name: str) -> ZoneInfo:
+    """The subscriber's time zone, or UTC if the name no longer exists.
+
+    Names are checked when they are set, but the tz database can drop or rename a zone
+    in an upgrade; one such row must not stop everyone's digests.
+    """
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")

@@ -8,17 +8,24 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from bot.config import Config
 from bot.digest import Digest, build_digest
 from bot.fanout import alert_messages, digest_key, digest_messages
 from bot.matching import Matcher, compile_watchlists
-from bot.models import Alert, AuditEntry, DigestEntry, DigestRecord, Watchlist
+from bot.models import (
+    Alert,
+    AuditEntry,
+    DigestEntry,
+    DigestRecord,
+    FeedState,
+    Subscriber,
+    Watchlist,
+)
 from bot.notices import invalid_file_messages, removed_list_message, renamed_list_message
 from bot.pipeline import FeedPollReport, make_http_client, poll_feeds
 from bot.rematch import RematchReport, rematch_recent
-from bot.schedule import due_digest, parse_time_of_day
+from bot.schedule import due_digest, parse_time_of_day, zone
 from bot.storage import Store, open_store
 from bot.watchlist_edit import EditError, watchlist_file_name
 from bot.watchlist_registry import WatchlistChange, WatchlistRegistry, fingerprint
@@ -83,8 +90,19 @@ class Service:
 
     def queue_alert(self, alert: Alert, now: datetime) -> None:
         """Queue the alert for every instant subscriber following one of its watchlists."""
-        subscribers = self.store.chats.following(alert.watchlists)
-        self.store.outbox.enqueue(alert_messages(alert, subscribers), now)
+        for sub in self.store.chats.following(alert.watchlists):
+            # This runs inside the poll's transaction: one chat's message failing to
+            # render must not undo storing the article, or the feed would fail on every
+            # poll from now on.
+            # A storage error still fails the poll, so that it is retried whole.
+            try:
+                messages = alert_messages(alert, [sub])
+            except Exception:
+                log.exception(
+                    "alert chat=%d article=%r status=failed", sub.chat_id, alert.article.id
+                )
+                continue
+            self.store.outbox.enqueue(messages, now)
 
     def digest_tick(self, now: datetime) -> int:
         """Queue every digest that is due at ``now``; returns how many messages were queued.
@@ -102,59 +120,11 @@ class Service:
         for sub in self.store.chats.all():
             if not sub.wants_digest or not sub.watchlists:
                 continue
-            tz = ZoneInfo(sub.timezone)
-            previous = last.get(sub.chat_id)
-            due = due_digest(
-                now=now,
-                at=parse_time_of_day(sub.digest_time),
-                tz=tz,
-                last_date=previous.local_date if previous else None,
-                last_until=previous.until if previous else None,
-                subscribed_at=sub.created_at or now,
-            )
-            if due is None:
-                continue
-            window = (due.since, due.until)
-            if window not in seen_cache:
-                # Subscribers at the same time share a window: read the articles once.
-                seen_cache[window] = self.store.articles_seen_between(*window)
-            digest = build_digest(
-                seen_cache[window],
-                since=due.since,
-                until=due.until,
-                feeds=feeds,
-                watchlists=sub.watchlists,
-            )
-            messages = digest_messages(
-                digest,
-                chat_id=sub.chat_id,
-                key=digest_key(sub.chat_id, due.local_date),
-                now=now,
-                tz=tz,
-                stale_after=self.stale_after,
-                empty=self.config.digest.empty,
-            )
-            record = DigestRecord(
-                chat_id=sub.chat_id,
-                local_date=due.local_date,
-                since=due.since,
-                until=due.until,
-                articles=len(digest.entries),
-                parts=len(messages),
-                created_at=now,
-            )
-            # The day's record and its messages land together: a crash between them can
-            # neither lose the digest nor make it twice.
-            with self.store.transaction():
-                if self.store.chats.record_digest(record):
-                    queued += self.store.outbox.enqueue(messages, now)
-            log.info(
-                "digest chat=%d date=%s articles=%d parts=%d",
-                sub.chat_id,
-                due.local_date,
-                len(digest.entries),
-                len(messages),
-            )
+            # One chat's failure (a bug, a bad row) must not hold back everyone's digest.
+            try:
+                queued += self._queue_digest(sub, last.get(sub.chat_id), now, feeds, seen_cache)
+            except Exception:
+                log.exception("digest chat=%d status=failed", sub.chat_id)
         return queued
 
     def digest(
@@ -177,6 +147,70 @@ class Service:
         changes = self.refresh_watchlists(now)
         self.apply_watchlist_edits(now)
         return changes
+
+    def _queue_digest(
+        self,
+        sub: Subscriber,
+        previous: DigestRecord | None,
+        now: datetime,
+        feeds: list[FeedState],
+        seen_cache: dict[tuple[datetime, datetime], list[DigestEntry]],
+    ) -> int:
+        """Queue this chat's digest if one is due; returns the messages queued."""
+        queued = 0
+        tz = zone(sub.timezone)
+        due = due_digest(
+            now=now,
+            at=parse_time_of_day(sub.digest_time),
+            tz=tz,
+            last_date=previous.local_date if previous else None,
+            last_until=previous.until if previous else None,
+            subscribed_at=sub.created_at or now,
+        )
+        if due is None:
+            return 0
+        window = (due.since, due.until)
+        if window not in seen_cache:
+            # Subscribers at the same time share a window: read the articles once.
+            seen_cache[window] = self.store.articles_seen_between(*window)
+        digest = build_digest(
+            seen_cache[window],
+            since=due.since,
+            until=due.until,
+            feeds=feeds,
+            watchlists=sub.watchlists,
+        )
+        messages = digest_messages(
+            digest,
+            chat_id=sub.chat_id,
+            key=digest_key(sub.chat_id, due.local_date),
+            now=now,
+            tz=tz,
+            stale_after=self.stale_after,
+            empty=self.config.digest.empty,
+        )
+        record = DigestRecord(
+            chat_id=sub.chat_id,
+            local_date=due.local_date,
+            since=due.since,
+            until=due.until,
+            articles=len(digest.entries),
+            parts=len(messages),
+            created_at=now,
+        )
+        # The day's record and its messages land together: a crash between them can
+        # neither lose the digest nor make it twice.
+        with self.store.transaction():
+            if self.store.chats.record_digest(record):
+                queued = self.store.outbox.enqueue(messages, now)
+        log.info(
+            "digest chat=%d date=%s articles=%d parts=%d",
+            sub.chat_id,
+            due.local_date,
+            len(digest.entries),
+            len(messages),
+        )
+        return queued
 
     def refresh_watchlists(self, now: datetime) -> list[WatchlistChange]:
         """Bring the registry in step with the files, without acting on the changes.

@@ -5,9 +5,13 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from bot.config import builtin_config
-from bot.models import Alert
+from bot.digest import Digest
+from bot.models import Alert, OutgoingMessage
 from bot.render import MAX_MESSAGE, utf16_len
 from bot.service import Service, build_service
 from tests.factories import make_article, make_match
@@ -165,3 +169,55 @@ def test_after_downtime_the_missed_digest_comes_once_then_the_day_goes_on_as_usu
     assert svc.digest_tick(BERLIN_8AM_WINTER) == 1, "today's digest still comes at 08:00"
     _, missed, today = digests_for(svc, 1)
     assert "TRIPP story 0" in missed and "TRIPP story 0" not in today
+
+
+def test_a_chat_with_a_time_zone_that_no_longer_exists_gets_utc_and_others_are_unaffected(
+    tmp_path: Path,
+) -> None:
+    svc = service(tmp_path)
+    subscribe(svc, 1, tz="Mars/Olympus_Mons", joined=BERLIN_8AM_WINTER - timedelta(hours=12))
+    subscribe(svc, 2)
+    store_articles(svc, 1, BERLIN_8AM_WINTER - timedelta(hours=3))
+    assert svc.digest_tick(BERLIN_8AM_WINTER + timedelta(hours=1)) == 2
+    assert "TRIPP story 0" in digests_for(svc, 1)[0]
+
+
+def test_one_chat_failing_does_not_hold_back_the_others(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bot.service as service_module
+
+    svc = service(tmp_path)
+    subscribe(svc, 1)
+    subscribe(svc, 2)
+    real = service_module.digest_messages
+
+    def failing_for_chat_1(digest: Digest, **kw: Any) -> list[OutgoingMessage]:
+        if kw["chat_id"] == 1:
+            raise RuntimeError("a rendering bug")
+        return real(digest, **kw)
+
+    monkeypatch.setattr(service_module, "digest_messages", failing_for_chat_1)
+    assert svc.digest_tick(BERLIN_8AM_WINTER) == 1
+    assert digests_for(svc, 1) == [] and len(digests_for(svc, 2)) == 1
+    assert svc.store.chats.last_digest(1) is None, "chat 1 is tried again at the next tick"
+
+
+def test_an_alert_that_fails_to_render_for_one_chat_still_reaches_the_others(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bot.service as service_module
+
+    svc = service(tmp_path)
+    subscribe(svc, 1)
+    subscribe(svc, 2)
+    real = service_module.alert_messages
+
+    def failing_for_chat_1(alert: Alert, subs: Any) -> list[OutgoingMessage]:
+        if subs[0].chat_id == 1:
+            raise RuntimeError("a rendering bug")
+        return real(alert, subs)
+
+    monkeypatch.setattr(service_module, "alert_messages", failing_for_chat_1)
+    svc.queue_alert(Alert(make_article(1), (make_match("TRIPP"),)), BERLIN_8AM_WINTER)
+    assert [m.chat_id for m in svc.store.outbox.heads()] == [2]

@@ -11,7 +11,6 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatMemberStatus, ParseMode
@@ -24,7 +23,7 @@ from bot.models import MODES, Mode, Subscriber, Watchlist
 from bot.personal import display_name
 from bot.render import escape
 from bot.resolve import UnknownTimezone, resolve_timezone, resolve_watchlist
-from bot.schedule import local_day_window, next_digest_at, parse_day, parse_time_of_day
+from bot.schedule import local_day_window, next_digest_at, parse_day, parse_time_of_day, zone
 from bot.service import Service
 from bot.telegram import screens
 from bot.telegram.screens import Keyboard, quote_input
@@ -239,7 +238,7 @@ def _mysubs_text(ctx: BotContext, sub: Subscriber) -> str:
     nxt = next_digest_at(
         now=ctx.clock(),
         at=parse_time_of_day(sub.digest_time),
-        tz=ZoneInfo(sub.timezone),
+        tz=zone(sub.timezone),
         last_date=last.local_date if last else None,
         subscribed_at=sub.created_at,
     )
@@ -381,7 +380,7 @@ async def digest_command(update: Update, context: Context) -> None:
     if not sub.watchlists:
         await reply(update, "You follow no watchlist yet: /watchlists to pick some.")
         return
-    tz, now = ZoneInfo(sub.timezone), ctx.clock()
+    tz, now = zone(sub.timezone), ctx.clock()
     try:
         day = parse_day(args_text(context), now=now, tz=tz)
     except ValueError as exc:
@@ -445,7 +444,7 @@ async def _queue_reply(
         chat_id=sub.chat_id,
         key=f"{kind}:{sub.chat_id}:{message.message_id}",
         now=now,
-        tz=ZoneInfo(sub.timezone),
+        tz=zone(sub.timezone),
         stale_after=ctx.service.stale_after,
         empty="send",
     )

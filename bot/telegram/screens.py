@@ -10,11 +10,11 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from bot.models import MODES, Subscriber, Watchlist
 from bot.personal import display_name
 from bot.render import escape
+from bot.schedule import zone
 
 # (label, callback data) rows, converted to PTB's InlineKeyboardMarkup by the handlers.
 Keyboard = list[list[tuple[str, str]]]
@@ -139,7 +139,7 @@ def mysubs_text(sub: Subscriber, *, next_digest: datetime | None, missing: Seque
         lines.append("none yet: /watchlists to pick some")
     lines += ["", settings_line(sub)]
     if next_digest is not None and sub.wants_digest and sub.watchlists:
-        local = next_digest.astimezone(ZoneInfo(sub.timezone))
+        local = next_digest.astimezone(zone(sub.timezone))
         lines.append(f"Next digest: {local.strftime('%a %d %b %H:%M %Z')}.")
     if missing:
         names = ", ".join(escape(display_name(n)) for n in missing)
