@@ -82,7 +82,7 @@ class BotRunner:
             await self.app.updater.start_polling(
                 poll_interval=0,
                 timeout=self._long_poll,
-                allowed_updates=["message", "callback_query"],
+                allowed_updates=["message", "callback_query", "my_chat_member"],
                 error_callback=_log_polling_error,
             )
             await publish_commands(self.app, self.config.telegram.admins)

@@ -91,14 +91,22 @@ class BotUnderTest:
     async def wait(self, predicate: Callable[[], bool], timeout: float = 10) -> bool:
         return await asyncio.to_thread(self.fake.wait_for, predicate, timeout)
 
-    async def outbox_settled(self, timeout: float = 10) -> bool:
-        """Until nothing is pending: the fake sees a message before the bot records it sent."""
+    async def until(self, predicate: Callable[[], bool], timeout: float = 10) -> bool:
+        """Wait for something about the bot's own state (its store) to hold.
+
+        Checked on the event loop, between the bot's own steps: the store's connection
+        belongs to that thread, unlike ``wait``'s predicates, which run in another.
+        """
         deadline = asyncio.get_running_loop().time() + timeout
-        while self.store.outbox.backlog():
+        while not predicate():
             if asyncio.get_running_loop().time() > deadline:
                 return False
             await asyncio.sleep(0.01)
         return True
+
+    async def outbox_settled(self, timeout: float = 10) -> bool:
+        """Until nothing is pending: the fake sees a message before the bot records it sent."""
+        return await self.until(lambda: self.store.outbox.backlog() == 0, timeout)
 
     async def messages(self, chat_id: int, n: int, timeout: float = 10) -> list[Any]:
         return await asyncio.to_thread(self.fake.wait_for_messages, chat_id, n, timeout)

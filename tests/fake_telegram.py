@@ -836,6 +836,38 @@ class FakeTelegram:
 
     # -- fault injection
 
+    def user_blocks(self, user_id: int) -> JSON:
+        """The user blocks the bot: sends to them get 403 from now on, and the bot is told
+        with a ``my_chat_member`` update, as Telegram does."""
+        self.block(user_id)
+        return self._my_chat_member(user_id, "member", {"status": "kicked", "until_date": 0})
+
+    def user_unblocks(self, user_id: int) -> JSON:
+        """The user restarts the bot after blocking it."""
+        self.unblock(user_id)
+        return self._my_chat_member(user_id, "kicked", {"status": "member"}, old_until=0)
+
+    def _my_chat_member(
+        self, user_id: int, old: str, new: JSON, *, old_until: int | None = None
+    ) -> JSON:
+        with self._changed:
+            user = self._user(user_id)
+            chat = self._chats.get(user_id) or self.add_chat(user_id)
+            before: JSON = {"status": old, "user": self.bot_user}
+            if old_until is not None:
+                before["until_date"] = old_until
+            return self._enqueue(
+                {
+                    "my_chat_member": {
+                        "chat": chat,
+                        "from": user,
+                        "date": int(time.time()),
+                        "old_chat_member": before,
+                        "new_chat_member": {**new, "user": self.bot_user},
+                    }
+                }
+            )
+
     def block(self, chat_id: int, description: str | None = None) -> None:
         """Every send to ``chat_id`` gets 403: blocked by the user, or kicked from a group."""
         if description is None:

@@ -172,7 +172,7 @@ def test_a_user_who_blocked_the_bot_is_deactivated(
             feeds.publish("/a.feed", rss([TRIPP_ITEM, OLD_ITEM]))
             clock.set(NOW + timedelta(minutes=2))
             await b.poll()
-            assert await b.wait(lambda: not b.store.chats.get(ANN).active)
+            assert await b.until(lambda: not b.store.chats.get(ANN).active)
             assert "blocked" in b.store.chats.get(ANN).inactive_reason
 
     asyncio.run(scenario())
@@ -468,7 +468,7 @@ def test_mysubs_buttons_change_the_mode_and_group_members_cannot_press_them(
             [screen] = await b.send("/mysubs", user_id=ANN)
             assert ("instant", "m:instant") in fake.buttons(screen)
             fake.user_presses(screen, "m:instant")
-            assert await b.wait(lambda: b.store.chats.get(ANN).mode == "instant")
+            assert await b.until(lambda: b.store.chats.get(ANN).mode == "instant")
             assert await b.wait(lambda: ("• instant", "m:instant") in fake.buttons(screen))
 
             common = {"chat_id": group, "chat_type": "group"}
@@ -480,6 +480,24 @@ def test_mysubs_buttons_change_the_mode_and_group_members_cannot_press_them(
             assert "admins" in (refused.text or "") and refused.show_alert
             assert b.store.chats.get(group).watchlists == ()
             fake.user_presses(welcome, tripp, user_id=boss)
-            assert await b.wait(lambda: b.store.chats.get(group).watchlists == ("TRIPP",))
+            assert await b.until(lambda: b.store.chats.get(group).watchlists == ("TRIPP",))
+
+    asyncio.run(scenario())
+
+
+def test_blocking_the_bot_stops_delivery_at_once_and_unblocking_resumes_it(
+    tmp_path: Path, fake: FakeTelegram, feeds: FeedServer
+) -> None:
+    clock = Clock(NOW)
+
+    async def scenario() -> None:
+        async with bot(tmp_path, fake, feeds, clock) as b:
+            await b.send("/subscribe tripp", user_id=ANN)
+            fake.user_blocks(ANN)
+            assert await b.until(lambda: not b.store.chats.get(ANN).active)
+            assert b.store.chats.get(ANN).inactive_reason == "blocked the bot"
+            fake.user_unblocks(ANN)
+            assert await b.until(lambda: b.store.chats.get(ANN).active)
+            assert b.store.chats.get(ANN).watchlists == ("TRIPP",)
 
     asyncio.run(scenario())

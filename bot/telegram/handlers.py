@@ -473,6 +473,28 @@ async def free_text(update: Update, context: Context) -> None:
     )
 
 
+async def membership(update: Update, context: Context) -> None:
+    """Telegram tells the bot when a user blocks it or a group removes it (and when they
+    come back): stop or resume delivery at once rather than at the next failed send."""
+    changed = update.my_chat_member
+    if changed is None:
+        return
+    ctx = bot_context(context)
+    chat_id, status = changed.chat.id, changed.new_chat_member.status
+    store, now = ctx.service.store, ctx.clock()
+    if status in (ChatMemberStatus.BANNED, ChatMemberStatus.LEFT):
+        if store.chats.get(chat_id) is None:
+            return
+        reason = "blocked the bot" if changed.chat.type == Chat.PRIVATE else "removed the bot"
+        with store.transaction():
+            store.chats.deactivate(chat_id, reason, now)
+            dropped = store.outbox.fail_pending_for_chat(chat_id, reason)
+        log.info("chat=%d status=deactivated reason=%r dropped=%d", chat_id, reason, dropped)
+    elif status in (ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR):
+        subscriber_for(update, ctx)  # active again, settings and subscriptions kept
+        log.info("chat=%d status=reactivated", chat_id)
+
+
 # -- buttons --------------------------------------------------------------------------
 
 
