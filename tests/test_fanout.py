@@ -1,0 +1,67 @@
+"""Who gets which alert: properties of the pure fan-out."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.fanout import alert_messages, digest_key
+from bot.models import MODES, Alert, Subscriber
+from tests.factories import T0, make_article, make_match
+
+LISTS = ["TRIPP", "Middle Corridor", "Abraham Accords", "~7/Rogun"]
+
+subscribers = st.lists(
+    st.builds(
+        Subscriber,
+        chat_id=st.integers(-(10**12), 10**10),
+        kind=st.sampled_from(["private", "group"]),
+        timezone=st.sampled_from(["UTC", "Europe/Berlin", "Asia/Tbilisi"]),
+        digest_time=st.just("08:00"),
+        mode=st.sampled_from(MODES),
+        active=st.booleans(),
+        watchlists=st.lists(st.sampled_from(LISTS), unique=True).map(tuple),
+    ),
+    unique_by=lambda s: s.chat_id,
+    max_size=12,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(subs=subscribers, matched=st.lists(st.sampled_from(LISTS), min_size=1, unique=True))
+def test_each_interested_chat_gets_exactly_one_alert_naming_only_its_lists(
+    subs: list[Subscriber], matched: list[str]
+) -> None:
+    alert = Alert(make_article(1), tuple(make_match(name) for name in matched))
+    messages = alert_messages(alert, subs)
+    expected = {
+        s.chat_id
+        for s in subs
+        if s.active and s.mode in ("instant", "both") and set(s.watchlists) & set(matched)
+    }
+    assert sorted(m.chat_id for m in messages) == sorted(expected)
+    assert len({m.dedup_key for m in messages}) == len(messages)
+    by_chat = {s.chat_id: s for s in subs}
+    for m in messages:
+        followed = set(by_chat[m.chat_id].watchlists)
+        header = m.text.splitlines()[0]  # "🔔 New in <b>A</b>, <b>B</b>"
+        for name in LISTS:
+            shown = "Rogun (personal)" if name.startswith("~") else name
+            wanted = name in followed and name in matched
+            assert (f"<b>{shown}</b>" in header) == wanted
+        assert "~7/" not in m.text
+
+
+def test_the_same_alert_twice_has_the_same_keys_and_a_new_list_a_new_one() -> None:
+    sub = Subscriber(1, "private", "UTC", "08:00", watchlists=("TRIPP", "Middle Corridor"))
+    first = alert_messages(Alert(make_article(1), (make_match("TRIPP"),)), [sub])
+    again = alert_messages(Alert(make_article(1), (make_match("TRIPP"),)), [sub])
+    later = alert_messages(
+        Alert(make_article(1), (make_match("Middle Corridor"),), updated=True), [sub]
+    )
+    assert [m.dedup_key for m in first] == [m.dedup_key for m in again]
+    assert first[0].dedup_key != later[0].dedup_key
+
+
+def test_digest_keys_name_the_chat_and_its_local_day() -> None:
+    assert digest_key(-100, T0.date()) == "digest:-100:2025-08-20"
