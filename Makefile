@@ -31,6 +31,7 @@ bench: $(STAMP)
 	$(PY) bench/bench_matching.py
 	$(PY) bench/bench_watchlist_test.py
 	$(PY) bench/bench_testlist_telegram.py
+	$(PY) bench/bench_digest_tick.py
 	$(PY) bench/bench_fanout.py
 	$(PY) bench/bench_footprint.py
 

@@ -36,27 +36,26 @@ def alert_messages(alert: Alert, subscribers: Sequence[Subscriber]) -> list[Outg
     return out
 
 
-def digest_messages(
+def digest_texts(
     digest: Digest,
     *,
-    chat_id: int,
-    key: str,
     now: datetime,
     tz: ZoneInfo,
     stale_after: timedelta,
     empty: str,
-) -> list[OutgoingMessage]:
-    """The messages of one subscriber's digest: several parts when long, one short line
-    when empty (or none when the deployment skips empty digests)."""
+) -> list[str]:
+    """The texts of a digest: several parts when long, one short line when empty (or
+    none when the deployment skips empty digests)."""
     if digest.is_empty:
         if empty == "skip":
             return []
-        texts = [render_empty_digest(digest, now=now, tz=tz, stale_after=stale_after)]
-    else:
-        entries = tuple(replace(e, matches=shown(e.matches)) for e in digest.entries)
-        texts = render_digest(
-            replace(digest, entries=entries), now=now, tz=tz, stale_after=stale_after
-        )
+        return [render_empty_digest(digest, now=now, tz=tz, stale_after=stale_after)]
+    entries = tuple(replace(e, matches=shown(e.matches)) for e in digest.entries)
+    return render_digest(replace(digest, entries=entries), now=now, tz=tz, stale_after=stale_after)
+
+
+def digest_messages(texts: Sequence[str], *, chat_id: int, key: str) -> list[OutgoingMessage]:
+    """One chat's digest parts as outbox messages, keyed ``<key>:<part>``."""
     return [
         OutgoingMessage(f"{key}:{i}", chat_id, "digest", text)
         for i, text in enumerate(texts, start=1)

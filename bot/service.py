@@ -11,7 +11,7 @@ from pathlib import Path
 
 from bot.config import Config
 from bot.digest import Digest, build_digest
-from bot.fanout import alert_messages, digest_key, digest_messages
+from bot.fanout import alert_messages, digest_key, digest_messages, digest_texts
 from bot.matching import Matcher, compile_watchlists
 from bot.models import (
     Alert,
@@ -114,15 +114,14 @@ class Service:
         # would start a fraction of a second before this one ends.
         now = now.replace(microsecond=0)
         last = self.store.chats.last_digests()
-        seen_cache: dict[tuple[datetime, datetime], list[DigestEntry]] = {}
-        feeds = self.store.feed_states(self.config.feeds.urls)
+        cache = _TickCache(feeds=self.store.feed_states(self.config.feeds.urls))
         queued = 0
         for sub in self.store.chats.all():
             if not sub.wants_digest or not sub.watchlists:
                 continue
             # One chat's failure (a bug, a bad row) must not hold back everyone's digest.
             try:
-                queued += self._queue_digest(sub, last.get(sub.chat_id), now, feeds, seen_cache)
+                queued += self._queue_digest(sub, last.get(sub.chat_id), now, cache)
             except Exception:
                 log.exception("digest chat=%d status=failed", sub.chat_id)
         return queued
@@ -153,8 +152,7 @@ class Service:
         sub: Subscriber,
         previous: DigestRecord | None,
         now: datetime,
-        feeds: list[FeedState],
-        seen_cache: dict[tuple[datetime, datetime], list[DigestEntry]],
+        cache: _TickCache,
     ) -> int:
         """Queue this chat's digest if one is due; returns the messages queued."""
         queued = 0
@@ -170,31 +168,37 @@ class Service:
         if due is None:
             return 0
         window = (due.since, due.until)
-        if window not in seen_cache:
+        if window not in cache.seen:
             # Subscribers at the same time share a window: read the articles once.
-            seen_cache[window] = self.store.articles_seen_between(*window)
-        digest = build_digest(
-            seen_cache[window],
-            since=due.since,
-            until=due.until,
-            feeds=feeds,
-            watchlists=sub.watchlists,
-        )
+            cache.seen[window] = self.store.articles_seen_between(*window)
+        # ... and most share their lists and zone too: build and render each digest once.
+        shape = (window, sub.watchlists, tz.key)
+        if shape not in cache.rendered:
+            digest = build_digest(
+                cache.seen[window],
+                since=due.since,
+                until=due.until,
+                feeds=cache.feeds,
+                watchlists=sub.watchlists,
+            )
+            texts = digest_texts(
+                digest,
+                now=now,
+                tz=tz,
+                stale_after=self.stale_after,
+                empty=self.config.digest.empty,
+            )
+            cache.rendered[shape] = (len(digest.entries), texts)
+        articles, texts = cache.rendered[shape]
         messages = digest_messages(
-            digest,
-            chat_id=sub.chat_id,
-            key=digest_key(sub.chat_id, due.local_date),
-            now=now,
-            tz=tz,
-            stale_after=self.stale_after,
-            empty=self.config.digest.empty,
+            texts, chat_id=sub.chat_id, key=digest_key(sub.chat_id, due.local_date)
         )
         record = DigestRecord(
             chat_id=sub.chat_id,
             local_date=due.local_date,
             since=due.since,
             until=due.until,
-            articles=len(digest.entries),
+            articles=articles,
             parts=len(messages),
             created_at=now,
         )
@@ -207,7 +211,7 @@ class Service:
             "digest chat=%d date=%s articles=%d parts=%d",
             sub.chat_id,
             due.local_date,
-            len(digest.entries),
+            articles,
             len(messages),
         )
         return queued
@@ -336,6 +340,17 @@ class Service:
             len(report.no_longer_matched),
         )
         return report
+
+
+@dataclass
+class _TickCache:
+    """What one digest tick reads and renders once for every chat that shares it."""
+
+    feeds: list[FeedState]
+    seen: dict[tuple[datetime, datetime], list[DigestEntry]] = field(default_factory=dict)
+    rendered: dict[
+        tuple[tuple[datetime, datetime], tuple[str, ...], str], tuple[int, list[str]]
+    ] = field(default_factory=dict)
 
 
 def build_service(config: Config) -> Service:

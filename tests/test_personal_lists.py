@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.digest import build_digest
-from bot.fanout import digest_messages
+from bot.fanout import digest_texts
 from bot.models import DigestEntry, Term
 from bot.personal import (
     MAX_LISTS,
@@ -118,16 +118,10 @@ def test_a_digest_shows_a_personal_list_by_its_owners_name() -> None:
     name = internal_name(ANN, "Rogun")
     entry = DigestEntry(make_article(1), NOW, updated=False, matches=(make_match(name),))
     digest = build_digest([entry], since=NOW, until=NOW + timedelta(hours=1), feeds=[])
-    [message] = digest_messages(
-        digest,
-        chat_id=ANN,
-        key="digest:4242:2026-11-26",
-        now=NOW,
-        tz=ZoneInfo("UTC"),
-        stale_after=timedelta(days=45),
-        empty="send",
+    [text] = digest_texts(
+        digest, now=NOW, tz=ZoneInfo("UTC"), stale_after=timedelta(days=45), empty="send"
     )
-    assert "Rogun (personal)" in message.text and "~4242" not in message.text
+    assert "Rogun (personal)" in text and "~4242" not in text
 
 
 # -- end to end ---------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from telegram.error import BadRequest, RetryAfter
 from telegram.ext import ContextTypes
 
 from bot.digest import Digest, build_digest
-from bot.fanout import digest_messages
+from bot.fanout import digest_messages, digest_texts
 from bot.models import MODES, Mode, Subscriber, Watchlist
 from bot.personal import display_name
 from bot.render import escape
@@ -439,14 +439,11 @@ async def _queue_reply(
     message = update.effective_message
     assert message is not None
     now = ctx.clock()
+    texts = digest_texts(
+        digest, now=now, tz=zone(sub.timezone), stale_after=ctx.service.stale_after, empty="send"
+    )
     messages = digest_messages(
-        digest,
-        chat_id=sub.chat_id,
-        key=f"{kind}:{sub.chat_id}:{message.message_id}",
-        now=now,
-        tz=zone(sub.timezone),
-        stale_after=ctx.service.stale_after,
-        empty="send",
+        texts, chat_id=sub.chat_id, key=f"{kind}:{sub.chat_id}:{message.message_id}"
     )
     ctx.service.store.outbox.enqueue(messages, now)
     ctx.wake_outbox()
