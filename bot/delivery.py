@@ -187,7 +187,14 @@ class OutboxWorker:
     async def run(self) -> None:
         while not self._stopping:
             self._wakeup.clear()
-            wait = await self.drain_round()
+            try:
+                wait = await self.drain_round()
+            except Exception:
+                # The store failing (locked, disk full) must not end delivery for good:
+                # nothing was lost, so wait and look again.
+                self._failures_in_a_row += 1
+                wait = transient_backoff(self._failures_in_a_row)
+                log.exception("outbox status=drain_failed retry_in=%gs", wait)
             if self._stopping:
                 break
             if wait == 0.0:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import Iterable
 
 from bot.delivery import (
@@ -219,3 +220,31 @@ def test_a_429_hold_outlasts_the_bucket() -> None:
 
 def test_transient_backoff_doubles_up_to_a_minute() -> None:
     assert [transient_backoff(n) for n in (1, 2, 3, 7, 50)] == [1, 2, 4, 60, 60]
+
+
+def test_the_drain_survives_a_failing_store_and_delivers_once_it_recovers() -> None:
+    store = store_with([(1, "a")])
+    sender = ScriptedSender()
+    worker = OutboxWorker(store, sender, clock=lambda: T0, pacer=fast_pacer())
+    real_heads = store.outbox.heads
+    calls = {"n": 0}
+
+    def flaky_heads(limit: int = 500) -> list[object]:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise sqlite3.OperationalError("database is locked")
+        return real_heads(limit=limit)  # type: ignore[return-value]
+
+    store.outbox.heads = flaky_heads  # type: ignore[method-assign]
+
+    async def scenario() -> None:
+        task = asyncio.create_task(worker.run())
+        for _ in range(300):
+            if store.outbox.backlog() == 0:
+                break
+            await asyncio.sleep(0.01)
+        worker.stop()
+        await task
+
+    asyncio.run(scenario())
+    assert sender.delivered(1) == ["a"]
