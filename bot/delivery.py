@@ -134,9 +134,16 @@ class Pacer:
         return bucket
 
 
-def transient_backoff(failures: int) -> float:
-    """Seconds to pause all sending after ``failures`` network or 5xx errors in a row."""
-    return float(min(60, 2 ** max(0, failures - 1)))
+def transient_backoff(failures: int, *, cap: float = 60.0) -> float:
+    """Seconds to wait after ``failures`` network or 5xx errors in a row: 1, 2, 4 … cap."""
+    return float(min(cap, 2 ** min(max(0, failures - 1), 30)))
+
+
+# A chat whose messages keep failing is retried at most this rarely (seconds).
+CHAT_BACKOFF_CAP = 600.0
+# A message that crashes our own sender this many times is given up (and logged).
+MAX_ATTEMPTS_INTERNAL = 5
+INTERNAL_ERROR = "internal error"
 
 
 # -- the drain ------------------------------------------------------------------------
@@ -173,6 +180,7 @@ class OutboxWorker:
         self._stopping = False
         self._paused_until = 0.0
         self._failures_in_a_row = 0
+        self._chat_failures: dict[int, int] = {}
         self._idle = asyncio.Event()
         self.stats = DeliveryStats()
 
@@ -255,13 +263,14 @@ class OutboxWorker:
             result = await self._sender.send(m.chat_id, m.text, m.parse_mode)
         except Exception as exc:  # a sender bug must not kill the drain or lose the message
             log.exception("outbox id=%d chat=%d status=sender_crashed", m.id, m.chat_id)
-            result = SendResult("transient", error=f"internal error: {exc!r}")
+            result = SendResult("transient", error=f"{INTERNAL_ERROR}: {exc!r}")
         self._record(m, result)
 
     def _record(self, m: OutboxMessage, r: SendResult) -> None:
         store, now = self._store, self._clock()
         if r.outcome != "transient":
             self._failures_in_a_row = 0
+            self._chat_failures.pop(m.chat_id, None)
         if r.outcome == "sent":
             store.outbox.mark_sent(m.id, r.message_id, now)
             self.stats.sent += 1
@@ -296,18 +305,34 @@ class OutboxWorker:
                 store.chats.move_chat(m.chat_id, r.new_chat_id)
                 store.outbox.move_chat(m.chat_id, r.new_chat_id)
             log.info("chat=%d status=migrated new_chat=%d", m.chat_id, r.new_chat_id)
+        elif (
+            r.outcome == "transient"
+            and m.attempts + 1 >= MAX_ATTEMPTS_INTERNAL
+            and (r.error.startswith(INTERNAL_ERROR))
+        ):
+            # Our own bug, not Telegram's: retrying the same message will not help.
+            store.outbox.mark_failed(m.id, r.error)
+            self.stats.failed += 1
+            log.error("outbox id=%d chat=%d status=failed error=%r", m.id, m.chat_id, r.error)
         elif r.outcome == "transient":
             self._failures_in_a_row += 1
             self.stats.transient_errors += 1
             pause = transient_backoff(self._failures_in_a_row)
             self._paused_until = self._mono() + pause
+            # The chat waits longer than everyone else, so that a message that keeps
+            # failing cannot stand at the head of every round and starve the others.
+            failures = self._chat_failures.get(m.chat_id, 0) + 1
+            self._chat_failures[m.chat_id] = failures
+            hold = max(pause * 2, transient_backoff(failures, cap=CHAT_BACKOFF_CAP))
+            self._pacer.hold(m.chat_id, self._mono() + hold)
             store.outbox.mark_attempt(m.id, r.error)
             log.warning(
-                "outbox id=%d chat=%d status=retry error=%r pause=%gs",
+                "outbox id=%d chat=%d status=retry error=%r pause=%gs chat_wait=%gs",
                 m.id,
                 m.chat_id,
                 r.error,
                 pause,
+                hold,
             )
         else:
             store.outbox.mark_failed(m.id, r.error)

@@ -248,3 +248,43 @@ def test_the_drain_survives_a_failing_store_and_delivers_once_it_recovers() -> N
 
     asyncio.run(scenario())
     assert sender.delivered(1) == ["a"]
+
+
+def test_a_message_that_keeps_failing_does_not_starve_the_other_chats() -> None:
+    store = store_with([(1, "poison"), (2, "b1"), (2, "b2"), (2, "b3")])
+    always = [SendResult("transient", error="timed out")] * 1000
+    sender = ScriptedSender({1: always})
+    now = [0.0]
+    worker = OutboxWorker(
+        store, sender, clock=lambda: T0, pacer=fast_pacer(), monotonic=lambda: now[0]
+    )
+
+    async def scenario() -> None:
+        for _ in range(50):
+            wait = await worker.drain_round()
+            now[0] += max(wait, 0.001) if wait != float("inf") else 1.0
+
+    asyncio.run(scenario())
+    assert sender.delivered(2) == ["b1", "b2", "b3"]
+    assert store.outbox.pending_for(1)[0].text == "poison", "kept for later, not dropped"
+
+
+def test_a_message_that_crashes_our_sender_is_given_up_after_a_few_attempts() -> None:
+    class Crashing(ScriptedSender):
+        async def send(self, chat_id: int, text: str, parse_mode: str) -> SendResult:
+            self.attempts.append((chat_id, text, parse_mode))
+            raise RuntimeError("bug")
+
+    store = store_with([(1, "a")])
+    now = [0.0]
+    worker = OutboxWorker(
+        store, Crashing(), clock=lambda: T0, pacer=fast_pacer(), monotonic=lambda: now[0]
+    )
+
+    async def scenario() -> None:
+        for _ in range(40):
+            wait = await worker.drain_round()
+            now[0] += 1000.0 if wait == float("inf") else max(wait, 0.001)
+
+    asyncio.run(scenario())
+    assert store.outbox.counts() == {"pending": 0, "sent": 0, "failed": 1}
