@@ -132,12 +132,20 @@ async def poll_feed(
     now: datetime,
     *,
     force: bool = False,
-    on_alert: Callable[[Alert], None] | None = None,
+    on_alert: Callable[[Alert, datetime], None] | None = None,
+    clock: Callable[[], datetime] | None = None,
+    matcher_of: Callable[[], Matcher] | None = None,
 ) -> FeedPollReport:
     """Fetch one feed if due, store what is new or changed, match it, and report alerts.
 
     ``on_alert`` runs inside the transaction that stores the article, so an alert is
     queued exactly when its article is stored: a crash loses neither or both.
+
+    The fetch awaits, and meanwhile the bot goes on: a digest may be made, a watchlist
+    edited. So when ``clock`` and ``matcher_of`` are given, the articles are stamped
+    with the time and matched with the lists in force when they are stored, not when
+    the poll began: a digest made during the fetch then cannot end after an article's
+    stamp without having seen it, and a list added meanwhile is not missed.
     """
     state = store.feed_state(url)
     if not force and not is_due(state, now):
@@ -169,6 +177,10 @@ async def poll_feed(
     new = updated = 0
     alerts: list[Alert] = []
     first_poll = not state.initialised
+    if clock is not None:
+        now = clock()
+    if matcher_of is not None:
+        matcher = matcher_of()
     with store.transaction():
         for article in parsed.articles:
             outcome = store.upsert_article(article, now)
@@ -192,7 +204,7 @@ async def poll_feed(
                 alert = Alert(article, carried, updated=outcome.change == "updated")
                 alerts.append(alert)
                 if on_alert is not None:
-                    on_alert(alert)
+                    on_alert(alert, now)
         newest = newest_item_at(parsed.articles)
         success = after_success(state, now=now, fetched=fetched, cfg=cfg)
         store.save_feed_state(
@@ -242,14 +254,25 @@ async def poll_feeds(
     now: datetime,
     *,
     force: bool = False,
-    on_alert: Callable[[Alert], None] | None = None,
+    on_alert: Callable[[Alert, datetime], None] | None = None,
+    clock: Callable[[], datetime] | None = None,
+    matcher_of: Callable[[], Matcher] | None = None,
 ) -> list[FeedPollReport]:
     """Poll every configured feed concurrently; one feed's failure never stops the others."""
 
     async def guarded(url: str) -> FeedPollReport:
         try:
             return await poll_feed(
-                client, store, matcher, url, cfg, now, force=force, on_alert=on_alert
+                client,
+                store,
+                matcher,
+                url,
+                cfg,
+                now,
+                force=force,
+                on_alert=on_alert,
+                clock=clock,
+                matcher_of=matcher_of,
             )
         except Exception as exc:  # a bug in one feed's handling must not stop the rest
             log.exception("feed=%s status=crashed", url)

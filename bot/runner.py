@@ -139,7 +139,7 @@ class BotRunner:
             self.digest_job, "interval", seconds=TICK_SECONDS, id="digest", next_run_time=now
         )
         scheduler.add_job(self.watchlist_job, "interval", seconds=TICK_SECONDS, id="watchlists")
-        scheduler.add_job(self.wake_outbox, "interval", seconds=DRAIN_SECONDS, id="outbox-drain")
+        scheduler.add_job(self.drain_job, "interval", seconds=DRAIN_SECONDS, id="outbox-drain")
         return scheduler
 
     async def stop(self) -> None:
@@ -190,9 +190,14 @@ class BotRunner:
         if self.worker is not None:
             self.worker.wake()
 
+    async def drain_job(self) -> None:
+        # A coroutine on purpose: APScheduler runs plain functions in a worker thread, and
+        # the drain's asyncio.Event must be set from the event loop's own thread.
+        self.wake_outbox()
+
     async def poll_job(self) -> None:
         with _job_guard("poll"):
-            reports = await self.service.poll_once(self.clock())
+            reports = await self.service.poll_once(self.clock(), clock=self.clock)
             if any(r.alerts for r in reports):
                 self.wake_outbox()
 

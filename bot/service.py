@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -76,7 +76,11 @@ class Service:
     def close(self) -> None:
         self.store.close()
 
-    async def poll_once(self, now: datetime, *, force: bool = False) -> list[FeedPollReport]:
+    async def poll_once(
+        self, now: datetime, *, force: bool = False, clock: Callable[[], datetime] | None = None
+    ) -> list[FeedPollReport]:
+        """Poll the feeds that are due at ``now``; with ``clock`` (the running bot), what is
+        found is stamped with the time it is stored (see ``pipeline.poll_feed``)."""
         async with make_http_client(self.config.feeds) as client:
             return await poll_feeds(
                 client,
@@ -85,7 +89,9 @@ class Service:
                 self.config.feeds,
                 now,
                 force=force,
-                on_alert=lambda alert: self.queue_alert(alert, now),
+                on_alert=self.queue_alert,
+                clock=clock,
+                matcher_of=lambda: self.matcher,
             )
 
     def queue_alert(self, alert: Alert, now: datetime) -> None:
@@ -272,6 +278,10 @@ class Service:
         for name in removed:
             audit(name, "renamed" if name in renamed else "removed")
         self._tell_followers(removed, renamed, now)
+        for old, new in renamed.items():
+            # The list's earlier matches carry over to its new name; otherwise matching
+            # again would take every recent match for news and repeat it in the digest.
+            self.store.rename_matches(old, new)
         if changed:
             self.rematch(set(changed), now)
         if changed or removed:

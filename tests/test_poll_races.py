@@ -1,0 +1,84 @@
+"""What the bot does while a poll waits on the network: a digest made meanwhile, a list
+added meanwhile. The fetch is held open by the loopback feed server."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from bot.config import builtin_config
+from bot.service import Service, build_service
+from tests.bot_harness import REPO, Clock
+from tests.factories import rss
+from tests.feed_server import FeedServer, SlowResponse
+
+DAY = datetime(2026, 11, 26, tzinfo=UTC)
+TRIPP_ITEM = ("g1", "TRIPP corridor news", "<p>About the TRIPP route.</p>", DAY)
+ROGUN_ITEM = ("g2", "Tajikistan fills the reservoir", "<p>The Rogun Dam rises.</p>", DAY)
+
+
+def service(tmp_path: Path, url: str) -> Service:
+    lists = tmp_path / "watchlists"
+    lists.mkdir()
+    for f in (REPO / "watchlists").glob("*.toml"):
+        (lists / f.name).write_text(f.read_text())
+    config = builtin_config(
+        store_path=tmp_path / "s.sqlite3", watchlists_dir=lists, feed_urls=[url]
+    )
+    return build_service(config)
+
+
+def test_an_article_found_while_a_digest_is_made_goes_into_the_next_digest(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    feed_server.serve_feed("/a.feed", rss([]))
+    svc = service(tmp_path, feed_server.url("/a.feed"))
+    clock = Clock(DAY - timedelta(days=1))
+
+    async def scenario() -> None:
+        await svc.poll_once(clock(), force=True, clock=clock)
+        svc.store.chats.ensure(
+            1, kind="private", title="", timezone="UTC", digest_time="08:00", now=clock()
+        )
+        svc.store.chats.subscribe(1, "TRIPP", clock())
+        feed_server.set_route("/a.feed", SlowResponse(body=rss([TRIPP_ITEM])))
+        clock.set(DAY + timedelta(hours=8, microseconds=950_000))
+        poll = asyncio.create_task(svc.poll_once(clock(), force=True, clock=clock))
+        assert await asyncio.to_thread(feed_server.wait_for_requests, "/a.feed", 2)
+        # The digest tick runs while the fetch waits, a second boundary later.
+        clock.set(DAY + timedelta(hours=8, seconds=1, microseconds=50_000))
+        svc.digest_tick(clock())
+        clock.set(clock() + timedelta(milliseconds=200))
+        feed_server.release.set()
+        await poll
+        clock.set(DAY + timedelta(days=1, hours=8, seconds=30))
+        svc.digest_tick(clock())
+
+    asyncio.run(scenario())
+    texts = [m.text for m in svc.store.outbox.pending_for(1) if m.kind == "digest"]
+    assert len(texts) == 2
+    assert sum("TRIPP corridor news" in t for t in texts) == 1
+
+
+def test_a_list_added_while_a_poll_waits_matches_what_that_poll_brings(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    feed_server.serve_feed("/a.feed", rss([]))
+    svc = service(tmp_path, feed_server.url("/a.feed"))
+    clock = Clock(DAY)
+
+    async def scenario() -> None:
+        await svc.poll_once(clock(), force=True, clock=clock)
+        feed_server.set_route("/a.feed", SlowResponse(body=rss([ROGUN_ITEM])))
+        poll = asyncio.create_task(svc.poll_once(clock(), force=True, clock=clock))
+        assert await asyncio.to_thread(feed_server.wait_for_requests, "/a.feed", 2)
+        (svc.config.watchlists.dir / "rogun.toml").write_text(
+            'name = "Rogun"\nterms = ["Rogun Dam"]\n'
+        )
+        svc.reload_watchlists(clock())
+        feed_server.release.set()
+        await poll
+
+    asyncio.run(scenario())
+    assert svc.store.matched_watchlists("guid:g2") == {"Rogun"}
