@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import date, timedelta
+from pathlib import Path
 
 from bot.models import DigestRecord, OutgoingMessage
 from bot.storage import Store, open_store
@@ -129,3 +131,24 @@ def test_transactions_nest_so_inner_work_rolls_back_with_the_outer() -> None:
     except RuntimeError:
         pass
     assert store.outbox.backlog() == 0
+
+
+def test_a_commit_that_fails_rolls_back_and_later_transactions_are_saved(
+    tmp_path: Path,
+) -> None:
+    store = open_store(tmp_path / "s.sqlite3")
+    add_chat(store, -100, kind="group")
+    store.chats.subscribe(-100, "TRIPP", T0)
+    try:
+        with store.transaction():
+            # Deferred foreign keys fail at COMMIT: subscriptions would point nowhere.
+            store._conn.execute("PRAGMA defer_foreign_keys = ON")
+            store._conn.execute("UPDATE subscribers SET chat_id = -5 WHERE chat_id = -100")
+    except sqlite3.IntegrityError:
+        pass
+    with store.transaction():
+        store.outbox.enqueue([OutgoingMessage("k", 1, "alert", "m")], T0)
+    store.close()
+    again = open_store(tmp_path / "s.sqlite3")
+    assert again.outbox.backlog() == 1
+    assert again.chats.get(-100) is not None

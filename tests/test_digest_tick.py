@@ -221,3 +221,35 @@ def test_an_alert_that_fails_to_render_for_one_chat_still_reaches_the_others(
     monkeypatch.setattr(service_module, "alert_messages", failing_for_chat_1)
     svc.queue_alert(Alert(make_article(1), (make_match("TRIPP"),)), BERLIN_8AM_WINTER)
     assert [m.chat_id for m in svc.store.outbox.heads()] == [2]
+
+
+def test_renaming_a_list_does_not_repeat_its_recent_articles_in_the_next_digest(
+    tmp_path: Path,
+) -> None:
+    from bot.pipeline import match_fields
+    from tests.bot_harness import REPO
+
+    lists = tmp_path / "lists"
+    lists.mkdir()
+    for f in (REPO / "watchlists").glob("*.toml"):
+        (lists / f.name).write_text(f.read_text())
+    config = builtin_config(
+        store_path=tmp_path / "s.sqlite3", watchlists_dir=lists, feed_urls=["https://f/a"]
+    )
+    svc = build_service(config)
+    svc.reload_watchlists(BERLIN_8AM_WINTER - timedelta(days=2))
+    subscribe(svc, 1, joined=BERLIN_8AM_WINTER - timedelta(days=2))
+    article = make_article(1, title="TRIPP route opens", text="The TRIPP route opens.")
+    seen = BERLIN_8AM_WINTER - timedelta(hours=5)
+    svc.store.upsert_article(article, seen)
+    svc.store.replace_matches(article.id, svc.matcher.match(match_fields(article)), seen)
+    svc.digest_tick(BERLIN_8AM_WINTER)
+    path = lists / "tripp.toml"
+    path.write_text(path.read_text().replace('name = "TRIPP"', 'name = "TRIPP corridor"'))
+    svc.reload_watchlists(BERLIN_8AM_WINTER + timedelta(hours=4))
+    assert svc.store.chats.get(1).watchlists == ("TRIPP corridor",)  # type: ignore[union-attr]
+    svc.digest_tick(BERLIN_8AM_WINTER + timedelta(days=1))
+    first, notice, second = (m.text for m in svc.store.outbox.pending_for(1))
+    assert "TRIPP route opens" in first
+    assert "TRIPP corridor" in notice
+    assert "TRIPP route opens" not in second

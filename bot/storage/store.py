@@ -34,6 +34,7 @@ class Store:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
         self._conn.row_factory = sqlite3.Row
+        self._depth = 0
         self.chats = ChatStore(conn)
         self.outbox = OutboxStore(conn)
         self.personal = PersonalStore(conn)
@@ -45,16 +46,27 @@ class Store:
     def transaction(self) -> Iterator[None]:
         # Re-entrant, so that work done inside a larger transaction (alerts queued while
         # a poll stores the articles that caused them) commits or rolls back with it.
-        if self._conn.in_transaction:
-            yield
+        if self._depth:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
             return
         self._conn.execute("BEGIN IMMEDIATE")
+        self._depth = 1
         try:
             yield
+            # A failed COMMIT (disk full, a deferred foreign key) must not leave the
+            # connection inside the transaction: every later write would join it and
+            # never be saved.
+            self._conn.execute("COMMIT")
         except BaseException:
-            self._conn.execute("ROLLBACK")
+            if self._conn.in_transaction:
+                self._conn.execute("ROLLBACK")
             raise
-        self._conn.execute("COMMIT")
+        finally:
+            self._depth = 0
 
     # -- feeds -------------------------------------------------------------------
 
@@ -272,6 +284,10 @@ class Store:
                 if only is None or m.watchlist in only
             ],
         )
+
+    def rename_matches(self, old: str, new: str) -> int:
+        cur = self._conn.execute("UPDATE matches SET watchlist = ? WHERE watchlist = ?", (new, old))
+        return cur.rowcount
 
     def matched_watchlists(self, article_id: str) -> set[str]:
         rows = self._conn.execute(
