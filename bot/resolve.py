@@ -216,11 +216,16 @@ class _TzIndex:
     choices: tuple[tuple[str, str], ...]
 
 
+# Files in the tz database that are not places: "localtime" is whatever the server is
+# set to, "Factory" a placeholder. A subscriber's digest must not follow the server.
+_NOT_ZONES = frozenset({"localtime", "Factory", "posixrules"})
+
+
 @cache
 def _tz_index() -> _TzIndex:
     # Cached: the tz database does not change while the bot runs, and listing it reads
     # the disk. Sorted so that every reply is the same from one run to the next.
-    keys = sorted(zoneinfo.available_timezones())
+    keys = sorted(zoneinfo.available_timezones() - _NOT_ZONES)
     by_key = {_loose(key): key for key in keys}
     by_tail: dict[str, list[str]] = {}
     choices: list[tuple[str, str]] = []

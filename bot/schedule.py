@@ -66,6 +66,10 @@ _ISO_DAY = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})", re.ASCII)
 _DOTTED_DAY = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})", re.ASCII)
 
 
+# The Analyst has published since 1999; older dates cannot hold anything.
+EARLIEST_YEAR = 1990
+
+
 def parse_day(arg: str, *, now: datetime, tz: ZoneInfo) -> date:
     """The local day meant by `/digest [today|yesterday|YYYY-MM-DD|D.M.YYYY]`.
 
@@ -90,6 +94,9 @@ def parse_day(arg: str, *, now: datetime, tz: ZoneInfo) -> date:
         raise ValueError(f"There is no such date as {arg.strip()}.") from None
     if result > today:
         raise ValueError("That date is in the future.")
+    if result.year < EARLIEST_YEAR:
+        # Also keeps local_day_window clear of datetime's year-1 edge.
+        raise ValueError(f"Give a date from {EARLIEST_YEAR} on.")
     return result
 
 

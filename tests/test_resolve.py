@@ -135,7 +135,13 @@ def test_any_query_against_any_names_answers_from_those_names(query: str, names:
 
 # -- time zones ---------------------------------------------------------------------------
 
-ALL_ZONES = sorted(zoneinfo.available_timezones())
+ALL_ZONES = sorted(zoneinfo.available_timezones() - {"localtime", "Factory", "posixrules"})
+
+
+def test_tz_database_files_that_are_not_places_are_refused() -> None:
+    for name in ("localtime", "Factory", "posixrules"):
+        with pytest.raises(UnknownTimezone):
+            resolve_timezone(name)
 
 
 def test_every_available_zone_is_found_by_its_name_in_any_case() -> None:

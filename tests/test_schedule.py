@@ -532,3 +532,10 @@ def test_any_day_argument_gives_a_past_day_or_a_value_error(arg: str) -> None:
     except ValueError:
         return
     assert day <= date(2026, 11, 27)
+
+
+def test_implausibly_old_days_are_refused_with_a_clear_sentence() -> None:
+    now = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+    for arg in ("0001-01-01", "1.1.0001", "1899-12-31"):
+        with pytest.raises(ValueError, match="from 1990 on"):
+            parse_day(arg, now=now, tz=ZoneInfo("Asia/Tokyo"))

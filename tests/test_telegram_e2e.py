@@ -501,3 +501,23 @@ def test_blocking_the_bot_stops_delivery_at_once_and_unblocking_resumes_it(
             assert b.store.chats.get(ANN).watchlists == ("TRIPP",)
 
     asyncio.run(scenario())
+
+
+def test_repeated_long_requests_wait_while_earlier_ones_are_still_queued(
+    tmp_path: Path, fake: FakeTelegram, feeds: FeedServer
+) -> None:
+    clock = Clock(NOW)
+
+    async def scenario() -> None:
+        async with bot(tmp_path, fake, feeds, clock) as b:
+            await b.send("/subscribe tripp", user_id=ANN)
+            b.store.outbox.enqueue(
+                [OutgoingMessage(f"k{i}", ANN, "alert", f"queued {i}") for i in range(10)], NOW
+            )
+            fake.script("sendMessage", [ApiError.too_many_requests(30)], chat_id=ANN)
+            b.runner.wake_outbox()
+            assert await b.wait(lambda: fake.too_many_requests >= 1)
+            [r] = await b.send("/digest today", user_id=ANN)
+            assert "still sending you earlier messages" in r.text
+
+    asyncio.run(scenario())

@@ -99,6 +99,13 @@ class OutboxStore:
         ).fetchall()
         return [_message(r) for r in rows]
 
+    def pending_count(self, chat_id: int) -> int:
+        return int(
+            self._conn.execute(
+                "SELECT COUNT(*) FROM outbox WHERE chat_id = ? AND state = 'pending'", (chat_id,)
+            ).fetchone()[0]
+        )
+
     def pending_for(self, chat_id: int) -> list[OutboxMessage]:
         rows = self._conn.execute(
             "SELECT * FROM outbox WHERE chat_id = ? AND state = 'pending' ORDER BY id", (chat_id,)

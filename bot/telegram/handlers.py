@@ -32,6 +32,9 @@ from bot.telegram.sender import retry_after_seconds
 log = logging.getLogger(__name__)
 
 LATEST_DEFAULT, LATEST_MAX = 5, 20
+# A long reply (/digest, /latest) waits while this many messages to the chat are queued.
+MAX_PENDING_FOR_REPLY = 10
+BUSY = "I am still sending you earlier messages; ask again in a minute."
 # A reply Telegram throttles is retried once if the wait is at most this many seconds.
 MAX_REPLY_WAIT = 5.0
 # /latest looks this far back for matching articles.
@@ -438,6 +441,10 @@ async def _queue_reply(
     """A reply that may need several messages goes through the outbox, paced like the rest."""
     message = update.effective_message
     assert message is not None
+    if ctx.service.store.outbox.pending_count(sub.chat_id) >= MAX_PENDING_FOR_REPLY:
+        # Someone repeating /latest 20 in a group must not fill the outbox for everyone.
+        await reply(update, BUSY)
+        return
     now = ctx.clock()
     texts = digest_texts(
         digest, now=now, tz=zone(sub.timezone), stale_after=ctx.service.stale_after, empty="send"

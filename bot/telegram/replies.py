@@ -10,7 +10,7 @@ from telegram import Update
 from bot.models import OutgoingMessage
 from bot.render import escape
 from bot.telegram.arguments import ArgumentError, check_size
-from bot.telegram.handlers import BotContext, reply
+from bot.telegram.handlers import BUSY, MAX_PENDING_FOR_REPLY, BotContext, reply
 from bot.telegram.screens import quote_input
 
 _COMMAND = re.compile(r"\S*\s*(.*)", re.DOTALL)
@@ -53,6 +53,9 @@ async def reply_parts(
         return
     chat, message = update.effective_chat, update.effective_message
     assert chat is not None and message is not None
+    if ctx.service.store.outbox.pending_count(chat.id) >= MAX_PENDING_FOR_REPLY:
+        await reply(update, BUSY)
+        return
     key = f"{kind}:{chat.id}:{message.message_id}"
     now = ctx.clock()
     ctx.service.store.outbox.enqueue(
