@@ -181,7 +181,6 @@ class OutboxWorker:
         self._paused_until = 0.0
         self._failures_in_a_row = 0
         self._chat_failures: dict[int, int] = {}
-        self._idle = asyncio.Event()
         self.stats = DeliveryStats()
 
     def wake(self) -> None:
@@ -207,24 +206,9 @@ class OutboxWorker:
                 break
             if wait == 0.0:
                 continue
-            self._idle.set()
             timeout = None if math.isinf(wait) else wait
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wakeup.wait(), timeout)
-            self._idle.clear()
-
-    async def wait_idle(self) -> None:
-        """Until the worker has nothing it could send now (tests and benchmarks)."""
-        await self._idle.wait()
-
-    async def drain(self) -> None:
-        """Send everything that can be sent, waiting out pacing: one-shot use (CLI, demo)."""
-        while not self._stopping:
-            wait = await self.drain_round()
-            if math.isinf(wait):
-                return
-            if wait > 0:
-                await asyncio.sleep(wait)
 
     async def drain_round(self) -> float:
         """Offer each chat's oldest pending message once.
