@@ -142,9 +142,6 @@ class ChatStore:
             )
         ]
 
-    def followed_watchlists(self) -> set[str]:
-        return {r[0] for r in self._conn.execute("SELECT DISTINCT watchlist FROM subscriptions")}
-
     def _watchlists_of(self, chat_id: int) -> tuple[str, ...]:
         return tuple(
             r[0]
@@ -186,10 +183,6 @@ class ChatStore:
             ),
         )
         return cur.rowcount == 1
-
-    def latest_digest_run(self) -> datetime | None:
-        row = self._conn.execute("SELECT MAX(created_at) FROM digests").fetchone()
-        return from_db_time(row[0])
 
 
 def _subscriber(r: sqlite3.Row, watchlists: tuple[str, ...]) -> Subscriber:

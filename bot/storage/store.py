@@ -295,12 +295,6 @@ class Store:
         ).fetchall()
         return {r[0] for r in rows}
 
-    def matches_for(self, article_ids: Sequence[str]) -> dict[str, list[Match]]:
-        found: dict[str, list[Match]] = {}
-        for r in self._match_rows(article_ids):
-            found.setdefault(r["article_id"], []).append(_match_from_row(r))
-        return found
-
     def _match_rows(self, article_ids: Sequence[str]) -> Iterator[sqlite3.Row]:
         for chunk in _chunks(article_ids):
             marks = ",".join("?" * len(chunk))
