@@ -97,10 +97,9 @@ class Service:
     def queue_alert(self, alert: Alert, now: datetime) -> None:
         """Queue the alert for every instant subscriber following one of its watchlists."""
         for sub in self.store.chats.following(alert.watchlists):
-            # This runs inside the poll's transaction: one chat's message failing to
+            # This runs inside the poll's transaction. One chat's message failing to
             # render must not undo storing the article, or the feed would fail on every
-            # poll from now on.
-            # A storage error still fails the poll, so that it is retried whole.
+            # poll from now on; a storage error, though, fails the poll, to be retried whole.
             try:
                 messages = alert_messages(alert, [sub])
             except Exception:
