@@ -152,3 +152,17 @@ def test_a_commit_that_fails_rolls_back_and_later_transactions_are_saved(
     again = open_store(tmp_path / "s.sqlite3")
     assert again.outbox.backlog() == 1
     assert again.chats.get(-100) is not None
+
+
+def test_a_group_migrating_onto_a_chat_the_bot_already_knows_is_served_once() -> None:
+    store = fresh()
+    add_chat(store, -100, kind="group")
+    add_chat(store, -1001234, kind="supergroup")
+    store.chats.subscribe(-100, "TRIPP", T0)
+    store.chats.subscribe(-1001234, "Middle Corridor", T0)
+    with store.transaction():
+        store.chats.move_chat(-100, -1001234)
+    assert store.chats.get(-100) is None
+    merged = store.chats.get(-1001234)
+    assert merged is not None and merged.watchlists == ("Middle Corridor", "TRIPP")
+    assert [s.chat_id for s in store.chats.all()] == [-1001234]

@@ -83,6 +83,16 @@ class ChatStore:
     def move_chat(self, old_id: int, new_id: int) -> None:
         """A group became a supergroup: Telegram gave it a new id; keep its settings."""
         if self._conn.execute("SELECT 1 FROM subscribers WHERE chat_id = ?", (new_id,)).fetchone():
+            # The new id already talked to the bot: keep its settings, add what the old
+            # chat followed, and retire the old row so the group is not served twice.
+            self._conn.execute(
+                "INSERT INTO subscriptions (chat_id, watchlist, created_at)"
+                " SELECT ?, watchlist, created_at FROM subscriptions WHERE chat_id = ?"
+                " ON CONFLICT DO NOTHING",
+                (new_id, old_id),
+            )
+            self._conn.execute("DELETE FROM subscribers WHERE chat_id = ?", (old_id,))
+            self._conn.execute("DELETE FROM digests WHERE chat_id = ?", (old_id,))
             return
         self._conn.execute("PRAGMA defer_foreign_keys = ON")
         self._conn.execute("UPDATE subscribers SET chat_id = ? WHERE chat_id = ?", (new_id, old_id))
