@@ -47,9 +47,10 @@ from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
 from typing import Any, Final, Literal
 from urllib.parse import parse_qsl, urlsplit
+
+from tests.loopback import LoopbackServer
 
 JSON = dict[str, Any]
 
@@ -573,7 +574,7 @@ _STRING_PARAMS: Final = _words(
 # --- the server -----------------------------------------------------------------------
 
 
-class FakeTelegram:
+class FakeTelegram(LoopbackServer):
     """A running fake Bot API; use as a context manager or call start()/stop().
 
     Flood limits count accepted ``sendMessage`` calls in sliding windows; ``None`` turns a
@@ -593,6 +594,7 @@ class FakeTelegram:
         known_chats_only: bool = False,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        super().__init__()
         bot_id, _, _ = token.partition(":")
         if not bot_id.isdigit():
             raise ValueError(f"a bot token starts with the bot's numeric id: {token!r}")
@@ -655,55 +657,29 @@ class FakeTelegram:
                 ("sendChatAction", self._send_chat_action),
             )
         }
-        self._httpd: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
     # -- lifecycle
 
-    def start(self) -> FakeTelegram:
+    # start, stop and the context manager come from LoopbackServer.
+
+    def _make_server(self) -> ThreadingHTTPServer:
+        return _QuietServer(("127.0.0.1", 0), _make_handler(self))
+
+    def _before_start(self) -> None:
         with self._changed:
             self._stopping = False
         self._stopped.clear()
-        httpd = _QuietServer(("127.0.0.1", 0), _make_handler(self))
-        httpd.daemon_threads = True
-        self._httpd = httpd
-        self._thread = threading.Thread(
-            target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
-        return self
 
-    def stop(self) -> None:
+    def _before_stop(self) -> None:
         with self._changed:
             self._stopping = True
             self._changed.notify_all()  # long polls answer [] now, not at their timeout
         self._stopped.set()
-        if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self._httpd = None
-        self._thread = None
-
-    def __enter__(self) -> FakeTelegram:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     @property
     def api_url(self) -> str:
         """``http://127.0.0.1:<port>``; PTB's base_url is ``f"{api_url}/bot"``."""
-        if self._httpd is None:
-            raise RuntimeError("server not started")
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host!s}:{port}"
+        return self.base_url
 
     @property
     def bot_user(self) -> JSON:
