@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
@@ -17,7 +17,7 @@ from telegram.constants import ChatMemberStatus, ParseMode
 from telegram.error import BadRequest, RetryAfter
 from telegram.ext import ContextTypes
 
-from bot.digest import Digest, build_digest
+from bot.digest import Digest
 from bot.fanout import digest_messages, digest_texts
 from bot.models import MODES, Mode, Subscriber, Watchlist
 from bot.personal import display_name
@@ -390,15 +390,7 @@ async def digest_command(update: Update, context: Context) -> None:
         await reply(update, escape(str(exc)))
         return
     since, until = local_day_window(day, tz)
-    until = min(until, now)
-    service = ctx.service
-    digest = build_digest(
-        service.store.articles_seen_between(since, until),
-        since=since,
-        until=until,
-        feeds=service.store.feed_states(service.config.feeds.urls),
-        watchlists=sub.watchlists,
-    )
+    digest = ctx.service.digest(since, min(until, now), sub.watchlists)
     await _queue_reply(update, ctx, sub, digest, kind=f"ondemand-{day.isoformat()}")
 
 
@@ -414,24 +406,11 @@ async def latest(update: Update, context: Context) -> None:
     count = max(1, min(count, LATEST_MAX))
     names = sub.watchlists or tuple(w.name for w in ctx.service.watchlists)
     now = ctx.clock()
-    service = ctx.service
-    digest = build_digest(
-        service.store.articles_seen_between(now - LATEST_WINDOW, now),
-        since=now - LATEST_WINDOW,
-        until=now,
-        feeds=service.store.feed_states(service.config.feeds.urls),
-        watchlists=names,
-    )
+    digest = ctx.service.digest(now - LATEST_WINDOW, now, names)
     if digest.is_empty:
         await reply(update, "No matching articles in the last 60 days.")
         return
-    trimmed = type(digest)(
-        since=digest.since,
-        until=digest.until,
-        entries=digest.entries[:count],
-        feeds=digest.feeds,
-        unmatched_count=0,
-    )
+    trimmed = replace(digest, entries=digest.entries[:count], unmatched_count=0)
     await _queue_reply(update, ctx, sub, trimmed, kind="latest")
 
 
