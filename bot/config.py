@@ -72,6 +72,8 @@ class FeedsConfig:
     stale_after: timedelta
     max_backoff: timedelta
     user_agent: str
+    # Admins are told in Telegram once a feed has been failing this long, and on recovery.
+    alert_admins_after: timedelta = timedelta(hours=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,6 +280,7 @@ _SCHEMA: dict[str, tuple[str, ...]] = {
         "stale_after",
         "max_backoff",
         "user_agent",
+        "alert_admins_after",
     ),
     "store": ("path",),
     "watchlists": ("dir", "rematch_days"),
@@ -371,6 +374,7 @@ def _parse_feeds(t: _Table) -> FeedsConfig:
         stale_after=_duration(t, "stale_after", "45d"),
         max_backoff=max_backoff,
         user_agent=_user_agent(t),
+        alert_admins_after=_duration(t, "alert_admins_after", "1h"),
     )
 
 

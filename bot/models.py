@@ -95,6 +95,20 @@ class FeedState:
     newest_item_at: datetime | None = None
     title: str = ""
     initialised: bool = False
+    # When the current run of failures began; None while the feed works.
+    failing_since: datetime | None = None
+    # The failing_since of the failure admins were told about, until told of the recovery.
+    down_notice_for: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class JobRun:
+    """When one of the running bot's periodic jobs last finished, and whether it failed."""
+
+    job: str
+    finished_at: datetime
+    ok: bool
+    detail: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bot.health import FeedAlarm
 from bot.models import OutgoingMessage
 from bot.render import bold, code, escape
 from bot.watchlist_registry import WatchlistChange
@@ -83,3 +84,38 @@ def renamed_list_message(chat_id: int, old: str, new: str, now: datetime) -> Out
 
 def _key(event: str, chat_id: int, name: str, now: datetime) -> str:
     return f"{event}:{chat_id}:{name}:{now.astimezone(UTC).date().isoformat()}"
+
+
+def feed_alarm_messages(
+    alarm: FeedAlarm, admins: Sequence[int], now: datetime
+) -> list[OutgoingMessage]:
+    """One message to each admin that a feed has been failing for a while, or that it
+    works again; keyed by the failure, so each is sent once whatever restarts happen."""
+    feed = alarm.feed
+    since = alarm.failing_since.astimezone(UTC)
+    name = bold(feed.title) + " " if feed.title else ""
+    if alarm.kind == "down":
+        error = feed.last_error or "unknown error"
+        if len(error) > _REASON_LIMIT:
+            error = error[: _REASON_LIMIT - 1] + "…"
+        lines = [
+            "⚠️ <b>A feed has stopped working</b>",
+            f"{name}{code(feed.url)}",
+            f"Failing since {since:%Y-%m-%d %H:%M} UTC ({feed.error_count} failed polls).",
+            f"Last error: {escape(error)}",
+        ]
+        if feed.next_poll_at is not None:
+            lines.append(
+                f"The bot keeps trying; next poll {feed.next_poll_at.astimezone(UTC):%H:%M} UTC."
+            )
+        lines.append("You will be told once when it works again.")
+    else:
+        lines = [
+            "✅ <b>A feed works again</b>",
+            f"{name}{code(feed.url)}",
+            f"It had been failing since {since:%Y-%m-%d %H:%M} UTC; "
+            f"back at {now.astimezone(UTC):%Y-%m-%d %H:%M} UTC.",
+        ]
+    text = "\n".join(lines)
+    key = f"feed-{alarm.kind}:{feed.url}:{since.isoformat()}"
+    return [OutgoingMessage(f"{key}:{admin}", admin, "notice", text) for admin in admins]

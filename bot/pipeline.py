@@ -99,6 +99,7 @@ def after_failure(
         last_error_at=now,
         last_error=error,
         next_poll_at=now + timedelta(seconds=delay),
+        failing_since=state.failing_since or now,
     )
 
 
@@ -117,6 +118,7 @@ def after_success(
         last_success_at=now,
         last_error=None,
         next_poll_at=now + cfg.poll_interval,
+        failing_since=None,
     )
 
 

@@ -10,15 +10,19 @@ import asyncio
 import contextlib
 import logging
 import signal
+import time
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from telegram.error import InvalidToken, NetworkError
 
 from bot.config import Config
 from bot.delivery import ConsoleSender, OutboxWorker, Pacer, Sender, transient_backoff
+from bot.health import JOB_SILENCE, Verdict, watchdog_verdict
 from bot.service import Service, build_service
+from bot.systemd_notify import Notifier
 from bot.telegram.app import BotApplication, build_application, publish_commands
 from bot.telegram.handlers import BotContext
 from bot.telegram.sender import TelegramSender
@@ -34,6 +38,12 @@ TICK_SECONDS = 60
 DRAIN_SECONDS = 30
 # getUpdates long-poll timeout, in seconds.
 LONG_POLL_SECONDS = 10
+# Dropping the text of long-delivered messages needs doing now and then, not every minute.
+HOUSEKEEPING_SECONDS = 6 * 3600
+# Deadlines within stop(), which together stay well under the 10 s a stop may take.
+STOP_JOBS_SECONDS = 2.0
+STOP_SEND_SECONDS = 4.0
+STOP_TELEGRAM_SECONDS = 3.0
 
 
 class TelegramStartError(Exception):
@@ -54,6 +64,9 @@ class BotRunner:
         sender: Sender | None = None,
         pacer: Pacer | None = None,
         long_poll_seconds: int = LONG_POLL_SECONDS,
+        notifier: Notifier | None = None,
+        watchdog_seconds: float | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.config = config
         self.clock = clock
@@ -62,16 +75,41 @@ class BotRunner:
         self._sender = sender
         self._pacer = pacer
         self._long_poll = long_poll_seconds
+        self.notifier = notifier or Notifier(None)
+        self._watchdog_seconds = watchdog_seconds
+        self._mono = monotonic
         self.app: BotApplication | None = None
         self.worker: OutboxWorker | None = None
         self.scheduler: AsyncIOScheduler | None = None
         self._worker_task: asyncio.Task[None] | None = None
+        self._watchdog_task: asyncio.Task[None] | None = None
+        self._running_jobs: set[asyncio.Task[Any]] = set()
+        self._opened_at = monotonic()
+        self._job_finished: dict[str, float] = {}
+        self._job_record_failed = False
         self._stopped = asyncio.Event()
 
     # -- lifecycle ----------------------------------------------------------------
 
     async def start(self, *, schedule: bool = True) -> None:
+        """Open, then connect to Telegram (waiting out an outage) and start delivering."""
+        self.open(schedule=schedule)
+        await self.connect()
+
+    def open(self, *, schedule: bool = True) -> None:
+        """The part that needs no network: the watchlists, the database, the scheduler.
+
+        Feeds are polled and digests queued from here on, even while Telegram is still
+        unreachable; the outbox keeps what cannot be sent yet.
+        """
         self.service.reload_watchlists(self.clock())
+        self.service.store.ping()
+        self._opened_at = self._mono()
+        if schedule:
+            self.scheduler = self._build_scheduler()
+            self.scheduler.start()
+
+    async def connect(self) -> None:
         sender = self._sender
         if self._token is not None:
             ctx = BotContext(self.service, self.clock, self.wake_outbox)
@@ -88,14 +126,13 @@ class BotRunner:
             await publish_commands(self.app, self.config.telegram.admins)
             sender = sender or TelegramSender(self.app.bot)
             log.info("status=started sender=telegram bot=%s", self.app.bot.username)
+            self.notifier.notify(f"STATUS=Running as @{self.app.bot.username}")
         else:
             sender = sender or ConsoleSender()
             log.info("status=started sender=console reason=no_token")
+            self.notifier.notify("STATUS=Running; no token, messages go to the console")
         self.worker = OutboxWorker(self.service.store, sender, clock=self.clock, pacer=self._pacer)
         self._worker_task = asyncio.create_task(self.worker.run(), name="outbox-drain")
-        if schedule:
-            self.scheduler = self._build_scheduler()
-            self.scheduler.start()
 
     async def _connect(self, app: BotApplication) -> None:
         """Introduce the bot to Telegram (getMe), waiting out an outage at boot.
@@ -121,6 +158,7 @@ class BotRunner:
                     type(exc).__name__,
                     wait,
                 )
+                self.notifier.notify(f"STATUS=Waiting for Telegram ({type(exc).__name__})")
                 await asyncio.sleep(wait)
 
     def _build_scheduler(self) -> AsyncIOScheduler:
@@ -138,26 +176,60 @@ class BotRunner:
         scheduler.add_job(
             self.digest_job, "interval", seconds=TICK_SECONDS, id="digest", next_run_time=now
         )
-        scheduler.add_job(self.watchlist_job, "interval", seconds=TICK_SECONDS, id="watchlists")
+        scheduler.add_job(
+            self.watchlist_job, "interval", seconds=TICK_SECONDS, id="watchlists", next_run_time=now
+        )
         scheduler.add_job(self.drain_job, "interval", seconds=DRAIN_SECONDS, id="outbox-drain")
+        scheduler.add_job(
+            self.housekeeping_job,
+            "interval",
+            seconds=HOUSEKEEPING_SECONDS,
+            id="housekeeping",
+            next_run_time=now + timedelta(minutes=5),
+        )
         return scheduler
 
     async def stop(self) -> None:
-        """Stop polling, let the message in flight finish, close the database."""
+        """Stop polling, finish or return the message in flight, close the database.
+
+        Every step has a deadline, so that SIGTERM always ends the process well within
+        systemd's TimeoutStopSec even when Telegram or a feed hangs.
+        """
         if self._stopped.is_set():
             return
+        self.notifier.notify("STOPPING=1")
+        if self._watchdog_task is not None:
+            self._watchdog_task.cancel()
         if self.scheduler is not None:
             self.scheduler.shutdown(wait=False)
+        # A poll waiting on a slow feed is abandoned: it stores in one transaction after
+        # the fetch, so nothing half-written is left, and the next start fetches again.
+        jobs = [t for t in self._running_jobs if not t.done()]
+        for task in jobs:
+            task.cancel()
+        if jobs:
+            await asyncio.wait(jobs, timeout=STOP_JOBS_SECONDS)
         if self.worker is not None:
             self.worker.stop()
         if self._worker_task is not None:
-            await self._worker_task
+            # The message in flight is given a few seconds to be sent and recorded; if
+            # Telegram does not answer by then it stays pending and is sent after the
+            # restart (at most one duplicate, should Telegram have delivered it after all).
+            done, _ = await asyncio.wait({self._worker_task}, timeout=STOP_SEND_SECONDS)
+            if not done:
+                self._worker_task.cancel()
+                await asyncio.wait({self._worker_task})
+                log.warning("outbox status=in_flight_returned reason=stop_deadline")
         if self.app is not None:
-            if self.app.updater is not None and self.app.updater.running:
-                await self.app.updater.stop()
-            if self.app.running:
-                await self.app.stop()
-            await self.app.shutdown()
+            try:
+                async with asyncio.timeout(STOP_TELEGRAM_SECONDS):
+                    if self.app.updater is not None and self.app.updater.running:
+                        await self.app.updater.stop()
+                    if self.app.running:
+                        await self.app.stop()
+                    await self.app.shutdown()
+            except TimeoutError:
+                log.warning("status=telegram_shutdown_timeout")
         self.service.close()
         self._stopped.set()
         log.info("status=stopped")
@@ -167,15 +239,21 @@ class BotRunner:
         stop = asyncio.Event()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
-        # Starting can wait a long time for Telegram after a reboot; a signal meanwhile
-        # must still stop the bot promptly.
-        starting = asyncio.create_task(self.start())
+        self.open()
+        # Ready once the database answers and the scheduler runs; Telegram may still be
+        # unreachable after a reboot, which the outbox absorbs.
+        self.notifier.notify("READY=1", "STATUS=Started; connecting to Telegram")
+        if self._watchdog_seconds:
+            self._watchdog_task = asyncio.create_task(self._watchdog(self._watchdog_seconds))
+        # Connecting can wait a long time for Telegram; a signal meanwhile must still stop
+        # the bot promptly.
+        connecting = asyncio.create_task(self.connect())
         signalled = asyncio.create_task(stop.wait())
-        await asyncio.wait({starting, signalled}, return_when=asyncio.FIRST_COMPLETED)
-        if not starting.done():
-            starting.cancel()
+        await asyncio.wait({connecting, signalled}, return_when=asyncio.FIRST_COMPLETED)
+        if not connecting.done():
+            connecting.cancel()
         try:
-            await starting
+            await connecting
             await signalled
             log.info("status=stopping reason=signal")
         except asyncio.CancelledError:
@@ -183,6 +261,36 @@ class BotRunner:
         finally:
             signalled.cancel()
             await self.stop()
+
+    # -- health ---------------------------------------------------------------------
+
+    def health(self) -> Verdict:
+        try:
+            self.service.store.ping()
+            database_ok = True
+        except Exception:
+            database_ok = False
+        return watchdog_verdict(
+            self._mono(),
+            started_at=self._opened_at,
+            finished=self._job_finished,
+            max_silence=JOB_SILENCE.total_seconds(),
+            database_ok=database_ok,
+            scheduler_running=self.scheduler is not None and self.scheduler.running,
+            delivery_running=self._worker_task is None or not self._worker_task.done(),
+        )
+
+    async def _watchdog(self, interval: float) -> None:
+        """Feed systemd's watchdog only while healthy; if not, systemd restarts us."""
+        was_healthy = True
+        while True:
+            verdict = self.health()
+            if verdict.healthy:
+                self.notifier.notify("WATCHDOG=1")
+            elif was_healthy:
+                log.error("status=unhealthy reason=%r watchdog=withheld", verdict.reason)
+            was_healthy = verdict.healthy
+            await asyncio.sleep(interval)
 
     # -- jobs -----------------------------------------------------------------------
 
@@ -196,30 +304,61 @@ class BotRunner:
         self.wake_outbox()
 
     async def poll_job(self) -> None:
-        with _job_guard("poll"):
+        with self._job("poll"):
             reports = await self.service.poll_once(self.clock(), clock=self.clock)
-            if any(r.alerts for r in reports):
+            alarms = self.service.feed_alarm_tick(self.clock())
+            if alarms or any(r.alerts for r in reports):
                 self.wake_outbox()
 
     async def digest_job(self) -> None:
-        with _job_guard("digest"):
+        with self._job("digest"):
             if self.service.digest_tick(self.clock()):
                 self.wake_outbox()
 
     async def watchlist_job(self) -> None:
-        with _job_guard("watchlists"):
+        with self._job("watchlists"):
             self.service.reload_watchlists(self.clock())
             self.wake_outbox()  # notices about broken or removed lists
 
+    async def housekeeping_job(self) -> None:
+        with self._job("housekeeping"):
+            self.service.housekeeping(self.clock())
 
-@contextlib.contextmanager
-def _job_guard(name: str) -> Iterator[None]:
-    # A failing tick (a locked or full disk, a bug) is logged in our own format and the
-    # next tick tries again; nothing a job decides is lost, as it is decided from the store.
-    try:
-        yield
-    except Exception:
-        log.exception("job=%s status=failed", name)
+    @contextlib.contextmanager
+    def _job(self, name: str) -> Iterator[None]:
+        # A failing tick (a locked or full disk, a bug) is logged in our own format and the
+        # next tick tries again; nothing a job decides is lost, as it is decided from the
+        # store. Each finish is remembered for the watchdog and written for `status`.
+        task = asyncio.current_task()
+        if task is not None:
+            self._running_jobs.add(task)
+        ok, detail = True, ""
+        try:
+            yield
+        except asyncio.CancelledError:
+            # stop() abandons a job mid-way (a poll waiting on a slow feed). Ending the
+            # job quietly keeps APScheduler from logging it as a crash with a traceback.
+            log.info("job=%s status=abandoned reason=stopping", name)
+            return
+        except Exception as exc:
+            ok, detail = False, f"{type(exc).__name__}: {exc}"[:300]
+            log.exception("job=%s status=failed", name)
+        finally:
+            if task is not None:
+                self._running_jobs.discard(task)
+        self._job_finished[name] = self._mono()
+        self._record_job(name, ok, detail)
+
+    def _record_job(self, name: str, ok: bool, detail: str) -> None:
+        try:
+            self.service.store.record_job_run(name, self.clock(), ok, detail)
+        except Exception as exc:
+            # The store failing is already what the job itself logged; say this once.
+            if not self._job_record_failed:
+                log.warning("job=%s status=not_recorded error=%r", name, str(exc))
+            self._job_record_failed = True
+        else:
+            self._job_record_failed = False
 
 
 def _log_polling_error(exc: Exception) -> None:

@@ -9,9 +9,18 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from bot import __version__
 from bot.config import Config
 from bot.digest import Digest, build_digest
 from bot.fanout import alert_messages, digest_key, digest_messages, digest_texts
+from bot.health import (
+    JOB_SILENCE,
+    DigestActivity,
+    OutboxHealth,
+    StatusReport,
+    SubscriberCounts,
+    feed_alarms,
+)
 from bot.matching import Matcher, compile_watchlists
 from bot.models import (
     Alert,
@@ -22,7 +31,12 @@ from bot.models import (
     Subscriber,
     Watchlist,
 )
-from bot.notices import invalid_file_messages, removed_list_message, renamed_list_message
+from bot.notices import (
+    feed_alarm_messages,
+    invalid_file_messages,
+    removed_list_message,
+    renamed_list_message,
+)
 from bot.pipeline import FeedPollReport, make_http_client, poll_feeds
 from bot.rematch import RematchReport, rematch_recent
 from bot.schedule import due_digest, parse_time_of_day, zone
@@ -31,6 +45,10 @@ from bot.watchlist_edit import EditError, watchlist_file_name
 from bot.watchlist_registry import WatchlistChange, WatchlistRegistry, fingerprint
 
 log = logging.getLogger(__name__)
+
+# A delivered message's text is kept this long (for /status and debugging); its row, with
+# the dedup key that prevents a second send, is kept for good.
+KEEP_SENT_TEXT = timedelta(days=30)
 
 
 @dataclass
@@ -141,6 +159,67 @@ class Service:
             feeds=self.store.feed_states(self.config.feeds.urls),
             watchlists=watchlists,
         )
+
+    # -- health ---------------------------------------------------------------------
+
+    def feed_alarm_tick(self, now: datetime) -> int:
+        """Tell the admins, once each, of a feed failing longer than the configured time
+        and of its recovery; returns how many messages were queued."""
+        cfg = self.config
+        queued = 0
+        states = self.store.feed_states(cfg.feeds.urls)
+        for alarm in feed_alarms(states, now, cfg.feeds.alert_admins_after):
+            url, since = alarm.feed.url, alarm.failing_since
+            with self.store.transaction():
+                messages = feed_alarm_messages(alarm, cfg.telegram.admins, now)
+                queued += self.store.outbox.enqueue(messages, now)
+                self.store.set_down_notice(url, since if alarm.kind == "down" else None)
+            level = logging.WARNING if alarm.kind == "down" else logging.INFO
+            log.log(
+                level,
+                "feed=%s status=admins_told_%s failing_since=%s",
+                url,
+                alarm.kind,
+                since.isoformat(),
+            )
+        return queued
+
+    def status_report(self, now: datetime) -> StatusReport:
+        store = self.store
+        outbox = store.outbox.counts()
+        subscribers = store.chats.counts()
+        digests, latest_digest = store.chats.digests_since(now - timedelta(days=1))
+        return StatusReport(
+            version=__version__,
+            now=now,
+            feeds=store.feed_states(self.config.feeds.urls),
+            outbox=OutboxHealth(
+                pending=outbox["pending"],
+                oldest_pending_at=store.outbox.oldest_pending_at(),
+                failed=outbox["failed"],
+                sent_last_day=store.outbox.sent_since(now - timedelta(days=1)),
+            ),
+            subscribers=SubscriberCounts(
+                active=subscribers["active"],
+                active_groups=subscribers["active_groups"],
+                total=subscribers["total"],
+            ),
+            digests=DigestActivity(last_day=digests, latest_at=latest_digest),
+            jobs=store.job_runs(),
+            watchlists=len(self.watchlists),
+            watchlist_errors=list(self.watchlist_errors),
+            stale_after=self.config.feeds.stale_after,
+            alert_admins_after=self.config.feeds.alert_admins_after,
+            running_within=JOB_SILENCE,
+        )
+
+    def housekeeping(self, now: datetime) -> int:
+        """Drop the text of messages delivered long ago; returns how many."""
+        with self.store.transaction():
+            dropped = self.store.outbox.drop_old_texts(now - KEEP_SENT_TEXT)
+        if dropped:
+            log.info("outbox status=old_texts_dropped count=%d", dropped)
+        return dropped
 
     def reload_watchlists(self, now: datetime) -> list[WatchlistChange]:
         """Pick up edited watchlist files: the running bot calls this every minute, and

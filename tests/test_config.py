@@ -70,6 +70,7 @@ def test_shipped_config_spells_out_every_key() -> None:
             "stale_after",
             "max_backoff",
             "user_agent",
+            "alert_admins_after",
         },
         "store": {"path"},
         "watchlists": {"dir", "rematch_days"},

@@ -38,7 +38,7 @@ def test_the_scheduler_runs_late_jobs_once_instead_of_skipping_them(tmp_path: Pa
             scheduler.shutdown(wait=False)
 
     jobs = asyncio.run(scheduled_jobs())
-    assert set(jobs) == {"poll", "digest", "watchlists", "outbox-drain"}
+    assert set(jobs) == {"poll", "digest", "watchlists", "outbox-drain", "housekeeping"}
     for job in jobs.values():
         assert job.coalesce is True
         assert job.misfire_grace_time is None

@@ -118,9 +118,10 @@ class ChatStore:
 
     def counts(self) -> dict[str, int]:
         row = self._conn.execute(
-            "SELECT COUNT(*) AS total, COALESCE(SUM(active), 0) AS active FROM subscribers"
+            "SELECT COUNT(*) AS total, COALESCE(SUM(active), 0) AS active,"
+            " COALESCE(SUM(active AND kind <> 'private'), 0) AS active_groups FROM subscribers"
         ).fetchone()
-        return {"total": int(row["total"]), "active": int(row["active"])}
+        return {k: int(row[k]) for k in ("total", "active", "active_groups")}
 
     # -- subscriptions -------------------------------------------------------------
 
@@ -176,6 +177,15 @@ class ChatStore:
             " FROM digests GROUP BY chat_id) last USING (chat_id, local_date)"
         ).fetchall()
         return {r["chat_id"]: _digest(r) for r in rows}
+
+    def digests_since(self, since: datetime) -> tuple[int, datetime | None]:
+        """How many digests were queued since ``since``, and when the latest was."""
+        row = self._conn.execute(
+            "SELECT COUNT(*), (SELECT MAX(created_at) FROM digests) FROM digests"
+            " WHERE created_at >= ?",
+            (db_time(since),),
+        ).fetchone()
+        return int(row[0]), from_db_time(row[1])
 
     def record_digest(self, record: DigestRecord) -> bool:
         """False when the chat already has a digest for that local day."""

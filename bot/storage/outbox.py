@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from bot.models import OutboxMessage, OutgoingMessage
-from bot.storage.times import db_time, required_time
+from bot.storage.times import db_time, from_db_time, required_time
 
 
 class OutboxStore:
@@ -87,6 +87,33 @@ class OutboxStore:
         return int(
             self._conn.execute("SELECT COUNT(*) FROM outbox WHERE state = 'pending'").fetchone()[0]
         )
+
+    def oldest_pending_at(self) -> datetime | None:
+        row = self._conn.execute(
+            "SELECT MIN(created_at) FROM outbox WHERE state = 'pending'"
+        ).fetchone()
+        return from_db_time(row[0])
+
+    def sent_since(self, since: datetime) -> int:
+        return int(
+            self._conn.execute(
+                "SELECT COUNT(*) FROM outbox WHERE state = 'sent' AND sent_at >= ?",
+                (db_time(since),),
+            ).fetchone()[0]
+        )
+
+    def drop_old_texts(self, before: datetime) -> int:
+        """Empty the text of messages delivered (or given up) before ``before``.
+
+        The rows stay, because their dedup keys are what stop a message from being
+        queued and sent a second time; only the bulk (a digest is kilobytes) goes.
+        """
+        cur = self._conn.execute(
+            "UPDATE outbox SET text = '' WHERE state <> 'pending' AND text <> ''"
+            " AND created_at < ?",
+            (db_time(before),),
+        )
+        return cur.rowcount
 
     def counts(self) -> dict[str, int]:
         rows = self._conn.execute("SELECT state, COUNT(*) FROM outbox GROUP BY state").fetchall()

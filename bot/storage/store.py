@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
-from bot.models import Article, AuditEntry, DigestEntry, FeedState, Match
+from bot.models import Article, AuditEntry, DigestEntry, FeedState, JobRun, Match
 from bot.storage.chats import ChatStore
 from bot.storage.database import open_database
 from bot.storage.outbox import OutboxStore
@@ -85,8 +85,9 @@ class Store:
             """
             INSERT INTO feeds (url, effective_url, etag, last_modified, error_count,
                                next_poll_at, last_attempt_at, last_success_at,
-                               last_error_at, last_error, newest_item_at, title, initialised)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                               last_error_at, last_error, newest_item_at, title, initialised,
+                               failing_since, down_notice_for)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (url) DO UPDATE SET
                 effective_url = excluded.effective_url,
                 etag = excluded.etag,
@@ -99,7 +100,9 @@ class Store:
                 last_error = excluded.last_error,
                 newest_item_at = excluded.newest_item_at,
                 title = excluded.title,
-                initialised = excluded.initialised
+                initialised = excluded.initialised,
+                failing_since = excluded.failing_since,
+                down_notice_for = excluded.down_notice_for
             """,
             (
                 state.url,
@@ -115,8 +118,36 @@ class Store:
                 to_db_time(state.newest_item_at),
                 state.title,
                 int(state.initialised),
+                to_db_time(state.failing_since),
+                to_db_time(state.down_notice_for),
             ),
         )
+
+    def set_down_notice(self, url: str, failing_since: datetime | None) -> None:
+        self._conn.execute(
+            "UPDATE feeds SET down_notice_for = ? WHERE url = ?", (to_db_time(failing_since), url)
+        )
+
+    # -- job runs ----------------------------------------------------------------------
+
+    def record_job_run(self, job: str, finished_at: datetime, ok: bool, detail: str = "") -> None:
+        self._conn.execute(
+            "INSERT INTO job_runs (job, finished_at, ok, detail) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (job) DO UPDATE SET finished_at = excluded.finished_at,"
+            " ok = excluded.ok, detail = excluded.detail",
+            (job, to_db_time(finished_at), int(ok), detail),
+        )
+
+    def job_runs(self) -> dict[str, JobRun]:
+        rows = self._conn.execute("SELECT * FROM job_runs").fetchall()
+        return {
+            r["job"]: JobRun(r["job"], required_time(r["finished_at"]), bool(r["ok"]), r["detail"])
+            for r in rows
+        }
+
+    def ping(self) -> None:
+        """Raise unless the database answers a query (the watchdog's health check)."""
+        self._conn.execute("SELECT COUNT(*) FROM job_runs").fetchone()
 
     # -- articles ----------------------------------------------------------------
 
@@ -414,4 +445,6 @@ def _feed_from_row(r: sqlite3.Row) -> FeedState:
         newest_item_at=from_db_time(r["newest_item_at"]),
         title=r["title"],
         initialised=bool(r["initialised"]),
+        failing_since=from_db_time(r["failing_since"]),
+        down_notice_for=from_db_time(r["down_notice_for"]),
     )

@@ -20,6 +20,7 @@ from bot.personal import PERSONAL_PREFIX
 from bot.rematch import dry_run_stored
 from bot.render import bold, code, escape, split_messages
 from bot.resolve import resolve_watchlist
+from bot.status_report import status_html_blocks
 from bot.telegram import screens
 from bot.telegram.arguments import (
     SEPARATOR,
@@ -94,14 +95,8 @@ def admin_only(handler: Handler) -> Handler:
 
 async def status(update: Update, context: Context) -> None:
     ctx = bot_context(context)
-    store = ctx.service.store
-    counts = store.outbox.counts()
-    subs = store.chats.counts()
-    lines = ["<b>Status</b>", f"Subscribers: {subs['active']} active of {subs['total']}"]
-    lines.append(
-        f"Outbox: {counts['pending']} pending, {counts['sent']} sent, {counts['failed']} failed"
-    )
-    await reply(update, "\n".join(lines))
+    blocks = status_html_blocks(ctx.service.status_report(ctx.clock()))
+    await reply_parts(update, ctx, split_messages(blocks[0], blocks[1:], ""), kind="status")
 
 
 # -- reading ----------------------------------------------------------------------------
