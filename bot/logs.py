@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import sys
+import time
 
 # The Telegram token sits in every Bot API URL (/bot<token>/method). Libraries log
 # URLs at INFO (httpx) or DEBUG, so their loggers stay at WARNING and every line is
@@ -23,10 +24,19 @@ def redact(secret: str) -> None:
 
 
 class RedactingFormatter(logging.Formatter):
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        # ISO 8601 in UTC, without the space logging's default puts in the middle of
+        # a key=value line.
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
+        return f"{stamp}.{int(record.msecs):03d}Z"
+
     def format(self, record: logging.LogRecord) -> str:
         line = super().format(record)
         for secret in _SECRETS:
             line = line.replace(secret, "<redacted>")
+        # One event, one line, even with a traceback or a newline in a logged value: the
+        # journal and grep then never split an event or mix two.
+        line = line.replace("\r", "\\r").replace("\n", "\\n")
         return _TOKEN.sub("<redacted>", line)
 
 
