@@ -166,3 +166,44 @@ def test_a_group_migrating_onto_a_chat_the_bot_already_knows_is_served_once() ->
     merged = store.chats.get(-1001234)
     assert merged is not None and merged.watchlists == ("Middle Corridor", "TRIPP")
     assert [s.chat_id for s in store.chats.all()] == [-1001234]
+
+
+def text_of(store: Store, key: str) -> str:
+    found = store.outbox.by_key(key)
+    assert found is not None
+    return found[0].text
+
+
+def test_old_delivered_texts_are_dropped_but_their_keys_still_stop_a_resend() -> None:
+    store = fresh()
+    old, recent = T0 - timedelta(days=40), T0 - timedelta(days=1)
+    store.outbox.enqueue([OutgoingMessage("old", 1, "digest", "x" * 4000)], old)
+    store.outbox.enqueue([OutgoingMessage("recent", 2, "digest", "y" * 4000)], recent)
+    store.outbox.enqueue([OutgoingMessage("waiting", 3, "digest", "z" * 4000)], old)
+    for m in store.outbox.heads():
+        if m.dedup_key != "waiting":
+            store.outbox.mark_sent(m.id, 1, T0)
+
+    assert store.outbox.drop_old_texts(T0 - timedelta(days=30)) == 1
+    texts = {k: text_of(store, k) for k in ("old", "recent", "waiting")}
+    assert texts == {"old": "", "recent": "y" * 4000, "waiting": "z" * 4000}
+    assert store.outbox.enqueue([OutgoingMessage("old", 1, "digest", "again")], T0) == 0
+    assert store.outbox.drop_old_texts(T0 - timedelta(days=30)) == 0
+
+
+def test_status_figures_come_straight_from_the_tables() -> None:
+    store = fresh()
+    add_chat(store, 1)
+    add_chat(store, -5, kind="group")
+    add_chat(store, 2)
+    store.chats.deactivate(2, "blocked", T0)
+    assert store.chats.counts() == {"total": 3, "active": 2, "active_groups": 1}
+    store.outbox.enqueue([OutgoingMessage("a", 1, "alert", "a")], T0 - timedelta(hours=2))
+    store.outbox.enqueue([OutgoingMessage("b", 1, "alert", "b")], T0)
+    assert store.outbox.oldest_pending_at() == T0 - timedelta(hours=2)
+    [head] = store.outbox.heads()
+    store.outbox.mark_sent(head.id, 9, T0)
+    assert store.outbox.sent_since(T0 - timedelta(days=1)) == 1
+    assert store.outbox.oldest_pending_at() == T0
+    store.chats.record_digest(DigestRecord(1, date(2026, 11, 26), T0, T0, 3, 1, T0))
+    assert store.chats.digests_since(T0 - timedelta(days=1))[0] == 1
