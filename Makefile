@@ -35,5 +35,10 @@ bench: $(STAMP)
 	$(PY) bench/bench_fanout.py
 	$(PY) bench/bench_footprint.py
 
+## Crash soak: kill -9 `caci-watch run` mid digest fan-out, restart, count lost and
+## repeated messages (20 runs, a few minutes); exits non-zero when the target is missed.
+soak: $(STAMP)
+	$(PY) bench/soak_kill9.py
+
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

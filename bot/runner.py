@@ -40,6 +40,8 @@ DRAIN_SECONDS = 30
 LONG_POLL_SECONDS = 10
 # Dropping the text of long-delivered messages needs doing now and then, not every minute.
 HOUSEKEEPING_SECONDS = 6 * 3600
+# How long the first digest tick waits for the first poll (see digest_job).
+FIRST_POLL_WAIT_SECONDS = 60.0
 # Deadlines within stop(), which together stay well under the 10 s a stop may take.
 STOP_JOBS_SECONDS = 2.0
 STOP_SEND_SECONDS = 4.0
@@ -88,6 +90,7 @@ class BotRunner:
         self._job_finished: dict[str, float] = {}
         self._job_record_failed = False
         self._stopped = asyncio.Event()
+        self._first_poll_done = asyncio.Event()
 
     # -- lifecycle ----------------------------------------------------------------
 
@@ -304,13 +307,25 @@ class BotRunner:
         self.wake_outbox()
 
     async def poll_job(self) -> None:
-        with self._job("poll"):
-            reports = await self.service.poll_once(self.clock(), clock=self.clock)
-            alarms = self.service.feed_alarm_tick(self.clock())
-            if alarms or any(r.alerts for r in reports):
-                self.wake_outbox()
+        try:
+            with self._job("poll"):
+                reports = await self.service.poll_once(self.clock(), clock=self.clock)
+                alarms = self.service.feed_alarm_tick(self.clock())
+                if alarms or any(r.alerts for r in reports):
+                    self.wake_outbox()
+        finally:
+            self._first_poll_done.set()
 
     async def digest_job(self) -> None:
+        if self.scheduler is not None and not self._first_poll_done.is_set():
+            # At start-up both jobs are due at once, and the tick (no network) would
+            # otherwise build a digest that is due now before the first poll has stored
+            # what appeared while the bot was down. A hung feed delays it only so long.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._first_poll_done.wait(), FIRST_POLL_WAIT_SECONDS)
+            # Stamps are whole seconds and a digest's window ends before its own second,
+            # so begin in the second after the poll's, or what it stored waits a day.
+            await asyncio.sleep(1.0 - self.clock().microsecond / 1_000_000)
         with self._job("digest"):
             if self.service.digest_tick(self.clock()):
                 self.wake_outbox()

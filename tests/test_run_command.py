@@ -178,3 +178,39 @@ def test_telegram_down_at_boot_is_waited_out_and_sigterm_still_stops_promptly(
         code, _, err = stop(proc)
         assert code == 0
         assert "signal_while_starting" in err
+
+
+def test_a_digest_due_at_start_up_includes_what_the_first_poll_finds(
+    tmp_path: Path, feeds: FeedServer
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from bot.storage import open_store
+
+    now = datetime.now(UTC)
+    created = now - timedelta(days=2)
+    store = open_store(tmp_path / "store" / "bot.sqlite3")
+    store.chats.ensure(
+        77,
+        kind="private",
+        title="Ann",
+        timezone="UTC",
+        digest_time=(now - timedelta(minutes=2)).strftime("%H:%M"),
+        now=created,
+    )
+    store.chats.update_settings(77, created, mode="daily")
+    store.chats.subscribe(77, "Middle Corridor", created)
+    store.close()
+    # Published while the bot was down: only the first poll after the start can see it.
+    feeds.serve_feed(
+        "/a.feed",
+        rss([("m1", "Freight on the Middle Corridor", "<p>The Middle Corridor grew.</p>", now)]),
+    )
+    with FakeTelegram(token=TOKEN) as fake:
+        proc = start(write_config(tmp_path, feeds, fake.api_url), CACI_WATCH_TOKEN=TOKEN)
+        try:
+            [digest] = fake.wait_for_messages(77, 1, timeout=30)
+        finally:
+            code, _, _ = stop(proc)
+    assert code == 0
+    assert "Freight on the Middle Corridor" in digest.text
