@@ -18,7 +18,8 @@ a form (PTB's way: strings as they are, every other value JSON-encoded), multipa
 JSON body. Method names are case-insensitive, as on Telegram.
 
 Faults: ``block(chat_id)`` (403), ``script(method, [...])`` (scripted errors or a dropped
-connection for the next calls), ``outage(True)`` (502 for everything), ``send_delay``.
+connection for the next calls), ``outage(True)`` (502 for everything), ``send_delay``,
+``delay(method, seconds)`` (one method answers late, so a request is in flight).
 
 Everything the bot did is recorded (``sent``, ``edits``, ``callback_answers``, ``calls``,
 ``too_many_requests``) and ``wait_for(predicate)`` re-checks a predicate on every change of
@@ -627,6 +628,7 @@ class FakeTelegram(LoopbackServer):
         self._members: dict[tuple[int, int], JSON] = {}
         self._blocked: dict[int, str] = {}
         self._scripts: dict[tuple[str, int | None], deque[Scripted]] = {}
+        self._method_delays: dict[str, float] = {}
         self._global_sends: deque[float] = deque()
         self._chat_sends: dict[int, deque[float]] = {}
         self._commands: dict[tuple[str, str], list[JSON]] = {}
@@ -763,6 +765,42 @@ class FakeTelegram(LoopbackServer):
             self._messages[(chat_id, message["message_id"])] = message
             return self._enqueue({"message": message})
 
+    def user_sends_content(self, content: Mapping[str, Any], *, user_id: int = 1001) -> JSON:
+        """Queue a private-chat ``message`` update that carries ``content`` instead of
+        text: a sticker, a photo or a location, as Telegram's JSON for it
+        (``{"sticker": {...}}``); returns the update."""
+        with self._changed:
+            user = self._users.setdefault(user_id, _user_json(user_id, "Test"))
+            chat = self._chats.get(user_id) or self.add_chat(user_id)
+            message: JSON = {
+                "message_id": self._new_message_id(user_id),
+                "from": copy.deepcopy(user),
+                "date": int(time.time()),
+                "chat": copy.deepcopy(chat),
+                **copy.deepcopy(dict(content)),
+            }
+            self._messages[(user_id, message["message_id"])] = message
+            return self._enqueue({"message": message})
+
+    def user_edits(self, update: Mapping[str, Any], text: str) -> JSON:
+        """Queue an ``edited_message`` update: the user changed the text of the message
+        in ``update`` (as ``user_sends`` returned it). As on Telegram, a bot whose
+        ``allowed_updates`` leave edits out never receives it."""
+        with self._changed:
+            edited: JSON = {
+                **copy.deepcopy(dict(update["message"])),
+                "text": text,
+                "edit_date": int(time.time()),
+            }
+            edited.pop("entities", None)
+            command = _BOT_COMMAND.match(text)
+            if command:
+                edited["entities"] = [
+                    {"offset": 0, "length": utf16_len(command.group()), "type": "bot_command"}
+                ]
+            self._messages[(edited["chat"]["id"], edited["message_id"])] = edited
+            return self._enqueue({"edited_message": edited})
+
     def user_presses(
         self,
         message: SentMessage | Mapping[str, Any],
@@ -871,6 +909,19 @@ class FakeTelegram(LoopbackServer):
         with self._changed:
             queue = self._scripts.setdefault((entry[0], chat_id), deque())
             queue.extend(responses)
+            self._changed.notify_all()
+
+    def delay(self, method: str, seconds: float) -> None:
+        """Hold every later call of ``method`` this long before handling it (0 ends it).
+
+        The call is in ``calls`` at once and its effect (a message in ``sent``) comes
+        after the wait, so a test can act while one request is in flight.
+        """
+        entry = self._methods.get(method.lower())
+        if entry is None:
+            raise ValueError(f"the fake does not implement {method!r}")
+        with self._changed:
+            self._method_delays[entry[0]] = seconds
             self._changed.notify_all()
 
     def outage(self, on: bool = True) -> None:
@@ -998,12 +1049,15 @@ class FakeTelegram(LoopbackServer):
             scripted = (
                 ApiError.bad_gateway() if self._outage else self._next_scripted(method, params)
             )
+            wait = self._method_delays.get(method, 0.0)
         if isinstance(scripted, Drop):
             return scripted
         if scripted is not None:
             return self._error(scripted)
-        if method != "getUpdates" and self.send_delay > 0:
-            self._stopped.wait(self.send_delay)
+        if method != "getUpdates":
+            wait += self.send_delay
+        if wait > 0:
+            self._stopped.wait(wait)
         try:
             result = entry[1](params)
         except ApiError as error:
