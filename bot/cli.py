@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import os
+import sqlite3
 import sys
 from collections.abc import Callable, Sequence
 from contextlib import closing
@@ -20,6 +21,7 @@ from bot.logs import setup_logging
 from bot.pipeline import FeedPollReport
 from bot.service import build_service
 from bot.storage import StoreError
+from bot.storage.database import describe_store_fault, store_fault
 from bot.watchlists import WatchlistError
 
 EXIT_USAGE = 2
@@ -47,8 +49,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     ) as exc:
         print(f"caci-watch: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except sqlite3.Error as exc:
+        # The store failing under a command (locked by the running bot for too long, a
+        # full disk) is the operator's to fix, like a bad config: one line, no traceback.
+        if store_fault(exc) is None:
+            raise
+        print(
+            f"caci-watch: error: {_store_path(args)}: {describe_store_fault(exc)}", file=sys.stderr
+        )
+        return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+
+
+def _store_path(args: argparse.Namespace) -> str:
+    """The database the failed command used, to name it in the error line."""
+    try:
+        return str(
+            load_config(args.config or default_config_path(os.environ, Path.cwd())).store.path
+        )
+    except ConfigError:
+        return "the store"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -92,6 +113,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     digest.set_defaults(handler=_cmd_digest)
 
+    status = sub.add_parser(
+        "status",
+        help="health of the bot from its database: feeds, outbox, subscribers, digests "
+        "(exit 1 when something needs attention)",
+    )
+    status.set_defaults(handler=_cmd_status)
+
     check = sub.add_parser("check", help="validate the config and the watchlists")
     check.set_defaults(handler=_cmd_check)
 
@@ -133,6 +161,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from bot.credentials import TokenError, load_token
     from bot.logs import redact
     from bot.runner import BotRunner, TelegramStartError
+    from bot.systemd_notify import Notifier, watchdog_interval
 
     config = _load_config(args)
     try:
@@ -147,12 +176,31 @@ def _cmd_run(args: argparse.Namespace) -> int:
         )
     else:
         redact(token)
-    runner = BotRunner(config, token=token)
+    runner = BotRunner(
+        config,
+        token=token,
+        notifier=Notifier.from_environment(),
+        watchdog_seconds=watchdog_interval(),
+    )
     try:
         asyncio.run(runner.run_until_signalled())
     except TelegramStartError as exc:
         raise UserError(str(exc)) from exc
     return 0
+
+
+# -- status -----------------------------------------------------------------------
+
+
+def _cmd_status(args: argparse.Namespace) -> int:
+    from bot.health import problems
+    from bot.status_report import status_text
+
+    config = _load_config(args)
+    with closing(build_service(config)) as service:
+        report = service.status_report(_now())
+    print(status_text(report))
+    return 1 if problems(report) else 0
 
 
 # -- poll -------------------------------------------------------------------------

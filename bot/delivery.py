@@ -22,6 +22,7 @@ from typing import Literal, Protocol, TextIO
 from bot.models import OutboxMessage
 from bot.render import html_to_plain
 from bot.storage import Store
+from bot.storage.database import describe_store_fault, store_fault
 
 log = logging.getLogger(__name__)
 
@@ -141,6 +142,9 @@ def transient_backoff(failures: int, *, cap: float = 60.0) -> float:
 
 # A chat whose messages keep failing is retried at most this rarely (seconds).
 CHAT_BACKOFF_CAP = 600.0
+# After a pause, a chat whose message just failed waits this much longer (seconds), so
+# that the other chats are offered their messages first.
+OTHERS_FIRST = 1.0
 # A message that crashes our own sender this many times is given up (and logged).
 MAX_ATTEMPTS_INTERNAL = 5
 INTERNAL_ERROR = "internal error"
@@ -181,6 +185,10 @@ class OutboxWorker:
         self._paused_until = 0.0
         self._failures_in_a_row = 0
         self._chat_failures: dict[int, int] = {}
+        # Rounds in a row that failed on the store (locked, disk full): the wait grows.
+        self._store_failures = 0
+        # Messages Telegram took whose "sent" could not be written to the store.
+        self._unrecorded: list[tuple[OutboxMessage, SendResult]] = []
         self.stats = DeliveryStats()
 
     def wake(self) -> None:
@@ -196,12 +204,22 @@ class OutboxWorker:
             self._wakeup.clear()
             try:
                 wait = await self.drain_round()
-            except Exception:
+                self._store_failures = 0
+            except Exception as exc:
                 # The store failing (locked, disk full) must not end delivery for good:
                 # nothing was lost, so wait and look again.
-                self._failures_in_a_row += 1
-                wait = transient_backoff(self._failures_in_a_row)
-                log.exception("outbox status=drain_failed retry_in=%gs", wait)
+                self._store_failures += 1
+                wait = transient_backoff(self._store_failures)
+                fault = store_fault(exc)
+                if fault is None:
+                    log.exception("outbox status=drain_failed retry_in=%gs", wait)
+                else:
+                    log.log(
+                        logging.WARNING if fault == "busy" else logging.ERROR,
+                        "outbox status=drain_failed error=%r retry_in=%gs",
+                        describe_store_fault(exc),
+                        wait,
+                    )
             if self._stopping:
                 break
             if wait == 0.0:
@@ -216,6 +234,9 @@ class OutboxWorker:
         Returns 0 when something was sent (go again), else the seconds until the
         earliest chat may send, or infinity when the outbox is empty.
         """
+        while self._unrecorded:
+            self._record(*self._unrecorded[0])
+            self._unrecorded.pop(0)
         heads = self._store.outbox.heads()
         if not heads:
             return math.inf
@@ -248,7 +269,15 @@ class OutboxWorker:
         except Exception as exc:  # a sender bug must not kill the drain or lose the message
             log.exception("outbox id=%d chat=%d status=sender_crashed", m.id, m.chat_id)
             result = SendResult("transient", error=f"{INTERNAL_ERROR}: {exc!r}")
-        self._record(m, result)
+        try:
+            self._record(m, result)
+        except Exception:
+            if result.outcome == "sent":
+                # Telegram has it; only writing that down failed. Sending it again on
+                # every retry would repeat it for as long as the store is locked or
+                # full, so the next round writes it down before sending anything.
+                self._unrecorded.append((m, result))
+            raise
 
     def _record(self, m: OutboxMessage, r: SendResult) -> None:
         store, now = self._store, self._clock()
@@ -303,11 +332,18 @@ class OutboxWorker:
             self.stats.transient_errors += 1
             pause = transient_backoff(self._failures_in_a_row)
             self._paused_until = self._mono() + pause
-            # The chat waits longer than everyone else, so that a message that keeps
-            # failing cannot stand at the head of every round and starve the others.
-            failures = self._chat_failures.get(m.chat_id, 0) + 1
-            self._chat_failures[m.chat_id] = failures
-            hold = max(pause * 2, transient_backoff(failures, cap=CHAT_BACKOFF_CAP))
+            # The chat waits a little longer than everyone else, so that a message that
+            # keeps failing cannot stand at the head of every round and starve the others.
+            # Only a failure right after a success is held against the chat itself (its
+            # wait then grows up to CHAT_BACKOFF_CAP): in a run of failures Telegram is
+            # the trouble, and every chat must resume with the drain once it is back,
+            # not minutes later.
+            failures = self._chat_failures.get(m.chat_id, 0)
+            if self._failures_in_a_row == 1:
+                failures += 1
+                self._chat_failures[m.chat_id] = failures
+            own = transient_backoff(failures, cap=CHAT_BACKOFF_CAP) if failures else 0.0
+            hold = max(pause + OTHERS_FIRST, own)
             self._pacer.hold(m.chat_id, self._mono() + hold)
             store.outbox.mark_attempt(m.id, r.error)
             log.warning(

@@ -20,6 +20,7 @@ from bot.feeds import FetchResult, fetch_feed, newest_item_at, next_poll_delay, 
 from bot.matching import Matcher
 from bot.models import Alert, Article, FeedState, Match
 from bot.storage import Store
+from bot.storage.database import describe_store_fault, store_fault
 
 log = logging.getLogger(__name__)
 
@@ -277,6 +278,12 @@ async def poll_feeds(
                 matcher_of=matcher_of,
             )
         except Exception as exc:  # a bug in one feed's handling must not stop the rest
+            if store_fault(exc) is not None:
+                # Nothing was committed, the feed's validators included: the next poll
+                # fetches the same articles again.
+                reason = describe_store_fault(exc)
+                log.error("feed=%s status=not_stored error=%r", url, reason)
+                return FeedPollReport(url, "error", error=f"cannot store: {reason}")
             log.exception("feed=%s status=crashed", url)
             return FeedPollReport(url, "error", error=f"internal error: {exc!r}")
 

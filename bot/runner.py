@@ -22,6 +22,7 @@ from bot.config import Config
 from bot.delivery import ConsoleSender, OutboxWorker, Pacer, Sender, transient_backoff
 from bot.health import JOB_SILENCE, Verdict, watchdog_verdict
 from bot.service import Service, build_service
+from bot.storage.database import describe_store_fault, store_fault
 from bot.systemd_notify import Notifier
 from bot.telegram.app import BotApplication, build_application, publish_commands
 from bot.telegram.handlers import BotContext
@@ -347,7 +348,7 @@ class BotRunner:
         task = asyncio.current_task()
         if task is not None:
             self._running_jobs.add(task)
-        ok, detail = True, ""
+        ok, detail, store_failed = True, "", False
         try:
             yield
         except asyncio.CancelledError:
@@ -357,12 +358,19 @@ class BotRunner:
             return
         except Exception as exc:
             ok, detail = False, f"{type(exc).__name__}: {exc}"[:300]
-            log.exception("job=%s status=failed", name)
+            if store_fault(exc) is None:
+                log.exception("job=%s status=failed", name)
+            else:
+                store_failed = True
+                log.error("job=%s status=failed error=%r", name, describe_store_fault(exc))
         finally:
             if task is not None:
                 self._running_jobs.discard(task)
         self._job_finished[name] = self._mono()
-        self._record_job(name, ok, detail)
+        if not store_failed:
+            # Writing the record would wait out the same lock or disk again; `status`
+            # shows the earlier finish meanwhile, which is the truth about stored work.
+            self._record_job(name, ok, detail)
 
     def _record_job(self, name: str, ok: bool, detail: str) -> None:
         try:

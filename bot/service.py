@@ -41,6 +41,7 @@ from bot.pipeline import FeedPollReport, make_http_client, poll_feeds
 from bot.rematch import RematchReport, rematch_recent
 from bot.schedule import due_digest, parse_time_of_day, zone
 from bot.storage import Store, open_store
+from bot.storage.database import store_fault
 from bot.watchlist_edit import EditError, watchlist_file_name
 from bot.watchlist_registry import WatchlistChange, WatchlistRegistry, fingerprint
 
@@ -145,7 +146,10 @@ class Service:
             # One chat's failure (a bug, a bad row) must not hold back everyone's digest.
             try:
                 queued += self._queue_digest(sub, last.get(sub.chat_id), now, cache)
-            except Exception:
+            except Exception as exc:
+                if store_fault(exc) is not None:
+                    # Every other chat would wait busy_timeout and fail the same way.
+                    raise
                 log.exception("digest chat=%d status=failed", sub.chat_id)
         return queued
 

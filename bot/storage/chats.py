@@ -39,6 +39,11 @@ class ChatStore:
         A chat that had blocked the bot and talks to it again is active again. Returns
         (subscriber, created).
         """
+        found = self.get(chat_id)
+        if found is not None and found.active and (found.kind, found.title) == (kind, title):
+            # Every command comes through here: a read keeps commands that change
+            # nothing working while another process holds the write lock.
+            return found, False
         stamp = db_time(now)
         cur = self._conn.execute(
             "INSERT INTO subscribers (chat_id, kind, title, timezone, digest_time,"

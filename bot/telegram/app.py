@@ -20,11 +20,19 @@ from telegram.ext import (
     filters,
 )
 
+from bot.storage.database import describe_store_fault, store_fault
 from bot.telegram import admin, handlers, personal
 from bot.telegram.handlers import BotContext, Context
 from bot.telegram.screens import ADMIN_COMMANDS, PUBLIC_COMMANDS
 
 log = logging.getLogger(__name__)
+
+# Replies when a command fails on the store: nothing it would have changed was saved.
+STORE_BUSY_REPLY = "I'm busy right now and could not do that. Please try again in a minute."
+STORE_FAILED_REPLY = (
+    "I can't save anything right now (a problem on my server), so I could not do that. "
+    "Please try again later."
+)
 
 BotApplication = Application[
     ExtBot[None], Context, dict[Any, Any], dict[Any, Any], dict[Any, Any], None
@@ -88,11 +96,21 @@ async def publish_commands(app: BotApplication, admins: tuple[int, ...]) -> None
 
 
 async def _on_error(update: object, context: Context) -> None:
-    log.error("status=handler_error error=%r", context.error, exc_info=context.error)
+    error = context.error
+    fault = store_fault(error) if error is not None else None
+    text = "Sorry, something went wrong on my side. Please try again in a minute."
+    if error is not None and fault is not None:
+        # The store is locked or full: the traceback would say no more than this line.
+        log.log(
+            logging.WARNING if fault == "busy" else logging.ERROR,
+            "status=handler_error store=%s error=%r",
+            fault,
+            describe_store_fault(error),
+        )
+        text = STORE_BUSY_REPLY if fault == "busy" else STORE_FAILED_REPLY
+    else:
+        log.error("status=handler_error error=%r", error, exc_info=error)
     if isinstance(update, Update) and update.effective_message is not None:
         # If Telegram itself is failing, the log line above is what remains.
         with contextlib.suppress(TelegramError):
-            await update.effective_message.reply_text(
-                "Sorry, something went wrong on my side. Please try again in a minute.",
-                parse_mode=ParseMode.HTML,
-            )
+            await update.effective_message.reply_text(text, parse_mode=ParseMode.HTML)
