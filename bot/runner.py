@@ -74,6 +74,7 @@ class BotRunner:
         self.config = config
         self.clock = clock
         self.service: Service = build_service(config)
+        self.service.on_queued = self.wake_outbox
         self._token = token
         self._sender = sender
         self._pacer = pacer

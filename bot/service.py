@@ -63,6 +63,8 @@ class Service:
     _combined: tuple[object, Matcher] | None = field(default=None, init=False, repr=False)
     # Each shared list's file when edits were last applied, to tell a rename from a removal.
     _paths: dict[str, str] = field(default_factory=dict, init=False, repr=False)
+    # Called when an alert is queued; the running bot wakes its outbox drain with it.
+    on_queued: Callable[[], None] = field(default=lambda: None, repr=False)
 
     def __post_init__(self) -> None:
         self._paths = {w.name: w.source for w in self.watchlists}
@@ -126,7 +128,11 @@ class Service:
                     "alert chat=%d article=%r status=failed", sub.chat_id, alert.article.id
                 )
                 continue
-            self.store.outbox.enqueue(messages, now)
+            if self.store.outbox.enqueue(messages, now):
+                # Inside the poll's transaction this only sets an event: the drain runs
+                # once the poll awaits again, by which time the alert is committed. A slow
+                # second feed then no longer holds back the first feed's alerts.
+                self.on_queued()
 
     def digest_tick(self, now: datetime) -> int:
         """Queue every digest that is due at ``now``; returns how many messages were queued.

@@ -8,7 +8,7 @@ from typing import Any
 
 from telegram import BotCommand, BotCommandScopeChat, Update
 from telegram.constants import ParseMode
-from telegram.error import TelegramError
+from telegram.error import BadRequest, NetworkError, TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -108,6 +108,9 @@ async def _on_error(update: object, context: Context) -> None:
             describe_store_fault(error),
         )
         text = STORE_BUSY_REPLY if fault == "busy" else STORE_FAILED_REPLY
+    elif isinstance(error, NetworkError) and not isinstance(error, BadRequest):
+        # Telegram unreachable mid-command: nothing of ours is broken, no traceback.
+        log.warning("status=handler_error telegram_error=%r", error.message)
     else:
         log.error("status=handler_error error=%r", error, exc_info=error)
     if isinstance(update, Update) and update.effective_message is not None:

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatMemberStatus, ParseMode
-from telegram.error import BadRequest, RetryAfter
+from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 from telegram.ext import ContextTypes
 
 from bot.digest import Digest
@@ -37,6 +37,8 @@ MAX_PENDING_FOR_REPLY = 10
 BUSY = "I am still sending you earlier messages; ask again in a minute."
 # A reply Telegram throttles is retried once if the wait is at most this many seconds.
 MAX_REPLY_WAIT = 5.0
+# A reply Telegram failed to take (502, dropped connection) is tried once more after this.
+REPLY_RETRY_SECONDS = 0.5
 # /latest looks this far back for matching articles.
 LATEST_WINDOW = timedelta(days=60)
 
@@ -90,6 +92,17 @@ async def reply(update: Update, text: str, keyboard: Keyboard | None = None) -> 
                 raise
             log.info("chat=%d status=reply_throttled wait=%gs", message.chat_id, wait)
             await asyncio.sleep(wait)
+        except (TimedOut, BadRequest):
+            # A timed-out reply may have been delivered after all, and a refused one
+            # would be refused again (PTB counts both as network errors).
+            raise
+        except NetworkError as exc:
+            # A 502 or a dropped connection: Telegram did not take the reply, so one
+            # quick retry is safe and usually answers the user.
+            if attempt == 2:
+                raise
+            log.info("chat=%d status=reply_retried error=%r", message.chat_id, exc.message)
+            await asyncio.sleep(REPLY_RETRY_SECONDS)
     return None
 
 
