@@ -164,6 +164,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from bot.systemd_notify import Notifier, watchdog_interval
 
     config = _load_config(args)
+    if not config.watchlists.dir.is_dir():
+        # `check` says so too; a bot started without its lists would match nothing.
+        raise UserError(
+            f"{config.source or 'config'}: [watchlists] dir: {config.watchlists.dir} is not a"
+            " directory"
+            " (the watchlist files live there; create it or fix the path)"
+        )
     try:
         token = load_token(os.environ)
     except TokenError as exc:

@@ -12,11 +12,13 @@ shown to people without leaking it.
 
 from __future__ import annotations
 
+import codecs
 import dataclasses
 import datetime as dt
 import difflib
 import json
 import re
+import stat
 import tomllib
 import zoneinfo
 from collections.abc import Callable, Mapping, Sequence
@@ -57,6 +59,9 @@ DEFAULT_FEED_URLS: tuple[str, ...] = (
     "https://www.cacianalyst.org/publications/analytical-articles.feed",
     "https://www.cacianalyst.org/publications/feature-articles.feed",
 )
+
+# A count of days the bot subtracts from now: beyond about 739,000 that passes year 1.
+MAX_DAYS = 100_000
 
 DigestEmpty = Literal["send", "skip"]
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
@@ -156,12 +161,12 @@ def load_config(path: Path) -> Config:
     the bot behaves the same whatever directory it is started from.
     """
     source = str(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ConfigError(source, "file not found") from None
-    except OSError as exc:
-        raise ConfigError(source, f"cannot read the file ({exc.strerror or exc})") from None
+    raw = _read(path, source)
+    if raw.startswith(codecs.BOM_UTF8):
+        # Some Windows editors add one; TOML does not allow it.
+        raise ConfigError(
+            source, "the file starts with a byte-order mark (BOM): save it as UTF-8 without one"
+        )
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -172,8 +177,38 @@ def load_config(path: Path) -> Config:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(source, _describe_toml_error(str(exc), text)) from None
+    except RecursionError:
+        # tomllib recurses once per level of nested arrays or inline tables.
+        raise ConfigError(source, "invalid TOML (arrays or tables nested too deeply)") from None
+    except ValueError as exc:
+        # Python refuses to read an integer of more than 4,300 digits.
+        reason = "a number with thousands of digits" if "digits" in str(exc) else str(exc)
+        raise ConfigError(source, f"invalid TOML ({reason})") from None
     config = parse_config(data, source=source, base_dir=path.absolute().parent)
     return dataclasses.replace(config, source=path)
+
+
+# The shipped file, comments and all, is a few kilobytes.
+MAX_CONFIG_BYTES = 1_000_000
+
+
+def _read(path: Path, source: str) -> bytes:
+    try:
+        mode = path.stat().st_mode
+        # /dev/zero or /dev/stdin by mistake would be read forever or wait forever.
+        if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+            raise ConfigError(source, "cannot read the file (it is not a regular file)")
+        with path.open("rb") as file:
+            raw = file.read(MAX_CONFIG_BYTES + 1)
+    except FileNotFoundError:
+        raise ConfigError(source, "file not found") from None
+    except OSError as exc:
+        raise ConfigError(source, f"cannot read the file ({exc.strerror or exc})") from None
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise ConfigError(
+            source, f"the file is larger than {MAX_CONFIG_BYTES:,} bytes; is it the config file?"
+        )
+    return raw
 
 
 def parse_config(
@@ -192,7 +227,9 @@ def parse_config(
         ),
         watchlists=WatchlistsConfig(
             dir=_path(tables["watchlists"], "dir", "watchlists", base_dir),
-            rematch_days=_int(tables["watchlists"], "rematch_days", 14, minimum=0),
+            rematch_days=_int(
+                tables["watchlists"], "rematch_days", 14, minimum=0, maximum=MAX_DAYS
+            ),
         ),
         digest=_parse_digest(tables["digest"]),
         telegram=_parse_telegram(tables["telegram"]),
@@ -311,11 +348,21 @@ def _check_top_level(data: Mapping[str, Any], source: str) -> None:
         if isinstance(value, Mapping):
             hint = _suggest(name, _SCHEMA, quote=lambda s: f"[{s}]")
             raise ConfigError(
-                source, f"unknown section [{name}]{hint or _known('sections', _SCHEMA)}"
+                source, f"unknown section [{_key(name)}]{hint or _known('sections', _SCHEMA)}"
             )
         home = _section_of(name)
         where = f" (it belongs in [{home}])" if home else _known("sections", _SCHEMA)
-        raise ConfigError(source, f"unknown top-level key{where}", name)
+        raise ConfigError(source, f"unknown top-level key{where}", _key(name))
+
+
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]{1,80}")
+
+
+def _key(name: str) -> str:
+    """A key or section name as a message shows it: bare keys as written, any other
+    quoted like a value, so a newline, a pasted token or a page of text in a key still
+    gives one short line."""
+    return name if _BARE_KEY.fullmatch(name) else _quote(name)
 
 
 def _section_of(key: str) -> str | None:
@@ -332,7 +379,7 @@ class _Table:
         self._check_keys()
 
     def error(self, key: str, problem: str) -> ConfigError:
-        return ConfigError(self.source, problem, f"[{self.name}] {key}")
+        return ConfigError(self.source, problem, f"[{self.name}] {_key(key)}")
 
     def get(self, key: str, default: object) -> object:
         return self.data.get(key, default)
@@ -370,7 +417,7 @@ def _parse_feeds(t: _Table) -> FeedsConfig:
         poll_interval=poll_interval,
         timeout=_duration(t, "timeout", "20s"),
         max_bytes=_int(t, "max_bytes", 5_000_000, minimum=1),
-        backfill_days=_int(t, "backfill_days", 0, minimum=0),
+        backfill_days=_int(t, "backfill_days", 0, minimum=0, maximum=MAX_DAYS),
         stale_after=_duration(t, "stale_after", "45d"),
         max_backoff=max_backoff,
         user_agent=_user_agent(t),
@@ -420,7 +467,7 @@ def _str(t: _Table, key: str, default: str) -> str:
     return value
 
 
-def _int(t: _Table, key: str, default: int, *, minimum: int) -> int:
+def _int(t: _Table, key: str, default: int, *, minimum: int, maximum: int | None = None) -> int:
     value = t.get(key, default)
     # bool is a subclass of int: `max_bytes = true` must not quietly mean 1.
     if isinstance(value, bool) or not isinstance(value, int):
@@ -428,7 +475,14 @@ def _int(t: _Table, key: str, default: int, *, minimum: int) -> int:
     if value < minimum:
         bound = "greater than 0" if minimum == 1 else f"at least {minimum}"
         raise t.error(key, f"must be {bound}, got {value}")
+    if maximum is not None and value > maximum:
+        raise t.error(key, f"must be at most {maximum}, got {_describe(value)}")
     return value
+
+
+# Far beyond any sensible interval, and far enough from datetime's year 9999 that adding
+# one to now, or taking it away, cannot overflow.
+MAX_DURATION = timedelta(days=3650)
 
 
 def _duration(t: _Table, key: str, default: str, *, minimum: timedelta | None = None) -> timedelta:
@@ -438,6 +492,9 @@ def _duration(t: _Table, key: str, default: str, *, minimum: timedelta | None = 
         raise t.error(key, f"must be longer than zero, got {_describe(value)}")
     if minimum is not None and duration < minimum:
         raise t.error(key, f"must be at least {format_duration(minimum)}, got {_describe(value)}")
+    if duration > MAX_DURATION:
+        limit = format_duration(MAX_DURATION)
+        raise t.error(key, f"must be at most {limit} (ten years), got {_describe(value)}")
     return duration
 
 
@@ -460,6 +517,9 @@ def _path(t: _Table, key: str, default: str, base_dir: Path | None) -> Path:
     text = _str(t, key, default)
     if not text.strip():
         raise t.error(key, "expected a path, got an empty string")
+    # A NUL makes every file call fail later with "embedded null byte".
+    if not text.isprintable():
+        raise t.error(key, f"must not contain control characters, got {_describe(text)}")
     # Nothing here expands "~"; left alone it would create a directory literally named "~".
     if text.startswith("~"):
         raise t.error(
@@ -548,9 +608,16 @@ def _time_of_day(t: _Table, key: str, default: str) -> dt.time:
     return dt.time(int(match[1]), int(match[2]))
 
 
+# Files in the tz database that are not places: "localtime" is whatever the server is
+# set to, so digests would move with it.
+_NOT_ZONES = frozenset({"localtime", "Factory", "posixrules"})
+
+
 def _timezone(t: _Table, key: str, default: str) -> str:
     name = _str(t, key, default)
     try:
+        if name in _NOT_ZONES:
+            raise ValueError(name)
         zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         hint = _suggest_timezone(name)
@@ -603,6 +670,12 @@ def _admins(t: _Table) -> tuple[int, ...]:
         # Negative ids are groups and channels, which cannot issue admin commands.
         if item <= 0:
             raise t.error("admins", f"item {number}: user ids are positive, got {item}")
+        # Telegram's ids have at most 52 bits; a longer number is a typo, and would not
+        # fit the store's integer column when the bot writes to that admin.
+        if item >= 2**52:
+            raise t.error(
+                "admins", f"item {number}: too large for a Telegram user id, got {_describe(item)}"
+            )
         if item in admins:
             raise t.error("admins", f"item {number} repeats item {admins.index(item) + 1}: {item}")
         admins.append(item)
@@ -632,7 +705,8 @@ def _describe(value: object) -> str:
     if isinstance(value, bool):
         return f"boolean {str(value).lower()}"
     if isinstance(value, int):
-        return f"integer {value}"
+        digits = str(value)
+        return f"integer {digits if len(digits) <= 30 else digits[:27] + '...'}"
     if isinstance(value, float):
         return f"float {value}"
     if isinstance(value, str):

@@ -104,6 +104,11 @@ def new_list(
             " delete one first with /myrm NAME"
         )
     name = name.strip()
+    if not name:
+        raise PersonalError(
+            f"a personal list needs a name of 1–{MAX_NAME_LENGTH} characters,"
+            " for example /mynew Rogun | Rogun dam"
+        )
     if len(name) > MAX_NAME_LENGTH:
         raise PersonalError(
             f"a personal list's name must be at most {MAX_NAME_LENGTH} characters"

@@ -9,6 +9,7 @@ resolver accepts what is unambiguous and otherwise answers with a few candidates
 from __future__ import annotations
 
 import re
+import unicodedata
 import zoneinfo
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -147,6 +148,9 @@ _AREAS = frozenset(
 _OFFSET = re.compile(r"(?:utc|gmt|z)?\s*[+\-−]\s*\d{1,2}(?:[:.]?\d{2})?", re.IGNORECASE)
 
 
+_INVISIBLE = frozenset({"Cc", "Cf", "Cs"})
+
+
 class UnknownTimezone(ValueError):
     """What the user typed is not a time zone we can pick; `suggestions` may be empty.
 
@@ -202,6 +206,9 @@ def resolve_timezone(query: str) -> ZoneInfo:
 def _loose(text: str) -> str:
     """The form keys are compared in: casefolded, "_", "-" and spaces alike, no spaces
     around "/"."""
+    # Invisible characters a copy and paste can bring along (zero-width spaces,
+    # direction marks) are no part of any key.
+    text = "".join(c for c in text if c.isspace() or unicodedata.category(c) not in _INVISIBLE)
     text = re.sub(r"\s*/\s*", "/", text.strip().casefold())
     # The "-" of an offset (Etc/GMT-5) is a sign, not a separator: Etc/GMT+5 is another zone.
     return re.sub(r"(?:[\s_]|-(?!\d))+", " ", text).strip()

@@ -323,11 +323,15 @@ class BotRunner:
             # At start-up both jobs are due at once, and the tick (no network) would
             # otherwise build a digest that is due now before the first poll has stored
             # what appeared while the bot was down. A hung feed delays it only so long.
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._first_poll_done.wait(), FIRST_POLL_WAIT_SECONDS)
-            # Stamps are whole seconds and a digest's window ends before its own second,
-            # so begin in the second after the poll's, or what it stored waits a day.
-            await asyncio.sleep(1.0 - self.clock().microsecond / 1_000_000)
+            try:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._first_poll_done.wait(), FIRST_POLL_WAIT_SECONDS)
+                # Stamps are whole seconds and a digest's window ends before its own
+                # second, so begin in the second after the poll's, or what it stored
+                # would wait a day.
+                await asyncio.sleep(1.0 - self.clock().microsecond / 1_000_000)
+            except asyncio.CancelledError:
+                return  # stopped meanwhile (see _job on why quietly)
         with self._job("digest"):
             if self.service.digest_tick(self.clock()):
                 self.wake_outbox()

@@ -31,7 +31,14 @@ from tomlkit.toml_document import TOMLDocument
 
 from bot.models import Term, Watchlist
 from bot.text import fold
-from bot.watchlists import DEFAULT_THRESHOLD, WatchlistError, parse_watchlist
+from bot.watchlists import (
+    DEFAULT_THRESHOLD,
+    MAX_DESCRIPTION_LENGTH,
+    MAX_NAME_LENGTH,
+    MAX_TERM_LENGTH,
+    WatchlistError,
+    parse_watchlist,
+)
 
 __all__ = [
     "MAX_NAME_LENGTH",
@@ -45,9 +52,6 @@ __all__ = [
     "watchlist_file_name",
 ]
 
-MAX_TERM_LENGTH = 200  # also the limit for an exclude phrase
-MAX_NAME_LENGTH = 100
-_MAX_DESCRIPTION_LENGTH = 300
 _MAX_SLUG_LENGTH = 80  # well under any file system's limit, and still readable in `ls`
 _DEFAULT_PATH = "<watchlist>"
 
@@ -409,7 +413,7 @@ def new_watchlist_text(
     description = _clean(
         description,
         "a description",
-        max_length=_MAX_DESCRIPTION_LENGTH,
+        max_length=MAX_DESCRIPTION_LENGTH,
         required=False,
         letters=False,
     )

@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+import unicodedata
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -25,9 +26,32 @@ from typing import Any
 from bot.models import Term, Watchlist
 from bot.text import fold
 
-__all__ = ["DEFAULT_THRESHOLD", "WatchlistError", "load_watchlist", "load_watchlists"]
+__all__ = [
+    "DEFAULT_THRESHOLD",
+    "MAX_DESCRIPTION_LENGTH",
+    "MAX_NAME_LENGTH",
+    "MAX_TERMS",
+    "MAX_TERM_LENGTH",
+    "WatchlistError",
+    "load_watchlist",
+    "load_watchlists",
+]
 
 DEFAULT_THRESHOLD = 88
+# A hand-edited file is held to what the editors (CLI, admin commands) write. Beyond
+# these, a name or description no longer fits a Telegram message or button, and
+# compiling the matcher, which the running bot does on its event loop, takes seconds
+# (a thousand terms) to minutes (a term of ten thousand characters).
+MAX_NAME_LENGTH = 100
+MAX_DESCRIPTION_LENGTH = 300
+MAX_TERM_LENGTH = 200  # also the limit for an exclude phrase
+MAX_TERMS = 300  # and as many exclude phrases
+# Shared watchlists may not look like the internal names of personal ones ("~<owner>/…").
+_PERSONAL_PREFIX = "~"
+# Control characters (line breaks among them), lone surrogates, line and paragraph
+# separators; and the marks that reorder how a line is displayed.
+_UNFIT = frozenset({"Cc", "Cs", "Zl", "Zp"})
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 _TOP_KEYS = ("name", "description", "threshold", "terms", "exclude")
 _TERM_KEYS = ("text", "exact", "case_sensitive")
 _TOML_WHERE = re.compile(r"^(?P<reason>.*?) \(at line (?P<line>\d+), column (?P<column>\d+)\)$")
@@ -95,6 +119,47 @@ def _string(source: _Source, data: Mapping[str, Any], key: str, *, required: boo
     return value.strip()
 
 
+def _name(source: _Source, data: Mapping[str, Any]) -> str:
+    name = _string(source, data, "name", required=True)
+    line = source.line_of_key("name")
+    if len(name) > MAX_NAME_LENGTH:
+        raise source.error(
+            line, f"name must be at most {MAX_NAME_LENGTH} characters (this one has {len(name)})"
+        )
+    # Names are shown in messages, buttons and logs, one per line, and typed in /subscribe.
+    if any(unicodedata.category(c) in _UNFIT for c in name) or _has_bidi(name):
+        raise source.error(
+            line, "name must not contain line breaks, control or text-direction characters"
+        )
+    if not fold(name):
+        raise source.error(line, f"name {name!r} has no letters or digits to type it by")
+    if name.startswith(_PERSONAL_PREFIX):
+        raise source.error(line, f"name must not start with {_PERSONAL_PREFIX!r}")
+    return name
+
+
+def _has_bidi(text: str) -> bool:
+    # Shown in a message, one would reorder what follows it; in a file, it makes the
+    # file read differently from what it says.
+    return any(c in _BIDI_CONTROLS for c in text)
+
+
+def _description(source: _Source, data: Mapping[str, Any]) -> str:
+    description = _string(source, data, "description", required=False)
+    if _has_bidi(description):
+        raise source.error(
+            source.line_of_key("description"),
+            "description must not contain text-direction controls",
+        )
+    if len(description) > MAX_DESCRIPTION_LENGTH:
+        raise source.error(
+            source.line_of_key("description"),
+            f"description must be at most {MAX_DESCRIPTION_LENGTH} characters"
+            f" (this one has {len(description)})",
+        )
+    return description
+
+
 def _threshold(source: _Source, data: Mapping[str, Any]) -> int:
     value = data.get("threshold", DEFAULT_THRESHOLD)
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 100:
@@ -133,6 +198,17 @@ def _term(source: _Source, index: int, item: object) -> Term:
             f'{label}: must be a string or a table like {{ text = "...", exact = true }},'
             f" not {_describe(item)}",
         )
+    if len(term.text.strip()) > MAX_TERM_LENGTH:
+        raise source.error(
+            source.line_of_item("terms", index, None),
+            f"{label}: must be at most {MAX_TERM_LENGTH} characters"
+            f" (this one has {len(term.text.strip())})",
+        )
+    if _has_bidi(term.text):
+        raise source.error(
+            source.line_of_item("terms", index, None),
+            f"{label}: must not contain text-direction controls",
+        )
     if not fold(term.text):
         raise source.error(
             source.line_of_item("terms", index, term.text or None),
@@ -149,6 +225,11 @@ def _terms(source: _Source, data: Mapping[str, Any]) -> tuple[Term, ...]:
         raise source.error(source.line_of_key("terms"), "terms must be a list")
     if not value:
         raise source.error(source.line_of_key("terms"), "terms must not be empty")
+    if len(value) > MAX_TERMS:
+        raise source.error(
+            source.line_of_key("terms"),
+            f"terms: at most {MAX_TERMS} (this list has {len(value)}); split it into several",
+        )
     return tuple(_term(source, i, item) for i, item in enumerate(value))
 
 
@@ -156,8 +237,23 @@ def _excludes(source: _Source, data: Mapping[str, Any]) -> tuple[str, ...]:
     value = data.get("exclude", [])
     if not isinstance(value, list):
         raise source.error(source.line_of_key("exclude"), "exclude must be a list of strings")
+    if len(value) > MAX_TERMS:
+        raise source.error(
+            source.line_of_key("exclude"),
+            f"exclude: at most {MAX_TERMS} phrases (this list has {len(value)})",
+        )
     excludes: list[str] = []
     for i, item in enumerate(value):
+        if isinstance(item, str) and len(item.strip()) > MAX_TERM_LENGTH:
+            raise source.error(
+                source.line_of_item("exclude", i, None),
+                f"exclude[{i}]: must be at most {MAX_TERM_LENGTH} characters",
+            )
+        if isinstance(item, str) and _has_bidi(item):
+            raise source.error(
+                source.line_of_item("exclude", i, None),
+                f"exclude[{i}]: must not contain text-direction controls",
+            )
         if not isinstance(item, str) or not fold(item):
             raise source.error(
                 source.line_of_item("exclude", i, item if isinstance(item, str) else None),
@@ -170,6 +266,9 @@ def _excludes(source: _Source, data: Mapping[str, Any]) -> tuple[str, ...]:
 def parse_watchlist(text: str, path: Path | str = "<string>") -> Watchlist:
     """Validate the TOML text of one watchlist file (pure; `path` only labels errors)."""
     source = _Source(Path(path), text)
+    if text.startswith("\ufeff"):
+        # Some Windows editors add one; TOML does not allow it.
+        raise source.error(1, "the file starts with a byte-order mark (BOM): save it without one")
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -178,16 +277,22 @@ def parse_watchlist(text: str, path: Path | str = "<string>") -> Watchlist:
             raise source.error(None, f"invalid TOML: {exc}") from exc
         reason = f"invalid TOML: {where['reason']} (column {where['column']})"
         raise source.error(int(where["line"]), reason) from exc
+    except RecursionError:
+        # tomllib recurses once per level of nested arrays or inline tables.
+        raise source.error(None, "invalid TOML: arrays or tables nested too deeply") from None
+    except ValueError as exc:
+        # Python refuses to read an integer of more than 4,300 digits.
+        raise source.error(None, "invalid TOML: a number with thousands of digits") from exc
     for key in data:
         if key not in _TOP_KEYS:
             raise source.error(
                 source.line_of_key(key), f"unknown key {key!r} (expected {', '.join(_TOP_KEYS)})"
             )
     return Watchlist(
-        name=_string(source, data, "name", required=True),
+        name=_name(source, data),
         terms=_terms(source, data),
         exclude=_excludes(source, data),
-        description=_string(source, data, "description", required=False),
+        description=_description(source, data),
         threshold=_threshold(source, data),
         source=str(path),
     )

@@ -584,6 +584,10 @@ class FakeTelegram(LoopbackServer):
     chat no user has written from (see ``add_chat``); by default any chat id is accepted.
     """
 
+    # True: answers escape every non-ASCII character (\uXXXX), so a test can deliver
+    # text Telegram itself never sends, such as a lone surrogate.
+    ascii_json: bool = False
+
     def __init__(
         self,
         token: str = DEFAULT_TOKEN,
@@ -1708,7 +1712,7 @@ class _ApiHandler(BaseHTTPRequestHandler):
                 self.close_connection = True
                 return
             status, payload = outcome
-            data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+            data = json.dumps(payload, ensure_ascii=fake.ascii_json).encode("utf-8")
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))

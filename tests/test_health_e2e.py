@@ -150,7 +150,7 @@ def test_the_status_command_reads_what_the_running_bot_wrote(
         deadline = time.monotonic() + 30
         while True:
             shown = status_command(config)
-            if "Bot: running" in shown.stdout and ": OK" in shown.stdout:
+            if all(s in shown.stdout for s in ("Bot: running", ": OK", "last digest run: 2")):
                 break
             assert time.monotonic() < deadline, shown.stdout + shown.stderr
             time.sleep(0.2)

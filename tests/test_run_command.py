@@ -214,3 +214,15 @@ def test_a_digest_due_at_start_up_includes_what_the_first_poll_finds(
             code, _, _ = stop(proc)
     assert code == 0
     assert "Freight on the Middle Corridor" in digest.text
+
+
+def test_run_refuses_a_missing_watchlists_directory_with_one_line(
+    tmp_path: Path, feeds: FeedServer
+) -> None:
+    config = write_config(tmp_path, feeds)
+    config.write_text(config.read_text().replace(str(REPO / "watchlists"), str(tmp_path / "nope")))
+    proc = start(config)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 2
+    [line] = err.strip().splitlines()
+    assert "[watchlists] dir" in line and "is not a directory" in line

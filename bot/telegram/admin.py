@@ -34,7 +34,7 @@ from bot.telegram.arguments import (
 )
 from bot.telegram.handlers import BotContext, Context, bot_context, reply
 from bot.telegram.replies import checked_arguments, reply_parts
-from bot.telegram.screens import quote_input
+from bot.telegram.screens import echo, quote_input
 from bot.telegram.watchlist_screens import (
     AUDIT_SHOWN,
     dry_run_blocks,
@@ -127,7 +127,7 @@ async def testlist(update: Update, context: Context) -> None:
     try:
         query, days = split_days(text, TEST_DAYS)
     except ArgumentError as exc:
-        await reply(update, f"{escape(str(exc))}. Usage: {escape(USAGE['testlist'])}")
+        await reply(update, f"{echo(str(exc))}. Usage: {escape(USAGE['testlist'])}")
         return
     w = await _find(update, ctx, query)
     if w is None:
@@ -172,10 +172,10 @@ async def newlist(update: Update, context: Context) -> None:
             raise EditError(f"a file {path.name} already exists; pick another name")
         write_atomically(path, file_text)
     except ArgumentError as exc:
-        await reply(update, f"Not created: {escape(str(exc))}. Usage: {escape(USAGE['newlist'])}")
+        await reply(update, f"Not created: {echo(str(exc))}. Usage: {escape(USAGE['newlist'])}")
         return
     except EditError as exc:
-        await reply(update, f"Not created: {escape(str(exc))}.")
+        await reply(update, f"Not created: {echo(str(exc))}.")
         return
     except OSError as exc:
         log.error("watchlist=%r status=write_failed error=%r", name, exc)
@@ -248,11 +248,11 @@ def _editor(command: str, action: str, change: Change) -> Handler:
             write_atomically(path, after)
         except ArgumentError as exc:
             await reply(
-                update, f"Nothing changed: {escape(str(exc))}. Usage: {escape(USAGE[command])}"
+                update, f"Nothing changed: {echo(str(exc))}. Usage: {escape(USAGE[command])}"
             )
             return
         except EditError as exc:
-            await reply(update, f"Nothing changed: {escape(str(exc))}.")
+            await reply(update, f"Nothing changed: {echo(str(exc))}.")
             return
         except OSError as exc:
             log.error("watchlist=%r status=write_failed error=%r", w.name, exc)

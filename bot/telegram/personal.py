@@ -36,7 +36,7 @@ from bot.telegram.arguments import (
 )
 from bot.telegram.handlers import BotContext, Context, bot_context, is_group, reply, subscriber_for
 from bot.telegram.replies import checked_arguments, reply_parts
-from bot.telegram.screens import quote_input
+from bot.telegram.screens import echo, quote_input
 from bot.telegram.watchlist_screens import edit_summary, personal_blocks, terms_detail, terms_html
 from bot.text import fold
 
@@ -82,7 +82,7 @@ async def mynew(update: Update, context: Context) -> None:
         plist = new_list(existing, owner, name, parse_terms(rest))
     except (ArgumentError, PersonalError) as exc:
         hint = USAGE["mynew"] if same is None else USAGE["myadd"]
-        await reply(update, f"Not created: {escape(str(exc))}. {escape(hint)}")
+        await reply(update, f"Not created: {echo(str(exc))}. {escape(hint)}")
         return
     done = f"Created {bold(plist.name)} with {terms_html(plist.terms)}; only you get its alerts."
     await _save(update, ctx, plist, "new", terms_detail(plist.terms), done)
@@ -98,7 +98,7 @@ async def myadd(update: Update, context: Context) -> None:
         terms = parse_terms(rest)
         changed = add_terms(plist, terms)
     except (ArgumentError, PersonalError) as exc:
-        await reply(update, f"Nothing changed: {escape(str(exc))}. {escape(USAGE['myadd'])}")
+        await reply(update, f"Nothing changed: {echo(str(exc))}. {escape(USAGE['myadd'])}")
         return
     done = f"Added {terms_html(terms)} to {bold(plist.name)}."
     await _save(update, ctx, changed, "add-term", terms_detail(terms), done)
@@ -116,7 +116,7 @@ async def myrm(update: Update, context: Context) -> None:
     try:
         changed = remove_term(plist, rest)
     except PersonalError as exc:
-        await reply(update, f"Nothing changed: {escape(str(exc))}.")
+        await reply(update, f"Nothing changed: {echo(str(exc))}.")
         return
     done = f"Removed the term “{escape(rest)}” from {bold(plist.name)}."
     await _save(update, ctx, changed, "remove-term", rest, done)

@@ -8,6 +8,7 @@ bytes), naming a watchlist by a hash of its name rather than the name itself.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -60,10 +61,21 @@ def watchlist_key(name: str) -> str:
     return hashlib.sha1(name.encode("utf-8")).hexdigest()[:10]
 
 
+# Embedding, override and isolate controls: echoed back unbalanced, one would turn the
+# rest of the reply around ("\u202e" makes everything after it read right to left).
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def echo(text: str) -> str:
+    """Text that repeats what someone typed (or a message quoting it), escaped and
+    without text-direction controls."""
+    return escape(_BIDI_CONTROLS.sub("", text))
+
+
 def quote_input(text: str, limit: int = 60) -> str:
     """A user's input echoed back: shortened and escaped, so a 10,000-character
     argument cannot make the reply too long."""
-    text = " ".join(text.split())
+    text = " ".join(_BIDI_CONTROLS.sub("", text).split())
     if len(text) > limit:
         text = text[: limit - 1] + "…"
     return f"“{escape(text)}”"
