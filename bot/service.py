@@ -44,6 +44,7 @@ from bot.storage import Store, open_store
 from bot.storage.database import store_fault
 from bot.watchlist_edit import EditError, watchlist_file_name
 from bot.watchlist_registry import WatchlistChange, WatchlistRegistry, fingerprint
+from bot.watchlists import MAX_FILE_BYTES
 
 log = logging.getLogger(__name__)
 
@@ -474,7 +475,8 @@ def _content_key(change: WatchlistChange) -> str:
     """Names a broken file's content: its path and bytes hashed (or, when it cannot be
     read, its error), so each broken version is reported once."""
     try:
-        data = Path(change.path).read_bytes()
+        with Path(change.path).open("rb") as f:
+            data = f.read(MAX_FILE_BYTES + 1)
     except OSError:
         data = change.error.encode("utf-8", "surrogatepass")
     key = hashlib.sha256(change.path.encode("utf-8", "surrogatepass") + b"\0" + data)

@@ -14,7 +14,7 @@ from typing import Literal
 
 from bot.matching import Matcher, compile_watchlists
 from bot.models import Watchlist
-from bot.watchlists import WatchlistError, parse_watchlist
+from bot.watchlists import WatchlistError, parse_watchlist, read_watchlist_bytes
 
 ChangeKind = Literal["added", "changed", "removed", "invalid"]
 
@@ -90,15 +90,24 @@ class WatchlistRegistry:
 
     def _refresh_file(self, path: Path) -> WatchlistChange | None:
         try:
-            data = path.read_bytes()
+            data = read_watchlist_bytes(path)
         except OSError as exc:
             # Mid-rename or unreadable: keep what is in force and look again next time.
             return WatchlistChange("invalid", "", str(path), f"{path}: {exc.strerror}")
-        digest = hashlib.sha256(data).hexdigest()
+        except WatchlistError as exc:
+            # Too large to read: its size and time stand in for its content's hash, so
+            # it is reported once, not every minute.
+            stat = path.stat()
+            digest = f"too-large:{stat.st_size}:{stat.st_mtime_ns}"
+            version: _FileVersion | None = _FileVersion(digest, None, str(exc))
+        else:
+            digest = hashlib.sha256(data).hexdigest()
+            version = None
         previous = self._seen.get(path)
         if previous is not None and previous.digest == digest:
             return None
-        version = self._parse(path, data, digest)
+        if version is None:
+            version = self._parse(path, data, digest)
         self._seen[path] = version
         current = self._good.get(path)
         if version.watchlist is None:

@@ -46,6 +46,7 @@ MAX_NAME_LENGTH = 100
 MAX_DESCRIPTION_LENGTH = 300
 MAX_TERM_LENGTH = 200  # also the limit for an exclude phrase
 MAX_TERMS = 300  # and as many exclude phrases
+MAX_FILE_BYTES = 1_000_000
 # Shared watchlists may not look like the internal names of personal ones ("~<owner>/…").
 _PERSONAL_PREFIX = "~"
 # Control characters (line breaks among them), lone surrogates, line and paragraph
@@ -298,11 +299,26 @@ def parse_watchlist(text: str, path: Path | str = "<string>") -> Watchlist:
     )
 
 
+def read_watchlist_bytes(path: Path) -> bytes:
+    """A watchlist file's bytes; `WatchlistError` when it is too large to be one (a log
+    or a database copied in by mistake must not be read into memory and parsed).
+
+    OSError is left to the caller, which knows whether to wait and look again.
+    """
+    with path.open("rb") as f:
+        data = f.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise WatchlistError(
+            path, None, f"larger than {MAX_FILE_BYTES:,} bytes; a watchlist is a few lines"
+        )
+    return data
+
+
 def load_watchlist(path: Path | str) -> Watchlist:
     """Read and validate one watchlist file; raises `WatchlistError`."""
     path = Path(path)
     try:
-        text = path.read_bytes().decode("utf-8")
+        text = read_watchlist_bytes(path).decode("utf-8")
     except OSError as exc:
         raise WatchlistError(path, None, exc.strerror or str(exc)) from exc
     except UnicodeDecodeError as exc:

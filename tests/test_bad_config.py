@@ -446,7 +446,7 @@ BAD_WATCHLISTS = [
     BadWatchlist(
         "10 MB of terms",
         watchlist("terms = [" + ", ".join(f'"t{i}"' for i in range(1_000_000)) + "]\n"),
-        r"this list has 1000000",
+        r"larger than 1,000,000 bytes",
     ),
     BadWatchlist(
         "a 301-character description",

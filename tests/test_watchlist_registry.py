@@ -91,3 +91,17 @@ def test_names_are_found_forgivingly(tmp_path: Path) -> None:
     found = registry.find("ports")
     assert found is not None and found.name == "Ports"
     assert registry.path_of("PORTS") == tmp_path / "ports.toml"
+
+
+def test_a_huge_file_is_refused_unread_reported_once_and_the_last_good_version_kept(
+    tmp_path: Path,
+) -> None:
+    registry = registry_with(tmp_path, ports=GOOD)
+    registry.refresh()
+    with (tmp_path / "ports.toml").open("a", encoding="utf-8") as f:
+        f.write("# " + "x" * 2_000_000 + "\n")  # a log pasted in by mistake
+    [change] = registry.refresh()
+    assert (change.kind, change.name) == ("invalid", "Ports")
+    assert "larger than 1,000,000 bytes" in change.error
+    assert registry.refresh() == []
+    assert [w.name for w in registry.watchlists] == ["Ports"]
