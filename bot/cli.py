@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import os
 import sqlite3
 import sys
@@ -160,7 +161,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 def _cmd_run(args: argparse.Namespace) -> int:
     from bot.credentials import TokenError, load_token
     from bot.logs import redact
-    from bot.runner import BotRunner, TelegramStartError
+    from bot.runner import BotRunner, TelegramStartError, lingering_threads, serve
     from bot.systemd_notify import Notifier, watchdog_interval
 
     config = _load_config(args)
@@ -189,11 +190,22 @@ def _cmd_run(args: argparse.Namespace) -> int:
         notifier=Notifier.from_environment(),
         watchdog_seconds=watchdog_interval(),
     )
+    code = 0
     try:
-        asyncio.run(runner.run_until_signalled())
+        serve(runner)
     except TelegramStartError as exc:
-        raise UserError(str(exc)) from exc
-    return 0
+        print(f"caci-watch: error: {exc}", file=sys.stderr)
+        code = EXIT_USAGE
+    stuck = lingering_threads()
+    if stuck:
+        # Everything is stopped and the database closed; only a worker thread stuck in
+        # a DNS lookup is left, and the interpreter would wait for it at exit.
+        logging.getLogger(__name__).info("status=exit threads_abandoned=%d", len(stuck))
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code
 
 
 # -- status -----------------------------------------------------------------------

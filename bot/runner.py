@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -120,15 +121,6 @@ class BotRunner:
             ctx = BotContext(self.service, self.clock, self.wake_outbox)
             self.app = build_application(self._token, self.config.telegram.api_url, ctx)
             await self._connect(self.app)
-            await self.app.start()
-            assert self.app.updater is not None
-            await self.app.updater.start_polling(
-                poll_interval=0,
-                timeout=self._long_poll,
-                allowed_updates=["message", "callback_query", "my_chat_member"],
-                error_callback=_log_polling_error,
-            )
-            await publish_commands(self.app, self.config.telegram.admins)
             sender = sender or TelegramSender(self.app.bot)
             log.info("status=started sender=telegram bot=%s", self.app.bot.username)
             self.notifier.notify(f"STATUS=Running as @{self.app.bot.username}")
@@ -140,15 +132,32 @@ class BotRunner:
         self._worker_task = asyncio.create_task(self.worker.run(), name="outbox-drain")
 
     async def _connect(self, app: BotApplication) -> None:
-        """Introduce the bot to Telegram (getMe), waiting out an outage at boot.
+        """Introduce the bot to Telegram and start receiving updates, waiting out an
+        outage at boot.
 
-        A refused token cannot get better by waiting, so it stops the start with a
-        clear error; anything else is retried with backoff.
+        Every step talks to Telegram (getMe, deleteWebhook, setMyCommands) and any of
+        them can meet a 502 or a dropped connection, so the whole sequence is retried
+        with backoff from where it stopped. A refused token cannot get better by
+        waiting: it stops the start with a clear error.
         """
+        assert app.updater is not None
         failures = 0
         while True:
             try:
                 await app.initialize()
+                if not app.running:
+                    await app.start()
+                if not app.updater.running:
+                    await app.updater.start_polling(
+                        poll_interval=0,
+                        timeout=self._long_poll,
+                        allowed_updates=["message", "callback_query", "my_chat_member"],
+                        error_callback=_log_polling_error,
+                        # PTB's own retries of deleteWebhook (quiet, up to 30 s apart):
+                        # with none, one 502 there ends the start with a logged traceback.
+                        bootstrap_retries=-1,
+                    )
+                await publish_commands(app, self.config.telegram.admins)
                 return
             except InvalidToken as exc:
                 raise TelegramStartError(
@@ -387,6 +396,48 @@ class BotRunner:
             self._job_record_failed = True
         else:
             self._job_record_failed = False
+
+
+def serve(runner: BotRunner) -> None:
+    """Run the bot until a signal stops it, like ``asyncio.run`` but without waiting on
+    the loop's worker threads at the end.
+
+    asyncio.run would wait, with no time limit, for the default executor's threads, and
+    a feed's DNS lookup can hang in one of them for half a minute after the stop is
+    complete and the database closed; systemd would kill the bot for it.
+    """
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        loop.run_until_complete(runner.run_until_signalled())
+    finally:
+        try:
+            loop.run_until_complete(_cancel_the_rest())
+            loop.run_until_complete(loop.shutdown_asyncgens())
+        finally:
+            asyncio.set_event_loop(None)
+            loop.close()  # shuts the executor down without waiting for it
+
+
+async def _cancel_the_rest() -> None:
+    left = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+    for task in left:
+        task.cancel()
+    await asyncio.gather(*left, return_exceptions=True)
+
+
+def lingering_threads(grace: float = 1.0) -> list[threading.Thread]:
+    """Threads that would hold the interpreter's exit (stuck DNS lookups, say), after
+    giving idle worker threads ``grace`` seconds to finish on their own."""
+    deadline = time.monotonic() + grace
+    left = []
+    for t in threading.enumerate():
+        if t.daemon or t is threading.main_thread():
+            continue
+        t.join(max(0.0, deadline - time.monotonic()))
+        if t.is_alive():
+            left.append(t)
+    return left
 
 
 def _log_polling_error(exc: Exception) -> None:

@@ -3,9 +3,11 @@ keeps the message in flight, closes the database and exits 0 within 10 seconds."
 
 from __future__ import annotations
 
+import json
 import signal
 import sqlite3
 import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -205,3 +207,31 @@ def test_sigterm_with_a_hung_poll_and_an_unanswered_message_still_exits_0_within
     assert delivered, per_chat
     assert code == 0, err
     assert per_chat == dict.fromkeys(chats, 1)
+
+
+def test_sigterm_during_a_hung_dns_lookup_still_exits_0_within_10_s(tmp_path: Path) -> None:
+    # A real DNS outage needs a private network namespace whose resolv.conf points at a
+    # name server that never answers; that takes root (or user namespaces) and `ip`.
+    resolv = tmp_path / "resolv.conf"
+    resolv.write_text("nameserver 127.0.0.1\nnameserver 127.0.0.2\n")
+    script = (
+        f"ip link set lo up && mount --bind {resolv} /etc/resolv.conf && "
+        f"exec {sys.executable} {REPO / 'tests' / 'dns_hang_stop.py'}"
+    )
+    probe = subprocess.run(
+        ["unshare", "-rmn", "sh", "-c", "ip link set lo up"], capture_output=True, check=False
+    )
+    if probe.returncode != 0:
+        pytest.skip("no private network namespace here (unshare -rmn refused)")
+    done = subprocess.run(
+        ["unshare", "-rmn", "sh", "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=REPO,
+        check=True,
+    )
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["code"] == 0, result["stderr"][-2000:]
+    assert result["seconds"] < STOP_DEADLINE, result["stderr"][-2000:]
+    assert "threads_abandoned=" in result["stderr"]

@@ -226,3 +226,23 @@ def test_run_refuses_a_missing_watchlists_directory_with_one_line(
     assert proc.returncode == 2
     [line] = err.strip().splitlines()
     assert "[watchlists] dir" in line and "is not a directory" in line
+
+
+@pytest.mark.parametrize("method", ["deleteWebhook", "setMyCommands", "getUpdates"])
+def test_telegram_failing_any_start_up_step_is_retried_not_fatal(
+    tmp_path: Path, feeds: FeedServer, method: str
+) -> None:
+    from tests.fake_telegram import DROP, ApiError
+
+    with FakeTelegram(token=TOKEN) as fake:
+        fake.script(method, [ApiError.bad_gateway(), DROP])
+        proc = start(write_config(tmp_path, feeds, fake.api_url), CACI_WATCH_TOKEN=TOKEN)
+        try:
+            assert fake.wait_for_call(method, 3, timeout=30)
+            fake.user_sends("/help", user_id=5)
+            [answer] = fake.wait_for_messages(5, 1, timeout=30)
+        finally:
+            code, _, err = stop(proc)
+    assert "What I can do" in answer.text
+    assert code == 0, err
+    assert "Traceback" not in err

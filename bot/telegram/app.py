@@ -85,7 +85,12 @@ def build_application(token: str, api_url: str, ctx: BotContext) -> BotApplicati
 async def publish_commands(app: BotApplication, admins: tuple[int, ...]) -> None:
     """Register the command menu; admins also see the admin commands in their chat."""
     public = [BotCommand(name, about) for name, about in PUBLIC_COMMANDS]
-    await app.bot.set_my_commands(public)
+    try:
+        await app.bot.set_my_commands(public)
+    except BadRequest as exc:
+        # The menu is a convenience; typed commands work without it.
+        log.warning("status=commands_not_set error=%r", exc.message)
+        return
     everything = public + [BotCommand(name, about) for name, about in ADMIN_COMMANDS]
     for admin_id in admins:
         try:
