@@ -26,6 +26,8 @@ from bot.storage.database import describe_store_fault, store_fault
 from bot.watchlists import WatchlistError
 
 EXIT_USAGE = 2
+# Something that may pass (a locked database): worth trying again later.
+EXIT_FAILURE = 1
 
 
 class UserError(Exception):
@@ -41,9 +43,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         result: int = args.handler(args)
         return result
+    except StoreError as exc:
+        print(f"caci-watch: error: {exc}", file=sys.stderr)
+        # Exit 2 (a configuration problem) keeps systemd from restarting; a lock held
+        # by another process passes, so it exits 1 and is retried.
+        return EXIT_FAILURE if exc.passing else EXIT_USAGE
     except (
         ConfigError,
-        StoreError,
         WatchlistError,
         UserError,
         cli_watchlist.WatchlistCommandError,
@@ -58,7 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(
             f"caci-watch: error: {_store_path(args)}: {describe_store_fault(exc)}", file=sys.stderr
         )
-        return EXIT_USAGE
+        return EXIT_FAILURE if store_fault(exc) == "busy" else EXIT_USAGE
     except KeyboardInterrupt:
         return 130
 

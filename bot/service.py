@@ -177,6 +177,10 @@ class Service:
         """Tell the admins, once each, of a feed failing longer than the configured time
         and of its recovery; returns how many messages were queued."""
         cfg = self.config
+        if not cfg.telegram.admins:
+            # Nobody to tell: leave the failure untold, so that an admin added while
+            # it lasts still hears of it (and of its end).
+            return 0
         queued = 0
         states = self.store.feed_states(cfg.feeds.urls)
         for alarm in feed_alarms(states, now, cfg.feeds.alert_admins_after):

@@ -43,7 +43,7 @@ DEFAULT_THRESHOLD = 88
 # compiling the matcher, which the running bot does on its event loop, takes seconds
 # (a thousand terms) to minutes (a term of ten thousand characters).
 MAX_NAME_LENGTH = 100
-MAX_DESCRIPTION_LENGTH = 300
+MAX_DESCRIPTION_LENGTH = 1000
 MAX_TERM_LENGTH = 200  # also the limit for an exclude phrase
 MAX_TERMS = 300  # and as many exclude phrases
 MAX_FILE_BYTES = 1_000_000

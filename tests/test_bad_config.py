@@ -449,9 +449,9 @@ BAD_WATCHLISTS = [
         r"larger than 1,000,000 bytes",
     ),
     BadWatchlist(
-        "a 301-character description",
-        watchlist(f'description = "{"d" * 301}"\nterms = ["x"]\n'),
-        r"description must be at most 300",
+        "a 1,001-character description",
+        watchlist(f'description = "{"d" * 1001}"\nterms = ["x"]\n'),
+        r"description must be at most 1000",
     ),
     BadWatchlist(
         "a fractional threshold",

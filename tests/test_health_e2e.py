@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -162,3 +163,66 @@ def test_the_status_command_reads_what_the_running_bot_wrote(
     assert "last success: 20" in shown.stdout
     assert "last digest run: " in shown.stdout and ", ok" in shown.stdout
     assert shown.stderr == ""
+
+
+# -- the bookkeeping behind the notices ----------------------------------------------
+
+
+def test_a_poll_saving_its_feed_row_does_not_undo_a_notice_recorded_meanwhile() -> None:
+    from bot.models import FeedState
+    from bot.storage import open_store
+
+    store = open_store(":memory:")
+    url = "https://example.org/a.feed"
+    read_before_the_fetch = FeedState(url=url, error_count=3, failing_since=T0)
+    store.save_feed_state(read_before_the_fetch)
+    store.set_down_notice(url, T0)  # the bot told the admins while a manual poll fetched
+    store.save_feed_state(replace(read_before_the_fetch, error_count=4))
+    assert store.feed_state(url).down_notice_for == T0
+
+
+def test_with_no_admins_a_failure_stays_untold_until_an_admin_is_added(
+    tmp_path: Path, feeds: FeedServer
+) -> None:
+    from bot.service import build_service
+
+    config = make_config(
+        tmp_path, api_url="http://127.0.0.1:9", feed_urls=[feeds.url("/a.feed")], admins=()
+    )
+    feeds.respond("/a.feed", 500)
+    service = build_service(config)
+    try:
+        asyncio.run(service.poll_once(T0))
+        assert service.feed_alarm_tick(T0 + timedelta(hours=2)) == 0
+        assert service.store.feed_state(feeds.url("/a.feed")).down_notice_for is None
+        service.config = replace(config, telegram=replace(config.telegram, admins=(ADMIN_ID,)))
+        assert service.feed_alarm_tick(T0 + timedelta(hours=3)) == 1
+        assert service.store.outbox.pending_count(ADMIN_ID) == 1
+    finally:
+        service.close()
+
+
+def test_a_feed_already_failing_before_the_upgrade_counts_as_failing_after_it(
+    tmp_path: Path,
+) -> None:
+    import sqlite3
+
+    from bot.storage import open_store
+    from bot.storage.database import MIGRATIONS
+
+    db = tmp_path / "v4.sqlite3"
+    conn = sqlite3.connect(db)
+    for migration in MIGRATIONS[:4]:
+        conn.executescript(migration.sql)
+    conn.execute("PRAGMA user_version = 4")
+    conn.execute(
+        "INSERT INTO feeds (url, error_count, last_error_at, last_error)"
+        " VALUES ('https://example.org/a.feed', 7, '2026-11-26T06:00:00+00:00', 'HTTP 503')"
+    )
+    conn.commit()
+    conn.close()
+
+    store = open_store(db)
+    state = store.feed_state("https://example.org/a.feed")
+    assert state.failing_since == datetime(2026, 11, 26, 6, 0, tzinfo=UTC)
+    assert state.down_notice_for is None

@@ -48,6 +48,12 @@ StoreFault = Literal["busy", "full", "readonly", "corrupt", "io"]
 class StoreError(Exception):
     """The database cannot be used; the message says why and what to do."""
 
+    def __init__(self, message: str, *, passing: bool = False) -> None:
+        super().__init__(message)
+        # True for trouble that clears by itself (a lock held by another process):
+        # worth trying again, unlike a bad path, a full disk or a damaged file.
+        self.passing = passing
+
 
 @dataclass(frozen=True, slots=True)
 class Migration:
@@ -92,18 +98,22 @@ def open_database(path: Path | str) -> sqlite3.Connection:
     try:
         conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
     except sqlite3.Error as exc:
-        raise StoreError(_explain(path, exc)) from exc
+        raise StoreError(_explain(path, exc), passing=_passing(exc)) from exc
     try:
         _configure(conn, in_memory=False, where=str(path))
         _refuse_foreign(conn, path)
         migrate(conn, where=str(path))
     except sqlite3.Error as exc:
         conn.close()
-        raise StoreError(_explain(path, exc)) from exc
+        raise StoreError(_explain(path, exc), passing=_passing(exc)) from exc
     except StoreError:
         conn.close()
         raise
     return conn
+
+
+def _passing(exc: sqlite3.Error) -> bool:
+    return store_fault(exc) == "busy"
 
 
 def _ensure_directory(folder: Path) -> None:
@@ -122,6 +132,9 @@ def _check_writable(path: Path) -> None:
     A read-only directory makes SQLite say "unable to open database file", and in WAL
     mode it cannot even read without writing the -shm file beside the database.
     """
+    # SQLite follows a symlinked database file and keeps -wal and -shm beside the real
+    # one, so that is the directory that must be writable.
+    path = path.resolve()
     folder = path.parent
     if path.is_dir():
         raise StoreError(

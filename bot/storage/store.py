@@ -101,8 +101,9 @@ class Store:
                 newest_item_at = excluded.newest_item_at,
                 title = excluded.title,
                 initialised = excluded.initialised,
-                failing_since = excluded.failing_since,
-                down_notice_for = excluded.down_notice_for
+                failing_since = excluded.failing_since
+            -- down_notice_for is left to set_down_notice: a poll saves the row it read
+            -- before its fetch, and must not undo a notice recorded meanwhile.
             """,
             (
                 state.url,

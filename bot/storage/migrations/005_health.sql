@@ -4,6 +4,9 @@
 -- When the current run of failures began (NULL while the feed works), so "failing for
 -- more than an hour" survives restarts and backoff.
 ALTER TABLE feeds ADD COLUMN failing_since TEXT;
+-- A feed already failing at the upgrade: its run of failures began no later than its
+-- last error (the earliest time this schema can vouch for).
+UPDATE feeds SET failing_since = COALESCE(last_error_at, last_attempt_at) WHERE error_count > 0;
 -- The failing_since of the failure admins were told about; cleared once they have been
 -- told of the recovery. Both notices are sent once per failure, even across restarts.
 ALTER TABLE feeds ADD COLUMN down_notice_for TEXT;
