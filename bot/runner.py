@@ -160,9 +160,13 @@ class BotRunner:
                 await publish_commands(app, self.config.telegram.admins)
                 return
             except InvalidToken as exc:
+                # PTB reports a 404 as an invalid token too, and a 404 is what a wrong
+                # [telegram] api_url gives, so the message names both suspects.
                 raise TelegramStartError(
-                    "Telegram refused the bot token (401 Unauthorized): check "
-                    "$CACI_WATCH_TOKEN or the telegram-token credential"
+                    # Never exc.message: PTB puts the token itself in it.
+                    "Telegram refused the bot token (401 Unauthorized or 404 Not Found): check "
+                    "$CACI_WATCH_TOKEN or the telegram-token credential, and "
+                    f"[telegram] api_url ({self.config.telegram.api_url})"
                 ) from exc
             except NetworkError as exc:
                 failures += 1
