@@ -90,6 +90,11 @@ class TokenBucket:
         self.tokens = self._level(now) - 1.0
         self.stamp = now
 
+    def spend(self, now: float) -> None:
+        """Use up a token if there is one, never going into debt."""
+        self.tokens = max(0.0, self._level(now) - 1.0)
+        self.stamp = now
+
     def _level(self, now: float) -> float:
         if self.stamp is None:
             return self.tokens
@@ -118,6 +123,14 @@ class Pacer:
     def took(self, chat_id: int, now: float) -> None:
         self._global.take(now)
         self._bucket(chat_id).take(now)
+
+    def spent(self, chat_id: int, now: float) -> None:
+        """A message we did not pace (a command reply) went to this chat: what is left
+        of its burst is used up, so the next queued message waits its turn. Replies
+        never put a chat into debt: a burst of them must not hold its alerts for minutes.
+        """
+        self._global.spend(now)
+        self._bucket(chat_id).spend(now)
 
     def hold(self, chat_id: int, until: float) -> None:
         """Telegram said 429 for this chat: it waits, the others go on."""

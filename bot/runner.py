@@ -27,6 +27,7 @@ from bot.storage.database import describe_store_fault, store_fault
 from bot.systemd_notify import Notifier
 from bot.telegram.app import BotApplication, build_application, publish_commands
 from bot.telegram.handlers import BotContext
+from bot.telegram.limiter import SharedPacer
 from bot.telegram.sender import TelegramSender
 
 log = logging.getLogger(__name__)
@@ -78,7 +79,8 @@ class BotRunner:
         self.service.on_queued = self.wake_outbox
         self._token = token
         self._sender = sender
-        self._pacer = pacer
+        # One pacer for the outbox and for command replies (see bot.telegram.limiter).
+        self.pacer = pacer or Pacer()
         self._long_poll = long_poll_seconds
         self.notifier = notifier or Notifier(None)
         self._watchdog_seconds = watchdog_seconds
@@ -119,7 +121,10 @@ class BotRunner:
         sender = self._sender
         if self._token is not None:
             ctx = BotContext(self.service, self.clock, self.wake_outbox)
-            self.app = build_application(self._token, self.config.telegram.api_url, ctx)
+            limiter = SharedPacer(self.pacer, monotonic=self._mono)
+            self.app = build_application(
+                self._token, self.config.telegram.api_url, ctx, rate_limiter=limiter
+            )
             await self._connect(self.app)
             sender = sender or TelegramSender(self.app.bot)
             log.info("status=started sender=telegram bot=%s", self.app.bot.username)
@@ -128,7 +133,9 @@ class BotRunner:
             sender = sender or ConsoleSender()
             log.info("status=started sender=console reason=no_token")
             self.notifier.notify("STATUS=Running; no token, messages go to the console")
-        self.worker = OutboxWorker(self.service.store, sender, clock=self.clock, pacer=self._pacer)
+        self.worker = OutboxWorker(
+            self.service.store, sender, clock=self.clock, pacer=self.pacer, monotonic=self._mono
+        )
         self._worker_task = asyncio.create_task(self.worker.run(), name="outbox-drain")
 
     async def _connect(self, app: BotApplication) -> None:

@@ -21,11 +21,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from telegram import Bot
+from telegram.ext import ExtBot
 
 from bot.delivery import CHAT_BACKOFF_CAP, OutboxWorker, Pacer
 from bot.models import OutgoingMessage
 from bot.storage import open_store
+from bot.telegram.limiter import SharedPacer
 from bot.telegram.sender import TelegramSender
 from tests.bot_harness import TOKEN, BotUnderTest, Clock, fast_pacer, make_config
 from tests.factories import rss
@@ -298,12 +299,14 @@ def test_a_lone_chat_is_served_within_a_minute_of_a_ten_minute_outage_ending(
     delivered_at: list[float] = []
 
     async def scenario() -> None:
-        async with Bot(TOKEN, base_url=f"{fake.api_url}/bot") as ptb:
+        pacer = fast_pacer()
+        limiter = SharedPacer(pacer)
+        async with ExtBot(TOKEN, base_url=f"{fake.api_url}/bot", rate_limiter=limiter) as ptb:
             worker = OutboxWorker(
                 store,
                 TelegramSender(ptb),
                 clock=lambda: NOW,
-                pacer=fast_pacer(),
+                pacer=pacer,
                 monotonic=lambda: now[0],
             )
             fake.outage(True)

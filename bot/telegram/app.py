@@ -23,6 +23,7 @@ from telegram.ext import (
 from bot.storage.database import describe_store_fault, store_fault
 from bot.telegram import admin, handlers, personal
 from bot.telegram.handlers import BotContext, Context
+from bot.telegram.limiter import SharedPacer
 from bot.telegram.screens import ADMIN_COMMANDS, PUBLIC_COMMANDS
 
 log = logging.getLogger(__name__)
@@ -35,7 +36,7 @@ STORE_FAILED_REPLY = (
 )
 
 BotApplication = Application[
-    ExtBot[None], Context, dict[Any, Any], dict[Any, Any], dict[Any, Any], None
+    ExtBot[str], Context, dict[Any, Any], dict[Any, Any], dict[Any, Any], None
 ]
 
 # (command, handler): the public surface first, then the admin commands (each admin
@@ -58,7 +59,9 @@ COMMANDS = {
 }
 
 
-def build_application(token: str, api_url: str, ctx: BotContext) -> BotApplication:
+def build_application(
+    token: str, api_url: str, ctx: BotContext, *, rate_limiter: SharedPacer
+) -> BotApplication:
     app = (
         ApplicationBuilder()
         .token(token)
@@ -66,8 +69,9 @@ def build_application(token: str, api_url: str, ctx: BotContext) -> BotApplicati
         # Our own APScheduler instance runs the jobs; PTB's job queue would be a second,
         # idle scheduler.
         .job_queue(None)
-        # The outbox owns pacing of what the bot sends on its own; replies to commands
-        # are few and go straight out.
+        # Replies take their turn in the outbox's pacer (the outbox's own sends are
+        # paced already and pass through).
+        .rate_limiter(rate_limiter)
         .concurrent_updates(False)
         .build()
     )

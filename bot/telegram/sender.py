@@ -5,7 +5,7 @@ from __future__ import annotations
 import warnings
 from datetime import timedelta
 
-from telegram import Bot, LinkPreviewOptions
+from telegram import LinkPreviewOptions
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -15,15 +15,17 @@ from telegram.error import (
     RetryAfter,
     TelegramError,
 )
+from telegram.ext import ExtBot
 
 from bot.delivery import SendResult
+from bot.telegram.limiter import OUTBOX
 
 # Alerts carry one link; a preview of the article page would push the text out of view.
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
 class TelegramSender:
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: ExtBot[str]) -> None:
         self._bot = bot
 
     async def send(self, chat_id: int, text: str, parse_mode: str) -> SendResult:
@@ -33,6 +35,8 @@ class TelegramSender:
                 text,
                 parse_mode=parse_mode or None,
                 link_preview_options=_NO_PREVIEW,
+                # The outbox has paced this one already (see bot.telegram.limiter).
+                rate_limit_args=OUTBOX,
             )
         except RetryAfter as exc:
             return SendResult("retry_after", retry_after=retry_after_seconds(exc), error=str(exc))
