@@ -22,7 +22,7 @@ from bot.logs import setup_logging
 from bot.pipeline import FeedPollReport
 from bot.service import build_service
 from bot.storage import StoreError
-from bot.storage.database import describe_store_fault, store_fault
+from bot.storage.database import describe_store_fault, passes, store_fault
 from bot.watchlists import WatchlistError
 
 EXIT_USAGE = 2
@@ -64,7 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(
             f"caci-watch: error: {_store_path(args)}: {describe_store_fault(exc)}", file=sys.stderr
         )
-        return EXIT_FAILURE if store_fault(exc) == "busy" else EXIT_USAGE
+        return EXIT_FAILURE if passes(exc) else EXIT_USAGE
     except KeyboardInterrupt:
         return 130
 

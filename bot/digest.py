@@ -88,6 +88,11 @@ class FeedHealthLine:
     text: str
 
 
+def is_stale(feed: FeedState, now: datetime, stale_after: timedelta) -> bool:
+    """A feed whose newest item is older than ``stale_after``: it may still answer 200."""
+    return feed.newest_item_at is not None and now - feed.newest_item_at > stale_after
+
+
 def feed_health(feed: FeedState, *, now: datetime, stale_after: timedelta) -> FeedHealthLine:
     """Say plainly whether a feed is working.
 
@@ -106,7 +111,7 @@ def feed_health(feed: FeedState, *, now: datetime, stale_after: timedelta) -> Fe
         parts.append(f"failing: {feed.last_error} ({feed.error_count}x)")
     if feed.newest_item_at is not None:
         age = now - feed.newest_item_at
-        if age > stale_after:
+        if is_stale(feed, now, stale_after):
             ok = False
             parts.append(f"stale: newest item {_ago(age)} old")
         else:

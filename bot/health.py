@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
+from bot.digest import is_stale
 from bot.models import FeedState, JobRun
 
 AlarmKind = Literal["down", "recovered"]
@@ -134,19 +135,25 @@ FeedCondition = Literal["ok", "failing", "stale", "never polled"]
 
 
 def feed_condition(s: FeedState, now: datetime, stale_after: timedelta) -> FeedCondition:
-    if s.failing_since is not None or (s.error_count and s.last_success_at is None):
+    # Every failure sets failing_since (and migration 005 set it for feeds already
+    # failing), so it alone says whether the feed is failing now.
+    if s.failing_since is not None:
         return "failing"
     if s.last_success_at is None:
         return "never polled"
-    if s.newest_item_at is not None and now - s.newest_item_at > stale_after:
+    if is_stale(s, now, stale_after):
         return "stale"
     return "ok"
+
+
+def last_job_at(report: StatusReport) -> datetime | None:
+    return max((r.finished_at for r in report.jobs.values()), default=None)
 
 
 def bot_running(report: StatusReport) -> bool:
     """Whether the bot's jobs finished recently: `status` runs as its own process and
     can only tell from what the running bot wrote."""
-    latest = max((r.finished_at for r in report.jobs.values()), default=None)
+    latest = last_job_at(report)
     return latest is not None and report.now - latest <= report.running_within
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.health import StatusReport, bot_running, feed_condition, problems
+from bot.health import StatusReport, bot_running, feed_condition, last_job_at, problems
 from bot.render import escape
 
 
@@ -49,12 +49,12 @@ def status_lines(r: StatusReport) -> list[Line]:
     found = problems(r)
     lines.append(Line("All well." if not found else "Needs attention: " + "; ".join(found)))
 
-    latest = max(r.jobs.values(), key=lambda j: j.finished_at, default=None)
+    latest = last_job_at(r)
     if latest is None:
         lines.append(Line("Bot: has never run against this database"))
     else:
         state = "running" if bot_running(r) else "NOT RUNNING"
-        lines.append(Line(f"Bot: {state}; last job finished {moment(latest.finished_at, now)}"))
+        lines.append(Line(f"Bot: {state}; last job finished {moment(latest, now)}"))
 
     lines.append(Line("Feeds", heading=True))
     if not r.feeds:

@@ -98,21 +98,23 @@ def open_database(path: Path | str) -> sqlite3.Connection:
     try:
         conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
     except sqlite3.Error as exc:
-        raise StoreError(_explain(path, exc), passing=_passing(exc)) from exc
+        raise StoreError(_explain(path, exc), passing=passes(exc)) from exc
     try:
         _configure(conn, in_memory=False, where=str(path))
         _refuse_foreign(conn, path)
         migrate(conn, where=str(path))
     except sqlite3.Error as exc:
         conn.close()
-        raise StoreError(_explain(path, exc), passing=_passing(exc)) from exc
+        raise StoreError(_explain(path, exc), passing=passes(exc)) from exc
     except StoreError:
         conn.close()
         raise
     return conn
 
 
-def _passing(exc: sqlite3.Error) -> bool:
+def passes(exc: BaseException) -> bool:
+    """Whether the store trouble ``exc`` reports clears by itself (a lock held by
+    another process), so that trying again later is the remedy."""
     return store_fault(exc) == "busy"
 
 
