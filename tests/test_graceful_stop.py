@@ -58,6 +58,19 @@ def signal_and_wait(proc: subprocess.Popen[str], sig: signal.Signals) -> tuple[i
     return proc.returncode, err
 
 
+def restart_until_delivered(
+    config: Path, fake: FakeTelegram, chats: list[int]
+) -> tuple[bool, int, str, dict[int, int]]:
+    """Start the bot again until every chat has its message, then SIGTERM it: whether all
+    arrived, the exit code, stderr, and how many messages each chat got in all."""
+    proc = start(config, CACI_WATCH_TOKEN=TOKEN)
+    try:
+        delivered = fake.wait_for(lambda: {m.chat_id for m in fake.sent} >= set(chats), timeout=30)
+    finally:
+        code, err = signal_and_wait(proc, signal.SIGTERM)
+    return delivered, code, err, {c: len(fake.messages_to(c)) for c in chats}
+
+
 def last_event(stderr: str) -> str:
     events = [line for line in stderr.splitlines() if line.startswith("ts=")]
     return events[-1] if events else ""
@@ -121,14 +134,7 @@ def test_a_stop_signal_with_a_message_in_flight_exits_0_and_a_restart_loses_noth
         assert state == "pending" or (state == "sent" and fake.messages_to(in_flight)), state
 
         fake.delay("sendMessage", 0)
-        proc = start(config, CACI_WATCH_TOKEN=TOKEN)
-        try:
-            delivered = fake.wait_for(
-                lambda: {m.chat_id for m in fake.sent} >= set(chats), timeout=30
-            )
-        finally:
-            code, err = signal_and_wait(proc, signal.SIGTERM)
-        per_chat = {c: len(fake.messages_to(c)) for c in chats}
+        delivered, code, err, per_chat = restart_until_delivered(config, fake, chats)
     assert delivered, per_chat
     assert code == 0, err
     assert min(per_chat.values()) == 1
@@ -195,15 +201,8 @@ def test_sigterm_with_a_hung_poll_and_an_unanswered_message_still_exits_0_within
 
         fake.delay("sendMessage", 0)
         feeds.serve_feed("/hang.feed", rss([]))
-        proc = start(config, CACI_WATCH_TOKEN=TOKEN)
-        try:
-            delivered = fake.wait_for(
-                lambda: {m.chat_id for m in fake.sent} >= set(chats), timeout=30
-            )
-        finally:
-            code, err = signal_and_wait(proc, signal.SIGTERM)
         # Counted before the fake stops: stopping it releases the first, held request.
-        per_chat = {c: len(fake.messages_to(c)) for c in chats}
+        delivered, code, err, per_chat = restart_until_delivered(config, fake, chats)
     assert delivered, per_chat
     assert code == 0, err
     assert per_chat == dict.fromkeys(chats, 1)
