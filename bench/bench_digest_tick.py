@@ -21,8 +21,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.config import builtin_config  # noqa: E402
-from bot.service import Service, build_service  # noqa: E402
+from bot.app.config import builtin_config  # noqa: E402
+from bot.app.service import Service, build_service  # noqa: E402
 from tests.factories import make_article, make_match  # noqa: E402
 
 BERLIN_8AM = datetime(2026, 11, 26, 7, 0, tzinfo=UTC)

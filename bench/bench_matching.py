@@ -25,11 +25,11 @@ import ahocorasick
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.evaluate import evaluate, load_eval  # noqa: E402
-from bot.matching import Matcher, compile_watchlists  # noqa: E402
-from bot.models import Term, Watchlist  # noqa: E402
-from bot.text import fold, html_to_text, normalize  # noqa: E402
-from bot.watchlists import load_watchlists  # noqa: E402
+from bot.domain.evaluate import evaluate, load_eval  # noqa: E402
+from bot.domain.matching import Matcher, compile_watchlists  # noqa: E402
+from bot.domain.models import Term, Watchlist  # noqa: E402
+from bot.domain.text import fold, html_to_text, normalize  # noqa: E402
+from bot.lists.files import load_watchlists  # noqa: E402
 
 DEV_SET = Path("/work/shared/eval/watchlist-dev.jsonl")
 ARTICLES = 1000

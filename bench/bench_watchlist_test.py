@@ -25,11 +25,11 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_matching import VARIANTS, synthetic_articles  # noqa: E402
 
-from bot.models import Article  # noqa: E402
-from bot.rematch import dry_run_stored  # noqa: E402
+from bot.app.rematch import dry_run_stored  # noqa: E402
+from bot.domain.models import Article  # noqa: E402
+from bot.domain.text import html_to_text  # noqa: E402
+from bot.lists.files import load_watchlists  # noqa: E402
 from bot.storage import open_store  # noqa: E402
-from bot.text import html_to_text  # noqa: E402
-from bot.watchlists import load_watchlists  # noqa: E402
 
 ARTICLES = 10_000
 # Share of sentences carrying a watched name or a near miss. 0.03 is the matching

@@ -51,8 +51,8 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.config import load_config  # noqa: E402
-from bot.service import build_service  # noqa: E402
+from bot.app.config import load_config  # noqa: E402
+from bot.app.service import build_service  # noqa: E402
 from bot.storage import open_store  # noqa: E402
 from tests.bot_harness import TOKEN  # noqa: E402
 from tests.factories import rss  # noqa: E402

@@ -17,9 +17,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bot.config import Config, parse_config
-from bot.delivery import Pacer
-from bot.runner import BotRunner
+from bot.app.config import Config, parse_config
+from bot.delivery.outbox import Pacer
+from bot.runtime.runner import BotRunner
 from tests.fake_telegram import FakeTelegram
 
 REPO = Path(__file__).resolve().parent.parent

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from email.utils import format_datetime
 from xml.sax.saxutils import escape
 
-from bot.models import Article, Match
+from bot.domain.models import Article, Match
 
 T0 = datetime(2025, 8, 20, 18, 51, tzinfo=UTC)
 

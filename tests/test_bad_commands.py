@@ -28,10 +28,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.models import OutgoingMessage
-from bot.render import escape
-from bot.resolve import UnknownTimezone, resolve_timezone, resolve_watchlist
-from bot.schedule import parse_day, parse_time_of_day, zone
+from bot.domain.models import OutgoingMessage
+from bot.domain.resolve import UnknownTimezone, resolve_timezone, resolve_watchlist
+from bot.domain.schedule import parse_day, parse_time_of_day, zone
+from bot.lists.files import load_watchlists
+from bot.messages.html import escape
+from bot.messages.screens import echo, quote_input
 from bot.telegram import admin
 from bot.telegram.app import COMMANDS
 from bot.telegram.arguments import (
@@ -43,8 +45,6 @@ from bot.telegram.arguments import (
     split_list,
     split_name,
 )
-from bot.telegram.screens import echo, quote_input
-from bot.watchlists import load_watchlists
 from tests.bot_harness import ADMIN_ID, TOKEN, BotUnderTest, Clock, fast_pacer, make_config
 from tests.factories import rss
 from tests.fake_telegram import (

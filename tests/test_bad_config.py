@@ -27,8 +27,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.watchlist_registry import WatchlistRegistry
-from bot.watchlists import MAX_TERMS
+from bot.lists.files import MAX_TERMS
+from bot.lists.registry import WatchlistRegistry
 from tests.bot_harness import ADMIN_ID, REPO, TOKEN, BotUnderTest, Clock, fast_pacer, make_config
 from tests.factories import rss
 from tests.fake_telegram import FakeTelegram

@@ -6,7 +6,7 @@ import sqlite3
 from datetime import date, timedelta
 from pathlib import Path
 
-from bot.models import DigestRecord, OutgoingMessage
+from bot.domain.models import DigestRecord, OutgoingMessage
 from bot.storage import Store, open_store
 from tests.factories import T0
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
+from bot.cli.main import main
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -130,7 +130,7 @@ def test_check_reports_a_malformed_watchlist_and_fails(
 def test_poll_once_then_digest_since_a_date(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from bot.snapshot_server import SnapshotServer, bundled_snapshot
+    from bot.feeds.snapshot_server import SnapshotServer, bundled_snapshot
 
     with SnapshotServer(bundled_snapshot()) as server:
         cfg = write_config(

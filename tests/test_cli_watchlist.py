@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
-from bot.snapshot_server import SnapshotServer, bundled_snapshot
+from bot.cli.main import main
+from bot.feeds.snapshot_server import SnapshotServer, bundled_snapshot
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -135,8 +135,8 @@ def test_dry_run_rejects_negative_days(config: Path, capsys: pytest.CaptureFixtu
 def test_cli_edit_is_audited_once_even_when_the_bot_reloads_after_it(config: Path) -> None:
     from datetime import UTC, datetime
 
-    from bot.config import load_config
-    from bot.service import build_service
+    from bot.app.config import load_config
+    from bot.app.service import build_service
 
     assert run(config, "add-term", "TRIPP", "Zangazour") == 0
     service = build_service(load_config(config))

@@ -16,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot import __version__
-from bot.config import (
+from bot.app.config import (
     DEFAULT_FEED_URLS,
     Config,
     ConfigError,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.credentials import TokenError, load_token
+from bot.runtime.credentials import TokenError, load_token
 
 TOKEN = "123456789:AAHfakefakefakefakefakefakefake_-12"
 

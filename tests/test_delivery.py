@@ -6,7 +6,7 @@ import asyncio
 import sqlite3
 from collections.abc import Iterable
 
-from bot.delivery import (
+from bot.delivery.outbox import (
     GLOBAL_PER_SECOND,
     OutboxWorker,
     Pacer,
@@ -14,7 +14,7 @@ from bot.delivery import (
     TokenBucket,
     transient_backoff,
 )
-from bot.models import OutgoingMessage
+from bot.domain.models import OutgoingMessage
 from bot.storage import Store, open_store
 from tests.factories import T0
 

@@ -5,9 +5,9 @@ from datetime import timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.console import render_digest_console
-from bot.digest import build_digest, feed_health
-from bot.models import DigestEntry, FeedState
+from bot.domain.digest import build_digest, feed_health
+from bot.domain.models import DigestEntry, FeedState
+from bot.messages.console import render_digest_console
 from tests.factories import T0, make_article, make_match
 
 WINDOW = {"since": T0 - timedelta(days=1), "until": T0 + timedelta(days=1)}

@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from bot.config import builtin_config
-from bot.digest import Digest
-from bot.models import Alert, OutgoingMessage
-from bot.render import MAX_MESSAGE, utf16_len
-from bot.service import Service, build_service
+from bot.app.config import builtin_config
+from bot.app.service import Service, build_service
+from bot.domain.digest import Digest
+from bot.domain.models import Alert, OutgoingMessage
+from bot.messages.html import MAX_MESSAGE, utf16_len
 from tests.factories import make_article, make_match
 
 BERLIN_8AM_WINTER = datetime(2026, 11, 26, 7, 0, tzinfo=UTC)
@@ -185,7 +185,7 @@ def test_a_chat_with_a_time_zone_that_no_longer_exists_gets_utc_and_others_are_u
 def test_one_chat_failing_does_not_hold_back_the_others(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import bot.service as service_module
+    import bot.app.service as service_module
 
     svc = service(tmp_path)
     subscribe(svc, 1)
@@ -206,7 +206,7 @@ def test_one_chat_failing_does_not_hold_back_the_others(
 def test_an_alert_that_fails_to_render_for_one_chat_still_reaches_the_others(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import bot.service as service_module
+    import bot.app.service as service_module
 
     svc = service(tmp_path)
     subscribe(svc, 1)
@@ -226,7 +226,7 @@ def test_an_alert_that_fails_to_render_for_one_chat_still_reaches_the_others(
 def test_renaming_a_list_does_not_repeat_its_recent_articles_in_the_next_digest(
     tmp_path: Path,
 ) -> None:
-    from bot.pipeline import match_fields
+    from bot.app.poll import match_fields
     from tests.bot_harness import REPO
 
     lists = tmp_path / "lists"

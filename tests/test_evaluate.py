@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.evaluate import (
+from bot.domain.evaluate import (
     EvalError,
     EvalRecord,
     evaluate,
@@ -16,8 +16,8 @@ from bot.evaluate import (
     render_report,
     report_to_json,
 )
-from bot.matching import compile_watchlists
-from bot.models import Term, Watchlist
+from bot.domain.matching import compile_watchlists
+from bot.domain.models import Term, Watchlist
 
 DAMS = Watchlist("Dams", (Term("Rogun Dam"),))
 PASSES = Watchlist("Passes", (Term("Kamchik Pass"),))

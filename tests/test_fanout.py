@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.fanout import alert_messages, digest_key
-from bot.models import MODES, Alert, Subscriber
+from bot.domain.models import MODES, Alert, Subscriber
+from bot.messages.fanout import alert_messages, digest_key
 from tests.factories import T0, make_article, make_match
 
 LISTS = ["TRIPP", "Middle Corridor", "Abraham Accords", "~7/Rogun"]

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import Config
+from bot.app.config import Config
 from tests.bot_harness import TOKEN, BotUnderTest, Clock, fast_pacer, make_config
 from tests.factories import rss
 from tests.fake_telegram import FakeTelegram

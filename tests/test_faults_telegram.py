@@ -23,8 +23,8 @@ from typing import Any
 import pytest
 from telegram.ext import ExtBot
 
-from bot.delivery import CHAT_BACKOFF_CAP, OutboxWorker, Pacer
-from bot.models import OutgoingMessage
+from bot.delivery.outbox import CHAT_BACKOFF_CAP, OutboxWorker, Pacer
+from bot.domain.models import OutgoingMessage
 from bot.storage import open_store
 from bot.telegram.limiter import SharedPacer
 from bot.telegram.sender import TelegramSender

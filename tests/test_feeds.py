@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.feeds import (
+from bot.feeds.fetch import (
     FetchResult,
     article_content_hash,
     clean_author,

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.models import OutgoingMessage
+from bot.domain.models import OutgoingMessage
 from bot.storage import open_store
 from tests.bot_harness import REPO, TOKEN
 from tests.factories import rss

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.health import (
+from bot.domain.health import (
     JOB_SILENCE,
     DigestActivity,
     OutboxHealth,
@@ -20,9 +20,9 @@ from bot.health import (
     problems,
     watchdog_verdict,
 )
-from bot.models import FeedState, JobRun
-from bot.notices import feed_alarm_messages
-from bot.status_report import span, status_html_blocks, status_text
+from bot.domain.models import FeedState, JobRun
+from bot.messages.notices import feed_alarm_messages
+from bot.messages.status import span, status_html_blocks, status_text
 from tests.fake_telegram import parse_telegram_html
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import Config
+from bot.app.config import Config
 from tests.bot_harness import ADMIN_ID, REPO, TOKEN, BotUnderTest, Clock, fast_pacer, make_config
 from tests.factories import rss
 from tests.fake_telegram import FakeTelegram
@@ -169,7 +169,7 @@ def test_the_status_command_reads_what_the_running_bot_wrote(
 
 
 def test_a_poll_saving_its_feed_row_does_not_undo_a_notice_recorded_meanwhile() -> None:
-    from bot.models import FeedState
+    from bot.domain.models import FeedState
     from bot.storage import open_store
 
     store = open_store(":memory:")
@@ -184,7 +184,7 @@ def test_a_poll_saving_its_feed_row_does_not_undo_a_notice_recorded_meanwhile() 
 def test_with_no_admins_a_failure_stays_untold_until_an_admin_is_added(
     tmp_path: Path, feeds: FeedServer
 ) -> None:
-    from bot.service import build_service
+    from bot.app.service import build_service
 
     config = make_config(
         tmp_path, api_url="http://127.0.0.1:9", feed_urls=[feeds.url("/a.feed")], admins=()

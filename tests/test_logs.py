@@ -4,7 +4,7 @@ import logging
 
 import pytest
 
-from bot.logs import RedactingFormatter, setup_logging
+from bot.runtime.logs import RedactingFormatter, setup_logging
 
 TOKEN = "123456789:AAE-abcdefghijklmnopqrstuvwxyz_0123456"
 

@@ -13,9 +13,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.matching import Matcher, compile_watchlists, make_snippet
-from bot.models import Match, Term, Watchlist
-from bot.watchlists import load_watchlists
+from bot.domain.matching import Matcher, compile_watchlists, make_snippet
+from bot.domain.models import Match, Term, Watchlist
+from bot.lists.files import load_watchlists
 
 WATCHLISTS_DIR = Path(__file__).resolve().parent.parent / "watchlists"
 

@@ -11,10 +11,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.digest import build_digest
-from bot.fanout import digest_texts
-from bot.models import DigestEntry, Term
-from bot.personal import (
+from bot.domain.digest import build_digest
+from bot.domain.models import DigestEntry, Term
+from bot.lists.personal import (
     MAX_LISTS,
     MAX_TERMS,
     PersonalError,
@@ -26,6 +25,7 @@ from bot.personal import (
     owner_of,
     remove_term,
 )
+from bot.messages.fanout import digest_texts
 from bot.storage import open_store
 from tests.bot_harness import TOKEN, BotUnderTest, Clock, fast_pacer, make_config
 from tests.factories import make_article, make_match, rss

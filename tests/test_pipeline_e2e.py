@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import Config, builtin_config
-from bot.console import render_digest_console
-from bot.pipeline import FeedPollReport, make_http_client, poll_feeds
-from bot.service import Service, build_service
+from bot.app.config import Config, builtin_config
+from bot.app.poll import FeedPollReport, make_http_client, poll_feeds
+from bot.app.service import Service, build_service
+from bot.messages.console import render_digest_console
 from tests.factories import rss
 from tests.feed_server import FeedServer, Oversize, SlowResponse
 

@@ -7,8 +7,8 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.config import builtin_config
-from bot.service import Service, build_service
+from bot.app.config import builtin_config
+from bot.app.service import Service, build_service
 from tests.bot_harness import REPO, Clock
 from tests.factories import rss
 from tests.feed_server import FeedServer, SlowResponse

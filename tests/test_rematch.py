@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.matching import compile_watchlists
-from bot.models import AuditEntry, Term, Watchlist
-from bot.rematch import dry_run, rematch_recent
+from bot.app.rematch import dry_run, rematch_recent
+from bot.domain.matching import compile_watchlists
+from bot.domain.models import AuditEntry, Term, Watchlist
 from bot.storage import open_store
 from tests.factories import T0, make_article, make_match
 

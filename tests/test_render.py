@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.digest import Digest
-from bot.models import Article, DigestEntry, FeedState, Match
-from bot.render import (
+from bot.domain.digest import Digest
+from bot.domain.models import Article, DigestEntry, FeedState, Match
+from bot.messages.html import (
     MAX_MESSAGE,
     bold,
     code,

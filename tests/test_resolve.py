@@ -9,8 +9,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.resolve import UnknownTimezone, WatchlistResolution, resolve_timezone, resolve_watchlist
-from bot.text import fold
+from bot.domain.resolve import (
+    UnknownTimezone,
+    WatchlistResolution,
+    resolve_timezone,
+    resolve_watchlist,
+)
+from bot.domain.text import fold
 
 NAMES = ("TRIPP", "Abraham Accords", "Middle Corridor")
 

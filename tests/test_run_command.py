@@ -114,7 +114,7 @@ def test_after_kill_9_mid_fan_out_a_restart_delivers_the_rest_with_at_most_one_r
 ) -> None:
     from datetime import UTC, datetime
 
-    from bot.models import OutgoingMessage
+    from bot.domain.models import OutgoingMessage
     from bot.storage import open_store
 
     chats = list(range(1, 81))

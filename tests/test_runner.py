@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from apscheduler.job import Job
 
-from bot.config import builtin_config
-from bot.delivery import ConsoleSender
-from bot.models import OutgoingMessage
-from bot.runner import TICK_SECONDS, BotRunner
+from bot.app.config import builtin_config
+from bot.delivery.outbox import ConsoleSender
+from bot.domain.models import OutgoingMessage
+from bot.runtime.runner import TICK_SECONDS, BotRunner
 from tests.bot_harness import REPO, Clock
 
 

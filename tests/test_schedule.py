@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.schedule import (
+from bot.domain.schedule import (
     DueDigest,
     due_digest,
     local_day_window,

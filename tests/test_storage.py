@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.models import FeedState
+from bot.domain.models import FeedState
 from bot.storage import SCHEMA_VERSION, StoreError, open_database, open_store
 from tests.factories import T0, make_article, make_match
 

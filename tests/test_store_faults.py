@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.models import OutgoingMessage
+from bot.domain.models import OutgoingMessage
 from bot.storage import SCHEMA_VERSION, StoreError, database, open_database
 from bot.telegram.app import STORE_BUSY_REPLY
 from tests.bot_harness import ADMIN_ID, REPO, TOKEN, BotUnderTest, Clock, fast_pacer, make_config
@@ -469,7 +469,7 @@ def test_a_poll_that_cannot_store_logs_one_line_saying_the_disk_is_full(
 
     asyncio.run(scenario())
     [line] = warnings_about(caplog, "database or disk is full")
-    assert line.name == "bot.pipeline" and "feed=" in line.getMessage()
+    assert line.name == "bot.app.poll" and "feed=" in line.getMessage()
     assert line.exc_info is None, "one line, not a traceback"
 
 
@@ -635,7 +635,7 @@ def test_a_message_sent_while_the_store_cannot_record_it_is_not_sent_again(
 def test_a_command_that_fails_on_the_store_is_a_one_line_error(
     tmp_path: Path, short_busy_wait: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from bot.cli import main
+    from bot.cli.main import main
 
     lists = tmp_path / "watchlists"
     shutil.copytree(REPO / "watchlists", lists)

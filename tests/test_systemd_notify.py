@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.runner import BotRunner
-from bot.systemd_notify import Notifier, watchdog_interval
+from bot.runtime.runner import BotRunner
+from bot.runtime.systemd_notify import Notifier, watchdog_interval
 from tests.bot_harness import TOKEN, Clock, make_config
 from tests.fake_telegram import FakeTelegram
 from tests.feed_server import FeedServer

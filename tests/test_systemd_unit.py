@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import EXIT_USAGE
-from bot.config import TOKEN_CREDENTIAL, load_config
+from bot.app.config import TOKEN_CREDENTIAL, load_config
+from bot.cli.main import EXIT_USAGE
 
 REPO = Path(__file__).resolve().parent.parent
 SYSTEMD = REPO / "systemd"

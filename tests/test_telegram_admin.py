@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.notices import where_and_why
+from bot.lists.files import WatchlistError, parse_watchlist
+from bot.lists.registry import WatchlistChange
+from bot.messages.notices import where_and_why
 from bot.telegram.arguments import (
     MAX_ARGUMENTS,
     ArgumentError,
@@ -22,8 +24,6 @@ from bot.telegram.arguments import (
     split_list,
     split_name,
 )
-from bot.watchlist_registry import WatchlistChange
-from bot.watchlists import WatchlistError, parse_watchlist
 from tests.bot_harness import ADMIN_ID, REPO, TOKEN, BotUnderTest, Clock, fast_pacer, make_config
 from tests.factories import rss
 from tests.fake_telegram import FakeTelegram

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.models import OutgoingMessage
+from bot.domain.models import OutgoingMessage
 from tests.bot_harness import TOKEN, BotUnderTest, Clock, fast_pacer, make_config
 from tests.factories import rss
 from tests.fake_telegram import ApiError, FakeTelegram
@@ -384,7 +384,7 @@ def test_a_digest_missed_while_the_bot_was_down_is_sent_once_when_it_returns(
 def test_the_token_never_reaches_the_logs(
     tmp_path: Path, fake: FakeTelegram, feeds: FeedServer, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    from bot.logs import setup_logging
+    from bot.runtime.logs import setup_logging
 
     setup_logging("DEBUG")
     clock = Clock(NOW)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.text import fold, fold_keep_case, html_to_text, normalize
+from bot.domain.text import fold, fold_keep_case, html_to_text, normalize
 
 # -- html_to_text --------------------------------------------------------------------------
 

@@ -10,10 +10,10 @@ import tomlkit
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-import bot.watchlist_edit as watchlist_edit
-from bot.models import Term, Watchlist
-from bot.text import fold
-from bot.watchlist_edit import (
+import bot.lists.edit as watchlist_edit
+from bot.domain.models import Term, Watchlist
+from bot.domain.text import fold
+from bot.lists.edit import (
     EditError,
     add_exclude,
     add_term,
@@ -22,7 +22,7 @@ from bot.watchlist_edit import (
     remove_term,
     watchlist_file_name,
 )
-from bot.watchlists import load_watchlist, parse_watchlist
+from bot.lists.files import load_watchlist, parse_watchlist
 
 WATCHLISTS_DIR = Path(__file__).resolve().parent.parent / "watchlists"
 SHIPPED = sorted(WATCHLISTS_DIR.glob("*.toml"))

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.watchlist_registry import WatchlistRegistry
+from bot.lists.registry import WatchlistRegistry
 
 GOOD = 'name = "Ports"\n# Caspian ports\nterms = ["Port of Aktau"]\n'
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.models import Term
-from bot.watchlists import WatchlistError, load_watchlist, load_watchlists
+from bot.domain.models import Term
+from bot.lists.files import WatchlistError, load_watchlist, load_watchlists
 
 WATCHLISTS_DIR = Path(__file__).resolve().parent.parent / "watchlists"
 

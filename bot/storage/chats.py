@@ -6,7 +6,7 @@ import sqlite3
 from collections.abc import Iterable
 from datetime import date, datetime
 
-from bot.models import DigestRecord, Mode, Subscriber
+from bot.domain.models import DigestRecord, Mode, Subscriber
 from bot.storage.times import db_time, from_db_time, required_time
 
 

@@ -6,7 +6,7 @@ import sqlite3
 from collections.abc import Iterable
 from datetime import datetime
 
-from bot.models import OutboxMessage, OutgoingMessage
+from bot.domain.models import OutboxMessage, OutgoingMessage
 from bot.storage.times import db_time, from_db_time, required_time
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import sqlite3
 from datetime import datetime
 
-from bot.models import Term
-from bot.personal import PersonalList
+from bot.domain.models import Term
+from bot.domain.text import fold
+from bot.lists.personal import PersonalList
 from bot.storage.times import db_time
-from bot.text import fold
 
 
 class PersonalStore:

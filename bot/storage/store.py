@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
-from bot.models import Article, AuditEntry, DigestEntry, FeedState, JobRun, Match
+from bot.domain.models import Article, AuditEntry, DigestEntry, FeedState, JobRun, Match
 from bot.storage.chats import ChatStore
 from bot.storage.database import open_database
 from bot.storage.outbox import OutboxStore

@@ -1,7 +1,7 @@
 """Admin commands: only user ids listed in ``[telegram] admins`` may use them.
 
 An edit writes the watchlist file, which stays the source of truth, through
-`bot.watchlist_edit`, so every comment in it survives. The list is then reloaded, the
+`bot.lists.edit`, so every comment in it survives. The list is then reloaded, the
 edit audited once as ``telegram:<user id>``, and recent articles matched again, as the
 CLI (`caci-watch watchlist …`) does; its refusals are the same too.
 """
@@ -15,13 +15,32 @@ from typing import Any
 
 from telegram import Update
 
-from bot.models import Watchlist
-from bot.personal import PERSONAL_PREFIX
-from bot.rematch import dry_run_stored
-from bot.render import bold, code, escape, split_messages
-from bot.resolve import resolve_watchlist
-from bot.status_report import status_html_blocks
-from bot.telegram import screens
+from bot.app.rematch import dry_run_stored
+from bot.domain.models import Watchlist
+from bot.domain.resolve import resolve_watchlist
+from bot.domain.text import fold
+from bot.lists.edit import (
+    EditError,
+    add_exclude,
+    add_term,
+    new_watchlist_text,
+    remove_term,
+    watchlist_file_name,
+)
+from bot.lists.files import WatchlistError, load_watchlist, write_atomically
+from bot.lists.personal import PERSONAL_PREFIX
+from bot.messages import screens
+from bot.messages.html import bold, code, escape, split_messages
+from bot.messages.screens import echo, quote_input
+from bot.messages.status import status_html_blocks
+from bot.messages.watchlist_screens import (
+    AUDIT_SHOWN,
+    dry_run_blocks,
+    edit_summary,
+    showlist_blocks,
+    terms_detail,
+    terms_html,
+)
 from bot.telegram.arguments import (
     SEPARATOR,
     ArgumentError,
@@ -34,25 +53,6 @@ from bot.telegram.arguments import (
 )
 from bot.telegram.handlers import BotContext, Context, bot_context, reply
 from bot.telegram.replies import checked_arguments, reply_parts
-from bot.telegram.screens import echo, quote_input
-from bot.telegram.watchlist_screens import (
-    AUDIT_SHOWN,
-    dry_run_blocks,
-    edit_summary,
-    showlist_blocks,
-    terms_detail,
-    terms_html,
-)
-from bot.text import fold
-from bot.watchlist_edit import (
-    EditError,
-    add_exclude,
-    add_term,
-    new_watchlist_text,
-    remove_term,
-    watchlist_file_name,
-)
-from bot.watchlists import WatchlistError, load_watchlist, write_atomically
 
 log = logging.getLogger(__name__)
 

@@ -20,11 +20,11 @@ from telegram.ext import (
     filters,
 )
 
+from bot.messages.screens import ADMIN_COMMANDS, PUBLIC_COMMANDS
 from bot.storage.database import describe_store_fault, store_fault
 from bot.telegram import admin, handlers, personal
 from bot.telegram.handlers import BotContext, Context
 from bot.telegram.limiter import SharedPacer
-from bot.telegram.screens import ADMIN_COMMANDS, PUBLIC_COMMANDS
 
 log = logging.getLogger(__name__)
 

@@ -14,9 +14,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.models import Term
-from bot.resolve import resolve_watchlist
-from bot.text import fold
+from bot.domain.models import Term
+from bot.domain.resolve import resolve_watchlist
+from bot.domain.text import fold
 
 __all__ = [
     "MAX_ARGUMENTS",

@@ -17,16 +17,16 @@ from telegram.constants import ChatMemberStatus, ParseMode
 from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 from telegram.ext import ContextTypes
 
-from bot.digest import Digest
-from bot.fanout import digest_messages, digest_texts
-from bot.models import MODES, Mode, Subscriber, Watchlist
-from bot.personal import display_name
-from bot.render import escape
-from bot.resolve import UnknownTimezone, resolve_timezone, resolve_watchlist
-from bot.schedule import local_day_window, next_digest_at, parse_day, parse_time_of_day, zone
-from bot.service import Service
-from bot.telegram import screens
-from bot.telegram.screens import Keyboard, quote_input
+from bot.app.service import Service
+from bot.domain.digest import Digest
+from bot.domain.models import MODES, Mode, Subscriber, Watchlist
+from bot.domain.resolve import UnknownTimezone, resolve_timezone, resolve_watchlist
+from bot.domain.schedule import local_day_window, next_digest_at, parse_day, parse_time_of_day, zone
+from bot.lists.personal import display_name
+from bot.messages import screens
+from bot.messages.fanout import digest_messages, digest_texts
+from bot.messages.html import escape
+from bot.messages.screens import Keyboard, quote_input
 from bot.telegram.sender import retry_after_seconds
 
 log = logging.getLogger(__name__)

@@ -12,8 +12,10 @@ import logging
 
 from telegram import Update
 
-from bot.models import AuditEntry
-from bot.personal import (
+from bot.app.rematch import dry_run_stored, rematch_recent
+from bot.domain.models import AuditEntry
+from bot.domain.text import fold
+from bot.lists.personal import (
     MAX_LISTS,
     MAX_NAME_LENGTH,
     MAX_TERM_LENGTH,
@@ -25,8 +27,9 @@ from bot.personal import (
     new_list,
     remove_term,
 )
-from bot.rematch import dry_run_stored, rematch_recent
-from bot.render import bold, escape, split_messages
+from bot.messages.html import bold, escape, split_messages
+from bot.messages.screens import echo, quote_input
+from bot.messages.watchlist_screens import edit_summary, personal_blocks, terms_detail, terms_html
 from bot.telegram.admin import Handler
 from bot.telegram.arguments import (
     ArgumentError,
@@ -36,9 +39,6 @@ from bot.telegram.arguments import (
 )
 from bot.telegram.handlers import BotContext, Context, bot_context, is_group, reply, subscriber_for
 from bot.telegram.replies import checked_arguments, reply_parts
-from bot.telegram.screens import echo, quote_input
-from bot.telegram.watchlist_screens import edit_summary, personal_blocks, terms_detail, terms_html
-from bot.text import fold
 
 log = logging.getLogger(__name__)
 

@@ -7,11 +7,11 @@ from collections.abc import Sequence
 
 from telegram import Update
 
-from bot.models import OutgoingMessage
-from bot.render import escape
+from bot.domain.models import OutgoingMessage
+from bot.messages.html import escape
+from bot.messages.screens import quote_input
 from bot.telegram.arguments import ArgumentError, check_size
 from bot.telegram.handlers import BUSY, MAX_PENDING_FOR_REPLY, BotContext, reply
-from bot.telegram.screens import quote_input
 
 _COMMAND = re.compile(r"\S*\s*(.*)", re.DOTALL)
 

@@ -1,0 +1,348 @@
+"""The ``caci-watch`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import sqlite3
+import sys
+from collections.abc import Callable, Sequence
+from contextlib import closing
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from bot import __version__
+from bot.app.config import Config, ConfigError, default_config_path, load_config
+from bot.app.poll import FeedPollReport
+from bot.app.service import build_service
+from bot.cli import watchlist as cli_watchlist
+from bot.lists.files import WatchlistError
+from bot.messages.console import render_alert_console, render_digest_console
+from bot.runtime.logs import setup_logging
+from bot.storage import StoreError
+from bot.storage.database import describe_store_fault, passes, store_fault
+
+EXIT_USAGE = 2
+# Something that may pass (a locked database): worth trying again later.
+EXIT_FAILURE = 1
+
+
+class UserError(Exception):
+    """A problem the user can fix; printed as one line, without a traceback."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "handler"):
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        result: int = args.handler(args)
+        return result
+    except StoreError as exc:
+        print(f"caci-watch: error: {exc}", file=sys.stderr)
+        # Exit 2 (a configuration problem) keeps systemd from restarting; a lock held
+        # by another process passes, so it exits 1 and is retried.
+        return EXIT_FAILURE if exc.passing else EXIT_USAGE
+    except (
+        ConfigError,
+        WatchlistError,
+        UserError,
+        cli_watchlist.WatchlistCommandError,
+    ) as exc:
+        print(f"caci-watch: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except sqlite3.Error as exc:
+        # The store failing under a command (locked by the running bot for too long, a
+        # full disk) is the operator's to fix, like a bad config: one line, no traceback.
+        if store_fault(exc) is None:
+            raise
+        print(
+            f"caci-watch: error: {_store_path(args)}: {describe_store_fault(exc)}", file=sys.stderr
+        )
+        return EXIT_FAILURE if passes(exc) else EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+
+
+def _store_path(args: argparse.Namespace) -> str:
+    """The database the failed command used, to name it in the error line."""
+    try:
+        return str(
+            load_config(args.config or default_config_path(os.environ, Path.cwd())).store.path
+        )
+    except ConfigError:
+        return "the store"
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="caci-watch",
+        description="Watches the Central Asia-Caucasus Analyst for the subjects you follow.",
+    )
+    p.add_argument("--version", action="version", version=f"caci-watch {__version__}")
+    p.add_argument(
+        "--config",
+        type=Path,
+        help="config file (default: $CACI_WATCH_CONFIG, else ./config.toml)",
+    )
+    sub = p.add_subparsers(metavar="COMMAND")
+
+    demo = sub.add_parser(
+        "demo", help="offline demo: poll the bundled feed snapshot, print alerts and digest"
+    )
+    demo.add_argument("--store", type=Path, default=Path("store/demo.sqlite3"))
+    demo.add_argument("--watchlists", type=Path, default=Path("watchlists"))
+    demo.set_defaults(handler=_cmd_demo)
+
+    run = sub.add_parser(
+        "run",
+        help="the long-running bot: polls, alerts, digests (Telegram token from "
+        "$CACI_WATCH_TOKEN or the systemd credential; the console without one)",
+    )
+    run.set_defaults(handler=_cmd_run)
+
+    poll = sub.add_parser("poll", help="poll the configured feeds")
+    poll.add_argument("--once", action="store_true", help="poll every feed once and exit")
+    poll.set_defaults(handler=_cmd_poll)
+
+    digest = sub.add_parser("digest", help="print the digest of articles seen since a date")
+    digest.add_argument(
+        "--since", required=True, help="YYYY-MM-DD or an ISO time, in the digest timezone"
+    )
+    digest.add_argument("--until", help="end of the window (default: now)")
+    digest.add_argument(
+        "--watchlist", action="append", help="only this watchlist (may be repeated)"
+    )
+    digest.set_defaults(handler=_cmd_digest)
+
+    status = sub.add_parser(
+        "status",
+        help="health of the bot from its database: feeds, outbox, subscribers, digests "
+        "(exit 1 when something needs attention)",
+    )
+    status.set_defaults(handler=_cmd_status)
+
+    check = sub.add_parser("check", help="validate the config and the watchlists")
+    check.set_defaults(handler=_cmd_check)
+
+    ev = sub.add_parser("eval", help="precision and recall of the watchlists on a labelled file")
+    ev.add_argument("file", type=Path, help="JSON Lines: id, title, text, labels")
+    ev.add_argument("--json", action="store_true", help="print the report as JSON")
+    ev.set_defaults(handler=_cmd_eval)
+
+    cli_watchlist.add_parser(sub)
+    sub.choices["watchlist"].set_defaults(handler=_cmd_watchlist)
+    return p
+
+
+def _load_config(args: argparse.Namespace) -> Config:
+    path = args.config or default_config_path(os.environ, Path.cwd())
+    config = load_config(path)
+    setup_logging(config.logging.level)
+    return config
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+# -- demo -------------------------------------------------------------------------
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from bot.cli.demo import run_demo
+
+    setup_logging("WARNING")
+    return asyncio.run(run_demo(store_path=args.store, watchlists_dir=args.watchlists))
+
+
+# -- run --------------------------------------------------------------------------
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from bot.runtime.credentials import TokenError, load_token
+    from bot.runtime.logs import redact
+    from bot.runtime.runner import BotRunner, TelegramStartError, lingering_threads, serve
+    from bot.runtime.systemd_notify import Notifier, watchdog_interval
+
+    config = _load_config(args)
+    if not config.watchlists.dir.is_dir():
+        # `check` says so too; a bot started without its lists would match nothing.
+        raise UserError(
+            f"{config.source or 'config'}: [watchlists] dir: {config.watchlists.dir} is not a"
+            " directory"
+            " (the watchlist files live there; create it or fix the path)"
+        )
+    try:
+        token = load_token(os.environ)
+    except TokenError as exc:
+        raise UserError(str(exc)) from exc
+    if token is None:
+        print(
+            "caci-watch: no Telegram token ($CACI_WATCH_TOKEN or the systemd credential "
+            "telegram-token): running with the console sender, messages are printed here",
+            file=sys.stderr,
+        )
+    else:
+        redact(token)
+    runner = BotRunner(
+        config,
+        token=token,
+        notifier=Notifier.from_environment(),
+        watchdog_seconds=watchdog_interval(),
+    )
+    code = 0
+    try:
+        serve(runner)
+    except TelegramStartError as exc:
+        print(f"caci-watch: error: {exc}", file=sys.stderr)
+        code = EXIT_USAGE
+    stuck = lingering_threads()
+    if stuck:
+        # Everything is stopped and the database closed; only a worker thread stuck in
+        # a DNS lookup is left, and the interpreter would wait for it at exit.
+        logging.getLogger(__name__).info("status=exit threads_abandoned=%d", len(stuck))
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code
+
+
+# -- status -----------------------------------------------------------------------
+
+
+def _cmd_status(args: argparse.Namespace) -> int:
+    from bot.domain.health import problems
+    from bot.messages.status import status_text
+
+    config = _load_config(args)
+    with closing(build_service(config)) as service:
+        report = service.status_report(_now())
+    print(status_text(report))
+    return 1 if problems(report) else 0
+
+
+# -- poll -------------------------------------------------------------------------
+
+
+def _cmd_poll(args: argparse.Namespace) -> int:
+    if not args.once:
+        raise UserError(
+            "poll needs --once: it polls every feed once and exits "
+            "(scheduled polling belongs to the long-running bot)"
+        )
+    config = _load_config(args)
+    with closing(build_service(config)) as service:
+        reports = asyncio.run(service.poll_once(_now(), force=True))
+    print_poll_reports(reports, print)
+    return 0 if all(r.status != "error" for r in reports) else 1
+
+
+def print_poll_reports(reports: Sequence[FeedPollReport], out: Callable[[str], None]) -> None:
+    for r in reports:
+        if r.status == "error":
+            out(f"{r.url}: error: {r.error}")
+        elif r.status == "not_modified":
+            out(f"{r.url}: not modified since the last poll")
+        else:
+            out(f"{r.url}: {r.new} new, {r.updated} updated, {len(r.alerts)} alert(s)")
+    for r in reports:
+        for alert in r.alerts:
+            out("")
+            out(render_alert_console(alert))
+
+
+# -- digest -----------------------------------------------------------------------
+
+
+def parse_when(text: str, tz: ZoneInfo) -> datetime:
+    """A day (midnight, local) or an ISO time; naive values are local to ``tz``."""
+    try:
+        when = datetime.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise UserError(f"{text!r} is not a date; use YYYY-MM-DD or YYYY-MM-DDTHH:MM") from exc
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=tz)
+    return when.astimezone(UTC)
+
+
+def _cmd_digest(args: argparse.Namespace) -> int:
+    config = _load_config(args)
+    tz = ZoneInfo(config.digest.timezone)
+    since = parse_when(args.since, tz)
+    until = parse_when(args.until, tz) if args.until else _now() + timedelta(seconds=1)
+    if until <= since:
+        raise UserError("--until must be later than --since")
+    with closing(build_service(config)) as service:
+        known = {w.name for w in service.watchlists}
+        for name in args.watchlist or ():
+            if name not in known:
+                raise UserError(f"no watchlist named {name!r}; known: {', '.join(sorted(known))}")
+        digest = service.digest(since, until, args.watchlist)
+        print(render_digest_console(digest, now=_now(), stale_after=service.stale_after))
+    return 0
+
+
+# -- check ------------------------------------------------------------------------
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from bot.lists.files import load_watchlists
+
+    config = _load_config(args)
+    where = config.source or "built-in defaults"
+    print(f"config: {where}: ok")
+    print(f"  feeds: {', '.join(config.feeds.urls)}")
+    print(f"  store: {config.store.path}")
+    watchlists, errors = load_watchlists(config.watchlists.dir)
+    for w in watchlists:
+        print(f"watchlist {w.name!r} ({w.source}): ok, {len(w.terms)} terms")
+    for e in errors:
+        print(f"watchlist error: {e}")
+    if not watchlists and not errors:
+        print(f"no watchlists in {config.watchlists.dir}")
+    return 1 if errors or not watchlists else 0
+
+
+# -- watchlist ------------------------------------------------------------------------
+
+
+def _cmd_watchlist(args: argparse.Namespace) -> int:
+    return cli_watchlist.run(args, _load_config(args))
+
+
+# -- eval -------------------------------------------------------------------------
+
+
+def _cmd_eval(args: argparse.Namespace) -> int:
+    from bot.domain.evaluate import EvalError, evaluate, load_eval, render_report, report_to_json
+    from bot.domain.matching import compile_watchlists
+    from bot.lists.files import load_watchlists
+
+    config = _load_config(args)
+    watchlists, errors = load_watchlists(config.watchlists.dir)
+    for e in errors:
+        print(f"watchlist error: {e}", file=sys.stderr)
+    try:
+        records = load_eval(args.file)
+    except OSError as exc:
+        raise UserError(f"{args.file}: {exc.strerror}") from exc
+    except EvalError as exc:
+        raise UserError(str(exc)) from exc
+    report = evaluate(compile_watchlists(watchlists), records, [w.name for w in watchlists])
+    if args.json:
+        print(json.dumps(report_to_json(report), indent=2, ensure_ascii=False))
+    else:
+        print(render_report(report))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,379 @@
+"""The outbox drain: sends stored messages in order, paced to Telegram's limits.
+
+One message is in flight at a time, on purpose: a crash (or ``kill -9``) can then repeat
+at most that one message, since everything else is either marked sent or still pending.
+The cost is throughput on a slow link; on a 30 ms round trip it still reaches the 30
+messages per second Telegram allows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal, Protocol, TextIO
+
+from bot.domain.models import OutboxMessage
+from bot.messages.html import html_to_plain
+from bot.storage import Store
+from bot.storage.database import describe_store_fault, store_fault
+
+log = logging.getLogger(__name__)
+
+Outcome = Literal[
+    "sent", "retry_after", "blocked", "bad_html", "too_long", "rejected", "transient", "migrated"
+]
+
+
+@dataclass(frozen=True, slots=True)
+class SendResult:
+    outcome: Outcome
+    message_id: int | None = None
+    retry_after: float = 0.0
+    error: str = ""
+    new_chat_id: int | None = None
+
+
+class Sender(Protocol):
+    async def send(self, chat_id: int, text: str, parse_mode: str) -> SendResult: ...
+
+
+class ConsoleSender:
+    """Prints messages instead of sending them: the demo and a token-less ``run``."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self._stream = stream
+        self._next_id = 0
+
+    async def send(self, chat_id: int, text: str, parse_mode: str) -> SendResult:
+        stream = self._stream or sys.stdout
+        plain = html_to_plain(text) if parse_mode else text
+        stream.write(f"--- to chat {chat_id} ---\n{plain}\n")
+        stream.flush()
+        self._next_id += 1
+        return SendResult("sent", message_id=self._next_id)
+
+
+# -- pacing ---------------------------------------------------------------------------
+
+# Telegram allows about 30 messages a second overall; stay just under it, so that
+# clock jitter between us and the server never adds up to a 429.
+GLOBAL_PER_SECOND = 29.0
+# About one message a second per private chat, with short bursts (a 3-part digest).
+PRIVATE_BURST, PRIVATE_PER_SECOND = 3.0, 1.0
+# 20 messages a minute per group: a burst of 3 plus 17 a minute never exceeds 20 in
+# any 60-second window.
+GROUP_BURST, GROUP_PER_SECOND = 3.0, 17.0 / 60.0
+
+
+@dataclass(slots=True)
+class TokenBucket:
+    capacity: float
+    rate: float
+    tokens: float = field(init=False)
+    stamp: float | None = None
+
+    def __post_init__(self) -> None:
+        self.tokens = self.capacity
+
+    def ready_at(self, now: float) -> float:
+        level = self._level(now)
+        return now if level >= 1.0 else now + (1.0 - level) / self.rate
+
+    def take(self, now: float) -> None:
+        self.tokens = self._level(now) - 1.0
+        self.stamp = now
+
+    def spend(self, now: float) -> None:
+        """Use up a token if there is one, never going into debt."""
+        self.tokens = max(0.0, self._level(now) - 1.0)
+        self.stamp = now
+
+    def _level(self, now: float) -> float:
+        if self.stamp is None:
+            return self.tokens
+        return min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
+
+
+@dataclass
+class Pacer:
+    """When may the next message go, overall and to one chat (monotonic seconds)."""
+
+    global_per_second: float = GLOBAL_PER_SECOND
+    _global: TokenBucket = field(init=False)
+    _chats: dict[int, TokenBucket] = field(default_factory=dict)
+    _holds: dict[int, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._global = TokenBucket(1.0, self.global_per_second)
+
+    def chat_ready_at(self, chat_id: int, now: float) -> float:
+        hold = self._holds.get(chat_id, 0.0)
+        return max(hold, self._bucket(chat_id).ready_at(now))
+
+    def global_ready_at(self, now: float) -> float:
+        return self._global.ready_at(now)
+
+    def took(self, chat_id: int, now: float) -> None:
+        self._global.take(now)
+        self._bucket(chat_id).take(now)
+
+    def spent(self, chat_id: int, now: float) -> None:
+        """A message we did not pace (a command reply) went to this chat: what is left
+        of its burst is used up, so the next queued message waits its turn. Replies
+        never put a chat into debt: a burst of them must not hold its alerts for minutes.
+        """
+        self._global.spend(now)
+        self._bucket(chat_id).spend(now)
+
+    def hold(self, chat_id: int, until: float) -> None:
+        """Telegram said 429 for this chat: it waits, the others go on."""
+        self._holds[chat_id] = max(until, self._holds.get(chat_id, 0.0))
+
+    def _bucket(self, chat_id: int) -> TokenBucket:
+        bucket = self._chats.get(chat_id)
+        if bucket is None:
+            # Group and channel ids are negative in the Bot API.
+            if chat_id < 0:
+                bucket = TokenBucket(GROUP_BURST, GROUP_PER_SECOND)
+            else:
+                bucket = TokenBucket(PRIVATE_BURST, PRIVATE_PER_SECOND)
+            self._chats[chat_id] = bucket
+        return bucket
+
+
+def transient_backoff(failures: int, *, cap: float = 60.0) -> float:
+    """Seconds to wait after ``failures`` network or 5xx errors in a row: 1, 2, 4 … cap."""
+    return float(min(cap, 2 ** min(max(0, failures - 1), 30)))
+
+
+# A chat whose messages keep failing is retried at most this rarely (seconds).
+CHAT_BACKOFF_CAP = 600.0
+# After a pause, a chat whose message just failed waits this much longer (seconds), so
+# that the other chats are offered their messages first.
+OTHERS_FIRST = 1.0
+# A message that crashes our own sender this many times is given up (and logged).
+MAX_ATTEMPTS_INTERNAL = 5
+INTERNAL_ERROR = "internal error"
+
+
+# -- the drain ------------------------------------------------------------------------
+
+
+@dataclass
+class DeliveryStats:
+    sent: int = 0
+    too_many_requests: int = 0
+    transient_errors: int = 0
+    failed: int = 0
+    plain_text_resends: int = 0
+    deactivated: int = 0
+
+
+class OutboxWorker:
+    """Drains the outbox until stopped; ``wake()`` after queueing new messages."""
+
+    def __init__(
+        self,
+        store: Store,
+        sender: Sender,
+        *,
+        clock: Callable[[], datetime],
+        pacer: Pacer | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._store = store
+        self._sender = sender
+        self._clock = clock
+        self._pacer = pacer or Pacer()
+        self._mono = monotonic
+        self._wakeup = asyncio.Event()
+        self._stopping = False
+        self._paused_until = 0.0
+        self._failures_in_a_row = 0
+        self._chat_failures: dict[int, int] = {}
+        # Rounds in a row that failed on the store (locked, disk full): the wait grows.
+        self._store_failures = 0
+        # Messages Telegram took whose "sent" could not be written to the store.
+        self._unrecorded: list[tuple[OutboxMessage, SendResult]] = []
+        self.stats = DeliveryStats()
+
+    def wake(self) -> None:
+        self._wakeup.set()
+
+    def stop(self) -> None:
+        """Stop after the message in flight (if any) has been sent and recorded."""
+        self._stopping = True
+        self._wakeup.set()
+
+    async def run(self) -> None:
+        while not self._stopping:
+            self._wakeup.clear()
+            try:
+                wait = await self.drain_round()
+                self._store_failures = 0
+            except Exception as exc:
+                # The store failing (locked, disk full) must not end delivery for good:
+                # nothing was lost, so wait and look again.
+                self._store_failures += 1
+                wait = transient_backoff(self._store_failures)
+                fault = store_fault(exc)
+                if fault is None:
+                    log.exception("outbox status=drain_failed retry_in=%gs", wait)
+                else:
+                    log.log(
+                        logging.WARNING if fault == "busy" else logging.ERROR,
+                        "outbox status=drain_failed error=%r retry_in=%gs",
+                        describe_store_fault(exc),
+                        wait,
+                    )
+            if self._stopping:
+                break
+            if wait == 0.0:
+                continue
+            timeout = None if math.isinf(wait) else wait
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wakeup.wait(), timeout)
+
+    async def drain_round(self) -> float:
+        """Offer each chat's oldest pending message once.
+
+        Returns 0 when something was sent (go again), else the seconds until the
+        earliest chat may send, or infinity when the outbox is empty.
+        """
+        while self._unrecorded:
+            self._record(*self._unrecorded[0])
+            self._unrecorded.pop(0)
+        heads = self._store.outbox.heads()
+        if not heads:
+            return math.inf
+        earliest = math.inf
+        progressed = False
+        for message in heads:
+            if self._stopping:
+                return 0.0
+            now = self._mono()
+            ready = max(self._paused_until, self._pacer.chat_ready_at(message.chat_id, now))
+            if ready > now:
+                earliest = min(earliest, ready - now)
+                continue
+            await self._sleep_until(self._pacer.global_ready_at(self._mono()))
+            if self._stopping:
+                return 0.0
+            self._pacer.took(message.chat_id, self._mono())
+            await self._deliver(message)
+            progressed = True
+        return 0.0 if progressed else earliest
+
+    async def _sleep_until(self, moment: float) -> None:
+        delay = moment - self._mono()
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+    async def _deliver(self, m: OutboxMessage) -> None:
+        try:
+            result = await self._sender.send(m.chat_id, m.text, m.parse_mode)
+        except Exception as exc:  # a sender bug must not kill the drain or lose the message
+            log.exception("outbox id=%d chat=%d status=sender_crashed", m.id, m.chat_id)
+            result = SendResult("transient", error=f"{INTERNAL_ERROR}: {exc!r}")
+        try:
+            self._record(m, result)
+        except Exception:
+            if result.outcome == "sent":
+                # Telegram has it; only writing that down failed. Sending it again on
+                # every retry would repeat it for as long as the store is locked or
+                # full, so the next round writes it down before sending anything.
+                self._unrecorded.append((m, result))
+            raise
+
+    def _record(self, m: OutboxMessage, r: SendResult) -> None:
+        store, now = self._store, self._clock()
+        if r.outcome != "transient":
+            self._failures_in_a_row = 0
+            self._chat_failures.pop(m.chat_id, None)
+        if r.outcome == "sent":
+            store.outbox.mark_sent(m.id, r.message_id, now)
+            self.stats.sent += 1
+            log.info("outbox id=%d chat=%d kind=%s status=sent", m.id, m.chat_id, m.kind)
+        elif r.outcome == "retry_after":
+            self.stats.too_many_requests += 1
+            store.outbox.mark_attempt(m.id, f"429: retry after {r.retry_after:g}s")
+            self._pacer.hold(m.chat_id, self._mono() + r.retry_after)
+            log.warning(
+                "outbox id=%d chat=%d status=429 retry_after=%g", m.id, m.chat_id, r.retry_after
+            )
+        elif r.outcome == "blocked":
+            with store.transaction():
+                store.chats.deactivate(m.chat_id, r.error, now)
+                dropped = store.outbox.fail_pending_for_chat(m.chat_id, r.error)
+            self.stats.deactivated += 1
+            self.stats.failed += dropped
+            log.info("chat=%d status=deactivated reason=%r dropped=%d", m.chat_id, r.error, dropped)
+        elif r.outcome == "bad_html" and m.parse_mode:
+            # Our escaping should make this impossible; if it happens, the reader still
+            # gets the text, and the log says which message to look at.
+            store.outbox.as_plain_text(m.id, html_to_plain(m.text))
+            self.stats.plain_text_resends += 1
+            log.warning(
+                "outbox id=%d chat=%d status=html_refused error=%r action=resend_plain",
+                m.id,
+                m.chat_id,
+                r.error,
+            )
+        elif r.outcome == "migrated" and r.new_chat_id is not None:
+            with store.transaction():
+                store.chats.move_chat(m.chat_id, r.new_chat_id)
+                store.outbox.move_chat(m.chat_id, r.new_chat_id)
+            log.info("chat=%d status=migrated new_chat=%d", m.chat_id, r.new_chat_id)
+        elif (
+            r.outcome == "transient"
+            and m.attempts + 1 >= MAX_ATTEMPTS_INTERNAL
+            and (r.error.startswith(INTERNAL_ERROR))
+        ):
+            # Our own bug, not Telegram's: retrying the same message will not help.
+            store.outbox.mark_failed(m.id, r.error)
+            self.stats.failed += 1
+            log.error("outbox id=%d chat=%d status=failed error=%r", m.id, m.chat_id, r.error)
+        elif r.outcome == "transient":
+            self._failures_in_a_row += 1
+            self.stats.transient_errors += 1
+            pause = transient_backoff(self._failures_in_a_row)
+            self._paused_until = self._mono() + pause
+            # The chat waits a little longer than everyone else, so that a message that
+            # keeps failing cannot stand at the head of every round and starve the others.
+            # Only a failure right after a success is held against the chat itself (its
+            # wait then grows up to CHAT_BACKOFF_CAP): in a run of failures Telegram is
+            # the trouble, and every chat must resume with the drain once it is back,
+            # not minutes later.
+            failures = self._chat_failures.get(m.chat_id, 0)
+            if self._failures_in_a_row == 1:
+                failures += 1
+                self._chat_failures[m.chat_id] = failures
+            own = transient_backoff(failures, cap=CHAT_BACKOFF_CAP) if failures else 0.0
+            hold = max(pause + OTHERS_FIRST, own)
+            self._pacer.hold(m.chat_id, self._mono() + hold)
+            store.outbox.mark_attempt(m.id, r.error)
+            log.warning(
+                "outbox id=%d chat=%d status=retry error=%r pause=%gs chat_wait=%gs",
+                m.id,
+                m.chat_id,
+                r.error,
+                pause,
+                hold,
+            )
+        else:
+            store.outbox.mark_failed(m.id, r.error)
+            self.stats.failed += 1
+            log.error(
+                "outbox id=%d chat=%d status=failed outcome=%s error=%r",
+                m.id,
+                m.chat_id,
+                r.outcome,
+                r.error,
+            )

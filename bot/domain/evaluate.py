@@ -1,0 +1,237 @@
+"""Precision and recall of compiled watchlists on a labelled file (`caci-watch eval`).
+
+`load_eval` reads the JSON Lines file; everything else is pure. A record's labels are the
+names of the watchlists it mentions; the matcher sees its title and text, as it would see
+an article's title and body.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bot.domain.matching import Matcher
+from bot.domain.models import Match
+
+__all__ = [
+    "EvalError",
+    "EvalRecord",
+    "EvalReport",
+    "FalseAlarm",
+    "Miss",
+    "WatchlistScore",
+    "evaluate",
+    "load_eval",
+    "parse_eval",
+    "render_report",
+    "report_to_json",
+]
+
+
+class EvalError(ValueError):
+    """A line of an evaluation file that cannot be used."""
+
+
+@dataclass(frozen=True, slots=True)
+class EvalRecord:
+    id: str
+    title: str
+    text: str
+    labels: frozenset[str]
+    notes: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class WatchlistScore:
+    name: str
+    tp: int
+    fp: int
+    fn: int
+
+    @property
+    def precision(self) -> float:
+        # Nothing flagged means nothing flagged wrongly.
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
+
+    @property
+    def recall(self) -> float:
+        # Nothing to find means nothing missed.
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Miss:
+    id: str
+    watchlist: str
+
+
+@dataclass(frozen=True, slots=True)
+class FalseAlarm:
+    id: str
+    watchlist: str
+    term: str
+    matched_text: str
+    field: str
+    snippet: str
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class EvalReport:
+    scores: tuple[WatchlistScore, ...]
+    misses: tuple[Miss, ...]
+    false_alarms: tuple[FalseAlarm, ...]
+    records: int
+
+
+def _field(obj: dict[str, Any], key: str, where: str) -> str:
+    value = obj.get(key)
+    if not isinstance(value, str):
+        raise EvalError(f"{where}: {key!r} must be a string")
+    return value
+
+
+def _record(line: str, where: str) -> EvalRecord:
+    try:
+        obj = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise EvalError(f"{where}: not valid JSON ({exc.msg} at column {exc.colno})") from exc
+    if not isinstance(obj, dict):
+        raise EvalError(f"{where}: expected a JSON object")
+    labels = obj.get("labels")
+    if not isinstance(labels, list) or not all(isinstance(x, str) for x in labels):
+        raise EvalError(f"{where}: 'labels' must be a list of watchlist names")
+    notes = obj.get("notes", "")
+    return EvalRecord(
+        id=_field(obj, "id", where),
+        title=_field(obj, "title", where),
+        text=_field(obj, "text", where),
+        labels=frozenset(labels),
+        notes=notes if isinstance(notes, str) else "",
+    )
+
+
+def parse_eval(text: str, source: str = "<string>") -> list[EvalRecord]:
+    """Parse JSON Lines text; blank lines are skipped. Raises `EvalError` naming the line."""
+    records: list[EvalRecord] = []
+    seen: set[str] = set()
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        where = f"{source}:{number}"
+        record = _record(line, where)
+        if record.id in seen:
+            raise EvalError(f"{where}: duplicate id {record.id!r}")
+        seen.add(record.id)
+        records.append(record)
+    return records
+
+
+def load_eval(path: Path | str) -> list[EvalRecord]:
+    """Read a JSON Lines evaluation file (id, title, text, labels[, notes])."""
+    path = Path(path)
+    return parse_eval(path.read_text(encoding="utf-8"), str(path))
+
+
+def evaluate(
+    matcher: Matcher, records: Sequence[EvalRecord], watchlist_names: Sequence[str]
+) -> EvalReport:
+    """Score the matcher against the labels, per watchlist in `watchlist_names`.
+
+    Labels naming other watchlists are ignored: the file may cover more than is loaded.
+    """
+    counts = {name: [0, 0, 0] for name in watchlist_names}
+    misses: list[Miss] = []
+    false_alarms: list[FalseAlarm] = []
+    for record in records:
+        matches = matcher.match([("title", record.title), ("body", record.text)])
+        best: dict[str, Match] = {}
+        for m in matches:
+            best.setdefault(m.watchlist, m)
+        for name in watchlist_names:
+            expected = name in record.labels
+            found = best.get(name)
+            if expected and found is not None:
+                counts[name][0] += 1
+            elif found is not None:
+                counts[name][1] += 1
+                false_alarms.append(
+                    FalseAlarm(
+                        id=record.id,
+                        watchlist=name,
+                        term=found.term,
+                        matched_text=found.matched_text,
+                        field=found.field,
+                        snippet=found.snippet,
+                        score=found.score,
+                    )
+                )
+            elif expected:
+                counts[name][2] += 1
+                misses.append(Miss(id=record.id, watchlist=name))
+    scores = tuple(WatchlistScore(name, tp, fp, fn) for name, (tp, fp, fn) in counts.items())
+    return EvalReport(scores, tuple(misses), tuple(false_alarms), len(records))
+
+
+def report_to_json(report: EvalReport) -> dict[str, Any]:
+    """The report as plain JSON data (the shape `caci-watch eval --json` prints)."""
+    return {
+        "watchlists": {
+            s.name: {
+                "precision": round(s.precision, 4),
+                "recall": round(s.recall, 4),
+                "f1": round(s.f1, 4),
+                "tp": s.tp,
+                "fp": s.fp,
+                "fn": s.fn,
+            }
+            for s in report.scores
+        },
+        "misses": [{"id": m.id, "watchlist": m.watchlist} for m in report.misses],
+        "false_alarms": [
+            {
+                "id": f.id,
+                "watchlist": f.watchlist,
+                "term": f.term,
+                "matched_text": f.matched_text,
+                "field": f.field,
+                "snippet": f.snippet,
+                "score": f.score,
+            }
+            for f in report.false_alarms
+        ],
+    }
+
+
+def render_report(report: EvalReport) -> str:
+    """A table for people: one row per watchlist, then what was missed or wrongly flagged."""
+    width = max([len("watchlist"), *(len(s.name) for s in report.scores)])
+    lines = [
+        f"{report.records} records",
+        f"{'watchlist':<{width}}  precision  recall     f1   tp   fp   fn",
+    ]
+    for s in report.scores:
+        lines.append(
+            f"{s.name:<{width}}  {s.precision:9.3f}  {s.recall:6.3f}  {s.f1:5.3f}"
+            f"  {s.tp:3d}  {s.fp:3d}  {s.fn:3d}"
+        )
+    if report.misses:
+        lines.append("")
+        lines.append("missed:")
+        lines.extend(f"  {m.id}  {m.watchlist}" for m in report.misses)
+    if report.false_alarms:
+        lines.append("")
+        lines.append("false alarms:")
+        lines.extend(
+            f"  {f.id}  {f.watchlist}: {f.matched_text!r} ({f.field}, {f.score:g}) in “{f.snippet}”"
+            for f in report.false_alarms
+        )
+    return "\n".join(lines)

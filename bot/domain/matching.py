@@ -1,0 +1,641 @@
+"""Watchlist matching: compile watchlists once, then match article fields (pure, no I/O).
+
+How a field is matched:
+
+1. HTML is rendered to plain text and normalised (`bot.domain.text`); words are the runs of
+   letters and digits of the matching form.
+2. Each term has *anchors*: its content words, their one-edit variants (so a typo still
+   finds the word), the first part of a word split at a line break, and adjacent words
+   run together. A few of each term's words are its *triggers* — enough that any match
+   must show one (pigeonhole), chosen to be rare (names before common nouns).
+3. Prefilter: one C-level set intersection of the field's words with all triggers.
+   Around each trigger occurrence, a term is looked at only if its other words sit next
+   to it (one small set test). Nothing else is done for a field without triggers.
+4. Exact terms (acronyms) must equal the words there; phrases are scored with
+   `rapidfuzz.fuzz.ratio` against word windows of n-1, n and n+1 words, so a match never
+   starts or ends inside a word.
+5. A window is refused when it crosses a sentence or clause boundary (`middle. Corridor`),
+   a possessive (`Trump's route`), or inserts a function word the term does not have
+   (`middle of corridor`); and a match overlapped by one of the watchlist's exclude
+   phrases is cancelled.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import string
+from collections import Counter
+from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass, field, replace
+
+from rapidfuzz import fuzz
+
+from bot.domain.models import Match, Term, Watchlist
+from bot.domain.text import Normalized, fold, fold_keep_case, html_to_text, normalize
+
+__all__ = ["Matcher", "compile_watchlists", "make_snippet"]
+
+# Function words: never anchors, and a window may not insert one the term lacks.
+_STOPWORDS = frozenset(
+    "a an the of for and or nor in on at to by with from as via into onto over under "  # noqa: SIM905
+    "is are was were be been its it this that these those than then".split()
+)
+# Characters that end a phrase: a term never spans them unless it contains them itself.
+_BARRIERS = frozenset(".,;:!?()[]{}\"'“”«»’ʼ")
+_NEIGHBOUR_MIN_LEN = 5  # one-edit variants of shorter words are too often ordinary words
+_SPLIT_MIN_PART = 3
+_LONG_NAME_WORDS = 5  # from this many content words on, a name may lose one to typos
+_REACH_SLACK = 12  # characters of markup or punctuation a match may spread over
+_EXCLUDE_REACH = 300  # characters around a match searched for an exclude phrase
+_AUTO_EXACT_MAX_LEN = 6
+# A word split in two must join up to nearly the term's word: "Inter national" is a
+# split, "Caspian oil" is another word added.
+_SPLIT_WORD_FLOOR = 90
+# How far from a trigger another word of its term may stand: the next word, or the one
+# after a stray token or a function word ("Port of Aktau").
+_NEIGHBOUR_WORDS = 3
+_PRESELECT_MIN_TRIGGERS = 8
+# Word windows tried around a trigger, as (start, size) offsets from the term's own
+# position and length; the term as written comes first so that it can end the search.
+_WINDOWS = tuple((start, size) for start in (0, -1, 1) for size in (0, -1, 1))
+_WORD_FLOOR = 70  # least resemblance of each word when the window has the term's word count
+_SNIPPET_WORDS = 12
+_SNIPPET_REACH = 400  # characters searched each side for the sentence boundary
+# A sentence ends at . ! ? (with any closing quote or bracket) or at a blank line; a
+# single line break is only wrapping.
+_SENTENCE_END_BEFORE = re.compile(r"[.!?][\"'”’)\]]*\s+|\n\s*\n")
+_SENTENCE_END_AFTER = re.compile(r"[.!?][\"'”’)\]]*(?=\s|$)|\n\s*\n")
+
+
+@dataclass(frozen=True, slots=True)
+class _CompiledTerm:
+    watchlist: int
+    text: str
+    words: tuple[str, ...]
+    phrase: str
+    exact: bool
+    case_sensitive: bool
+    cased_phrase: str
+    threshold: int
+    allowed_barriers: frozenset[str]
+    # anchor → indices of the term words it shows (two for words run together)
+    anchor_covers: dict[str, tuple[int, ...]]
+    # how many term words must show near a trigger before windows are scored
+    required: int
+    # the term words whose anchors start a look: any `len(content) - required + 1` of
+    # them will do, because a match shows at least one of them
+    trigger_indices: frozenset[int]
+
+
+@dataclass(frozen=True, slots=True)
+class _Hit:
+    term: int
+    start: int  # in the plain text of the field
+    end: int
+    score: float
+
+
+def _is_exact(term: Term, words: tuple[str, ...]) -> bool:
+    if term.exact:
+        return True
+    if len(words) != 1:
+        return False
+    raw = term.text.strip()
+    # A fuzzy TRIPP would fire on every "trip": short acronyms and tiny words only match exactly.
+    return (raw.isupper() and len(words[0]) <= _AUTO_EXACT_MAX_LEN) or len(words[0]) <= 3
+
+
+def _one_edit_variants(word: str) -> set[str]:
+    """Every string one insertion, deletion, substitution or transposition away."""
+    letters = set(string.ascii_lowercase) | set(word)
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    variants = {left + right[1:] for left, right in splits if right}
+    variants |= {left + right[1] + right[0] + right[2:] for left, right in splits if len(right) > 1}
+    variants |= {left + c + right[1:] for left, right in splits if right for c in letters}
+    variants |= {left + c + right for left, right in splits for c in letters}
+    variants.discard(word)
+    return variants
+
+
+def _content_words(words: tuple[str, ...]) -> list[int]:
+    content = [i for i, w in enumerate(words) if w not in _STOPWORDS]
+    return content or list(range(len(words)))
+
+
+def _fuzzy_anchors(words: tuple[str, ...]) -> dict[str, tuple[int, ...]]:
+    """Anchors of a phrase term, each with the indices of the term words it shows."""
+    anchors: dict[str, tuple[int, ...]] = {}
+    content = _content_words(words)
+    for i in content:
+        word = words[i]
+        if len(word) >= _NEIGHBOUR_MIN_LEN:
+            for variant in _one_edit_variants(word):
+                anchors.setdefault(variant, (i,))
+        # A word broken at a line break without a hyphen arrives as two words.
+        for cut in range(_SPLIT_MIN_PART, len(word) - _SPLIT_MIN_PART + 1):
+            anchors.setdefault(word[:cut], (i,))
+    for i, j in itertools.pairwise(content):
+        if j == i + 1:
+            anchors[words[i] + words[j]] = (i, j)
+    for i in content:
+        anchors[words[i]] = (i,)
+    return anchors
+
+
+def _required_words(content: int) -> int:
+    """Content words that must show (exactly or one edit away) near a trigger.
+
+    A term of up to four content words must show all of them; a longer name may lose
+    one to a word with two typos in it.
+    """
+    return max(content - 1 if content >= _LONG_NAME_WORDS else content, 1)
+
+
+def _trigger_indices(
+    text: str, words: tuple[str, ...], content: list[int], count: int, usage: Counter[str]
+) -> frozenset[int]:
+    """Pick the words most likely to be rare in an article: capitalised ones (names are
+    rarer than "economic" or "zone"), then words few terms share ("corridor" is in
+    many), then longer ones."""
+    capitalised = {fold(w) for w in fold_keep_case(text).split() if w[:1].isupper()}
+
+    def commonness(i: int) -> tuple[bool, int, int]:
+        return words[i] not in capitalised, usage[words[i]], -len(words[i])
+
+    return frozenset(sorted(content, key=commonness)[:count])
+
+
+def _compile_term(
+    term: Term, watchlist: Watchlist, index: int, usage: Counter[str]
+) -> _CompiledTerm | None:
+    words = tuple(fold(term.text).split())
+    if not words:
+        return None
+    exact = _is_exact(term, words)
+    content = [0] if exact else _content_words(words)
+    covers: dict[str, tuple[int, ...]] = {words[0]: (0,)} if exact else _fuzzy_anchors(words)
+    required = 1 if exact else _required_words(len(content))
+    return _CompiledTerm(
+        watchlist=index,
+        text=term.text,
+        words=words,
+        phrase=" ".join(words),
+        exact=exact,
+        case_sensitive=term.case_sensitive,
+        cased_phrase=fold_keep_case(term.text),
+        threshold=watchlist.threshold,
+        allowed_barriers=frozenset(term.text) & _BARRIERS,
+        anchor_covers=covers,
+        required=required,
+        trigger_indices=_trigger_indices(
+            term.text, words, content, len(content) - required + 1, usage
+        ),
+    )
+
+
+def _exclude_pattern(phrase: str) -> re.Pattern[str] | None:
+    words = fold(phrase).split()
+    if not words:
+        return None
+    return re.compile(r"(?<![^ ])" + " +".join(map(re.escape, words)) + r"(?![^ ])")
+
+
+# -- scanning one normalised field ----------------------------------------------------------
+
+
+def _overlaps(a: tuple[_Hit, int, Normalized], b: tuple[_Hit, int, Normalized]) -> bool:
+    """Same field and overlapping spans: two readings of one mention, not two mentions."""
+    return a[1] == b[1] and a[0].start < b[0].end and b[0].start < a[0].end
+
+
+def _spans_before(text: str, start: int, count: int) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    i = start
+    while len(spans) < count:
+        j = i - 1
+        while j >= 0 and text[j] == " ":
+            j -= 1
+        if j < 0:
+            break
+        word_start = text.rfind(" ", 0, j) + 1
+        spans.append((word_start, j + 1))
+        i = word_start
+    spans.reverse()
+    return spans
+
+
+def _spans_from(text: str, start: int, count: int) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    i = start
+    size = len(text)
+    while len(spans) < count:
+        while i < size and text[i] == " ":
+            i += 1
+        if i >= size:
+            break
+        end = text.find(" ", i)
+        end = size if end < 0 else end
+        spans.append((i, end))
+        i = end
+    return spans
+
+
+def _each_word_resembles(term_words: tuple[str, ...], words: list[str]) -> bool:
+    """Word for word, no term word is mangled beyond a typo: a long name can absorb
+    "mid" for "middle" in its overall score, but "mid-corridor" is not the Middle Corridor."""
+    return all(
+        fuzz.ratio(expected, seen) >= _WORD_FLOOR
+        for expected, seen in zip(term_words, words, strict=True)
+    )
+
+
+def _aligns(term_words: tuple[str, ...], words: list[str]) -> bool:
+    """The window is the term written with typos, not the term with a word added or lost.
+
+    A window one word longer must be a term word split in two ("Inter national"); one
+    word shorter must have two term words run together ("MiddleCorridor") or leave out a
+    function word ("Peace & Prosperity"). Otherwise "Trans-Caspian oil route" would pass
+    for "Trans-Caspian route" on its overall score.
+    """
+    n = len(term_words)
+    if len(words) == n:
+        return _each_word_resembles(term_words, words)
+    if len(words) == n + 1:
+        return any(
+            fuzz.ratio(term_words[i], words[i] + words[i + 1]) >= _SPLIT_WORD_FLOOR
+            and _each_word_resembles(
+                term_words, [*words[:i], words[i] + words[i + 1], *words[i + 2 :]]
+            )
+            for i in range(n)
+        )
+    if len(words) == n - 1:
+        for i in range(n - 1):
+            joined = (*term_words[:i], term_words[i] + term_words[i + 1], *term_words[i + 2 :])
+            if _each_word_resembles(joined, words):
+                return True
+        return any(
+            term_words[i] in _STOPWORDS
+            and _each_word_resembles((*term_words[:i], *term_words[i + 1 :]), words)
+            for i in range(n)
+        )
+    return False
+
+
+def _covers_enough(term: _CompiledTerm, shown: tuple[int, ...], nearby: list[str]) -> bool:
+    covered = set(shown)
+    for word in nearby:
+        covered.update(term.anchor_covers.get(word, ()))
+    return len(covered) >= term.required
+
+
+@dataclass(frozen=True, slots=True)
+class _Trigger:
+    # (term, index of the term word the trigger stands for) of the terms matched from the
+    # trigger alone (acronyms, one-word names), and of those that need other words near it
+    alone: tuple[tuple[int, int], ...]
+    with_others: tuple[tuple[int, int], ...]
+    # characters either side holding the two nearest words, and every word of the term
+    close: int
+    reach: int
+    # every anchor of those terms: one set test near the trigger rules most places out
+    supporters: AbstractSet[str] = field(hash=False, compare=False, default=frozenset())
+
+
+class Matcher:
+    """Compiled watchlists. Build with `compile_watchlists`; `match` is pure and thread-safe."""
+
+    def __init__(
+        self,
+        watchlists: Sequence[Watchlist],
+        terms: Sequence[_CompiledTerm],
+        excludes: Sequence[tuple[re.Pattern[str], ...]],
+        max_per_watchlist: int,
+    ) -> None:
+        self._watchlists = tuple(watchlists)
+        self._terms = tuple(terms)
+        self._excludes = tuple(excludes)
+        self._max_per_watchlist = max_per_watchlist
+        self._shared_triggers: dict[_Trigger, _Trigger] = {}
+        triggers: dict[str, list[tuple[int, int]]] = {}
+        for term_index, term in enumerate(self._terms):
+            for anchor, shown in term.anchor_covers.items():
+                if term.trigger_indices.intersection(shown):
+                    triggers.setdefault(anchor, []).append((term_index, shown[0]))
+        self._triggers = {word: self._trigger(word, refs) for word, refs in triggers.items()}
+        self._trigger_words = frozenset(triggers)
+
+    def _trigger(self, word: str, refs: list[tuple[int, int]]) -> _Trigger:
+        terms = [self._terms[t] for t, _ in refs]
+        longest_word = max(len(w) for term in terms for w in term.words)
+        stands_alone = [len(term.anchor_covers[word]) >= term.required for term in terms]
+        trigger = _Trigger(
+            alone=tuple(ref for ref, alone in zip(refs, stands_alone, strict=True) if alone),
+            with_others=tuple(
+                ref for ref, alone in zip(refs, stands_alone, strict=True) if not alone
+            ),
+            close=2 * (longest_word + 1) + _REACH_SLACK,
+            reach=max(len(term.phrase) for term in terms) + _REACH_SLACK,
+        )
+        terms = [self._terms[t] for t, _ in trigger.with_others]
+        # The one-edit variants of a word all share one trigger object, and its set.
+        shared = self._shared_triggers.get(trigger)
+        if shared is None:
+            if len(terms) <= 1:
+                supporters: AbstractSet[str] = (
+                    terms[0].anchor_covers.keys() if terms else frozenset()
+                )
+            else:
+                supporters = frozenset().union(*(term.anchor_covers for term in terms))
+            shared = self._shared_triggers[trigger] = replace(trigger, supporters=supporters)
+        return shared
+
+    @property
+    def watchlists(self) -> tuple[Watchlist, ...]:
+        return self._watchlists
+
+    def match(self, fields: Sequence[tuple[str, str]]) -> list[Match]:
+        """Match article fields, each `(field name, text that may contain HTML)`.
+
+        Returns, for each watchlist that matched, its best match (and up to
+        `max_per_watchlist` distinct ones), in watchlist order.
+        """
+        found: list[tuple[_Hit, int, Normalized]] = []
+        for field_index, (_, raw) in enumerate(fields):
+            if not raw:
+                continue
+            norm = normalize(html_to_text(raw))
+            found.extend((hit, field_index, norm) for hit in self._scan(norm))
+        if not found:
+            return []
+        found.sort(key=lambda f: (-f[0].score, f[1], f[0].start, -(f[0].end - f[0].start)))
+        chosen: dict[int, list[tuple[_Hit, int, Normalized]]] = {}
+        for item in found:
+            watchlist = self._terms[item[0].term].watchlist
+            picked = chosen.setdefault(watchlist, [])
+            if len(picked) < self._max_per_watchlist and not any(
+                _overlaps(item, other) for other in picked
+            ):
+                picked.append(item)
+        return [
+            self._to_match(hit, fields[field_index][0], norm)
+            for watchlist in sorted(chosen)
+            for hit, field_index, norm in chosen[watchlist]
+        ]
+
+    def find_all(self, plain: str) -> list[tuple[str, str, str, float]]:
+        """Every match in one plain text as (watchlist, term, matched text, score); for
+        tools and tests that want all of them rather than the best per watchlist."""
+        norm = normalize(plain)
+        return [
+            (
+                self._watchlists[self._terms[h.term].watchlist].name,
+                self._terms[h.term].text,
+                plain[h.start : h.end],
+                h.score,
+            )
+            for h in self._scan(norm)
+        ]
+
+    # -- internals ---------------------------------------------------------------------
+
+    def _scan(self, norm: Normalized) -> list[_Hit]:
+        text = norm.text
+        words = text.split()
+        present = self._trigger_words.intersection(words)
+        if not present:
+            return []
+        # With few trigger words present, searching the text for each is cheaper than a
+        # pass over every word; with many (place names), the pass saves most searches.
+        worth: dict[str, list[int] | None] = (
+            dict(self._occurrences_worth_checking(words, present))
+            if len(present) >= _PRESELECT_MIN_TRIGGERS
+            else dict.fromkeys(present)
+        )
+        hits: dict[tuple[int, int, int], _Hit] = {}
+        size = len(text)
+        for word, wanted in worth.items():
+            trigger = self._triggers[word]
+            position = text.find(word)
+            nth = 0  # which whole-word occurrence `position` is
+            while position >= 0:
+                end = position + len(word)
+                if (position and text[position - 1] != " ") or (end < size and text[end] != " "):
+                    position = text.find(word, end)
+                    continue  # inside a longer word
+                if wanted is None or nth in wanted:
+                    for term_index, k in self._supported(trigger, text, word, position):
+                        hit = self._check(norm, term_index, k, position)
+                        if hit is not None:
+                            hits.setdefault((hit.term, hit.start, hit.end), hit)
+                nth += 1
+                if wanted is not None and nth > wanted[-1]:
+                    break
+                position = text.find(word, end)
+        return [hit for hit in hits.values() if not self._excluded(norm, hit)]
+
+    def _occurrences_worth_checking(
+        self, words: list[str], present: AbstractSet[str]
+    ) -> dict[str, list[int]]:
+        """For each trigger word, which of its occurrences (0 for the first, …) have a
+        word of one of its terms within a few words, or stand alone as a match.
+
+        Place names recur dozens of times an article; a look at the neighbouring words of
+        the split text rules most occurrences out before any search of the text itself.
+        """
+        worth: dict[str, list[int]] = {}
+        seen: dict[str, int] = {}
+        for i, word in enumerate(words):
+            if word not in present:
+                continue
+            nth = seen.get(word, 0)
+            seen[word] = nth + 1
+            trigger = self._triggers[word]
+            if not trigger.alone:
+                lo = i - _NEIGHBOUR_WORDS if i > _NEIGHBOUR_WORDS else 0
+                neighbours = words[lo:i] + words[i + 1 : i + 1 + _NEIGHBOUR_WORDS]
+                if trigger.supporters.isdisjoint(neighbours):
+                    continue
+            worth.setdefault(word, []).append(nth)
+        return worth
+
+    def _supported(
+        self, trigger: _Trigger, text: str, word: str, position: int
+    ) -> Sequence[tuple[int, int]]:
+        """The (term, word index) pairs of a trigger occurrence with enough of the term's
+        other words close by to be worth scoring. This is what keeps frequent names
+        ("Baku", "corridor") cheap: most occurrences stop at one small set operation."""
+        if not trigger.with_others:
+            return trigger.alone
+        end = position + len(word)
+        # In a match the trigger's neighbour (or the word after a stray token such as
+        # markup) is another word of the term.
+        close = text[max(0, position - trigger.close) : end + trigger.close].split()
+        close.remove(word)
+        if trigger.supporters.isdisjoint(close):
+            return trigger.alone
+        supported = list(trigger.alone)
+        nearby: list[str] | None = None  # every word a window could reach
+        several = len(trigger.with_others) > 1
+        for term_index, k in trigger.with_others:
+            term = self._terms[term_index]
+            if several and term.anchor_covers.keys().isdisjoint(close):
+                continue
+            if term.required > 2:
+                if nearby is None:
+                    lo = max(0, position - trigger.reach)
+                    nearby = text[lo : end + trigger.reach].split()
+                if not _covers_enough(term, term.anchor_covers[word], nearby):
+                    continue
+            supported.append((term_index, k))
+        return supported
+
+    def _check(self, norm: Normalized, term_index: int, k: int, position: int) -> _Hit | None:
+        term = self._terms[term_index]
+        n = len(term.words)
+        if term.exact:
+            spans = _spans_from(norm.text, position, n)
+            if len(spans) < n or tuple(norm.text[a:b] for a, b in spans) != term.words:
+                return None
+            if not self._acceptable(norm, term, spans):
+                return None
+            return self._hit(norm, term_index, spans, 100.0)
+        before = _spans_before(norm.text, position, k + 1)
+        after = _spans_from(norm.text, position, n - k + 2)
+        spans = before + after
+        j = len(before)
+        best: tuple[float, int, list[tuple[int, int]]] | None = None
+        for start, size in _WINDOWS:
+            start += j - k
+            size += n
+            window = spans[start : start + size] if start >= 0 else []
+            if len(window) != size or size < 1 or not start <= j < start + size:
+                continue
+            words = [norm.text[a:b] for a, b in window]
+            score = fuzz.ratio(term.phrase, " ".join(words), score_cutoff=term.threshold)
+            if not score or (best is not None and score <= best[0]):
+                continue
+            if not _aligns(term.words, words):
+                continue
+            if self._acceptable(norm, term, window):
+                best = (score, -abs(size - n), window)
+                if score == 100:
+                    break  # the term as written: no other window can do better
+        if best is None:
+            return None
+        return self._hit(norm, term_index, best[2], best[0])
+
+    def _acceptable(
+        self, norm: Normalized, term: _CompiledTerm, window: list[tuple[int, int]]
+    ) -> bool:
+        text = norm.text
+        words = [text[a:b] for a, b in window]
+        if any(w in _STOPWORDS and w not in term.words for w in words):
+            return False
+        plain = norm.plain
+        for (_, left_end), (right_start, _) in itertools.pairwise(window):
+            gap = plain[norm.to_plain(left_end - 1) + 1 : norm.to_plain(right_start)]
+            if "\n\n" in gap or any(c in _BARRIERS and c not in term.allowed_barriers for c in gap):
+                return False
+        if term.case_sensitive:
+            start, end = norm.plain_span(window[0][0], window[-1][1])
+            written = fold_keep_case(plain[start:end])
+            if term.exact:
+                return written == term.cased_phrase
+            return fuzz.ratio(term.cased_phrase, written) >= term.threshold
+        return True
+
+    def _hit(
+        self, norm: Normalized, term: int, window: list[tuple[int, int]], score: float
+    ) -> _Hit:
+        start, end = norm.plain_span(window[0][0], window[-1][1])
+        return _Hit(term=term, start=start, end=end, score=round(score, 1))
+
+    def _excluded(self, norm: Normalized, hit: _Hit) -> bool:
+        patterns = self._excludes[self._terms[hit.term].watchlist]
+        if not patterns:
+            return False
+        text = norm.text
+        # Positions in `text` and `plain` agree closely; widen the search to cover drift.
+        lo = max(0, hit.start - _EXCLUDE_REACH)
+        hi = min(len(text), hit.end + _EXCLUDE_REACH)
+        for pattern in patterns:
+            m = pattern.search(text, lo, hi)
+            while m is not None and norm.to_plain(m.start()) < hit.end:
+                exclude_start, exclude_end = norm.plain_span(m.start(), m.end())
+                if exclude_start < hit.end and exclude_end > hit.start:
+                    return True
+                m = pattern.search(text, m.start() + 1, hi)
+        return False
+
+    def _to_match(self, hit: _Hit, field: str, norm: Normalized) -> Match:
+        term = self._terms[hit.term]
+        snippet, mark_start, mark_end = make_snippet(norm.plain, hit.start, hit.end)
+        return Match(
+            watchlist=self._watchlists[term.watchlist].name,
+            term=term.text,
+            matched_text=snippet[mark_start:mark_end],
+            score=hit.score,
+            field=field,
+            snippet=snippet,
+            mark_start=mark_start,
+            mark_end=mark_end,
+        )
+
+
+_WORD = re.compile(r"\S+")
+_SPACES = re.compile(r"\s+")
+
+
+def make_snippet(plain: str, start: int, end: int) -> tuple[str, int, int]:
+    """The sentence around `plain[start:end]`, cut to about ±12 words, on one line.
+
+    Returns the snippet and the matched part's offsets in it. Whitespace runs become one
+    space; `…` marks a cut inside a sentence.
+    """
+    left_from = max(0, start - _SNIPPET_REACH)
+    boundaries = list(_SENTENCE_END_BEFORE.finditer(plain, left_from, start))
+    sentence_start = boundaries[-1].end() if boundaries else left_from
+    left_words = list(_WORD.finditer(plain, sentence_start, start))
+    cut_left = not boundaries and left_from > 0
+    if len(left_words) > _SNIPPET_WORDS:
+        sentence_start = left_words[-_SNIPPET_WORDS].start()
+        cut_left = True
+    right_to = min(len(plain), end + _SNIPPET_REACH)
+    boundary = _SENTENCE_END_AFTER.search(plain, end, right_to)
+    sentence_end = boundary.end() if boundary else right_to
+    cut_right = boundary is None and right_to < len(plain)
+    right_words = list(_WORD.finditer(plain, end, sentence_end))
+    if len(right_words) > _SNIPPET_WORDS:
+        sentence_end = right_words[_SNIPPET_WORDS - 1].end()
+        cut_right = True
+    before = _SPACES.sub(" ", plain[sentence_start:start]).lstrip()
+    matched = _SPACES.sub(" ", plain[start:end])
+    after = _SPACES.sub(" ", plain[end:sentence_end]).rstrip()
+    if cut_left:
+        before = "… " + before
+    if cut_right:
+        after += " …"
+    return before + matched + after, len(before), len(before) + len(matched)
+
+
+def compile_watchlists(watchlists: Sequence[Watchlist], *, max_per_watchlist: int = 1) -> Matcher:
+    """Compile watchlists into a `Matcher`. Terms that fold to nothing are skipped.
+
+    `max_per_watchlist` is how many distinct (non-overlapping) matches `match` reports per
+    watchlist, best first.
+    """
+    usage: Counter[str] = Counter(
+        word for w in watchlists for term in w.terms for word in set(fold(term.text).split())
+    )
+    terms = [
+        compiled
+        for index, watchlist in enumerate(watchlists)
+        for term in watchlist.terms
+        if (compiled := _compile_term(term, watchlist, index, usage)) is not None
+    ]
+    excludes = [
+        tuple(p for p in map(_exclude_pattern, w.exclude) if p is not None) for w in watchlists
+    ]
+    return Matcher(watchlists, terms, excludes, max(1, max_per_watchlist))

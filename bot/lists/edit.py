@@ -1,0 +1,464 @@
+"""Edit watchlist files without losing what people wrote in them.
+
+Pure functions on file text: the caller reads the file, passes its text in and writes
+the returned text back. tomlkit does the round trip, so every comment, the key order,
+the indentation and the trailing-comma style of a list survive an edit.
+
+Comments: no edit removes a comment line. Removing an item removes only a comment on
+the same line after it (`"Foo",  # why Foo`), which is about that item alone. A comment
+line above a removed item stays, because such lines often introduce a group of items
+and a stale note is easier to fix by hand than a lost one is to recover.
+
+Every edit parses its result with `bot.lists.files.parse_watchlist` and compares it with
+the watchlist the edit was meant to produce; any difference (a bug here or in tomlkit)
+raises `EditError` rather than handing back a file that is broken or says something
+else. A file that is already invalid is refused, so an edit never hides its error.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import tomlkit
+from tomlkit.exceptions import TOMLKitError
+from tomlkit.items import AoT, Array, Item, Null, Whitespace, _ArrayItemGroup
+from tomlkit.toml_document import TOMLDocument
+
+from bot.domain.models import Term, Watchlist
+from bot.domain.text import fold
+from bot.lists.files import (
+    DEFAULT_THRESHOLD,
+    MAX_DESCRIPTION_LENGTH,
+    MAX_NAME_LENGTH,
+    MAX_TERM_LENGTH,
+    WatchlistError,
+    parse_watchlist,
+)
+
+__all__ = [
+    "MAX_NAME_LENGTH",
+    "MAX_TERM_LENGTH",
+    "EditError",
+    "add_exclude",
+    "add_term",
+    "new_watchlist_text",
+    "remove_exclude",
+    "remove_term",
+    "watchlist_file_name",
+]
+
+_MAX_SLUG_LENGTH = 80  # well under any file system's limit, and still readable in `ls`
+_DEFAULT_PATH = "<watchlist>"
+
+# Everything str.splitlines() splits on: any of them would break the one-item-per-line
+# layout, and most would end a TOML comment or string early if written raw.
+_LINE_BREAKS = frozenset("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")
+# Embedding, override and isolate controls reorder how a line is displayed, so a file
+# holding them can read differently from what it says ("Trojan source").
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+class EditError(ValueError):
+    """An edit that was refused; `str()` is one line to show the person who asked."""
+
+
+# -- validating what people type ---------------------------------------------------------
+
+
+def _clean(
+    value: str, what: str, *, max_length: int, required: bool = True, letters: bool = True
+) -> str:
+    """`value` stripped (the loader strips too), or EditError saying what is wrong."""
+    if not isinstance(value, str):
+        raise EditError(f"{what} must be text")
+    value = value.strip()
+    if any(c in _LINE_BREAKS for c in value):
+        raise EditError(f"{what} cannot contain a line break")
+    categories = {unicodedata.category(c) for c in value}
+    if "Cc" in categories:
+        raise EditError(f"{what} cannot contain control characters such as tabs")
+    if "Cs" in categories:
+        raise EditError(f"{what} is not valid Unicode (it has a lone surrogate)")
+    if any(c in _BIDI_CONTROLS for c in value):
+        raise EditError(f"{what} cannot contain invisible text-direction controls")
+    if len(value) > max_length or (required and not value):
+        counted = f" (this one has {len(value)})" if value else ""
+        raise EditError(f"{what} must be 1–{max_length} characters{counted}")
+    if letters and value and not fold(value):
+        raise EditError(f"{what} needs at least one letter or digit")
+    return value
+
+
+def _clean_term(term: Term) -> Term:
+    text = _clean(term.text, "a term", max_length=MAX_TERM_LENGTH)
+    return Term(text=text, exact=bool(term.exact), case_sensitive=bool(term.case_sensitive))
+
+
+def _clean_phrase(phrase: str) -> str:
+    return _clean(phrase, "an exclude phrase", max_length=MAX_TERM_LENGTH)
+
+
+# -- reading and checking -----------------------------------------------------------------
+
+
+def _load(text: str, path: str) -> tuple[Watchlist, TOMLDocument]:
+    try:
+        watchlist = parse_watchlist(text, path)
+    except WatchlistError as exc:
+        raise EditError(f"the file is not a valid watchlist; fix it first: {exc}") from exc
+    try:
+        document = tomlkit.parse(text)
+    except TOMLKitError as exc:
+        # tomllib accepted it, so this is a tomlkit limitation rather than a bad file.
+        raise EditError(f"{path}: cannot edit this file's TOML ({exc}); edit it by hand") from exc
+    return watchlist, document
+
+
+def _checked(result: str, path: str, expected: Watchlist) -> str:
+    try:
+        actual = parse_watchlist(result, path)
+    except WatchlistError as exc:
+        raise EditError(
+            f"the edit would leave an invalid file, so it was not made: {exc.reason}"
+        ) from exc
+    if actual != expected:
+        raise EditError(
+            "the edit would change more than was asked, so it was not made (this is a bug)"
+        )
+    return result
+
+
+def _array(document: TOMLDocument, key: str) -> Array:
+    value = document[key]
+    if isinstance(value, AoT):
+        raise EditError(
+            f"{key} is written as [[{key}]] tables; only a {key} = [...] list can be edited"
+            " here, so edit this file by hand"
+        )
+    if not isinstance(value, Array):  # the loader already rejects this; keeps mypy honest
+        raise EditError(f"{key} is not a list")
+    return value
+
+
+def _newline(text: str) -> str:
+    return "\r\n" if "\r\n" in text else "\n"
+
+
+def _find(texts: Sequence[str], wanted: str, what: str, name: str) -> int:
+    """Index of the item matching `wanted` the way duplicates are judged (by `fold`)."""
+    key = fold(wanted)
+    hits = [i for i, text in enumerate(texts) if key and fold(text) == key]
+    if len(hits) == 1:
+        return hits[0]
+    if hits:
+        # Only a file edited by hand can hold two such items; the exact text decides.
+        same = [i for i in hits if texts[i] == wanted.strip()]
+        if len(same) == 1:
+            return same[0]
+        listed = ", ".join(f'"{texts[i]}"' for i in hits)
+        raise EditError(
+            f'"{name}" has several {what}s like "{wanted}" ({listed}); give the exact text'
+        )
+    by_key: dict[str, str] = {}
+    for text in texts:
+        by_key.setdefault(fold(text), text)
+    close = difflib.get_close_matches(key, list(by_key), n=1, cutoff=0.6)
+    hint = f' (did you mean "{by_key[close[0]]}"?)' if close else ""
+    raise EditError(f'no {what} "{wanted.strip()}" in "{name}"{hint}')
+
+
+def _same(a: str, b: str) -> bool:
+    return fold(a) == fold(b)
+
+
+# -- array layout ---------------------------------------------------------------------------
+#
+# tomlkit keeps an array item's indent, trailing comma and same-line comment together in
+# a private `_ArrayItemGroup`; the trailing-comma style is reachable only there. The few
+# helpers below are the only code that touches it, and the tests pin what they do.
+
+
+@dataclass(frozen=True, slots=True)
+class _Layout:
+    multiline: bool
+    indent: str
+    trailing_comma: bool
+
+
+def _groups(array: Array) -> list[_ArrayItemGroup]:
+    return array._value
+
+
+def _value_groups(array: Array) -> list[_ArrayItemGroup]:
+    return [g for g in _groups(array) if g.value is not None and not isinstance(g.value, Null)]
+
+
+def _has_comma(group: _ArrayItemGroup) -> bool:
+    return group.comma is not None and "," in group.comma.s
+
+
+def _layout(array: Array) -> _Layout | None:
+    """How the array's items are laid out, or None when it has no items to tell by."""
+    values = _value_groups(array)
+    if not values:
+        return None
+    last = values[-1]
+    indent = last.indent.s if last.indent is not None else ""
+    return _Layout(
+        multiline=any(g.indent is not None and "\n" in g.indent.s for g in _groups(array)),
+        indent=indent.rsplit("\n", 1)[-1].replace(",", ""),
+        trailing_comma=_has_comma(last),
+    )
+
+
+def _set_trailing_comma(array: Array, wanted: bool) -> None:
+    values = _value_groups(array)
+    if not values or _has_comma(values[-1]) == wanted:
+        return
+    values[-1].comma = Whitespace(",") if wanted else None
+
+
+def _fresh_array(item: Item, layout: _Layout, newline: str) -> Array:
+    if layout.multiline:
+        comma = "," if layout.trailing_comma else ""
+        source = f"x = [{newline}{layout.indent}{item.as_string()}{comma}{newline}]{newline}"
+    else:
+        source = f"x = [{item.as_string()}]{newline}"
+    array = tomlkit.parse(source)["x"]
+    assert isinstance(array, Array)
+    return array
+
+
+def _append(array: Array, item: Item, fallback: _Layout | None) -> None:
+    """Append keeping the array's own trailing-comma style (tomlkit drops it in some
+    layouts), or `fallback`'s when the array has no items to copy it from."""
+    layout = _layout(array) or fallback
+    array.append(item)
+    if layout is not None:
+        _set_trailing_comma(array, layout.trailing_comma)
+
+
+def _same_line(indent: Whitespace | None) -> bool:
+    return indent is None or "\n" not in indent.s
+
+
+def _delete(array: Array, index: int) -> None:
+    layout = _layout(array)
+    groups = _groups(array)
+    was_first = bool(groups) and groups[0].value is array[index]
+    first_indent = groups[0].indent if was_first else None
+    del array[index]
+    groups = _groups(array)
+    if was_first and groups and _same_line(first_indent) and _same_line(groups[0].indent):
+        # tomlkit drops the next item's indent, which turns `[ "A", "B" ]` into `["B" ]`;
+        # the removed first item's indent is the one that belongs after `[`.
+        groups[0].indent = first_indent
+    if layout is not None:
+        # tomlkit leaves the new last item's comma when the removed last item had none.
+        _set_trailing_comma(array, layout.trailing_comma)
+
+
+def _term_item(term: Term) -> Item:
+    text = tomlkit.string(term.text)
+    if not term.exact and not term.case_sensitive:
+        return text
+    fields = [f"text = {text.as_string()}"]
+    if term.exact:
+        fields.append("exact = true")
+    if term.case_sensitive:
+        fields.append("case_sensitive = true")
+    # Parsed rather than built so it is spaced like the shipped files: `{ text = ... }`.
+    table = tomlkit.parse(f"x = {{ {', '.join(fields)} }}\n")["x"]
+    assert isinstance(table, Item)
+    return table
+
+
+# -- edits ----------------------------------------------------------------------------------
+
+
+def add_term(text: str, term: Term, *, path: str = _DEFAULT_PATH) -> str:
+    """`text` with `term` appended to `terms`: a plain string, or an inline table
+    `{ text = "TITR", exact = true }` when the term is exact or case-sensitive.
+
+    Refused when the watchlist has the term already (compared the way matching sees
+    text: ignoring case, accents and the kind of hyphen) or excludes it.
+    """
+    before, document = _load(text, path)
+    term = _clean_term(term)
+    for existing in before.terms:
+        if _same(existing.text, term.text):
+            raise EditError(f'"{before.name}" already has the term "{existing.text}"')
+    for phrase in before.exclude:
+        if _same(phrase, term.text):
+            raise EditError(
+                f'"{before.name}" excludes "{phrase}", so the term "{term.text}" would never'
+                " match; remove the exclude first"
+            )
+    _append(_array(document, "terms"), _term_item(term), None)
+    expected = dataclasses.replace(before, terms=(*before.terms, term))
+    return _checked(document.as_string(), path, expected)
+
+
+def remove_term(text: str, term_text: str, *, path: str = _DEFAULT_PATH) -> str:
+    """`text` without the term matching `term_text` (compared as in `add_term`).
+
+    Refused when no term matches (with the closest one as a hint) and when it is the
+    watchlist's only term, since a watchlist needs at least one.
+    """
+    before, document = _load(text, path)
+    index = _find([t.text for t in before.terms], term_text, "term", before.name)
+    if len(before.terms) == 1:
+        raise EditError(
+            f'"{before.name}" has only one term,'
+            f' "{before.terms[0].text}"; add another before removing it'
+        )
+    _delete(_array(document, "terms"), index)
+    expected = dataclasses.replace(before, terms=before.terms[:index] + before.terms[index + 1 :])
+    return _checked(document.as_string(), path, expected)
+
+
+def add_exclude(text: str, phrase: str, *, path: str = _DEFAULT_PATH) -> str:
+    """`text` with `phrase` appended to `exclude`, which is created at the end of the file
+    if the file has none. An empty list is laid out like `terms` (one item a line)."""
+    before, document = _load(text, path)
+    phrase = _clean_phrase(phrase)
+    for existing in before.exclude:
+        if _same(existing, phrase):
+            raise EditError(f'"{before.name}" already excludes "{existing}"')
+    for term in before.terms:
+        if _same(term.text, phrase):
+            raise EditError(
+                f'"{term.text}" is a term of "{before.name}": excluding it would cancel'
+                " every match of it"
+            )
+    terms_layout = _layout(_array(document, "terms"))
+    item = tomlkit.string(phrase)
+    newline = _newline(text)
+    if "exclude" not in document:
+        assert terms_layout is not None  # the loader guarantees terms is not empty
+        document.add("exclude", _fresh_array(item, terms_layout, newline))
+    else:
+        array = _array(document, "exclude")
+        if re.fullmatch(r"\[\s*\]", array.as_string()) and terms_layout is not None:
+            # `exclude = []` (as new files have it) would otherwise grow along one line.
+            fresh = _fresh_array(item, terms_layout, newline)
+            fresh.trivia.indent = array.trivia.indent
+            fresh.trivia.comment_ws = array.trivia.comment_ws
+            fresh.trivia.comment = array.trivia.comment
+            fresh.trivia.trail = array.trivia.trail
+            document["exclude"] = fresh
+        else:
+            _append(array, item, terms_layout)
+    expected = dataclasses.replace(before, exclude=(*before.exclude, phrase))
+    return _checked(document.as_string(), path, expected)
+
+
+def remove_exclude(text: str, phrase: str, *, path: str = _DEFAULT_PATH) -> str:
+    """`text` without the exclude phrase matching `phrase` (compared as in `add_term`).
+    The last one may go: the key then stays as an empty list, with its comments."""
+    before, document = _load(text, path)
+    if not before.exclude:
+        raise EditError(f'"{before.name}" has no exclude phrases')
+    index = _find(before.exclude, phrase, "exclude phrase", before.name)
+    _delete(_array(document, "exclude"), index)
+    expected = dataclasses.replace(
+        before, exclude=before.exclude[:index] + before.exclude[index + 1 :]
+    )
+    return _checked(document.as_string(), path, expected)
+
+
+# -- new files ------------------------------------------------------------------------------
+
+_NEW_FILE = """\
+# A caci-watch watchlist. Lines starting with # are notes for people: the bot ignores
+# them, and keeps them when it edits this file.
+#
+# name: how alerts and digests refer to this list; no two watchlists may share one.
+name = {name}
+# description: one line on what the list follows.
+description = {description}
+# threshold: the lowest fuzzy score (0–100) at which a phrase term counts as found;
+# the default, 88, lets a letter or two be wrong in a long name.
+threshold = {threshold}
+# terms: what to look for. A plain string is a phrase, matched on whole words while
+# ignoring case, accents, hyphens and small typos. {{ text = "TITR", exact = true }} is
+# matched exactly, as a whole word (for acronyms); add case_sensitive = true to require
+# the same capitals too. A note above a term is a good place to say why it is listed.
+terms = [
+{terms}]
+# exclude: phrases that cancel a match they overlap, such as "Middle East corridor" for
+# a list that follows the Middle Corridor.
+exclude = []
+"""
+
+
+def new_watchlist_text(
+    name: str,
+    terms: Sequence[Term],
+    *,
+    description: str = "",
+    threshold: int = DEFAULT_THRESHOLD,
+) -> str:
+    """The text of a new watchlist file, with comments explaining each key.
+
+    `terms` must hold at least one term, because the loader refuses a watchlist without
+    any. Whether the file name or the name is already taken is for the caller to check.
+    """
+    name = _clean(name, "a name", max_length=MAX_NAME_LENGTH)
+    description = _clean(
+        description,
+        "a description",
+        max_length=MAX_DESCRIPTION_LENGTH,
+        required=False,
+        letters=False,
+    )
+    if isinstance(threshold, bool) or not isinstance(threshold, int) or not 0 <= threshold <= 100:
+        raise EditError("threshold must be a whole number from 0 to 100")
+    if isinstance(terms, Term) or not terms:
+        raise EditError("a new watchlist needs at least one term")
+    cleaned: list[Term] = []
+    for term in map(_clean_term, terms):
+        for earlier in cleaned:
+            if _same(earlier.text, term.text):
+                raise EditError(f'"{earlier.text}" and "{term.text}" are the same term')
+        cleaned.append(term)
+    text = _NEW_FILE.format(
+        name=tomlkit.string(name).as_string(),
+        description=tomlkit.string(description).as_string(),
+        threshold=threshold,
+        terms="".join(f"  {_term_item(term).as_string()},\n" for term in cleaned),
+    )
+    path = "<new watchlist>"
+    expected = Watchlist(
+        name=name,
+        terms=tuple(cleaned),
+        description=description,
+        threshold=threshold,
+        source=path,
+    )
+    return _checked(text, path, expected)
+
+
+def watchlist_file_name(name: str) -> str:
+    """A file name for a watchlist called `name`: `Middle Corridor` → `middle-corridor.toml`.
+
+    ASCII letters and digits only, lower-case, words joined by hyphens, accents folded
+    (`Zəngəzur` → `zangazur.toml`). Letters of other scripts are dropped, so a name with
+    no Latin letter or digit is refused. Different names can give the same file name;
+    the caller must not overwrite an existing file.
+    """
+    words = re.findall(r"[a-z0-9]+", fold(name) if isinstance(name, str) else "")
+    slug = "-".join(words)
+    if len(slug) > _MAX_SLUG_LENGTH:
+        cut = slug[: _MAX_SLUG_LENGTH + 1]
+        slug = cut.rsplit("-", 1)[0] if "-" in cut else cut[:_MAX_SLUG_LENGTH]
+    if not slug:
+        raise EditError(
+            f'cannot make a file name from "{name}": it needs a Latin letter or a digit'
+        )
+    return f"{slug}.toml"

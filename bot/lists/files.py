@@ -1,0 +1,377 @@
+"""Load and validate watchlist files (`watchlists/*.toml`).
+
+A file looks like::
+
+    name = "Middle Corridor"
+    description = "..."
+    threshold = 88            # minimum fuzzy score (0–100) for phrase terms
+    terms = ["Middle Corridor", { text = "TITR", exact = true }]
+    exclude = ["Middle East corridor"]
+
+Every problem is reported as a `WatchlistError` naming the file, the line (from tomllib
+for syntax errors, best effort for schema errors) and the reason. `load_watchlists`
+keeps going past a bad file so one typo does not take the other watchlists down.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+import unicodedata
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from bot.domain.models import Term, Watchlist
+from bot.domain.text import fold
+
+__all__ = [
+    "DEFAULT_THRESHOLD",
+    "MAX_DESCRIPTION_LENGTH",
+    "MAX_NAME_LENGTH",
+    "MAX_TERMS",
+    "MAX_TERM_LENGTH",
+    "WatchlistError",
+    "load_watchlist",
+    "load_watchlists",
+]
+
+DEFAULT_THRESHOLD = 88
+# A hand-edited file is held to what the editors (CLI, admin commands) write. Beyond
+# these, a name or description no longer fits a Telegram message or button, and
+# compiling the matcher, which the running bot does on its event loop, takes seconds
+# (a thousand terms) to minutes (a term of ten thousand characters).
+MAX_NAME_LENGTH = 100
+MAX_DESCRIPTION_LENGTH = 1000
+MAX_TERM_LENGTH = 200  # also the limit for an exclude phrase
+MAX_TERMS = 300  # and as many exclude phrases
+MAX_FILE_BYTES = 1_000_000
+# Shared watchlists may not look like the internal names of personal ones ("~<owner>/…").
+_PERSONAL_PREFIX = "~"
+# Control characters (line breaks among them), lone surrogates, line and paragraph
+# separators; and the marks that reorder how a line is displayed.
+_UNFIT = frozenset({"Cc", "Cs", "Zl", "Zp"})
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_TOP_KEYS = ("name", "description", "threshold", "terms", "exclude")
+_TERM_KEYS = ("text", "exact", "case_sensitive")
+_TOML_WHERE = re.compile(r"^(?P<reason>.*?) \(at line (?P<line>\d+), column (?P<column>\d+)\)$")
+
+
+class WatchlistError(Exception):
+    """A watchlist file that cannot be used, with where and why."""
+
+    def __init__(self, path: Path | str, line: int | None, reason: str) -> None:
+        self.path = Path(path)
+        self.line = line
+        self.reason = reason
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line is not None else str(self.path)
+        return f"{where}: {self.reason}"
+
+
+class _Source:
+    """The file's text, for pointing schema errors at a line."""
+
+    def __init__(self, path: Path, text: str) -> None:
+        self.path = path
+        self.lines = text.splitlines()
+
+    def line_of_key(self, key: str) -> int | None:
+        pattern = re.compile(rf"^\s*{re.escape(key)}\s*=")
+        for number, line in enumerate(self.lines, start=1):
+            if pattern.match(line):
+                return number
+        return None
+
+    def line_of_item(self, key: str, index: int, text: str | None) -> int | None:
+        """Line of the `index`-th item of array `key`: where its text is written if known,
+        else the item's position counted from the array's first line."""
+        start = self.line_of_key(key)
+        if start is None:
+            return None
+        if text:
+            quoted = (f'"{text}"', f"'{text}'")
+            for number in range(start, len(self.lines) + 1):
+                if any(q in self.lines[number - 1] for q in quoted):
+                    return number
+        return start
+
+    def error(self, line: int | None, reason: str) -> WatchlistError:
+        return WatchlistError(self.path, line, reason)
+
+
+def _describe(value: object) -> str:
+    return type(value).__name__ if not isinstance(value, bool) else "a boolean"
+
+
+def _string(source: _Source, data: Mapping[str, Any], key: str, *, required: bool) -> str:
+    value = data.get(key)
+    if value is None:
+        if required:
+            raise source.error(None, f"{key} is required")
+        return ""
+    if not isinstance(value, str):
+        raise source.error(source.line_of_key(key), f"{key} must be a string")
+    if required and not value.strip():
+        raise source.error(source.line_of_key(key), f"{key} must not be empty")
+    return value.strip()
+
+
+def _name(source: _Source, data: Mapping[str, Any]) -> str:
+    name = _string(source, data, "name", required=True)
+    line = source.line_of_key("name")
+    if len(name) > MAX_NAME_LENGTH:
+        raise source.error(
+            line, f"name must be at most {MAX_NAME_LENGTH} characters (this one has {len(name)})"
+        )
+    # Names are shown in messages, buttons and logs, one per line, and typed in /subscribe.
+    if any(unicodedata.category(c) in _UNFIT for c in name) or _has_bidi(name):
+        raise source.error(
+            line, "name must not contain line breaks, control or text-direction characters"
+        )
+    if not fold(name):
+        raise source.error(line, f"name {name!r} has no letters or digits to type it by")
+    if name.startswith(_PERSONAL_PREFIX):
+        raise source.error(line, f"name must not start with {_PERSONAL_PREFIX!r}")
+    return name
+
+
+def _has_bidi(text: str) -> bool:
+    # Shown in a message, one would reorder what follows it; in a file, it makes the
+    # file read differently from what it says.
+    return any(c in _BIDI_CONTROLS for c in text)
+
+
+def _description(source: _Source, data: Mapping[str, Any]) -> str:
+    description = _string(source, data, "description", required=False)
+    if _has_bidi(description):
+        raise source.error(
+            source.line_of_key("description"),
+            "description must not contain text-direction controls",
+        )
+    if len(description) > MAX_DESCRIPTION_LENGTH:
+        raise source.error(
+            source.line_of_key("description"),
+            f"description must be at most {MAX_DESCRIPTION_LENGTH} characters"
+            f" (this one has {len(description)})",
+        )
+    return description
+
+
+def _threshold(source: _Source, data: Mapping[str, Any]) -> int:
+    value = data.get("threshold", DEFAULT_THRESHOLD)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 100:
+        raise source.error(
+            source.line_of_key("threshold"), "threshold must be a whole number from 0 to 100"
+        )
+    return value
+
+
+def _term_table(source: _Source, label: str, index: int, item: dict[str, Any]) -> Term:
+    raw_text = item.get("text")
+    line = source.line_of_item("terms", index, raw_text if isinstance(raw_text, str) else None)
+    for key in item:
+        if key not in _TERM_KEYS:
+            raise source.error(
+                line, f"{label}: unknown key {key!r} (expected text, exact, case_sensitive)"
+            )
+    if not isinstance(raw_text, str):
+        raise source.error(line, f"{label}: text is required and must be a string")
+    flags = {key: item.get(key, False) for key in ("exact", "case_sensitive")}
+    for key, flag in flags.items():
+        if not isinstance(flag, bool):
+            raise source.error(line, f"{label}: {key} must be true or false")
+    return Term(text=raw_text, exact=flags["exact"], case_sensitive=flags["case_sensitive"])
+
+
+def _term(source: _Source, index: int, item: object) -> Term:
+    label = f"terms[{index}]"
+    if isinstance(item, str):
+        term = Term(text=item)
+    elif isinstance(item, dict):
+        term = _term_table(source, label, index, item)
+    else:
+        raise source.error(
+            source.line_of_item("terms", index, None),
+            f'{label}: must be a string or a table like {{ text = "...", exact = true }},'
+            f" not {_describe(item)}",
+        )
+    if len(term.text.strip()) > MAX_TERM_LENGTH:
+        raise source.error(
+            source.line_of_item("terms", index, None),
+            f"{label}: must be at most {MAX_TERM_LENGTH} characters"
+            f" (this one has {len(term.text.strip())})",
+        )
+    if _has_bidi(term.text):
+        raise source.error(
+            source.line_of_item("terms", index, None),
+            f"{label}: must not contain text-direction controls",
+        )
+    if not fold(term.text):
+        raise source.error(
+            source.line_of_item("terms", index, term.text or None),
+            f"{label}: {term.text!r} has no letters or digits to match",
+        )
+    return Term(text=term.text.strip(), exact=term.exact, case_sensitive=term.case_sensitive)
+
+
+def _terms(source: _Source, data: Mapping[str, Any]) -> tuple[Term, ...]:
+    value = data.get("terms")
+    if value is None:
+        raise source.error(None, "terms is required (a list of strings or tables)")
+    if not isinstance(value, list):
+        raise source.error(source.line_of_key("terms"), "terms must be a list")
+    if not value:
+        raise source.error(source.line_of_key("terms"), "terms must not be empty")
+    if len(value) > MAX_TERMS:
+        raise source.error(
+            source.line_of_key("terms"),
+            f"terms: at most {MAX_TERMS} (this list has {len(value)}); split it into several",
+        )
+    return tuple(_term(source, i, item) for i, item in enumerate(value))
+
+
+def _excludes(source: _Source, data: Mapping[str, Any]) -> tuple[str, ...]:
+    value = data.get("exclude", [])
+    if not isinstance(value, list):
+        raise source.error(source.line_of_key("exclude"), "exclude must be a list of strings")
+    if len(value) > MAX_TERMS:
+        raise source.error(
+            source.line_of_key("exclude"),
+            f"exclude: at most {MAX_TERMS} phrases (this list has {len(value)})",
+        )
+    excludes: list[str] = []
+    for i, item in enumerate(value):
+        if isinstance(item, str) and len(item.strip()) > MAX_TERM_LENGTH:
+            raise source.error(
+                source.line_of_item("exclude", i, None),
+                f"exclude[{i}]: must be at most {MAX_TERM_LENGTH} characters",
+            )
+        if isinstance(item, str) and _has_bidi(item):
+            raise source.error(
+                source.line_of_item("exclude", i, None),
+                f"exclude[{i}]: must not contain text-direction controls",
+            )
+        if not isinstance(item, str) or not fold(item):
+            raise source.error(
+                source.line_of_item("exclude", i, item if isinstance(item, str) else None),
+                f"exclude[{i}]: must be a string with letters or digits",
+            )
+        excludes.append(item.strip())
+    return tuple(excludes)
+
+
+def parse_watchlist(text: str, path: Path | str = "<string>") -> Watchlist:
+    """Validate the TOML text of one watchlist file (pure; `path` only labels errors)."""
+    source = _Source(Path(path), text)
+    if text.startswith("\ufeff"):
+        # Some Windows editors add one; TOML does not allow it.
+        raise source.error(1, "the file starts with a byte-order mark (BOM): save it without one")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        where = _TOML_WHERE.match(str(exc))
+        if where is None:
+            raise source.error(None, f"invalid TOML: {exc}") from exc
+        reason = f"invalid TOML: {where['reason']} (column {where['column']})"
+        raise source.error(int(where["line"]), reason) from exc
+    except RecursionError:
+        # tomllib recurses once per level of nested arrays or inline tables.
+        raise source.error(None, "invalid TOML: arrays or tables nested too deeply") from None
+    except ValueError as exc:
+        # Python refuses to read an integer of more than 4,300 digits.
+        raise source.error(None, "invalid TOML: a number with thousands of digits") from exc
+    for key in data:
+        if key not in _TOP_KEYS:
+            raise source.error(
+                source.line_of_key(key), f"unknown key {key!r} (expected {', '.join(_TOP_KEYS)})"
+            )
+    return Watchlist(
+        name=_name(source, data),
+        terms=_terms(source, data),
+        exclude=_excludes(source, data),
+        description=_description(source, data),
+        threshold=_threshold(source, data),
+        source=str(path),
+    )
+
+
+def read_watchlist_bytes(path: Path) -> bytes:
+    """A watchlist file's bytes; `WatchlistError` when it is too large to be one (a log
+    or a database copied in by mistake must not be read into memory and parsed).
+
+    OSError is left to the caller, which knows whether to wait and look again.
+    """
+    with path.open("rb") as f:
+        data = f.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise WatchlistError(
+            path, None, f"larger than {MAX_FILE_BYTES:,} bytes; a watchlist is a few lines"
+        )
+    return data
+
+
+def load_watchlist(path: Path | str) -> Watchlist:
+    """Read and validate one watchlist file; raises `WatchlistError`."""
+    path = Path(path)
+    try:
+        text = read_watchlist_bytes(path).decode("utf-8")
+    except OSError as exc:
+        raise WatchlistError(path, None, exc.strerror or str(exc)) from exc
+    except UnicodeDecodeError as exc:
+        raise WatchlistError(path, None, f"not UTF-8 ({exc.reason})") from exc
+    return parse_watchlist(text, path)
+
+
+def load_watchlists(directory: Path | str) -> tuple[list[Watchlist], list[WatchlistError]]:
+    """Load every `*.toml` in `directory`, in file-name order.
+
+    Returns the good watchlists and the errors; a bad file, or a second file using a name
+    already taken (compared case-insensitively), is reported and left out.
+    """
+    directory = Path(directory)
+    if not directory.is_dir():
+        return [], [WatchlistError(directory, None, "not a directory")]
+    watchlists: list[Watchlist] = []
+    errors: list[WatchlistError] = []
+    owners: dict[str, Path] = {}
+    for path in sorted(directory.glob("*.toml")):
+        try:
+            watchlist = load_watchlist(path)
+        except WatchlistError as exc:
+            errors.append(exc)
+            continue
+        key = watchlist.name.casefold()
+        if key in owners:
+            line = _Source(path, path.read_text("utf-8")).line_of_key("name")
+            errors.append(
+                WatchlistError(
+                    path,
+                    line,
+                    f"duplicate name {watchlist.name!r} (also used by {owners[key].name})",
+                )
+            )
+            continue
+        owners[key] = path
+        watchlists.append(watchlist)
+    return watchlists, errors
+
+
+def term_flags(t: Term) -> str:
+    """How a term's flags are shown after it: "  (exact, case-sensitive)" or nothing."""
+    flags = [f for f, on in (("exact", t.exact), ("case-sensitive", t.case_sensitive)) if on]
+    return f"  ({', '.join(flags)})" if flags else ""
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write a watchlist file so that a reader never sees it half-written.
+
+    The running bot reloads every minute; the temporary name does not end in .toml, so
+    it is never loaded itself.
+    """
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)

@@ -1,0 +1,95 @@
+"""Plain-text rendering for the terminal: the demo, the CLI and the console sender."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+from bot.domain.digest import Digest, best_match_per_watchlist, feed_health
+from bot.domain.models import Alert, Article, Match
+
+
+def mark_snippet(match: Match, *, left: str = "[", right: str = "]") -> str:
+    s, e = match.mark_start, match.mark_end
+    return f"{match.snippet[:s]}{left}{match.snippet[s:e]}{right}{match.snippet[e:]}"
+
+
+def format_date(when: datetime | None) -> str:
+    return "date unknown" if when is None else when.astimezone(UTC).strftime("%d %b %Y")
+
+
+def explain_match(m: Match) -> str:
+    """Why the article matched: the text as written and, when it differs, the term."""
+    found = f"“{m.matched_text}”"
+    if m.matched_text.casefold() != m.term.casefold():
+        found += f" for the term “{m.term}”"
+    return f"{m.watchlist}: {found}, score {m.score:.0f}, in the {m.field}"
+
+
+def render_item_console(
+    a: Article,
+    matches: Sequence[Match],
+    *,
+    updated: bool,
+    rematched: bool = False,
+    index: int | None = None,
+) -> str:
+    head = f"{index}. " if index is not None else ""
+    pad = " " * len(head)
+    byline = " · ".join(x for x in (a.author, a.section, format_date(a.published)) if x)
+    tag = " (updated)" if updated else ""
+    if rematched:
+        tag = " (newly matching after a watchlist change)"
+    watchlists = sorted({m.watchlist for m in matches})
+    lines = [
+        f"{head}{a.title or '(untitled)'}{tag}",
+        f"{pad}{a.link}",
+        f"{pad}{byline}",
+        f"{pad}Watchlists: {', '.join(watchlists)}",
+    ]
+    for m in best_match_per_watchlist(matches):
+        lines.append(f"{pad}  {explain_match(m)}")
+        lines.append(f"{pad}    {mark_snippet(m)}")
+    return "\n".join(lines)
+
+
+def render_digest_console(digest: Digest, *, now: datetime, stale_after: timedelta) -> str:
+    window = f"{_stamp(digest.since)} → {_stamp(digest.until)}"
+    if digest.is_empty:
+        lines = [f"CACI Analyst digest, {window}: no new articles matched your watchlists."]
+    else:
+        n = len(digest.entries)
+        lines = [
+            f"CACI Analyst digest, {window}: {n} article{'s' if n != 1 else ''} "
+            "matched your watchlists.",
+            "",
+        ]
+        for i, entry in enumerate(digest.entries, start=1):
+            lines.append(
+                render_item_console(
+                    entry.article,
+                    entry.matches,
+                    updated=entry.updated,
+                    rematched=entry.rematched,
+                    index=i,
+                )
+            )
+            lines.append("")
+    if digest.unmatched_count:
+        lines.append(f"{digest.unmatched_count} other new article(s) matched no watchlist.")
+    lines.append("Feeds:")
+    for feed in digest.feeds:
+        health = feed_health(feed, now=now, stale_after=stale_after)
+        lines.append(f"  {'ok ' if health.ok else '!! '} {feed.url}: {health.text}")
+    if not digest.feeds:
+        lines.append("  no feed has been polled yet")
+    return "\n".join(lines)
+
+
+def _stamp(when: datetime) -> str:
+    return when.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def render_alert_console(alert: Alert) -> str:
+    item = render_item_console(alert.article, alert.matches, updated=alert.updated)
+    return f"ALERT [{', '.join(alert.watchlists)}]\n{item}"

@@ -1,0 +1,140 @@
+"""The status report as text: plain for `caci-watch status`, Telegram HTML for /status.
+
+Both come from the same lines, so the terminal and Telegram never disagree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.domain.health import StatusReport, bot_running, feed_condition, last_job_at, problems
+from bot.messages.html import escape
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    text: str
+    heading: bool = False
+    indent: int = 0
+
+
+def span(delta: timedelta) -> str:
+    """A rough, readable length of time: "40 s", "5 min", "2 h 10 min", "3 d 4 h"."""
+    seconds = int(abs(delta.total_seconds()))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes = seconds // 60
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h" if hours else f"{days} d"
+
+
+def moment(at: datetime | None, now: datetime) -> str:
+    if at is None:
+        return "never"
+    stamp = at.strftime("%Y-%m-%d %H:%M UTC")
+    if at <= now:
+        return f"{stamp} ({span(now - at)} ago)"
+    return f"{stamp} (in {span(at - now)})"
+
+
+def status_lines(r: StatusReport) -> list[Line]:
+    now = r.now
+    lines = [Line(f"caci-watch {r.version}, status at {now:%Y-%m-%d %H:%M UTC}", heading=True)]
+    found = problems(r)
+    lines.append(Line("All well." if not found else "Needs attention: " + "; ".join(found)))
+
+    latest = last_job_at(r)
+    if latest is None:
+        lines.append(Line("Bot: has never run against this database"))
+    else:
+        state = "running" if bot_running(r) else "NOT RUNNING"
+        lines.append(Line(f"Bot: {state}; last job finished {moment(latest, now)}"))
+
+    lines.append(Line("Feeds", heading=True))
+    if not r.feeds:
+        lines.append(Line("not polled yet", indent=1))
+    for s in r.feeds:
+        condition = feed_condition(s, now, r.stale_after)
+        name = f"{s.title} " if s.title else ""
+        lines.append(Line(f"{name}{s.url}: {condition.upper()}", indent=1))
+        lines.append(Line(f"last success: {moment(s.last_success_at, now)}", indent=2))
+        if s.failing_since is not None:
+            lines.append(
+                Line(
+                    f"failing since {moment(s.failing_since, now)}, "
+                    f"{s.error_count} error{'s' if s.error_count != 1 else ''} in a row",
+                    indent=2,
+                )
+            )
+        if s.last_error_at is not None:
+            error = f": {s.last_error}" if s.last_error else ""
+            lines.append(Line(f"last error: {moment(s.last_error_at, now)}{error}", indent=2))
+        lines.append(Line(f"newest article: {moment(s.newest_item_at, now)}", indent=2))
+        next_poll = moment(s.next_poll_at, now) if s.next_poll_at else "due now"
+        lines.append(Line(f"next poll: {next_poll}", indent=2))
+
+    o = r.outbox
+    lines.append(Line("Delivery", heading=True))
+    waiting = f", oldest queued {moment(o.oldest_pending_at, now)}" if o.pending else ""
+    lines.append(Line(f"outbox backlog: {o.pending} message(s){waiting}", indent=1))
+    lines.append(Line(f"sent in the last 24 h: {o.sent_last_day}", indent=1))
+    lines.append(Line(f"given up (ever): {o.failed}", indent=1))
+
+    sub = r.subscribers
+    lines.append(Line("Subscribers", heading=True))
+    lines.append(
+        Line(
+            f"{sub.active} active ({sub.active_groups} group chats), "
+            f"{sub.total - sub.active} inactive",
+            indent=1,
+        )
+    )
+
+    lines.append(Line("Digests", heading=True))
+    digest_job = r.jobs.get("digest")
+    if digest_job is None:
+        lines.append(Line("last digest run: never", indent=1))
+    else:
+        outcome = "ok" if digest_job.ok else f"FAILED: {digest_job.detail}"
+        lines.append(
+            Line(f"last digest run: {moment(digest_job.finished_at, now)}, {outcome}", indent=1)
+        )
+    lines.append(
+        Line(
+            f"digests queued in the last 24 h: {r.digests.last_day}; "
+            f"latest {moment(r.digests.latest_at, now)}",
+            indent=1,
+        )
+    )
+    for job in ("poll", "watchlists"):
+        run = r.jobs.get(job)
+        if run is not None and not run.ok:
+            lines.append(Line(f"last {job} run FAILED: {run.detail}", indent=1))
+
+    lines.append(Line("Watchlists", heading=True))
+    lines.append(Line(f"{r.watchlists} loaded", indent=1))
+    lines.extend(Line(f"broken: {e}", indent=1) for e in r.watchlist_errors)
+    return lines
+
+
+def status_text(r: StatusReport) -> str:
+    return "\n".join(("  " * line.indent) + line.text for line in status_lines(r))
+
+
+def status_html_blocks(r: StatusReport) -> list[str]:
+    """One Telegram HTML block per section, so a long report splits between sections."""
+    blocks: list[list[str]] = []
+    for line in status_lines(r):
+        text = escape(line.text)
+        if line.heading:
+            blocks.append([f"<b>{text}</b>"])
+        else:
+            bullet = "  " * max(0, line.indent - 1) + ("• " if line.indent else "")
+            blocks[-1].append(bullet + text)
+    return ["\n".join(b) for b in blocks]

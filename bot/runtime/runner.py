@@ -1,0 +1,456 @@
+"""The long-running bot: Telegram (or the console), the outbox drain and the scheduler.
+
+The scheduler only triggers; what is due is decided from the store and ``clock()``, so
+tests drive the same jobs with an injected clock instead of waiting for real time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from telegram.error import InvalidToken, NetworkError
+
+from bot.app.config import Config
+from bot.app.service import Service, build_service
+from bot.delivery.outbox import ConsoleSender, OutboxWorker, Pacer, Sender, transient_backoff
+from bot.domain.health import JOB_SILENCE, Verdict, watchdog_verdict
+from bot.runtime.systemd_notify import Notifier
+from bot.storage.database import describe_store_fault, store_fault
+from bot.telegram.app import BotApplication, build_application, publish_commands
+from bot.telegram.handlers import BotContext
+from bot.telegram.limiter import SharedPacer
+from bot.telegram.sender import TelegramSender
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+# How often the scheduler looks at the feeds (each feed is fetched only when its own
+# poll_interval or backoff says so), at the digests, and at the watchlist files.
+TICK_SECONDS = 60
+# A safety net: the drain is woken whenever something is queued, and also this often.
+DRAIN_SECONDS = 30
+# getUpdates long-poll timeout, in seconds.
+LONG_POLL_SECONDS = 10
+# Dropping the text of long-delivered messages needs doing now and then, not every minute.
+HOUSEKEEPING_SECONDS = 6 * 3600
+# How long the first digest tick waits for the first poll (see digest_job).
+FIRST_POLL_WAIT_SECONDS = 60.0
+# Deadlines within stop(), which together stay well under the 10 s a stop may take.
+STOP_JOBS_SECONDS = 2.0
+STOP_SEND_SECONDS = 4.0
+STOP_TELEGRAM_SECONDS = 3.0
+
+
+class TelegramStartError(Exception):
+    """The bot cannot start talking to Telegram; the message says why (never the token)."""
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class BotRunner:
+    def __init__(
+        self,
+        config: Config,
+        *,
+        token: str | None,
+        clock: Clock = utc_now,
+        sender: Sender | None = None,
+        pacer: Pacer | None = None,
+        long_poll_seconds: int = LONG_POLL_SECONDS,
+        notifier: Notifier | None = None,
+        watchdog_seconds: float | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.config = config
+        self.clock = clock
+        self.service: Service = build_service(config)
+        self.service.on_queued = self.wake_outbox
+        self._token = token
+        self._sender = sender
+        # One pacer for the outbox and for command replies (see bot.telegram.limiter).
+        self.pacer = pacer or Pacer()
+        self._long_poll = long_poll_seconds
+        self.notifier = notifier or Notifier(None)
+        self._watchdog_seconds = watchdog_seconds
+        self._mono = monotonic
+        self.app: BotApplication | None = None
+        self.worker: OutboxWorker | None = None
+        self.scheduler: AsyncIOScheduler | None = None
+        self._worker_task: asyncio.Task[None] | None = None
+        self._watchdog_task: asyncio.Task[None] | None = None
+        self._running_jobs: set[asyncio.Task[Any]] = set()
+        self._opened_at = monotonic()
+        self._job_finished: dict[str, float] = {}
+        self._job_record_failed = False
+        self._stopped = asyncio.Event()
+        self._first_poll_done = asyncio.Event()
+
+    # -- lifecycle ----------------------------------------------------------------
+
+    async def start(self, *, schedule: bool = True) -> None:
+        """Open, then connect to Telegram (waiting out an outage) and start delivering."""
+        self.open(schedule=schedule)
+        await self.connect()
+
+    def open(self, *, schedule: bool = True) -> None:
+        """The part that needs no network: the watchlists, the database, the scheduler.
+
+        Feeds are polled and digests queued from here on, even while Telegram is still
+        unreachable; the outbox keeps what cannot be sent yet.
+        """
+        self.service.reload_watchlists(self.clock())
+        self.service.store.ping()
+        self._opened_at = self._mono()
+        if schedule:
+            self.scheduler = self._build_scheduler()
+            self.scheduler.start()
+
+    async def connect(self) -> None:
+        sender = self._sender
+        if self._token is not None:
+            ctx = BotContext(self.service, self.clock, self.wake_outbox)
+            limiter = SharedPacer(self.pacer, monotonic=self._mono)
+            self.app = build_application(
+                self._token, self.config.telegram.api_url, ctx, rate_limiter=limiter
+            )
+            await self._connect(self.app)
+            sender = sender or TelegramSender(self.app.bot)
+            log.info("status=started sender=telegram bot=%s", self.app.bot.username)
+            self.notifier.notify(f"STATUS=Running as @{self.app.bot.username}")
+        else:
+            sender = sender or ConsoleSender()
+            log.info("status=started sender=console reason=no_token")
+            self.notifier.notify("STATUS=Running; no token, messages go to the console")
+        self.worker = OutboxWorker(
+            self.service.store, sender, clock=self.clock, pacer=self.pacer, monotonic=self._mono
+        )
+        self._worker_task = asyncio.create_task(self.worker.run(), name="outbox-drain")
+
+    async def _connect(self, app: BotApplication) -> None:
+        """Introduce the bot to Telegram and start receiving updates, waiting out an
+        outage at boot.
+
+        Every step talks to Telegram (getMe, deleteWebhook, setMyCommands) and any of
+        them can meet a 502 or a dropped connection, so the whole sequence is retried
+        with backoff from where it stopped. A refused token cannot get better by
+        waiting: it stops the start with a clear error.
+        """
+        assert app.updater is not None
+        failures = 0
+        while True:
+            try:
+                await app.initialize()
+                if not app.running:
+                    await app.start()
+                if not app.updater.running:
+                    await app.updater.start_polling(
+                        poll_interval=0,
+                        timeout=self._long_poll,
+                        allowed_updates=["message", "callback_query", "my_chat_member"],
+                        error_callback=_log_polling_error,
+                        # PTB's own retries of deleteWebhook (quiet, up to 30 s apart):
+                        # with none, one 502 there ends the start with a logged traceback.
+                        bootstrap_retries=-1,
+                    )
+                await publish_commands(app, self.config.telegram.admins)
+                return
+            except InvalidToken as exc:
+                # PTB reports a 404 as an invalid token too, and a 404 is what a wrong
+                # [telegram] api_url gives, so the message names both suspects.
+                raise TelegramStartError(
+                    # Never exc.message: PTB puts the token itself in it.
+                    "Telegram refused the bot token (401 Unauthorized or 404 Not Found): check "
+                    "$CACI_WATCH_TOKEN or the telegram-token credential, and "
+                    f"[telegram] api_url ({self.config.telegram.api_url})"
+                ) from exc
+            except NetworkError as exc:
+                failures += 1
+                wait = transient_backoff(failures)
+                log.warning(
+                    "status=telegram_unreachable error=%s retry_in=%gs",
+                    type(exc).__name__,
+                    wait,
+                )
+                self.notifier.notify(f"STATUS=Waiting for Telegram ({type(exc).__name__})")
+                await asyncio.sleep(wait)
+
+    def _build_scheduler(self) -> AsyncIOScheduler:
+        # coalesce: after a stall, run a job once, not once per missed tick. No misfire
+        # grace limit: APScheduler's default (1 s) would silently skip a late tick, and
+        # every job here is safe to run late because it decides from stored state.
+        scheduler = AsyncIOScheduler(
+            timezone=UTC,
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+        )
+        now = utc_now()
+        scheduler.add_job(
+            self.poll_job, "interval", seconds=TICK_SECONDS, id="poll", next_run_time=now
+        )
+        scheduler.add_job(
+            self.digest_job, "interval", seconds=TICK_SECONDS, id="digest", next_run_time=now
+        )
+        scheduler.add_job(
+            self.watchlist_job, "interval", seconds=TICK_SECONDS, id="watchlists", next_run_time=now
+        )
+        scheduler.add_job(self.drain_job, "interval", seconds=DRAIN_SECONDS, id="outbox-drain")
+        scheduler.add_job(
+            self.housekeeping_job,
+            "interval",
+            seconds=HOUSEKEEPING_SECONDS,
+            id="housekeeping",
+            next_run_time=now + timedelta(minutes=5),
+        )
+        return scheduler
+
+    async def stop(self) -> None:
+        """Stop polling, finish or return the message in flight, close the database.
+
+        Every step has a deadline, so that SIGTERM always ends the process well within
+        systemd's TimeoutStopSec even when Telegram or a feed hangs.
+        """
+        if self._stopped.is_set():
+            return
+        self.notifier.notify("STOPPING=1")
+        if self._watchdog_task is not None:
+            self._watchdog_task.cancel()
+        if self.scheduler is not None:
+            self.scheduler.shutdown(wait=False)
+        # A poll waiting on a slow feed is abandoned: it stores in one transaction after
+        # the fetch, so nothing half-written is left, and the next start fetches again.
+        jobs = [t for t in self._running_jobs if not t.done()]
+        for task in jobs:
+            task.cancel()
+        if jobs:
+            await asyncio.wait(jobs, timeout=STOP_JOBS_SECONDS)
+        if self.worker is not None:
+            self.worker.stop()
+        if self._worker_task is not None:
+            # The message in flight is given a few seconds to be sent and recorded; if
+            # Telegram does not answer by then it stays pending and is sent after the
+            # restart (at most one duplicate, should Telegram have delivered it after all).
+            done, _ = await asyncio.wait({self._worker_task}, timeout=STOP_SEND_SECONDS)
+            if not done:
+                self._worker_task.cancel()
+                await asyncio.wait({self._worker_task})
+                log.warning("outbox status=in_flight_returned reason=stop_deadline")
+        if self.app is not None:
+            try:
+                async with asyncio.timeout(STOP_TELEGRAM_SECONDS):
+                    if self.app.updater is not None and self.app.updater.running:
+                        await self.app.updater.stop()
+                    if self.app.running:
+                        await self.app.stop()
+                    await self.app.shutdown()
+            except TimeoutError:
+                log.warning("status=telegram_shutdown_timeout")
+        self.service.close()
+        self._stopped.set()
+        log.info("status=stopped")
+
+    async def run_until_signalled(self) -> None:
+        loop = asyncio.get_running_loop()
+        stop = asyncio.Event()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        self.open()
+        # Ready once the database answers and the scheduler runs; Telegram may still be
+        # unreachable after a reboot, which the outbox absorbs.
+        self.notifier.notify("READY=1", "STATUS=Started; connecting to Telegram")
+        if self._watchdog_seconds:
+            self._watchdog_task = asyncio.create_task(self._watchdog(self._watchdog_seconds))
+        # Connecting can wait a long time for Telegram; a signal meanwhile must still stop
+        # the bot promptly.
+        connecting = asyncio.create_task(self.connect())
+        signalled = asyncio.create_task(stop.wait())
+        await asyncio.wait({connecting, signalled}, return_when=asyncio.FIRST_COMPLETED)
+        if not connecting.done():
+            connecting.cancel()
+        try:
+            await connecting
+            await signalled
+            log.info("status=stopping reason=signal")
+        except asyncio.CancelledError:
+            log.info("status=stopping reason=signal_while_starting")
+        finally:
+            signalled.cancel()
+            await self.stop()
+
+    # -- health ---------------------------------------------------------------------
+
+    def health(self) -> Verdict:
+        try:
+            self.service.store.ping()
+            database_ok = True
+        except Exception:
+            database_ok = False
+        return watchdog_verdict(
+            self._mono(),
+            started_at=self._opened_at,
+            finished=self._job_finished,
+            max_silence=JOB_SILENCE.total_seconds(),
+            database_ok=database_ok,
+            scheduler_running=self.scheduler is not None and self.scheduler.running,
+            delivery_running=self._worker_task is None or not self._worker_task.done(),
+        )
+
+    async def _watchdog(self, interval: float) -> None:
+        """Feed systemd's watchdog only while healthy; if not, systemd restarts us."""
+        was_healthy = True
+        while True:
+            verdict = self.health()
+            if verdict.healthy:
+                self.notifier.notify("WATCHDOG=1")
+            elif was_healthy:
+                log.error("status=unhealthy reason=%r watchdog=withheld", verdict.reason)
+            was_healthy = verdict.healthy
+            await asyncio.sleep(interval)
+
+    # -- jobs -----------------------------------------------------------------------
+
+    def wake_outbox(self) -> None:
+        if self.worker is not None:
+            self.worker.wake()
+
+    async def drain_job(self) -> None:
+        # A coroutine on purpose: APScheduler runs plain functions in a worker thread, and
+        # the drain's asyncio.Event must be set from the event loop's own thread.
+        self.wake_outbox()
+
+    async def poll_job(self) -> None:
+        try:
+            with self._job("poll"):
+                reports = await self.service.poll_once(self.clock(), clock=self.clock)
+                alarms = self.service.feed_alarm_tick(self.clock())
+                if alarms or any(r.alerts for r in reports):
+                    self.wake_outbox()
+        finally:
+            self._first_poll_done.set()
+
+    async def digest_job(self) -> None:
+        if self.scheduler is not None and not self._first_poll_done.is_set():
+            # At start-up both jobs are due at once, and the tick (no network) would
+            # otherwise build a digest that is due now before the first poll has stored
+            # what appeared while the bot was down. A hung feed delays it only so long.
+            try:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._first_poll_done.wait(), FIRST_POLL_WAIT_SECONDS)
+                # Stamps are whole seconds and a digest's window ends before its own
+                # second, so begin in the second after the poll's, or what it stored
+                # would wait a day.
+                await asyncio.sleep(1.0 - self.clock().microsecond / 1_000_000)
+            except asyncio.CancelledError:
+                return  # stopped meanwhile (see _job on why quietly)
+        with self._job("digest"):
+            if self.service.digest_tick(self.clock()):
+                self.wake_outbox()
+
+    async def watchlist_job(self) -> None:
+        with self._job("watchlists"):
+            self.service.reload_watchlists(self.clock())
+            self.wake_outbox()  # notices about broken or removed lists
+
+    async def housekeeping_job(self) -> None:
+        with self._job("housekeeping"):
+            self.service.housekeeping(self.clock())
+
+    @contextlib.contextmanager
+    def _job(self, name: str) -> Iterator[None]:
+        # A failing tick (a locked or full disk, a bug) is logged in our own format and the
+        # next tick tries again; nothing a job decides is lost, as it is decided from the
+        # store. Each finish is remembered for the watchdog and written for `status`.
+        task = asyncio.current_task()
+        if task is not None:
+            self._running_jobs.add(task)
+        ok, detail, store_failed = True, "", False
+        try:
+            yield
+        except asyncio.CancelledError:
+            # stop() abandons a job mid-way (a poll waiting on a slow feed). Ending the
+            # job quietly keeps APScheduler from logging it as a crash with a traceback.
+            log.info("job=%s status=abandoned reason=stopping", name)
+            return
+        except Exception as exc:
+            ok, detail = False, f"{type(exc).__name__}: {exc}"[:300]
+            if store_fault(exc) is None:
+                log.exception("job=%s status=failed", name)
+            else:
+                store_failed = True
+                log.error("job=%s status=failed error=%r", name, describe_store_fault(exc))
+        finally:
+            if task is not None:
+                self._running_jobs.discard(task)
+        self._job_finished[name] = self._mono()
+        if not store_failed:
+            # Writing the record would wait out the same lock or disk again; `status`
+            # shows the earlier finish meanwhile, which is the truth about stored work.
+            self._record_job(name, ok, detail)
+
+    def _record_job(self, name: str, ok: bool, detail: str) -> None:
+        try:
+            self.service.store.record_job_run(name, self.clock(), ok, detail)
+        except Exception as exc:
+            # The store failing is already what the job itself logged; say this once.
+            if not self._job_record_failed:
+                log.warning("job=%s status=not_recorded error=%r", name, str(exc))
+            self._job_record_failed = True
+        else:
+            self._job_record_failed = False
+
+
+def serve(runner: BotRunner) -> None:
+    """Run the bot until a signal stops it, like ``asyncio.run`` but without waiting on
+    the loop's worker threads at the end.
+
+    asyncio.run would wait, with no time limit, for the default executor's threads, and
+    a feed's DNS lookup can hang in one of them for half a minute after the stop is
+    complete and the database closed; systemd would kill the bot for it.
+    """
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        loop.run_until_complete(runner.run_until_signalled())
+    finally:
+        try:
+            loop.run_until_complete(_cancel_the_rest())
+            loop.run_until_complete(loop.shutdown_asyncgens())
+        finally:
+            asyncio.set_event_loop(None)
+            loop.close()  # shuts the executor down without waiting for it
+
+
+async def _cancel_the_rest() -> None:
+    left = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+    for task in left:
+        task.cancel()
+    await asyncio.gather(*left, return_exceptions=True)
+
+
+def lingering_threads(grace: float = 1.0) -> list[threading.Thread]:
+    """Threads that would hold the interpreter's exit (stuck DNS lookups, say), after
+    giving idle worker threads ``grace`` seconds to finish on their own."""
+    deadline = time.monotonic() + grace
+    left = []
+    for t in threading.enumerate():
+        if t.daemon or t is threading.main_thread():
+            continue
+        t.join(max(0.0, deadline - time.monotonic()))
+        if t.is_alive():
+            left.append(t)
+    return left
+
+
+def _log_polling_error(exc: Exception) -> None:
+    # PTB retries getUpdates itself; one line per failure, never the URL with the token.
+    log.warning("status=telegram_poll_error error=%s", type(exc).__name__)
