@@ -5,7 +5,9 @@ from datetime import timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.domain.digest import build_digest, feed_health
+from bot.domain.digest import build_digest
+from bot.messages.digest_heading import others_line
+from bot.messages.feed_health import feed_health
 from bot.domain.models import DigestEntry, FeedState
 from bot.messages.console import render_digest_console
 from tests.factories import T0, make_article, make_match
@@ -48,7 +50,29 @@ def test_digest_for_a_reader_keeps_only_the_watchlists_they_follow() -> None:
         **WINDOW,
     )
     assert [e.watchlists for e in digest.entries] == [("TRIPP",)]
-    assert digest.unmatched_count == 1
+    # Article 2 matched a list this reader does not follow: it did match a watchlist.
+    assert (digest.unmatched_count, digest.other_lists_count) == (0, 1)
+
+
+def test_a_digest_tells_articles_matching_no_list_from_those_matching_other_lists() -> None:
+    digest = build_digest(
+        [
+            entry(1, "TRIPP"),
+            entry(2, "Abraham Accords"),
+            entry(3, "Middle Corridor"),
+            entry(4, "Middle Corridor", "Abraham Accords"),
+            entry(5),
+            entry(6),
+        ],
+        feeds=[],
+        watchlists={"TRIPP"},
+        **WINDOW,
+    )
+    assert (len(digest.entries), digest.unmatched_count, digest.other_lists_count) == (1, 2, 3)
+    footer = others_line(digest)
+    assert footer == (
+        "2 other new articles matched no watchlist; 3 matched only watchlists not followed here."
+    )
 
 
 def test_articles_outside_the_window_are_left_out_unless_updated_in_it() -> None:
@@ -92,7 +116,11 @@ def test_feed_answering_200_with_only_old_items_is_reported_stale() -> None:
 
 def test_failing_feed_reports_its_last_error() -> None:
     failing = FeedState(
-        url="u", last_success_at=T0 - timedelta(hours=5), error_count=3, last_error="HTTP 503"
+        url="u",
+        last_success_at=T0 - timedelta(hours=5),
+        error_count=3,
+        last_error="HTTP 503",
+        failing_since=T0 - timedelta(hours=4),
     )
     health = feed_health(failing, now=T0, stale_after=timedelta(days=45))
     assert not health.ok

@@ -36,6 +36,7 @@ FAILING = FeedState(
     last_success_at=T0 - timedelta(days=3),
     error_count=4,
     last_error="HTTP 503",
+    failing_since=T0 - timedelta(days=2),
 )
 
 # -- a checker for what Telegram's HTML parse mode accepts -----------------------------

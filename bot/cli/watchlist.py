@@ -23,7 +23,8 @@ from bot.lists.edit import (
     watchlist_file_name,
 )
 from bot.lists.files import term_flags, write_atomically
-from bot.messages.console import format_date, mark_snippet
+from bot.messages.console import mark_snippet
+from bot.messages.dates import date_label, utc_stamp
 
 Handler = Callable[[argparse.Namespace, Config], int]
 
@@ -121,7 +122,7 @@ def _show(args: argparse.Namespace, config: Config) -> int:
         audit = service.store.audit_for(w.name)
         print("recent changes:" if audit else "recent changes: none recorded")
         for entry in audit:
-            stamp = entry.at.strftime("%Y-%m-%d %H:%M UTC")
+            stamp = utc_stamp(entry.at)
             detail = entry.detail.splitlines()[0] if entry.detail else ""
             print(f"  {stamp}  {entry.actor:<16} {entry.action:<12} {detail}")
     return 0
@@ -146,13 +147,13 @@ def render_dry_run(report: DryRun, *, days: int) -> str:
     ]
     for article, match in report.would_match:
         sign = "+" if article.id in report.newly else "="
-        lines.append(f"  {sign} {article.title or '(untitled)'} · {format_date(article.published)}")
+        lines.append(f"  {sign} {article.title or '(untitled)'} · {date_label(article.published)}")
         lines.append(f"      {article.link}")
         lines.append(
             f"      “{match.matched_text}” (score {match.score:.0f}): {mark_snippet(match)}"
         )
     for article in report.dropped:
-        lines.append(f"  - {article.title or '(untitled)'} · {format_date(article.published)}")
+        lines.append(f"  - {article.title or '(untitled)'} · {date_label(article.published)}")
     if n or report.dropped:
         lines.append("(+ new match, = matches now too, - would no longer match)")
     return "\n".join(lines)

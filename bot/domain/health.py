@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from bot.domain.digest import is_stale
 from bot.domain.models import FeedState, JobRun
 
 AlarmKind = Literal["down", "recovered"]
@@ -134,7 +133,15 @@ class StatusReport:
 FeedCondition = Literal["ok", "failing", "stale", "never polled"]
 
 
+def is_stale(feed: FeedState, now: datetime, stale_after: timedelta) -> bool:
+    """A feed whose newest item is older than ``stale_after``: it may still answer 200
+    (a section feed that died keeps serving its old items)."""
+    return feed.newest_item_at is not None and now - feed.newest_item_at > stale_after
+
+
 def feed_condition(s: FeedState, now: datetime, stale_after: timedelta) -> FeedCondition:
+    """The one rule for whether a feed works: the digest's feed lines, ``/status`` and
+    ``caci-watch status`` all say what this says."""
     # Every failure sets failing_since (and migration 005 set it for feeds already
     # failing), so it alone says whether the feed is failing now.
     if s.failing_since is not None:

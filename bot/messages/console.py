@@ -5,17 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from bot.domain.digest import Digest, best_match_per_watchlist, feed_health
+from bot.domain.digest import Digest, best_match_per_watchlist
 from bot.domain.models import Alert, Article, Match
+from bot.messages.dates import date_label, window_label
+from bot.messages.digest_heading import digest_heading, others_line
+from bot.messages.feed_health import feed_health
 
 
 def mark_snippet(match: Match, *, left: str = "[", right: str = "]") -> str:
     s, e = match.mark_start, match.mark_end
     return f"{match.snippet[:s]}{left}{match.snippet[s:e]}{right}{match.snippet[e:]}"
-
-
-def format_date(when: datetime | None) -> str:
-    return "date unknown" if when is None else when.astimezone(UTC).strftime("%d %b %Y")
 
 
 def explain_match(m: Match) -> str:
@@ -36,7 +35,7 @@ def render_item_console(
 ) -> str:
     head = f"{index}. " if index is not None else ""
     pad = " " * len(head)
-    byline = " · ".join(x for x in (a.author, a.section, format_date(a.published)) if x)
+    byline = " · ".join(x for x in (a.author, a.section, date_label(a.published)) if x)
     tag = " (updated)" if updated else ""
     if rematched:
         tag = " (newly matching after a watchlist change)"
@@ -54,14 +53,13 @@ def render_item_console(
 
 
 def render_digest_console(digest: Digest, *, now: datetime, stale_after: timedelta) -> str:
-    window = f"{_stamp(digest.since)} → {_stamp(digest.until)}"
+    heading = f"{digest_heading(digest, UTC)} ({window_label(digest.since, digest.until)})"
     if digest.is_empty:
-        lines = [f"CACI Analyst digest, {window}: no new articles matched your watchlists."]
+        lines = [f"{heading}: no new articles matched your watchlists."]
     else:
         n = len(digest.entries)
         lines = [
-            f"CACI Analyst digest, {window}: {n} article{'s' if n != 1 else ''} "
-            "matched your watchlists.",
+            f"{heading}: {n} article{'s' if n != 1 else ''} matched your watchlists.",
             "",
         ]
         for i, entry in enumerate(digest.entries, start=1):
@@ -75,8 +73,8 @@ def render_digest_console(digest: Digest, *, now: datetime, stale_after: timedel
                 )
             )
             lines.append("")
-    if digest.unmatched_count:
-        lines.append(f"{digest.unmatched_count} other new article(s) matched no watchlist.")
+    if others := others_line(digest):
+        lines.append(others)
     lines.append("Feeds:")
     for feed in digest.feeds:
         health = feed_health(feed, now=now, stale_after=stale_after)
@@ -84,10 +82,6 @@ def render_digest_console(digest: Digest, *, now: datetime, stale_after: timedel
     if not digest.feeds:
         lines.append("  no feed has been polled yet")
     return "\n".join(lines)
-
-
-def _stamp(when: datetime) -> str:
-    return when.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def render_alert_console(alert: Alert) -> str:

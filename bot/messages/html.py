@@ -14,12 +14,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from urllib.parse import urlsplit
 
-from bot.domain.digest import Digest, best_match_per_watchlist, feed_health
+from bot.domain.digest import Digest, best_match_per_watchlist
 from bot.domain.models import Article, FeedState, Match
 from bot.messages.console import explain_match
+from bot.messages.dates import date_label
+from bot.messages.digest_heading import DEFAULT_TITLE, digest_date, nothing_matched, others_line
+from bot.messages.feed_health import feed_health
+from bot.messages.words import plural
 
 __all__ = [
     "DEFAULT_TITLE",
@@ -38,7 +42,6 @@ __all__ = [
 ]
 
 MAX_MESSAGE = 4096
-DEFAULT_TITLE = "CACI Analyst digest"
 
 # Budgets, in UTF-16 units of escaped HTML, for pieces that come from feeds or users.
 # A realistic value never reaches them; they exist so that one pathological piece cannot
@@ -57,7 +60,6 @@ _EMPTY_FEEDS_NAMED = 3
 
 _ITEM_SEP = "\n\n"
 _ELLIPSIS = "…"
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 # Leaves room for the "(i/n)" marker whatever the number of parts, so items can be cut
 # to size before the splitter knows how many parts there will be.
 _MARKER_RESERVE = len(" (9999/9999)")
@@ -225,31 +227,6 @@ def _unescape(text: str) -> str:
     return _ENTITY.sub(one, text)
 
 
-# -- dates -----------------------------------------------------------------------------
-
-
-def _local(when: datetime, tz: tzinfo) -> datetime:
-    # A naive time would be read as the machine's local time by astimezone: take it as UTC,
-    # as the feed parser does.
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return when.astimezone(tz)
-
-
-def _date(when: datetime | None, tz: tzinfo) -> str:
-    if when is None:
-        return "date unknown"
-    local = _local(when, tz)
-    # Month names by hand: strftime("%b") follows the process locale.
-    return f"{local.day} {_MONTHS[local.month - 1]} {local.year}"
-
-
-def _date_time(when: datetime, tz: tzinfo) -> str:
-    local = _local(when, tz)
-    zone = local.tzname()
-    return f"{_date(local, tz)}, {local:%H:%M}" + (f" ({zone})" if zone else "")
-
-
 # -- items -----------------------------------------------------------------------------
 
 
@@ -272,10 +249,6 @@ def _fill(
             return [*pieces, more(len(optional) - i)]
         pieces.append(piece)
     return pieces
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def _marked_snippet(m: Match) -> str:
@@ -340,13 +313,13 @@ def _byline(article: Article, tz: tzinfo) -> str:
     parts = (
         _fit(_one_line(article.author), _NAME),
         _fit(_one_line(article.section), _NAME),
-        _date(article.published, tz),
+        date_label(article.published, tz),
     )
     return " · ".join(p for p in parts if p)
 
 
 def _more_watchlists(n: int) -> str:
-    return f"… and {_plural(n, 'more watchlist')} matched"
+    return f"… and {plural(n, 'more watchlist')} matched"
 
 
 def _and_more(n: int) -> str:
@@ -409,7 +382,7 @@ def render_alert(article: Article, matches: Sequence[Match], *, updated: bool, t
 
 def _digest_title_line(digest: Digest, tz: tzinfo, title: str) -> str:
     shown = _fit(_one_line(title) or DEFAULT_TITLE, _TITLE)
-    return f"📰 <b>{shown}</b>, {_date(digest.until, tz)}"
+    return f"📰 <b>{shown}</b>, {digest_date(digest, tz)}"
 
 
 def _feed_name(feed: FeedState) -> str:
@@ -424,10 +397,6 @@ def _feed_lines(feeds: Sequence[FeedState], *, now: datetime, stale_after: timed
         text = _fit(_one_line(health.text), _FEED_LINE)
         lines.append(f"{mark} {_feed_name(feed)}: {text}")
     return lines
-
-
-def _unmatched_line(count: int) -> str:
-    return f"{_plural(count, 'other new article')} matched no watchlist."
 
 
 def split_messages(
@@ -521,7 +490,7 @@ def render_digest(
         return [render_empty_digest(digest, now=now, tz=tz, stale_after=stale_after, title=title)]
     title_line = _digest_title_line(digest, tz, title)
     count = len(digest.entries)
-    header = f"{title_line}\n{_plural(count, 'article')} matched your watchlists."
+    header = f"{title_line}\n{plural(count, 'article')} matched your watchlists."
     budget = MAX_MESSAGE - _MARKER_RESERVE - utf16_len(title_line) - len(_ITEM_SEP)
     items = [
         _item(
@@ -536,14 +505,14 @@ def render_digest(
         for i, entry in enumerate(digest.entries, start=1)
     ]
     footer_lines = []
-    if digest.unmatched_count:
-        footer_lines.append(_unmatched_line(digest.unmatched_count) + "\n")
+    if others := others_line(digest):
+        footer_lines.append(others + "\n")
     footer_lines.append("<b>Feeds</b>")
     feeds = _feed_lines(digest.feeds, now=now, stale_after=stale_after)
     if not feeds:
         feeds = ["no feed has been polled yet"]
     footer = "\n".join(
-        _fill(footer_lines, feeds, _FOOTER, "\n", lambda n: f"… and {_plural(n, 'more feed')}")
+        _fill(footer_lines, feeds, _FOOTER, "\n", lambda n: f"… and {plural(n, 'more feed')}")
     )
     return split_messages(header, items, footer, continuation=title_line)
 
@@ -562,10 +531,10 @@ def render_empty_digest(
         raise ValueError("render_empty_digest needs a digest without entries")
     lines = [
         _digest_title_line(digest, tz, title),
-        f"No new articles matched your watchlists since {_date_time(digest.since, tz)}.",
+        nothing_matched(digest, tz),
     ]
-    if digest.unmatched_count:
-        lines[-1] += f" {_unmatched_line(digest.unmatched_count)}"
+    if others := others_line(digest):
+        lines[-1] += f" {others}"
     lines.append(_feed_summary(digest.feeds, now=now, stale_after=stale_after))
     return _safe("\n".join(lines), MAX_MESSAGE)
 

@@ -15,6 +15,7 @@ from datetime import datetime
 from bot.domain.models import MODES, Subscriber, Watchlist
 from bot.domain.schedule import zone
 from bot.lists.personal import display_name
+from bot.messages.dates import weekday_time_label
 from bot.messages.html import escape
 
 # (label, callback data) rows, converted to PTB's InlineKeyboardMarkup by the handlers.
@@ -151,8 +152,7 @@ def mysubs_text(sub: Subscriber, *, next_digest: datetime | None, missing: Seque
         lines.append("none yet: /watchlists to pick some")
     lines += ["", settings_line(sub)]
     if next_digest is not None and sub.wants_digest and sub.watchlists:
-        local = next_digest.astimezone(zone(sub.timezone))
-        lines.append(f"Next digest: {local.strftime('%a %d %b %H:%M %Z')}.")
+        lines.append(f"Next digest: {weekday_time_label(next_digest, zone(sub.timezone))}.")
     if missing:
         names = ", ".join(escape(display_name(n)) for n in missing)
         lines.append(f"No longer available: {names}.")

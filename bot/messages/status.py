@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.domain.health import StatusReport, bot_running, feed_condition, last_job_at, problems
+from bot.messages.dates import utc_stamp
 from bot.messages.html import escape
 
 
@@ -37,7 +38,7 @@ def span(delta: timedelta) -> str:
 def moment(at: datetime | None, now: datetime) -> str:
     if at is None:
         return "never"
-    stamp = at.strftime("%Y-%m-%d %H:%M UTC")
+    stamp = utc_stamp(at)
     if at <= now:
         return f"{stamp} ({span(now - at)} ago)"
     return f"{stamp} (in {span(at - now)})"

@@ -15,8 +15,10 @@ from bot.app.rematch import DryRun
 from bot.domain.models import Article, AuditEntry, Match, Term, Watchlist
 from bot.lists.files import term_flags
 from bot.lists.personal import MAX_LISTS, MAX_TERMS, PersonalList
-from bot.messages.console import explain_match, format_date
+from bot.messages.console import explain_match
+from bot.messages.dates import date_label
 from bot.messages.html import bold, code, escape
+from bot.messages.words import plural
 
 Blocks = tuple[str, list[str], str]
 
@@ -32,10 +34,6 @@ _DETAIL_LIMIT = 120
 def _cut(text: str, limit: int) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def term_flags_html(term: Term) -> str:
@@ -95,7 +93,7 @@ def showlist_blocks(
         header.append(escape(w.description))
     header.append(
         f"File {code(file_name)} · threshold {w.threshold} · "
-        f"{_plural(subscribers, 'subscriber')} · {_plural(matching, 'stored article')} matching"
+        f"{plural(subscribers, 'subscriber')} · {plural(matching, 'stored article')} matching"
     )
     items = _blocks(f"<b>Terms</b> ({len(w.terms)})", [term_line(t) for t in w.terms])
     if w.exclude:
@@ -137,7 +135,7 @@ def _example(article: Article, m: Match, *, new: bool) -> str:
     mark = "➕" if new else "✔️"
     title = _cut(article.title or "(untitled)", _TITLE_LIMIT)
     return (
-        f"{mark} <b>{escape(title)}</b> · {format_date(article.published)}\n"
+        f"{mark} <b>{escape(title)}</b> · {date_label(article.published)}\n"
         f"{escape(article.link)}\n{explanation(m)}\n<i>{marked_snippet(m)}</i>"
     )
 
@@ -145,8 +143,8 @@ def _example(article: Article, m: Match, *, new: bool) -> str:
 def dry_run_summary(report: DryRun, days: int) -> str:
     n = len(report.would_match)
     return (
-        f"Over {_plural(report.checked, 'stored article')} first seen in the last "
-        f"{_plural(days, 'day')}: <b>{n}</b> would match, {len(report.newly)} of them new; "
+        f"Over {plural(report.checked, 'stored article')} first seen in the last "
+        f"{plural(days, 'day')}: <b>{n}</b> would match, {len(report.newly)} of them new; "
         f"{len(report.dropped)} would no longer match."
     )
 
@@ -161,10 +159,10 @@ def dry_run_blocks(report: DryRun, days: int, *, name: str, note: str = "") -> B
     ]
     more = len(report.would_match) - EXAMPLES_SHOWN
     if more > 0:
-        items.append(f"… and {_plural(more, 'more matching article')}.")
+        items.append(f"… and {plural(more, 'more matching article')}.")
     if report.dropped:
         lines = [
-            f"➖ {escape(_cut(a.title or '(untitled)', _TITLE_LIMIT))} · {format_date(a.published)}"
+            f"➖ {escape(_cut(a.title or '(untitled)', _TITLE_LIMIT))} · {date_label(a.published)}"
             for a in report.dropped[:DROPPED_SHOWN]
         ]
         if len(report.dropped) > DROPPED_SHOWN:
@@ -178,8 +176,8 @@ def edit_summary(report: DryRun, days: int) -> str:
     """After an edit: what the list now matches among recent stored articles."""
     text = (
         f"It now matches <b>{len(report.would_match)}</b> of the "
-        f"{_plural(report.checked, 'stored article')} first seen in the last "
-        f"{_plural(days, 'day')}, <b>{len(report.newly)}</b> of them new"
+        f"{plural(report.checked, 'stored article')} first seen in the last "
+        f"{plural(days, 'day')}, <b>{len(report.newly)}</b> of them new"
     )
     if report.newly:
         text += " (they join the next digest, marked as newly matching)"
