@@ -25,6 +25,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check bot tests bench
 	$(VENV)/bin/ruff format --check bot tests bench
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 ## Benchmarks print numbers; they assert nothing.
 bench: $(STAMP)

@@ -21,9 +21,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bot.app import digests  # noqa: E402
 from bot.app.config import builtin_config  # noqa: E402
 from bot.app.service import Service, build_service  # noqa: E402
 from tests.factories import make_article, make_match  # noqa: E402
+from tests.watchlist_copy import copy_watchlists  # noqa: E402
 
 BERLIN_8AM = datetime(2026, 11, 26, 7, 0, tzinfo=UTC)
 RUNS = 5
@@ -32,7 +34,7 @@ RUNS = 5
 def populated(folder: Path, subscribers: int) -> Service:
     config = builtin_config(
         store_path=folder / "s.sqlite3",
-        watchlists_dir=ROOT / "watchlists",
+        watchlists_dir=copy_watchlists(folder / "watchlists"),
         feed_urls=["https://feed.example/a"],
     )
     service = build_service(config)
@@ -52,7 +54,9 @@ def populated(folder: Path, subscribers: int) -> Service:
             article = make_article(i, title=f"TRIPP story {i}")
             store.upsert_article(article, BERLIN_8AM - timedelta(hours=3))
             store.replace_matches(article.id, [make_match("TRIPP")], BERLIN_8AM)
-    service.digest_tick(BERLIN_8AM - timedelta(days=1))  # yesterday's, so windows are shared
+    digests.digest_tick(
+        service, BERLIN_8AM - timedelta(days=1)
+    )  # yesterday's, so windows are shared
     return service
 
 
@@ -63,10 +67,10 @@ def main() -> None:
             with tempfile.TemporaryDirectory() as folder:
                 service = populated(Path(folder), subscribers)
                 start = time.perf_counter()
-                queued = service.digest_tick(BERLIN_8AM)
+                queued = digests.digest_tick(service, BERLIN_8AM)
                 due.append(time.perf_counter() - start)
                 start = time.perf_counter()
-                service.digest_tick(BERLIN_8AM + timedelta(minutes=1))
+                digests.digest_tick(service, BERLIN_8AM + timedelta(minutes=1))
                 idle.append(time.perf_counter() - start)
                 service.close()
         print(

@@ -28,6 +28,7 @@ from tests.bot_harness import TOKEN  # noqa: E402
 from tests.factories import rss  # noqa: E402
 from tests.fake_telegram import FakeTelegram  # noqa: E402
 from tests.feed_server import FeedServer  # noqa: E402
+from tests.watchlist_copy import copy_watchlists  # noqa: E402
 
 IDLE_SECONDS = 8
 
@@ -45,7 +46,7 @@ def one_run(feeds: FeedServer) -> tuple[float, float, float, int]:
         config.write_text(
             f'[feeds]\nurls = ["{feeds.url("/a.feed")}"]\n'
             f'[store]\npath = "{tmp}/store/bot.sqlite3"\n'
-            f'[watchlists]\ndir = "{ROOT / "watchlists"}"\n'
+            f'[watchlists]\ndir = "{copy_watchlists(Path(tmp) / "watchlists")}"\n'
             f'[telegram]\napi_url = "{fake.api_url}"\n'
         )
         env = {**os.environ, "CACI_WATCH_TOKEN": TOKEN, "CACI_WATCH_CONFIG": str(config)}

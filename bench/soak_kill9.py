@@ -51,6 +51,7 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bot.app import digests  # noqa: E402
 from bot.app.config import load_config  # noqa: E402
 from bot.app.service import build_service  # noqa: E402
 from bot.storage import open_store  # noqa: E402
@@ -58,6 +59,7 @@ from tests.bot_harness import TOKEN  # noqa: E402
 from tests.factories import rss  # noqa: E402
 from tests.fake_telegram import FakeTelegram  # noqa: E402
 from tests.feed_server import FeedServer  # noqa: E402
+from tests.watchlist_copy import copy_watchlists  # noqa: E402
 
 WATCHLISTS = {
     "Middle Corridor": "rail freight on the Middle Corridor",
@@ -317,10 +319,13 @@ def body(item: Item) -> str:
 
 def write_config(work: Path, feed_url: str, api_url: str) -> Path:
     config = work / "config.toml"
+    lists = work / "watchlists"
+    if not lists.exists():
+        copy_watchlists(lists)
     config.write_text(
         f'[feeds]\nurls = ["{feed_url}"]\n'
         f'[store]\npath = "{work}/store/bot.sqlite3"\n'
-        f'[watchlists]\ndir = "{ROOT / "watchlists"}"\n'
+        f'[watchlists]\ndir = "{lists}"\n'
         '[digest]\nempty = "send"\n'
         f'[telegram]\napi_url = "{api_url}"\n'
         '[logging]\nlevel = "INFO"\n'
@@ -375,7 +380,7 @@ def dry_run_parts(
     cfg = dataclasses.replace(cfg, store=dataclasses.replace(cfg.store, path=copy))
     service = build_service(cfg)
     try:
-        service.digest_tick(datetime.now(UTC))
+        digests.digest_tick(service, datetime.now(UTC))
         return {chat: service.store.outbox.pending_count(chat) for chat in follows}
     finally:
         service.close()

@@ -10,7 +10,6 @@ goes through ``asyncio.to_thread`` so the bot keeps running meanwhile.
 from __future__ import annotations
 
 import asyncio
-import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,6 +20,7 @@ from bot.app.config import Config, parse_config
 from bot.delivery.outbox import Pacer
 from bot.runtime.runner import BotRunner
 from tests.fake_telegram import FakeTelegram
+from tests.watchlist_copy import copy_watchlists
 
 REPO = Path(__file__).resolve().parent.parent
 TOKEN = "123456789:AAHtestTOKENtestTOKENtestTOKEN_-abc"
@@ -48,7 +48,7 @@ def make_config(
 ) -> Config:
     lists = tmp / "watchlists"
     if not lists.exists():
-        shutil.copytree(REPO / "watchlists", lists)
+        copy_watchlists(lists)
     data = {
         "feeds": {"urls": list(feed_urls), "poll_interval": "1m"},
         "store": {"path": str(tmp / "store" / "bot.sqlite3")},

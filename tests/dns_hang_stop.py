@@ -17,10 +17,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.bot_harness import REPO
 from tests.factories import rss
 from tests.feed_server import FeedServer
 from tests.test_run_command import start
+from tests.watchlist_copy import copy_watchlists
 
 
 def main() -> None:
@@ -38,7 +38,7 @@ def main() -> None:
         config.write_text(
             f'[feeds]\nurls = ["{good}", "http://feeds.unresolvable.example:{port}/a.feed"]\n'
             f'[store]\npath = "{tmp}/store/bot.sqlite3"\n'
-            f'[watchlists]\ndir = "{REPO / "watchlists"}"\n'
+            f'[watchlists]\ndir = "{copy_watchlists(tmp / "watchlists")}"\n'
         )
         proc = start(config)
         assert feeds.wait_for_requests("/a.feed", 1, timeout=30)

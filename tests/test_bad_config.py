@@ -2,10 +2,12 @@
 malformed watchlist file is reported (once, to the admins too) while the last good
 version stays in force.
 
-config.toml goes through the real command line, ``python -m bot --config X check`` and
-``... run`` (with no token), as a person at a terminal or systemd would see it: exit
-status 2, one line naming the file and the key, no traceback, nothing created. The
-value-by-value wording is pinned in ``test_config.py``; here every case runs end to end.
+Every bad config.toml goes through the command line's entry point,
+``caci-watch --config X check`` and ``... run`` (with no token), in this process: exit
+status 2, one line on stderr naming the file and the key, no traceback, nothing created,
+and ``run`` stops before it starts anything. A couple of cases also run as real processes,
+``python -m bot``, as a person at a terminal or systemd would see them. The value-by-value
+wording is pinned in ``test_config.py``; here every case runs end to end.
 
 The catalogue of bad Telegram input is ``test_bad_commands.py``.
 """
@@ -16,23 +18,24 @@ import asyncio
 import logging
 import os
 import re
-import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+import bot.runtime.runner
+from bot.cli.main import main
 from bot.lists.files import MAX_TERMS
 from bot.lists.registry import WatchlistRegistry
 from tests.bot_harness import ADMIN_ID, REPO, TOKEN, BotUnderTest, Clock, fast_pacer, make_config
 from tests.factories import rss
 from tests.fake_telegram import FakeTelegram
 from tests.feed_server import FeedServer
+from tests.watchlist_copy import FROZEN_WATCHLISTS, copy_watchlists
 
 FAKE_TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
 # Generous: a refused config is reported in well under a second.
@@ -293,6 +296,16 @@ class Outcome:
     stderr: str
 
 
+def case_config(workdir: Path, case: BadConfig) -> Path:
+    """The case's config file in ``workdir``, beside a copy of the shipped watchlists."""
+    copy_watchlists(workdir / "watchlists")
+    if case.content is None:
+        return SPECIAL_PATHS[case.name](workdir)
+    path = workdir / "config.toml"
+    path.write_bytes(case.content)
+    return path
+
+
 def caci_watch(config: Path, command: str, workdir: Path) -> Outcome:
     """``python -m bot --config CONFIG COMMAND`` as a user runs it: no token anywhere."""
     env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "LC_ALL", "TZ")}
@@ -312,31 +325,41 @@ def caci_watch(config: Path, command: str, workdir: Path) -> Outcome:
     return Outcome(config, workdir, result.returncode, result.stdout, result.stderr)
 
 
-@pytest.fixture(scope="module")
-def outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], Outcome]:
-    """Every bad config through `check` and `run`, a few processes at a time: each is a
-    fresh interpreter, and one after another they would take most of a minute."""
-    jobs: list[tuple[str, str, Path, Path]] = []
-    for case in BAD_CONFIGS:
-        workdir = tmp_path_factory.mktemp("config")
-        shutil.copytree(REPO / "watchlists", workdir / "watchlists")
-        if case.content is None:
-            path = SPECIAL_PATHS[case.name](workdir)
-        else:
-            path = workdir / "config.toml"
-            path.write_bytes(case.content)
-        jobs += [(case.name, command, path, workdir) for command in ("check", "run")]
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        done = pool.map(lambda job: caci_watch(job[2], job[1], job[3]), jobs)
-        return {(name, command): out for (name, command, _, _), out in zip(jobs, done, strict=True)}
+def _must_not_start(*args: object, **kwargs: object) -> None:
+    pytest.fail("`run` went past its config and started the bot")
 
 
-@pytest.mark.parametrize("command", ["check", "run"])
-@pytest.mark.parametrize("case", BAD_CONFIGS, ids=[case.name for case in BAD_CONFIGS])
-def test_a_bad_config_stops_with_one_line_naming_the_file_and_what_is_wrong(
-    outcomes: dict[tuple[str, str], Outcome], case: BadConfig, command: str
-) -> None:
-    out = outcomes[(case.name, command)]
+@pytest.fixture
+def in_process(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Callable[[Path, str, Path], Outcome]:
+    """``caci-watch --config CONFIG COMMAND`` through ``bot.cli.main.main``, in this
+    process, as ``caci_watch`` runs it: no token anywhere, in ``workdir``. Should `run`
+    ever get past its config here, it fails the test instead of starting the bot."""
+    for name in ("CACI_WATCH_TOKEN", "CACI_WATCH_CONFIG", "CREDENTIALS_DIRECTORY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(bot.runtime.runner, "BotRunner", _must_not_start)
+    monkeypatch.setattr(bot.runtime.runner, "serve", _must_not_start)
+
+    def run(config: Path, command: str, workdir: Path) -> Outcome:
+        capsys.readouterr()
+        # A good config sets up logging (onto this test's stderr): put it back after.
+        root = logging.getLogger()
+        handlers, level = list(root.handlers), root.level
+        try:
+            with monkeypatch.context() as m:
+                m.chdir(workdir)
+                code = main(["--config", str(config), command])
+        finally:
+            root.handlers[:] = handlers
+            root.setLevel(level)
+        out, err = capsys.readouterr()
+        return Outcome(config, workdir, code, out, err)
+
+    return run
+
+
+def assert_refused(out: Outcome, case: BadConfig) -> None:
     assert "Traceback" not in out.stderr
     [line] = out.stderr.splitlines()
     assert line.startswith(f"caci-watch: error: {out.config}: "), line
@@ -349,18 +372,44 @@ def test_a_bad_config_stops_with_one_line_naming_the_file_and_what_is_wrong(
     assert not (out.workdir / "store").exists()
 
 
+@pytest.mark.parametrize("command", ["check", "run"])
+@pytest.mark.parametrize("case", BAD_CONFIGS, ids=[case.name for case in BAD_CONFIGS])
+def test_a_bad_config_stops_with_one_line_naming_the_file_and_what_is_wrong(
+    tmp_path: Path,
+    in_process: Callable[[Path, str, Path], Outcome],
+    case: BadConfig,
+    command: str,
+) -> None:
+    assert_refused(in_process(case_config(tmp_path, case), command, tmp_path), case)
+
+
+@pytest.mark.parametrize(
+    ("name", "command"),
+    [("the bot token in api_url", "run"), ("a key shaped like a bot token", "check")],
+)
+def test_the_real_process_exits_2_with_one_line_and_no_token(
+    tmp_path: Path, name: str, command: str
+) -> None:
+    [case] = [case for case in BAD_CONFIGS if case.name == name]
+    out = caci_watch(case_config(tmp_path, case), command, tmp_path)
+    assert_refused(out, case)
+    assert FAKE_TOKEN not in out.stdout + out.stderr
+
+
 @pytest.mark.parametrize(
     "content",
     [b"", b"# only a comment\n", b"[feeds]\r\n# Windows line ends\r\n", b"\n\n[digest]\n"],
     ids=["empty", "comments only", "CRLF line ends", "an empty section"],
 )
 def test_an_empty_or_comment_only_config_means_every_default(
-    tmp_path: Path, content: bytes
+    tmp_path: Path,
+    watchlists_dir: Path,
+    in_process: Callable[[Path, str, Path], Outcome],
+    content: bytes,
 ) -> None:
-    shutil.copytree(REPO / "watchlists", tmp_path / "watchlists")
     config = tmp_path / "config.toml"
     config.write_bytes(content)
-    out = caci_watch(config, "check", tmp_path)
+    out = in_process(config, "check", tmp_path)
     assert out.returncode == 0, out.stderr
     assert out.stdout.startswith(f"config: {config}: ok\n")
     assert "cacianalyst.org/publications/analytical-articles.feed" in out.stdout
@@ -369,7 +418,7 @@ def test_an_empty_or_comment_only_config_means_every_default(
 
 # -- watchlist files ---------------------------------------------------------------------
 
-GOOD_TRIPP = (REPO / "watchlists" / "tripp.toml").read_text(encoding="utf-8")
+GOOD_TRIPP = (FROZEN_WATCHLISTS / "tripp.toml").read_text(encoding="utf-8")
 
 
 @dataclass(frozen=True)
@@ -531,16 +580,16 @@ def test_a_second_file_with_the_same_name_in_other_case_is_refused_and_the_first
     assert registry.find("TRIPP").source.endswith("a-tripp.toml")  # type: ignore[union-attr]
 
 
-def test_check_lists_every_bad_watchlist_on_its_own_line_and_fails(tmp_path: Path) -> None:
-    lists = tmp_path / "watchlists"
-    shutil.copytree(REPO / "watchlists", lists)
+def test_check_lists_every_bad_watchlist_on_its_own_line_and_fails(
+    tmp_path: Path, watchlists_dir: Path, in_process: Callable[[Path, str, Path], Outcome]
+) -> None:
     for number, case in enumerate(BAD_WATCHLISTS):
         name = f"bad-{number:02}.toml"
         content = case.content.replace(b'"TRIPP"', f'"Bad {number}"'.encode(), 1)
-        (lists / name).write_bytes(content)
+        (watchlists_dir / name).write_bytes(content)
     config = tmp_path / "config.toml"
     config.write_text("")
-    out = caci_watch(config, "check", tmp_path)
+    out = in_process(config, "check", tmp_path)
     assert out.returncode == 1
     assert "Traceback" not in out.stdout + out.stderr
     errors = [line for line in out.stdout.splitlines() if line.startswith("watchlist error: ")]

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.provisional import urls
 
-from bot.feeds.fetch import canonical_link
+from bot.feeds.links import canonical_link
 
 JOOMLA = "https://cacianalyst.org/publications/analytical-articles/item/13873-title-slug.html"
 

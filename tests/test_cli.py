@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli.main import main
+from tests.watchlist_copy import SHIPPED_NAMES, copy_shipped_watchlists
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -36,7 +38,7 @@ def digest_watchlists_by_author(output: str) -> dict[str, set[str]]:
 
 
 def test_demo_reports_each_snapshot_article_under_exactly_its_watchlists(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, watchlists_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code = main(
         [
@@ -44,7 +46,7 @@ def test_demo_reports_each_snapshot_article_under_exactly_its_watchlists(
             "--store",
             str(tmp_path / "demo.sqlite3"),
             "--watchlists",
-            str(ROOT / "watchlists"),
+            str(watchlists_dir),
         ]
     )
     out = capsys.readouterr().out
@@ -55,14 +57,14 @@ def test_demo_reports_each_snapshot_article_under_exactly_its_watchlists(
 
 
 def test_demo_runs_again_from_a_clean_store(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, watchlists_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     args = [
         "demo",
         "--store",
         str(tmp_path / "demo.sqlite3"),
         "--watchlists",
-        str(ROOT / "watchlists"),
+        str(watchlists_dir),
     ]
     assert main(args) == 0
     first = capsys.readouterr().out
@@ -105,12 +107,18 @@ def test_config_path_comes_from_the_environment_when_not_given(tmp_path: Path) -
 
 
 def test_check_accepts_the_shipped_config_and_watchlists(
-    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["--config", str(ROOT / "config.toml"), "check"]) == 0
+    # The shipped files themselves, but beside a config of their own: whatever else a
+    # user has added to the live watchlists/ is theirs, not what this release ships.
+    config = tmp_path / "config.toml"
+    shutil.copyfile(ROOT / "config.toml", config)
+    copy_shipped_watchlists(tmp_path / "watchlists")
+    assert main(["--config", str(config), "check"]) == 0
     out = capsys.readouterr().out
-    for name in ("TRIPP", "Abraham Accords", "Middle Corridor"):
+    for name in SHIPPED_NAMES:
         assert f"watchlist '{name}'" in out
+    assert out.count("watchlist '") == len(SHIPPED_NAMES)
 
 
 def test_check_reports_a_malformed_watchlist_and_fails(
@@ -128,7 +136,7 @@ def test_check_reports_a_malformed_watchlist_and_fails(
 
 
 def test_poll_once_then_digest_since_a_date(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, watchlists_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from bot.feeds.snapshot_server import SnapshotServer, bundled_snapshot
 
@@ -137,7 +145,7 @@ def test_poll_once_then_digest_since_a_date(
             tmp_path,
             f'[feeds]\nurls = ["{server.url}"]\nbackfill_days = 100000\n'
             f'[store]\npath = "{tmp_path / "s.sqlite3"}"\n'
-            f'[watchlists]\ndir = "{ROOT / "watchlists"}"\n',
+            f'[watchlists]\ndir = "{watchlists_dir}"\n',
         )
         assert main(["--config", str(cfg), "poll", "--once"]) == 0
     out = capsys.readouterr().out
@@ -172,7 +180,7 @@ def test_digest_rejects_a_date_it_cannot_read(
 
 
 def test_eval_prints_json_in_the_documented_shape(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, watchlists_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     records = [
         {
@@ -191,7 +199,7 @@ def test_eval_prints_json_in_the_documented_shape(
     ]
     data = tmp_path / "eval.jsonl"
     data.write_text("\n".join(json.dumps(r) for r in records) + "\n")
-    cfg = write_config(tmp_path, f'[watchlists]\ndir = "{ROOT / "watchlists"}"\n')
+    cfg = write_config(tmp_path, f'[watchlists]\ndir = "{watchlists_dir}"\n')
     assert main(["--config", str(cfg), "eval", str(data), "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert set(report) == {"watchlists", "misses", "false_alarms"}
@@ -209,19 +217,19 @@ def test_unknown_command_is_a_usage_error_not_a_crash(capsys: pytest.CaptureFixt
 
 
 def test_eval_on_a_malformed_file_names_the_line_without_a_traceback(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, watchlists_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     data = tmp_path / "bad.jsonl"
     data.write_text('{"id": "x-1", "title": "t", "text": "b", "labels": []}\n{not json\n')
-    cfg = write_config(tmp_path, f'[watchlists]\ndir = "{ROOT / "watchlists"}"\n')
+    cfg = write_config(tmp_path, f'[watchlists]\ndir = "{watchlists_dir}"\n')
     assert main(["--config", str(cfg), "eval", str(data)]) == 2
     err = capsys.readouterr().err
     assert "bad.jsonl:2" in err
 
 
 def test_eval_on_a_missing_file_is_a_clear_error(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, watchlists_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    cfg = write_config(tmp_path, f'[watchlists]\ndir = "{ROOT / "watchlists"}"\n')
+    cfg = write_config(tmp_path, f'[watchlists]\ndir = "{watchlists_dir}"\n')
     assert main(["--config", str(cfg), "eval", str(tmp_path / "nope.jsonl")]) == 2
     assert "nope.jsonl" in capsys.readouterr().err

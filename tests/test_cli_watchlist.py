@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
+from bot.app import watchlist_sync
 from bot.cli.main import main
 from bot.feeds.snapshot_server import SnapshotServer, bundled_snapshot
 
-ROOT = Path(__file__).resolve().parents[1]
-
 
 @pytest.fixture
-def config(tmp_path: Path) -> Path:
-    shutil.copytree(ROOT / "watchlists", tmp_path / "watchlists")
+def config(tmp_path: Path, watchlists_dir: Path) -> Path:
     path = tmp_path / "config.toml"
     path.write_text(
         f'[store]\npath = "{tmp_path / "s.sqlite3"}"\n'
-        f'[watchlists]\ndir = "{tmp_path / "watchlists"}"\nrematch_days = 100000\n'
+        f'[watchlists]\ndir = "{watchlists_dir}"\nrematch_days = 100000\n'
         "[feeds]\nbackfill_days = 100000\n",
         encoding="utf-8",
     )
@@ -141,7 +138,9 @@ def test_cli_edit_is_audited_once_even_when_the_bot_reloads_after_it(config: Pat
     assert run(config, "add-term", "TRIPP", "Zangazour") == 0
     service = build_service(load_config(config))
     try:
-        service.reload_watchlists(datetime.now(UTC))  # what the running bot does each minute
+        watchlist_sync.reload_watchlists(
+            service, datetime.now(UTC)
+        )  # what the running bot does each minute
         actions = [(e.actor.split(":")[0], e.action) for e in service.store.audit_for("TRIPP")]
     finally:
         service.close()

@@ -6,10 +6,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.domain.digest import build_digest
-from bot.messages.digest_heading import others_line
-from bot.messages.feed_health import feed_health
 from bot.domain.models import DigestEntry, FeedState
 from bot.messages.console import render_digest_console
+from bot.messages.digest_heading import others_line
+from bot.messages.feed_health import feed_health
 from tests.factories import T0, make_article, make_match
 
 WINDOW = {"since": T0 - timedelta(days=1), "until": T0 + timedelta(days=1)}

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from bot.app import digests, watchlist_sync
 from bot.app.config import builtin_config
 from bot.app.service import Service, build_service
 from bot.domain.digest import Digest
@@ -54,10 +55,10 @@ def test_the_digest_is_due_at_the_subscribers_local_time_and_queued_once(tmp_pat
     svc = service(tmp_path)
     subscribe(svc, 1)
     store_articles(svc, 2, BERLIN_8AM_WINTER - timedelta(hours=3))
-    assert svc.digest_tick(BERLIN_8AM_WINTER - timedelta(minutes=1)) == 0
-    assert svc.digest_tick(BERLIN_8AM_WINTER) == 1
-    assert svc.digest_tick(BERLIN_8AM_WINTER + timedelta(minutes=1)) == 0
-    assert svc.digest_tick(BERLIN_8AM_WINTER + timedelta(hours=12)) == 0
+    assert digests.digest_tick(svc, BERLIN_8AM_WINTER - timedelta(minutes=1)) == 0
+    assert digests.digest_tick(svc, BERLIN_8AM_WINTER) == 1
+    assert digests.digest_tick(svc, BERLIN_8AM_WINTER + timedelta(minutes=1)) == 0
+    assert digests.digest_tick(svc, BERLIN_8AM_WINTER + timedelta(hours=12)) == 0
     [text] = digests_for(svc, 1)
     assert "TRIPP story 0" in text and "TRIPP story 1" in text
 
@@ -75,7 +76,7 @@ def test_each_subscriber_gets_only_the_watchlists_they_follow(tmp_path: Path) ->
     )
     svc.store.chats.subscribe(2, "Middle Corridor", BERLIN_8AM_WINTER)
     store_articles(svc, 1, BERLIN_8AM_WINTER - timedelta(hours=3))
-    svc.digest_tick(BERLIN_8AM_WINTER)
+    digests.digest_tick(svc, BERLIN_8AM_WINTER)
     assert "TRIPP story 0" in digests_for(svc, 1)[0]
     assert "No new articles" in digests_for(svc, 2)[0]
 
@@ -84,9 +85,9 @@ def test_the_next_digest_starts_where_the_previous_one_ended(tmp_path: Path) -> 
     svc = service(tmp_path)
     subscribe(svc, 1)
     store_articles(svc, 1, BERLIN_8AM_WINTER - timedelta(hours=1), title="first ")
-    svc.digest_tick(BERLIN_8AM_WINTER)
+    digests.digest_tick(svc, BERLIN_8AM_WINTER)
     store_articles(svc, 1, BERLIN_8AM_WINTER + timedelta(hours=5), title="second ")
-    svc.digest_tick(BERLIN_8AM_WINTER + timedelta(days=1))
+    digests.digest_tick(svc, BERLIN_8AM_WINTER + timedelta(days=1))
     first, second = digests_for(svc, 1)
     assert "first TRIPP" in first and "second TRIPP" not in first
     assert "second TRIPP" in second and "first TRIPP" not in second
@@ -96,7 +97,7 @@ def test_a_long_day_is_split_into_marked_parts_within_telegrams_limit(tmp_path: 
     svc = service(tmp_path)
     subscribe(svc, 1)
     store_articles(svc, 60, BERLIN_8AM_WINTER - timedelta(hours=2))
-    queued = svc.digest_tick(BERLIN_8AM_WINTER)
+    queued = digests.digest_tick(svc, BERLIN_8AM_WINTER)
     parts = digests_for(svc, 1)
     assert queued == len(parts) > 1
     assert all(utf16_len(p) <= MAX_MESSAGE for p in parts)
@@ -107,14 +108,14 @@ def test_a_long_day_is_split_into_marked_parts_within_telegrams_limit(tmp_path: 
 def test_an_empty_day_is_one_short_line_or_nothing_when_configured_to_skip(tmp_path: Path) -> None:
     send = service(tmp_path / "send")
     subscribe(send, 1)
-    send.digest_tick(BERLIN_8AM_WINTER)
+    digests.digest_tick(send, BERLIN_8AM_WINTER)
     [line] = digests_for(send, 1)
     assert "No new articles" in line and "Feeds" in line
 
     skip = service(tmp_path / "skip", empty="skip")
     subscribe(skip, 1)
-    assert skip.digest_tick(BERLIN_8AM_WINTER) == 0
-    assert skip.digest_tick(BERLIN_8AM_WINTER + timedelta(minutes=5)) == 0
+    assert digests.digest_tick(skip, BERLIN_8AM_WINTER) == 0
+    assert digests.digest_tick(skip, BERLIN_8AM_WINTER + timedelta(minutes=5)) == 0
     assert skip.store.chats.last_digest(1) is not None, "the skipped day still counts as done"
 
 
@@ -122,8 +123,8 @@ def test_summer_time_moves_the_utc_hour_but_not_the_local_one(tmp_path: Path) ->
     svc = service(tmp_path)
     summer_8am = datetime(2027, 7, 1, 6, 0, tzinfo=UTC)
     subscribe(svc, 1, joined=summer_8am - timedelta(hours=12))
-    assert svc.digest_tick(summer_8am - timedelta(minutes=1)) == 0
-    assert svc.digest_tick(summer_8am) == 1
+    assert digests.digest_tick(svc, summer_8am - timedelta(minutes=1)) == 0
+    assert digests.digest_tick(svc, summer_8am) == 1
 
 
 def test_paused_and_unsubscribed_chats_get_no_digest(tmp_path: Path) -> None:
@@ -138,7 +139,7 @@ def test_paused_and_unsubscribed_chats_get_no_digest(tmp_path: Path) -> None:
         digest_time="07:00",
         now=BERLIN_8AM_WINTER - timedelta(days=1),
     )
-    assert svc.digest_tick(BERLIN_8AM_WINTER) == 0
+    assert digests.digest_tick(svc, BERLIN_8AM_WINTER) == 0
 
 
 def test_an_alert_goes_to_instant_subscribers_of_its_watchlists_only(tmp_path: Path) -> None:
@@ -161,12 +162,14 @@ def test_after_downtime_the_missed_digest_comes_once_then_the_day_goes_on_as_usu
 ) -> None:
     svc = service(tmp_path)
     subscribe(svc, 1, joined=BERLIN_8AM_WINTER - timedelta(days=5))
-    assert svc.digest_tick(BERLIN_8AM_WINTER - timedelta(days=4)) == 1  # the last one before
+    assert (
+        digests.digest_tick(svc, BERLIN_8AM_WINTER - timedelta(days=4)) == 1
+    )  # the last one before
     store_articles(svc, 1, BERLIN_8AM_WINTER - timedelta(days=3))
     back = BERLIN_8AM_WINTER - timedelta(minutes=30)  # 07:30 Berlin, after 4 days down
-    assert svc.digest_tick(back) == 1
-    assert svc.digest_tick(back + timedelta(minutes=1)) == 0
-    assert svc.digest_tick(BERLIN_8AM_WINTER) == 1, "today's digest still comes at 08:00"
+    assert digests.digest_tick(svc, back) == 1
+    assert digests.digest_tick(svc, back + timedelta(minutes=1)) == 0
+    assert digests.digest_tick(svc, BERLIN_8AM_WINTER) == 1, "today's digest still comes at 08:00"
     _, missed, today = digests_for(svc, 1)
     assert "TRIPP story 0" in missed and "TRIPP story 0" not in today
 
@@ -178,27 +181,27 @@ def test_a_chat_with_a_time_zone_that_no_longer_exists_gets_utc_and_others_are_u
     subscribe(svc, 1, tz="Mars/Olympus_Mons", joined=BERLIN_8AM_WINTER - timedelta(hours=12))
     subscribe(svc, 2)
     store_articles(svc, 1, BERLIN_8AM_WINTER - timedelta(hours=3))
-    assert svc.digest_tick(BERLIN_8AM_WINTER + timedelta(hours=1)) == 2
+    assert digests.digest_tick(svc, BERLIN_8AM_WINTER + timedelta(hours=1)) == 2
     assert "TRIPP story 0" in digests_for(svc, 1)[0]
 
 
 def test_one_chat_failing_does_not_hold_back_the_others(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import bot.app.service as service_module
+    import bot.app.digests as digests_module
 
     svc = service(tmp_path)
     subscribe(svc, 1)
     subscribe(svc, 2)
-    real = service_module.digest_messages
+    real = digests_module.digest_messages
 
     def failing_for_chat_1(digest: Digest, **kw: Any) -> list[OutgoingMessage]:
         if kw["chat_id"] == 1:
             raise RuntimeError("a rendering bug")
         return real(digest, **kw)
 
-    monkeypatch.setattr(service_module, "digest_messages", failing_for_chat_1)
-    assert svc.digest_tick(BERLIN_8AM_WINTER) == 1
+    monkeypatch.setattr(digests_module, "digest_messages", failing_for_chat_1)
+    assert digests.digest_tick(svc, BERLIN_8AM_WINTER) == 1
     assert digests_for(svc, 1) == [] and len(digests_for(svc, 2)) == 1
     assert svc.store.chats.last_digest(1) is None, "chat 1 is tried again at the next tick"
 
@@ -206,11 +209,12 @@ def test_one_chat_failing_does_not_hold_back_the_others(
 def test_an_alert_that_fails_to_render_for_one_chat_still_reaches_the_others(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import bot.app.service as service_module
 
     svc = service(tmp_path)
     subscribe(svc, 1)
     subscribe(svc, 2)
+    import bot.app.service as service_module
+
     real = service_module.alert_messages
 
     def failing_for_chat_1(alert: Alert, subs: Any) -> list[OutgoingMessage]:
@@ -226,29 +230,26 @@ def test_an_alert_that_fails_to_render_for_one_chat_still_reaches_the_others(
 def test_renaming_a_list_does_not_repeat_its_recent_articles_in_the_next_digest(
     tmp_path: Path,
 ) -> None:
-    from bot.app.poll import match_fields
-    from tests.bot_harness import REPO
+    from bot.domain.poll import match_fields
+    from tests.watchlist_copy import copy_watchlists
 
-    lists = tmp_path / "lists"
-    lists.mkdir()
-    for f in (REPO / "watchlists").glob("*.toml"):
-        (lists / f.name).write_text(f.read_text())
+    lists = copy_watchlists(tmp_path / "lists")
     config = builtin_config(
         store_path=tmp_path / "s.sqlite3", watchlists_dir=lists, feed_urls=["https://f/a"]
     )
     svc = build_service(config)
-    svc.reload_watchlists(BERLIN_8AM_WINTER - timedelta(days=2))
+    watchlist_sync.reload_watchlists(svc, BERLIN_8AM_WINTER - timedelta(days=2))
     subscribe(svc, 1, joined=BERLIN_8AM_WINTER - timedelta(days=2))
     article = make_article(1, title="TRIPP route opens", text="The TRIPP route opens.")
     seen = BERLIN_8AM_WINTER - timedelta(hours=5)
     svc.store.upsert_article(article, seen)
     svc.store.replace_matches(article.id, svc.matcher.match(match_fields(article)), seen)
-    svc.digest_tick(BERLIN_8AM_WINTER)
+    digests.digest_tick(svc, BERLIN_8AM_WINTER)
     path = lists / "tripp.toml"
     path.write_text(path.read_text().replace('name = "TRIPP"', 'name = "TRIPP corridor"'))
-    svc.reload_watchlists(BERLIN_8AM_WINTER + timedelta(hours=4))
+    watchlist_sync.reload_watchlists(svc, BERLIN_8AM_WINTER + timedelta(hours=4))
     assert svc.store.chats.get(1).watchlists == ("TRIPP corridor",)  # type: ignore[union-attr]
-    svc.digest_tick(BERLIN_8AM_WINTER + timedelta(days=1))
+    digests.digest_tick(svc, BERLIN_8AM_WINTER + timedelta(days=1))
     first, notice, second = (m.text for m in svc.store.outbox.pending_for(1))
     assert "TRIPP route opens" in first
     assert "TRIPP corridor" in notice

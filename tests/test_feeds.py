@@ -13,16 +13,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.feeds.fetch import (
-    FetchResult,
-    article_content_hash,
-    clean_author,
-    fetch_feed,
-    newest_item_at,
-    next_poll_delay,
-    parse_feed,
-    parse_retry_after,
-)
+from bot.domain.poll import newest_item_at, next_poll_delay
+from bot.feeds.fetch import FetchResult, fetch_feed, parse_retry_after
+from bot.feeds.parse import article_content_hash, clean_author, parse_feed
 from tests.feed_server import (
     ATOM_TYPE,
     FIXTURES,

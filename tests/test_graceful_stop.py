@@ -21,6 +21,7 @@ from tests.factories import rss
 from tests.fake_telegram import FakeTelegram
 from tests.feed_server import FeedServer, SlowResponse
 from tests.test_run_command import start
+from tests.watchlist_copy import copy_watchlists
 
 # The promise to an operator (and systemd's TimeoutStopSec): gone within 10 s.
 STOP_DEADLINE = 10.0
@@ -37,10 +38,13 @@ def feeds() -> Iterator[FeedServer]:
 
 def config_for(tmp: Path, feed_url: str, api_url: str, *, timeout: str = "20s") -> Path:
     config = tmp / "config.toml"
+    lists = tmp / "watchlists"
+    if not lists.exists():
+        copy_watchlists(lists)
     config.write_text(
         f'[feeds]\nurls = ["{feed_url}"]\ntimeout = "{timeout}"\n'
         f'[store]\npath = "{tmp}/store/bot.sqlite3"\n'
-        f'[watchlists]\ndir = "{REPO / "watchlists"}"\n'
+        f'[watchlists]\ndir = "{lists}"\n'
         f'[telegram]\napi_url = "{api_url}"\n'
     )
     return config

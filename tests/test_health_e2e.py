@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.app import health
 from bot.app.config import Config
 from tests.bot_harness import ADMIN_ID, REPO, TOKEN, BotUnderTest, Clock, fast_pacer, make_config
 from tests.factories import rss
@@ -193,10 +194,10 @@ def test_with_no_admins_a_failure_stays_untold_until_an_admin_is_added(
     service = build_service(config)
     try:
         asyncio.run(service.poll_once(T0))
-        assert service.feed_alarm_tick(T0 + timedelta(hours=2)) == 0
+        assert health.feed_alarm_tick(service, T0 + timedelta(hours=2)) == 0
         assert service.store.feed_state(feeds.url("/a.feed")).down_notice_for is None
         service.config = replace(config, telegram=replace(config.telegram, admins=(ADMIN_ID,)))
-        assert service.feed_alarm_tick(T0 + timedelta(hours=3)) == 1
+        assert health.feed_alarm_tick(service, T0 + timedelta(hours=3)) == 1
         assert service.store.outbox.pending_count(ADMIN_ID) == 1
     finally:
         service.close()

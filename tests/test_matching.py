@@ -7,7 +7,6 @@ test; the `shipped` fixture checks the project's own watchlist files.
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -16,8 +15,7 @@ from hypothesis import strategies as st
 from bot.domain.matching import Matcher, compile_watchlists, make_snippet
 from bot.domain.models import Match, Term, Watchlist
 from bot.lists.files import load_watchlists
-
-WATCHLISTS_DIR = Path(__file__).resolve().parent.parent / "watchlists"
+from tests.watchlist_copy import copy_shipped_watchlists
 
 
 def wl(
@@ -40,8 +38,10 @@ def body(matcher: Matcher, text: str) -> list[Match]:
 
 
 @pytest.fixture(scope="module")
-def shipped() -> Matcher:
-    watchlists, errors = load_watchlists(WATCHLISTS_DIR)
+def shipped(tmp_path_factory: pytest.TempPathFactory) -> Matcher:
+    # The three shipped files only, not whatever else a user has added to watchlists/.
+    lists = copy_shipped_watchlists(tmp_path_factory.mktemp("shipped") / "watchlists")
+    watchlists, errors = load_watchlists(lists)
     assert not errors
     return compile_watchlists(watchlists)
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
-from bot.app.poll import alert_matches, is_due, match_fields, should_alert
 from bot.domain.models import FeedState
+from bot.domain.poll import alert_matches, is_due, match_fields, should_alert
 from tests.factories import T0, make_article, make_match
 
 

@@ -10,9 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from bot.app import digests, watchlist_sync
 from bot.app.config import Config, builtin_config
-from bot.app.poll import FeedPollReport, make_http_client, poll_feeds
+from bot.app.poll import FeedPollReport, poll_feeds
 from bot.app.service import Service, build_service
+from bot.feeds.fetch import make_http_client
 from bot.messages.console import render_digest_console
 from tests.factories import rss
 from tests.feed_server import FeedServer, Oversize, SlowResponse
@@ -69,9 +71,10 @@ def make_service(tmp_path: Path, urls: Sequence[str], **feeds: object) -> Servic
 
 def poll(service: Service, now: datetime, *, force: bool = True) -> list[FeedPollReport]:
     async def run() -> list[FeedPollReport]:
-        async with make_http_client(service.config.feeds) as client:
+        feeds = service.config.feeds
+        async with make_http_client(feeds.user_agent, feeds.timeout) as client:
             return await poll_feeds(
-                client, service.store, service.matcher, service.config.feeds, now, force=force
+                client, service.store, feeds, now, force=force, matcher_of=lambda: service.matcher
             )
 
     return asyncio.run(run())
@@ -224,7 +227,7 @@ def test_digest_covers_what_arrived_in_its_window_with_feed_health(
     server.publish("/a.feed", rss([TRIPP_ITEM, OLD]))
     poll(service, NOW + timedelta(hours=1))
 
-    digest = service.digest(NOW + timedelta(minutes=30), NOW + timedelta(hours=2))
+    digest = digests.digest_between(service, NOW + timedelta(minutes=30), NOW + timedelta(hours=2))
     assert [e.article.title for e in digest.entries] == ["Iran Watches the New Route"]
     assert digest.unmatched_count == 0
     text = render_digest_console(
@@ -240,17 +243,17 @@ def test_edited_watchlist_file_rematches_recent_articles_into_the_next_digest(
     server.serve_feed("/a.feed", rss([WATER, OLD]))
     service = make_service(tmp_path, [server.url("/a.feed")])
     poll(service, NOW)
-    assert service.digest(NOW, NOW + timedelta(hours=1)).is_empty
+    assert digests.digest_between(service, NOW, NOW + timedelta(hours=1)).is_empty
 
     (tmp_path / "watchlists" / "water.toml").write_text(
         'name = "Water"\nterms = ["Kambarata dam"]\n'
     )
     later = NOW + timedelta(hours=3)
-    changes = service.reload_watchlists(later)
+    changes = watchlist_sync.reload_watchlists(service, later)
     assert [(c.kind, c.name) for c in changes] == [("added", "Water")]
     assert [(e.actor, e.action) for e in service.store.audit_for("Water")] == [("file", "added")]
 
-    digest = service.digest(later, later + timedelta(hours=1))
+    digest = digests.digest_between(service, later, later + timedelta(hours=1))
     [entry] = digest.entries
     assert entry.article.title == "Fergana Water Talks"
     assert entry.rematched and entry.watchlists == ("Water",)
@@ -265,7 +268,7 @@ def test_broken_watchlist_edit_keeps_matching_with_the_last_good_version(
     service = make_service(tmp_path, [server.url("/a.feed")])
     poll(service, NOW)
     (tmp_path / "watchlists" / "tripp.toml").write_text('name = "TRIPP"\nterms = [\n')
-    [change] = service.reload_watchlists(NOW + timedelta(minutes=1))
+    [change] = watchlist_sync.reload_watchlists(service, NOW + timedelta(minutes=1))
     assert change.kind == "invalid" and "tripp.toml:" in change.error
     server.publish("/a.feed", rss([TRIPP_ITEM, OLD]))
     [report] = poll(service, NOW + timedelta(minutes=15))
@@ -277,19 +280,19 @@ def test_watchlist_edited_while_the_bot_was_stopped_is_acted_on_at_start(
 ) -> None:
     server.serve_feed("/a.feed", rss([WATER]))
     service = make_service(tmp_path, [server.url("/a.feed")])
-    service.reload_watchlists(NOW)
+    watchlist_sync.reload_watchlists(service, NOW)
     poll(service, NOW)
     service.close()
 
     (tmp_path / "watchlists" / "water.toml").write_text('name = "Water"\nterms = ["Kambarata"]\n')
     restarted = make_service(tmp_path, [server.url("/a.feed")])
     start = NOW + timedelta(hours=5)
-    restarted.reload_watchlists(start)
+    watchlist_sync.reload_watchlists(restarted, start)
     assert [(e.actor, e.action) for e in restarted.store.audit_for("Water")] == [("file", "added")]
-    [entry] = restarted.digest(start, start + timedelta(minutes=1)).entries
+    [entry] = digests.digest_between(restarted, start, start + timedelta(minutes=1)).entries
     assert entry.rematched and entry.watchlists == ("Water",)
     # Nothing changed since: the next reload neither audits nor matches again.
-    restarted.reload_watchlists(start + timedelta(minutes=1))
+    watchlist_sync.reload_watchlists(restarted, start + timedelta(minutes=1))
     assert len(restarted.store.audit_for("Water")) == 1
     assert len(restarted.store.audit_for("TRIPP")) == 1
 

@@ -7,11 +7,13 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bot.app import digests, watchlist_sync
 from bot.app.config import builtin_config
 from bot.app.service import Service, build_service
-from tests.bot_harness import REPO, Clock
+from tests.bot_harness import Clock
 from tests.factories import rss
 from tests.feed_server import FeedServer, SlowResponse
+from tests.watchlist_copy import copy_watchlists
 
 DAY = datetime(2026, 11, 26, tzinfo=UTC)
 TRIPP_ITEM = ("g1", "TRIPP corridor news", "<p>About the TRIPP route.</p>", DAY)
@@ -19,10 +21,7 @@ ROGUN_ITEM = ("g2", "Tajikistan fills the reservoir", "<p>The Rogun Dam rises.</
 
 
 def service(tmp_path: Path, url: str) -> Service:
-    lists = tmp_path / "watchlists"
-    lists.mkdir()
-    for f in (REPO / "watchlists").glob("*.toml"):
-        (lists / f.name).write_text(f.read_text())
+    lists = copy_watchlists(tmp_path / "watchlists")
     config = builtin_config(
         store_path=tmp_path / "s.sqlite3", watchlists_dir=lists, feed_urls=[url]
     )
@@ -48,12 +47,12 @@ def test_an_article_found_while_a_digest_is_made_goes_into_the_next_digest(
         assert await asyncio.to_thread(feed_server.wait_for_requests, "/a.feed", 2)
         # The digest tick runs while the fetch waits, a second boundary later.
         clock.set(DAY + timedelta(hours=8, seconds=1, microseconds=50_000))
-        svc.digest_tick(clock())
+        digests.digest_tick(svc, clock())
         clock.set(clock() + timedelta(milliseconds=200))
         feed_server.release.set()
         await poll
         clock.set(DAY + timedelta(days=1, hours=8, seconds=30))
-        svc.digest_tick(clock())
+        digests.digest_tick(svc, clock())
 
     asyncio.run(scenario())
     texts = [m.text for m in svc.store.outbox.pending_for(1) if m.kind == "digest"]
@@ -76,7 +75,7 @@ def test_a_list_added_while_a_poll_waits_matches_what_that_poll_brings(
         (svc.config.watchlists.dir / "rogun.toml").write_text(
             'name = "Rogun"\nterms = ["Rogun Dam"]\n'
         )
-        svc.reload_watchlists(clock())
+        watchlist_sync.reload_watchlists(svc, clock())
         feed_server.release.set()
         await poll
 

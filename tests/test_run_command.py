@@ -15,6 +15,7 @@ from tests.bot_harness import REPO, TOKEN
 from tests.factories import rss
 from tests.fake_telegram import FakeTelegram
 from tests.feed_server import FeedServer
+from tests.watchlist_copy import copy_watchlists
 
 
 @pytest.fixture
@@ -26,10 +27,13 @@ def feeds() -> Iterator[FeedServer]:
 
 def write_config(tmp: Path, feeds: FeedServer, api_url: str = "http://127.0.0.1:9") -> Path:
     config = tmp / "config.toml"
+    lists = tmp / "watchlists"
+    if not lists.exists():
+        copy_watchlists(lists)
     config.write_text(
         f'[feeds]\nurls = ["{feeds.url("/a.feed")}"]\n'
         f'[store]\npath = "{tmp}/store/bot.sqlite3"\n'
-        f'[watchlists]\ndir = "{REPO / "watchlists"}"\n'
+        f'[watchlists]\ndir = "{lists}"\n'
         f'[telegram]\napi_url = "{api_url}"\n'
     )
     return config
@@ -220,7 +224,9 @@ def test_run_refuses_a_missing_watchlists_directory_with_one_line(
     tmp_path: Path, feeds: FeedServer
 ) -> None:
     config = write_config(tmp_path, feeds)
-    config.write_text(config.read_text().replace(str(REPO / "watchlists"), str(tmp_path / "nope")))
+    config.write_text(
+        config.read_text().replace(str(tmp_path / "watchlists"), str(tmp_path / "nope"))
+    )
     proc = start(config)
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 2

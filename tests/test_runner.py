@@ -14,13 +14,17 @@ from bot.app.config import builtin_config
 from bot.delivery.outbox import ConsoleSender
 from bot.domain.models import OutgoingMessage
 from bot.runtime.runner import TICK_SECONDS, BotRunner
-from tests.bot_harness import REPO, Clock
+from tests.bot_harness import Clock
+from tests.watchlist_copy import copy_watchlists
 
 
 def runner(tmp_path: Path, stream: io.StringIO | None = None) -> BotRunner:
+    lists = tmp_path / "watchlists"
+    if not lists.exists():
+        copy_watchlists(lists)
     config = builtin_config(
         store_path=tmp_path / "s.sqlite3",
-        watchlists_dir=REPO / "watchlists",
+        watchlists_dir=lists,
         feed_urls=["http://127.0.0.1:9/feed"],
     )
     return BotRunner(config, token=None, clock=Clock(), sender=ConsoleSender(stream))

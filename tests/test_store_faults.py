@@ -31,6 +31,7 @@ from tests.bot_harness import ADMIN_ID, REPO, TOKEN, BotUnderTest, Clock, fast_p
 from tests.factories import rss
 from tests.fake_telegram import FakeTelegram
 from tests.feed_server import FeedServer
+from tests.watchlist_copy import copy_watchlists
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 ANN = 4242
@@ -109,10 +110,13 @@ def warnings_about(caplog: pytest.LogCaptureFixture, text: str) -> list[logging.
 
 def write_config(tmp: Path, store: Path, feed_url: str = "http://127.0.0.1:9/a.feed") -> Path:
     config = tmp / "config.toml"
+    lists = tmp / "watchlists"
+    if not lists.exists():
+        copy_watchlists(lists)
     config.write_text(
         f'[feeds]\nurls = ["{feed_url}"]\n'
         f'[store]\npath = "{store}"\n'
-        f'[watchlists]\ndir = "{REPO / "watchlists"}"\n'
+        f'[watchlists]\ndir = "{lists}"\n'
         '[telegram]\napi_url = "http://127.0.0.1:9"\n'
     )
     return config
@@ -637,8 +641,7 @@ def test_a_command_that_fails_on_the_store_is_a_one_line_error(
 ) -> None:
     from bot.cli.main import main
 
-    lists = tmp_path / "watchlists"
-    shutil.copytree(REPO / "watchlists", lists)
+    lists = copy_watchlists(tmp_path / "watchlists")
     db = store_path(tmp_path)
     config = tmp_path / "config.toml"
     config.write_text(f'[store]\npath = "{db}"\n[watchlists]\ndir = "{lists}"\n')

@@ -23,9 +23,11 @@ from bot.lists.edit import (
     watchlist_file_name,
 )
 from bot.lists.files import load_watchlist, parse_watchlist
+from tests.watchlist_copy import FROZEN_WATCHLISTS, shipped_watchlist_files
 
-WATCHLISTS_DIR = Path(__file__).resolve().parent.parent / "watchlists"
-SHIPPED = sorted(WATCHLISTS_DIR.glob("*.toml"))
+# The tests' frozen copy of the three shipped files (read only), not the live
+# watchlists/, where users add lists and edit these.
+SHIPPED = sorted(FROZEN_WATCHLISTS.glob("*.toml"))
 PATH = "edited.toml"
 
 
@@ -195,21 +197,21 @@ def test_a_term_is_stripped_like_the_loader_strips_it() -> None:
 def test_a_duplicate_term_is_refused_whatever_its_case_accents_or_hyphens(
     path: str, duplicate: str, existing: str
 ) -> None:
-    original = shipped_text(WATCHLISTS_DIR / path)
+    original = shipped_text(FROZEN_WATCHLISTS / path)
     with pytest.raises(EditError) as info:
         add_term(original, Term(duplicate, exact=True))
-    name = load_watchlist(WATCHLISTS_DIR / path).name
+    name = load_watchlist(FROZEN_WATCHLISTS / path).name
     assert str(info.value) == f'"{name}" already has the term "{existing}"'
 
 
 def test_a_duplicate_exclude_is_refused() -> None:
-    original = shipped_text(WATCHLISTS_DIR / "middle-corridor.toml")
+    original = shipped_text(FROZEN_WATCHLISTS / "middle-corridor.toml")
     with pytest.raises(EditError, match='already excludes "Trans-Caspian gas"'):
         add_exclude(original, "trans–caspian GAS")
 
 
 def test_a_term_that_is_also_an_exclude_is_refused_both_ways() -> None:
-    original = shipped_text(WATCHLISTS_DIR / "tripp.toml")
+    original = shipped_text(FROZEN_WATCHLISTS / "tripp.toml")
     with pytest.raises(EditError, match='excludes "Trump routed", so the term'):
         add_term(original, Term("trump routed"))
     with pytest.raises(EditError, match='"Trump Route" is a term of "TRIPP"'):
@@ -266,12 +268,12 @@ def test_removing_a_missing_term_is_refused_with_the_closest_one_suggested(
     asked: str, message: str
 ) -> None:
     with pytest.raises(EditError) as info:
-        remove_term(shipped_text(WATCHLISTS_DIR / "tripp.toml"), asked)
+        remove_term(shipped_text(FROZEN_WATCHLISTS / "tripp.toml"), asked)
     assert str(info.value) == message
 
 
 def test_removing_a_missing_exclude_is_refused_with_a_suggestion() -> None:
-    original = shipped_text(WATCHLISTS_DIR / "tripp.toml")
+    original = shipped_text(FROZEN_WATCHLISTS / "tripp.toml")
     with pytest.raises(EditError, match=r'no exclude phrase "Trump router" .*"Trump routed"'):
         remove_exclude(original, "Trump router")
     with pytest.raises(EditError, match=r'^"Solo" has no exclude phrases$'):
@@ -526,5 +528,5 @@ def test_a_name_without_latin_letters_or_digits_gets_no_file_name(name: str) -> 
 
 
 def test_the_shipped_files_are_named_after_their_watchlists() -> None:
-    for path in SHIPPED:
+    for path in shipped_watchlist_files():
         assert watchlist_file_name(load_watchlist(path).name) == path.name

@@ -1,52 +1,19 @@
-"""Matching stored articles again when watchlists change, for real or as a dry run."""
+"""Matching stored articles again when watchlists change, for real or as a dry run
+(the pure part of which is ``bot.domain.dry_run``)."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
-from dataclasses import dataclass, field
+__all__ = ["DryRun", "RematchReport", "dry_run", "dry_run_stored", "rematch_recent"]
+
+from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.app.poll import match_fields
-from bot.domain.matching import Matcher, compile_watchlists
-from bot.domain.models import Article, Match, Watchlist
+from bot.domain.dry_run import DryRun, dry_run
+from bot.domain.matching import compile_watchlists
+from bot.domain.models import Watchlist
+from bot.domain.poll import match_article
 from bot.storage import Store
-
-
-@dataclass(frozen=True, slots=True)
-class DryRun:
-    """What a watchlist would match among stored articles, against what it matches now."""
-
-    watchlist: str
-    checked: int
-    would_match: tuple[tuple[Article, Match], ...]
-    newly: frozenset[str] = field(default_factory=frozenset)  # article ids not matched now
-    dropped: tuple[Article, ...] = ()  # matched now, would no longer be
-
-
-def dry_run(
-    matcher: Matcher,
-    watchlist: str,
-    articles: Iterable[Article],
-    currently_matching: Collection[str],
-) -> DryRun:
-    """Pure: run ``matcher`` (compiled for the one ``watchlist``) over ``articles``."""
-    checked = 0
-    hits: list[tuple[Article, Match]] = []
-    dropped: list[Article] = []
-    for article in articles:
-        checked += 1
-        found = [m for m in matcher.match(match_fields(article)) if m.watchlist == watchlist]
-        if found:
-            hits.append((article, found[0]))
-        elif article.id in currently_matching:
-            dropped.append(article)
-    return DryRun(
-        watchlist=watchlist,
-        checked=checked,
-        would_match=tuple(hits),
-        newly=frozenset(a.id for a, _ in hits if a.id not in currently_matching),
-        dropped=tuple(dropped),
-    )
 
 
 def dry_run_stored(store: Store, watchlist: Watchlist, *, days: int, now: datetime) -> DryRun:
@@ -88,7 +55,7 @@ def rematch_recent(
     with store.transaction():
         for article in articles:
             before = store.matched_watchlists(article.id) & names
-            matches = matcher.match(match_fields(article))
+            matches = match_article(matcher, article)
             after = {m.watchlist for m in matches}
             added = after - before
             newly.extend((article.id, name) for name in sorted(added))

@@ -11,6 +11,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bot.app import digests
 from bot.app.config import builtin_config
 from bot.app.service import build_service
 from bot.cli.main import UserError, print_poll_reports
@@ -20,6 +21,15 @@ from bot.messages.console import render_digest_console
 # The snapshot's articles are months old; a first poll alerts only on articles within
 # the backfill window, so the demo opens it wide enough to show its alerts.
 DEMO_BACKFILL_DAYS = 36500
+
+
+# `make demo` installs into .venv/ without activating it, so a bare `caci-watch` is not
+# on the PATH afterwards: say how to reach the commands.
+NEXT_STEPS = (
+    "Next: every command runs as .venv/bin/caci-watch COMMAND (or after "
+    "`. .venv/bin/activate`, as caci-watch COMMAND);\n"
+    "  .venv/bin/caci-watch --help lists them, and .venv/bin/caci-watch run starts the bot."
+)
 
 
 async def run_demo(*, store_path: Path, watchlists_dir: Path) -> int:
@@ -52,7 +62,9 @@ async def run_demo(*, store_path: Path, watchlists_dir: Path) -> int:
             print()
             print("== Daily digest ==")
             now = datetime.now(UTC)
-            digest = service.digest(started - timedelta(seconds=1), now + timedelta(seconds=1))
+            digest = digests.digest_between(
+                service, started - timedelta(seconds=1), now + timedelta(seconds=1)
+            )
             print(render_digest_console(digest, now=now, stale_after=service.stale_after))
             print()
             print(
@@ -60,5 +72,7 @@ async def run_demo(*, store_path: Path, watchlists_dir: Path) -> int:
                 "calls it stale,\n as it would a live feed that still answers 200 but "
                 "has stopped publishing.)"
             )
+            print()
+            print(NEXT_STEPS)
     failed = [r for r in reports if r.status == "error"]
     return 1 if failed else 0

@@ -16,6 +16,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot import __version__
+from bot.app import digests, health
 from bot.app.config import Config, ConfigError, default_config_path, load_config
 from bot.app.poll import FeedPollReport
 from bot.app.service import build_service
@@ -224,7 +225,7 @@ def _cmd_status(args: argparse.Namespace) -> int:
 
     config = _load_config(args)
     with closing(build_service(config)) as service:
-        report = service.status_report(_now())
+        report = health.status_report(service, _now())
     print(status_text(report))
     return 1 if problems(report) else 0
 
@@ -285,7 +286,7 @@ def _cmd_digest(args: argparse.Namespace) -> int:
         for name in args.watchlist or ():
             if name not in known:
                 raise UserError(f"no watchlist named {name!r}; known: {', '.join(sorted(known))}")
-        digest = service.digest(since, until, args.watchlist)
+        digest = digests.digest_between(service, since, until, args.watchlist)
         print(render_digest_console(digest, now=_now(), stale_after=service.stale_after))
     return 0
 

@@ -10,6 +10,7 @@ from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bot.app import watchlist_sync
 from bot.app.config import Config
 from bot.app.rematch import DryRun, dry_run_stored
 from bot.app.service import Service, build_service
@@ -234,8 +235,8 @@ def _delete(args: argparse.Namespace, config: Config) -> int:
         text = path.read_text(encoding="utf-8")
         path.unlink()
         service.registry.refresh()
-        service.apply_watchlist_edits(
-            datetime.now(UTC), actor=_actor(), edit=(w.name, "delete", f"{path}\n{text}")
+        watchlist_sync.apply_watchlist_edits(
+            service, datetime.now(UTC), actor=_actor(), edit=(w.name, "delete", f"{path}\n{text}")
         )
         print(f"deleted {path} (its text is kept in the audit: watchlist show {w.name!r})")
     return 0
@@ -246,7 +247,9 @@ def _after_edit(service: Service, name: str, action: str, detail: str) -> str:
     if service.registry.find(name) is None:
         return "the list did not reload; run `caci-watch watchlist list` to see why"
     before = service.store.article_ids_matching(name)
-    service.apply_watchlist_edits(datetime.now(UTC), actor=_actor(), edit=(name, action, detail))
+    watchlist_sync.apply_watchlist_edits(
+        service, datetime.now(UTC), actor=_actor(), edit=(name, action, detail)
+    )
     newly = service.store.article_ids_matching(name) - before
     return f"{len(newly)} recent article(s) newly match and join the next digest"
 

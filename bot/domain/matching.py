@@ -355,8 +355,12 @@ class Matcher:
     def watchlists(self) -> tuple[Watchlist, ...]:
         return self._watchlists
 
-    def match(self, fields: Sequence[tuple[str, str]]) -> list[Match]:
+    def match(self, fields: Sequence[tuple[str, str]], *, plain: bool = False) -> list[Match]:
         """Match article fields, each `(field name, text that may contain HTML)`.
+
+        With `plain`, the texts are already plain (an `Article`'s, rendered when its
+        feed was parsed): rendering them again would decode an entity or drop a tag
+        that the article shows as text.
 
         Returns, for each watchlist that matched, its best match (and up to
         `max_per_watchlist` distinct ones), in watchlist order.
@@ -365,7 +369,7 @@ class Matcher:
         for field_index, (_, raw) in enumerate(fields):
             if not raw:
                 continue
-            norm = normalize(html_to_text(raw))
+            norm = normalize(raw if plain else html_to_text(raw))
             found.extend((hit, field_index, norm) for hit in self._scan(norm))
         if not found:
             return []

@@ -73,3 +73,22 @@ def shown(matches: Sequence[Match]) -> tuple[Match, ...]:
     internal names.
     """
     return tuple(replace(m, watchlist=display_name(m.watchlist)) for m in matches)
+
+
+LATEST_TITLE = "Latest matching articles"
+
+
+def latest_texts(
+    digest: Digest, *, now: datetime, tz: ZoneInfo, stale_after: timedelta
+) -> list[str]:
+    """``/latest``: the newest matches under their own heading, without the digest's
+    report on the feeds."""
+    entries = tuple(replace(e, matches=shown(e.matches)) for e in digest.entries)
+    return render_digest(
+        replace(digest, entries=entries),
+        now=now,
+        tz=tz,
+        stale_after=stale_after,
+        title=LATEST_TITLE,
+        feeds=False,
+    )

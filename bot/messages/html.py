@@ -481,10 +481,12 @@ def render_digest(
     tz: tzinfo,
     stale_after: timedelta,
     title: str = DEFAULT_TITLE,
+    feeds: bool = True,
 ) -> list[str]:
     """The digest as Telegram messages, in order; one message when it fits.
 
-    An empty digest gives `render_empty_digest`'s single message.
+    An empty digest gives `render_empty_digest`'s single message. Without ``feeds``
+    (``/latest``, which is no report on the day) the feeds' health is left out.
     """
     if digest.is_empty:
         return [render_empty_digest(digest, now=now, tz=tz, stale_after=stale_after, title=title)]
@@ -507,13 +509,16 @@ def render_digest(
     footer_lines = []
     if others := others_line(digest):
         footer_lines.append(others + "\n")
-    footer_lines.append("<b>Feeds</b>")
-    feeds = _feed_lines(digest.feeds, now=now, stale_after=stale_after)
-    if not feeds:
-        feeds = ["no feed has been polled yet"]
+    if feeds:
+        footer_lines.append("<b>Feeds</b>")
+        lines = _feed_lines(digest.feeds, now=now, stale_after=stale_after)
+        if not lines:
+            lines = ["no feed has been polled yet"]
+    else:
+        lines = []
     footer = "\n".join(
-        _fill(footer_lines, feeds, _FOOTER, "\n", lambda n: f"… and {plural(n, 'more feed')}")
-    )
+        _fill(footer_lines, lines, _FOOTER, "\n", lambda n: f"… and {plural(n, 'more feed')}")
+    ).strip()
     return split_messages(header, items, footer, continuation=title_line)
 
 

@@ -18,6 +18,8 @@ from bot.lists.personal import display_name
 from bot.messages.dates import weekday_time_label
 from bot.messages.html import escape
 
+BUSY = "I am still sending you earlier messages; ask again in a minute."
+
 # (label, callback data) rows, converted to PTB's InlineKeyboardMarkup by the handlers.
 Keyboard = list[list[tuple[str, str]]]
 
@@ -82,7 +84,10 @@ def quote_input(text: str, limit: int = 60) -> str:
     return f"“{escape(text)}”"
 
 
-def welcome(sub: Subscriber, watchlists: Sequence[Watchlist], *, group: bool) -> str:
+def welcome(
+    sub: Subscriber, watchlists: Sequence[Watchlist], *, next_digest: datetime | None
+) -> str:
+    group = sub.is_group
     who = "this group" if group else "you"
     lines = [
         "<b>CACI Watch</b> reads the <i>Central Asia-Caucasus Analyst</i> "
@@ -95,16 +100,27 @@ def welcome(sub: Subscriber, watchlists: Sequence[Watchlist], *, group: bool) ->
     else:
         lines.append("There are no watchlists yet; an admin can create one.")
     lines.append("")
-    lines.append(settings_line(sub))
+    lines.append(settings_line(sub, next_digest))
     lines.append("/help lists everything I can do.")
     return "\n".join(lines)
 
 
-def settings_line(sub: Subscriber) -> str:
-    return (
-        f"You get {MODE_LABELS[sub.mode]}; the digest comes at "
-        f"<b>{escape(sub.digest_time)}</b> {escape(sub.timezone)}."
-    )
+def settings_line(sub: Subscriber, next_digest: datetime | None = None) -> str:
+    """What the chat receives and when, true in every mode: the one wording of the
+    settings, used by /start, /mysubs, /mode and every settings confirmation."""
+    who = "This group gets" if sub.is_group else "You get"
+    at = f"<b>{escape(sub.digest_time)}</b> {escape(sub.timezone)}"
+    if sub.mode == "both":
+        line = f"{who} instant alerts and a daily digest at {at}."
+    elif sub.mode == "instant":
+        line = f"{who} instant alerts only (no daily digest)."
+    elif sub.mode == "daily":
+        line = f"{who} the daily digest only, at {at} (no instant alerts)."
+    else:
+        line = f"{who} nothing (paused): /mode both turns alerts and the digest back on."
+    if next_digest is not None and sub.wants_digest and sub.watchlists:
+        line += f"\nNext digest: {weekday_time_label(next_digest, zone(sub.timezone))}."
+    return line
 
 
 def toggle_keyboard(sub: Subscriber, watchlists: Sequence[Watchlist], screen: str) -> Keyboard:
@@ -144,19 +160,20 @@ def watchlists_text(sub: Subscriber, watchlists: Sequence[Watchlist]) -> str:
     return "\n".join(lines)
 
 
-def mysubs_text(sub: Subscriber, *, next_digest: datetime | None, missing: Sequence[str]) -> str:
-    lines = ["<b>Your subscriptions</b>"]
+def mysubs_text(
+    sub: Subscriber, *, next_digest: datetime | None, missing: Sequence[str], buttons: bool
+) -> str:
+    lines = ["<b>This group's subscriptions</b>" if sub.is_group else "<b>Your subscriptions</b>"]
     if sub.watchlists:
         lines += [f"• {escape(display_name(name))}" for name in sub.watchlists]
     else:
         lines.append("none yet: /watchlists to pick some")
-    lines += ["", settings_line(sub)]
-    if next_digest is not None and sub.wants_digest and sub.watchlists:
-        lines.append(f"Next digest: {weekday_time_label(next_digest, zone(sub.timezone))}.")
+    lines += ["", settings_line(sub, next_digest)]
     if missing:
         names = ", ".join(escape(display_name(n)) for n in missing)
         lines.append(f"No longer available: {names}.")
-    lines += ["", "Change with /mode, /time, /timezone; tap below for the mode."]
+    change = "Change with /mode, /time, /timezone"
+    lines += ["", f"{change}, or tap below for the mode." if buttons else f"{change}."]
     return "\n".join(lines)
 
 
@@ -170,3 +187,96 @@ def unknown_watchlist(query: str, candidates: Sequence[str]) -> str:
     if candidates:
         text += " Did you mean " + " or ".join(f"<b>{escape(c)}</b>" for c in candidates) + "?"
     return text + " /watchlists lists them all."
+
+
+# -- following and settings replies ------------------------------------------------------
+
+
+def follow_reply(
+    result: str, name: str, *, query: str, candidates: Sequence[str], group: bool
+) -> str:
+    """The reply to /subscribe and /unsubscribe (``result`` as ``FollowOutcome`` has it)."""
+    if result == "unknown":
+        return unknown_watchlist(query, candidates)
+    name = f"<b>{escape(name)}</b>"
+    who = "this group" if group else "you"
+    if result == "followed":
+        return f"Following {name}. New articles that mention it will reach {who}."
+    if result == "already":
+        return f"{'This group is' if group else 'You are'} already following {name}."
+    if result == "stopped":
+        return f"Stopped following {name}."
+    return f"{'This group was' if group else 'You were'} not following {name}."
+
+
+def stop_reply(gone: Sequence[str], *, group: bool) -> str:
+    if gone:
+        return "Unsubscribed from everything. /start brings you back."
+    who = "This group was" if group else "You were"
+    return f"{who} not following anything. /start to pick watchlists."
+
+
+def setting_shown(sub: Subscriber, setting: str) -> str:
+    """/time, /timezone or /mode without an argument."""
+    if setting == "time":
+        return f"{settings_line(sub)}\nChange the digest time with /time 07:30."
+    if setting == "timezone":
+        return (
+            f"The time zone is <b>{escape(sub.timezone)}</b>. "
+            "Change it with /timezone Europe/Berlin (or a city: /timezone Tbilisi)."
+        )
+    return settings_line(sub) + "\nChoose:"
+
+
+def setting_refused(setting: str, value: str, reason: str, suggestions: Sequence[str]) -> str:
+    if setting == "time":
+        return escape(reason)
+    if setting == "timezone":
+        text = f"I don't know the time zone {quote_input(value, 40)}."
+        if suggestions:
+            text += " Did you mean " + " or ".join(escape(s) for s in suggestions[:3]) + "?"
+        return text + " Use Area/City, like Europe/Berlin or Asia/Tbilisi."
+    return (
+        f"{quote_input(value)} is not a mode. "
+        "Use /mode instant, /mode daily, /mode both or /mode off."
+    )
+
+
+def settings_done(sub: Subscriber, *, next_digest: datetime | None, missing: Sequence[str]) -> str:
+    return "Done. " + mysubs_text(sub, next_digest=next_digest, missing=missing, buttons=True)
+
+
+def follows_nothing(*, group: bool) -> str:
+    who = "This group follows" if group else "You follow"
+    return f"{who} no watchlist yet: /watchlists to pick some."
+
+
+FREE_TEXT_REPLY = (
+    "I answer commands: /watchlists to pick subjects, /latest for recent articles, "
+    "/help for the rest."
+)
+
+
+def unknown_command(command: str) -> str:
+    return f"I don't know {quote_input(command, 40)}. /help lists what I can do."
+
+
+def latest_refused(reason: str) -> str:
+    return f"{escape(reason[:1].upper() + reason[1:])}, for example /latest 10 or /latest TRIPP 10."
+
+
+def latest_unknown(query: str, candidates: Sequence[str]) -> str:
+    text = f"I know no watchlist called {quote_input(query)}."
+    if candidates:
+        text += " Did you mean " + " or ".join(f"<b>{escape(c)}</b>" for c in candidates) + "?"
+    return text + " Use /latest [LIST] [number], for example /latest 10 or /latest TRIPP 5."
+
+
+def latest_none(watchlist: str | None) -> str:
+    if watchlist is not None:
+        return f"No articles matched <b>{escape(watchlist)}</b> in the last 60 days."
+    return "No matching articles in the last 60 days."
+
+
+def latest_capped(count: int) -> str:
+    return f"(/latest shows at most {count} articles.)"

@@ -11,7 +11,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import replace
 from datetime import UTC
 
-from bot.app.rematch import DryRun
+from bot.domain.dry_run import DryRun
 from bot.domain.models import Article, AuditEntry, Match, Term, Watchlist
 from bot.lists.files import term_flags
 from bot.lists.personal import MAX_LISTS, MAX_TERMS, PersonalList

@@ -19,6 +19,7 @@ from typing import Any
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from telegram.error import InvalidToken, NetworkError
 
+from bot.app import digests, health, watchlist_sync
 from bot.app.config import Config
 from bot.app.service import Service, build_service
 from bot.delivery.outbox import ConsoleSender, OutboxWorker, Pacer, Sender, transient_backoff
@@ -26,7 +27,7 @@ from bot.domain.health import JOB_SILENCE, Verdict, watchdog_verdict
 from bot.runtime.systemd_notify import Notifier
 from bot.storage.database import describe_store_fault, store_fault
 from bot.telegram.app import BotApplication, build_application, publish_commands
-from bot.telegram.handlers import BotContext
+from bot.telegram.context import BotContext
 from bot.telegram.limiter import SharedPacer
 from bot.telegram.sender import TelegramSender
 
@@ -110,7 +111,7 @@ class BotRunner:
         Feeds are polled and digests queued from here on, even while Telegram is still
         unreachable; the outbox keeps what cannot be sent yet.
         """
-        self.service.reload_watchlists(self.clock())
+        watchlist_sync.reload_watchlists(self.service, self.clock())
         self.service.store.ping()
         self._opened_at = self._mono()
         if schedule:
@@ -332,7 +333,7 @@ class BotRunner:
         try:
             with self._job("poll"):
                 reports = await self.service.poll_once(self.clock(), clock=self.clock)
-                alarms = self.service.feed_alarm_tick(self.clock())
+                alarms = health.feed_alarm_tick(self.service, self.clock())
                 if alarms or any(r.alerts for r in reports):
                     self.wake_outbox()
         finally:
@@ -353,17 +354,17 @@ class BotRunner:
             except asyncio.CancelledError:
                 return  # stopped meanwhile (see _job on why quietly)
         with self._job("digest"):
-            if self.service.digest_tick(self.clock()):
+            if digests.digest_tick(self.service, self.clock()):
                 self.wake_outbox()
 
     async def watchlist_job(self) -> None:
         with self._job("watchlists"):
-            self.service.reload_watchlists(self.clock())
+            watchlist_sync.reload_watchlists(self.service, self.clock())
             self.wake_outbox()  # notices about broken or removed lists
 
     async def housekeeping_job(self) -> None:
         with self._job("housekeeping"):
-            self.service.housekeeping(self.clock())
+            health.housekeeping(self.service, self.clock())
 
     @contextlib.contextmanager
     def _job(self, name: str) -> Iterator[None]:

@@ -158,6 +158,10 @@ class ChatStore:
             )
         ]
 
+    def followed_watchlists(self) -> set[str]:
+        """Every list some chat follows."""
+        return {r[0] for r in self._conn.execute("SELECT DISTINCT watchlist FROM subscriptions")}
+
     def _watchlists_of(self, chat_id: int) -> tuple[str, ...]:
         return tuple(
             r[0]

@@ -12,16 +12,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
 
 from bot.domain.models import Article, AuditEntry, DigestEntry, FeedState, JobRun, Match
+from bot.domain.poll import ArticleChange, KnownArticle, PollDecision
+from bot.storage.articles import chunks, known_articles, write_article
 from bot.storage.chats import ChatStore
 from bot.storage.database import open_database
 from bot.storage.outbox import OutboxStore
 from bot.storage.personal import PersonalStore
 from bot.storage.times import from_db_time, required_time, to_db_time
-
-ArticleChange = Literal["new", "updated", "same"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,34 +156,30 @@ class Store:
         row = self._conn.execute(
             "SELECT content_hash, first_seen_at FROM articles WHERE id = ?", (article.id,)
         ).fetchone()
-        stamp = to_db_time(now)
         if row is None:
-            self._conn.execute(
-                """
-                INSERT INTO articles (id, feed_url, link, title, author, section, published,
-                                      summary, html, text, content_hash,
-                                      first_seen_at, updated_at, last_seen_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)
-                """,
-                (*_article_columns(article), stamp, stamp),
+            outcome = UpsertOutcome("new", now)
+        else:
+            same = row["content_hash"] == article.content_hash
+            outcome = UpsertOutcome(
+                "same" if same else "updated", required_time(row["first_seen_at"])
             )
-            return UpsertOutcome("new", now)
-        first_seen = required_time(row["first_seen_at"])
-        if row["content_hash"] == article.content_hash:
-            self._conn.execute(
-                "UPDATE articles SET last_seen_at = ? WHERE id = ?", (stamp, article.id)
-            )
-            return UpsertOutcome("same", first_seen)
-        self._conn.execute(
-            """
-            UPDATE articles SET feed_url = ?, link = ?, title = ?, author = ?, section = ?,
-                   published = ?, summary = ?, html = ?, text = ?, content_hash = ?,
-                   updated_at = ?, last_seen_at = ?
-            WHERE id = ?
-            """,
-            (*_article_columns(article)[1:], stamp, stamp, article.id),
-        )
-        return UpsertOutcome("updated", first_seen)
+        write_article(self._conn, article, outcome.change, now)
+        return outcome
+
+    # -- polls -------------------------------------------------------------------
+
+    def known_articles(self, ids: Iterable[str]) -> dict[str, KnownArticle]:
+        """What a poll needs to know of the articles it found before it decides."""
+        return known_articles(self._conn, ids)
+
+    def apply_poll(self, decision: PollDecision) -> None:
+        """Store all that one poll of a feed decided, or nothing."""
+        with self.transaction():
+            for item in decision.articles:
+                write_article(self._conn, item.article, item.change, decision.now)
+                if item.change != "same":
+                    self.replace_matches(item.article.id, item.matches, decision.now)
+            self.save_feed_state(decision.state)
 
     def article(self, article_id: str) -> Article | None:
         row = self._conn.execute("SELECT * FROM articles WHERE id = ?", (article_id,)).fetchone()
@@ -328,7 +323,7 @@ class Store:
         return {r[0] for r in rows}
 
     def _match_rows(self, article_ids: Sequence[str]) -> Iterator[sqlite3.Row]:
-        for chunk in _chunks(article_ids):
+        for chunk in chunks(article_ids):
             marks = ",".join("?" * len(chunk))
             yield from self._conn.execute(
                 f"SELECT * FROM matches WHERE article_id IN ({marks}) ORDER BY id", chunk
@@ -376,30 +371,8 @@ class Store:
             )
 
 
-def _chunks(items: Sequence[str], size: int = 500) -> Iterator[Sequence[str]]:
-    # SQLite caps bound parameters per statement; 500 stays far below every build's cap.
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
 def open_store(path: Path | str) -> Store:
     return Store(open_database(path))
-
-
-def _article_columns(a: Article) -> tuple[object, ...]:
-    return (
-        a.id,
-        a.feed_url,
-        a.link,
-        a.title,
-        a.author,
-        a.section,
-        to_db_time(a.published),
-        a.summary,
-        a.html,
-        a.text,
-        a.content_hash,
-    )
 
 
 def _article_from_row(r: sqlite3.Row) -> Article:

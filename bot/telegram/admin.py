@@ -15,6 +15,7 @@ from typing import Any
 
 from telegram import Update
 
+from bot.app import health, watchlist_sync
 from bot.app.rematch import dry_run_stored
 from bot.domain.models import Watchlist
 from bot.domain.resolve import resolve_watchlist
@@ -51,8 +52,8 @@ from bot.telegram.arguments import (
     split_list,
     split_name,
 )
-from bot.telegram.handlers import BotContext, Context, bot_context, reply
-from bot.telegram.replies import checked_arguments, reply_parts
+from bot.telegram.context import BotContext, Context, bot_context
+from bot.telegram.replies import checked_arguments, reply, reply_parts
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +96,7 @@ def admin_only(handler: Handler) -> Handler:
 
 async def status(update: Update, context: Context) -> None:
     ctx = bot_context(context)
-    blocks = status_html_blocks(ctx.service.status_report(ctx.clock()))
+    blocks = status_html_blocks(health.status_report(ctx.service, ctx.clock()))
     await reply_parts(update, ctx, split_messages(blocks[0], blocks[1:], ""), kind="status")
 
 
@@ -160,7 +161,9 @@ async def newlist(update: Update, context: Context) -> None:
     if not text:
         return
     service, now = ctx.service, ctx.clock()
-    service.reload_watchlists(now)  # hand edits made so far are the file's, not this admin's
+    watchlist_sync.reload_watchlists(
+        service, now
+    )  # hand edits made so far are the file's, not this admin's
     name, rest = split_name(text)
     terms_text, _, description = rest.partition(SEPARATOR)
     try:
@@ -230,7 +233,9 @@ def _editor(command: str, action: str, change: Change) -> Handler:
         if not text:
             return
         service, now = ctx.service, ctx.clock()
-        service.reload_watchlists(now)  # hand edits made so far are the file's, not this admin's
+        watchlist_sync.reload_watchlists(
+            service, now
+        )  # hand edits made so far are the file's, not this admin's
         found = split_list(text, [w.name for w in service.watchlists])
         w = service.registry.find(found.name) if found.name else None
         if w is None:
@@ -272,7 +277,7 @@ async def _after_edit(
     service, now = ctx.service, ctx.clock()
     user = update.effective_user
     actor = f"telegram:{user.id if user else 'unknown'}"
-    service.refresh_watchlists(now)
+    watchlist_sync.refresh_watchlists(service, now)
     current = service.registry.find(name)
     if current is None:
         # Only a race with a hand edit can get here: the edit itself was checked.
@@ -286,7 +291,7 @@ async def _after_edit(
     days = service.config.watchlists.rematch_days
     # Before the edit is applied, while the store still holds the old version's matches.
     report = dry_run_stored(service.store, current, days=days, now=now)
-    service.apply_watchlist_edits(now, actor=actor, edit=(name, action, detail))
+    watchlist_sync.apply_watchlist_edits(service, now, actor=actor, edit=(name, action, detail))
     log.info("watchlist=%r action=%s actor=%s status=saved", name, action, actor)
     ctx.wake_outbox()  # renamed or removed lists may have queued notices
     await reply(update, f"{done}\n{edit_summary(report, days)}")

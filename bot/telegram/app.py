@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 from typing import Any
 
 from telegram import BotCommand, BotCommandScopeChat, Update
@@ -23,7 +24,7 @@ from telegram.ext import (
 from bot.messages.screens import ADMIN_COMMANDS, PUBLIC_COMMANDS
 from bot.storage.database import describe_store_fault, store_fault
 from bot.telegram import admin, handlers, personal
-from bot.telegram.handlers import BotContext, Context
+from bot.telegram.context import CONTEXT_TYPES, BotContext, BotData, Context
 from bot.telegram.limiter import SharedPacer
 
 log = logging.getLogger(__name__)
@@ -35,9 +36,7 @@ STORE_FAILED_REPLY = (
     "Please try again later."
 )
 
-BotApplication = Application[
-    ExtBot[str], Context, dict[Any, Any], dict[Any, Any], dict[Any, Any], None
-]
+BotApplication = Application[ExtBot[str], Context, dict[Any, Any], dict[Any, Any], BotData, None]
 
 # (command, handler): the public surface first, then the admin commands (each admin
 # handler checks the sender itself and refuses others politely).
@@ -62,9 +61,13 @@ COMMANDS = {
 def build_application(
     token: str, api_url: str, ctx: BotContext, *, rate_limiter: SharedPacer
 ) -> BotApplication:
+    # Opt in to PTB 22's documented future behaviour (RetryAfter.retry_after as a
+    # timedelta), which also silences the deprecation warning PTB raises on every 429.
+    os.environ.setdefault("PTB_TIMEDELTA", "1")
     app = (
         ApplicationBuilder()
         .token(token)
+        .context_types(CONTEXT_TYPES)
         .base_url(f"{api_url}/bot")
         # Our own APScheduler instance runs the jobs; PTB's job queue would be a second,
         # idle scheduler.
@@ -75,7 +78,7 @@ def build_application(
         .concurrent_updates(False)
         .build()
     )
-    app.bot_data["caci"] = ctx
+    app.bot_data.attach(ctx)
     for name, callback in COMMANDS.items():
         app.add_handler(CommandHandler(name, callback))
     app.add_handler(CallbackQueryHandler(handlers.button))

@@ -1,4 +1,5 @@
-"""Command and button handlers: read the update, change the store, reply.
+"""Handlers for everyone's commands and buttons: read the update, call a use case in
+``bot.app``, reply with its outcome worded by ``bot.messages.screens``.
 
 Every handler ends in a reply; nothing a user types can raise out of here (the error
 handler in ``app.py`` answers politely if something unexpected does).
@@ -6,139 +7,38 @@ handler in ``app.py`` answers politely if something unexpected does).
 
 from __future__ import annotations
 
-import asyncio
-import logging
-from collections.abc import Callable
-from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+import re
+from typing import Literal
 
-from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.constants import ChatMemberStatus, ParseMode
-from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
-from telegram.ext import ContextTypes
+from telegram import Update
+from telegram.constants import ChatMemberStatus
+from telegram.error import BadRequest
 
-from bot.app.service import Service
-from bot.domain.digest import Digest
-from bot.domain.models import MODES, Mode, Subscriber, Watchlist
-from bot.domain.resolve import UnknownTimezone, resolve_timezone, resolve_watchlist
-from bot.domain.schedule import local_day_window, next_digest_at, parse_day, parse_time_of_day, zone
-from bot.lists.personal import display_name
+from bot.app import chats, digests
+from bot.app.chats import SettingRefused, SettingsSummary
+from bot.domain.models import Subscriber
+from bot.domain.schedule import zone
 from bot.messages import screens
-from bot.messages.fanout import digest_messages, digest_texts
+from bot.messages.fanout import digest_texts, latest_texts
 from bot.messages.html import escape
-from bot.messages.screens import Keyboard, quote_input
-from bot.telegram.sender import retry_after_seconds
+from bot.telegram.context import (
+    BotContext,
+    Context,
+    bot_context,
+    chat_of,
+    is_group,
+    user_id_of,
+)
+from bot.telegram.replies import edit, reply, reply_parts
 
-log = logging.getLogger(__name__)
-
-LATEST_DEFAULT, LATEST_MAX = 5, 20
-# A long reply (/digest, /latest) waits while this many messages to the chat are queued.
-MAX_PENDING_FOR_REPLY = 10
-BUSY = "I am still sending you earlier messages; ask again in a minute."
-# A reply Telegram throttles is retried once if the wait is at most this many seconds.
-MAX_REPLY_WAIT = 5.0
-# A reply Telegram failed to take (502, dropped connection) is tried once more after this.
-REPLY_RETRY_SECONDS = 0.5
-# /latest looks this far back for matching articles.
-LATEST_WINDOW = timedelta(days=60)
-
-
-@dataclass
-class BotContext:
-    service: Service
-    clock: Callable[[], datetime]
-    wake_outbox: Callable[[], None]
-
-    def is_admin(self, user_id: int | None) -> bool:
-        return user_id is not None and user_id in self.service.config.telegram.admins
-
-
-Context = ContextTypes.DEFAULT_TYPE
-
-
-def bot_context(context: Context) -> BotContext:
-    found: BotContext = context.application.bot_data["caci"]
-    return found
-
-
-def markup(keyboard: Keyboard) -> InlineKeyboardMarkup | None:
-    if not keyboard:
-        return None
-    return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(label, callback_data=data) for label, data in row]
-            for row in keyboard
-        ]
-    )
-
-
-async def reply(update: Update, text: str, keyboard: Keyboard | None = None) -> Message | None:
-    message = update.effective_message
-    if message is None:
-        return None
-    for attempt in (1, 2):
-        try:
-            return await message.reply_text(
-                text,
-                parse_mode=ParseMode.HTML,
-                reply_markup=markup(keyboard or []),
-                disable_web_page_preview=True,
-            )
-        except RetryAfter as exc:
-            # Someone typing faster than Telegram lets the bot answer: wait once, briefly,
-            # rather than leave the command unanswered.
-            wait = retry_after_seconds(exc)
-            if attempt == 2 or wait > MAX_REPLY_WAIT:
-                raise
-            log.info("chat=%d status=reply_throttled wait=%gs", message.chat_id, wait)
-            await asyncio.sleep(wait)
-        except (TimedOut, BadRequest):
-            # A timed-out reply may have been delivered after all, and a refused one
-            # would be refused again (PTB counts both as network errors).
-            raise
-        except NetworkError as exc:
-            # A 502 or a dropped connection: Telegram did not take the reply, so one
-            # quick retry is safe and usually answers the user.
-            if attempt == 2:
-                raise
-            log.info("chat=%d status=reply_retried error=%r", message.chat_id, exc.message)
-            await asyncio.sleep(REPLY_RETRY_SECONDS)
-    return None
-
-
-def subscriber_for(update: Update, ctx: BotContext) -> Subscriber:
-    """The chat's subscriber row, created with the deployment's defaults on first contact."""
-    chat = update.effective_chat
-    assert chat is not None
-    digest = ctx.service.config.digest
-    sub, created = ctx.service.store.chats.ensure(
-        chat.id,
-        kind=chat.type,
-        title=_chat_title(chat),
-        timezone=digest.timezone,
-        digest_time=digest.time.strftime("%H:%M"),
-        now=ctx.clock(),
-    )
-    if created:
-        log.info("chat=%d kind=%s status=new_subscriber", chat.id, chat.type)
-    return sub
-
-
-def _chat_title(chat: Chat) -> str:
-    if chat.title:
-        return chat.title
-    return " ".join(x for x in (chat.first_name, chat.last_name) if x) or (chat.username or "")
-
-
-def is_group(update: Update) -> bool:
-    chat = update.effective_chat
-    return chat is not None and chat.type != Chat.PRIVATE
+GROUP_ADMINS_ONLY = "Only this group's admins can change what it follows and its settings."
+_COUNT = re.compile(r"[+-]?\d+")
 
 
 async def may_change_settings(update: Update, context: Context) -> bool:
     """In a private chat, yes; in a group, only its admins (checked with Telegram)."""
     chat, user, message = update.effective_chat, update.effective_user, update.effective_message
-    if chat is None or chat.type == Chat.PRIVATE:
+    if chat is None or chat.type == "private":
         return True
     if message is not None and message.sender_chat is not None:
         # An anonymous group admin posts as the group itself.
@@ -152,15 +52,22 @@ async def may_change_settings(update: Update, context: Context) -> bool:
     return member.status in (ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR)
 
 
-GROUP_ADMINS_ONLY = "Only this group's admins can change what it follows and its settings."
-
-
 def args_text(context: Context) -> str:
     return " ".join(context.args or []).strip()
 
 
-def lists(ctx: BotContext) -> list[Watchlist]:
-    return sorted(ctx.service.watchlists, key=lambda w: w.name.casefold())
+def subscriber_for(update: Update, ctx: BotContext) -> Subscriber:
+    return chats.ensure_chat(ctx.service, chat_of(update), ctx.clock())
+
+
+def _summary(ctx: BotContext, sub: Subscriber) -> SettingsSummary:
+    return chats.settings_summary(ctx.service, sub.chat_id, ctx.clock())
+
+
+def _mysubs(summary: SettingsSummary) -> str:
+    return screens.mysubs_text(
+        summary.subscriber, next_digest=summary.next_digest, missing=summary.missing, buttons=True
+    )
 
 
 # -- commands -------------------------------------------------------------------------
@@ -169,25 +76,24 @@ def lists(ctx: BotContext) -> list[Watchlist]:
 async def start(update: Update, context: Context) -> None:
     ctx = bot_context(context)
     sub = subscriber_for(update, ctx)
-    text = screens.welcome(sub, lists(ctx), group=is_group(update))
-    await reply(update, text, screens.toggle_keyboard(sub, lists(ctx), "s"))
+    lists = chats.shared_lists(ctx.service, ctx.clock())
+    text = screens.welcome(sub, lists, next_digest=_summary(ctx, sub).next_digest)
+    await reply(update, text, screens.toggle_keyboard(sub, lists, "s"))
 
 
 async def help_command(update: Update, context: Context) -> None:
     ctx = bot_context(context)
     subscriber_for(update, ctx)
-    user = update.effective_user
-    admin = ctx.is_admin(user.id if user else None)
+    admin = ctx.is_admin(user_id_of(update))
     await reply(update, screens.help_text(is_admin=admin, group=is_group(update)))
 
 
 async def watchlists_command(update: Update, context: Context) -> None:
     ctx = bot_context(context)
     sub = subscriber_for(update, ctx)
+    lists = chats.shared_lists(ctx.service, ctx.clock())
     await reply(
-        update,
-        screens.watchlists_text(sub, lists(ctx)),
-        screens.toggle_keyboard(sub, lists(ctx), "w"),
+        update, screens.watchlists_text(sub, lists), screens.toggle_keyboard(sub, lists, "w")
     )
 
 
@@ -203,249 +109,138 @@ async def _change_subscription(update: Update, context: Context, *, follow: bool
     ctx = bot_context(context)
     sub = subscriber_for(update, ctx)
     query = args_text(context)
-    verb = "subscribe" if follow else "unsubscribe"
     if not query:
+        lists = chats.shared_lists(ctx.service, ctx.clock())
+        verb = "subscribe" if follow else "unsubscribe"
         await reply(
             update,
             f"Which one? For example /{verb} middle corridor — or tap:",
-            screens.toggle_keyboard(sub, lists(ctx), "w"),
+            screens.toggle_keyboard(sub, lists, "w"),
         )
         return
     if not await may_change_settings(update, context):
         await reply(update, GROUP_ADMINS_ONLY)
         return
-    store, now = ctx.service.store, ctx.clock()
-    # Shown name -> the name subscriptions use (personal lists are "~<owner>/<name>").
-    choices = {w.name: w.name for w in lists(ctx)}
-    for own in store.personal.of(sub.chat_id):
-        choices[display_name(own.internal_name)] = own.internal_name
-    if not follow:
-        # Also lists that were deleted since, so people can leave them.
-        for gone in sub.watchlists:
-            choices.setdefault(display_name(gone), gone)
-    found = resolve_watchlist(query, list(choices))
-    if found.name is None:
-        await reply(update, screens.unknown_watchlist(query, found.candidates))
-        return
-    target, name = choices[found.name], escape(found.name)
-    if follow:
-        if store.chats.subscribe(sub.chat_id, target, now):
-            text = f"Following <b>{name}</b>. New articles that mention it will reach you."
-        else:
-            text = f"Already following <b>{name}</b>."
-    elif store.chats.unsubscribe(sub.chat_id, target):
-        text = f"Stopped following <b>{name}</b>."
-    else:
-        text = f"You were not following <b>{name}</b>."
-    log.info("chat=%d action=%s watchlist=%r", sub.chat_id, verb, target)
+    change = chats.follow if follow else chats.unfollow
+    outcome = change(ctx.service, chat_of(update), query, ctx.clock())
+    text = screens.follow_reply(
+        outcome.result,
+        outcome.name,
+        query=outcome.query,
+        candidates=outcome.candidates,
+        group=is_group(update),
+    )
     await reply(update, text)
 
 
 async def mysubs(update: Update, context: Context) -> None:
     ctx = bot_context(context)
     sub = subscriber_for(update, ctx)
-    await reply(update, _mysubs_text(ctx, sub), screens.mode_keyboard(sub))
+    await reply(update, _mysubs(_summary(ctx, sub)), screens.mode_keyboard(sub))
 
 
-def _mysubs_text(ctx: BotContext, sub: Subscriber) -> str:
-    known = {w.name for w in ctx.service.watchlists}
-    known |= {p.internal_name for p in ctx.service.store.personal.of(sub.chat_id)}
-    last = ctx.service.store.chats.last_digest(sub.chat_id)
-    nxt = next_digest_at(
-        now=ctx.clock(),
-        at=parse_time_of_day(sub.digest_time),
-        tz=zone(sub.timezone),
-        last_date=last.local_date if last else None,
-        subscribed_at=sub.created_at,
-    )
-    missing = [n for n in sub.watchlists if n not in known]
-    return screens.mysubs_text(sub, next_digest=nxt, missing=missing)
+Setting = Literal["time", "timezone", "mode"]
 
 
-def _mode_named(text: str) -> Mode | None:
-    folded = text.casefold()
-    return next((m for m in MODES if m == folded), None)
-
-
-class SettingRefused(ValueError):
-    """The argument of /time, /timezone or /mode cannot be used; the text is the reply."""
-
-
-@dataclass(frozen=True)
-class SettingsChange:
-    timezone: str | None = None
-    digest_time: str | None = None
-    mode: Mode | None = None
-
-
-async def _change_setting(
-    update: Update,
-    context: Context,
-    *,
-    show: Callable[[Subscriber], tuple[str, Keyboard]],
-    parse: Callable[[str], SettingsChange],
-) -> None:
+async def _change_setting(update: Update, context: Context, setting: Setting) -> None:
     """The shape shared by /time, /timezone and /mode: no argument shows the setting;
     an argument changes it (in a group, for its admins only) and confirms."""
     ctx = bot_context(context)
     sub = subscriber_for(update, ctx)
     arg = args_text(context)
     if not arg:
-        await reply(update, *show(sub))
+        keyboard = screens.mode_keyboard(sub) if setting == "mode" else []
+        await reply(update, screens.setting_shown(sub, setting), keyboard)
         return
     if not await may_change_settings(update, context):
         await reply(update, GROUP_ADMINS_ONLY)
         return
+    setter = {
+        "time": chats.set_digest_time,
+        "timezone": chats.set_timezone,
+        "mode": chats.set_mode,
+    }[setting]
     try:
-        change = parse(arg)
+        summary = setter(ctx.service, chat_of(update), arg, ctx.clock())
     except SettingRefused as exc:
-        await reply(update, str(exc))
+        text = screens.setting_refused(exc.setting, exc.value, exc.reason, exc.suggestions)
+        await reply(update, text)
         return
-    ctx.service.store.chats.update_settings(
-        sub.chat_id,
-        ctx.clock(),
-        timezone=change.timezone,
-        digest_time=change.digest_time,
-        mode=change.mode,
+    done = screens.settings_done(
+        summary.subscriber, next_digest=summary.next_digest, missing=summary.missing
     )
-    await _confirm_settings(update, ctx, sub.chat_id)
+    await reply(update, done, screens.mode_keyboard(summary.subscriber))
 
 
 async def time_command(update: Update, context: Context) -> None:
-    def show(sub: Subscriber) -> tuple[str, Keyboard]:
-        return f"Your digest comes at <b>{sub.digest_time}</b>. Change it with /time 07:30.", []
-
-    def parse(arg: str) -> SettingsChange:
-        try:
-            return SettingsChange(digest_time=parse_time_of_day(arg).strftime("%H:%M"))
-        except ValueError as exc:
-            raise SettingRefused(escape(str(exc))) from exc
-
-    await _change_setting(update, context, show=show, parse=parse)
+    await _change_setting(update, context, "time")
 
 
 async def timezone_command(update: Update, context: Context) -> None:
-    def show(sub: Subscriber) -> tuple[str, Keyboard]:
-        text = (
-            f"Your time zone is <b>{escape(sub.timezone)}</b>. "
-            "Change it with /timezone Europe/Berlin (or a city: /timezone Tbilisi)."
-        )
-        return text, []
-
-    def parse(arg: str) -> SettingsChange:
-        try:
-            return SettingsChange(timezone=resolve_timezone(arg).key)
-        except UnknownTimezone as exc:
-            text = f"I don't know the time zone {quote_input(arg, 40)}."
-            if exc.suggestions:
-                text += " Did you mean " + " or ".join(escape(s) for s in exc.suggestions[:3])
-                text += "?"
-            raise SettingRefused(
-                text + " Use Area/City, like Europe/Berlin or Asia/Tbilisi."
-            ) from exc
-
-    await _change_setting(update, context, show=show, parse=parse)
+    await _change_setting(update, context, "timezone")
 
 
 async def mode_command(update: Update, context: Context) -> None:
-    def show(sub: Subscriber) -> tuple[str, Keyboard]:
-        return screens.settings_line(sub) + "\nChoose:", screens.mode_keyboard(sub)
-
-    def parse(arg: str) -> SettingsChange:
-        mode = _mode_named(arg)
-        if mode is not None:
-            return SettingsChange(mode=mode)
-        raise SettingRefused(
-            f"{quote_input(arg)} is not a mode. "
-            "Use /mode instant, /mode daily, /mode both or /mode off."
-        )
-
-    await _change_setting(update, context, show=show, parse=parse)
-
-
-async def _confirm_settings(update: Update, ctx: BotContext, chat_id: int) -> None:
-    sub = ctx.service.store.chats.get(chat_id)
-    assert sub is not None
-    log.info(
-        "chat=%d action=settings mode=%s time=%s tz=%s",
-        chat_id,
-        sub.mode,
-        sub.digest_time,
-        sub.timezone,
-    )
-    await reply(update, "Done. " + _mysubs_text(ctx, sub))
+    await _change_setting(update, context, "mode")
 
 
 async def stop(update: Update, context: Context) -> None:
     ctx = bot_context(context)
-    sub = subscriber_for(update, ctx)
+    subscriber_for(update, ctx)
     if not await may_change_settings(update, context):
         await reply(update, GROUP_ADMINS_ONLY)
         return
-    gone = ctx.service.store.chats.unsubscribe_all(sub.chat_id)
-    log.info("chat=%d action=stop unsubscribed=%d", sub.chat_id, len(gone))
-    if gone:
-        await reply(update, "Unsubscribed from everything. /start brings you back.")
-    else:
-        await reply(update, "You were not following anything. /start to pick watchlists.")
+    gone = chats.stop(ctx.service, chat_of(update), ctx.clock())
+    await reply(update, screens.stop_reply(gone, group=is_group(update)))
 
 
 async def digest_command(update: Update, context: Context) -> None:
     ctx = bot_context(context)
     sub = subscriber_for(update, ctx)
     if not sub.watchlists:
-        await reply(update, "You follow no watchlist yet: /watchlists to pick some.")
+        await reply(update, screens.follows_nothing(group=sub.is_group))
         return
-    tz, now = zone(sub.timezone), ctx.clock()
+    now = ctx.clock()
     try:
-        day = parse_day(args_text(context), now=now, tz=tz)
+        day = digests.parse_digest_day(sub, args_text(context), now)
     except ValueError as exc:
         await reply(update, escape(str(exc)))
         return
-    since, until = local_day_window(day, tz)
-    digest = ctx.service.digest(since, min(until, now), sub.watchlists)
-    await _queue_reply(update, ctx, sub, digest, kind=f"ondemand-{day.isoformat()}")
+    digest = digests.day_digest(ctx.service, sub, day, now)
+    texts = digest_texts(
+        digest,
+        now=now,
+        tz=zone(sub.timezone),
+        stale_after=ctx.service.stale_after,
+        empty="send",
+    )
+    kind = f"ondemand-{day.isoformat()}"
+    await reply_parts(update, ctx, texts, kind=kind, queue=True, message_kind="digest")
 
 
 async def latest(update: Update, context: Context) -> None:
     ctx = bot_context(context)
     sub = subscriber_for(update, ctx)
-    arg = args_text(context)
+    words = args_text(context).split()
+    count = int(words.pop()) if words and _COUNT.fullmatch(words[-1]) else None
+    now = ctx.clock()
     try:
-        count = int(arg) if arg else LATEST_DEFAULT
-    except ValueError:
-        await reply(update, f"Give a number, for example /latest 10 (at most {LATEST_MAX}).")
+        found = digests.latest(ctx.service, sub, query=" ".join(words), count=count, now=now)
+    except digests.LatestRefused as exc:
+        await reply(update, screens.latest_refused(str(exc)))
         return
-    count = max(1, min(count, LATEST_MAX))
-    names = sub.watchlists or tuple(w.name for w in ctx.service.watchlists)
-    now = ctx.clock()
-    digest = ctx.service.digest(now - LATEST_WINDOW, now, names)
-    if digest.is_empty:
-        await reply(update, "No matching articles in the last 60 days.")
+    if found.digest is None:
+        await reply(update, screens.latest_unknown(found.unknown or "", found.candidates))
         return
-    trimmed = replace(digest, entries=digest.entries[:count], unmatched_count=0)
-    await _queue_reply(update, ctx, sub, trimmed, kind="latest")
-
-
-async def _queue_reply(
-    update: Update, ctx: BotContext, sub: Subscriber, digest: Digest, *, kind: str
-) -> None:
-    """A reply that may need several messages goes through the outbox, paced like the rest."""
-    message = update.effective_message
-    assert message is not None
-    if ctx.service.store.outbox.pending_count(sub.chat_id) >= MAX_PENDING_FOR_REPLY:
-        # Someone repeating /latest 20 in a group must not fill the outbox for everyone.
-        await reply(update, BUSY)
+    if found.digest.is_empty:
+        await reply(update, screens.latest_none(found.watchlist))
         return
-    now = ctx.clock()
-    texts = digest_texts(
-        digest, now=now, tz=zone(sub.timezone), stale_after=ctx.service.stale_after, empty="send"
+    texts = latest_texts(
+        found.digest, now=now, tz=zone(sub.timezone), stale_after=ctx.service.stale_after
     )
-    messages = digest_messages(
-        texts, chat_id=sub.chat_id, key=f"{kind}:{sub.chat_id}:{message.message_id}"
-    )
-    ctx.service.store.outbox.enqueue(messages, now)
-    ctx.wake_outbox()
+    if found.capped:
+        texts[-1] += "\n\n" + screens.latest_capped(found.count)
+    await reply_parts(update, ctx, texts, kind="latest", queue=True, message_kind="digest")
 
 
 async def unknown_command(update: Update, context: Context) -> None:
@@ -456,17 +251,13 @@ async def unknown_command(update: Update, context: Context) -> None:
     addressee = command.partition("@")[2].casefold()
     if addressee and addressee != (context.bot.username or "").casefold():
         return  # a command for another bot in the same group: not ours to answer
-    await reply(update, f"I don't know {quote_input(command, 40)}. /help lists what I can do.")
+    await reply(update, screens.unknown_command(command))
 
 
 async def free_text(update: Update, context: Context) -> None:
     if is_group(update):
         return  # people talk to each other in groups; only commands are for the bot
-    await reply(
-        update,
-        "I answer commands: /watchlists to pick subjects, /latest for recent articles, "
-        "/help for the rest.",
-    )
+    await reply(update, screens.FREE_TEXT_REPLY)
 
 
 async def membership(update: Update, context: Context) -> None:
@@ -476,19 +267,11 @@ async def membership(update: Update, context: Context) -> None:
     if changed is None:
         return
     ctx = bot_context(context)
-    chat_id, status = changed.chat.id, changed.new_chat_member.status
-    store, now = ctx.service.store, ctx.clock()
+    status = changed.new_chat_member.status
     if status in (ChatMemberStatus.BANNED, ChatMemberStatus.LEFT):
-        if store.chats.get(chat_id) is None:
-            return
-        reason = "blocked the bot" if changed.chat.type == Chat.PRIVATE else "removed the bot"
-        with store.transaction():
-            store.chats.deactivate(chat_id, reason, now)
-            dropped = store.outbox.fail_pending_for_chat(chat_id, reason)
-        log.info("chat=%d status=deactivated reason=%r dropped=%d", chat_id, reason, dropped)
+        chats.bot_removed(ctx.service, chat_of(update), ctx.clock())
     elif status in (ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR):
-        subscriber_for(update, ctx)  # active again, settings and subscriptions kept
-        log.info("chat=%d status=reactivated", chat_id)
+        chats.bot_added(ctx.service, chat_of(update), ctx.clock())
 
 
 # -- buttons --------------------------------------------------------------------------
@@ -503,50 +286,25 @@ async def button(update: Update, context: Context) -> None:
     if not await may_change_settings(update, context):
         await query.answer(GROUP_ADMINS_ONLY, show_alert=True)
         return
-    sub = subscriber_for(update, ctx)
     now = ctx.clock()
-    store = ctx.service.store
     if data.startswith("t:") and data.count(":") == 2:
         _, screen, key = data.split(":")
-        found = next((w for w in lists(ctx) if screens.watchlist_key(w.name) == key), None)
-        if found is None:
+        toggled = chats.toggle(ctx.service, chat_of(update), key, now)
+        if toggled.result == "gone":
             await query.answer("That watchlist no longer exists.", show_alert=True)
-            return
-        if found.name in sub.watchlists:
-            store.chats.unsubscribe(sub.chat_id, found.name)
-            note = f"Stopped following {found.name}"
         else:
-            store.chats.subscribe(sub.chat_id, found.name, now)
-            note = f"Following {found.name}"
-        log.info("chat=%d action=toggle watchlist=%r", sub.chat_id, found.name)
-        await query.answer(note)
-        fresh = store.chats.get(sub.chat_id)
-        assert fresh is not None
+            verb = "Following" if toggled.result == "followed" else "Stopped following"
+            await query.answer(f"{verb} {toggled.name}")
+        fresh, lists = toggled.subscriber, toggled.lists
         if screen == "s":
-            text = screens.welcome(fresh, lists(ctx), group=is_group(update))
+            text = screens.welcome(fresh, lists, next_digest=_summary(ctx, fresh).next_digest)
         else:
-            text = screens.watchlists_text(fresh, lists(ctx))
-        await _edit(query.message, text, screens.toggle_keyboard(fresh, lists(ctx), screen))
-    elif (mode := _mode_named(data.removeprefix("m:"))) and data.startswith("m:"):
-        store.chats.update_settings(sub.chat_id, now, mode=mode)
-        await query.answer(f"Mode: {screens.MODE_LABELS[mode]}")
-        fresh = store.chats.get(sub.chat_id)
-        assert fresh is not None
-        await _edit(query.message, _mysubs_text(ctx, fresh), screens.mode_keyboard(fresh))
+            text = screens.watchlists_text(fresh, lists)
+        await edit(query.message, text, screens.toggle_keyboard(fresh, lists, screen))
+    elif data.startswith("m:") and chats.mode_named(data.removeprefix("m:")):
+        summary = chats.set_mode(ctx.service, chat_of(update), data.removeprefix("m:"), now)
+        fresh = summary.subscriber
+        await query.answer(f"Mode: {screens.MODE_LABELS[fresh.mode]}")
+        await edit(query.message, _mysubs(summary), screens.mode_keyboard(fresh))
     else:
         await query.answer("That button is out of date; send /start for fresh ones.")
-
-
-async def _edit(message: object, text: str, keyboard: Keyboard) -> None:
-    if not isinstance(message, Message):
-        return  # too old for Telegram to show us: nothing to update
-    try:
-        await message.edit_text(
-            text,
-            parse_mode=ParseMode.HTML,
-            reply_markup=markup(keyboard),
-            disable_web_page_preview=True,
-        )
-    except BadRequest as exc:
-        if "not modified" not in exc.message.lower():
-            raise

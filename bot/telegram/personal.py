@@ -37,8 +37,9 @@ from bot.telegram.arguments import (
     split_list,
     split_name,
 )
-from bot.telegram.handlers import BotContext, Context, bot_context, is_group, reply, subscriber_for
-from bot.telegram.replies import checked_arguments, reply_parts
+from bot.telegram.context import BotContext, Context, bot_context, is_group
+from bot.telegram.handlers import subscriber_for
+from bot.telegram.replies import checked_arguments, reply, reply_parts
 
 log = logging.getLogger(__name__)
 

@@ -1,17 +1,92 @@
-"""Reading a command's whole text, and answering with more than one message."""
+"""Answering: one reply straight back (retried once when Telegram stumbles), several
+through the outbox, buttons as PTB markup; and reading a command's whole text."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import re
 from collections.abc import Sequence
 
-from telegram import Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 
-from bot.domain.models import OutgoingMessage
+from bot.app.replies import queue_reply
 from bot.messages.html import escape
-from bot.messages.screens import quote_input
+from bot.messages.screens import BUSY, Keyboard, quote_input
 from bot.telegram.arguments import ArgumentError, check_size
-from bot.telegram.handlers import BUSY, MAX_PENDING_FOR_REPLY, BotContext, reply
+from bot.telegram.context import BotContext
+from bot.telegram.sender import retry_after_seconds
+
+log = logging.getLogger(__name__)
+
+# A reply Telegram throttles is retried once if the wait is at most this many seconds.
+MAX_REPLY_WAIT = 5.0
+# A reply Telegram failed to take (502, dropped connection) is tried once more after this.
+REPLY_RETRY_SECONDS = 0.5
+
+
+def markup(keyboard: Keyboard) -> InlineKeyboardMarkup | None:
+    if not keyboard:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(label, callback_data=data) for label, data in row]
+            for row in keyboard
+        ]
+    )
+
+
+async def reply(update: Update, text: str, keyboard: Keyboard | None = None) -> Message | None:
+    message = update.effective_message
+    if message is None:
+        return None
+    for attempt in (1, 2):
+        try:
+            return await message.reply_text(
+                text,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup(keyboard or []),
+                disable_web_page_preview=True,
+            )
+        except RetryAfter as exc:
+            # Someone typing faster than Telegram lets the bot answer: wait once, briefly,
+            # rather than leave the command unanswered.
+            wait = retry_after_seconds(exc)
+            if attempt == 2 or wait > MAX_REPLY_WAIT:
+                raise
+            log.info("chat=%d status=reply_throttled wait=%gs", message.chat_id, wait)
+            await asyncio.sleep(wait)
+        except (TimedOut, BadRequest):
+            # A timed-out reply may have been delivered after all, and a refused one
+            # would be refused again (PTB counts both as network errors).
+            raise
+        except NetworkError as exc:
+            # A 502 or a dropped connection: Telegram did not take the reply, so one
+            # quick retry is safe and usually answers the user.
+            if attempt == 2:
+                raise
+            log.info("chat=%d status=reply_retried error=%r", message.chat_id, exc.message)
+            await asyncio.sleep(REPLY_RETRY_SECONDS)
+    return None
+
+
+async def edit(message: object, text: str, keyboard: Keyboard) -> None:
+    """Update the message a button sits under."""
+    if not isinstance(message, Message):
+        return  # too old for Telegram to show us: nothing to update
+    try:
+        await message.edit_text(
+            text,
+            parse_mode=ParseMode.HTML,
+            reply_markup=markup(keyboard),
+            disable_web_page_preview=True,
+        )
+    except BadRequest as exc:
+        if "not modified" not in exc.message.lower():
+            raise
+
 
 _COMMAND = re.compile(r"\S*\s*(.*)", re.DOTALL)
 
@@ -42,7 +117,13 @@ async def checked_arguments(update: Update, usage: str, *, hint: str = "") -> st
 
 
 async def reply_parts(
-    update: Update, ctx: BotContext, parts: Sequence[str], *, kind: str, queue: bool = False
+    update: Update,
+    ctx: BotContext,
+    parts: Sequence[str],
+    *,
+    kind: str,
+    queue: bool = False,
+    message_kind: str = "reply",
 ) -> None:
     """Answer with `parts`: one goes straight back; several (or any, with `queue`) go
     through the outbox like /digest, so they are paced and arrive in order."""
@@ -53,16 +134,7 @@ async def reply_parts(
         return
     chat, message = update.effective_chat, update.effective_message
     assert chat is not None and message is not None
-    if ctx.service.store.outbox.pending_count(chat.id) >= MAX_PENDING_FOR_REPLY:
-        await reply(update, BUSY)
-        return
     key = f"{kind}:{chat.id}:{message.message_id}"
-    now = ctx.clock()
-    ctx.service.store.outbox.enqueue(
-        [
-            OutgoingMessage(f"{key}:{i}", chat.id, "reply", text)
-            for i, text in enumerate(parts, start=1)
-        ],
-        now,
-    )
-    ctx.wake_outbox()
+    queued = queue_reply(ctx.service, chat.id, parts, key=key, now=ctx.clock(), kind=message_kind)
+    if not queued:
+        await reply(update, BUSY)

@@ -1,0 +1,270 @@
+"""A chat's own use cases: being known to the bot, following lists, its settings.
+
+Front ends (Telegram today) read who is asking and what they typed, check what only
+they can check (whether a group member is one of its admins), call one function here,
+and word its outcome with ``bot.messages.screens``. Nothing here knows Telegram.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from bot.app import watchlist_sync
+from bot.app.service import Service
+from bot.domain.models import MODES, Mode, Subscriber, Watchlist
+from bot.domain.resolve import UnknownTimezone, resolve_timezone, resolve_watchlist
+from bot.domain.schedule import next_digest_at, parse_time_of_day, zone
+from bot.lists.personal import display_name
+from bot.messages.screens import watchlist_key
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Chat:
+    """Who is talking to the bot, as the front end saw it."""
+
+    chat_id: int
+    kind: str  # "private", "group", "supergroup" or "channel"
+    title: str = ""
+
+    @property
+    def is_group(self) -> bool:
+        return self.kind != "private"
+
+
+def ensure_chat(service: Service, chat: Chat, now: datetime) -> Subscriber:
+    """The chat's subscriber row, created with the deployment's defaults on first contact
+    (and active again if it had blocked or removed the bot)."""
+    digest = service.config.digest
+    sub, created = service.store.chats.ensure(
+        chat.chat_id,
+        kind=chat.kind,
+        title=chat.title,
+        timezone=digest.timezone,
+        digest_time=digest.time.strftime("%H:%M"),
+        now=now,
+    )
+    if created:
+        log.info("chat=%d kind=%s status=new_subscriber", chat.chat_id, chat.kind)
+    return sub
+
+
+def shared_lists(service: Service, now: datetime) -> list[Watchlist]:
+    """The shared lists as people see them, by name; the files are read again first, so
+    a list deleted a moment ago is neither offered nor followed."""
+    watchlist_sync.reload_watchlists(service, now)
+    return sorted(service.watchlists, key=lambda w: w.name.casefold())
+
+
+# -- following ---------------------------------------------------------------------------
+
+FollowResult = Literal["followed", "already", "stopped", "not_following", "unknown"]
+
+
+@dataclass(frozen=True, slots=True)
+class FollowOutcome:
+    result: FollowResult
+    name: str = ""  # the list as people see it ("Rogun (personal)")
+    query: str = ""
+    candidates: tuple[str, ...] = ()
+
+
+def follow(service: Service, chat: Chat, query: str, now: datetime) -> FollowOutcome:
+    """Follow the shared or own personal list ``query`` names (forgivingly)."""
+    sub = ensure_chat(service, chat, now)
+    choices = _choices(service, sub, now, leaving=False)
+    found = resolve_watchlist(query, list(choices))
+    if found.name is None:
+        return FollowOutcome("unknown", query=query, candidates=found.candidates)
+    target = choices[found.name]
+    result: FollowResult = (
+        "followed" if service.store.chats.subscribe(sub.chat_id, target, now) else "already"
+    )
+    log.info("chat=%d action=subscribe watchlist=%r", sub.chat_id, target)
+    return FollowOutcome(result, found.name)
+
+
+def unfollow(service: Service, chat: Chat, query: str, now: datetime) -> FollowOutcome:
+    """Stop following ``query``; lists deleted since can be left too."""
+    sub = ensure_chat(service, chat, now)
+    choices = _choices(service, sub, now, leaving=True)
+    found = resolve_watchlist(query, list(choices))
+    if found.name is None:
+        return FollowOutcome("unknown", query=query, candidates=found.candidates)
+    target = choices[found.name]
+    stopped = service.store.chats.unsubscribe(sub.chat_id, target)
+    log.info("chat=%d action=unsubscribe watchlist=%r", sub.chat_id, target)
+    return FollowOutcome("stopped" if stopped else "not_following", found.name)
+
+
+def _choices(service: Service, sub: Subscriber, now: datetime, *, leaving: bool) -> dict[str, str]:
+    """Shown name -> the name subscriptions use (personal lists are "~<owner>/<name>")."""
+    choices = {w.name: w.name for w in shared_lists(service, now)}
+    for own in service.store.personal.of(sub.chat_id):
+        choices[display_name(own.internal_name)] = own.internal_name
+    if leaving:
+        for gone in sub.watchlists:
+            choices.setdefault(display_name(gone), gone)
+    return choices
+
+
+@dataclass(frozen=True, slots=True)
+class ToggleOutcome:
+    result: Literal["followed", "stopped", "gone"]
+    name: str
+    subscriber: Subscriber
+    lists: tuple[Watchlist, ...]
+
+
+def toggle(service: Service, chat: Chat, key_of: str, now: datetime) -> ToggleOutcome:
+    """Follow or stop following the shared list a button names by its key
+    (``bot.messages.screens.watchlist_key``); "gone" when it no longer exists."""
+    lists = shared_lists(service, now)
+    sub = ensure_chat(service, chat, now)
+    found = next((w for w in lists if watchlist_key(w.name) == key_of), None)
+    if found is None:
+        return ToggleOutcome("gone", "", sub, tuple(lists))
+    chats = service.store.chats
+    if found.name in sub.watchlists:
+        chats.unsubscribe(sub.chat_id, found.name)
+        result: Literal["followed", "stopped"] = "stopped"
+    else:
+        chats.subscribe(sub.chat_id, found.name, now)
+        result = "followed"
+    log.info("chat=%d action=toggle watchlist=%r", sub.chat_id, found.name)
+    fresh = chats.get(sub.chat_id)
+    assert fresh is not None
+    return ToggleOutcome(result, found.name, fresh, tuple(lists))
+
+
+def stop(service: Service, chat: Chat, now: datetime) -> list[str]:
+    """Stop following everything; returns what was followed."""
+    sub = ensure_chat(service, chat, now)
+    gone = service.store.chats.unsubscribe_all(sub.chat_id)
+    log.info("chat=%d action=stop unsubscribed=%d", sub.chat_id, len(gone))
+    return gone
+
+
+# -- settings ----------------------------------------------------------------------------
+
+
+class SettingRefused(ValueError):
+    """A value for the digest time, time zone or mode that cannot be used."""
+
+    def __init__(
+        self, setting: Literal["time", "timezone", "mode"], value: str, reason: str = ""
+    ) -> None:
+        self.setting = setting
+        self.value = value
+        self.reason = reason
+        self.suggestions: tuple[str, ...] = ()
+        super().__init__(reason or f"{value!r} is not a {setting}")
+
+
+@dataclass(frozen=True, slots=True)
+class SettingsSummary:
+    """What a chat receives and when: the one source of every settings reply."""
+
+    subscriber: Subscriber
+    next_digest: datetime | None
+    missing: tuple[str, ...]  # followed lists that no longer exist
+
+
+def settings_summary(service: Service, chat_id: int, now: datetime) -> SettingsSummary:
+    sub = service.store.chats.get(chat_id)
+    assert sub is not None, "ensure_chat comes first"
+    known = {w.name for w in service.watchlists}
+    known |= {p.internal_name for p in service.store.personal.of(chat_id)}
+    last = service.store.chats.last_digest(chat_id)
+    upcoming = None
+    if sub.wants_digest and sub.watchlists:
+        upcoming = next_digest_at(
+            now=now,
+            at=parse_time_of_day(sub.digest_time),
+            tz=zone(sub.timezone),
+            last_date=last.local_date if last else None,
+            subscribed_at=sub.created_at,
+        )
+    missing = tuple(n for n in sub.watchlists if n not in known)
+    return SettingsSummary(sub, upcoming, missing)
+
+
+def set_digest_time(service: Service, chat: Chat, text: str, now: datetime) -> SettingsSummary:
+    try:
+        at = parse_time_of_day(text).strftime("%H:%M")
+    except ValueError as exc:
+        raise SettingRefused("time", text, str(exc)) from exc
+    return _update(service, chat, now, digest_time=at)
+
+
+def set_timezone(service: Service, chat: Chat, text: str, now: datetime) -> SettingsSummary:
+    try:
+        key = resolve_timezone(text).key
+    except UnknownTimezone as exc:
+        refused = SettingRefused("timezone", text, str(exc))
+        refused.suggestions = exc.suggestions
+        raise refused from exc
+    return _update(service, chat, now, timezone=key)
+
+
+def mode_named(text: str) -> Mode | None:
+    folded = text.strip().casefold()
+    return next((m for m in MODES if m == folded), None)
+
+
+def set_mode(service: Service, chat: Chat, text: str, now: datetime) -> SettingsSummary:
+    mode = mode_named(text)
+    if mode is None:
+        raise SettingRefused("mode", text)
+    return _update(service, chat, now, mode=mode)
+
+
+def _update(
+    service: Service,
+    chat: Chat,
+    now: datetime,
+    *,
+    timezone: str | None = None,
+    digest_time: str | None = None,
+    mode: Mode | None = None,
+) -> SettingsSummary:
+    sub = ensure_chat(service, chat, now)
+    service.store.chats.update_settings(
+        sub.chat_id, now, timezone=timezone, digest_time=digest_time, mode=mode
+    )
+    summary = settings_summary(service, sub.chat_id, now)
+    fresh = summary.subscriber
+    log.info(
+        "chat=%d action=settings mode=%s time=%s tz=%s",
+        fresh.chat_id,
+        fresh.mode,
+        fresh.digest_time,
+        fresh.timezone,
+    )
+    return summary
+
+
+# -- membership --------------------------------------------------------------------------
+
+
+def bot_removed(service: Service, chat: Chat, now: datetime) -> None:
+    """The user blocked the bot, or the group removed it: stop delivering at once rather
+    than at the next failed send, and drop what is queued for the chat."""
+    store = service.store
+    if store.chats.get(chat.chat_id) is None:
+        return
+    reason = "removed the bot" if chat.is_group else "blocked the bot"
+    with store.transaction():
+        store.chats.deactivate(chat.chat_id, reason, now)
+        dropped = store.outbox.fail_pending_for_chat(chat.chat_id, reason)
+    log.info("chat=%d status=deactivated reason=%r dropped=%d", chat.chat_id, reason, dropped)
+
+
+def bot_added(service: Service, chat: Chat, now: datetime) -> None:
+    """Back again: active, with its settings and subscriptions kept."""
+    ensure_chat(service, chat, now)
+    log.info("chat=%d status=reactivated", chat.chat_id)

@@ -1,0 +1,220 @@
+"""Digests: the scheduled daily one for every subscriber, and those asked for on demand.
+
+What is due is decided by ``bot.domain.schedule`` from stored state and ``now``; what a
+digest holds by ``bot.domain.digest``; its words by ``bot.messages``. This module reads
+the store, calls them, and queues the messages.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+
+from bot.app.service import Service
+from bot.domain.digest import Digest, build_digest
+from bot.domain.models import DigestEntry, DigestRecord, FeedState, Subscriber
+from bot.domain.resolve import resolve_watchlist
+from bot.domain.schedule import due_digest, local_day_window, parse_day, parse_time_of_day, zone
+from bot.lists.personal import display_name
+from bot.messages.fanout import digest_key, digest_messages, digest_texts
+from bot.storage.database import store_fault
+
+log = logging.getLogger(__name__)
+
+
+def digest_tick(service: Service, now: datetime) -> int:
+    """Queue every digest that is due at ``now``; returns how many messages were queued.
+
+    What is due is decided from the store (the last digest of each chat) and ``now``
+    alone, so a tick that runs late, twice, or after downtime does the right thing.
+    """
+    # The store keeps whole seconds; so does the window, or the next digest's window
+    # would start a fraction of a second before this one ends.
+    now = now.replace(microsecond=0)
+    last = service.store.chats.last_digests()
+    cache = _TickCache(feeds=service.store.feed_states(service.config.feeds.urls))
+    queued = 0
+    for sub in service.store.chats.all():
+        if not sub.wants_digest or not sub.watchlists:
+            continue
+        # One chat's failure (a bug, a bad row) must not hold back everyone's digest.
+        try:
+            queued += _queue_digest(service, sub, last.get(sub.chat_id), now, cache)
+        except Exception as exc:
+            if store_fault(exc) is not None:
+                # Every other chat would wait busy_timeout and fail the same way.
+                raise
+            log.exception("digest chat=%d status=failed", sub.chat_id)
+    return queued
+
+
+def digest_between(
+    service: Service, since: datetime, until: datetime, watchlists: Sequence[str] | None = None
+) -> Digest:
+    """The digest of what was first seen (or changed) in ``[since, until)``, for a reader
+    following ``watchlists`` (all lists when None)."""
+    return build_digest(
+        service.store.articles_seen_between(since, until),
+        since=since,
+        until=until,
+        feeds=service.store.feed_states(service.config.feeds.urls),
+        watchlists=watchlists,
+    )
+
+
+def _queue_digest(
+    service: Service,
+    sub: Subscriber,
+    previous: DigestRecord | None,
+    now: datetime,
+    cache: _TickCache,
+) -> int:
+    """Queue this chat's digest if one is due; returns the messages queued."""
+    queued = 0
+    tz = zone(sub.timezone)
+    due = due_digest(
+        now=now,
+        at=parse_time_of_day(sub.digest_time),
+        tz=tz,
+        last_date=previous.local_date if previous else None,
+        last_until=previous.until if previous else None,
+        subscribed_at=sub.created_at or now,
+    )
+    if due is None:
+        return 0
+    window = (due.since, due.until)
+    if window not in cache.seen:
+        # Subscribers at the same time share a window: read the articles once.
+        cache.seen[window] = service.store.articles_seen_between(*window)
+    # ... and most share their lists and zone too: build and render each digest once.
+    shape = (window, sub.watchlists, tz.key)
+    if shape not in cache.rendered:
+        digest = build_digest(
+            cache.seen[window],
+            since=due.since,
+            until=due.until,
+            feeds=cache.feeds,
+            watchlists=sub.watchlists,
+        )
+        texts = digest_texts(
+            digest,
+            now=now,
+            tz=tz,
+            stale_after=service.stale_after,
+            empty=service.config.digest.empty,
+        )
+        cache.rendered[shape] = (len(digest.entries), texts)
+    articles, texts = cache.rendered[shape]
+    messages = digest_messages(
+        texts, chat_id=sub.chat_id, key=digest_key(sub.chat_id, due.local_date)
+    )
+    record = DigestRecord(
+        chat_id=sub.chat_id,
+        local_date=due.local_date,
+        since=due.since,
+        until=due.until,
+        articles=articles,
+        parts=len(messages),
+        created_at=now,
+    )
+    # The day's record and its messages land together: a crash between them can
+    # neither lose the digest nor make it twice.
+    with service.store.transaction():
+        if service.store.chats.record_digest(record):
+            queued = service.store.outbox.enqueue(messages, now)
+    log.info(
+        "digest chat=%d date=%s articles=%d parts=%d",
+        sub.chat_id,
+        due.local_date,
+        articles,
+        len(messages),
+    )
+    return queued
+
+
+def day_digest(service: Service, sub: Subscriber, day: date, now: datetime) -> Digest:
+    """One local day's digest for the chat, as far as that day has gone (``/digest``)."""
+    tz = zone(sub.timezone)
+    since, until = local_day_window(day, tz)
+    digest = digest_between(service, since, min(until, _through(now)), sub.watchlists)
+    return replace(digest, day=day)
+
+
+def parse_digest_day(sub: Subscriber, text: str, now: datetime) -> date:
+    """The day ``/digest [today|yesterday|YYYY-MM-DD]`` means in the chat's zone;
+    ValueError with a sentence for the user when it means none."""
+    return parse_day(text, now=now, tz=zone(sub.timezone))
+
+
+LATEST_DEFAULT, LATEST_MAX = 5, 20
+# /latest looks this far back for matching articles.
+LATEST_WINDOW = timedelta(days=60)
+
+
+@dataclass(frozen=True, slots=True)
+class Latest:
+    """The newest matching articles, or why there are none to show.
+
+    ``unknown`` holds what was typed for a list when it named none (``candidates`` are
+    the names it came close to); ``capped`` says more were asked for than are shown.
+    """
+
+    digest: Digest | None
+    count: int = 0
+    capped: bool = False
+    watchlist: str | None = None
+    unknown: str | None = None
+    candidates: tuple[str, ...] = ()
+
+
+class LatestRefused(ValueError):
+    """A count /latest cannot show (0, negative)."""
+
+
+def latest(
+    service: Service, sub: Subscriber, *, query: str, count: int | None, now: datetime
+) -> Latest:
+    """The ``count`` newest articles matching the chat's lists, or only the list
+    ``query`` names (any shared list, or one of the chat's own)."""
+    if count is not None and count < 1:
+        raise LatestRefused(f"give a number from 1 to {LATEST_MAX}")
+    wanted = LATEST_DEFAULT if count is None else count
+    shown = min(wanted, LATEST_MAX)
+    names: tuple[str, ...]
+    label = None
+    if query:
+        choices = {w.name: w.name for w in service.watchlists}
+        for own in service.store.personal.of(sub.chat_id):
+            choices[display_name(own.internal_name)] = own.internal_name
+        for followed in sub.watchlists:
+            choices.setdefault(display_name(followed), followed)
+        found = resolve_watchlist(query, list(choices))
+        if found.name is None:
+            return Latest(None, unknown=query, candidates=found.candidates)
+        names, label = (choices[found.name],), found.name
+    else:
+        names = sub.watchlists or tuple(w.name for w in service.watchlists)
+    digest = digest_between(service, now - LATEST_WINDOW, _through(now), names)
+    trimmed = replace(
+        digest, entries=digest.entries[:shown], unmatched_count=0, other_lists_count=0
+    )
+    return Latest(trimmed, count=shown, capped=wanted > LATEST_MAX, watchlist=label)
+
+
+def _through(now: datetime) -> datetime:
+    """The end of a window that includes ``now``: the store keeps whole seconds, and an
+    article stored this second is news to someone asking this second."""
+    return now.replace(microsecond=0) + timedelta(seconds=1)
+
+
+@dataclass
+class _TickCache:
+    """What one digest tick reads and renders once for every chat that shares it."""
+
+    feeds: list[FeedState]
+    seen: dict[tuple[datetime, datetime], list[DigestEntry]] = field(default_factory=dict)
+    rendered: dict[
+        tuple[tuple[datetime, datetime], tuple[str, ...], str], tuple[int, list[str]]
+    ] = field(default_factory=dict)
