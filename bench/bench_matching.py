@@ -26,7 +26,8 @@ import ahocorasick
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.domain.evaluate import evaluate, load_eval  # noqa: E402
+from bot.app.evaluation import load_eval  # noqa: E402
+from bot.domain.evaluate import evaluate  # noqa: E402
 from bot.domain.matching import Matcher, compile_watchlists  # noqa: E402
 from bot.domain.models import Term, Watchlist  # noqa: E402
 from bot.domain.text import fold, html_to_text, normalize  # noqa: E402

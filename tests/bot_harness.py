@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.app.config import Config, parse_config
-from bot.delivery.outbox import Pacer
+from bot.delivery.pacing import Pacer
 from bot.runtime.runner import BotRunner
 from tests.fake_telegram import FakeTelegram
 from tests.watchlist_copy import copy_watchlists

@@ -38,7 +38,8 @@ from tests.feed_server import FeedServer
 from tests.watchlist_copy import FROZEN_WATCHLISTS, copy_watchlists
 
 FAKE_TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
-# Generous: a refused config is reported in well under a second.
+# Generous: a refused config is reported in well under a second. The deadline of each
+# `caci-watch` process, and of each test that runs the command in this process.
 QUICKLY = 20
 
 # -- config.toml -------------------------------------------------------------------------
@@ -372,6 +373,7 @@ def assert_refused(out: Outcome, case: BadConfig) -> None:
     assert not (out.workdir / "store").exists()
 
 
+@pytest.mark.timeout(QUICKLY)
 @pytest.mark.parametrize("command", ["check", "run"])
 @pytest.mark.parametrize("case", BAD_CONFIGS, ids=[case.name for case in BAD_CONFIGS])
 def test_a_bad_config_stops_with_one_line_naming_the_file_and_what_is_wrong(
@@ -396,6 +398,7 @@ def test_the_real_process_exits_2_with_one_line_and_no_token(
     assert FAKE_TOKEN not in out.stdout + out.stderr
 
 
+@pytest.mark.timeout(QUICKLY)
 @pytest.mark.parametrize(
     "content",
     [b"", b"# only a comment\n", b"[feeds]\r\n# Windows line ends\r\n", b"\n\n[digest]\n"],
@@ -580,6 +583,7 @@ def test_a_second_file_with_the_same_name_in_other_case_is_refused_and_the_first
     assert registry.find("TRIPP").source.endswith("a-tripp.toml")  # type: ignore[union-attr]
 
 
+@pytest.mark.timeout(QUICKLY)
 def test_check_lists_every_bad_watchlist_on_its_own_line_and_fails(
     tmp_path: Path, watchlists_dir: Path, in_process: Callable[[Path, str, Path], Outcome]
 ) -> None:

@@ -94,12 +94,18 @@ def test_new_then_delete_keeps_the_text_in_the_audit(
     assert created.exists()
     assert run(config, "new", "rogun dam", "--term", "Rogun") == 2
     assert "already exists" in capsys.readouterr().err
+    text = created.read_text()
     assert run(config, "delete", "Rogun Dam") == 0
     assert not created.exists()
-    capsys.readouterr()
-    assert run(config, "show", "Rogun Dam") == 2  # gone from the lists in force
+    assert "watchlist show 'Rogun Dam'" in capsys.readouterr().out
     assert run(config, "list") == 0
     assert "Rogun" not in capsys.readouterr().out
+    # What the delete said to run works: the deleted list's history and its last text.
+    assert run(config, "show", "rogun dam") == 0
+    shown = capsys.readouterr().out
+    assert "Rogun Dam was deleted on " in shown and " by cli:" in shown
+    assert all(f"  {line}" in shown for line in text.splitlines())
+    assert "delete" in shown and "new" in shown
 
 
 def test_dry_run_shows_what_an_added_term_would_catch(

@@ -6,14 +6,9 @@ import asyncio
 import sqlite3
 from collections.abc import Iterable
 
-from bot.delivery.outbox import (
-    GLOBAL_PER_SECOND,
-    OutboxWorker,
-    Pacer,
-    SendResult,
-    TokenBucket,
-    transient_backoff,
-)
+from bot.delivery.outbox import OutboxWorker
+from bot.delivery.pacing import GLOBAL_PER_SECOND, Pacer, TokenBucket, transient_backoff
+from bot.delivery.senders import SendResult
 from bot.domain.models import OutgoingMessage
 from bot.storage import Store, open_store
 from tests.factories import T0

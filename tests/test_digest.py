@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -10,7 +12,10 @@ from bot.domain.models import DigestEntry, FeedState
 from bot.messages.console import render_digest_console
 from bot.messages.digest_heading import others_line
 from bot.messages.feed_health import feed_health
+from bot.messages.html import render_digest, render_empty_digest
 from tests.factories import T0, make_article, make_match
+
+STALE = timedelta(days=45)
 
 WINDOW = {"since": T0 - timedelta(days=1), "until": T0 + timedelta(days=1)}
 HEALTHY = FeedState(
@@ -151,3 +156,24 @@ def test_digest_never_repeats_an_article_and_keeps_every_matching_one(
     ids = [e.article.id for e in digest.entries]
     assert len(ids) == len(set(ids))
     assert set(ids) == {e.article.id for e in entries if e.matches}
+
+
+def test_a_days_digest_is_headed_with_that_day_in_telegram_and_on_the_terminal() -> None:
+    berlin = ZoneInfo("Europe/Berlin")
+    day = date(2025, 9, 2)
+    since = datetime(2025, 9, 1, 22, 0, tzinfo=UTC)  # midnight in Berlin
+    until = datetime(2025, 9, 2, 22, 0, tzinfo=UTC)
+    empty = replace(build_digest([], since=since, until=until, feeds=[]), day=day)
+    [message] = render_empty_digest(empty, now=until, tz=berlin, stale_after=STALE).splitlines()[:1]
+    assert message == "📰 <b>CACI Analyst digest</b>, 2 Sep 2025"
+    assert "on 2 Sep 2025" in render_empty_digest(empty, now=until, tz=berlin, stale_after=STALE)
+    full = replace(
+        build_digest([entry(1, "TRIPP")], since=T0 - timedelta(days=1), until=T0, feeds=[]),
+        day=day,
+    )
+    assert render_digest(full, now=T0, tz=berlin, stale_after=STALE)[0].startswith(
+        "📰 <b>CACI Analyst digest</b>, 2 Sep 2025\n"
+    )
+    assert render_digest_console(full, now=T0, stale_after=STALE).startswith(
+        "CACI Analyst digest, 2 Sep 2025 ("
+    )

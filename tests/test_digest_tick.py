@@ -11,6 +11,7 @@ import pytest
 
 from bot.app import digests, watchlist_sync
 from bot.app.config import builtin_config
+from bot.app.poll import queue_alert
 from bot.app.service import Service, build_service
 from bot.domain.digest import Digest
 from bot.domain.models import Alert, OutgoingMessage
@@ -152,8 +153,8 @@ def test_an_alert_goes_to_instant_subscribers_of_its_watchlists_only(tmp_path: P
     )
     svc.store.chats.subscribe(3, "Middle Corridor", BERLIN_8AM_WINTER)
     alert = Alert(make_article(1), (make_match("TRIPP"),))
-    svc.queue_alert(alert, BERLIN_8AM_WINTER)
-    svc.queue_alert(alert, BERLIN_8AM_WINTER)
+    queue_alert(svc, alert, BERLIN_8AM_WINTER)
+    queue_alert(svc, alert, BERLIN_8AM_WINTER)
     assert [m.chat_id for m in svc.store.outbox.heads()] == [1]
 
 
@@ -213,17 +214,17 @@ def test_an_alert_that_fails_to_render_for_one_chat_still_reaches_the_others(
     svc = service(tmp_path)
     subscribe(svc, 1)
     subscribe(svc, 2)
-    import bot.app.service as service_module
+    import bot.app.poll as poll_module
 
-    real = service_module.alert_messages
+    real = poll_module.alert_messages
 
     def failing_for_chat_1(alert: Alert, subs: Any) -> list[OutgoingMessage]:
         if subs[0].chat_id == 1:
             raise RuntimeError("a rendering bug")
         return real(alert, subs)
 
-    monkeypatch.setattr(service_module, "alert_messages", failing_for_chat_1)
-    svc.queue_alert(Alert(make_article(1), (make_match("TRIPP"),)), BERLIN_8AM_WINTER)
+    monkeypatch.setattr(poll_module, "alert_messages", failing_for_chat_1)
+    queue_alert(svc, Alert(make_article(1), (make_match("TRIPP"),)), BERLIN_8AM_WINTER)
     assert [m.chat_id for m in svc.store.outbox.heads()] == [2]
 
 

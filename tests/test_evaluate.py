@@ -7,17 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.domain.evaluate import (
-    EvalError,
-    EvalRecord,
-    evaluate,
-    load_eval,
-    parse_eval,
-    render_report,
-    report_to_json,
-)
+from bot.app.evaluation import load_eval
+from bot.domain.evaluate import EvalError, EvalRecord, evaluate, parse_eval
 from bot.domain.matching import compile_watchlists
 from bot.domain.models import Term, Watchlist
+from bot.messages.eval_report import render_report, report_to_json
 
 DAMS = Watchlist("Dams", (Term("Rogun Dam"),))
 PASSES = Watchlist("Passes", (Term("Kamchik Pass"),))

@@ -23,7 +23,8 @@ from typing import Any
 import pytest
 from telegram.ext import ExtBot
 
-from bot.delivery.outbox import CHAT_BACKOFF_CAP, OutboxWorker, Pacer
+from bot.delivery.outbox import CHAT_BACKOFF_CAP, OutboxWorker
+from bot.delivery.pacing import Pacer
 from bot.domain.models import OutgoingMessage
 from bot.storage import open_store
 from bot.telegram.limiter import SharedPacer

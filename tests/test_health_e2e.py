@@ -185,6 +185,7 @@ def test_a_poll_saving_its_feed_row_does_not_undo_a_notice_recorded_meanwhile() 
 def test_with_no_admins_a_failure_stays_untold_until_an_admin_is_added(
     tmp_path: Path, feeds: FeedServer
 ) -> None:
+    from bot.app.poll import poll_once
     from bot.app.service import build_service
 
     config = make_config(
@@ -193,7 +194,7 @@ def test_with_no_admins_a_failure_stays_untold_until_an_admin_is_added(
     feeds.respond("/a.feed", 500)
     service = build_service(config)
     try:
-        asyncio.run(service.poll_once(T0))
+        asyncio.run(poll_once(service, T0))
         assert health.feed_alarm_tick(service, T0 + timedelta(hours=2)) == 0
         assert service.store.feed_state(feeds.url("/a.feed")).down_notice_for is None
         service.config = replace(config, telegram=replace(config.telegram, admins=(ADMIN_ID,)))

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from bot.delivery.outbox import Pacer
+from bot.delivery.pacing import Pacer
 from bot.telegram.limiter import OUTBOX, SharedPacer
 
 GROUP, PERSON = -100123, 42

@@ -12,8 +12,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.domain.matching import Matcher, compile_watchlists, make_snippet
+from bot.domain.matching import Matcher, compile_watchlists
 from bot.domain.models import Match, Term, Watchlist
+from bot.domain.snippets import make_snippet
 from bot.lists.files import load_watchlists
 from tests.watchlist_copy import copy_shipped_watchlists
 

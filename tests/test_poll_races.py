@@ -9,6 +9,7 @@ from pathlib import Path
 
 from bot.app import digests, watchlist_sync
 from bot.app.config import builtin_config
+from bot.app.poll import poll_once
 from bot.app.service import Service, build_service
 from tests.bot_harness import Clock
 from tests.factories import rss
@@ -36,14 +37,14 @@ def test_an_article_found_while_a_digest_is_made_goes_into_the_next_digest(
     clock = Clock(DAY - timedelta(days=1))
 
     async def scenario() -> None:
-        await svc.poll_once(clock(), force=True, clock=clock)
+        await poll_once(svc, clock(), force=True, clock=clock)
         svc.store.chats.ensure(
             1, kind="private", title="", timezone="UTC", digest_time="08:00", now=clock()
         )
         svc.store.chats.subscribe(1, "TRIPP", clock())
         feed_server.set_route("/a.feed", SlowResponse(body=rss([TRIPP_ITEM])))
         clock.set(DAY + timedelta(hours=8, microseconds=950_000))
-        poll = asyncio.create_task(svc.poll_once(clock(), force=True, clock=clock))
+        poll = asyncio.create_task(poll_once(svc, clock(), force=True, clock=clock))
         assert await asyncio.to_thread(feed_server.wait_for_requests, "/a.feed", 2)
         # The digest tick runs while the fetch waits, a second boundary later.
         clock.set(DAY + timedelta(hours=8, seconds=1, microseconds=50_000))
@@ -68,9 +69,9 @@ def test_a_list_added_while_a_poll_waits_matches_what_that_poll_brings(
     clock = Clock(DAY)
 
     async def scenario() -> None:
-        await svc.poll_once(clock(), force=True, clock=clock)
+        await poll_once(svc, clock(), force=True, clock=clock)
         feed_server.set_route("/a.feed", SlowResponse(body=rss([ROGUN_ITEM])))
-        poll = asyncio.create_task(svc.poll_once(clock(), force=True, clock=clock))
+        poll = asyncio.create_task(poll_once(svc, clock(), force=True, clock=clock))
         assert await asyncio.to_thread(feed_server.wait_for_requests, "/a.feed", 2)
         (svc.config.watchlists.dir / "rogun.toml").write_text(
             'name = "Rogun"\nterms = ["Rogun Dam"]\n'

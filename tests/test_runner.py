@@ -10,10 +10,12 @@ from pathlib import Path
 import pytest
 from apscheduler.job import Job
 
+from bot.app import digests
 from bot.app.config import builtin_config
-from bot.delivery.outbox import ConsoleSender
+from bot.delivery.senders import ConsoleSender
 from bot.domain.models import OutgoingMessage
-from bot.runtime.runner import TICK_SECONDS, BotRunner
+from bot.runtime.jobs import TICK_SECONDS
+from bot.runtime.runner import BotRunner
 from tests.bot_harness import Clock
 from tests.watchlist_copy import copy_watchlists
 
@@ -34,7 +36,7 @@ def test_the_scheduler_runs_late_jobs_once_instead_of_skipping_them(tmp_path: Pa
     r = runner(tmp_path)
 
     async def scheduled_jobs() -> dict[str, Job]:
-        scheduler = r._build_scheduler()
+        scheduler = r.jobs.build_scheduler()
         scheduler.start(paused=True)  # defaults are applied when jobs are really added
         try:
             return {job.id: job for job in scheduler.get_jobs()}
@@ -56,10 +58,10 @@ def test_a_failing_tick_is_logged_and_the_bot_goes_on(
 ) -> None:
     r = runner(tmp_path)
 
-    def broken(now: object) -> int:
+    def broken(service: object, now: object) -> int:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(r.service, "digest_tick", broken)
+    monkeypatch.setattr(digests, "digest_tick", broken)
 
     async def scenario() -> None:
         await r.start(schedule=False)

@@ -1,8 +1,9 @@
-"""One poll of the feeds: fetch → parse → decide → apply.
+"""One poll of the feeds: fetch → parse → decide → apply, and the alerts it queues.
 
 The shell around the pure decider in ``bot.domain.poll``: it fetches (``bot.feeds.fetch``),
 parses in a thread (``bot.feeds.parse``), reads what the store knows, lets ``decide`` say
-what to store and which alerts to raise, and applies that in one transaction.
+what to store and which alerts to raise, and applies that in one transaction, in which
+``queue_alert`` puts each alert into the outbox for the chats that follow its lists.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Literal
 import httpx
 
 from bot.app.config import FeedsConfig
+from bot.app.service import Service
 from bot.domain.matching import Matcher
 from bot.domain.models import Alert, FeedState
 from bot.domain.poll import (
@@ -28,8 +30,9 @@ from bot.domain.poll import (
     decide,
     is_due,
 )
-from bot.feeds.fetch import fetch_feed
+from bot.feeds.fetch import fetch_feed, make_http_client
 from bot.feeds.parse import ParsedFeed, parse_feed
+from bot.messages.fanout import alert_messages
 from bot.storage import Store
 from bot.storage.database import describe_store_fault, store_fault
 
@@ -47,6 +50,47 @@ class FeedPollReport:
     updated: int = 0
     error: str | None = None
     alerts: tuple[Alert, ...] = field(default_factory=tuple)
+
+
+async def poll_once(
+    service: Service,
+    now: datetime,
+    *,
+    force: bool = False,
+    clock: Callable[[], datetime] | None = None,
+) -> list[FeedPollReport]:
+    """Poll the feeds that are due at ``now``; with ``clock`` (the running bot), what is
+    found is stamped with the time it is stored (see ``poll_feeds``)."""
+    feeds = service.config.feeds
+    async with make_http_client(feeds.user_agent, feeds.timeout) as client:
+        return await poll_feeds(
+            client,
+            service.store,
+            feeds,
+            now,
+            force=force,
+            on_alert=lambda alert, at: queue_alert(service, alert, at),
+            clock=clock,
+            matcher_of=lambda: service.matcher,
+        )
+
+
+def queue_alert(service: Service, alert: Alert, now: datetime) -> None:
+    """Queue the alert for every instant subscriber following one of its watchlists."""
+    for sub in service.store.chats.following(alert.watchlists):
+        # This runs inside the poll's transaction. One chat's message failing to
+        # render must not undo storing the article, or the feed would fail on every
+        # poll from now on; a storage error, though, fails the poll, to be retried whole.
+        try:
+            messages = alert_messages(alert, [sub])
+        except Exception:
+            log.exception("alert chat=%d article=%r status=failed", sub.chat_id, alert.article.id)
+            continue
+        if service.store.outbox.enqueue(messages, now):
+            # Inside the poll's transaction this only sets an event: the drain runs
+            # once the poll awaits again, by which time the alert is committed. A slow
+            # second feed then no longer holds back the first feed's alerts.
+            service.on_queued()
 
 
 async def poll_feeds(

@@ -1,22 +1,20 @@
-"""Composition root: builds the pieces from a config and wires them together."""
+"""Composition root: builds the pieces from a config and wires them together.
+
+It only builds and holds them; what the bot does with them lives in the use cases beside
+it (``bot.app.poll``, ``bot.app.digests`` ...), each a function taking the ``Service``.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from bot.app.config import Config
-from bot.app.poll import FeedPollReport, poll_feeds
 from bot.domain.matching import Matcher, compile_watchlists
-from bot.domain.models import (
-    Alert,
-    Watchlist,
-)
-from bot.feeds.fetch import make_http_client
+from bot.domain.models import Watchlist
 from bot.lists.registry import WatchlistChange, WatchlistRegistry
-from bot.messages.fanout import alert_messages
 from bot.storage import Store, open_store
 
 log = logging.getLogger(__name__)
@@ -70,43 +68,6 @@ class Service:
 
     def close(self) -> None:
         self.store.close()
-
-    async def poll_once(
-        self, now: datetime, *, force: bool = False, clock: Callable[[], datetime] | None = None
-    ) -> list[FeedPollReport]:
-        """Poll the feeds that are due at ``now``; with ``clock`` (the running bot), what is
-        found is stamped with the time it is stored (see ``poll_feeds``)."""
-        feeds = self.config.feeds
-        async with make_http_client(feeds.user_agent, feeds.timeout) as client:
-            return await poll_feeds(
-                client,
-                self.store,
-                feeds,
-                now,
-                force=force,
-                on_alert=self.queue_alert,
-                clock=clock,
-                matcher_of=lambda: self.matcher,
-            )
-
-    def queue_alert(self, alert: Alert, now: datetime) -> None:
-        """Queue the alert for every instant subscriber following one of its watchlists."""
-        for sub in self.store.chats.following(alert.watchlists):
-            # This runs inside the poll's transaction. One chat's message failing to
-            # render must not undo storing the article, or the feed would fail on every
-            # poll from now on; a storage error, though, fails the poll, to be retried whole.
-            try:
-                messages = alert_messages(alert, [sub])
-            except Exception:
-                log.exception(
-                    "alert chat=%d article=%r status=failed", sub.chat_id, alert.article.id
-                )
-                continue
-            if self.store.outbox.enqueue(messages, now):
-                # Inside the poll's transaction this only sets an event: the drain runs
-                # once the poll awaits again, by which time the alert is committed. A slow
-                # second feed then no longer holds back the first feed's alerts.
-                self.on_queued()
 
 
 def build_service(config: Config) -> Service:

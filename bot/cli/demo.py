@@ -13,8 +13,9 @@ from pathlib import Path
 
 from bot.app import digests
 from bot.app.config import builtin_config
+from bot.app.poll import poll_once
 from bot.app.service import build_service
-from bot.cli.main import UserError, print_poll_reports
+from bot.cli.common import UserError, print_poll_reports
 from bot.feeds.snapshot_server import SnapshotServer, bundled_snapshot
 from bot.messages.console import render_digest_console
 
@@ -53,11 +54,11 @@ async def run_demo(*, store_path: Path, watchlists_dir: Path) -> int:
                 print(f"watchlist error (skipped): {error}")
             print()
             print("== First poll ==")
-            reports = await service.poll_once(started, force=True)
+            reports = await poll_once(service, started, force=True)
             print_poll_reports(reports, print)
             print()
             print("== Second poll (conditional GET) ==")
-            again = await service.poll_once(datetime.now(UTC), force=True)
+            again = await poll_once(service, datetime.now(UTC), force=True)
             print_poll_reports(again, print)
             print()
             print("== Daily digest ==")

@@ -9,20 +9,22 @@ import logging
 import os
 import sqlite3
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot import __version__
-from bot.app import digests, health
+from bot.app import digests, health, shared_lists
 from bot.app.config import Config, ConfigError, default_config_path, load_config
-from bot.app.poll import FeedPollReport
+from bot.app.poll import poll_once
 from bot.app.service import build_service
 from bot.cli import watchlist as cli_watchlist
+from bot.cli.common import UserError, print_poll_reports
 from bot.lists.files import WatchlistError
-from bot.messages.console import render_alert_console, render_digest_console
+from bot.messages.console import render_digest_console
+from bot.messages.watchlist_console import unknown_list_line
 from bot.runtime.logs import setup_logging
 from bot.storage import StoreError
 from bot.storage.database import describe_store_fault, passes, store_fault
@@ -30,10 +32,6 @@ from bot.storage.database import describe_store_fault, passes, store_fault
 EXIT_USAGE = 2
 # Something that may pass (a locked database): worth trying again later.
 EXIT_FAILURE = 1
-
-
-class UserError(Exception):
-    """A problem the user can fix; printed as one line, without a traceback."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -241,23 +239,9 @@ def _cmd_poll(args: argparse.Namespace) -> int:
         )
     config = _load_config(args)
     with closing(build_service(config)) as service:
-        reports = asyncio.run(service.poll_once(_now(), force=True))
+        reports = asyncio.run(poll_once(service, _now(), force=True))
     print_poll_reports(reports, print)
     return 0 if all(r.status != "error" for r in reports) else 1
-
-
-def print_poll_reports(reports: Sequence[FeedPollReport], out: Callable[[str], None]) -> None:
-    for r in reports:
-        if r.status == "error":
-            out(f"{r.url}: error: {r.error}")
-        elif r.status == "not_modified":
-            out(f"{r.url}: not modified since the last poll")
-        else:
-            out(f"{r.url}: {r.new} new, {r.updated} updated, {len(r.alerts)} alert(s)")
-    for r in reports:
-        for alert in r.alerts:
-            out("")
-            out(render_alert_console(alert))
 
 
 # -- digest -----------------------------------------------------------------------
@@ -282,11 +266,12 @@ def _cmd_digest(args: argparse.Namespace) -> int:
     if until <= since:
         raise UserError("--until must be later than --since")
     with closing(build_service(config)) as service:
-        known = {w.name for w in service.watchlists}
-        for name in args.watchlist or ():
-            if name not in known:
-                raise UserError(f"no watchlist named {name!r}; known: {', '.join(sorted(known))}")
-        digest = digests.digest_between(service, since, until, args.watchlist)
+        try:
+            # Read as forgivingly as in Telegram: --watchlist tripp, --watchlist "middle corridor".
+            names = [shared_lists.find(service, q).name for q in args.watchlist or ()]
+        except shared_lists.UnknownList as exc:
+            raise UserError(unknown_list_line(exc.query, exc.candidates)) from exc
+        digest = digests.digest_between(service, since, until, names or None)
         print(render_digest_console(digest, now=_now(), stale_after=service.stale_after))
     return 0
 
@@ -295,14 +280,13 @@ def _cmd_digest(args: argparse.Namespace) -> int:
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    from bot.lists.files import load_watchlists
-
     config = _load_config(args)
     where = config.source or "built-in defaults"
     print(f"config: {where}: ok")
     print(f"  feeds: {', '.join(config.feeds.urls)}")
     print(f"  store: {config.store.path}")
-    watchlists, errors = load_watchlists(config.watchlists.dir)
+    files = shared_lists.check_files(config.watchlists.dir)
+    watchlists, errors = files.watchlists, files.errors
     for w in watchlists:
         print(f"watchlist {w.name!r} ({w.source}): ok, {len(w.terms)} terms")
     for e in errors:
@@ -323,25 +307,23 @@ def _cmd_watchlist(args: argparse.Namespace) -> int:
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:
-    from bot.domain.evaluate import EvalError, evaluate, load_eval, render_report, report_to_json
-    from bot.domain.matching import compile_watchlists
-    from bot.lists.files import load_watchlists
+    from bot.app.evaluation import evaluate_file
+    from bot.domain.evaluate import EvalError
+    from bot.messages.eval_report import render_report, report_to_json
 
     config = _load_config(args)
-    watchlists, errors = load_watchlists(config.watchlists.dir)
-    for e in errors:
-        print(f"watchlist error: {e}", file=sys.stderr)
     try:
-        records = load_eval(args.file)
+        done = evaluate_file(config.watchlists.dir, args.file)
     except OSError as exc:
         raise UserError(f"{args.file}: {exc.strerror}") from exc
     except EvalError as exc:
         raise UserError(str(exc)) from exc
-    report = evaluate(compile_watchlists(watchlists), records, [w.name for w in watchlists])
+    for e in done.watchlist_errors:
+        print(f"watchlist error: {e}", file=sys.stderr)
     if args.json:
-        print(json.dumps(report_to_json(report), indent=2, ensure_ascii=False))
+        print(json.dumps(report_to_json(done.report), indent=2, ensure_ascii=False))
     else:
-        print(render_report(report))
+        print(render_report(done.report))
     return 0
 
 

@@ -1,31 +1,33 @@
-"""``caci-watch watchlist …``: list, show, edit and dry-run watchlists from the shell."""
+"""``caci-watch watchlist …``: list, show, edit and dry-run watchlists from the shell.
+
+Thin: each action parses its arguments, calls `bot.app.shared_lists` (the use cases the
+admin commands in Telegram call too, so names are read as forgivingly and edits are
+audited, as ``cli:<user>``, the same way) and prints the outcome with
+`bot.messages.watchlist_console`.
+"""
 
 from __future__ import annotations
 
 import argparse
-import difflib
 import getpass
 from collections.abc import Callable
 from contextlib import closing
 from datetime import UTC, datetime
-from pathlib import Path
 
-from bot.app import watchlist_sync
+from bot.app import shared_lists
 from bot.app.config import Config
-from bot.app.rematch import DryRun, dry_run_stored
 from bot.app.service import Service, build_service
-from bot.domain.models import Term, Watchlist
-from bot.lists.edit import (
-    EditError,
-    add_exclude,
-    add_term,
-    new_watchlist_text,
-    remove_term,
-    watchlist_file_name,
+from bot.app.shared_lists import EditOutcome, UnknownList, WriteFailed
+from bot.domain.models import Term
+from bot.lists.edit import EditError
+from bot.messages.watchlist_console import (
+    dry_run_note,
+    dry_run_text,
+    edit_saved,
+    gone_text,
+    show_text,
+    unknown_list_line,
 )
-from bot.lists.files import term_flags, write_atomically
-from bot.messages.console import mark_snippet
-from bot.messages.dates import date_label, utc_stamp
 
 Handler = Callable[[argparse.Namespace, Config], int]
 
@@ -84,6 +86,10 @@ def run(args: argparse.Namespace, config: Config) -> int:
         return handler(args, config)
     except EditError as exc:
         raise WatchlistCommandError(str(exc)) from exc
+    except UnknownList as exc:
+        raise WatchlistCommandError(unknown_list_line(exc.query, exc.candidates)) from exc
+    except WriteFailed as exc:
+        raise WatchlistCommandError(f"could not write {exc.path}: {exc.reason}") from exc
 
 
 # -- reading ------------------------------------------------------------------------
@@ -106,26 +112,20 @@ def _list(args: argparse.Namespace, config: Config) -> int:
 
 def _show(args: argparse.Namespace, config: Config) -> int:
     with closing(build_service(config)) as service:
-        w = _resolve(service, args.name)
-        print(f"{w.name}   ({w.source})")
-        if w.description:
-            print(w.description)
-        print(f"threshold {w.threshold} (minimum fuzzy score for phrase terms)")
-        print("terms:")
-        for t in w.terms:
-            print(f"  {t.text}{term_flags(t)}")
-        if w.exclude:
-            print("exclude:")
-            for phrase in w.exclude:
-                print(f"  {phrase}")
-        matched = service.store.article_ids_matching(w.name)
-        print(f"stored articles matching: {len(matched)}")
-        audit = service.store.audit_for(w.name)
-        print("recent changes:" if audit else "recent changes: none recorded")
-        for entry in audit:
-            stamp = utc_stamp(entry.at)
-            detail = entry.detail.splitlines()[0] if entry.detail else ""
-            print(f"  {stamp}  {entry.actor:<16} {entry.action:<12} {detail}")
+        found = shared_lists.details(service, args.name)
+    if found.watchlist is not None:
+        print(show_text(found.watchlist, matching=found.matching, history=found.history))
+    else:
+        assert found.gone is not None  # a list not in force is known by how it went
+        print(
+            gone_text(
+                found.name,
+                gone=found.gone,
+                path=found.path,
+                last_text=found.last_text,
+                history=found.history,
+            )
+        )
     return 0
 
 
@@ -133,125 +133,83 @@ def _test(args: argparse.Namespace, config: Config) -> int:
     if args.days < 0:
         raise WatchlistCommandError("--days must be 0 or more")
     with closing(build_service(config)) as service:
-        w = _resolve(service, args.name)
-        report = dry_run_stored(service.store, w, days=args.days, now=datetime.now(UTC))
-        print(render_dry_run(report, days=args.days))
+        found = shared_lists.dry_run(service, _now(), args.name, args.days)
+    note = dry_run_note(found.note, found.error_line, found.error_reason)
+    print(dry_run_text(found.report, days=found.days, note=note))
     return 0
-
-
-def render_dry_run(report: DryRun, *, days: int) -> str:
-    n = len(report.would_match)
-    lines = [
-        f"Dry run of {report.watchlist!r} over {report.checked} stored article(s) first seen "
-        f"in the last {days} day(s): {n} would match, {len(report.newly)} of them new, "
-        f"{len(report.dropped)} would no longer match."
-    ]
-    for article, match in report.would_match:
-        sign = "+" if article.id in report.newly else "="
-        lines.append(f"  {sign} {article.title or '(untitled)'} · {date_label(article.published)}")
-        lines.append(f"      {article.link}")
-        lines.append(
-            f"      “{match.matched_text}” (score {match.score:.0f}): {mark_snippet(match)}"
-        )
-    for article in report.dropped:
-        lines.append(f"  - {article.title or '(untitled)'} · {date_label(article.published)}")
-    if n or report.dropped:
-        lines.append("(+ new match, = matches now too, - would no longer match)")
-    return "\n".join(lines)
 
 
 # -- editing ------------------------------------------------------------------------
 
 
 def _new(args: argparse.Namespace, config: Config) -> int:
-    with closing(build_service(config)) as service:
-        if service.registry.find(args.name) is not None:
-            raise WatchlistCommandError(f"a watchlist named {args.name!r} already exists")
-        path = config.watchlists.dir / watchlist_file_name(args.name)
-        if path.exists():
-            raise WatchlistCommandError(f"{path} already exists")
-        text = new_watchlist_text(
-            args.name, description=args.description, terms=[Term(t) for t in args.term]
-        )
-        write_atomically(path, text)
-        _after_edit(service, args.name, "new", ", ".join(args.term))
-        print(f"created {path}")
-    return 0
-
-
-def _edit(
-    args: argparse.Namespace,
-    config: Config,
-    action: str,
-    detail: str,
-    change: Callable[[str, str], str],
-) -> int:
-    with closing(build_service(config)) as service:
-        w = _resolve(service, args.name)
-        path = Path(w.source)
-        before = path.read_text(encoding="utf-8")
-        write_atomically(path, change(before, str(path)))
-        report = _after_edit(service, w.name, action, detail)
-        print(f"saved {path}; {report}")
+    terms = [Term(t) for t in args.term]
+    done = _edit(
+        config,
+        lambda service, now, who: shared_lists.create(
+            service, now, args.name, terms, description=args.description, actor=who
+        ),
+    )
+    print(f"created {done.path}")
     return 0
 
 
 def _add_term(args: argparse.Namespace, config: Config) -> int:
     term = Term(args.term, exact=args.exact, case_sensitive=args.case_sensitive)
-    return _edit(
-        args,
-        config,
-        "add-term",
-        args.term + term_flags(term),
-        lambda text, path: add_term(text, term, path=path),
+    return _saved(
+        _edit(
+            config,
+            lambda service, now, who: shared_lists.add_terms(
+                service, now, args.name, [term], actor=who
+            ),
+        )
     )
 
 
 def _remove_term(args: argparse.Namespace, config: Config) -> int:
-    return _edit(
-        args,
-        config,
-        "remove-term",
-        args.term,
-        lambda text, path: remove_term(text, args.term, path=path),
+    return _saved(
+        _edit(
+            config,
+            lambda service, now, who: shared_lists.remove_term(
+                service, now, args.name, args.term, actor=who
+            ),
+        )
     )
 
 
 def _exclude(args: argparse.Namespace, config: Config) -> int:
-    return _edit(
-        args,
-        config,
-        "exclude",
-        args.phrase,
-        lambda text, path: add_exclude(text, args.phrase, path=path),
+    return _saved(
+        _edit(
+            config,
+            lambda service, now, who: shared_lists.add_exclude(
+                service, now, args.name, args.phrase, actor=who
+            ),
+        )
     )
 
 
 def _delete(args: argparse.Namespace, config: Config) -> int:
-    with closing(build_service(config)) as service:
-        w = _resolve(service, args.name)
-        path = Path(w.source)
-        # The whole file goes into the audit so that a deletion can be undone.
-        text = path.read_text(encoding="utf-8")
-        path.unlink()
-        service.registry.refresh()
-        watchlist_sync.apply_watchlist_edits(
-            service, datetime.now(UTC), actor=_actor(), edit=(w.name, "delete", f"{path}\n{text}")
-        )
-        print(f"deleted {path} (its text is kept in the audit: watchlist show {w.name!r})")
+    done = _edit(
+        config,
+        lambda service, now, who: shared_lists.delete(service, now, args.name, actor=who),
+    )
+    print(f"deleted {done.path} (its text is kept in the audit: watchlist show {done.name!r})")
     return 0
 
 
-def _after_edit(service: Service, name: str, action: str, detail: str) -> str:
-    service.registry.refresh()
-    if service.registry.find(name) is None:
-        return "the list did not reload; run `caci-watch watchlist list` to see why"
-    before = service.store.article_ids_matching(name)
-    watchlist_sync.apply_watchlist_edits(
-        service, datetime.now(UTC), actor=_actor(), edit=(name, action, detail)
-    )
-    newly = service.store.article_ids_matching(name) - before
-    return f"{len(newly)} recent article(s) newly match and join the next digest"
+def _edit(config: Config, edit: Callable[[Service, datetime, str], EditOutcome]) -> EditOutcome:
+    with closing(build_service(config)) as service:
+        return edit(service, _now(), _actor())
+
+
+def _saved(done: EditOutcome) -> int:
+    newly = len(done.report.newly) if done.report is not None else 0
+    print(edit_saved(done.path, reloaded=done.reloaded, newly=newly))
+    return 0
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
 def _actor() -> str:
@@ -259,18 +217,3 @@ def _actor() -> str:
         return f"cli:{getpass.getuser()}"
     except (KeyError, OSError):
         return "cli"
-
-
-def _resolve(service: Service, name: str) -> Watchlist:
-    found = service.registry.find(name)
-    if found is not None:
-        return found
-    names = [w.name for w in service.watchlists]
-    folded = {n.casefold(): n for n in names}
-    close = difflib.get_close_matches(name.casefold(), list(folded), n=3, cutoff=0.5)
-    prefix = [n for n in names if n.casefold().startswith(name.casefold())]
-    hint = prefix or [folded[c] for c in close]
-    suggestion = f" (did you mean {', '.join(repr(h) for h in hint)}?)" if hint else ""
-    raise WatchlistCommandError(
-        f"no watchlist named {name!r}{suggestion}; known: {', '.join(names) or 'none'}"
-    )

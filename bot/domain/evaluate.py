@@ -1,6 +1,6 @@
 """Precision and recall of compiled watchlists on a labelled file (`caci-watch eval`).
 
-`load_eval` reads the JSON Lines file; everything else is pure. A record's labels are the
+Pure: ``bot.app.evaluation`` reads the JSON Lines file. A record's labels are the
 names of the watchlists it mentions; the matcher sees its title and text, as it would see
 an article's title and body.
 """
@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from bot.domain.matching import Matcher
@@ -24,10 +23,7 @@ __all__ = [
     "Miss",
     "WatchlistScore",
     "evaluate",
-    "load_eval",
     "parse_eval",
-    "render_report",
-    "report_to_json",
 ]
 
 
@@ -135,12 +131,6 @@ def parse_eval(text: str, source: str = "<string>") -> list[EvalRecord]:
     return records
 
 
-def load_eval(path: Path | str) -> list[EvalRecord]:
-    """Read a JSON Lines evaluation file (id, title, text, labels[, notes])."""
-    path = Path(path)
-    return parse_eval(path.read_text(encoding="utf-8"), str(path))
-
-
 def evaluate(
     matcher: Matcher, records: Sequence[EvalRecord], watchlist_names: Sequence[str]
 ) -> EvalReport:
@@ -179,59 +169,3 @@ def evaluate(
                 misses.append(Miss(id=record.id, watchlist=name))
     scores = tuple(WatchlistScore(name, tp, fp, fn) for name, (tp, fp, fn) in counts.items())
     return EvalReport(scores, tuple(misses), tuple(false_alarms), len(records))
-
-
-def report_to_json(report: EvalReport) -> dict[str, Any]:
-    """The report as plain JSON data (the shape `caci-watch eval --json` prints)."""
-    return {
-        "watchlists": {
-            s.name: {
-                "precision": round(s.precision, 4),
-                "recall": round(s.recall, 4),
-                "f1": round(s.f1, 4),
-                "tp": s.tp,
-                "fp": s.fp,
-                "fn": s.fn,
-            }
-            for s in report.scores
-        },
-        "misses": [{"id": m.id, "watchlist": m.watchlist} for m in report.misses],
-        "false_alarms": [
-            {
-                "id": f.id,
-                "watchlist": f.watchlist,
-                "term": f.term,
-                "matched_text": f.matched_text,
-                "field": f.field,
-                "snippet": f.snippet,
-                "score": f.score,
-            }
-            for f in report.false_alarms
-        ],
-    }
-
-
-def render_report(report: EvalReport) -> str:
-    """A table for people: one row per watchlist, then what was missed or wrongly flagged."""
-    width = max([len("watchlist"), *(len(s.name) for s in report.scores)])
-    lines = [
-        f"{report.records} records",
-        f"{'watchlist':<{width}}  precision  recall     f1   tp   fp   fn",
-    ]
-    for s in report.scores:
-        lines.append(
-            f"{s.name:<{width}}  {s.precision:9.3f}  {s.recall:6.3f}  {s.f1:5.3f}"
-            f"  {s.tp:3d}  {s.fp:3d}  {s.fn:3d}"
-        )
-    if report.misses:
-        lines.append("")
-        lines.append("missed:")
-        lines.extend(f"  {m.id}  {m.watchlist}" for m in report.misses)
-    if report.false_alarms:
-        lines.append("")
-        lines.append("false alarms:")
-        lines.extend(
-            f"  {f.id}  {f.watchlist}: {f.matched_text!r} ({f.field}, {f.score:g}) in “{f.snippet}”"
-            for f in report.false_alarms
-        )
-    return "\n".join(lines)

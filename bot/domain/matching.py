@@ -18,13 +18,16 @@ How a field is matched:
    a possessive (`Trump's route`), or inserts a function word the term does not have
    (`middle of corridor`); and a match overlapped by one of the watchlist's exclude
    phrases is cancelled.
+
+This module scans and picks the matches; a term's anchors and triggers (2) are compiled in
+`bot.domain.compiled_terms`, the word windows of (4) are `bot.domain.word_windows`, and a
+match's snippet is cut by `bot.domain.snippets`.
 """
 
 from __future__ import annotations
 
 import itertools
 import re
-import string
 from collections import Counter
 from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
@@ -32,61 +35,26 @@ from dataclasses import dataclass, field, replace
 
 from rapidfuzz import fuzz
 
-from bot.domain.models import Match, Term, Watchlist
-from bot.domain.text import Normalized, fold, fold_keep_case, html_to_text, normalize
-
-__all__ = ["Matcher", "compile_watchlists", "make_snippet"]
-
-# Function words: never anchors, and a window may not insert one the term lacks.
-_STOPWORDS = frozenset(
-    "a an the of for and or nor in on at to by with from as via into onto over under "  # noqa: SIM905
-    "is are was were be been its it this that these those than then".split()
+from bot.domain.compiled_terms import (
+    BARRIERS,
+    STOPWORDS,
+    CompiledTerm,
+    compile_term,
+    exclude_pattern,
 )
-# Characters that end a phrase: a term never spans them unless it contains them itself.
-_BARRIERS = frozenset(".,;:!?()[]{}\"'“”«»’ʼ")
-_NEIGHBOUR_MIN_LEN = 5  # one-edit variants of shorter words are too often ordinary words
-_SPLIT_MIN_PART = 3
-_LONG_NAME_WORDS = 5  # from this many content words on, a name may lose one to typos
+from bot.domain.models import Match, Watchlist
+from bot.domain.snippets import make_snippet
+from bot.domain.text import Normalized, fold, fold_keep_case, html_to_text, normalize
+from bot.domain.word_windows import WINDOWS, aligns, spans_before, spans_from
+
+__all__ = ["Matcher", "compile_watchlists"]
+
 _REACH_SLACK = 12  # characters of markup or punctuation a match may spread over
 _EXCLUDE_REACH = 300  # characters around a match searched for an exclude phrase
-_AUTO_EXACT_MAX_LEN = 6
-# A word split in two must join up to nearly the term's word: "Inter national" is a
-# split, "Caspian oil" is another word added.
-_SPLIT_WORD_FLOOR = 90
 # How far from a trigger another word of its term may stand: the next word, or the one
 # after a stray token or a function word ("Port of Aktau").
 _NEIGHBOUR_WORDS = 3
 _PRESELECT_MIN_TRIGGERS = 8
-# Word windows tried around a trigger, as (start, size) offsets from the term's own
-# position and length; the term as written comes first so that it can end the search.
-_WINDOWS = tuple((start, size) for start in (0, -1, 1) for size in (0, -1, 1))
-_WORD_FLOOR = 70  # least resemblance of each word when the window has the term's word count
-_SNIPPET_WORDS = 12
-_SNIPPET_REACH = 400  # characters searched each side for the sentence boundary
-# A sentence ends at . ! ? (with any closing quote or bracket) or at a blank line; a
-# single line break is only wrapping.
-_SENTENCE_END_BEFORE = re.compile(r"[.!?][\"'”’)\]]*\s+|\n\s*\n")
-_SENTENCE_END_AFTER = re.compile(r"[.!?][\"'”’)\]]*(?=\s|$)|\n\s*\n")
-
-
-@dataclass(frozen=True, slots=True)
-class _CompiledTerm:
-    watchlist: int
-    text: str
-    words: tuple[str, ...]
-    phrase: str
-    exact: bool
-    case_sensitive: bool
-    cased_phrase: str
-    threshold: int
-    allowed_barriers: frozenset[str]
-    # anchor → indices of the term words it shows (two for words run together)
-    anchor_covers: dict[str, tuple[int, ...]]
-    # how many term words must show near a trigger before windows are scored
-    required: int
-    # the term words whose anchors start a look: any `len(content) - required + 1` of
-    # them will do, because a match shows at least one of them
-    trigger_indices: frozenset[int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,193 +65,12 @@ class _Hit:
     score: float
 
 
-def _is_exact(term: Term, words: tuple[str, ...]) -> bool:
-    if term.exact:
-        return True
-    if len(words) != 1:
-        return False
-    raw = term.text.strip()
-    # A fuzzy TRIPP would fire on every "trip": short acronyms and tiny words only match exactly.
-    return (raw.isupper() and len(words[0]) <= _AUTO_EXACT_MAX_LEN) or len(words[0]) <= 3
-
-
-def _one_edit_variants(word: str) -> set[str]:
-    """Every string one insertion, deletion, substitution or transposition away."""
-    letters = set(string.ascii_lowercase) | set(word)
-    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
-    variants = {left + right[1:] for left, right in splits if right}
-    variants |= {left + right[1] + right[0] + right[2:] for left, right in splits if len(right) > 1}
-    variants |= {left + c + right[1:] for left, right in splits if right for c in letters}
-    variants |= {left + c + right for left, right in splits for c in letters}
-    variants.discard(word)
-    return variants
-
-
-def _content_words(words: tuple[str, ...]) -> list[int]:
-    content = [i for i, w in enumerate(words) if w not in _STOPWORDS]
-    return content or list(range(len(words)))
-
-
-def _fuzzy_anchors(words: tuple[str, ...]) -> dict[str, tuple[int, ...]]:
-    """Anchors of a phrase term, each with the indices of the term words it shows."""
-    anchors: dict[str, tuple[int, ...]] = {}
-    content = _content_words(words)
-    for i in content:
-        word = words[i]
-        if len(word) >= _NEIGHBOUR_MIN_LEN:
-            for variant in _one_edit_variants(word):
-                anchors.setdefault(variant, (i,))
-        # A word broken at a line break without a hyphen arrives as two words.
-        for cut in range(_SPLIT_MIN_PART, len(word) - _SPLIT_MIN_PART + 1):
-            anchors.setdefault(word[:cut], (i,))
-    for i, j in itertools.pairwise(content):
-        if j == i + 1:
-            anchors[words[i] + words[j]] = (i, j)
-    for i in content:
-        anchors[words[i]] = (i,)
-    return anchors
-
-
-def _required_words(content: int) -> int:
-    """Content words that must show (exactly or one edit away) near a trigger.
-
-    A term of up to four content words must show all of them; a longer name may lose
-    one to a word with two typos in it.
-    """
-    return max(content - 1 if content >= _LONG_NAME_WORDS else content, 1)
-
-
-def _trigger_indices(
-    text: str, words: tuple[str, ...], content: list[int], count: int, usage: Counter[str]
-) -> frozenset[int]:
-    """Pick the words most likely to be rare in an article: capitalised ones (names are
-    rarer than "economic" or "zone"), then words few terms share ("corridor" is in
-    many), then longer ones."""
-    capitalised = {fold(w) for w in fold_keep_case(text).split() if w[:1].isupper()}
-
-    def commonness(i: int) -> tuple[bool, int, int]:
-        return words[i] not in capitalised, usage[words[i]], -len(words[i])
-
-    return frozenset(sorted(content, key=commonness)[:count])
-
-
-def _compile_term(
-    term: Term, watchlist: Watchlist, index: int, usage: Counter[str]
-) -> _CompiledTerm | None:
-    words = tuple(fold(term.text).split())
-    if not words:
-        return None
-    exact = _is_exact(term, words)
-    content = [0] if exact else _content_words(words)
-    covers: dict[str, tuple[int, ...]] = {words[0]: (0,)} if exact else _fuzzy_anchors(words)
-    required = 1 if exact else _required_words(len(content))
-    return _CompiledTerm(
-        watchlist=index,
-        text=term.text,
-        words=words,
-        phrase=" ".join(words),
-        exact=exact,
-        case_sensitive=term.case_sensitive,
-        cased_phrase=fold_keep_case(term.text),
-        threshold=watchlist.threshold,
-        allowed_barriers=frozenset(term.text) & _BARRIERS,
-        anchor_covers=covers,
-        required=required,
-        trigger_indices=_trigger_indices(
-            term.text, words, content, len(content) - required + 1, usage
-        ),
-    )
-
-
-def _exclude_pattern(phrase: str) -> re.Pattern[str] | None:
-    words = fold(phrase).split()
-    if not words:
-        return None
-    return re.compile(r"(?<![^ ])" + " +".join(map(re.escape, words)) + r"(?![^ ])")
-
-
-# -- scanning one normalised field ----------------------------------------------------------
-
-
 def _overlaps(a: tuple[_Hit, int, Normalized], b: tuple[_Hit, int, Normalized]) -> bool:
     """Same field and overlapping spans: two readings of one mention, not two mentions."""
     return a[1] == b[1] and a[0].start < b[0].end and b[0].start < a[0].end
 
 
-def _spans_before(text: str, start: int, count: int) -> list[tuple[int, int]]:
-    spans: list[tuple[int, int]] = []
-    i = start
-    while len(spans) < count:
-        j = i - 1
-        while j >= 0 and text[j] == " ":
-            j -= 1
-        if j < 0:
-            break
-        word_start = text.rfind(" ", 0, j) + 1
-        spans.append((word_start, j + 1))
-        i = word_start
-    spans.reverse()
-    return spans
-
-
-def _spans_from(text: str, start: int, count: int) -> list[tuple[int, int]]:
-    spans: list[tuple[int, int]] = []
-    i = start
-    size = len(text)
-    while len(spans) < count:
-        while i < size and text[i] == " ":
-            i += 1
-        if i >= size:
-            break
-        end = text.find(" ", i)
-        end = size if end < 0 else end
-        spans.append((i, end))
-        i = end
-    return spans
-
-
-def _each_word_resembles(term_words: tuple[str, ...], words: list[str]) -> bool:
-    """Word for word, no term word is mangled beyond a typo: a long name can absorb
-    "mid" for "middle" in its overall score, but "mid-corridor" is not the Middle Corridor."""
-    return all(
-        fuzz.ratio(expected, seen) >= _WORD_FLOOR
-        for expected, seen in zip(term_words, words, strict=True)
-    )
-
-
-def _aligns(term_words: tuple[str, ...], words: list[str]) -> bool:
-    """The window is the term written with typos, not the term with a word added or lost.
-
-    A window one word longer must be a term word split in two ("Inter national"); one
-    word shorter must have two term words run together ("MiddleCorridor") or leave out a
-    function word ("Peace & Prosperity"). Otherwise "Trans-Caspian oil route" would pass
-    for "Trans-Caspian route" on its overall score.
-    """
-    n = len(term_words)
-    if len(words) == n:
-        return _each_word_resembles(term_words, words)
-    if len(words) == n + 1:
-        return any(
-            fuzz.ratio(term_words[i], words[i] + words[i + 1]) >= _SPLIT_WORD_FLOOR
-            and _each_word_resembles(
-                term_words, [*words[:i], words[i] + words[i + 1], *words[i + 2 :]]
-            )
-            for i in range(n)
-        )
-    if len(words) == n - 1:
-        for i in range(n - 1):
-            joined = (*term_words[:i], term_words[i] + term_words[i + 1], *term_words[i + 2 :])
-            if _each_word_resembles(joined, words):
-                return True
-        return any(
-            term_words[i] in _STOPWORDS
-            and _each_word_resembles((*term_words[:i], *term_words[i + 1 :]), words)
-            for i in range(n)
-        )
-    return False
-
-
-def _covers_enough(term: _CompiledTerm, shown: tuple[int, ...], nearby: list[str]) -> bool:
+def _covers_enough(term: CompiledTerm, shown: tuple[int, ...], nearby: list[str]) -> bool:
     covered = set(shown)
     for word in nearby:
         covered.update(term.anchor_covers.get(word, ()))
@@ -309,7 +96,7 @@ class Matcher:
     def __init__(
         self,
         watchlists: Sequence[Watchlist],
-        terms: Sequence[_CompiledTerm],
+        terms: Sequence[CompiledTerm],
         excludes: Sequence[tuple[re.Pattern[str], ...]],
         max_per_watchlist: int,
     ) -> None:
@@ -499,18 +286,18 @@ class Matcher:
         term = self._terms[term_index]
         n = len(term.words)
         if term.exact:
-            spans = _spans_from(norm.text, position, n)
+            spans = spans_from(norm.text, position, n)
             if len(spans) < n or tuple(norm.text[a:b] for a, b in spans) != term.words:
                 return None
             if not self._acceptable(norm, term, spans):
                 return None
             return self._hit(norm, term_index, spans, 100.0)
-        before = _spans_before(norm.text, position, k + 1)
-        after = _spans_from(norm.text, position, n - k + 2)
+        before = spans_before(norm.text, position, k + 1)
+        after = spans_from(norm.text, position, n - k + 2)
         spans = before + after
         j = len(before)
         best: tuple[float, int, list[tuple[int, int]]] | None = None
-        for start, size in _WINDOWS:
+        for start, size in WINDOWS:
             start += j - k
             size += n
             window = spans[start : start + size] if start >= 0 else []
@@ -520,7 +307,7 @@ class Matcher:
             score = fuzz.ratio(term.phrase, " ".join(words), score_cutoff=term.threshold)
             if not score or (best is not None and score <= best[0]):
                 continue
-            if not _aligns(term.words, words):
+            if not aligns(term.words, words):
                 continue
             if self._acceptable(norm, term, window):
                 best = (score, -abs(size - n), window)
@@ -531,16 +318,16 @@ class Matcher:
         return self._hit(norm, term_index, best[2], best[0])
 
     def _acceptable(
-        self, norm: Normalized, term: _CompiledTerm, window: list[tuple[int, int]]
+        self, norm: Normalized, term: CompiledTerm, window: list[tuple[int, int]]
     ) -> bool:
         text = norm.text
         words = [text[a:b] for a, b in window]
-        if any(w in _STOPWORDS and w not in term.words for w in words):
+        if any(w in STOPWORDS and w not in term.words for w in words):
             return False
         plain = norm.plain
         for (_, left_end), (right_start, _) in itertools.pairwise(window):
             gap = plain[norm.to_plain(left_end - 1) + 1 : norm.to_plain(right_start)]
-            if "\n\n" in gap or any(c in _BARRIERS and c not in term.allowed_barriers for c in gap):
+            if "\n\n" in gap or any(c in BARRIERS and c not in term.allowed_barriers for c in gap):
                 return False
         if term.case_sensitive:
             start, end = norm.plain_span(window[0][0], window[-1][1])
@@ -588,42 +375,6 @@ class Matcher:
         )
 
 
-_WORD = re.compile(r"\S+")
-_SPACES = re.compile(r"\s+")
-
-
-def make_snippet(plain: str, start: int, end: int) -> tuple[str, int, int]:
-    """The sentence around `plain[start:end]`, cut to about ±12 words, on one line.
-
-    Returns the snippet and the matched part's offsets in it. Whitespace runs become one
-    space; `…` marks a cut inside a sentence.
-    """
-    left_from = max(0, start - _SNIPPET_REACH)
-    boundaries = list(_SENTENCE_END_BEFORE.finditer(plain, left_from, start))
-    sentence_start = boundaries[-1].end() if boundaries else left_from
-    left_words = list(_WORD.finditer(plain, sentence_start, start))
-    cut_left = not boundaries and left_from > 0
-    if len(left_words) > _SNIPPET_WORDS:
-        sentence_start = left_words[-_SNIPPET_WORDS].start()
-        cut_left = True
-    right_to = min(len(plain), end + _SNIPPET_REACH)
-    boundary = _SENTENCE_END_AFTER.search(plain, end, right_to)
-    sentence_end = boundary.end() if boundary else right_to
-    cut_right = boundary is None and right_to < len(plain)
-    right_words = list(_WORD.finditer(plain, end, sentence_end))
-    if len(right_words) > _SNIPPET_WORDS:
-        sentence_end = right_words[_SNIPPET_WORDS - 1].end()
-        cut_right = True
-    before = _SPACES.sub(" ", plain[sentence_start:start]).lstrip()
-    matched = _SPACES.sub(" ", plain[start:end])
-    after = _SPACES.sub(" ", plain[end:sentence_end]).rstrip()
-    if cut_left:
-        before = "… " + before
-    if cut_right:
-        after += " …"
-    return before + matched + after, len(before), len(before) + len(matched)
-
-
 def compile_watchlists(watchlists: Sequence[Watchlist], *, max_per_watchlist: int = 1) -> Matcher:
     """Compile watchlists into a `Matcher`. Terms that fold to nothing are skipped.
 
@@ -637,9 +388,9 @@ def compile_watchlists(watchlists: Sequence[Watchlist], *, max_per_watchlist: in
         compiled
         for index, watchlist in enumerate(watchlists)
         for term in watchlist.terms
-        if (compiled := _compile_term(term, watchlist, index, usage)) is not None
+        if (compiled := compile_term(term, watchlist, index, usage)) is not None
     ]
     excludes = [
-        tuple(p for p in map(_exclude_pattern, w.exclude) if p is not None) for w in watchlists
+        tuple(p for p in map(exclude_pattern, w.exclude) if p is not None) for w in watchlists
     ]
     return Matcher(watchlists, terms, excludes, max(1, max_per_watchlist))

@@ -20,7 +20,6 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -32,12 +31,22 @@ from tomlkit.toml_document import TOMLDocument
 from bot.domain.models import Term, Watchlist
 from bot.domain.text import fold
 from bot.lists.files import (
-    DEFAULT_THRESHOLD,
     MAX_DESCRIPTION_LENGTH,
     MAX_NAME_LENGTH,
     MAX_TERM_LENGTH,
     WatchlistError,
     parse_watchlist,
+)
+from bot.lists.rules import (
+    DEFAULT_THRESHOLD,
+    SHARED,
+    RuleError,
+    checked_name,
+    checked_terms,
+    checked_text,
+    describe,
+    same_text,
+    valid_threshold,
 )
 
 __all__ = [
@@ -55,13 +64,6 @@ __all__ = [
 _MAX_SLUG_LENGTH = 80  # well under any file system's limit, and still readable in `ls`
 _DEFAULT_PATH = "<watchlist>"
 
-# Everything str.splitlines() splits on: any of them would break the one-item-per-line
-# layout, and most would end a TOML comment or string early if written raw.
-_LINE_BREAKS = frozenset("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")
-# Embedding, override and isolate controls reorder how a line is displayed, so a file
-# holding them can read differently from what it says ("Trojan source").
-_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-
 
 class EditError(ValueError):
     """An edit that was refused; `str()` is one line to show the person who asked."""
@@ -76,22 +78,10 @@ def _clean(
     """`value` stripped (the loader strips too), or EditError saying what is wrong."""
     if not isinstance(value, str):
         raise EditError(f"{what} must be text")
-    value = value.strip()
-    if any(c in _LINE_BREAKS for c in value):
-        raise EditError(f"{what} cannot contain a line break")
-    categories = {unicodedata.category(c) for c in value}
-    if "Cc" in categories:
-        raise EditError(f"{what} cannot contain control characters such as tabs")
-    if "Cs" in categories:
-        raise EditError(f"{what} is not valid Unicode (it has a lone surrogate)")
-    if any(c in _BIDI_CONTROLS for c in value):
-        raise EditError(f"{what} cannot contain invisible text-direction controls")
-    if len(value) > max_length or (required and not value):
-        counted = f" (this one has {len(value)})" if value else ""
-        raise EditError(f"{what} must be 1–{max_length} characters{counted}")
-    if letters and value and not fold(value):
-        raise EditError(f"{what} needs at least one letter or digit")
-    return value
+    try:
+        return checked_text(value, max_length=max_length, required=required, letters=letters)
+    except RuleError as exc:
+        raise EditError(describe(exc, what)) from None
 
 
 def _clean_term(term: Term) -> Term:
@@ -170,10 +160,6 @@ def _find(texts: Sequence[str], wanted: str, what: str, name: str) -> int:
     close = difflib.get_close_matches(key, list(by_key), n=1, cutoff=0.6)
     hint = f' (did you mean "{by_key[close[0]]}"?)' if close else ""
     raise EditError(f'no {what} "{wanted.strip()}" in "{name}"{hint}')
-
-
-def _same(a: str, b: str) -> bool:
-    return fold(a) == fold(b)
 
 
 # -- array layout ---------------------------------------------------------------------------
@@ -290,11 +276,17 @@ def add_term(text: str, term: Term, *, path: str = _DEFAULT_PATH) -> str:
     """
     before, document = _load(text, path)
     term = _clean_term(term)
-    for existing in before.terms:
-        if _same(existing.text, term.text):
-            raise EditError(f'"{before.name}" already has the term "{existing.text}"')
+    try:
+        [term] = checked_terms([term], SHARED, existing=before.terms)
+    except RuleError as exc:
+        if exc.rule == "same":
+            raise EditError(f'"{before.name}" already has the term "{exc.texts[0]}"') from None
+        raise EditError(
+            f'"{before.name}" has {len(before.terms)} terms, and a watchlist has at most'
+            f" {exc.limit}; split it into several"
+        ) from None
     for phrase in before.exclude:
-        if _same(phrase, term.text):
+        if same_text(phrase, term.text):
             raise EditError(
                 f'"{before.name}" excludes "{phrase}", so the term "{term.text}" would never'
                 " match; remove the exclude first"
@@ -328,10 +320,10 @@ def add_exclude(text: str, phrase: str, *, path: str = _DEFAULT_PATH) -> str:
     before, document = _load(text, path)
     phrase = _clean_phrase(phrase)
     for existing in before.exclude:
-        if _same(existing, phrase):
+        if same_text(existing, phrase):
             raise EditError(f'"{before.name}" already excludes "{existing}"')
     for term in before.terms:
-        if _same(term.text, phrase):
+        if same_text(term.text, phrase):
             raise EditError(
                 f'"{term.text}" is a term of "{before.name}": excluding it would cancel'
                 " every match of it"
@@ -409,7 +401,12 @@ def new_watchlist_text(
     `terms` must hold at least one term, because the loader refuses a watchlist without
     any. Whether the file name or the name is already taken is for the caller to check.
     """
-    name = _clean(name, "a name", max_length=MAX_NAME_LENGTH)
+    if not isinstance(name, str):
+        raise EditError("a name must be text")
+    try:
+        name = checked_name(name, SHARED)
+    except RuleError as exc:
+        raise EditError(describe(exc, "a name")) from None
     description = _clean(
         description,
         "a description",
@@ -417,16 +414,14 @@ def new_watchlist_text(
         required=False,
         letters=False,
     )
-    if isinstance(threshold, bool) or not isinstance(threshold, int) or not 0 <= threshold <= 100:
+    if not valid_threshold(threshold):
         raise EditError("threshold must be a whole number from 0 to 100")
     if isinstance(terms, Term) or not terms:
         raise EditError("a new watchlist needs at least one term")
-    cleaned: list[Term] = []
-    for term in map(_clean_term, terms):
-        for earlier in cleaned:
-            if _same(earlier.text, term.text):
-                raise EditError(f'"{earlier.text}" and "{term.text}" are the same term')
-        cleaned.append(term)
+    try:
+        cleaned = checked_terms([_clean_term(term) for term in terms], SHARED)
+    except RuleError as exc:
+        raise EditError(describe(exc, "a term")) from None
     text = _NEW_FILE.format(
         name=tomlkit.string(name).as_string(),
         description=tomlkit.string(description).as_string(),

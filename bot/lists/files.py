@@ -18,13 +18,20 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from bot.domain.models import Term, Watchlist
-from bot.domain.text import fold
+from bot.lists.rules import (
+    DEFAULT_THRESHOLD,
+    PERSONAL_PREFIX,
+    SHARED,
+    RuleError,
+    checked_name,
+    checked_text,
+    valid_threshold,
+)
 
 __all__ = [
     "DEFAULT_THRESHOLD",
@@ -37,22 +44,13 @@ __all__ = [
     "load_watchlists",
 ]
 
-DEFAULT_THRESHOLD = 88
-# A hand-edited file is held to what the editors (CLI, admin commands) write. Beyond
-# these, a name or description no longer fits a Telegram message or button, and
-# compiling the matcher, which the running bot does on its event loop, takes seconds
-# (a thousand terms) to minutes (a term of ten thousand characters).
-MAX_NAME_LENGTH = 100
-MAX_DESCRIPTION_LENGTH = 1000
-MAX_TERM_LENGTH = 200  # also the limit for an exclude phrase
-MAX_TERMS = 300  # and as many exclude phrases
+# A hand-edited file is held to what the editors (CLI, admin commands) write: the rules
+# and limits of `bot.lists.rules`.
+MAX_NAME_LENGTH = SHARED.name_length
+MAX_DESCRIPTION_LENGTH = SHARED.description_length
+MAX_TERM_LENGTH = SHARED.term_length  # also the limit for an exclude phrase
+MAX_TERMS = SHARED.terms  # and as many exclude phrases
 MAX_FILE_BYTES = 1_000_000
-# Shared watchlists may not look like the internal names of personal ones ("~<owner>/…").
-_PERSONAL_PREFIX = "~"
-# Control characters (line breaks among them), lone surrogates, line and paragraph
-# separators; and the marks that reorder how a line is displayed.
-_UNFIT = frozenset({"Cc", "Cs", "Zl", "Zp"})
-_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 _TOP_KEYS = ("name", "description", "threshold", "terms", "exclude")
 _TERM_KEYS = ("text", "exact", "case_sensitive")
 _TOML_WHERE = re.compile(r"^(?P<reason>.*?) \(at line (?P<line>\d+), column (?P<column>\d+)\)$")
@@ -122,48 +120,45 @@ def _string(source: _Source, data: Mapping[str, Any], key: str, *, required: boo
 
 def _name(source: _Source, data: Mapping[str, Any]) -> str:
     name = _string(source, data, "name", required=True)
-    line = source.line_of_key("name")
-    if len(name) > MAX_NAME_LENGTH:
-        raise source.error(
-            line, f"name must be at most {MAX_NAME_LENGTH} characters (this one has {len(name)})"
-        )
-    # Names are shown in messages, buttons and logs, one per line, and typed in /subscribe.
-    if any(unicodedata.category(c) in _UNFIT for c in name) or _has_bidi(name):
-        raise source.error(
-            line, "name must not contain line breaks, control or text-direction characters"
-        )
-    if not fold(name):
-        raise source.error(line, f"name {name!r} has no letters or digits to type it by")
-    if name.startswith(_PERSONAL_PREFIX):
-        raise source.error(line, f"name must not start with {_PERSONAL_PREFIX!r}")
-    return name
-
-
-def _has_bidi(text: str) -> bool:
-    # Shown in a message, one would reorder what follows it; in a file, it makes the
-    # file read differently from what it says.
-    return any(c in _BIDI_CONTROLS for c in text)
+    try:
+        # Names are shown in messages, buttons and logs, one per line, and typed in /subscribe.
+        return checked_name(name, SHARED)
+    except RuleError as exc:
+        if exc.rule == "too-long":
+            reason = f"name must be at most {exc.limit} characters (this one has {exc.size})"
+        elif exc.rule in ("empty", "no-letters"):
+            reason = f"name {name!r} has no letters or digits to type it by"
+        elif exc.rule == "prefix":
+            reason = f"name must not start with {PERSONAL_PREFIX!r}"
+        else:
+            reason = "name must not contain line breaks, control or text-direction characters"
+        raise source.error(source.line_of_key("name"), reason) from None
 
 
 def _description(source: _Source, data: Mapping[str, Any]) -> str:
     description = _string(source, data, "description", required=False)
-    if _has_bidi(description):
-        raise source.error(
-            source.line_of_key("description"),
-            "description must not contain text-direction controls",
+    try:
+        # TOML lets a description run over several lines; the editors write one.
+        return checked_text(
+            description,
+            max_length=MAX_DESCRIPTION_LENGTH,
+            required=False,
+            letters=False,
+            one_line=False,
         )
-    if len(description) > MAX_DESCRIPTION_LENGTH:
-        raise source.error(
-            source.line_of_key("description"),
-            f"description must be at most {MAX_DESCRIPTION_LENGTH} characters"
-            f" (this one has {len(description)})",
-        )
-    return description
+    except RuleError as exc:
+        if exc.rule == "too-long":
+            reason = f"description must be at most {exc.limit} characters (this one has {exc.size})"
+        elif exc.rule == "bidi":
+            reason = "description must not contain text-direction controls"
+        else:
+            reason = "description must not contain control characters"
+        raise source.error(source.line_of_key("description"), reason) from None
 
 
 def _threshold(source: _Source, data: Mapping[str, Any]) -> int:
     value = data.get("threshold", DEFAULT_THRESHOLD)
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 100:
+    if not valid_threshold(value):
         raise source.error(
             source.line_of_key("threshold"), "threshold must be a whole number from 0 to 100"
         )
@@ -199,23 +194,27 @@ def _term(source: _Source, index: int, item: object) -> Term:
             f'{label}: must be a string or a table like {{ text = "...", exact = true }},'
             f" not {_describe(item)}",
         )
-    if len(term.text.strip()) > MAX_TERM_LENGTH:
-        raise source.error(
-            source.line_of_item("terms", index, None),
-            f"{label}: must be at most {MAX_TERM_LENGTH} characters"
-            f" (this one has {len(term.text.strip())})",
-        )
-    if _has_bidi(term.text):
-        raise source.error(
-            source.line_of_item("terms", index, None),
-            f"{label}: must not contain text-direction controls",
-        )
-    if not fold(term.text):
-        raise source.error(
-            source.line_of_item("terms", index, term.text or None),
-            f"{label}: {term.text!r} has no letters or digits to match",
-        )
-    return Term(text=term.text.strip(), exact=term.exact, case_sensitive=term.case_sensitive)
+    line = source.line_of_item("terms", index, term.text or None)
+    text = _item_text(source, line, label, term.text)
+    return Term(text=text, exact=term.exact, case_sensitive=term.case_sensitive)
+
+
+def _item_text(
+    source: _Source, line: int | None, label: str, text: str, *, no_letters: str = ""
+) -> str:
+    """A term's or exclude phrase's text, stripped, held to the rules."""
+    try:
+        return checked_text(text, max_length=MAX_TERM_LENGTH)
+    except RuleError as exc:
+        if exc.rule == "too-long":
+            reason = f"must be at most {exc.limit} characters (this one has {exc.size})"
+        elif exc.rule == "bidi":
+            reason = "must not contain text-direction controls"
+        elif exc.rule in ("empty", "no-letters"):
+            reason = no_letters or f"{text!r} has no letters or digits to match"
+        else:
+            reason = "must not contain line breaks or control characters"
+        raise source.error(line, f"{label}: {reason}") from None
 
 
 def _terms(source: _Source, data: Mapping[str, Any]) -> tuple[Term, ...]:
@@ -245,22 +244,11 @@ def _excludes(source: _Source, data: Mapping[str, Any]) -> tuple[str, ...]:
         )
     excludes: list[str] = []
     for i, item in enumerate(value):
-        if isinstance(item, str) and len(item.strip()) > MAX_TERM_LENGTH:
-            raise source.error(
-                source.line_of_item("exclude", i, None),
-                f"exclude[{i}]: must be at most {MAX_TERM_LENGTH} characters",
-            )
-        if isinstance(item, str) and _has_bidi(item):
-            raise source.error(
-                source.line_of_item("exclude", i, None),
-                f"exclude[{i}]: must not contain text-direction controls",
-            )
-        if not isinstance(item, str) or not fold(item):
-            raise source.error(
-                source.line_of_item("exclude", i, item if isinstance(item, str) else None),
-                f"exclude[{i}]: must be a string with letters or digits",
-            )
-        excludes.append(item.strip())
+        line = source.line_of_item("exclude", i, item if isinstance(item, str) else None)
+        reason = "must be a string with letters or digits"
+        if not isinstance(item, str):
+            raise source.error(line, f"exclude[{i}]: {reason}")
+        excludes.append(_item_text(source, line, f"exclude[{i}]", item, no_letters=reason))
     return tuple(excludes)
 
 
@@ -364,6 +352,11 @@ def term_flags(t: Term) -> str:
     """How a term's flags are shown after it: "  (exact, case-sensitive)" or nothing."""
     flags = [f for f, on in (("exact", t.exact), ("case-sensitive", t.case_sensitive)) if on]
     return f"  ({', '.join(flags)})" if flags else ""
+
+
+def terms_detail(terms: Sequence[Term]) -> str:
+    """Terms as the audit records them: "Rogun, TITR  (exact)"."""
+    return ", ".join(t.text + term_flags(t) for t in terms)
 
 
 def write_atomically(path: Path, text: str) -> None:

@@ -21,8 +21,14 @@ from dataclasses import dataclass
 
 from bot.domain.models import Term, Watchlist
 from bot.domain.text import fold
-from bot.lists.edit import EditError, new_watchlist_text
-from bot.lists.files import parse_watchlist
+from bot.lists.rules import (
+    PERSONAL,
+    PERSONAL_PREFIX,
+    RuleError,
+    checked_name,
+    checked_terms,
+    describe,
+)
 
 __all__ = [
     "MAX_LISTS",
@@ -42,11 +48,10 @@ __all__ = [
 ]
 
 MAX_LISTS = 5  # per user
-MAX_TERMS = 20  # per list
-MAX_TERM_LENGTH = 60
-MAX_NAME_LENGTH = 40
+MAX_TERMS = PERSONAL.terms  # per list
+MAX_TERM_LENGTH = PERSONAL.term_length
+MAX_NAME_LENGTH = PERSONAL.name_length
 
-PERSONAL_PREFIX = "~"
 _INTERNAL = re.compile(r"~(-?\d+)/(.+)", re.DOTALL)
 
 
@@ -103,34 +108,17 @@ def new_list(
             f"you have {len(existing)} personal watchlists, the most allowed;"
             " delete one first with /myrm NAME"
         )
-    name = name.strip()
-    if not name:
-        raise PersonalError(
-            f"a personal list needs a name of 1–{MAX_NAME_LENGTH} characters,"
-            " for example /mynew Rogun | Rogun dam"
-        )
-    if len(name) > MAX_NAME_LENGTH:
-        raise PersonalError(
-            f"a personal list's name must be at most {MAX_NAME_LENGTH} characters"
-            f" (this one has {len(name)})"
-        )
-    if name.startswith(PERSONAL_PREFIX):
-        raise PersonalError(f"a name cannot start with {PERSONAL_PREFIX}")
+    name = _checked_name(name)
     same = find_list(existing, name)
     if same is not None:
         raise PersonalError(f'you already have a list called "{same.name}"')
-    _check_terms(terms, already=0)
-    return _validated(PersonalList(owner, name, tuple(terms)))
+    return PersonalList(owner, name, _checked_terms(name, terms, ()))
 
 
 def add_terms(plist: PersonalList, terms: Sequence[Term]) -> PersonalList:
     """`plist` with `terms` appended; refused past the limits or for a term it has."""
-    _check_terms(terms, already=len(plist.terms))
-    for term in terms:
-        for existing in plist.terms:
-            if fold(existing.text) == fold(term.text):
-                raise PersonalError(f'"{plist.name}" already has the term "{existing.text}"')
-    return _validated(dataclasses.replace(plist, terms=(*plist.terms, *terms)))
+    added = _checked_terms(plist.name, terms, plist.terms)
+    return dataclasses.replace(plist, terms=(*plist.terms, *added))
 
 
 def remove_term(plist: PersonalList, text: str) -> PersonalList:
@@ -150,33 +138,42 @@ def remove_term(plist: PersonalList, text: str) -> PersonalList:
     return dataclasses.replace(plist, terms=plist.terms[:index] + plist.terms[index + 1 :])
 
 
-def _check_terms(terms: Sequence[Term], *, already: int) -> None:
-    if not terms:
-        raise PersonalError("give at least one term")
-    if already + len(terms) > MAX_TERMS:
-        raise PersonalError(
-            f"a personal list has at most {MAX_TERMS} terms"
-            f" ({already} already, {len(terms)} more asked for)"
-        )
-    for term in terms:
-        size = len(term.text.strip())
-        if size > MAX_TERM_LENGTH:
-            raise PersonalError(
-                f"a personal term must be at most {MAX_TERM_LENGTH} characters"
-                f" (this one has {size})"
-            )
-
-
-def _validated(plist: PersonalList) -> PersonalList:
-    """`plist` cleaned by the rules every watchlist follows (no line breaks or control
-    characters, a letter or digit in each term, no two terms alike), or PersonalError.
-
-    The rules are the watchlist file editor's, applied by writing the list as a file
-    and reading it back, so a personal list is never held to weaker ones.
-    """
+def _checked_name(name: str) -> str:
     try:
-        text = new_watchlist_text(plist.name, plist.terms)
-    except EditError as exc:
-        raise PersonalError(str(exc)) from exc
-    parsed = parse_watchlist(text)
-    return dataclasses.replace(plist, name=parsed.name, terms=parsed.terms)
+        return checked_name(name, PERSONAL)
+    except RuleError as exc:
+        if exc.rule == "empty":
+            reason = (
+                f"a personal list needs a name of 1–{exc.limit} characters,"
+                " for example /mynew Rogun | Rogun dam"
+            )
+        elif exc.rule == "too-long":
+            reason = (
+                f"a personal list's name must be at most {exc.limit} characters"
+                f" (this one has {exc.size})"
+            )
+        elif exc.rule == "prefix":
+            reason = f"a name cannot start with {PERSONAL_PREFIX}"
+        else:
+            reason = describe(exc, "a name")
+        raise PersonalError(reason) from None
+
+
+def _checked_terms(name: str, terms: Sequence[Term], existing: Sequence[Term]) -> tuple[Term, ...]:
+    try:
+        return checked_terms(terms, PERSONAL, existing=existing)
+    except RuleError as exc:
+        if exc.rule == "too-many":
+            reason = (
+                f"a personal list has at most {exc.limit} terms"
+                f" ({len(existing)} already, {len(terms)} more asked for)"
+            )
+        elif exc.rule == "too-long":
+            reason = (
+                f"a personal term must be at most {exc.limit} characters (this one has {exc.size})"
+            )
+        elif exc.rule == "same" and any(t.text == exc.texts[0] for t in existing):
+            reason = f'"{name}" already has the term "{exc.texts[0]}"'
+        else:
+            reason = describe(exc, "a term")
+        raise PersonalError(reason) from None

@@ -21,7 +21,7 @@ from bot.domain.digest import Digest, best_match_per_watchlist
 from bot.domain.models import Article, FeedState, Match
 from bot.messages.console import explain_match
 from bot.messages.dates import date_label
-from bot.messages.digest_heading import DEFAULT_TITLE, digest_date, nothing_matched, others_line
+from bot.messages.digest_heading import DEFAULT_TITLE, digest_heading, nothing_matched, others_line
 from bot.messages.feed_health import feed_health
 from bot.messages.words import plural
 
@@ -34,6 +34,7 @@ __all__ = [
     "escape_attr",
     "html_to_plain",
     "link",
+    "marked_snippet",
     "render_alert",
     "render_digest",
     "render_empty_digest",
@@ -251,7 +252,8 @@ def _fill(
     return pieces
 
 
-def _marked_snippet(m: Match) -> str:
+def marked_snippet(m: Match) -> str:
+    """The match's snippet with the matched words in bold, each side cut to size."""
     snippet = m.snippet
     start = min(max(m.mark_start, 0), len(snippet))
     end = min(max(m.mark_end, start), len(snippet))
@@ -290,7 +292,7 @@ def _watchlist_name(name: str) -> str:
 
 def _match_block(m: Match, *, compact: bool) -> str:
     name = _watchlist_name(m.watchlist)
-    snippet = _marked_snippet(m)
+    snippet = marked_snippet(m)
     if compact:
         block = f"• {name}: {_explanation(m)}"
         return f"{block}\n<i>{snippet}</i>" if snippet else block
@@ -382,7 +384,7 @@ def render_alert(article: Article, matches: Sequence[Match], *, updated: bool, t
 
 def _digest_title_line(digest: Digest, tz: tzinfo, title: str) -> str:
     shown = _fit(_one_line(title) or DEFAULT_TITLE, _TITLE)
-    return f"📰 <b>{shown}</b>, {digest_date(digest, tz)}"
+    return f"📰 {digest_heading(digest, tz, f'<b>{shown}</b>')}"
 
 
 def _feed_name(feed: FeedState) -> str:

@@ -16,7 +16,7 @@ from bot.domain.models import MODES, Subscriber, Watchlist
 from bot.domain.schedule import zone
 from bot.lists.personal import display_name
 from bot.messages.dates import weekday_time_label
-from bot.messages.html import escape
+from bot.messages.html import bold, escape
 
 BUSY = "I am still sending you earlier messages; ask again in a minute."
 
@@ -182,10 +182,24 @@ def mode_keyboard(sub: Subscriber) -> Keyboard:
     return [row]
 
 
+def one_of(names: Sequence[str], *, html: bool = True) -> str:
+    """ "A", "A or B", "A, B or C": each name in bold (HTML) or in quotes (plain text)."""
+    shown = [bold(n) if html else f"“{n}”" for n in names]
+    if len(shown) <= 1:
+        return "".join(shown)
+    return f"{', '.join(shown[:-1])} or {shown[-1]}"
+
+
+def did_you_mean(candidates: Sequence[str], *, html: bool = True) -> str:
+    """The one "Did you mean A or B?" of every reply offering names close to what was
+    typed (Telegram HTML, or plain text for the terminal); "" with nothing to offer."""
+    return f"Did you mean {one_of(candidates, html=html)}?" if candidates else ""
+
+
 def unknown_watchlist(query: str, candidates: Sequence[str]) -> str:
     text = f"I know no watchlist called {quote_input(query)}."
     if candidates:
-        text += " Did you mean " + " or ".join(f"<b>{escape(c)}</b>" for c in candidates) + "?"
+        text += " " + did_you_mean(candidates)
     return text + " /watchlists lists them all."
 
 
@@ -234,7 +248,7 @@ def setting_refused(setting: str, value: str, reason: str, suggestions: Sequence
     if setting == "timezone":
         text = f"I don't know the time zone {quote_input(value, 40)}."
         if suggestions:
-            text += " Did you mean " + " or ".join(escape(s) for s in suggestions[:3]) + "?"
+            text += " " + did_you_mean(suggestions[:3])
         return text + " Use Area/City, like Europe/Berlin or Asia/Tbilisi."
     return (
         f"{quote_input(value)} is not a mode. "
@@ -268,7 +282,7 @@ def latest_refused(reason: str) -> str:
 def latest_unknown(query: str, candidates: Sequence[str]) -> str:
     text = f"I know no watchlist called {quote_input(query)}."
     if candidates:
-        text += " Did you mean " + " or ".join(f"<b>{escape(c)}</b>" for c in candidates) + "?"
+        text += " " + did_you_mean(candidates)
     return text + " Use /latest [LIST] [number], for example /latest 10 or /latest TRIPP 5."
 
 

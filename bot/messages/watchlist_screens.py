@@ -10,25 +10,28 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import replace
 from datetime import UTC
+from pathlib import PurePath
 
 from bot.domain.dry_run import DryRun
 from bot.domain.models import Article, AuditEntry, Match, Term, Watchlist
-from bot.lists.files import term_flags
 from bot.lists.personal import MAX_LISTS, MAX_TERMS, PersonalList
 from bot.messages.console import explain_match
 from bot.messages.dates import date_label
-from bot.messages.html import bold, code, escape
+from bot.messages.html import bold, code, escape, marked_snippet
+from bot.messages.screens import did_you_mean, one_of, quote_input
+from bot.messages.watchlist_console import gone_sentence
 from bot.messages.words import plural
 
 Blocks = tuple[str, list[str], str]
 
 AUDIT_SHOWN = 10
+TEXT_LINES_SHOWN = 100  # of a deleted list's file; `caci-watch watchlist show` prints all
 EXAMPLES_SHOWN = 10
 DROPPED_SHOWN = 10
 _BLOCK_BUDGET = 3000  # characters of one block of lines: well inside one message
 _TITLE_LIMIT = 200
-_SNIPPET_SIDE = 200
 _DETAIL_LIMIT = 120
+_LINE_LIMIT = 500  # one line of a deleted list's file
 
 
 def _cut(text: str, limit: int) -> str:
@@ -49,11 +52,6 @@ def terms_html(terms: Sequence[Term]) -> str:
     """ "the terms “A”, “TITR” (exact)", for a reply saying what was done."""
     listed = ", ".join(f"“{escape(t.text)}”{term_flags_html(t)}" for t in terms)
     return f"the term{'s' if len(terms) != 1 else ''} {listed}"
-
-
-def terms_detail(terms: Sequence[Term]) -> str:
-    """The terms for the audit, written as `caci-watch watchlist` writes them there."""
-    return ", ".join(t.text + term_flags(t) for t in terms)
 
 
 def _blocks(title: str, lines: Sequence[str]) -> list[str]:
@@ -108,16 +106,43 @@ def showlist_blocks(
     return "\n".join(header), items, ""
 
 
+def gone_blocks(
+    name: str, *, gone: AuditEntry, path: str, last_text: str, audit: Sequence[AuditEntry]
+) -> Blocks:
+    """/showlist of a list no longer in force: how it went, its last text, its history."""
+    header = f"{bold(name)} (no longer in force)\n{escape(gone_sentence(name, gone))}"
+    items: list[str] = []
+    footer = ""
+    if last_text:
+        lines = last_text.splitlines()
+        title = f"<b>Its last text</b> ({code(PurePath(path).name)})"
+        items += _pre_blocks(title, lines[:TEXT_LINES_SHOWN])
+        if len(lines) > TEXT_LINES_SHOWN:
+            items.append(f"… and {plural(len(lines) - TEXT_LINES_SHOWN, 'more line')}.")
+        footer = "Written back to its file, this text restores the list."
+    shown = audit[:AUDIT_SHOWN]
+    items += _blocks("<b>Recent changes</b>", [audit_line(e) for e in shown])
+    return header, items, footer
+
+
+def _pre_blocks(title: str, lines: Sequence[str]) -> list[str]:
+    """`lines` as preformatted text under `title`, cut into blocks that each fit."""
+    blocks = _blocks(title, [escape(line[:_LINE_LIMIT]) for line in lines])
+    return [
+        f"{head}\n<pre>{body}</pre>" if body else head
+        for head, _, body in (block.partition("\n") for block in blocks)
+    ]
+
+
+def unknown_list_to_edit(query: str, candidates: Sequence[str], usage: str) -> str:
+    """An admin edit naming no list: the close ones, and how to name one unmistakably."""
+    text = f"I could not tell which watchlist you meant by {quote_input(query, 40)}."
+    if candidates:
+        text += " " + did_you_mean(candidates)
+    return f"{text} Put a | after the list's name: {escape(usage)}"
+
+
 # -- /testlist and edits --------------------------------------------------------------
-
-
-def marked_snippet(m: Match) -> str:
-    start = min(max(m.mark_start, 0), len(m.snippet))
-    end = min(max(m.mark_end, start), len(m.snippet))
-    before = m.snippet[:start][-_SNIPPET_SIDE:]
-    after = m.snippet[end:][:_SNIPPET_SIDE]
-    marked = m.snippet[start:end]
-    return escape(before) + (bold(marked) if marked else "") + escape(after)
 
 
 def explanation(m: Match) -> str:
@@ -187,6 +212,34 @@ def edit_summary(report: DryRun, days: int) -> str:
     return text
 
 
+def edit_done(
+    action: str, name: str, *, file_name: str = "", terms: Sequence[Term] = (), phrase: str = ""
+) -> str:
+    """What an admin's edit of a shared list did."""
+    if action == "new":
+        return f"Created {bold(name)} in {code(file_name)} with {terms_html(terms)}."
+    if action == "add-term":
+        return f"Added {terms_html(terms)} to {bold(name)}."
+    if action == "remove-term":
+        return f"Removed the term “{escape(terms[0].text)}” from {bold(name)}."
+    return f"{bold(name)} now excludes “{escape(phrase)}”: it cancels any match it overlaps."
+
+
+def edit_reply(done: str, report: DryRun | None, days: int, *, reloaded: bool = True) -> str:
+    """An edit's reply: what was done, then what the list now matches."""
+    if not reloaded or report is None:
+        # Only a hand edit racing this one gets here: the edit itself was checked.
+        return (
+            f"{done}\nBut the file did not load, so the version in force is unchanged;"
+            " the admins have been sent the reason."
+        )
+    return f"{done}\n{edit_summary(report, days)}"
+
+
+def nothing_to_change(name: str, usage: str) -> str:
+    return f"What should change in {bold(name)}? Usage: {escape(usage)}"
+
+
 # -- personal lists -------------------------------------------------------------------
 
 
@@ -213,3 +266,45 @@ def personal_blocks(lists: Sequence[PersonalList], followed: Collection[str]) ->
         "/myadd NAME | TERM adds terms, /myrm NAME | TERM removes one, /myrm NAME deletes the list."
     )
     return header, items, footer
+
+
+def personal_done(action: str, name: str, terms: Sequence[Term]) -> str:
+    """What an edit of one's own list did."""
+    if action == "new":
+        return f"Created {bold(name)} with {terms_html(terms)}; only you get its alerts."
+    if action == "add-term":
+        return f"Added {terms_html(terms)} to {bold(name)}."
+    return f"Removed the term “{escape(terms[0].text)}” from {bold(name)}."
+
+
+def personal_resumed(name: str, *, resumed: bool, usage: str) -> str:
+    if resumed:
+        return f"Resumed {bold(name)}: its alerts reach you again."
+    return f"You already have {bold(name)}. {escape(usage)}"
+
+
+def personal_delete_asks_whole_name(name: str, terms: int, usage: str) -> str:
+    return (
+        f"To delete {bold(name)} and its {terms} terms, send"
+        f" /myrm {escape(name)} (its whole name). {escape(usage)}"
+    )
+
+
+def personal_deleted(name: str) -> str:
+    return f"Deleted your list {bold(name)}. /mylists shows the others."
+
+
+def no_personal_lists(usage: str) -> str:
+    return "You have no personal watchlists yet. " + escape(usage)
+
+
+def unknown_personal_list(
+    query: str, candidates: Sequence[str], names: Sequence[str], usage: str
+) -> str:
+    """A personal-list command naming none of the caller's lists."""
+    if candidates:
+        return f"Which of yours: {one_of(candidates)}? Give more of its name."
+    return (
+        f"You have no list called {quote_input(query, 40)}; yours are"
+        f" {', '.join(bold(n) for n in names)}. Put a | after the list's name: {escape(usage)}"
+    )

@@ -1,31 +1,31 @@
 """The long-running bot: Telegram (or the console), the outbox drain and the scheduler.
 
-The scheduler only triggers; what is due is decided from the store and ``clock()``, so
-tests drive the same jobs with an injected clock instead of waiting for real time.
+This is its lifecycle: open, connect (waiting out a Telegram outage), stop within
+systemd's deadline, and the watchdog; the scheduler's jobs are ``bot.runtime.jobs``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from collections.abc import Callable
+from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from telegram.error import InvalidToken, NetworkError
 
-from bot.app import digests, health, watchlist_sync
+from bot.app import watchlist_sync
 from bot.app.config import Config
 from bot.app.service import Service, build_service
-from bot.delivery.outbox import ConsoleSender, OutboxWorker, Pacer, Sender, transient_backoff
+from bot.delivery.outbox import OutboxWorker
+from bot.delivery.pacing import Pacer, transient_backoff
+from bot.delivery.senders import ConsoleSender, Sender
 from bot.domain.health import JOB_SILENCE, Verdict, watchdog_verdict
+from bot.runtime.jobs import BotJobs
 from bot.runtime.systemd_notify import Notifier
-from bot.storage.database import describe_store_fault, store_fault
 from bot.telegram.app import BotApplication, build_application, publish_commands
 from bot.telegram.context import BotContext
 from bot.telegram.limiter import SharedPacer
@@ -35,17 +35,8 @@ log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 
-# How often the scheduler looks at the feeds (each feed is fetched only when its own
-# poll_interval or backoff says so), at the digests, and at the watchlist files.
-TICK_SECONDS = 60
-# A safety net: the drain is woken whenever something is queued, and also this often.
-DRAIN_SECONDS = 30
 # getUpdates long-poll timeout, in seconds.
 LONG_POLL_SECONDS = 10
-# Dropping the text of long-delivered messages needs doing now and then, not every minute.
-HOUSEKEEPING_SECONDS = 6 * 3600
-# How long the first digest tick waits for the first poll (see digest_job).
-FIRST_POLL_WAIT_SECONDS = 60.0
 # Deadlines within stop(), which together stay well under the 10 s a stop may take.
 STOP_JOBS_SECONDS = 2.0
 STOP_SEND_SECONDS = 4.0
@@ -88,15 +79,17 @@ class BotRunner:
         self._mono = monotonic
         self.app: BotApplication | None = None
         self.worker: OutboxWorker | None = None
-        self.scheduler: AsyncIOScheduler | None = None
+        self.jobs = BotJobs(
+            self.service, clock=clock, wake_outbox=self.wake_outbox, monotonic=monotonic
+        )
         self._worker_task: asyncio.Task[None] | None = None
         self._watchdog_task: asyncio.Task[None] | None = None
-        self._running_jobs: set[asyncio.Task[Any]] = set()
         self._opened_at = monotonic()
-        self._job_finished: dict[str, float] = {}
-        self._job_record_failed = False
         self._stopped = asyncio.Event()
-        self._first_poll_done = asyncio.Event()
+
+    @property
+    def scheduler(self) -> AsyncIOScheduler | None:
+        return self.jobs.scheduler
 
     # -- lifecycle ----------------------------------------------------------------
 
@@ -115,8 +108,7 @@ class BotRunner:
         self.service.store.ping()
         self._opened_at = self._mono()
         if schedule:
-            self.scheduler = self._build_scheduler()
-            self.scheduler.start()
+            self.jobs.start_scheduler()
 
     async def connect(self) -> None:
         sender = self._sender
@@ -187,34 +179,6 @@ class BotRunner:
                 self.notifier.notify(f"STATUS=Waiting for Telegram ({type(exc).__name__})")
                 await asyncio.sleep(wait)
 
-    def _build_scheduler(self) -> AsyncIOScheduler:
-        # coalesce: after a stall, run a job once, not once per missed tick. No misfire
-        # grace limit: APScheduler's default (1 s) would silently skip a late tick, and
-        # every job here is safe to run late because it decides from stored state.
-        scheduler = AsyncIOScheduler(
-            timezone=UTC,
-            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
-        )
-        now = utc_now()
-        scheduler.add_job(
-            self.poll_job, "interval", seconds=TICK_SECONDS, id="poll", next_run_time=now
-        )
-        scheduler.add_job(
-            self.digest_job, "interval", seconds=TICK_SECONDS, id="digest", next_run_time=now
-        )
-        scheduler.add_job(
-            self.watchlist_job, "interval", seconds=TICK_SECONDS, id="watchlists", next_run_time=now
-        )
-        scheduler.add_job(self.drain_job, "interval", seconds=DRAIN_SECONDS, id="outbox-drain")
-        scheduler.add_job(
-            self.housekeeping_job,
-            "interval",
-            seconds=HOUSEKEEPING_SECONDS,
-            id="housekeeping",
-            next_run_time=now + timedelta(minutes=5),
-        )
-        return scheduler
-
     async def stop(self) -> None:
         """Stop polling, finish or return the message in flight, close the database.
 
@@ -226,15 +190,7 @@ class BotRunner:
         self.notifier.notify("STOPPING=1")
         if self._watchdog_task is not None:
             self._watchdog_task.cancel()
-        if self.scheduler is not None:
-            self.scheduler.shutdown(wait=False)
-        # A poll waiting on a slow feed is abandoned: it stores in one transaction after
-        # the fetch, so nothing half-written is left, and the next start fetches again.
-        jobs = [t for t in self._running_jobs if not t.done()]
-        for task in jobs:
-            task.cancel()
-        if jobs:
-            await asyncio.wait(jobs, timeout=STOP_JOBS_SECONDS)
+        await self.jobs.stop(timeout=STOP_JOBS_SECONDS)
         if self.worker is not None:
             self.worker.stop()
         if self._worker_task is not None:
@@ -299,7 +255,7 @@ class BotRunner:
         return watchdog_verdict(
             self._mono(),
             started_at=self._opened_at,
-            finished=self._job_finished,
+            finished=self.jobs.finished,
             max_silence=JOB_SILENCE.total_seconds(),
             database_ok=database_ok,
             scheduler_running=self.scheduler is not None and self.scheduler.running,
@@ -318,96 +274,28 @@ class BotRunner:
             was_healthy = verdict.healthy
             await asyncio.sleep(interval)
 
-    # -- jobs -----------------------------------------------------------------------
+    # -- the outbox and the jobs ----------------------------------------------------
 
     def wake_outbox(self) -> None:
         if self.worker is not None:
             self.worker.wake()
 
-    async def drain_job(self) -> None:
-        # A coroutine on purpose: APScheduler runs plain functions in a worker thread, and
-        # the drain's asyncio.Event must be set from the event loop's own thread.
-        self.wake_outbox()
+    # The scheduler's jobs (see bot.runtime.jobs), for whoever drives them by hand.
 
     async def poll_job(self) -> None:
-        try:
-            with self._job("poll"):
-                reports = await self.service.poll_once(self.clock(), clock=self.clock)
-                alarms = health.feed_alarm_tick(self.service, self.clock())
-                if alarms or any(r.alerts for r in reports):
-                    self.wake_outbox()
-        finally:
-            self._first_poll_done.set()
+        await self.jobs.poll_job()
 
     async def digest_job(self) -> None:
-        if self.scheduler is not None and not self._first_poll_done.is_set():
-            # At start-up both jobs are due at once, and the tick (no network) would
-            # otherwise build a digest that is due now before the first poll has stored
-            # what appeared while the bot was down. A hung feed delays it only so long.
-            try:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._first_poll_done.wait(), FIRST_POLL_WAIT_SECONDS)
-                # Stamps are whole seconds and a digest's window ends before its own
-                # second, so begin in the second after the poll's, or what it stored
-                # would wait a day.
-                await asyncio.sleep(1.0 - self.clock().microsecond / 1_000_000)
-            except asyncio.CancelledError:
-                return  # stopped meanwhile (see _job on why quietly)
-        with self._job("digest"):
-            if digests.digest_tick(self.service, self.clock()):
-                self.wake_outbox()
+        await self.jobs.digest_job()
 
     async def watchlist_job(self) -> None:
-        with self._job("watchlists"):
-            watchlist_sync.reload_watchlists(self.service, self.clock())
-            self.wake_outbox()  # notices about broken or removed lists
+        await self.jobs.watchlist_job()
 
     async def housekeeping_job(self) -> None:
-        with self._job("housekeeping"):
-            health.housekeeping(self.service, self.clock())
+        await self.jobs.housekeeping_job()
 
-    @contextlib.contextmanager
-    def _job(self, name: str) -> Iterator[None]:
-        # A failing tick (a locked or full disk, a bug) is logged in our own format and the
-        # next tick tries again; nothing a job decides is lost, as it is decided from the
-        # store. Each finish is remembered for the watchdog and written for `status`.
-        task = asyncio.current_task()
-        if task is not None:
-            self._running_jobs.add(task)
-        ok, detail, store_failed = True, "", False
-        try:
-            yield
-        except asyncio.CancelledError:
-            # stop() abandons a job mid-way (a poll waiting on a slow feed). Ending the
-            # job quietly keeps APScheduler from logging it as a crash with a traceback.
-            log.info("job=%s status=abandoned reason=stopping", name)
-            return
-        except Exception as exc:
-            ok, detail = False, f"{type(exc).__name__}: {exc}"[:300]
-            if store_fault(exc) is None:
-                log.exception("job=%s status=failed", name)
-            else:
-                store_failed = True
-                log.error("job=%s status=failed error=%r", name, describe_store_fault(exc))
-        finally:
-            if task is not None:
-                self._running_jobs.discard(task)
-        self._job_finished[name] = self._mono()
-        if not store_failed:
-            # Writing the record would wait out the same lock or disk again; `status`
-            # shows the earlier finish meanwhile, which is the truth about stored work.
-            self._record_job(name, ok, detail)
-
-    def _record_job(self, name: str, ok: bool, detail: str) -> None:
-        try:
-            self.service.store.record_job_run(name, self.clock(), ok, detail)
-        except Exception as exc:
-            # The store failing is already what the job itself logged; say this once.
-            if not self._job_record_failed:
-                log.warning("job=%s status=not_recorded error=%r", name, str(exc))
-            self._job_record_failed = True
-        else:
-            self._job_record_failed = False
+    async def drain_job(self) -> None:
+        await self.jobs.drain_job()
 
 
 def serve(runner: BotRunner) -> None:

@@ -355,6 +355,13 @@ class Store:
             for r in rows
         ]
 
+    def audited_watchlists(self) -> list[str]:
+        """Every name the audit has a change of, lists deleted since among them."""
+        rows = self._conn.execute(
+            "SELECT DISTINCT watchlist FROM watchlist_audit ORDER BY watchlist"
+        ).fetchall()
+        return [r[0] for r in rows]
+
     # -- watchlist versions ------------------------------------------------------
 
     def watchlist_fingerprints(self) -> dict[str, str]:

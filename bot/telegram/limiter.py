@@ -20,7 +20,7 @@ from typing import Any
 
 from telegram.ext import BaseRateLimiter
 
-from bot.delivery.outbox import Pacer
+from bot.delivery.pacing import Pacer
 
 # What the outbox passes as rate_limit_args: already paced, send at once.
 OUTBOX = "outbox"

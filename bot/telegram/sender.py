@@ -17,7 +17,7 @@ from telegram.error import (
 )
 from telegram.ext import ExtBot
 
-from bot.delivery.outbox import SendResult
+from bot.delivery.senders import SendResult
 from bot.telegram.limiter import OUTBOX
 
 # Alerts carry one link; a preview of the article page would push the text out of view.

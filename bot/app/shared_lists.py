@@ -1,0 +1,349 @@
+"""Shared watchlists: finding one by what people type, showing it, creating, editing and
+deleting its file, and dry runs. The one home of these use cases for the CLI
+(`caci-watch watchlist …`, `digest --watchlist`) and the admin commands in Telegram.
+
+Every edit goes one way, whoever asks. The files are read again first, so that a hand
+edit still pending is audited as the file's and not as this person's. The list is found
+as Telegram finds names, forgivingly. Its file is edited through `bot.lists.edit`, which
+keeps every comment, and written atomically; the directory is read again through
+`watchlist_sync.refresh_watchlists`, which tells the admins of a file that does not
+load; a dry run says what the list now matches, while the store still holds what it
+matched before; and the edit is applied, audited once under the caller's name.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Literal
+
+from bot.app import watchlist_sync
+from bot.app.rematch import DryRun, dry_run_stored
+from bot.app.service import Service
+from bot.domain.models import AuditEntry, Term, Watchlist
+from bot.domain.resolve import resolve_watchlist
+from bot.lists.edit import (
+    EditError,
+    new_watchlist_text,
+    watchlist_file_name,
+)
+from bot.lists.edit import add_exclude as add_exclude_text
+from bot.lists.edit import add_term as add_term_text
+from bot.lists.edit import remove_term as remove_term_text
+from bot.lists.files import (
+    WatchlistError,
+    load_watchlist,
+    parse_watchlist,
+    terms_detail,
+    write_atomically,
+)
+from bot.lists.registry import WatchlistRegistry
+from bot.lists.rules import PERSONAL_PREFIX, same_name
+
+log = logging.getLogger(__name__)
+
+Action = Literal["new", "add-term", "remove-term", "exclude", "delete"]
+
+
+class UnknownList(LookupError):
+    """No shared list goes by what was typed; `candidates` are the close ones."""
+
+    def __init__(self, query: str, candidates: Sequence[str] = ()) -> None:
+        self.query = query
+        self.candidates = tuple(candidates)
+        super().__init__(query)
+
+
+class WriteFailed(Exception):
+    """A list's file could not be read or written (a full disk, a permission)."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(f"{path}: {reason}")
+
+
+@dataclass(frozen=True, slots=True)
+class EditOutcome:
+    action: Action
+    name: str
+    path: Path
+    terms: tuple[Term, ...] = ()  # added (for "new", the list's), or the one removed
+    phrase: str = ""  # the exclude phrase added
+    # False when the written file did not load back, which only a hand edit racing this
+    # one can cause: the version in force is unchanged and the admins have been told.
+    reloaded: bool = True
+    report: DryRun | None = None  # what the list now matches; None for "delete"
+    days: int = 0  # how far back the report and the re-match looked
+
+
+# -- finding and reading -----------------------------------------------------------------
+
+
+def names(service: Service, now: datetime) -> list[str]:
+    """The names of the lists in force, the files read again first: what a front end
+    reads the start of "LIST rest" against."""
+    watchlist_sync.reload_watchlists(service, now)
+    return [w.name for w in service.watchlists]
+
+
+def find(service: Service, query: str) -> Watchlist:
+    """The shared list in force that `query` names, read as forgivingly as everywhere
+    ("tripp", "middle corridor"); UnknownList with the close ones otherwise."""
+    found = resolve_watchlist(query, [w.name for w in service.watchlists])
+    w = service.registry.find(found.name) if found.name else None
+    if w is None:
+        raise UnknownList(query, found.candidates)
+    return w
+
+
+@dataclass(frozen=True, slots=True)
+class ListDetails:
+    """A list for /showlist and `watchlist show`: in force, or gone with its history."""
+
+    name: str
+    watchlist: Watchlist | None  # None: the list is no longer in force
+    path: str  # its file, or the one it was deleted from ("" when not known)
+    subscribers: int
+    matching: int  # stored articles it matches
+    history: tuple[AuditEntry, ...]  # newest first
+    # For a list no longer in force: the audit entry saying how it went, and the file's
+    # text as it was deleted ("" unless it was deleted through the CLI or Telegram).
+    gone: AuditEntry | None = None
+    last_text: str = ""
+
+
+def details(service: Service, query: str, *, history: int = 20) -> ListDetails:
+    """The list `query` names; a list deleted or removed since is found in the audit."""
+    store = service.store
+    try:
+        w = find(service, query)
+    except UnknownList as unknown:
+        return _gone_details(service, unknown, history=history)
+    return ListDetails(
+        name=w.name,
+        watchlist=w,
+        path=w.source,
+        subscribers=len(store.chats.subscribers_of(w.name)),
+        matching=len(store.article_ids_matching(w.name)),
+        history=tuple(store.audit_for(w.name, limit=history)),
+    )
+
+
+def _gone_details(service: Service, unknown: UnknownList, *, history: int) -> ListDetails:
+    store = service.store
+    in_force = [w.name for w in service.watchlists]
+    gone = [
+        name
+        for name in store.audited_watchlists()
+        # Personal lists are their owners' alone; a list only renamed in case is in force.
+        if not name.startswith(PERSONAL_PREFIX)
+        and not any(name.casefold() == n.casefold() for n in in_force)
+    ]
+    found = resolve_watchlist(unknown.query, gone)
+    if found.name is None:
+        raise UnknownList(unknown.query, unknown.candidates or found.candidates)
+    entries = tuple(store.audit_for(found.name, limit=max(history, 1)))
+    last = entries[0]
+    path, text = "", ""
+    if last.action == "delete":
+        path, _, text = last.detail.partition("\n")
+    return ListDetails(
+        name=found.name,
+        watchlist=None,
+        path=path,
+        subscribers=0,
+        matching=len(store.article_ids_matching(found.name)),
+        history=entries[:history],
+        gone=last,
+        last_text=text,
+    )
+
+
+NoteKind = Literal["", "ahead", "broken"]
+
+
+@dataclass(frozen=True, slots=True)
+class DryRunOutcome:
+    name: str
+    report: DryRun
+    days: int
+    # "ahead": the file reads differently from the version in force (the running bot
+    # takes it up within a minute); "broken": it does not load, so the version in force
+    # was run, and `error_line` and `error_reason` say why.
+    note: NoteKind = ""
+    error_line: int | None = None
+    error_reason: str = ""
+
+
+def dry_run(service: Service, now: datetime, query: str, days: int) -> DryRunOutcome:
+    """What the list, as its file reads now, would match among the articles first seen
+    in the last `days` days, against what it matches now. Nothing is stored."""
+    w = find(service, query)
+    note: NoteKind = ""
+    line, reason = None, ""
+    try:
+        on_disk = load_watchlist(w.source)
+    except WatchlistError as exc:
+        note, line, reason = "broken", exc.line, exc.reason
+    else:
+        if on_disk != w:
+            w, note = on_disk, "ahead"
+    report = dry_run_stored(service.store, w, days=days, now=now)
+    return DryRunOutcome(w.name, report, days, note, line, reason)
+
+
+# -- editing -------------------------------------------------------------------------------
+
+
+def create(
+    service: Service,
+    now: datetime,
+    name: str,
+    terms: Sequence[Term],
+    *,
+    description: str = "",
+    actor: str,
+) -> EditOutcome:
+    """A new list's file, with comments explaining each key; EditError when refused."""
+    watchlist_sync.reload_watchlists(service, now)
+    name = name.strip()
+    for w in service.watchlists:
+        if same_name(w.name, name):
+            raise EditError(
+                f'a watchlist named "{w.name}" already exists'
+                " (names are compared ignoring case, accents, spaces and hyphens)"
+            )
+    text = new_watchlist_text(name, terms, description=description.strip())
+    path = service.config.watchlists.dir / watchlist_file_name(name)
+    if path.exists():
+        raise EditError(f"a file {path.name} already exists; pick another name")
+    made = parse_watchlist(text, path)
+    _write(path, text, made.name)
+    return _applied(service, now, "new", made.name, path, actor, terms=made.terms)
+
+
+def add_terms(
+    service: Service, now: datetime, query: str, terms: Sequence[Term], *, actor: str
+) -> EditOutcome:
+    def change(text: str, path: str) -> str:
+        for term in terms:
+            text = add_term_text(text, term, path=path)
+        return text
+
+    return _edit(service, now, query, "add-term", actor, change, terms=tuple(terms))
+
+
+def remove_term(
+    service: Service, now: datetime, query: str, term: str, *, actor: str
+) -> EditOutcome:
+    def change(text: str, path: str) -> str:
+        return remove_term_text(text, term, path=path)
+
+    return _edit(service, now, query, "remove-term", actor, change, terms=(Term(term.strip()),))
+
+
+def add_exclude(
+    service: Service, now: datetime, query: str, phrase: str, *, actor: str
+) -> EditOutcome:
+    def change(text: str, path: str) -> str:
+        return add_exclude_text(text, phrase, path=path)
+
+    return _edit(service, now, query, "exclude", actor, change, phrase=phrase.strip())
+
+
+def delete(service: Service, now: datetime, query: str, *, actor: str) -> EditOutcome:
+    """Delete the list's file; the audit keeps its whole text, so it can be restored."""
+    watchlist_sync.reload_watchlists(service, now)
+    w = find(service, query)
+    path = Path(w.source)
+    try:
+        text = path.read_text(encoding="utf-8")
+        path.unlink()
+    except OSError as exc:
+        log.error("watchlist=%r status=delete_failed error=%r", w.name, exc)
+        raise WriteFailed(path, exc.strerror or str(exc)) from exc
+    watchlist_sync.refresh_watchlists(service, now)
+    watchlist_sync.apply_watchlist_edits(
+        service, now, actor=actor, edit=(w.name, "delete", f"{path}\n{text}")
+    )
+    log.info("watchlist=%r action=delete actor=%s status=saved", w.name, actor)
+    return EditOutcome("delete", w.name, path)
+
+
+def _edit(
+    service: Service,
+    now: datetime,
+    query: str,
+    action: Action,
+    actor: str,
+    change: Callable[[str, str], str],
+    *,
+    terms: tuple[Term, ...] = (),
+    phrase: str = "",
+) -> EditOutcome:
+    watchlist_sync.reload_watchlists(service, now)
+    w = find(service, query)
+    path = Path(w.source)
+    try:
+        before = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise WriteFailed(path, exc.strerror or str(exc)) from exc
+    _write(path, change(before, str(path)), w.name)
+    return _applied(service, now, action, w.name, path, actor, terms=terms, phrase=phrase)
+
+
+def _write(path: Path, text: str, name: str) -> None:
+    try:
+        write_atomically(path, text)
+    except OSError as exc:
+        log.error("watchlist=%r status=write_failed error=%r", name, exc)
+        raise WriteFailed(path, exc.strerror or str(exc)) from exc
+
+
+def _applied(
+    service: Service,
+    now: datetime,
+    action: Action,
+    name: str,
+    path: Path,
+    actor: str,
+    *,
+    terms: tuple[Term, ...] = (),
+    phrase: str = "",
+) -> EditOutcome:
+    """Read the edited file back, say what the list now matches, then audit and re-match."""
+    watchlist_sync.refresh_watchlists(service, now)
+    current = service.registry.find(name)
+    if current is None:
+        return EditOutcome(action, name, path, terms, phrase, reloaded=False)
+    days = service.config.watchlists.rematch_days
+    # Before the edit is applied, while the store still holds the old version's matches.
+    report = dry_run_stored(service.store, current, days=days, now=now)
+    detail = phrase if action == "exclude" else terms_detail(terms)
+    watchlist_sync.apply_watchlist_edits(service, now, actor=actor, edit=(name, action, detail))
+    log.info("watchlist=%r action=%s actor=%s status=saved", name, action, actor)
+    return EditOutcome(action, name, path, terms, phrase, True, report, days)
+
+
+# -- checking the files --------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FilesCheck:
+    watchlists: tuple[Watchlist, ...]
+    errors: tuple[str, ...]  # one line each: file, line and reason
+
+
+def check_files(directory: Path) -> FilesCheck:
+    """The watchlist files as the running bot loads them (by the same registry), for
+    `check` and `eval`, which have no store to open."""
+    if not directory.is_dir():
+        return FilesCheck((), (f"{directory}: not a directory",))
+    registry = WatchlistRegistry(directory)
+    changes = registry.refresh()
+    errors = tuple(c.error for c in changes if c.kind == "invalid")
+    return FilesCheck(tuple(registry.watchlists), errors)

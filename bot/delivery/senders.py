@@ -1,0 +1,46 @@
+"""Who sends a message: the ``Sender`` protocol, its ``SendResult`` and the console sender.
+
+The outbox drain only knows this protocol; the Telegram sender implements it in
+``bot.telegram.sender``, and ``ConsoleSender`` prints instead (the demo, a token-less ``run``).
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from typing import Literal, Protocol, TextIO
+
+from bot.messages.html import html_to_plain
+
+Outcome = Literal[
+    "sent", "retry_after", "blocked", "bad_html", "too_long", "rejected", "transient", "migrated"
+]
+
+
+@dataclass(frozen=True, slots=True)
+class SendResult:
+    outcome: Outcome
+    message_id: int | None = None
+    retry_after: float = 0.0
+    error: str = ""
+    new_chat_id: int | None = None
+
+
+class Sender(Protocol):
+    async def send(self, chat_id: int, text: str, parse_mode: str) -> SendResult: ...
+
+
+class ConsoleSender:
+    """Prints messages instead of sending them: the demo and a token-less ``run``."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self._stream = stream
+        self._next_id = 0
+
+    async def send(self, chat_id: int, text: str, parse_mode: str) -> SendResult:
+        stream = self._stream or sys.stdout
+        plain = html_to_plain(text) if parse_mode else text
+        stream.write(f"--- to chat {chat_id} ---\n{plain}\n")
+        stream.flush()
+        self._next_id += 1
+        return SendResult("sent", message_id=self._next_id)

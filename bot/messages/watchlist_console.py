@@ -1,0 +1,110 @@
+"""What `caci-watch watchlist …` prints (plain text for a terminal), and the sentences
+the admin commands in Telegram say the same way (escaped there by the caller)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.domain.dry_run import DryRun
+from bot.domain.models import AuditEntry, Watchlist
+from bot.lists.files import term_flags
+from bot.messages.console import mark_snippet
+from bot.messages.dates import date_label, utc_stamp
+from bot.messages.screens import did_you_mean
+
+
+def unknown_list_line(query: str, candidates: Sequence[str]) -> str:
+    """One line for a watchlist name that names none, with the close ones."""
+    hint = did_you_mean(candidates, html=False) or "`caci-watch watchlist list` names them all."
+    return f"no watchlist named {query!r}. {hint}"
+
+
+def dry_run_note(kind: str, line: int | None = None, reason: str = "") -> str:
+    """Why a dry run is not of the version in force ("ahead"), or is of it although the
+    file reads otherwise ("broken"); "" when the two are the same."""
+    if kind == "broken":
+        where = f" (line {line})" if line is not None else ""
+        return f"The file does not load{where}: {reason}. This is the version in force."
+    if kind == "ahead":
+        return "This is the file as it reads now; the bot takes it up within a minute."
+    return ""
+
+
+def gone_sentence(name: str, gone: AuditEntry) -> str:
+    """How a list that is no longer in force went, from the audit entry that says so."""
+    when, who = utc_stamp(gone.at), gone.actor
+    if gone.action == "delete":
+        return f"{name} was deleted on {when} by {who}."
+    if gone.action == "removed":
+        how = "by hand" if who == "file" else f"by {who}"
+        return f"{name} was removed on {when}: its file was deleted ({how})."
+    if gone.action == "renamed":
+        return f"{name} was renamed on {when}: its file now holds a list by another name."
+    return (
+        f"{name} is not in force: its file is gone or does not load"
+        f" (last change: {gone.action} on {when} by {who})."
+    )
+
+
+def history_lines(history: Sequence[AuditEntry]) -> list[str]:
+    lines = ["recent changes:" if history else "recent changes: none recorded"]
+    for entry in history:
+        detail = entry.detail.splitlines()[0] if entry.detail else ""
+        lines.append(f"  {utc_stamp(entry.at)}  {entry.actor:<16} {entry.action:<12} {detail}")
+    return lines
+
+
+def show_text(w: Watchlist, *, matching: int, history: Sequence[AuditEntry]) -> str:
+    lines = [f"{w.name}   ({w.source})"]
+    if w.description:
+        lines.append(w.description)
+    lines.append(f"threshold {w.threshold} (minimum fuzzy score for phrase terms)")
+    lines.append("terms:")
+    lines += [f"  {t.text}{term_flags(t)}" for t in w.terms]
+    if w.exclude:
+        lines.append("exclude:")
+        lines += [f"  {phrase}" for phrase in w.exclude]
+    lines.append(f"stored articles matching: {matching}")
+    return "\n".join(lines + history_lines(history))
+
+
+def gone_text(
+    name: str, *, gone: AuditEntry, path: str, last_text: str, history: Sequence[AuditEntry]
+) -> str:
+    """A list no longer in force: how it went, its last text when the audit kept it (so
+    that it can be restored), and its history."""
+    lines = [f"{name}   (no longer in force)", gone_sentence(name, gone)]
+    if last_text:
+        lines.append(f"its last text, from {path} (write it back there to restore the list):")
+        lines += [f"  {line}" for line in last_text.splitlines()]
+    return "\n".join(lines + history_lines(history))
+
+
+def dry_run_text(report: DryRun, *, days: int, note: str = "") -> str:
+    n = len(report.would_match)
+    lines = [
+        f"Dry run of {report.watchlist!r} over {report.checked} stored article(s) first seen "
+        f"in the last {days} day(s): {n} would match, {len(report.newly)} of them new, "
+        f"{len(report.dropped)} would no longer match."
+    ]
+    if note:
+        lines.append(note)
+    for article, match in report.would_match:
+        sign = "+" if article.id in report.newly else "="
+        lines.append(f"  {sign} {article.title or '(untitled)'} · {date_label(article.published)}")
+        lines.append(f"      {article.link}")
+        lines.append(
+            f"      “{match.matched_text}” (score {match.score:.0f}): {mark_snippet(match)}"
+        )
+    for article in report.dropped:
+        lines.append(f"  - {article.title or '(untitled)'} · {date_label(article.published)}")
+    if n or report.dropped:
+        lines.append("(+ new match, = matches now too, - would no longer match)")
+    return "\n".join(lines)
+
+
+def edit_saved(path: Path, *, reloaded: bool, newly: int) -> str:
+    if not reloaded:
+        return f"saved {path}; the list did not reload; run `caci-watch watchlist list` to see why"
+    return f"saved {path}; {newly} recent article(s) newly match and join the next digest"
