@@ -9,10 +9,10 @@ from hypothesis import strategies as st
 
 from bot.domain.digest import build_digest
 from bot.domain.models import DigestEntry, FeedState
+from bot.messages.articles import render_digest, render_empty_digest
 from bot.messages.console import render_digest_console
 from bot.messages.digest_heading import others_line
 from bot.messages.feed_health import feed_health
-from bot.messages.html import render_digest, render_empty_digest
 from tests.factories import T0, make_article, make_match
 
 STALE = timedelta(days=45)

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from bot.domain.digest import Digest
 from bot.domain.models import Article, DigestEntry, FeedState, Match
+from bot.messages.articles import render_alert, render_digest, render_empty_digest
 from bot.messages.html import (
     MAX_MESSAGE,
     bold,
@@ -18,9 +19,6 @@ from bot.messages.html import (
     escape_attr,
     html_to_plain,
     link,
-    render_alert,
-    render_digest,
-    render_empty_digest,
     split_messages,
     utf16_len,
 )

@@ -1,4 +1,4 @@
-"""Round-trip editing of watchlist files (bot/watchlist_edit.py)."""
+"""Round-trip editing of watchlist files (bot/lists/edit.py)."""
 
 from __future__ import annotations
 
@@ -310,7 +310,7 @@ def test_an_edit_that_would_write_the_wrong_thing_is_not_returned(
     monkeypatch: pytest.MonkeyPatch, written: str, message: str
 ) -> None:
     # Simulates a bug in the writing step: the check after the edit must catch it.
-    monkeypatch.setattr(watchlist_edit, "_term_item", lambda term: tomlkit.string(written))
+    monkeypatch.setattr(watchlist_edit, "term_item", lambda term: tomlkit.string(written))
     with pytest.raises(EditError, match=message):
         add_term(ONE_TERM, Term("Aktau"))
 

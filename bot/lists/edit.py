@@ -21,11 +21,10 @@ import dataclasses
 import difflib
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import tomlkit
 from tomlkit.exceptions import TOMLKitError
-from tomlkit.items import AoT, Array, Item, Null, Whitespace, _ArrayItemGroup
+from tomlkit.items import AoT, Array
 from tomlkit.toml_document import TOMLDocument
 
 from bot.domain.models import Term, Watchlist
@@ -48,6 +47,7 @@ from bot.lists.rules import (
     same_text,
     valid_threshold,
 )
+from bot.lists.toml_arrays import append_item, array_layout, delete_item, fresh_array, term_item
 
 __all__ = [
     "MAX_NAME_LENGTH",
@@ -162,108 +162,6 @@ def _find(texts: Sequence[str], wanted: str, what: str, name: str) -> int:
     raise EditError(f'no {what} "{wanted.strip()}" in "{name}"{hint}')
 
 
-# -- array layout ---------------------------------------------------------------------------
-#
-# tomlkit keeps an array item's indent, trailing comma and same-line comment together in
-# a private `_ArrayItemGroup`; the trailing-comma style is reachable only there. The few
-# helpers below are the only code that touches it, and the tests pin what they do.
-
-
-@dataclass(frozen=True, slots=True)
-class _Layout:
-    multiline: bool
-    indent: str
-    trailing_comma: bool
-
-
-def _groups(array: Array) -> list[_ArrayItemGroup]:
-    return array._value
-
-
-def _value_groups(array: Array) -> list[_ArrayItemGroup]:
-    return [g for g in _groups(array) if g.value is not None and not isinstance(g.value, Null)]
-
-
-def _has_comma(group: _ArrayItemGroup) -> bool:
-    return group.comma is not None and "," in group.comma.s
-
-
-def _layout(array: Array) -> _Layout | None:
-    """How the array's items are laid out, or None when it has no items to tell by."""
-    values = _value_groups(array)
-    if not values:
-        return None
-    last = values[-1]
-    indent = last.indent.s if last.indent is not None else ""
-    return _Layout(
-        multiline=any(g.indent is not None and "\n" in g.indent.s for g in _groups(array)),
-        indent=indent.rsplit("\n", 1)[-1].replace(",", ""),
-        trailing_comma=_has_comma(last),
-    )
-
-
-def _set_trailing_comma(array: Array, wanted: bool) -> None:
-    values = _value_groups(array)
-    if not values or _has_comma(values[-1]) == wanted:
-        return
-    values[-1].comma = Whitespace(",") if wanted else None
-
-
-def _fresh_array(item: Item, layout: _Layout, newline: str) -> Array:
-    if layout.multiline:
-        comma = "," if layout.trailing_comma else ""
-        source = f"x = [{newline}{layout.indent}{item.as_string()}{comma}{newline}]{newline}"
-    else:
-        source = f"x = [{item.as_string()}]{newline}"
-    array = tomlkit.parse(source)["x"]
-    assert isinstance(array, Array)
-    return array
-
-
-def _append(array: Array, item: Item, fallback: _Layout | None) -> None:
-    """Append keeping the array's own trailing-comma style (tomlkit drops it in some
-    layouts), or `fallback`'s when the array has no items to copy it from."""
-    layout = _layout(array) or fallback
-    array.append(item)
-    if layout is not None:
-        _set_trailing_comma(array, layout.trailing_comma)
-
-
-def _same_line(indent: Whitespace | None) -> bool:
-    return indent is None or "\n" not in indent.s
-
-
-def _delete(array: Array, index: int) -> None:
-    layout = _layout(array)
-    groups = _groups(array)
-    was_first = bool(groups) and groups[0].value is array[index]
-    first_indent = groups[0].indent if was_first else None
-    del array[index]
-    groups = _groups(array)
-    if was_first and groups and _same_line(first_indent) and _same_line(groups[0].indent):
-        # tomlkit drops the next item's indent, which turns `[ "A", "B" ]` into `["B" ]`;
-        # the removed first item's indent is the one that belongs after `[`.
-        groups[0].indent = first_indent
-    if layout is not None:
-        # tomlkit leaves the new last item's comma when the removed last item had none.
-        _set_trailing_comma(array, layout.trailing_comma)
-
-
-def _term_item(term: Term) -> Item:
-    text = tomlkit.string(term.text)
-    if not term.exact and not term.case_sensitive:
-        return text
-    fields = [f"text = {text.as_string()}"]
-    if term.exact:
-        fields.append("exact = true")
-    if term.case_sensitive:
-        fields.append("case_sensitive = true")
-    # Parsed rather than built so it is spaced like the shipped files: `{ text = ... }`.
-    table = tomlkit.parse(f"x = {{ {', '.join(fields)} }}\n")["x"]
-    assert isinstance(table, Item)
-    return table
-
-
 # -- edits ----------------------------------------------------------------------------------
 
 
@@ -291,7 +189,7 @@ def add_term(text: str, term: Term, *, path: str = _DEFAULT_PATH) -> str:
                 f'"{before.name}" excludes "{phrase}", so the term "{term.text}" would never'
                 " match; remove the exclude first"
             )
-    _append(_array(document, "terms"), _term_item(term), None)
+    append_item(_array(document, "terms"), term_item(term), None)
     expected = dataclasses.replace(before, terms=(*before.terms, term))
     return _checked(document.as_string(), path, expected)
 
@@ -309,7 +207,7 @@ def remove_term(text: str, term_text: str, *, path: str = _DEFAULT_PATH) -> str:
             f'"{before.name}" has only one term,'
             f' "{before.terms[0].text}"; add another before removing it'
         )
-    _delete(_array(document, "terms"), index)
+    delete_item(_array(document, "terms"), index)
     expected = dataclasses.replace(before, terms=before.terms[:index] + before.terms[index + 1 :])
     return _checked(document.as_string(), path, expected)
 
@@ -328,24 +226,24 @@ def add_exclude(text: str, phrase: str, *, path: str = _DEFAULT_PATH) -> str:
                 f'"{term.text}" is a term of "{before.name}": excluding it would cancel'
                 " every match of it"
             )
-    terms_layout = _layout(_array(document, "terms"))
+    terms_layout = array_layout(_array(document, "terms"))
     item = tomlkit.string(phrase)
     newline = _newline(text)
     if "exclude" not in document:
         assert terms_layout is not None  # the loader guarantees terms is not empty
-        document.add("exclude", _fresh_array(item, terms_layout, newline))
+        document.add("exclude", fresh_array(item, terms_layout, newline))
     else:
         array = _array(document, "exclude")
         if re.fullmatch(r"\[\s*\]", array.as_string()) and terms_layout is not None:
             # `exclude = []` (as new files have it) would otherwise grow along one line.
-            fresh = _fresh_array(item, terms_layout, newline)
+            fresh = fresh_array(item, terms_layout, newline)
             fresh.trivia.indent = array.trivia.indent
             fresh.trivia.comment_ws = array.trivia.comment_ws
             fresh.trivia.comment = array.trivia.comment
             fresh.trivia.trail = array.trivia.trail
             document["exclude"] = fresh
         else:
-            _append(array, item, terms_layout)
+            append_item(array, item, terms_layout)
     expected = dataclasses.replace(before, exclude=(*before.exclude, phrase))
     return _checked(document.as_string(), path, expected)
 
@@ -357,7 +255,7 @@ def remove_exclude(text: str, phrase: str, *, path: str = _DEFAULT_PATH) -> str:
     if not before.exclude:
         raise EditError(f'"{before.name}" has no exclude phrases')
     index = _find(before.exclude, phrase, "exclude phrase", before.name)
-    _delete(_array(document, "exclude"), index)
+    delete_item(_array(document, "exclude"), index)
     expected = dataclasses.replace(
         before, exclude=before.exclude[:index] + before.exclude[index + 1 :]
     )
@@ -426,7 +324,7 @@ def new_watchlist_text(
         name=tomlkit.string(name).as_string(),
         description=tomlkit.string(description).as_string(),
         threshold=threshold,
-        terms="".join(f"  {_term_item(term).as_string()},\n" for term in cleaned),
+        terms="".join(f"  {term_item(term).as_string()},\n" for term in cleaned),
     )
     path = "<new watchlist>"
     expected = Watchlist(

@@ -11,7 +11,7 @@ from bot.domain.digest import Digest
 from bot.domain.models import Alert, Match, OutgoingMessage, Subscriber
 from bot.domain.schedule import zone
 from bot.lists.personal import display_name
-from bot.messages.html import render_alert, render_digest, render_empty_digest
+from bot.messages.articles import render_alert, render_digest, render_empty_digest
 
 
 def alert_messages(alert: Alert, subscribers: Sequence[Subscriber]) -> list[OutgoingMessage]:

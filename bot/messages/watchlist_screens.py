@@ -15,9 +15,10 @@ from pathlib import PurePath
 from bot.domain.dry_run import DryRun
 from bot.domain.models import Article, AuditEntry, Match, Term, Watchlist
 from bot.lists.personal import MAX_LISTS, MAX_TERMS, PersonalList
+from bot.messages.articles import marked_snippet
 from bot.messages.console import explain_match
 from bot.messages.dates import date_label
-from bot.messages.html import bold, code, escape, marked_snippet
+from bot.messages.html import bold, code, escape
 from bot.messages.screens import did_you_mean, one_of, quote_input
 from bot.messages.watchlist_console import gone_sentence
 from bot.messages.words import plural
