@@ -30,4 +30,17 @@ def watchlists_dir(tmp_path: Path) -> Path:
     return copy_watchlists(tmp_path / "watchlists")
 
 
+# --- order under pytest-xdist (see addopts in pyproject.toml) ---------------------------
+
+# Modules whose tests mostly wait out real time (a Telegram outage of over a minute,
+# retry-after holds): with several workers they start first, so that the rest of the
+# suite runs beside them instead of after them. A run in one process keeps file order.
+WAIT_FIRST = ("test_faults_telegram.py",)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if hasattr(config, "workerinput"):  # an xdist worker; each sorts the same way
+        items.sort(key=lambda item: item.path.name not in WAIT_FIRST)
+
+
 # --- other fixtures go below -----------------------------------------------------------

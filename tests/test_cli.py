@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli.main import main
-from tests.watchlist_copy import SHIPPED_NAMES, copy_shipped_watchlists
+from tests.watchlist_copy import SHIPPED_NAMES, copy_watchlists
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -109,11 +109,11 @@ def test_config_path_comes_from_the_environment_when_not_given(tmp_path: Path) -
 def test_check_accepts_the_shipped_config_and_watchlists(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # The shipped files themselves, but beside a config of their own: whatever else a
-    # user has added to the live watchlists/ is theirs, not what this release ships.
+    # The shipped config beside the tests' frozen copy of the shipped lists: the live
+    # watchlists/ is the user's to change.
     config = tmp_path / "config.toml"
     shutil.copyfile(ROOT / "config.toml", config)
-    copy_shipped_watchlists(tmp_path / "watchlists")
+    copy_watchlists(tmp_path / "watchlists")
     assert main(["--config", str(config), "check"]) == 0
     out = capsys.readouterr().out
     for name in SHIPPED_NAMES:

@@ -98,7 +98,7 @@ def test_empty_digest_says_so_plainly_and_shows_feed_health() -> None:
     digest = build_digest([entry(1)], feeds=[HEALTHY], **WINDOW)
     text = render_digest_console(digest, now=T0, stale_after=timedelta(days=45))
     assert digest.is_empty
-    assert "no new articles matched your watchlists" in text
+    assert "No new articles matched your watchlists" in text
     assert "https://f.example/a.feed: last fetched 0s ago" in text
 
 
@@ -177,3 +177,14 @@ def test_a_days_digest_is_headed_with_that_day_in_telegram_and_on_the_terminal()
     assert render_digest_console(full, now=T0, stale_after=STALE).startswith(
         "CACI Analyst digest, 2 Sep 2025 ("
     )
+
+
+def test_someone_elses_personal_list_or_a_deleted_list_is_no_other_list_to_a_reader() -> None:
+    digest = build_digest(
+        [entry(1, "TRIPP"), entry(2, "~42/Cotton"), entry(3, "Gone List"), entry(4, "Abraham")],
+        feeds=[],
+        watchlists={"TRIPP"},
+        shared={"TRIPP", "Abraham"},
+        **WINDOW,
+    )
+    assert (digest.unmatched_count, digest.other_lists_count) == (2, 1)

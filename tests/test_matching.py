@@ -16,7 +16,7 @@ from bot.domain.matching import Matcher, compile_watchlists
 from bot.domain.models import Match, Term, Watchlist
 from bot.domain.snippets import make_snippet
 from bot.lists.files import load_watchlists
-from tests.watchlist_copy import copy_shipped_watchlists
+from tests.watchlist_copy import copy_watchlists
 
 
 def wl(
@@ -40,8 +40,8 @@ def body(matcher: Matcher, text: str) -> list[Match]:
 
 @pytest.fixture(scope="module")
 def shipped(tmp_path_factory: pytest.TempPathFactory) -> Matcher:
-    # The three shipped files only, not whatever else a user has added to watchlists/.
-    lists = copy_shipped_watchlists(tmp_path_factory.mktemp("shipped") / "watchlists")
+    # The tests' frozen copy of the shipped lists: the live watchlists/ is the user's.
+    lists = copy_watchlists(tmp_path_factory.mktemp("shipped") / "watchlists")
     watchlists, errors = load_watchlists(lists)
     assert not errors
     return compile_watchlists(watchlists)

@@ -315,3 +315,68 @@ def test_showlist_of_a_list_deleted_from_the_cli_shows_its_text_and_history(
     with FakeTelegram(token=TOKEN, private_per_second=None) as fake, FeedServer() as feeds:
         feeds.serve_feed("/a.feed", rss([]))
         asyncio.run(scenario(fake, feeds))
+
+
+# -- while another file is broken ----------------------------------------------------------
+
+
+def test_a_delete_is_audited_with_its_text_while_another_file_does_not_load(
+    service: Service, watchlists_dir: Path
+) -> None:
+    (watchlists_dir / "half.toml").write_text('name = "Half"\nterms = [\n')  # half-written
+    text = (watchlists_dir / "tripp.toml").read_text()
+    shared_lists.delete(service, NOW, "tripp", actor=WHO)
+    shown = shared_lists.details(service, "tripp")
+    assert shown.gone is not None and shown.gone.action == "delete"
+    assert shown.last_text == text
+
+
+def test_followers_of_a_list_deleted_while_another_file_is_broken_are_told_at_once(
+    service: Service, watchlists_dir: Path
+) -> None:
+    chats = service.store.chats
+    chats.ensure(7, kind="private", title="Ann", timezone="UTC", digest_time="08:00", now=NOW)
+    chats.subscribe(7, "TRIPP", NOW)
+    (watchlists_dir / "half.toml").write_text('name = "Half"\nterms = [\n')
+    (watchlists_dir / "tripp.toml").unlink()
+    watchlist_sync.reload_watchlists(service, NOW)
+    assert chats.get(7).watchlists == ()
+    [told] = [m for m in service.store.outbox.heads() if m.chat_id == 7]
+    assert "TRIPP" in told.text
+
+
+def test_a_list_whose_own_file_breaks_stays_in_force_and_keeps_its_followers(
+    service: Service, watchlists_dir: Path
+) -> None:
+    chats = service.store.chats
+    chats.ensure(7, kind="private", title="Ann", timezone="UTC", digest_time="08:00", now=NOW)
+    chats.subscribe(7, "TRIPP", NOW)
+    (watchlists_dir / "tripp.toml").write_text('name = "TRIPP"\nterms = [\n')
+    watchlist_sync.reload_watchlists(service, NOW)
+    assert chats.get(7).watchlists == ("TRIPP",)
+    assert shared_lists.find(service, "tripp").name == "TRIPP"
+
+
+def test_the_cli_digest_names_the_days_of_its_window_in_the_digest_time_zone(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for zone in ("UTC", "America/New_York", "Asia/Tbilisi"):
+        config.write_text(
+            config.read_text().split("[digest]")[0] + f'[digest]\ntimezone = "{zone}"\n'
+        )
+        assert cli(config, "digest", "--since", "2025-09-02", "--until", "2025-09-03") == 0
+        heading = capsys.readouterr().out.splitlines()[0]
+        assert heading.startswith("CACI Analyst digest, 2 Sep 2025 ("), (zone, heading)
+        assert cli(config, "digest", "--since", "2025-09-02", "--until", "2025-09-09") == 0
+        heading = capsys.readouterr().out.splitlines()[0]
+        assert heading.startswith("CACI Analyst digest, 2 Sep 2025 – 8 Sep 2025 ("), heading
+
+
+def test_dates_and_days_out_of_range_are_one_line_not_a_traceback(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli(config, "watchlist", "test", "tripp", "--days", "1000000") == 2
+    assert "--days must be from 0 to 100000" in capsys.readouterr().err
+    config.write_text(config.read_text() + '[digest]\ntimezone = "Asia/Tokyo"\n')
+    assert cli(config, "digest", "--since", "0001-01-01") == 2
+    assert "out of range" in capsys.readouterr().err

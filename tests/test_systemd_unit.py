@@ -21,6 +21,7 @@ import pytest
 
 from bot.app.config import TOKEN_CREDENTIAL, load_config
 from bot.cli.main import EXIT_USAGE
+from tests.watchlist_copy import copy_watchlists
 
 REPO = Path(__file__).resolve().parent.parent
 SYSTEMD = REPO / "systemd"
@@ -287,8 +288,15 @@ def installed_etc(tmp_path: Path) -> Iterator[Path]:
     block = readme_tested_block()
     assert ETC in block
     script = block.replace(ETC, shlex.quote(str(etc)))
+    # Run from a checkout of the shipped files the step uses, with the tests' own copy of
+    # the shipped watchlists: not the live watchlists/, where users add their own lists.
+    checkout = tmp_path / "checkout"
+    (checkout / "systemd").mkdir(parents=True)
+    shutil.copyfile(REPO / "config.toml", checkout / "config.toml")
+    shutil.copyfile(SYSTEMD / "config-etc.sed", checkout / "systemd" / "config-etc.sed")
+    copy_watchlists(checkout / "watchlists")
     done = subprocess.run(
-        ["sh", "-eu", "-c", script], cwd=REPO, capture_output=True, text=True, timeout=60
+        ["sh", "-eu", "-c", script], cwd=checkout, capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 0, done.stderr
     yield etc

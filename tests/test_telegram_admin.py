@@ -24,7 +24,7 @@ from bot.telegram.arguments import (
     split_list,
     split_name,
 )
-from tests.bot_harness import ADMIN_ID, REPO, TOKEN, BotUnderTest, Clock, fast_pacer, make_config
+from tests.bot_harness import ADMIN_ID, TOKEN, BotUnderTest, Clock, fast_pacer, make_config
 from tests.factories import rss
 from tests.fake_telegram import FakeTelegram
 from tests.feed_server import FeedServer
@@ -395,7 +395,7 @@ def test_days_and_names_and_size() -> None:
 
 
 def test_a_broken_file_error_is_read_back_into_line_and_reason() -> None:
-    path = str(REPO / "watchlists" / "tripp.toml")
+    path = "/srv/caci-watch/watchlists/tripp.toml"
     with pytest.raises(WatchlistError) as caught:
         parse_watchlist('name = "TRIPP"\nterms = [\n', path)
     change = WatchlistChange("invalid", "TRIPP", path, str(caught.value))

@@ -518,6 +518,6 @@ def test_repeated_long_requests_wait_while_earlier_ones_are_still_queued(
             b.runner.wake_outbox()
             assert await b.wait(lambda: fake.too_many_requests >= 1)
             [r] = await b.send("/digest today", user_id=ANN)
-            assert "still sending you earlier messages" in r.text
+            assert "still sending earlier messages" in r.text
 
     asyncio.run(scenario())

@@ -95,11 +95,15 @@ def test_settings_replies_are_true_in_every_mode_and_offer_buttons_when_they_say
                 if "tap below" in r.text:
                     assert fake.buttons(r), f"{command}: says tap below, shows no button"
             [r] = await b.send("/mode instant", user_id=ANN)
-            assert "instant alerts only" in r.text
-            assert "07:30" not in r.text and "Next digest" not in r.text
+            assert "instant alerts only, no daily digest" in r.text
+            assert "digest comes" not in r.text and "Next digest" not in r.text
+            [r] = await b.send("/time 09:15", user_id=ANN)
+            assert "09:15" in r.text, "a change is confirmed with its value in every mode"
+            assert "Next digest" not in r.text
             [r] = await b.send("/mode off", user_id=ANN)
             assert "nothing (paused)" in r.text
-            assert "07:30" not in r.text and "Next digest" not in r.text
+            assert "digest comes" not in r.text and "Next digest" not in r.text
+            [r] = await b.send("/time 07:30", user_id=ANN)
             [r] = await b.send("/mode daily", user_id=ANN)
             assert "daily digest only, at <b>07:30</b> Asia/Tbilisi" in (r.html or "")
             assert "Next digest" in r.text

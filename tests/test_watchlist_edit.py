@@ -23,7 +23,7 @@ from bot.lists.edit import (
     watchlist_file_name,
 )
 from bot.lists.files import load_watchlist, parse_watchlist
-from tests.watchlist_copy import FROZEN_WATCHLISTS, shipped_watchlist_files
+from tests.watchlist_copy import FROZEN_WATCHLISTS
 
 # The tests' frozen copy of the three shipped files (read only), not the live
 # watchlists/, where users add lists and edit these.
@@ -528,5 +528,5 @@ def test_a_name_without_latin_letters_or_digits_gets_no_file_name(name: str) -> 
 
 
 def test_the_shipped_files_are_named_after_their_watchlists() -> None:
-    for path in shipped_watchlist_files():
+    for path in sorted(FROZEN_WATCHLISTS.glob("*.toml")):
         assert watchlist_file_name(load_watchlist(path).name) == path.name

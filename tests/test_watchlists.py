@@ -8,7 +8,7 @@ import pytest
 
 from bot.domain.models import Term
 from bot.lists.files import WatchlistError, load_watchlist, load_watchlists
-from tests.watchlist_copy import copy_shipped_watchlists
+from tests.watchlist_copy import copy_watchlists
 
 GOOD = """\
 # Rail links across the Caspian
@@ -140,8 +140,8 @@ def test_missing_directory_is_an_error_not_a_crash(tmp_path: Path) -> None:
 
 
 def test_shipped_watchlists_load_cleanly(tmp_path: Path) -> None:
-    # The three shipped files, not whatever else a user has added to watchlists/.
-    watchlists, errors = load_watchlists(copy_shipped_watchlists(tmp_path / "shipped"))
+    # The tests' frozen copy of the shipped lists: the live watchlists/ is the user's.
+    watchlists, errors = load_watchlists(copy_watchlists(tmp_path / "shipped"))
     assert errors == []
     assert sorted(w.name for w in watchlists) == ["Abraham Accords", "Middle Corridor", "TRIPP"]
     for w in watchlists:

@@ -6,9 +6,9 @@ admin commands add and edit files there. Tests copy the frozen lists into their 
 temporary directory instead, so nothing a user does to ``watchlists/`` changes a test,
 and no test (nor a bot it starts) writes to either directory.
 
-The few tests about the shipped lists themselves read ``shipped_watchlist_files()`` (or
-``copy_shipped_watchlists``): those three files by name, never whatever else a user has
-put next to them.
+No test reads ``watchlists/`` itself; the benchmarks, which report on what ships, read
+the three shipped files by name (``copy_shipped_watchlists``), never whatever else a
+user has put next to them.
 """
 
 from __future__ import annotations

@@ -61,6 +61,7 @@ def digest_between(
         until=until,
         feeds=service.store.feed_states(service.config.feeds.urls),
         watchlists=watchlists,
+        shared=[w.name for w in service.watchlists],
     )
 
 
@@ -89,7 +90,7 @@ def _queue_digest(
         # Subscribers at the same time share a window: read the articles once.
         cache.seen[window] = service.store.articles_seen_between(*window)
     # ... and most share their lists and zone too: build and render each digest once.
-    shape = (window, sub.watchlists, tz.key)
+    shape = (window, sub.watchlists, tz.key, sub.is_group)
     if shape not in cache.rendered:
         digest = build_digest(
             cache.seen[window],
@@ -97,7 +98,9 @@ def _queue_digest(
             until=due.until,
             feeds=cache.feeds,
             watchlists=sub.watchlists,
+            shared=[w.name for w in service.watchlists],
         )
+        digest = replace(digest, for_group=sub.is_group)
         texts = digest_texts(
             digest,
             now=now,
@@ -139,7 +142,7 @@ def day_digest(service: Service, sub: Subscriber, day: date, now: datetime) -> D
     tz = zone(sub.timezone)
     since, until = local_day_window(day, tz)
     digest = digest_between(service, since, min(until, _through(now)), sub.watchlists)
-    return replace(digest, day=day)
+    return replace(digest, day=day, for_group=sub.is_group)
 
 
 def parse_digest_day(sub: Subscriber, text: str, now: datetime) -> date:
@@ -198,7 +201,11 @@ def latest(
         names = sub.watchlists or tuple(w.name for w in service.watchlists)
     digest = digest_between(service, now - LATEST_WINDOW, _through(now), names)
     trimmed = replace(
-        digest, entries=digest.entries[:shown], unmatched_count=0, other_lists_count=0
+        digest,
+        entries=digest.entries[:shown],
+        unmatched_count=0,
+        other_lists_count=0,
+        for_group=sub.is_group,
     )
     return Latest(trimmed, count=shown, capped=wanted > LATEST_MAX, watchlist=label)
 
@@ -216,5 +223,5 @@ class _TickCache:
     feeds: list[FeedState]
     seen: dict[tuple[datetime, datetime], list[DigestEntry]] = field(default_factory=dict)
     rendered: dict[
-        tuple[tuple[datetime, datetime], tuple[str, ...], str], tuple[int, list[str]]
+        tuple[tuple[datetime, datetime], tuple[str, ...], str, bool], tuple[int, list[str]]
     ] = field(default_factory=dict)

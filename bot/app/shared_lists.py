@@ -179,6 +179,11 @@ class DryRunOutcome:
     error_reason: str = ""
 
 
+# How far back a dry run may look, as for `[watchlists] rematch_days`: far enough for any
+# store, and short of the dates that overflow.
+MAX_DRY_RUN_DAYS = 100_000
+
+
 def dry_run(service: Service, now: datetime, query: str, days: int) -> DryRunOutcome:
     """What the list, as its file reads now, would match among the articles first seen
     in the last `days` days, against what it matches now. Nothing is stored."""

@@ -87,18 +87,19 @@ def apply_watchlist_edits(
     known = service.store.watchlist_fingerprints()
     changed = sorted(name for name, fp in current.items() if known.get(name) != fp)
     removed = sorted(set(known) - set(current))
-    if removed and service.registry.errors:
-        # A file that does not load may be one of these lists, broken rather than gone
-        # (after a restart there is no last good version of it in force): remember
-        # them, and decide once every file loads, before anyone is told or dropped.
-        current |= {name: known[name] for name in removed}
-        removed = []
+    held = _maybe_broken(service, removed)
+    if held:
+        # A file that does not load may be one of these lists, broken rather than gone:
+        # remember them, and decide once that file loads, before anyone is told or
+        # dropped. A list whose own file is simply gone is removed now.
+        current |= {name: known[name] for name in held}
+        removed = [name for name in removed if name not in held]
     renamed = _renamed(service, removed)
     # Followers of a list that is gone but was not removed here: another process (the
     # CLI) removed it and told those it knew of, while this bot, still holding the old
     # version, let someone follow it from an old button. Decided from who follows what
     # rather than from the difference, so nobody is left following a list that is gone.
-    stranded = [] if service.registry.errors else _stranded(service, set(current), removed)
+    stranded = [] if service.registry.unknown_broken else _stranded(service, set(current), removed)
     for name in changed:
         audit(name, "added" if name not in known else "changed")
     for name in removed:
@@ -124,6 +125,15 @@ def _stranded(service: Service, current: set[str], removed: Sequence[str]) -> li
         for name in followed
         if name not in current and name not in removed and not name.startswith(PERSONAL_PREFIX)
     )
+
+
+def _maybe_broken(service: Service, removed: Sequence[str]) -> set[str]:
+    """The removed lists that may be a file that does not load: the list's own file when
+    this process knows it (it loaded the list from there), else any broken file."""
+    broken = service.registry.unknown_broken
+    if not broken:
+        return set()
+    return {name for name in removed if (path := service.paths.get(name)) is None or path in broken}
 
 
 def _renamed(service: Service, removed: Sequence[str]) -> dict[str, str]:

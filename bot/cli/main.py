@@ -255,7 +255,10 @@ def parse_when(text: str, tz: ZoneInfo) -> datetime:
         raise UserError(f"{text!r} is not a date; use YYYY-MM-DD or YYYY-MM-DDTHH:MM") from exc
     if when.tzinfo is None:
         when = when.replace(tzinfo=tz)
-    return when.astimezone(UTC)
+    try:
+        return when.astimezone(UTC)
+    except OverflowError as exc:  # 0001-01-01 east of UTC falls before year 1
+        raise UserError(f"{text!r} is out of range") from exc
 
 
 def _cmd_digest(args: argparse.Namespace) -> int:
@@ -272,7 +275,7 @@ def _cmd_digest(args: argparse.Namespace) -> int:
         except shared_lists.UnknownList as exc:
             raise UserError(unknown_list_line(exc.query, exc.candidates)) from exc
         digest = digests.digest_between(service, since, until, names or None)
-        print(render_digest_console(digest, now=_now(), stale_after=service.stale_after))
+        print(render_digest_console(digest, now=_now(), stale_after=service.stale_after, tz=tz))
     return 0
 
 

@@ -130,8 +130,8 @@ def _show(args: argparse.Namespace, config: Config) -> int:
 
 
 def _test(args: argparse.Namespace, config: Config) -> int:
-    if args.days < 0:
-        raise WatchlistCommandError("--days must be 0 or more")
+    if not 0 <= args.days <= shared_lists.MAX_DRY_RUN_DAYS:
+        raise WatchlistCommandError(f"--days must be from 0 to {shared_lists.MAX_DRY_RUN_DAYS}")
     with closing(build_service(config)) as service:
         found = shared_lists.dry_run(service, _now(), args.name, args.days)
     note = dry_run_note(found.note, found.error_line, found.error_reason)

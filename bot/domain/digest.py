@@ -23,6 +23,8 @@ class Digest:
     # The local day a day's digest covers (/digest yesterday): its heading names that
     # day, not the day its window ends.
     day: date | None = None
+    # A group's digest says "this group's watchlists" where a person's says "your".
+    for_group: bool = False
 
     @property
     def is_empty(self) -> bool:
@@ -36,11 +38,14 @@ def build_digest(
     until: datetime,
     feeds: Sequence[FeedState],
     watchlists: Collection[str] | None = None,
+    shared: Collection[str] | None = None,
 ) -> Digest:
     """Select what a reader following ``watchlists`` (all when None) should see.
 
     Each article appears once, tagged with every followed watchlist it matched,
-    newest first.
+    newest first. An article that matched only lists the reader does not follow is
+    counted apart when one of them is in ``shared`` (lists anyone may follow; all when
+    None): someone else's personal list, or a list since deleted, is no news to them.
     """
     by_id: dict[str, DigestEntry] = {}
     unmatched: set[str] = set()
@@ -50,7 +55,8 @@ def build_digest(
             continue
         kept = tuple(m for m in entry.matches if watchlists is None or m.watchlist in watchlists)
         if not kept:
-            (elsewhere if entry.matches else unmatched).add(entry.article.id)
+            others = [m for m in entry.matches if shared is None or m.watchlist in shared]
+            (elsewhere if others else unmatched).add(entry.article.id)
             continue
         earlier = by_id.get(entry.article.id)
         if earlier is not None:

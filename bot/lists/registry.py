@@ -51,6 +51,12 @@ class WatchlistRegistry:
         return [v.error for _, v in sorted(self._seen.items()) if v.error]
 
     @property
+    def unknown_broken(self) -> set[str]:
+        """Files that do not load and hold no list in force: each may be a list that is
+        broken rather than gone (after a restart there is no last good version of it)."""
+        return {str(path) for path, v in self._seen.items() if v.error and path not in self._good}
+
+    @property
     def matcher(self) -> Matcher:
         if self._matcher is None:
             self._matcher = compile_watchlists(self.watchlists)

@@ -11,7 +11,13 @@ from bot.domain.digest import Digest, best_match_per_watchlist
 from bot.domain.models import Article, FeedState, Match
 from bot.messages.console import explain_match
 from bot.messages.dates import date_label
-from bot.messages.digest_heading import DEFAULT_TITLE, digest_heading, nothing_matched, others_line
+from bot.messages.digest_heading import (
+    DEFAULT_TITLE,
+    digest_heading,
+    matched_line,
+    nothing_matched,
+    others_line,
+)
 from bot.messages.feed_health import feed_health
 from bot.messages.html import (
     ITEM_SEP,
@@ -243,8 +249,7 @@ def render_digest(
     if digest.is_empty:
         return [render_empty_digest(digest, now=now, tz=tz, stale_after=stale_after, title=title)]
     title_line = _digest_title_line(digest, tz, title)
-    count = len(digest.entries)
-    header = f"{title_line}\n{plural(count, 'article')} matched your watchlists."
+    header = f"{title_line}\n{matched_line(digest)}"
     budget = MAX_MESSAGE - MARKER_RESERVE - utf16_len(title_line) - len(ITEM_SEP)
     items = [
         _item(

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from bot.domain.digest import Digest, best_match_per_watchlist
 from bot.domain.models import Alert, Article, Match
 from bot.messages.dates import date_label, window_label
-from bot.messages.digest_heading import digest_heading, others_line
+from bot.messages.digest_heading import (
+    digest_heading,
+    matched_line,
+    nothing_matched,
+    others_line,
+)
 from bot.messages.feed_health import feed_health
 
 
@@ -52,16 +57,15 @@ def render_item_console(
     return "\n".join(lines)
 
 
-def render_digest_console(digest: Digest, *, now: datetime, stale_after: timedelta) -> str:
-    heading = f"{digest_heading(digest, UTC)} ({window_label(digest.since, digest.until)})"
+def render_digest_console(
+    digest: Digest, *, now: datetime, stale_after: timedelta, tz: tzinfo = UTC
+) -> str:
+    """The digest for a terminal, its days named in ``tz`` (the digest time zone)."""
+    heading = f"{digest_heading(digest, tz)} ({window_label(digest.since, digest.until)})"
     if digest.is_empty:
-        lines = [f"{heading}: no new articles matched your watchlists."]
+        lines = [f"{heading}: {nothing_matched(digest, tz)}"]
     else:
-        n = len(digest.entries)
-        lines = [
-            f"{heading}: {n} article{'s' if n != 1 else ''} matched your watchlists.",
-            "",
-        ]
+        lines = [f"{heading}: {matched_line(digest)}", ""]
         for i, entry in enumerate(digest.entries, start=1):
             lines.append(
                 render_item_console(

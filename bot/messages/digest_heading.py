@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import tzinfo
+from datetime import timedelta, tzinfo
 
 from bot.domain.digest import Digest
 from bot.messages.dates import date_label, date_time_label, day_label
@@ -12,12 +12,25 @@ from bot.messages.words import plural
 DEFAULT_TITLE = "CACI Analyst digest"
 
 
+# A window longer than this is headed with its first and last day: a digest caught up
+# after downtime, or `caci-watch digest` over a week. The daily digest's window (a day,
+# 25 hours when the clocks go back) is headed with the day it ends.
+_ONE_DAYS_WINDOW = timedelta(hours=36)
+
+
 def digest_date(digest: Digest, tz: tzinfo) -> str:
     """The day a digest is headed with: the day it covers when it is one day's digest
-    (``/digest yesterday``), else the local day its window ends (the daily digest)."""
+    (``/digest yesterday``); else the local day its window ends in (its end is not part
+    of it, so a window ending at midnight names the day before), or its first and last
+    days when it spans several."""
     if digest.day is not None:
         return day_label(digest.day)
-    return date_label(digest.until, tz)
+    last = digest.until - timedelta(microseconds=1)
+    if digest.until - digest.since > _ONE_DAYS_WINDOW:
+        first = date_label(digest.since, tz)
+        if first != date_label(last, tz):
+            return f"{first} – {date_label(last, tz)}"
+    return date_label(last, tz)
 
 
 def digest_heading(digest: Digest, tz: tzinfo, title: str = DEFAULT_TITLE) -> str:
@@ -25,11 +38,21 @@ def digest_heading(digest: Digest, tz: tzinfo, title: str = DEFAULT_TITLE) -> st
     return f"{title}, {digest_date(digest, tz)}"
 
 
+def whose(digest: Digest) -> str:
+    return "this group's" if digest.for_group else "your"
+
+
+def matched_line(digest: Digest) -> str:
+    """``3 articles matched your watchlists.``"""
+    return f"{plural(len(digest.entries), 'article')} matched {whose(digest)} watchlists."
+
+
 def nothing_matched(digest: Digest, tz: tzinfo) -> str:
     """The empty digest's sentence: a day's digest names the day, a daily one its start."""
+    lists = f"{whose(digest)} watchlists"
     if digest.day is not None:
-        return f"No new articles matched your watchlists on {day_label(digest.day)}."
-    return f"No new articles matched your watchlists since {date_time_label(digest.since, tz)}."
+        return f"No new articles matched {lists} on {day_label(digest.day)}."
+    return f"No new articles matched {lists} since {date_time_label(digest.since, tz)}."
 
 
 def others_line(digest: Digest) -> str:

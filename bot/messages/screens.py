@@ -18,7 +18,7 @@ from bot.lists.personal import display_name
 from bot.messages.dates import weekday_time_label
 from bot.messages.html import bold, escape
 
-BUSY = "I am still sending you earlier messages; ask again in a minute."
+BUSY = "I am still sending earlier messages to this chat; ask again in a minute."
 
 # (label, callback data) rows, converted to PTB's InlineKeyboardMarkup by the handlers.
 Keyboard = list[list[tuple[str, str]]]
@@ -113,11 +113,14 @@ def settings_line(sub: Subscriber, next_digest: datetime | None = None) -> str:
     if sub.mode == "both":
         line = f"{who} instant alerts and a daily digest at {at}."
     elif sub.mode == "instant":
-        line = f"{who} instant alerts only (no daily digest)."
+        line = f"{who} instant alerts only, no daily digest (it would come at {at})."
     elif sub.mode == "daily":
         line = f"{who} the daily digest only, at {at} (no instant alerts)."
     else:
-        line = f"{who} nothing (paused): /mode both turns alerts and the digest back on."
+        line = (
+            f"{who} nothing (paused): /mode both turns alerts and the digest back on"
+            f" (the digest at {at})."
+        )
     if next_digest is not None and sub.wants_digest and sub.watchlists:
         line += f"\nNext digest: {weekday_time_label(next_digest, zone(sub.timezone))}."
     return line
@@ -225,7 +228,7 @@ def follow_reply(
 
 def stop_reply(gone: Sequence[str], *, group: bool) -> str:
     if gone:
-        return "Unsubscribed from everything. /start brings you back."
+        return "Unsubscribed from everything. /start to pick watchlists again."
     who = "This group was" if group else "You were"
     return f"{who} not following anything. /start to pick watchlists."
 
@@ -233,7 +236,8 @@ def stop_reply(gone: Sequence[str], *, group: bool) -> str:
 def setting_shown(sub: Subscriber, setting: str) -> str:
     """/time, /timezone or /mode without an argument."""
     if setting == "time":
-        return f"{settings_line(sub)}\nChange the digest time with /time 07:30."
+        at = f"<b>{escape(sub.digest_time)}</b> {escape(sub.timezone)}"
+        return f"The digest time is {at}. Change it with /time 07:30.\n{settings_line(sub)}"
     if setting == "timezone":
         return (
             f"The time zone is <b>{escape(sub.timezone)}</b>. "

@@ -14,6 +14,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bot.app.shared_lists import MAX_DRY_RUN_DAYS
 from bot.domain.models import Term
 from bot.domain.resolve import resolve_watchlist
 from bot.domain.text import fold
@@ -34,7 +35,7 @@ __all__ = [
 SEPARATOR = "|"
 # Twenty terms of a hundred characters fit; a pasted article does not.
 MAX_ARGUMENTS = 2000
-MAX_DAYS = 36500
+MAX_DAYS = MAX_DRY_RUN_DAYS
 # A word of its own starting with "--", or with a dash: phones turn "--" into one as
 # people type. A dash inside a term ("China–Kazakhstan") is not a flag.
 _FLAG = re.compile(r"(?<!\S)(?:--|[—–])(\w[\w-]*)(?!\S)")
