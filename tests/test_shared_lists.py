@@ -112,8 +112,10 @@ def test_a_new_list_is_refused_a_personal_prefix_a_name_alike_and_a_file_that_ex
         with pytest.raises(EditError, match=message):
             shared_lists.create(service, NOW, name, [Term("Route")], actor=WHO)
     (watchlists_dir / "alat.toml").write_text("not a watchlist\n")
-    with pytest.raises(EditError, match=r"a file alat\.toml already exists"):
+    with pytest.raises(EditError, match=r"a file alat\.toml already exists") as taken:
         shared_lists.create(service, NOW, "Alat", [Term("Port of Alat")], actor=WHO)
+    assert isinstance(taken.value, shared_lists.ListExists)
+    assert taken.value.file_name == "alat.toml"
     assert sorted(p.name for p in watchlists_dir.iterdir()) == sorted([*before, "alat.toml"])
 
     done = shared_lists.create(

@@ -25,8 +25,8 @@ from pathlib import Path
 import pytest
 
 from bot.domain.models import OutgoingMessage
+from bot.messages.screens import STORE_BUSY_REPLY
 from bot.storage import SCHEMA_VERSION, StoreError, database, open_database
-from bot.telegram.app import STORE_BUSY_REPLY
 from tests.bot_harness import ADMIN_ID, REPO, TOKEN, BotUnderTest, Clock, fast_pacer, make_config
 from tests.factories import rss
 from tests.fake_telegram import FakeTelegram

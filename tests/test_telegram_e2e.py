@@ -292,6 +292,8 @@ def test_in_a_group_only_its_admins_change_settings(
             fake.user_sends("/frobnicate@some_other_bot", user_id=member, **common)
             [r] = await b.send("/help", user_id=member, **common)
             assert "What I can do" in r.text
+            # The personal-list commands are refused in a group: /help says where they work.
+            assert "/myadd" not in r.text and "private chat with me" in r.text
             # A command addressed to another bot got no answer: only /help was answered.
             assert len(fake.messages_to(group)) == before + 1
 

@@ -76,7 +76,7 @@ class FollowOutcome:
 def follow(service: Service, chat: Chat, query: str, now: datetime) -> FollowOutcome:
     """Follow the shared or own personal list ``query`` names (forgivingly)."""
     sub = ensure_chat(service, chat, now)
-    choices = _choices(service, sub, now, leaving=False)
+    choices = typable_names(service, sub, now, leaving=False)
     found = resolve_watchlist(query, list(choices))
     if found.name is None:
         return FollowOutcome("unknown", query=query, candidates=found.candidates)
@@ -91,7 +91,7 @@ def follow(service: Service, chat: Chat, query: str, now: datetime) -> FollowOut
 def unfollow(service: Service, chat: Chat, query: str, now: datetime) -> FollowOutcome:
     """Stop following ``query``; lists deleted since can be left too."""
     sub = ensure_chat(service, chat, now)
-    choices = _choices(service, sub, now, leaving=True)
+    choices = typable_names(service, sub, now, leaving=True)
     found = resolve_watchlist(query, list(choices))
     if found.name is None:
         return FollowOutcome("unknown", query=query, candidates=found.candidates)
@@ -101,8 +101,12 @@ def unfollow(service: Service, chat: Chat, query: str, now: datetime) -> FollowO
     return FollowOutcome("stopped" if stopped else "not_following", found.name)
 
 
-def _choices(service: Service, sub: Subscriber, now: datetime, *, leaving: bool) -> dict[str, str]:
-    """Shown name -> the name subscriptions use (personal lists are "~<owner>/<name>")."""
+def typable_names(
+    service: Service, sub: Subscriber, now: datetime, *, leaving: bool
+) -> dict[str, str]:
+    """The names a chat may type for a list: shown name -> the name subscriptions use
+    (personal lists are "~<owner>/<name>"). A chat's own personal list wins over a shared
+    list shown alike. With ``leaving``, also lists followed that have gone since."""
     choices = {w.name: w.name for w in shared_lists(service, now)}
     for own in service.store.personal.of(sub.chat_id):
         choices[display_name(own.internal_name)] = own.internal_name

@@ -12,12 +12,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
+from bot.app.chats import typable_names
 from bot.app.service import Service
 from bot.domain.digest import Digest, build_digest
 from bot.domain.models import DigestEntry, DigestRecord, FeedState, Subscriber
 from bot.domain.resolve import resolve_watchlist
 from bot.domain.schedule import due_digest, local_day_window, parse_day, parse_time_of_day, zone
-from bot.lists.personal import display_name
 from bot.messages.fanout import digest_key, digest_messages, digest_texts
 from bot.storage.database import store_fault
 
@@ -173,7 +173,12 @@ class Latest:
 
 
 class LatestRefused(ValueError):
-    """A count /latest cannot show (0, negative)."""
+    """A count /latest cannot show (0, negative); it shows 1 to `most`."""
+
+    def __init__(self, count: int, most: int = LATEST_MAX) -> None:
+        self.count = count
+        self.most = most
+        super().__init__(f"count {count} not in 1..{most}")
 
 
 def latest(
@@ -182,17 +187,13 @@ def latest(
     """The ``count`` newest articles matching the chat's lists, or only the list
     ``query`` names (any shared list, or one of the chat's own)."""
     if count is not None and count < 1:
-        raise LatestRefused(f"give a number from 1 to {LATEST_MAX}")
+        raise LatestRefused(count)
     wanted = LATEST_DEFAULT if count is None else count
     shown = min(wanted, LATEST_MAX)
     names: tuple[str, ...]
     label = None
     if query:
-        choices = {w.name: w.name for w in service.watchlists}
-        for own in service.store.personal.of(sub.chat_id):
-            choices[display_name(own.internal_name)] = own.internal_name
-        for followed in sub.watchlists:
-            choices.setdefault(display_name(followed), followed)
+        choices = typable_names(service, sub, now, leaving=True)
         found = resolve_watchlist(query, list(choices))
         if found.name is None:
             return Latest(None, unknown=query, candidates=found.candidates)

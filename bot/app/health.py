@@ -6,6 +6,7 @@ import logging
 from datetime import datetime, timedelta
 
 from bot import __version__
+from bot.app.lease import instances_report
 from bot.app.service import Service
 from bot.domain.health import (
     JOB_SILENCE,
@@ -78,6 +79,7 @@ def status_report(service: Service, now: datetime) -> StatusReport:
         stale_after=service.config.feeds.stale_after,
         alert_admins_after=service.config.feeds.alert_admins_after,
         running_within=JOB_SILENCE,
+        instances=instances_report(service, now),
     )
 
 

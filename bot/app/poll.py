@@ -193,6 +193,14 @@ class _PollRun:
             log.warning("feed=%s warning=%r", url, parsed.warning)
 
         decision = self._decide_and_store(state, parsed, served)
+        if decision.duplicates:
+            log.warning(
+                "feed=%s warning='%d id(s) listed more than once; the first listing of each "
+                "is kept' ids=%r",
+                url,
+                len(decision.duplicates),
+                list(decision.duplicates[:5]),
+            )
         log.info(
             "feed=%s status=ok items=%d new=%d updated=%d alerts=%d",
             url,

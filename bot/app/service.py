@@ -19,10 +19,6 @@ from bot.storage import Store, open_store
 
 log = logging.getLogger(__name__)
 
-# A delivered message's text is kept this long (for /status and debugging); its row, with
-# the dedup key that prevents a second send, is kept for good.
-KEEP_SENT_TEXT = timedelta(days=30)
-
 
 @dataclass
 class Service:

@@ -42,6 +42,7 @@ from bot.lists.files import (
 )
 from bot.lists.registry import WatchlistRegistry
 from bot.lists.rules import PERSONAL_PREFIX, same_name
+from bot.messages.watchlist_console import file_taken, name_taken
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +56,17 @@ class UnknownList(LookupError):
         self.query = query
         self.candidates = tuple(candidates)
         super().__init__(query)
+
+
+class ListExists(EditError):
+    """A new list refused: a list called `existing` is in force (names compared as people
+    read them), or a file `file_name` is in the way. `str()` is the plain clause the
+    front ends quote, worded in `bot.messages.watchlist_console`."""
+
+    def __init__(self, *, existing: str = "", file_name: str = "") -> None:
+        self.existing = existing
+        self.file_name = file_name
+        super().__init__(name_taken(existing) if existing else file_taken(file_name))
 
 
 class WriteFailed(Exception):
@@ -116,8 +128,14 @@ class ListDetails:
     last_text: str = ""
 
 
-def details(service: Service, query: str, *, history: int = 20) -> ListDetails:
-    """The list `query` names; a list deleted or removed since is found in the audit."""
+def details(
+    service: Service, query: str, *, history: int = 20, now: datetime | None = None
+) -> ListDetails:
+    """The list `query` names; a list deleted or removed since is found in the audit.
+    With ``now`` the files are read first, so a list deleted by hand a moment ago shows
+    as deleted."""
+    if now is not None:
+        watchlist_sync.reload_watchlists(service, now)
     store = service.store
     try:
         w = find(service, query)
@@ -218,14 +236,11 @@ def create(
     name = name.strip()
     for w in service.watchlists:
         if same_name(w.name, name):
-            raise EditError(
-                f'a watchlist named "{w.name}" already exists'
-                " (names are compared ignoring case, accents, spaces and hyphens)"
-            )
+            raise ListExists(existing=w.name)
     text = new_watchlist_text(name, terms, description=description.strip())
     path = service.config.watchlists.dir / watchlist_file_name(name)
     if path.exists():
-        raise EditError(f"a file {path.name} already exists; pick another name")
+        raise ListExists(file_name=path.name)
     made = parse_watchlist(text, path)
     _write(path, text, made.name)
     return _applied(service, now, "new", made.name, path, actor, terms=made.terms)

@@ -184,9 +184,15 @@ def _cmd_run(args: argparse.Namespace) -> int:
         raise UserError(str(exc)) from exc
     if token is None:
         print(
-            "caci-watch: no Telegram token ($CACI_WATCH_TOKEN or the systemd credential "
-            "telegram-token): running with the console sender, messages are printed here",
+            "caci-watch: WARNING: no Telegram token ($CACI_WATCH_TOKEN or the systemd "
+            "credential telegram-token): NOTHING WILL BE SENT TO TELEGRAM. Running with the "
+            "console sender: every message is printed here instead, and marked delivered.",
             file=sys.stderr,
+        )
+        logging.getLogger(__name__).warning(
+            "status=no_token sender=console detail=%r",
+            "no $CACI_WATCH_TOKEN or telegram-token credential: messages are printed,"
+            " not sent to Telegram",
         )
     else:
         redact(token)
@@ -222,6 +228,14 @@ def _cmd_status(args: argparse.Namespace) -> int:
     from bot.messages.status import status_text
 
     config = _load_config(args)
+    if not config.store.path.exists():
+        # Opening it would create an empty database, and a report of nothing.
+        print(
+            f"No store yet at {config.store.path}: the bot is not running, and has never "
+            f"run with this config ({config.source or 'built-in defaults'}). Start it with "
+            "`caci-watch run`, or check [store] path."
+        )
+        return EXIT_FAILURE
     with closing(build_service(config)) as service:
         report = health.status_report(service, _now())
     print(status_text(report))

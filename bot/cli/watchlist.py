@@ -112,7 +112,7 @@ def _list(args: argparse.Namespace, config: Config) -> int:
 
 def _show(args: argparse.Namespace, config: Config) -> int:
     with closing(build_service(config)) as service:
-        found = shared_lists.details(service, args.name)
+        found = shared_lists.details(service, args.name, now=_now())
     if found.watchlist is not None:
         print(show_text(found.watchlist, matching=found.matching, history=found.history))
     else:

@@ -34,6 +34,8 @@ OTHERS_FIRST = 1.0
 # A message that crashes our own sender this many times is given up (and logged).
 MAX_ATTEMPTS_INTERNAL = 5
 INTERNAL_ERROR = "internal error"
+# How soon a drain that may not send (no sender lease) looks again, in seconds.
+NOT_SENDING_RECHECK = 1.0
 
 
 @dataclass
@@ -57,9 +59,14 @@ class OutboxWorker:
         clock: Callable[[], datetime],
         pacer: Pacer | None = None,
         monotonic: Callable[[], float] = time.monotonic,
+        may_send: Callable[[], bool] = lambda: True,
     ) -> None:
         self._store = store
         self._sender = sender
+        # Asked right before each message: False while this process does not surely
+        # hold the sender lease (bot.runtime.leadership), so that two processes on one
+        # store never both send.
+        self._may_send = may_send
         self._clock = clock
         self._pacer = pacer or Pacer()
         self._mono = monotonic
@@ -136,6 +143,10 @@ class OutboxWorker:
             await self._sleep_until(self._pacer.global_ready_at(self._mono()))
             if self._stopping:
                 return 0.0
+            if not self._may_send():
+                # The message stays pending for whichever process holds the lease.
+                log.warning("outbox status=not_sending reason=no_sender_lease")
+                return NOT_SENDING_RECHECK
             self._pacer.took(message.chat_id, self._mono())
             await self._deliver(message)
             progressed = True

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
+from bot.domain.lease import Instances
 from bot.domain.models import FeedState, JobRun
 
 AlarmKind = Literal["down", "recovered"]
@@ -67,6 +68,7 @@ def watchdog_verdict(
     database_ok: bool,
     scheduler_running: bool,
     delivery_running: bool,
+    standby: bool = False,
 ) -> Verdict:
     """Whether to tell systemd "still alive" (times are monotonic seconds).
 
@@ -78,6 +80,9 @@ def watchdog_verdict(
     """
     if not database_ok:
         return Verdict(False, "database does not answer")
+    if standby:
+        # A standby (another instance holds the sender lease) runs no jobs on purpose.
+        return Verdict(True)
     if not scheduler_running:
         return Verdict(False, "scheduler is not running")
     if not delivery_running:
@@ -128,6 +133,8 @@ class StatusReport:
     alert_admins_after: timedelta
     # A bot whose jobs have not finished for longer than this is reported not running.
     running_within: timedelta
+    # Which `caci-watch run` holds the sender lease, and the standbys (None: not known).
+    instances: Instances | None = None
 
 
 FeedCondition = Literal["ok", "failing", "stale", "never polled"]

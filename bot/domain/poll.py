@@ -66,11 +66,13 @@ class ArticleDecision:
 
 @dataclass(frozen=True, slots=True)
 class PollDecision:
-    """All one poll of a feed stores, in feed order, stamped ``now``."""
+    """All one poll of a feed stores, in feed order, stamped ``now``. ``duplicates``
+    are the ids the feed listed more than once, each ignored after its first listing."""
 
     now: datetime
     articles: tuple[ArticleDecision, ...]
     state: FeedState
+    duplicates: tuple[str, ...] = ()
 
     @property
     def new(self) -> int:
@@ -98,13 +100,18 @@ def decide(
 ) -> PollDecision:
     """Decide what a successful poll stores and which alerts it raises.
 
-    The articles are taken in feed order, each seeing what the ones before it decided:
-    a feed listing one id twice stores the first as new and the second, if it differs,
-    as an edit of it, exactly as if they had come in two polls.
+    An id listed twice in one feed is the article of its *first* listing, in document
+    order; later listings are ignored (and reported in ``duplicates``). Taking each in
+    turn as an edit of the one before would store the last, then on the next poll see
+    the first as an edit of it, and so on: the stored article would flip on every poll,
+    each flip an "(updated)" alert. The first listing is a stable choice where "the
+    newest" is not (two listings may carry the same date, or none), and it is the one
+    a reader of the feed sees first.
     """
     first_poll = not prior.state.initialised
     known = dict(prior.known)
     decided: list[ArticleDecision] = []
+    articles, duplicates = first_listings(articles)
     for article in articles:
         before = known.get(article.id)
         if before is not None and before.content_hash == article.content_hash:
@@ -134,7 +141,21 @@ def decide(
         title=title or prior.state.title,
         newest_item_at=max(filter(None, (newest, prior.state.newest_item_at)), default=None),
     )
-    return PollDecision(now, tuple(decided), state)
+    return PollDecision(now, tuple(decided), state, duplicates)
+
+
+def first_listings(articles: Sequence[Article]) -> tuple[list[Article], tuple[str, ...]]:
+    """Each id's first listing in feed order, and the ids that were listed again."""
+    seen: set[str] = set()
+    kept: list[Article] = []
+    again: dict[str, None] = {}  # ordered, each id once
+    for article in articles:
+        if article.id in seen:
+            again[article.id] = None
+        else:
+            seen.add(article.id)
+            kept.append(article)
+    return kept, tuple(again)
 
 
 def is_due(state: FeedState, now: datetime) -> bool:

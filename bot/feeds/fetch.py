@@ -7,6 +7,7 @@ are handed over whole, so the parser never touches the network.
 from __future__ import annotations
 
 import asyncio
+import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -15,7 +16,19 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from bot.feeds.addresses import literal_address
+from bot.feeds.transport import (
+    CheckedTransport,
+    RedirectGuard,
+    RefusedAddress,
+    guarding,
+    stream_peer,
+)
+
 MAX_REDIRECTS = 5
+# Only what _Decoder can inflate within the size cap (never br or zstd, whatever httpx
+# would accept with optional packages installed).
+ACCEPT_ENCODING = "gzip, deflate"
 
 # Statuses whose Retry-After means "come back later" (on a 3xx it means something else).
 _RETRY_AFTER_STATUSES = frozenset({429, 503})
@@ -71,15 +84,28 @@ async def fetch_feed(
 
     ``timeout`` bounds each of connect/read/write *and* the whole fetch including
     redirects and the body, so a server that trickles bytes forever is still cut off.
+    ``max_bytes`` bounds the body as decoded (a gzip body inflates as it is read, and
+    is cut off at the cap), and the bytes on the wire too.
+
+    Redirects may only lead to public addresses, or back to the address and port that
+    ``url`` itself reached (``bot.feeds.addresses``); a refused one is this fetch's
+    error. With the client from ``make_http_client`` the address is checked on each
+    connection before anything is sent; with any other client, literal addresses are
+    refused before connecting and the address a response came from after it.
     """
     state = _FetchState(current_url=url)
     try:
         async with asyncio.timeout(timeout):
-            return await _fetch_following_redirects(
-                client, state, etag, last_modified, max_bytes, timeout
-            )
+            with guarding(RedirectGuard()) as guard:
+                return await _fetch_following_redirects(
+                    client, state, guard, etag, last_modified, max_bytes, timeout
+                )
     except _FetchFailed as failure:
         return _error_result(state, failure.reason, failure.http_status)
+    except RefusedAddress as refused:
+        # Never remember a permanent move to where we refused to go.
+        state.permanent_url = None
+        return _error_result(state, str(refused), None)
     except (TimeoutError, httpx.TimeoutException):
         return _error_result(state, f"timeout after {timeout:g} s", None)
     except httpx.HTTPError as exc:
@@ -102,20 +128,30 @@ class _FetchState:
 async def _fetch_following_redirects(
     client: httpx.AsyncClient,
     state: _FetchState,
+    guard: RedirectGuard,
     etag: str | None,
     last_modified: str | None,
     max_bytes: int,
     timeout: float,
 ) -> FetchResult:
     headers = _conditional_headers(etag, last_modified)
+    headers["Accept-Encoding"] = ACCEPT_ENCODING
     seen = {state.current_url}
     # We follow redirects ourselves so that a permanent move can be reported upward.
-    for _hop in range(MAX_REDIRECTS + 1):
+    for hop in range(MAX_REDIRECTS + 1):
         request = client.build_request(
             "GET", state.current_url, headers=headers, timeout=httpx.Timeout(timeout)
         )
+        if hop:
+            _before_redirect_hop(guard, request.url)
         response = await client.send(request, stream=True, follow_redirects=False)
         try:
+            peer = stream_peer(response.extensions.get("network_stream"))
+            if hop:
+                # Already checked on the socket by CheckedTransport; this is for others.
+                guard.check(peer)
+            else:
+                guard.home = peer
             target = _redirect_target(response)
             if target is None:
                 return await _finish(response, state, etag, last_modified, max_bytes)
@@ -135,6 +171,18 @@ def _conditional_headers(etag: str | None, last_modified: str | None) -> dict[st
     if last_modified:
         headers["If-Modified-Since"] = last_modified
     return headers
+
+
+def _before_redirect_hop(guard: RedirectGuard, url: httpx.URL) -> None:
+    """From now on every connection must pass the guard; a literal address that would
+    not (``http://2130706433/``, ``http://[::ffff:127.0.0.1]/``) is refused unconnected."""
+    guard.following = True
+    host = url.host
+    port = url.port or (443 if url.scheme == "https" else 80)
+    guard.target = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    address = literal_address(host)
+    if address is not None:
+        guard.check((address, port))
 
 
 def _redirect_target(response: httpx.Response) -> str | None:
@@ -217,18 +265,114 @@ def _response_result(
 
 
 async def _read_capped(response: httpx.Response, max_bytes: int) -> bytes:
+    """The body, decoded, refused as soon as it (or what came over the wire) passes
+    ``max_bytes``: a 1 MB gzip body inflating to 1 GB costs at most the cap in memory."""
     too_big = f"body larger than {max_bytes} bytes"
     declared = response.headers.get("content-length")
     if declared is not None and declared.strip().isdigit() and int(declared) > max_bytes:
         raise _FetchFailed(too_big, response.status_code)
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in response.aiter_bytes():
-        size += len(chunk)
-        if size > max_bytes:
-            raise _FetchFailed(too_big, response.status_code)
-        chunks.append(chunk)
-    return b"".join(chunks)
+    decoder = _Decoder(response.headers.get("content-encoding", ""), max_bytes)
+    if decoder.unsupported:
+        raise _FetchFailed(
+            f"unsupported Content-Encoding: {decoder.unsupported}", response.status_code
+        )
+    body = bytearray()
+    wire = 0
+    try:
+        # aiter_raw: httpx's own decoding (aiter_bytes) inflates a whole chunk at once.
+        async for chunk in response.aiter_raw():
+            wire += len(chunk)
+            if wire > max_bytes:
+                raise _FetchFailed(too_big, response.status_code)
+            body += decoder.decode(chunk)
+        body += decoder.flush()
+    except _TooLarge:
+        raise _FetchFailed(f"{too_big} once decoded", response.status_code) from None
+    except zlib.error as exc:
+        raise _FetchFailed(f"DecodingError: {_short(str(exc))}", response.status_code) from None
+    return bytes(body)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+_SLICE = 64 * 1024
+
+
+class _Inflater:
+    """One gzip or deflate layer that never produces more than it is allowed."""
+
+    def __init__(self, encoding: str) -> None:
+        self._deflate = encoding == "deflate"
+        self._first = True
+        self._produced = 0
+        self._inflate = zlib.decompressobj(zlib.MAX_WBITS | (0 if self._deflate else 16))
+
+    def decode(self, data: bytes, cap: int) -> bytes:
+        if not data:
+            return b""
+        first, self._first = self._first, False
+        try:
+            return self._inflate_capped(data, cap)
+        except zlib.error:
+            if not (self._deflate and first):
+                raise
+            # "deflate" is meant to be zlib-wrapped, but some servers send it raw (as
+            # httpx's own decoder allows).
+            self._inflate = zlib.decompressobj(-zlib.MAX_WBITS)
+            self._produced = 0
+            return self._inflate_capped(data, cap)
+
+    def _inflate_capped(self, data: bytes, cap: int) -> bytes:
+        out = bytearray()
+        while data and not self._inflate.eof:
+            # In slices, and never more than one byte past the cap: that byte is enough
+            # to know the body does not fit.
+            piece = self._inflate.decompress(data, min(cap - self._produced + 1, _SLICE))
+            self._count(piece, cap)
+            out += piece
+            data = self._inflate.unconsumed_tail
+            if not piece:
+                break
+        return bytes(out)
+
+    def flush(self, cap: int) -> bytes:
+        return self._count(self._inflate.flush(), cap)
+
+    def _count(self, out: bytes, cap: int) -> bytes:
+        self._produced += len(out)
+        if self._produced > cap:
+            raise _TooLarge
+        return out
+
+
+class _Decoder:
+    """Content-Encoding undone layer by layer, each layer capped at ``cap`` bytes."""
+
+    def __init__(self, content_encoding: str, cap: int) -> None:
+        self.cap = cap
+        self.unsupported = ""
+        codings = [c.strip().lower() for c in content_encoding.split(",")]
+        codings = [c for c in codings if c and c != "identity"]
+        self._layers: list[_Inflater] = []
+        for coding in reversed(codings):  # the last applied is the first undone
+            if coding not in ("gzip", "x-gzip", "deflate"):
+                self.unsupported = coding
+                return
+            self._layers.append(_Inflater(coding))
+
+    def decode(self, data: bytes) -> bytes:
+        # Without layers the body is what came over the wire, already counted.
+        for layer in self._layers:
+            data = layer.decode(data, self.cap)
+        return data
+
+    def flush(self) -> bytes:
+        data = b""
+        for layer in self._layers:
+            data = layer.decode(data, self.cap) + layer.flush(self.cap)
+        return data
 
 
 def _error_result(state: _FetchState, reason: str, http_status: int | None) -> FetchResult:
@@ -285,4 +429,6 @@ def make_http_client(user_agent: str, timeout: timedelta) -> httpx.AsyncClient:
         timeout=httpx.Timeout(timeout.total_seconds()),
         # fetch_feed follows redirects itself, to notice a permanent move.
         follow_redirects=False,
+        # Checks the address of every connection a redirect makes (see fetch_feed).
+        transport=CheckedTransport(),
     )

@@ -17,6 +17,7 @@ from bot.domain.models import Term
 from bot.domain.text import fold
 
 __all__ = [
+    "BIDI_CONTROLS",
     "DEFAULT_THRESHOLD",
     "PERSONAL",
     "PERSONAL_PREFIX",
@@ -72,7 +73,7 @@ Rule = Literal[
 _LINE_BREAKS = frozenset("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")
 # They reorder how a line is displayed, so a file holding them can read differently from
 # what it says ("Trojan source"), and one echoed in a message turns the rest around.
-_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 class RuleError(ValueError):
@@ -107,7 +108,7 @@ def checked_text(
         raise RuleError("control")
     if "Cs" in categories:
         raise RuleError("surrogate")
-    if any(c in _BIDI_CONTROLS for c in value):
+    if any(c in BIDI_CONTROLS for c in value):
         raise RuleError("bidi")
     if required and not value:
         raise RuleError("empty", limit=max_length)

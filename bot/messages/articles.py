@@ -38,6 +38,7 @@ from bot.messages.words import plural
 
 __all__ = [
     "DEFAULT_TITLE",
+    "explanation",
     "marked_snippet",
     "render_alert",
     "render_digest",
@@ -95,8 +96,9 @@ def marked_snippet(m: Match) -> str:
     return before + (f"<b>{marked}</b>" if marked else "") + after
 
 
-def _explanation(m: Match) -> str:
-    """explain_match without the watchlist name, each piece cut to size."""
+def explanation(m: Match) -> str:
+    """Why it matched, in the terminal's words (`explain_match`) without the watchlist's
+    name, each piece cut to size: for alerts, digests and /testlist."""
     short = Match(
         watchlist="",
         term=_cut_plain(m.term, _MATCHED),
@@ -125,9 +127,9 @@ def _match_block(m: Match, *, compact: bool) -> str:
     name = _watchlist_name(m.watchlist)
     snippet = marked_snippet(m)
     if compact:
-        block = f"• {name}: {_explanation(m)}"
+        block = f"• {name}: {explanation(m)}"
         return f"{block}\n<i>{snippet}</i>" if snippet else block
-    block = f"<b>{name}</b>: {_explanation(m)}"
+    block = f"<b>{name}</b>: {explanation(m)}"
     return f"{block}\n<blockquote>{snippet}</blockquote>" if snippet else block
 
 

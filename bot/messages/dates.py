@@ -50,9 +50,19 @@ def weekday_time_label(when: datetime, tz: tzinfo) -> str:
     return f"{text} {zone}".rstrip()
 
 
+def utc_minute(when: datetime) -> str:
+    """``2026-12-06 19:00``, in UTC but unlabelled: /showlist's short audit lines."""
+    return f"{local(when, UTC):%Y-%m-%d %H:%M}"
+
+
 def utc_stamp(when: datetime) -> str:
     """``2026-12-06 19:00 UTC``: for operators, logs and audit lines."""
-    return f"{local(when, UTC):%Y-%m-%d %H:%M} UTC"
+    return f"{utc_minute(when)} UTC"
+
+
+def utc_time(when: datetime) -> str:
+    """``19:00 UTC``: a time later today or tomorrow, for operators."""
+    return f"{local(when, UTC):%H:%M} UTC"
 
 
 def window_label(since: datetime, until: datetime) -> str:

@@ -15,6 +15,7 @@ from pathlib import Path
 from bot.domain.health import FeedAlarm
 from bot.domain.models import OutgoingMessage
 from bot.lists.registry import WatchlistChange
+from bot.messages.dates import utc_stamp, utc_time
 from bot.messages.html import bold, code, escape
 
 _REASON_LIMIT = 600  # characters: a TOML error is one line; a path is the longest part
@@ -58,7 +59,7 @@ def invalid_file_messages(
         )
     else:
         lines.append("Nothing from this file is in force until it is fixed.")
-    lines.append(f"<i>Noticed {now.astimezone(UTC):%Y-%m-%d %H:%M} UTC.</i>")
+    lines.append(f"<i>Noticed {utc_stamp(now)}.</i>")
     text = "\n".join(lines)
     return [
         OutgoingMessage(f"watchlist-invalid:{admin}:{content_key}", admin, "notice", text)
@@ -101,20 +102,17 @@ def feed_alarm_messages(
         lines = [
             "⚠️ <b>A feed has stopped working</b>",
             f"{name}{code(feed.url)}",
-            f"Failing since {since:%Y-%m-%d %H:%M} UTC ({feed.error_count} failed polls).",
+            f"Failing since {utc_stamp(since)} ({feed.error_count} failed polls).",
             f"Last error: {escape(error)}",
         ]
         if feed.next_poll_at is not None:
-            lines.append(
-                f"The bot keeps trying; next poll {feed.next_poll_at.astimezone(UTC):%H:%M} UTC."
-            )
+            lines.append(f"The bot keeps trying; next poll {utc_time(feed.next_poll_at)}.")
         lines.append("You will be told once when it works again.")
     else:
         lines = [
             "✅ <b>A feed works again</b>",
             f"{name}{code(feed.url)}",
-            f"It had been failing since {since:%Y-%m-%d %H:%M} UTC; "
-            f"back at {now.astimezone(UTC):%Y-%m-%d %H:%M} UTC.",
+            f"It had been failing since {utc_stamp(since)}; back at {utc_stamp(now)}.",
         ]
     text = "\n".join(lines)
     key = f"feed-{alarm.kind}:{feed.url}:{since.isoformat()}"

@@ -8,17 +8,33 @@ bytes), naming a watchlist by a hash of its name rather than the name itself.
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Sequence
 from datetime import datetime
 
 from bot.domain.models import MODES, Subscriber, Watchlist
 from bot.domain.schedule import zone
 from bot.lists.personal import display_name
+from bot.lists.rules import BIDI_CONTROLS
 from bot.messages.dates import weekday_time_label
 from bot.messages.html import bold, escape
+from bot.messages.words import plural
 
 BUSY = "I am still sending earlier messages to this chat; ask again in a minute."
+
+# Replies when a command fails: on the store (nothing it would have changed was saved),
+# or in a way nobody expected.
+STORE_BUSY_REPLY = "I'm busy right now and could not do that. Please try again in a minute."
+STORE_FAILED_REPLY = (
+    "I can't save anything right now (a problem on my server), so I could not do that. "
+    "Please try again later."
+)
+SOMETHING_WRONG = "Sorry, something went wrong on my side. Please try again in a minute."
+
+ADMINS_ONLY = "Sorry, that command is for the bot's admins."
+GROUP_ADMINS_ONLY = "Only this group's admins can change what it follows and its settings."
+PERSONAL_PRIVATE_ONLY = (
+    "Personal watchlists are kept in your private chat with me: open it and send /mylists."
+)
 
 # (label, callback data) rows, converted to PTB's InlineKeyboardMarkup by the handlers.
 Keyboard = list[list[tuple[str, str]]]
@@ -30,7 +46,7 @@ MODE_LABELS = {
     "off": "nothing (paused)",
 }
 
-PUBLIC_COMMANDS: tuple[tuple[str, str], ...] = (
+CHAT_COMMANDS: tuple[tuple[str, str], ...] = (
     ("start", "Welcome and watchlists to follow"),
     ("help", "What I can do"),
     ("watchlists", "All watchlists; tap to follow"),
@@ -38,16 +54,22 @@ PUBLIC_COMMANDS: tuple[tuple[str, str], ...] = (
     ("unsubscribe", "Stop following: /unsubscribe NAME"),
     ("mysubs", "Your subscriptions and settings"),
     ("digest", "Digest now: /digest [today|yesterday|YYYY-MM-DD]"),
-    ("latest", "Latest matching articles: /latest [N]"),
+    ("latest", "Latest matching articles: /latest [LIST] [N]"),
     ("time", "Daily digest time: /time HH:MM"),
     ("timezone", "Your time zone: /timezone Area/City"),
     ("mode", "instant, daily, both or off"),
     ("stop", "Unsubscribe from everything"),
+)
+# Refused in groups: /help there leaves them out (the command menu, published once for
+# every chat, still lists them).
+PERSONAL_COMMANDS: tuple[tuple[str, str], ...] = (
     ("mylists", "Your personal watchlists (only you see them)"),
     ("mynew", "New personal list: /mynew NAME | TERM, TERM"),
     ("myadd", "Add terms to yours: /myadd NAME | TERM"),
     ("myrm", "Remove a term: /myrm NAME | TERM; delete a list: /myrm NAME"),
 )
+# Everyone's commands, in the order /help and the command menu show them.
+PUBLIC_COMMANDS = (*CHAT_COMMANDS, *PERSONAL_COMMANDS)
 
 ADMIN_COMMANDS: tuple[tuple[str, str], ...] = (
     ("status", "Feeds, outbox, subscribers"),
@@ -66,19 +88,19 @@ def watchlist_key(name: str) -> str:
 
 # Embedding, override and isolate controls: echoed back unbalanced, one would turn the
 # rest of the reply around ("\u202e" makes everything after it read right to left).
-_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+_WITHOUT_BIDI = dict.fromkeys(map(ord, BIDI_CONTROLS))
 
 
 def echo(text: str) -> str:
     """Text that repeats what someone typed (or a message quoting it), escaped and
     without text-direction controls."""
-    return escape(_BIDI_CONTROLS.sub("", text))
+    return escape(text.translate(_WITHOUT_BIDI))
 
 
 def quote_input(text: str, limit: int = 60) -> str:
     """A user's input echoed back: shortened and escaped, so a 10,000-character
     argument cannot make the reply too long."""
-    text = " ".join(_BIDI_CONTROLS.sub("", text).split())
+    text = " ".join(text.translate(_WITHOUT_BIDI).split())
     if len(text) > limit:
         text = text[: limit - 1] + "…"
     return f"“{escape(text)}”"
@@ -136,10 +158,14 @@ def toggle_keyboard(sub: Subscriber, watchlists: Sequence[Watchlist], screen: st
 
 
 def help_text(*, is_admin: bool, group: bool) -> str:
+    """/help: in a group without the personal-list commands, which work only in a
+    private chat, and with a line saying where to find them."""
     lines = ["<b>What I can do</b>", ""]
-    lines += [f"/{name} — {escape(about)}" for name, about in PUBLIC_COMMANDS]
+    shown = CHAT_COMMANDS if group else PUBLIC_COMMANDS
+    lines += [f"/{name} — {escape(about)}" for name, about in shown]
     if group:
         lines += ["", "In a group, only its admins can change what it follows and its settings."]
+        lines += [PERSONAL_PRIVATE_ONLY]
     if is_admin:
         lines += ["", "<b>Admin</b>"]
         lines += [f"/{name} — {escape(about)}" for name, about in ADMIN_COMMANDS]
@@ -163,9 +189,7 @@ def watchlists_text(sub: Subscriber, watchlists: Sequence[Watchlist]) -> str:
     return "\n".join(lines)
 
 
-def mysubs_text(
-    sub: Subscriber, *, next_digest: datetime | None, missing: Sequence[str], buttons: bool
-) -> str:
+def mysubs_text(sub: Subscriber, *, next_digest: datetime | None, missing: Sequence[str]) -> str:
     lines = ["<b>This group's subscriptions</b>" if sub.is_group else "<b>Your subscriptions</b>"]
     if sub.watchlists:
         lines += [f"• {escape(display_name(name))}" for name in sub.watchlists]
@@ -175,9 +199,23 @@ def mysubs_text(
     if missing:
         names = ", ".join(escape(display_name(n)) for n in missing)
         lines.append(f"No longer available: {names}.")
-    change = "Change with /mode, /time, /timezone"
-    lines += ["", f"{change}, or tap below for the mode." if buttons else f"{change}."]
+    lines += ["", "Change with /mode, /time, /timezone, or tap below for the mode."]
     return "\n".join(lines)
+
+
+# What a tapped button answers: plain text, shown briefly over the chat.
+WATCHLIST_GONE = "That watchlist no longer exists."
+STALE_BUTTON = "That button is out of date; send /start for fresh ones."
+
+
+def toggled(followed: bool, name: str) -> str:
+    """A watchlist's button tapped: whether the chat follows it now."""
+    return f"{'Following' if followed else 'Stopped following'} {name}"
+
+
+def mode_chosen(mode: str) -> str:
+    """A mode's button tapped."""
+    return f"Mode: {MODE_LABELS[mode]}"
 
 
 def mode_keyboard(sub: Subscriber) -> Keyboard:
@@ -199,14 +237,36 @@ def did_you_mean(candidates: Sequence[str], *, html: bool = True) -> str:
     return f"Did you mean {one_of(candidates, html=html)}?" if candidates else ""
 
 
-def unknown_watchlist(query: str, candidates: Sequence[str]) -> str:
+ALL_WATCHLISTS = "/watchlists lists them all."
+
+
+def unknown_watchlist(query: str, candidates: Sequence[str], *, then: str = ALL_WATCHLISTS) -> str:
+    """No watchlist goes by what was typed: the close ones, then what to do (`then`)."""
     text = f"I know no watchlist called {quote_input(query)}."
     if candidates:
         text += " " + did_you_mean(candidates)
-    return text + " /watchlists lists them all."
+    return f"{text} {then}"
+
+
+# -- a command's arguments ----------------------------------------------------------------
+
+
+def usage(how: str, hint: str = "") -> str:
+    """A command sent without the arguments it needs: how to type it, then `hint`."""
+    return f"Usage: {escape(how)}." + (f" {escape(hint)}" if hint else "")
+
+
+def arguments_refused(typed: str, reason: str, hint: str = "") -> str:
+    """Arguments that cannot be read (`reason`, a plain clause), quoted back shortened."""
+    return f"{quote_input(typed, 40)}: {escape(reason)}." + (f" {escape(hint)}" if hint else "")
 
 
 # -- following and settings replies ------------------------------------------------------
+
+
+def which_one(verb: str) -> str:
+    """/subscribe or /unsubscribe (`verb`) without a name, above the watchlists' buttons."""
+    return f"Which one? For example /{verb} middle corridor — or tap:"
 
 
 def follow_reply(
@@ -261,7 +321,7 @@ def setting_refused(setting: str, value: str, reason: str, suggestions: Sequence
 
 
 def settings_done(sub: Subscriber, *, next_digest: datetime | None, missing: Sequence[str]) -> str:
-    return "Done. " + mysubs_text(sub, next_digest=next_digest, missing=missing, buttons=True)
+    return "Done. " + mysubs_text(sub, next_digest=next_digest, missing=missing)
 
 
 def follows_nothing(*, group: bool) -> str:
@@ -279,21 +339,20 @@ def unknown_command(command: str) -> str:
     return f"I don't know {quote_input(command, 40)}. /help lists what I can do."
 
 
-def latest_refused(reason: str) -> str:
-    return f"{escape(reason[:1].upper() + reason[1:])}, for example /latest 10 or /latest TRIPP 10."
+# After "I know no watchlist called …" (`unknown_watchlist`) in reply to /latest.
+LATEST_USAGE = "Use /latest [LIST] [number], for example /latest 10 or /latest TRIPP 5."
 
 
-def latest_unknown(query: str, candidates: Sequence[str]) -> str:
-    text = f"I know no watchlist called {quote_input(query)}."
-    if candidates:
-        text += " " + did_you_mean(candidates)
-    return text + " Use /latest [LIST] [number], for example /latest 10 or /latest TRIPP 5."
+def latest_refused(most: int) -> str:
+    """/latest with a count it cannot show (0, negative)."""
+    return f"Give a number from 1 to {most}, for example /latest 10 or /latest TRIPP 10."
 
 
-def latest_none(watchlist: str | None) -> str:
+def latest_none(watchlist: str | None, days: int) -> str:
+    """/latest found nothing in the `days` it looks back over."""
     if watchlist is not None:
-        return f"No articles matched <b>{escape(watchlist)}</b> in the last 60 days."
-    return "No matching articles in the last 60 days."
+        return f"No articles matched <b>{escape(watchlist)}</b> in the last {plural(days, 'day')}."
+    return f"No matching articles in the last {plural(days, 'day')}."
 
 
 def latest_capped(count: int) -> str:

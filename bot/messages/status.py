@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.domain.health import StatusReport, bot_running, feed_condition, last_job_at, problems
+from bot.domain.lease import TAKEOVER_WITHIN, Holder, Instance, Instances
 from bot.messages.dates import utc_stamp
 from bot.messages.html import escape
 
@@ -46,7 +47,7 @@ def moment(at: datetime | None, now: datetime) -> str:
 
 def status_lines(r: StatusReport) -> list[Line]:
     now = r.now
-    lines = [Line(f"caci-watch {r.version}, status at {now:%Y-%m-%d %H:%M UTC}", heading=True)]
+    lines = [Line(f"caci-watch {r.version}, status at {utc_stamp(now)}", heading=True)]
     found = problems(r)
     lines.append(Line("All well." if not found else "Needs attention: " + "; ".join(found)))
 
@@ -56,6 +57,8 @@ def status_lines(r: StatusReport) -> list[Line]:
     else:
         state = "running" if bot_running(r) else "NOT RUNNING"
         lines.append(Line(f"Bot: {state}; last job finished {moment(latest, now)}"))
+    if r.instances is not None:
+        lines.extend(instance_lines(r.instances))
 
     lines.append(Line("Feeds", heading=True))
     if not r.feeds:
@@ -122,6 +125,58 @@ def status_lines(r: StatusReport) -> list[Line]:
     lines.append(Line(f"{r.watchlists} loaded", indent=1))
     lines.extend(Line(f"broken: {e}", indent=1) for e in r.watchlist_errors)
     return lines
+
+
+def sender_words(sender: str) -> str:
+    """How the active instance sends: "console sender (no token)" says it sends nothing."""
+    if sender == "console":
+        return "console sender (no token): messages are printed, not sent to Telegram"
+    if sender.startswith("telegram"):
+        name = sender.removeprefix("telegram").strip()
+        return f"sends to Telegram as {name}" if name else "connecting to Telegram"
+    return "starting"
+
+
+def _who(holder: str) -> str:
+    h = Holder.parse(holder)
+    return f"pid {h.pid} on {h.host}" if h.pid else holder
+
+
+def instance_lines(i: Instances) -> list[Line]:
+    """Which `caci-watch run` sends (holds the sender lease), and which stand by."""
+    now = i.now
+    lines = [Line("Instances", heading=True)]
+    if i.lease is not None and i.has_active:
+        how = f"; {sender_words(i.active.sender)}" if i.active is not None else ""
+        lines.append(
+            Line(
+                f"active: {_who(i.lease.holder)}, since {moment(i.lease.acquired_at, now)}{how}",
+                indent=1,
+            )
+        )
+    elif i.lease is not None:
+        lines.append(
+            Line(
+                f"active: none; {_who(i.lease.holder)} stopped renewing the sender lease, "
+                f"which ran out {moment(i.lease.expires_at, now)}",
+                indent=1,
+            )
+        )
+    else:
+        lines.append(Line("active: none (no instance holds the sender lease)", indent=1))
+    for s in i.standbys:
+        lines.append(Line(_standby(s, now), indent=1))
+    if not i.standbys:
+        lines.append(Line("standby: none", indent=1))
+    return lines
+
+
+def _standby(s: Instance, now: datetime) -> str:
+    within = int(TAKEOVER_WITHIN.total_seconds())
+    return (
+        f"standby: {_who(s.holder)}, since {moment(s.started_at, now)}; sends nothing, "
+        f"takes over within {within} s if the active one stops"
+    )
 
 
 def status_text(r: StatusReport) -> str:

@@ -20,6 +20,19 @@ def unknown_list_line(query: str, candidates: Sequence[str]) -> str:
     return f"no watchlist named {query!r}. {hint}"
 
 
+def name_taken(existing: str) -> str:
+    """Why a new list is refused: one reads the same as its name."""
+    return (
+        f'a watchlist named "{existing}" already exists'
+        " (names are compared ignoring case, accents, spaces and hyphens)"
+    )
+
+
+def file_taken(file_name: str) -> str:
+    """Why a new list is refused: the file it would be written to exists."""
+    return f"a file {file_name} already exists; pick another name"
+
+
 def dry_run_note(kind: str, line: int | None = None, reason: str = "") -> str:
     """Why a dry run is not of the version in force ("ahead"), or is of it although the
     file reads otherwise ("broken"); "" when the two are the same."""

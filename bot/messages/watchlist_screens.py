@@ -8,18 +8,21 @@ which cuts them into messages Telegram accepts.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import replace
-from datetime import UTC
 from pathlib import PurePath
 
 from bot.domain.dry_run import DryRun
 from bot.domain.models import Article, AuditEntry, Match, Term, Watchlist
-from bot.lists.personal import MAX_LISTS, MAX_TERMS, PersonalList
-from bot.messages.articles import marked_snippet
-from bot.messages.console import explain_match
-from bot.messages.dates import date_label
+from bot.lists.personal import (
+    MAX_LISTS,
+    MAX_NAME_LENGTH,
+    MAX_TERM_LENGTH,
+    MAX_TERMS,
+    PersonalList,
+)
+from bot.messages.articles import explanation, marked_snippet
+from bot.messages.dates import date_label, utc_minute
 from bot.messages.html import bold, code, escape
-from bot.messages.screens import did_you_mean, one_of, quote_input
+from bot.messages.screens import did_you_mean, echo, one_of, quote_input
 from bot.messages.watchlist_console import gone_sentence
 from bot.messages.words import plural
 
@@ -68,14 +71,71 @@ def _blocks(title: str, lines: Sequence[str]) -> list[str]:
     return ["\n".join(block) for block in blocks]
 
 
+# -- how to type the commands, and refusals --------------------------------------------
+
+ADMIN_USAGE = {
+    "showlist": "/showlist LIST, for example /showlist middle corridor",
+    "newlist": "/newlist NAME | TERM, TERM (and optionally | DESCRIPTION), for example "
+    "/newlist Rogun Dam | Rogun, Vakhsh cascade",
+    "addterm": "/addterm LIST | TERM, for example /addterm Middle Corridor | Trans-Caspian "
+    "route; add --exact for an acronym: /addterm TRIPP | TITR --exact",
+    "rmterm": "/rmterm LIST | TERM, for example /rmterm TRIPP | Zangezour",
+    "exclude": "/exclude LIST | PHRASE, for example /exclude Middle Corridor | Middle East "
+    "corridor",
+    "testlist": "/testlist LIST [DAYS], for example /testlist TRIPP 30",
+}
+PERSONAL_USAGE = {
+    "mynew": "/mynew NAME | TERM, TERM, for example /mynew Rogun Dam | Rogun, Vakhsh cascade",
+    "myadd": "/myadd NAME | TERM, for example /myadd Rogun Dam | Nurek",
+    "myrm": "/myrm NAME | TERM removes a term; /myrm NAME deletes the whole list",
+}
+PERSONAL_LIMITS = (
+    f"Limits: {MAX_LISTS} lists, {MAX_TERMS} terms a list, {MAX_TERM_LENGTH} characters a term,"
+    f" {MAX_NAME_LENGTH} a name."
+)
+
+
+def not_created(reason: str, *, usage: str = "", hint: str = "") -> str:
+    """A new list refused for `reason` (a plain clause); then how to type the command
+    (`usage`) or what to do instead (`hint`)."""
+    return _refused("Not created", reason, usage=usage, hint=hint)
+
+
+def nothing_changed(reason: str, *, usage: str = "", hint: str = "") -> str:
+    """An edit refused for `reason`; `usage` and `hint` as for `not_created`."""
+    return _refused("Nothing changed", reason, usage=usage, hint=hint)
+
+
+def refused_with_usage(reason: str, usage: str) -> str:
+    """Arguments that cannot be read, and how to type them."""
+    return f"{echo(reason)}. Usage: {escape(usage)}"
+
+
+def _refused(outcome: str, reason: str, *, usage: str, hint: str) -> str:
+    text = f"{outcome}: {echo(reason)}."
+    if usage:
+        text += f" Usage: {escape(usage)}"
+    if hint:
+        text += f" {escape(hint)}"
+    return text
+
+
+def write_failed(reason: str) -> str:
+    """A new list's file could not be written (a full disk, a permission)."""
+    return f"Could not write the file: {escape(reason)}."
+
+
+def edit_failed(file_name: str, reason: str) -> str:
+    """A list's file could not be read or written back."""
+    return f"Could not edit {code(file_name)}: {escape(reason)}."
+
+
 # -- /showlist ------------------------------------------------------------------------
 
 
 def audit_line(entry: AuditEntry) -> str:
     detail = entry.detail.splitlines()[0] if entry.detail else ""
-    line = (
-        f"{entry.at.astimezone(UTC):%Y-%m-%d %H:%M} · {code(entry.actor)} · {escape(entry.action)}"
-    )
+    line = f"{utc_minute(entry.at)} · {code(entry.actor)} · {escape(entry.action)}"
     return f"{line} · {escape(_cut(detail, _DETAIL_LIMIT))}" if detail else line
 
 
@@ -144,17 +204,6 @@ def unknown_list_to_edit(query: str, candidates: Sequence[str], usage: str) -> s
 
 
 # -- /testlist and edits --------------------------------------------------------------
-
-
-def explanation(m: Match) -> str:
-    """Why it matched, in the terminal's words, without the watchlist's name."""
-    short = replace(
-        m,
-        watchlist="",
-        term=_cut(m.term, _DETAIL_LIMIT),
-        matched_text=_cut(m.matched_text, _DETAIL_LIMIT),
-    )
-    return escape(explain_match(short).removeprefix(": "))
 
 
 def _example(article: Article, m: Match, *, new: bool) -> str:

@@ -19,12 +19,15 @@ from telegram.error import InvalidToken, NetworkError
 
 from bot.app import watchlist_sync
 from bot.app.config import Config
+from bot.app.lease import StoreLease
 from bot.app.service import Service, build_service
 from bot.delivery.outbox import OutboxWorker
 from bot.delivery.pacing import Pacer, transient_backoff
 from bot.delivery.senders import ConsoleSender, Sender
 from bot.domain.health import JOB_SILENCE, Verdict, watchdog_verdict
+from bot.runtime.instance import is_gone, this_process
 from bot.runtime.jobs import BotJobs
+from bot.runtime.leadership import LeaseKeeper
 from bot.runtime.systemd_notify import Notifier
 from bot.telegram.app import BotApplication, build_application, publish_commands
 from bot.telegram.context import BotContext
@@ -64,6 +67,7 @@ class BotRunner:
         notifier: Notifier | None = None,
         watchdog_seconds: float | None = None,
         monotonic: Callable[[], float] = time.monotonic,
+        lease: LeaseKeeper | None = None,
     ) -> None:
         self.config = config
         self.clock = clock
@@ -86,6 +90,11 @@ class BotRunner:
         self._watchdog_task: asyncio.Task[None] | None = None
         self._opened_at = monotonic()
         self._stopped = asyncio.Event()
+        # The sender lease (one active sender per store). `run_until_signalled` always
+        # uses one; a runner driven by hand (start/open/connect, in tests) has none.
+        self.keeper = lease
+        self._renew_task: asyncio.Task[None] | None = None
+        self._ready = False
 
     @property
     def scheduler(self) -> AsyncIOScheduler | None:
@@ -122,12 +131,22 @@ class BotRunner:
             sender = sender or TelegramSender(self.app.bot)
             log.info("status=started sender=telegram bot=%s", self.app.bot.username)
             self.notifier.notify(f"STATUS=Running as @{self.app.bot.username}")
+            described = f"telegram @{self.app.bot.username}"
         else:
             sender = sender or ConsoleSender()
             log.info("status=started sender=console reason=no_token")
             self.notifier.notify("STATUS=Running; no token, messages go to the console")
+            described = "console"
+        keeper = self.keeper
+        if keeper is not None:
+            keeper.announce_sender(described)
         self.worker = OutboxWorker(
-            self.service.store, sender, clock=self.clock, pacer=self.pacer, monotonic=self._mono
+            self.service.store,
+            sender,
+            clock=self.clock,
+            pacer=self.pacer,
+            monotonic=self._mono,
+            may_send=keeper.may_send if keeper is not None else lambda: True,
         )
         self._worker_task = asyncio.create_task(self.worker.run(), name="outbox-drain")
 
@@ -180,7 +199,8 @@ class BotRunner:
                 await asyncio.sleep(wait)
 
     async def stop(self) -> None:
-        """Stop polling, finish or return the message in flight, close the database.
+        """Stop polling, finish or return the message in flight, give up the sender
+        lease, close the database.
 
         Every step has a deadline, so that SIGTERM always ends the process well within
         systemd's TimeoutStopSec even when Telegram or a feed hangs.
@@ -190,6 +210,17 @@ class BotRunner:
         self.notifier.notify("STOPPING=1")
         if self._watchdog_task is not None:
             self._watchdog_task.cancel()
+        await self._stop_serving()
+        if self.keeper is not None:
+            # Last, once nothing more can be sent or received: a standby takes over at
+            # its next look instead of waiting for the lease to run out.
+            self.keeper.release()
+        self.service.close()
+        self._stopped.set()
+        log.info("status=stopped")
+
+    async def _stop_serving(self) -> None:
+        """Stop the jobs, the drain (the message in flight may finish) and Telegram."""
         await self.jobs.stop(timeout=STOP_JOBS_SECONDS)
         if self.worker is not None:
             self.worker.stop()
@@ -212,37 +243,100 @@ class BotRunner:
                     await self.app.shutdown()
             except TimeoutError:
                 log.warning("status=telegram_shutdown_timeout")
-        self.service.close()
-        self._stopped.set()
-        log.info("status=stopped")
+        if self._renew_task is not None:
+            self._renew_task.cancel()
+            await asyncio.wait({self._renew_task})
+            self._renew_task = None
 
     async def run_until_signalled(self) -> None:
         loop = asyncio.get_running_loop()
         stop = asyncio.Event()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
-        self.open()
-        # Ready once the database answers and the scheduler runs; Telegram may still be
-        # unreachable after a reboot, which the outbox absorbs.
-        self.notifier.notify("READY=1", "STATUS=Started; connecting to Telegram")
+        if self.keeper is None:
+            self.keeper = self._new_keeper()
+        keeper = self.keeper
+        self.service.store.ping()
         if self._watchdog_seconds:
             self._watchdog_task = asyncio.create_task(self._watchdog(self._watchdog_seconds))
+        try:
+            # A standby waits for the lease; the active instance serves until a signal,
+            # or steps down to standby again when it loses the lease.
+            while await keeper.wait_until_active(stop):
+                if not await self._serve_active(keeper, stop):
+                    break
+                await self._step_down(keeper)
+            else:
+                log.info("status=stopping reason=signal role=standby")
+        finally:
+            await self.stop()
+
+    def _new_keeper(self) -> LeaseKeeper:
+        me = this_process(self.clock())
+        keeper = LeaseKeeper(
+            StoreLease(self.service.store, me, is_gone=is_gone),
+            clock=self.clock,
+            monotonic=self._mono,
+        )
+        keeper.on_standby = self._on_standby
+        return keeper
+
+    def _on_standby(self, active: str) -> None:
+        self._notify_ready(f"STATUS=Standby; {active} is the active instance")
+
+    def _notify_ready(self, status: str) -> None:
+        if self._ready:
+            self.notifier.notify(status)
+        else:
+            self._ready = True
+            self.notifier.notify("READY=1", status)
+
+    async def _serve_active(self, keeper: LeaseKeeper, stop: asyncio.Event) -> bool:
+        """Run as the active instance until a signal (False) or until the lease is lost
+        (True: the caller steps down)."""
+        self.open()
+        self._renew_task = asyncio.create_task(keeper.keep(), name="lease-renewal")
+        # Ready once the database answers and the scheduler runs; Telegram may still be
+        # unreachable after a reboot, which the outbox absorbs.
+        self._notify_ready("STATUS=Started; connecting to Telegram")
         # Connecting can wait a long time for Telegram; a signal meanwhile must still stop
-        # the bot promptly.
+        # the bot promptly, and a lost lease must stop it from starting to send.
         connecting = asyncio.create_task(self.connect())
         signalled = asyncio.create_task(stop.wait())
-        await asyncio.wait({connecting, signalled}, return_when=asyncio.FIRST_COMPLETED)
-        if not connecting.done():
-            connecting.cancel()
+        lost = asyncio.create_task(keeper.lost.wait())
         try:
-            await connecting
-            await signalled
+            await asyncio.wait({connecting, signalled, lost}, return_when=asyncio.FIRST_COMPLETED)
+            if not connecting.done():
+                connecting.cancel()
+            try:
+                await connecting
+            except asyncio.CancelledError:
+                if not lost.done():
+                    log.info("status=stopping reason=signal_while_starting")
+                    return False
+            else:
+                await asyncio.wait({signalled, lost}, return_when=asyncio.FIRST_COMPLETED)
+            if lost.done() and not signalled.done():
+                return True
             log.info("status=stopping reason=signal")
-        except asyncio.CancelledError:
-            log.info("status=stopping reason=signal_while_starting")
+            return False
         finally:
             signalled.cancel()
-            await self.stop()
+            lost.cancel()
+
+    async def _step_down(self, keeper: LeaseKeeper) -> None:
+        """The lease was lost: stop everything that sends, receives or queues at once,
+        and stand by again like a process that just started."""
+        log.warning("status=stepping_down reason=lease_lost role=standby")
+        await self._stop_serving()
+        keeper.step_down()
+        self.app = None
+        self.worker = None
+        self._worker_task = None
+        self.jobs = BotJobs(
+            self.service, clock=self.clock, wake_outbox=self.wake_outbox, monotonic=self._mono
+        )
+        self.notifier.notify("STATUS=Standby; lost the sender lease")
 
     # -- health ---------------------------------------------------------------------
 
@@ -254,6 +348,7 @@ class BotRunner:
             database_ok = False
         return watchdog_verdict(
             self._mono(),
+            standby=self.keeper is not None and not self.keeper.active,
             started_at=self._opened_at,
             finished=self.jobs.finished,
             max_silence=JOB_SILENCE.total_seconds(),

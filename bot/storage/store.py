@@ -18,6 +18,7 @@ from bot.domain.poll import ArticleChange, KnownArticle, PollDecision
 from bot.storage.articles import chunks, known_articles, write_article
 from bot.storage.chats import ChatStore
 from bot.storage.database import open_database
+from bot.storage.leases import LeaseStore
 from bot.storage.outbox import OutboxStore
 from bot.storage.personal import PersonalStore
 from bot.storage.times import from_db_time, required_time, to_db_time
@@ -37,6 +38,7 @@ class Store:
         self.chats = ChatStore(conn)
         self.outbox = OutboxStore(conn)
         self.personal = PersonalStore(conn)
+        self.leases = LeaseStore(conn, self.transaction)
 
     def close(self) -> None:
         self._conn.close()

@@ -21,19 +21,24 @@ from bot.app.service import Service
 from bot.app.shared_lists import EditOutcome, UnknownList, WriteFailed
 from bot.lists.edit import EditError
 from bot.messages import screens
-from bot.messages.html import code, escape, split_messages
-from bot.messages.screens import echo
+from bot.messages.html import split_messages
 from bot.messages.status import status_html_blocks
 from bot.messages.watchlist_console import dry_run_note
 from bot.messages.watchlist_screens import (
+    ADMIN_USAGE,
     AUDIT_SHOWN,
     dry_run_blocks,
     edit_done,
+    edit_failed,
     edit_reply,
     gone_blocks,
+    not_created,
+    nothing_changed,
     nothing_to_change,
+    refused_with_usage,
     showlist_blocks,
     unknown_list_to_edit,
+    write_failed,
 )
 from bot.telegram.arguments import (
     SEPARATOR,
@@ -56,18 +61,6 @@ Edit = Callable[[Service, datetime, str, str, str], EditOutcome]
 # /testlist looks this far back unless told otherwise, as `caci-watch watchlist test` does.
 TEST_DAYS = 30
 
-USAGE = {
-    "showlist": "/showlist LIST, for example /showlist middle corridor",
-    "newlist": "/newlist NAME | TERM, TERM (and optionally | DESCRIPTION), for example "
-    "/newlist Rogun Dam | Rogun, Vakhsh cascade",
-    "addterm": "/addterm LIST | TERM, for example /addterm Middle Corridor | Trans-Caspian "
-    "route; add --exact for an acronym: /addterm TRIPP | TITR --exact",
-    "rmterm": "/rmterm LIST | TERM, for example /rmterm TRIPP | Zangezour",
-    "exclude": "/exclude LIST | PHRASE, for example /exclude Middle Corridor | Middle East "
-    "corridor",
-    "testlist": "/testlist LIST [DAYS], for example /testlist TRIPP 30",
-}
-
 
 def admin_only(handler: Handler) -> Handler:
     async def guarded(update: Update, context: Context) -> None:
@@ -78,7 +71,7 @@ def admin_only(handler: Handler) -> Handler:
             message = update.effective_message
             command = message.text.split()[0] if message and message.text else "?"
             log.warning("user=%s command=%r status=refused reason=not_admin", user_id, command[:40])
-            await reply(update, "Sorry, that command is for the bot's admins.")
+            await reply(update, screens.ADMINS_ONLY)
             return
         await handler(update, context)
 
@@ -100,7 +93,7 @@ async def showlist(update: Update, context: Context) -> None:
     if not query:
         return
     try:
-        found = shared_lists.details(ctx.service, query, history=AUDIT_SHOWN)
+        found = shared_lists.details(ctx.service, query, history=AUDIT_SHOWN, now=ctx.clock())
     except UnknownList as exc:
         await reply(update, screens.unknown_watchlist(exc.query, exc.candidates))
         return
@@ -132,7 +125,7 @@ async def testlist(update: Update, context: Context) -> None:
     try:
         query, days = split_days(text, TEST_DAYS)
     except ArgumentError as exc:
-        await reply(update, f"{echo(str(exc))}. Usage: {escape(USAGE['testlist'])}")
+        await reply(update, refused_with_usage(str(exc), ADMIN_USAGE["testlist"]))
         return
     try:
         found = shared_lists.dry_run(ctx.service, ctx.clock(), query, days)
@@ -160,13 +153,13 @@ async def newlist(update: Update, context: Context) -> None:
             ctx.service, ctx.clock(), name, terms, description=description, actor=actor(update)
         )
     except ArgumentError as exc:
-        await reply(update, f"Not created: {echo(str(exc))}. Usage: {escape(USAGE['newlist'])}")
+        await reply(update, not_created(str(exc), usage=ADMIN_USAGE["newlist"]))
         return
     except EditError as exc:
-        await reply(update, f"Not created: {echo(str(exc))}.")
+        await reply(update, not_created(str(exc)))
         return
     except WriteFailed as exc:
-        await reply(update, f"Could not write the file: {escape(exc.reason)}.")
+        await reply(update, write_failed(exc.reason))
         return
     await _edited(update, ctx, done)
 
@@ -177,30 +170,28 @@ def _editor(command: str, edit: Edit) -> Handler:
         text = await _arguments(update, command)
         if not text:
             return
-        service, now = ctx.service, ctx.clock()
+        service, now, usage = ctx.service, ctx.clock(), ADMIN_USAGE[command]
         found = split_list(text, shared_lists.names(service, now))
         if found.name is None:
-            await reply(update, unknown_list_to_edit(found.query, found.candidates, USAGE[command]))
+            await reply(update, unknown_list_to_edit(found.query, found.candidates, usage))
             return
         if not found.rest:
-            await reply(update, nothing_to_change(found.name, USAGE[command]))
+            await reply(update, nothing_to_change(found.name, usage))
             return
         try:
             done = edit(service, now, found.name, found.rest, actor(update))
         except ArgumentError as exc:
-            await reply(
-                update, f"Nothing changed: {echo(str(exc))}. Usage: {escape(USAGE[command])}"
-            )
+            await reply(update, nothing_changed(str(exc), usage=usage))
             return
         except EditError as exc:
-            await reply(update, f"Nothing changed: {echo(str(exc))}.")
+            await reply(update, nothing_changed(str(exc)))
             return
         except UnknownList as exc:
             # Deleted between reading the names and the edit.
-            await reply(update, unknown_list_to_edit(exc.query, exc.candidates, USAGE[command]))
+            await reply(update, unknown_list_to_edit(exc.query, exc.candidates, usage))
             return
         except WriteFailed as exc:
-            await reply(update, f"Could not edit {code(exc.path.name)}: {escape(exc.reason)}.")
+            await reply(update, edit_failed(exc.path.name, exc.reason))
             return
         await _edited(update, ctx, done)
 
@@ -228,7 +219,7 @@ async def _edited(update: Update, ctx: BotContext, done: EditOutcome) -> None:
 
 
 async def _arguments(update: Update, command: str) -> str:
-    return await checked_arguments(update, USAGE[command])
+    return await checked_arguments(update, ADMIN_USAGE[command])
 
 
 COMMANDS: dict[str, Handler] = {

@@ -21,20 +21,19 @@ from telegram.ext import (
     filters,
 )
 
-from bot.messages.screens import ADMIN_COMMANDS, PUBLIC_COMMANDS
+from bot.messages.screens import (
+    ADMIN_COMMANDS,
+    PUBLIC_COMMANDS,
+    SOMETHING_WRONG,
+    STORE_BUSY_REPLY,
+    STORE_FAILED_REPLY,
+)
 from bot.storage.database import describe_store_fault, store_fault
 from bot.telegram import admin, handlers, personal
 from bot.telegram.context import CONTEXT_TYPES, BotContext, BotData, Context
 from bot.telegram.limiter import SharedPacer
 
 log = logging.getLogger(__name__)
-
-# Replies when a command fails on the store: nothing it would have changed was saved.
-STORE_BUSY_REPLY = "I'm busy right now and could not do that. Please try again in a minute."
-STORE_FAILED_REPLY = (
-    "I can't save anything right now (a problem on my server), so I could not do that. "
-    "Please try again later."
-)
 
 BotApplication = Application[ExtBot[str], Context, dict[Any, Any], dict[Any, Any], BotData, None]
 
@@ -110,7 +109,7 @@ async def publish_commands(app: BotApplication, admins: tuple[int, ...]) -> None
 async def _on_error(update: object, context: Context) -> None:
     error = context.error
     fault = store_fault(error) if error is not None else None
-    text = "Sorry, something went wrong on my side. Please try again in a minute."
+    text = SOMETHING_WRONG
     if error is not None and fault is not None:
         # The store is locked or full: the traceback would say no more than this line.
         log.log(

@@ -18,6 +18,7 @@ from bot.app.shared_lists import MAX_DRY_RUN_DAYS
 from bot.domain.models import Term
 from bot.domain.resolve import resolve_watchlist
 from bot.domain.text import fold
+from bot.messages import arguments as reasons
 
 __all__ = [
     "MAX_ARGUMENTS",
@@ -50,7 +51,8 @@ _WORD = re.compile(r"\S+")
 
 
 class ArgumentError(ValueError):
-    """Arguments that cannot be read; `str()` is one plain line for the user."""
+    """Arguments that cannot be read; `str()` is one plain line for the user, worded by
+    `bot.messages.arguments`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,9 +71,7 @@ class ListAndRest:
 
 def check_size(text: str) -> None:
     if len(text) > MAX_ARGUMENTS:
-        raise ArgumentError(
-            f"that is {len(text):,} characters; a command takes at most {MAX_ARGUMENTS:,}"
-        )
+        raise ArgumentError(reasons.too_long(len(text), MAX_ARGUMENTS))
 
 
 def split_name(text: str) -> tuple[str, str]:
@@ -117,7 +117,7 @@ def split_days(text: str, default: int) -> tuple[str, int]:
     if not days:
         return query.strip(), default
     if not re.fullmatch(r"[+-]?\d+", days) or not 0 <= int(days) <= MAX_DAYS:
-        raise ArgumentError(f"days must be a whole number from 0 to {MAX_DAYS}")
+        raise ArgumentError(reasons.days_refused(MAX_DAYS))
     return query.strip(), int(days)
 
 
@@ -127,13 +127,11 @@ def parse_term(text: str) -> Term:
     for found in _FLAG.finditer(text):
         flag = _FLAGS.get(found.group(1).casefold())
         if flag is None:
-            raise ArgumentError(
-                f"unknown option {found.group()[:30]}: the options are --exact and --case-sensitive"
-            )
+            raise ArgumentError(reasons.unknown_option(found.group()))
         flags[flag] = True
     words = _FLAG.sub(" ", text).split()
     if not words:
-        raise ArgumentError("give the term itself, not only its options")
+        raise ArgumentError(reasons.ONLY_OPTIONS)
     return Term(" ".join(words), exact=flags["exact"], case_sensitive=flags["case_sensitive"])
 
 
@@ -141,5 +139,5 @@ def parse_terms(text: str) -> list[Term]:
     """Terms separated by commas or line breaks, each with its flags."""
     items = [item for item in _TERM_SEPARATORS.split(text) if item.strip()]
     if not items:
-        raise ArgumentError("give at least one term")
+        raise ArgumentError(reasons.NO_TERM)
     return [parse_term(item) for item in items]

@@ -31,7 +31,6 @@ from bot.telegram.context import (
 )
 from bot.telegram.replies import edit, reply, reply_parts
 
-GROUP_ADMINS_ONLY = "Only this group's admins can change what it follows and its settings."
 _COUNT = re.compile(r"[+-]?\d+")
 
 
@@ -66,7 +65,7 @@ def _summary(ctx: BotContext, sub: Subscriber) -> SettingsSummary:
 
 def _mysubs(summary: SettingsSummary) -> str:
     return screens.mysubs_text(
-        summary.subscriber, next_digest=summary.next_digest, missing=summary.missing, buttons=True
+        summary.subscriber, next_digest=summary.next_digest, missing=summary.missing
     )
 
 
@@ -112,14 +111,10 @@ async def _change_subscription(update: Update, context: Context, *, follow: bool
     if not query:
         lists = chats.shared_lists(ctx.service, ctx.clock())
         verb = "subscribe" if follow else "unsubscribe"
-        await reply(
-            update,
-            f"Which one? For example /{verb} middle corridor — or tap:",
-            screens.toggle_keyboard(sub, lists, "w"),
-        )
+        await reply(update, screens.which_one(verb), screens.toggle_keyboard(sub, lists, "w"))
         return
     if not await may_change_settings(update, context):
-        await reply(update, GROUP_ADMINS_ONLY)
+        await reply(update, screens.GROUP_ADMINS_ONLY)
         return
     change = chats.follow if follow else chats.unfollow
     outcome = change(ctx.service, chat_of(update), query, ctx.clock())
@@ -153,7 +148,7 @@ async def _change_setting(update: Update, context: Context, setting: Setting) ->
         await reply(update, screens.setting_shown(sub, setting), keyboard)
         return
     if not await may_change_settings(update, context):
-        await reply(update, GROUP_ADMINS_ONLY)
+        await reply(update, screens.GROUP_ADMINS_ONLY)
         return
     setter = {
         "time": chats.set_digest_time,
@@ -188,7 +183,7 @@ async def stop(update: Update, context: Context) -> None:
     ctx = bot_context(context)
     subscriber_for(update, ctx)
     if not await may_change_settings(update, context):
-        await reply(update, GROUP_ADMINS_ONLY)
+        await reply(update, screens.GROUP_ADMINS_ONLY)
         return
     gone = chats.stop(ctx.service, chat_of(update), ctx.clock())
     await reply(update, screens.stop_reply(gone, group=is_group(update)))
@@ -227,13 +222,16 @@ async def latest(update: Update, context: Context) -> None:
     try:
         found = digests.latest(ctx.service, sub, query=" ".join(words), count=count, now=now)
     except digests.LatestRefused as exc:
-        await reply(update, screens.latest_refused(str(exc)))
+        await reply(update, screens.latest_refused(exc.most))
         return
     if found.digest is None:
-        await reply(update, screens.latest_unknown(found.unknown or "", found.candidates))
+        text = screens.unknown_watchlist(
+            found.unknown or "", found.candidates, then=screens.LATEST_USAGE
+        )
+        await reply(update, text)
         return
     if found.digest.is_empty:
-        await reply(update, screens.latest_none(found.watchlist))
+        await reply(update, screens.latest_none(found.watchlist, digests.LATEST_WINDOW.days))
         return
     texts = latest_texts(
         found.digest, now=now, tz=zone(sub.timezone), stale_after=ctx.service.stale_after
@@ -284,17 +282,16 @@ async def button(update: Update, context: Context) -> None:
     ctx = bot_context(context)
     data = query.data or ""
     if not await may_change_settings(update, context):
-        await query.answer(GROUP_ADMINS_ONLY, show_alert=True)
+        await query.answer(screens.GROUP_ADMINS_ONLY, show_alert=True)
         return
     now = ctx.clock()
     if data.startswith("t:") and data.count(":") == 2:
         _, screen, key = data.split(":")
         toggled = chats.toggle(ctx.service, chat_of(update), key, now)
         if toggled.result == "gone":
-            await query.answer("That watchlist no longer exists.", show_alert=True)
+            await query.answer(screens.WATCHLIST_GONE, show_alert=True)
         else:
-            verb = "Following" if toggled.result == "followed" else "Stopped following"
-            await query.answer(f"{verb} {toggled.name}")
+            await query.answer(screens.toggled(toggled.result == "followed", toggled.name))
         fresh, lists = toggled.subscriber, toggled.lists
         if screen == "s":
             text = screens.welcome(fresh, lists, next_digest=_summary(ctx, fresh).next_digest)
@@ -304,7 +301,7 @@ async def button(update: Update, context: Context) -> None:
     elif data.startswith("m:") and chats.mode_named(data.removeprefix("m:")):
         summary = chats.set_mode(ctx.service, chat_of(update), data.removeprefix("m:"), now)
         fresh = summary.subscriber
-        await query.answer(f"Mode: {screens.MODE_LABELS[fresh.mode]}")
+        await query.answer(screens.mode_chosen(fresh.mode))
         await edit(query.message, _mysubs(summary), screens.mode_keyboard(fresh))
     else:
-        await query.answer("That button is out of date; send /start for fresh ones.")
+        await query.answer(screens.STALE_BUTTON)

@@ -11,12 +11,15 @@ from telegram import Update
 
 from bot.app import personal_lists
 from bot.app.personal_lists import PersonalEdit, PersonalError, UnknownPersonalList
-from bot.lists.personal import MAX_LISTS, MAX_NAME_LENGTH, MAX_TERM_LENGTH, MAX_TERMS
-from bot.messages.html import escape, split_messages
-from bot.messages.screens import echo
+from bot.messages.html import split_messages
+from bot.messages.screens import PERSONAL_PRIVATE_ONLY
 from bot.messages.watchlist_screens import (
+    PERSONAL_LIMITS,
+    PERSONAL_USAGE,
     edit_summary,
     no_personal_lists,
+    not_created,
+    nothing_changed,
     personal_blocks,
     personal_delete_asks_whole_name,
     personal_deleted,
@@ -29,19 +32,6 @@ from bot.telegram.arguments import ArgumentError, parse_terms, split_list, split
 from bot.telegram.context import BotContext, Context, actor, bot_context, is_group
 from bot.telegram.handlers import subscriber_for
 from bot.telegram.replies import checked_arguments, reply, reply_parts
-
-USAGE = {
-    "mynew": "/mynew NAME | TERM, TERM, for example /mynew Rogun Dam | Rogun, Vakhsh cascade",
-    "myadd": "/myadd NAME | TERM, for example /myadd Rogun Dam | Nurek",
-    "myrm": "/myrm NAME | TERM removes a term; /myrm NAME deletes the whole list",
-}
-LIMITS = (
-    f"Limits: {MAX_LISTS} lists, {MAX_TERMS} terms a list, {MAX_TERM_LENGTH} characters a term,"
-    f" {MAX_NAME_LENGTH} a name."
-)
-PRIVATE_ONLY = (
-    "Personal watchlists are kept in your private chat with me: open it and send /mylists."
-)
 
 
 async def mylists(update: Update, context: Context) -> None:
@@ -68,11 +58,13 @@ async def mynew(update: Update, context: Context) -> None:
         )
     except (ArgumentError, PersonalError) as exc:
         exists = personal_lists.owns(service, owner, name)
-        hint = USAGE["myadd"] if exists else USAGE["mynew"]
-        await reply(update, f"Not created: {echo(str(exc))}. {escape(hint)}")
+        hint = PERSONAL_USAGE["myadd"] if exists else PERSONAL_USAGE["mynew"]
+        await reply(update, not_created(str(exc), hint=hint))
         return
     if isinstance(done, personal_lists.Resumed):
-        await reply(update, personal_resumed(done.name, resumed=done.resumed, usage=USAGE["myadd"]))
+        await reply(
+            update, personal_resumed(done.name, resumed=done.resumed, usage=PERSONAL_USAGE["myadd"])
+        )
         return
     await _edited(update, done)
 
@@ -93,10 +85,10 @@ async def myadd(update: Update, context: Context) -> None:
             actor=actor(update),
         )
     except (ArgumentError, PersonalError) as exc:
-        await reply(update, f"Nothing changed: {echo(str(exc))}. {escape(USAGE['myadd'])}")
+        await reply(update, nothing_changed(str(exc), hint=PERSONAL_USAGE["myadd"]))
         return
     except UnknownPersonalList:
-        await reply(update, no_personal_lists(USAGE["mynew"]))
+        await reply(update, no_personal_lists(PERSONAL_USAGE["mynew"]))
         return
     await _edited(update, done)
 
@@ -116,17 +108,19 @@ async def myrm(update: Update, context: Context) -> None:
             if gone.deleted:
                 await reply(update, personal_deleted(gone.name))
             else:
-                asked = personal_delete_asks_whole_name(gone.name, gone.terms, USAGE["myrm"])
+                asked = personal_delete_asks_whole_name(
+                    gone.name, gone.terms, PERSONAL_USAGE["myrm"]
+                )
                 await reply(update, asked)
             return
         done = personal_lists.remove_term(
             service, now, owner=owner, name=name, term=rest, actor=who
         )
     except PersonalError as exc:
-        await reply(update, f"Nothing changed: {echo(str(exc))}.")
+        await reply(update, nothing_changed(str(exc)))
         return
     except UnknownPersonalList:
-        await reply(update, no_personal_lists(USAGE["mynew"]))
+        await reply(update, no_personal_lists(PERSONAL_USAGE["mynew"]))
         return
     await _edited(update, done)
 
@@ -142,12 +136,13 @@ async def _which(
     """The caller's list the arguments start with, and the rest; None after saying why."""
     names = personal_lists.names(ctx.service, _owner(update))
     if not names:
-        await reply(update, no_personal_lists(USAGE["mynew"]))
+        await reply(update, no_personal_lists(PERSONAL_USAGE["mynew"]))
         return None, ""
     found = split_list(text, names)
     if found.name is None:
         await reply(
-            update, unknown_personal_list(found.query, found.candidates, names, USAGE[command])
+            update,
+            unknown_personal_list(found.query, found.candidates, names, PERSONAL_USAGE[command]),
         )
     return found.name, found.rest
 
@@ -157,12 +152,12 @@ async def _arguments(update: Update, ctx: BotContext, command: str) -> str:
     if await _refused_in_group(update):
         return ""
     subscriber_for(update, ctx)  # the owner's row: alerts need it to be delivered
-    return await checked_arguments(update, USAGE[command], hint=LIMITS)
+    return await checked_arguments(update, PERSONAL_USAGE[command], hint=PERSONAL_LIMITS)
 
 
 async def _refused_in_group(update: Update) -> bool:
     if is_group(update):
-        await reply(update, PRIVATE_ONLY)
+        await reply(update, PERSONAL_PRIVATE_ONLY)
         return True
     return False
 

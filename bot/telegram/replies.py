@@ -13,8 +13,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 
 from bot.app.replies import queue_reply
-from bot.messages.html import escape
-from bot.messages.screens import BUSY, Keyboard, quote_input
+from bot.messages.screens import BUSY, Keyboard, arguments_refused, usage
 from bot.telegram.arguments import ArgumentError, check_size
 from bot.telegram.context import BotContext
 from bot.telegram.sender import retry_after_seconds
@@ -101,18 +100,17 @@ def command_text(update: Update) -> str:
     return found.group(1).strip() if found else ""
 
 
-async def checked_arguments(update: Update, usage: str, *, hint: str = "") -> str:
+async def checked_arguments(update: Update, how: str, *, hint: str = "") -> str:
     """The command's arguments; "" after telling the user what is wrong with them
     (missing, or too long to be a real argument)."""
     text = command_text(update)
-    tail = f" {hint}" if hint else ""
     try:
         check_size(text)
     except ArgumentError as exc:
-        await reply(update, f"{quote_input(text, 40)}: {escape(str(exc))}.{tail}")
+        await reply(update, arguments_refused(text, str(exc), hint))
         return ""
     if not text:
-        await reply(update, f"Usage: {escape(usage)}.{tail}")
+        await reply(update, usage(how, hint))
     return text
 
 
