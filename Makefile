@@ -32,14 +32,19 @@ bench: $(STAMP)
 	$(PY) bench/bench_matching.py
 	$(PY) bench/bench_watchlist_test.py
 	$(PY) bench/bench_testlist_telegram.py
+	$(PY) bench/bench_dry_run_loop.py
 	$(PY) bench/bench_digest_tick.py
 	$(PY) bench/bench_fanout.py
+	$(PY) bench/bench_flood.py
 	$(PY) bench/bench_footprint.py
 
 ## Crash soak: kill -9 `caci-watch run` mid digest fan-out, restart, count lost and
-## repeated messages (20 runs, a few minutes); exits non-zero when the target is missed.
+## repeated messages (20 runs, a few minutes); then two `run` on one store, the active one
+## killed mid fan-out while the other stands by (6 runs x 3 kills, a few minutes): lost,
+## duplicates, takeover times. Exits non-zero when a target is missed.
 soak: $(STAMP)
 	$(PY) bench/soak_kill9.py
+	$(PY) bench/soak_two_instances.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

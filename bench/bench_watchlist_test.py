@@ -88,7 +88,7 @@ def main() -> None:
                     times.append(time.perf_counter() - start)
                 print(
                     f"  watchlist test {w.name!r:<18} {report.checked} articles, "
-                    f"{len(report.would_match):5d} would match: "
+                    f"{report.matched:5d} would match: "
                     f"median {statistics.median(times):.2f} s "
                     f"(min {min(times):.2f}, max {max(times):.2f}) over {RUNS} runs"
                 )

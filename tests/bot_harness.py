@@ -121,4 +121,13 @@ class BotUnderTest:
 
 
 def fast_pacer() -> Pacer:
-    return Pacer(global_per_second=1000)
+    """Much faster than Telegram overall, and in a private chat one message at a time at
+    just under the fake's default five a second (command replies are paced too, so a
+    test that says a lot in one chat need not wait Telegram's one a second)."""
+    return Pacer(global_per_second=1000, private_pace=(1, 4.5))
+
+
+def chat_limits_lifted_pacer() -> Pacer:
+    """For a fake whose per-chat limits are off: hundreds of replies in one chat go out
+    as fast as the bot makes them, instead of at Telegram's one a second."""
+    return Pacer(global_per_second=1000, private_pace=(1, 1000), group_pace=(1, 1000))

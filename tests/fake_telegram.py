@@ -18,13 +18,22 @@ a form (PTB's way: strings as they are, every other value JSON-encoded), multipa
 JSON body. Method names are case-insensitive, as on Telegram.
 
 Faults: ``block(chat_id)`` (403), ``script(method, [...])`` (scripted errors or a dropped
-connection for the next calls), ``outage(True)`` (502 for everything), ``send_delay``,
-``delay(method, seconds)`` (one method answers late, so a request is in flight).
+connection for the next calls), ``outage(True)`` (502 for everything; ``html=True`` answers
+with a proxy's HTML error page, as Telegram's front does), ``send_delay``,
+``delay(method, seconds)`` (one method answers late, so a request is in flight),
+``kick_bot(group)`` (a group removes the bot: 403 from then on, and the update saying so).
+
+Flood limits: per private chat, per group and overall (``global_per_second``: each send
+past it gets a 429 of its own), or a bot-wide limit as Telegram enforces it on a bot it
+throttles (``bot_wide_per_second``: a send past it starts a ban of
+``bot_wide_retry_after`` seconds during which every send, to any chat, gets a 429).
+A send made before the ``retry_after`` it was given has passed (the bot's ban, or its
+chat's own) is a *violation* (``violations``), as Telegram counts them to lengthen bans.
 
 Everything the bot did is recorded (``sent``, ``edits``, ``callback_answers``, ``calls``,
-``too_many_requests``) and ``wait_for(predicate)`` re-checks a predicate on every change of
-state, so tests never sleep. ``stop()`` wakes every waiting long poll with an empty result,
-so a bot's shutdown never waits out a long-poll timeout.
+``too_many_requests``, ``bans``, ``violations``) and ``wait_for(predicate)`` re-checks a
+predicate on every change of state, so tests never sleep. ``stop()`` wakes every waiting
+long poll with an empty result, so a bot's shutdown never waits out a long-poll timeout.
 
 Implemented methods: getMe, getUpdates, deleteWebhook, getWebhookInfo, sendMessage,
 editMessageText, editMessageReplyMarkup, deleteMessage, answerCallbackQuery, setMyCommands,
@@ -144,6 +153,25 @@ class Drop:
 
 DROP: Final = Drop()
 Scripted = ApiError | Drop
+
+
+@dataclass(frozen=True)
+class RawAnswer:
+    """An answer that is not the Bot API's JSON (a proxy's error page)."""
+
+    status: int
+    content_type: str
+    body: bytes
+
+
+# What Telegram's front proxy answers while the Bot API behind it is down.
+_HTML_BAD_GATEWAY: Final = RawAnswer(
+    502,
+    "text/html",
+    b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
+    b"<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx/1.18.0</center>\r\n"
+    b"</body>\r\n</html>\r\n",
+)
 
 
 # --- Telegram's HTML ------------------------------------------------------------------
@@ -496,6 +524,24 @@ class Call:
 
 
 @dataclass(frozen=True)
+class Violation:
+    """A sendMessage made before the retry_after it was given had passed."""
+
+    at: float
+    chat_id: int
+    scope: Literal["bot", "chat"]  # the bot-wide ban, or the chat's own 429
+
+
+@dataclass(frozen=True)
+class Ban:
+    """A bot-wide flood ban: every sendMessage from ``start`` to ``end`` gets a 429."""
+
+    start: float
+    end: float
+    chat_id: int  # the send that went past the limit
+
+
+@dataclass(frozen=True)
 class CallbackAnswer:
     callback_query_id: str
     text: str | None
@@ -595,6 +641,8 @@ class FakeTelegram(LoopbackServer):
         global_per_second: int | None = 30,
         private_per_second: int | None = 5,
         group_per_minute: int | None = 20,
+        bot_wide_per_second: int | None = None,
+        bot_wide_retry_after: int = 7,
         send_delay: float = 0.0,
         known_chats_only: bool = False,
         clock: Callable[[], float] = time.monotonic,
@@ -608,6 +656,8 @@ class FakeTelegram(LoopbackServer):
         self.global_per_second = global_per_second
         self.private_per_second = private_per_second
         self.group_per_minute = group_per_minute
+        self.bot_wide_per_second = bot_wide_per_second
+        self.bot_wide_retry_after = bot_wide_retry_after
         self.send_delay = send_delay
         self.known_chats_only = known_chats_only
         self._clock = clock
@@ -618,6 +668,7 @@ class FakeTelegram(LoopbackServer):
         self._stopping = False
         self._stopped = threading.Event()
         self._outage = False
+        self._outage_html = False
 
         self._updates: list[JSON] = []
         self._update_ids = itertools.count(100_001)
@@ -634,6 +685,10 @@ class FakeTelegram(LoopbackServer):
         self._scripts: dict[tuple[str, int | None], deque[Scripted]] = {}
         self._method_delays: dict[str, float] = {}
         self._global_sends: deque[float] = deque()
+        self._bot_wide_sends: deque[float] = deque()
+        self._bans: list[Ban] = []
+        self._retry_until: dict[int, float] = {}  # per chat, from its last 429
+        self._violations: list[Violation] = []
         self._chat_sends: dict[int, deque[float]] = {}
         self._commands: dict[tuple[str, str], list[JSON]] = {}
 
@@ -928,11 +983,37 @@ class FakeTelegram(LoopbackServer):
             self._method_delays[entry[0]] = seconds
             self._changed.notify_all()
 
-    def outage(self, on: bool = True) -> None:
-        """While on, every method (getUpdates too) answers 502 Bad Gateway."""
+    def outage(self, on: bool = True, *, html: bool = False) -> None:
+        """While on, every method (getUpdates too) answers 502 Bad Gateway: Telegram's
+        JSON error, or with ``html`` the HTML page its front proxy sends."""
         with self._changed:
             self._outage = on
+            self._outage_html = html
             self._changed.notify_all()
+
+    def kick_bot(self, chat_id: int, *, by_user_id: int, status: MemberStatus = "kicked") -> JSON:
+        """A group removes the bot: every send there gets 403 from now on, and the bot is
+        told with a ``my_chat_member`` update (``status`` "kicked", or "left")."""
+        if chat_id >= 0:
+            raise ValueError("kick_bot is for groups; a user blocks the bot with user_blocks")
+        self.block(chat_id)
+        with self._changed:
+            chat = self._chats.get(chat_id) or self.add_chat(chat_id)
+            return self._enqueue(
+                {
+                    "my_chat_member": {
+                        "chat": copy.deepcopy(chat),
+                        "from": self._user(by_user_id),
+                        "date": int(time.time()),
+                        "old_chat_member": {"status": "member", "user": self.bot_user},
+                        "new_chat_member": {
+                            "status": status,
+                            "user": self.bot_user,
+                            **({"until_date": 0} if status == "kicked" else {}),
+                        },
+                    }
+                }
+            )
 
     def set_chat_member(
         self, chat_id: int, user_id: int, status: MemberStatus, **fields: Any
@@ -995,6 +1076,18 @@ class FakeTelegram(LoopbackServer):
             return self._too_many_requests
 
     @property
+    def bans(self) -> list[Ban]:
+        """The bot-wide flood bans, in order."""
+        with self._lock:
+            return list(self._bans)
+
+    @property
+    def violations(self) -> list[Violation]:
+        """Sends made before the retry_after they were given had passed."""
+        with self._lock:
+            return list(self._violations)
+
+    @property
     def pending_updates(self) -> int:
         """Updates queued and not yet confirmed by a getUpdates offset."""
         with self._lock:
@@ -1028,7 +1121,7 @@ class FakeTelegram(LoopbackServer):
 
     def _handle(
         self, http_method: str, target: str, content_type: str, body: bytes
-    ) -> tuple[int, JSON] | Drop:
+    ) -> tuple[int, JSON] | Drop | RawAnswer:
         url = urlsplit(target)
         path = _PATH.fullmatch(url.path)
         try:
@@ -1050,6 +1143,8 @@ class FakeTelegram(LoopbackServer):
         if bad_body is not None:
             return self._error(bad_body)
         with self._lock:
+            if self._outage and self._outage_html:
+                return _HTML_BAD_GATEWAY
             scripted = (
                 ApiError.bad_gateway() if self._outage else self._next_scripted(method, params)
             )
@@ -1057,6 +1152,8 @@ class FakeTelegram(LoopbackServer):
         if isinstance(scripted, Drop):
             return scripted
         if scripted is not None:
+            if method == "sendMessage":
+                self._note_send(_maybe_int(params.get("chat_id")), scripted)
             return self._error(scripted)
         if method != "getUpdates":
             wait += self.send_delay
@@ -1076,6 +1173,19 @@ class FakeTelegram(LoopbackServer):
                 )
             )
         return 200, {"ok": True, "result": result}
+
+    def _note_send(self, chat_id: int | None, answer: ApiError | None) -> None:
+        """Count a send that came before its chat's retry_after passed, and remember the
+        retry_after a 429 gives the chat."""
+        if chat_id is None:
+            return
+        with self._changed:
+            now = self._clock()
+            if now < self._retry_until.get(chat_id, -math.inf):
+                self._violations.append(Violation(now, chat_id, "chat"))
+            if answer is not None and answer.retry_after is not None:
+                self._retry_until[chat_id] = now + answer.retry_after
+            self._changed.notify_all()
 
     def _error(self, error: ApiError) -> tuple[int, JSON]:
         if error.error_code == 429:
@@ -1172,7 +1282,12 @@ class FakeTelegram(LoopbackServer):
                 if replied is None and not reply_to[1]:
                     raise ApiError(400, REPLIED_MESSAGE_NOT_FOUND)
             now = self._clock()
-            self._admit(chat_id, now)
+            try:
+                self._admit(chat_id, now)
+            except ApiError as refused:
+                self._note_send(chat_id, refused)
+                raise
+            self._note_send(chat_id, None)
             message: JSON = {
                 "message_id": self._new_message_id(chat_id),
                 "from": self.bot_user,
@@ -1352,6 +1467,18 @@ class FakeTelegram(LoopbackServer):
 
     def _admit(self, chat_id: int, now: float) -> None:
         """Count a send against the flood limits, or raise 429 (the send does not count)."""
+        if self.bot_wide_per_second is not None:
+            ban = self._bans[-1] if self._bans else None
+            if ban is not None and now < ban.end:
+                self._violations.append(Violation(now, chat_id, "bot"))
+                raise ApiError.too_many_requests(max(1, math.ceil(ban.end - now)))
+            sends = self._bot_wide_sends
+            while sends and sends[0] <= now - 1.0:
+                sends.popleft()
+            if len(sends) >= self.bot_wide_per_second:
+                retry_after = self.bot_wide_retry_after
+                self._bans.append(Ban(now, now + retry_after, chat_id))
+                raise ApiError.too_many_requests(retry_after)
         windows: list[tuple[deque[float], float, int]] = []
         if self.global_per_second is not None:
             windows.append((self._global_sends, 1.0, self.global_per_second))
@@ -1370,6 +1497,7 @@ class FakeTelegram(LoopbackServer):
         if wait > 0:
             raise ApiError.too_many_requests(max(1, math.ceil(wait)))
         self._global_sends.append(now)
+        self._bot_wide_sends.append(now)
         per_chat.append(now)
 
     def _edited_ids(self, params: JSON) -> tuple[int, int]:
@@ -1711,10 +1839,14 @@ class _ApiHandler(BaseHTTPRequestHandler):
             if isinstance(outcome, Drop):
                 self.close_connection = True
                 return
-            status, payload = outcome
-            data = json.dumps(payload, ensure_ascii=fake.ascii_json).encode("utf-8")
+            if isinstance(outcome, RawAnswer):
+                status, content_type, data = outcome.status, outcome.content_type, outcome.body
+            else:
+                status, payload = outcome
+                content_type = "application/json"
+                data = json.dumps(payload, ensure_ascii=fake.ascii_json).encode("utf-8")
             self.send_response(status)
-            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(data)))
             if fake._is_stopping:
                 self.send_header("Connection", "close")

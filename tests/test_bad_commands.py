@@ -45,7 +45,14 @@ from bot.telegram.arguments import (
     split_list,
     split_name,
 )
-from tests.bot_harness import ADMIN_ID, TOKEN, BotUnderTest, Clock, fast_pacer, make_config
+from tests.bot_harness import (
+    ADMIN_ID,
+    TOKEN,
+    BotUnderTest,
+    Clock,
+    chat_limits_lifted_pacer,
+    make_config,
+)
 from tests.factories import rss
 from tests.fake_telegram import (
     BOT_USERNAME,
@@ -111,7 +118,8 @@ def feeds() -> Iterator[FeedServer]:
 
 def bot(tmp_path: Path, fake: FakeTelegram, feeds: FeedServer, clock: Clock) -> BotUnderTest:
     config = make_config(tmp_path, api_url=fake.api_url, feed_urls=[feeds.url("/a.feed")])
-    return BotUnderTest(config, fake, clock, pacer=fast_pacer())
+    # The bot's own pacing keeps to the fake's (lifted) per-chat limits too.
+    return BotUnderTest(config, fake, clock, pacer=chat_limits_lifted_pacer())
 
 
 _sentinels = itertools.count(1)

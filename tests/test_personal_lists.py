@@ -208,15 +208,20 @@ def test_personal_commands_refuse_clearly_and_delete_only_on_the_whole_name(
             assert "a command takes at most 2,000" in await say(b, "/mynew " + "Rogun, " * 1500)
             assert "no list called “Aral”; yours are List 0" in await say(b, "/myrm Aral | x")
 
-            # Stopped, a list is paused; /mynew with its name alone resumes it.
-            await say(b, "/stop")
+            # Stopped (once confirmed), a list is paused; /mynew with its name alone resumes it.
+            [asked] = await b.send("/stop", user_id=ANN)
+            fake.user_presses(asked, fake.buttons(asked)[0][1])
+            assert await b.wait(lambda: any("Unsubscribed" in m.text for m in fake.edits))
             assert "paused; /mynew List 1 resumes it" in await say(b, "/mylists")
             assert "Resumed List 1" in await say(b, "/mynew list 1")
 
             assert "Which of yours: List 0, List 1 or List 2?" in await say(b, "/myrm List")
             assert "send /myrm List 4 (its whole name)" in await say(b, "/myrm Lis 4")
             assert len(b.store.personal.of(ANN)) == MAX_LISTS
-            assert "Deleted your list List 4" in await say(b, "/myrm list 4")
+            [asked] = await b.send("/myrm list 4", user_id=ANN)
+            assert "Delete your list List 4 and its 1 term?" in asked.text
+            fake.user_presses(asked, fake.buttons(asked)[0][1])
+            assert await b.wait(lambda: any("Deleted your list" in m.text for m in fake.edits))
             assert [p.name for p in b.store.personal.of(ANN)] == [f"List {i}" for i in range(4)]
             assert "~4242/List 4" not in b.store.chats.get(ANN).watchlists
 

@@ -58,7 +58,7 @@ def test_a_new_list_is_followed_by_its_owner_audited_and_matched_against_recent_
         "Rogun",
         ["Rogun Dam", "Nurek"],
     )
-    assert len(done.report.newly) == 1  # the dry run, before the matches were stored
+    assert done.report.newly == 1  # the dry run, before the matches were stored
     internal = done.plist.internal_name
     owner = service.store.chats.get(ANN)
     assert owner is not None and internal in owner.watchlists
@@ -170,5 +170,5 @@ def test_a_hand_edited_file_is_held_to_the_rules_the_editors_follow() -> None:
         parse_watchlist('name = "T"\nterms = ["Zangezur\\tcorridor"]\n')
     assert caught.value.reason == "terms[0]: must not contain line breaks or control characters"
     # A description may run over several lines in TOML; it is shown as written.
-    w = parse_watchlist('name = "T"\ndescription = """two\nlines"""\nterms = ["x1"]\n')
+    w = parse_watchlist('name = "T"\ndescription = """two\nlines"""\nterms = ["x12"]\n')
     assert w.description == "two\nlines"

@@ -110,20 +110,21 @@ def test_the_first_poll_alerts_only_within_the_backfill_window() -> None:
     assert len(run([recent, old, undated], backfill_days=2).alerts) == 3
 
 
-def test_an_id_listed_twice_is_new_then_an_edit_of_itself_in_feed_order() -> None:
+def test_an_id_listed_twice_is_its_first_listing_and_the_others_are_ignored() -> None:
     first = make_article(1, text=TRIPP_TEXT)
     second = make_article(1, text=BOTH_TEXT)
-    decision = run([first, second, second])
-    assert [(a.change, a.first_seen_at) for a in decision.articles] == [
-        ("new", NOW),
-        ("updated", NOW),
-        ("same", NOW),
-    ]
-    new, edit, _ = decision.articles
-    assert new.alert is not None and new.alert.watchlists == ("TRIPP",)
-    assert edit.alert is not None and edit.alert.updated and edit.alert.watchlists == ("Dam",)
-    assert (decision.new, decision.updated) == (1, 1)
-    assert run([first, second, second]) == decision
+    other = make_article(2, text=TRIPP_TEXT)
+    decision = run([first, second, other, second])
+    assert [(a.article, a.change) for a in decision.articles] == [(first, "new"), (other, "new")]
+    assert [a.article for a in decision.alerts] == [first, other]
+    assert decision.duplicates == (first.id,)
+    assert (decision.new, decision.updated) == (2, 0)
+
+    # Polled again as stored, the same feed changes nothing: no flip, no "(updated)".
+    stored = {**known(first, "TRIPP"), **known(other, "TRIPP")}
+    again = run([first, second, other, second], known=stored)
+    assert [a.change for a in again.articles] == ["same", "same"]
+    assert (again.new, again.updated, again.alerts) == (0, 0, ())
 
 
 def test_the_feed_state_records_the_success_and_what_the_server_said() -> None:

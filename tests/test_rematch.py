@@ -22,11 +22,10 @@ def test_dry_run_lists_what_would_match_and_what_differs() -> None:
         [aktau, alat, neither],
         currently_matching={aktau.id, neither.id},
     )
-    assert report.checked == 3
-    assert [a.id for a, _ in report.would_match] == [aktau.id, alat.id]
-    assert report.newly == {alat.id}
-    assert [a.id for a in report.dropped] == [neither.id]
-    _, match = report.would_match[1]
+    assert (report.checked, report.matched, report.newly, report.dropped) == (3, 2, 1, 1)
+    assert [(e.article.id, e.new) for e in report.examples] == [(aktau.id, False), (alat.id, True)]
+    assert [a.id for a in report.dropped_examples] == [neither.id]
+    match = report.examples[1].match
     assert match.snippet[match.mark_start : match.mark_end] == "Alat port"
 
 

@@ -77,7 +77,7 @@ def test_an_edit_writes_the_file_audits_it_as_its_actor_and_says_what_now_matche
     assert done.path == watchlists_dir / "tripp.toml"
     assert '"Syunik"' in done.path.read_text()
     assert done.report is not None and done.days == service.config.watchlists.rematch_days
-    assert len(done.report.would_match) == 1 and not done.report.newly  # matched already
+    assert done.report.matched == 1 and not done.report.newly  # matched already
     assert actions(service, "TRIPP")[-1] == (WHO, "add-term", "Syunik")
 
     done = shared_lists.add_exclude(service, NOW, "TRIPP", " Syunik province ", actor=WHO)
@@ -122,7 +122,7 @@ def test_a_new_list_is_refused_a_personal_prefix_a_name_alike_and_a_file_that_ex
         service, NOW, " Alat Port ", [Term("Port of Alat"), Term("ALAT", exact=True)], actor=WHO
     )
     assert (done.name, done.path.name) == ("Alat Port", "alat-port.toml")
-    assert done.report is not None and len(done.report.newly) == 1
+    assert done.report is not None and done.report.newly == 1
     assert actions(service, "Alat Port") == [(WHO, "new", "Port of Alat, ALAT  (exact)")]
 
 
@@ -174,19 +174,19 @@ def test_a_dry_run_reads_the_file_as_it_is_now_and_says_when_it_differs(
     service: Service, watchlists_dir: Path
 ) -> None:
     found = shared_lists.dry_run(service, NOW, "tripp", 30)
-    assert (found.name, found.note, len(found.report.would_match)) == ("TRIPP", "", 1)
+    assert (found.name, found.note, found.report.matched) == ("TRIPP", "", 1)
 
     path = watchlists_dir / "tripp.toml"
     path.write_text('name = "TRIPP"\nterms = ["Zangezur"]\n')
     found = shared_lists.dry_run(service, NOW, "tripp", 30)
     assert found.note == "ahead"
-    assert (len(found.report.would_match), len(found.report.dropped)) == (0, 1)
+    assert (found.report.matched, found.report.dropped) == (0, 1)
 
     path.write_text('name = "TRIPP"\nterms = []\n')
     found = shared_lists.dry_run(service, NOW, "tripp", 30)
     assert (found.note, found.error_line) == ("broken", 2)
     assert found.error_reason == "terms must not be empty"
-    assert len(found.report.would_match) == 1  # the version in force
+    assert found.report.matched == 1  # the version in force
 
 
 def test_check_files_loads_the_directory_as_the_bot_does(tmp_path: Path) -> None:

@@ -228,7 +228,7 @@ def test_newlist_then_testlist_shows_matches_with_snippets_and_what_a_hand_edit_
             answer = await admin(b, "/newlist Alat-Port Expansion | Alat | Baku's new port")
             assert "Created Alat-Port Expansion in alat-port-expansion.toml" in answer
             assert "Baku's new port" in await admin(b, "/showlist alat port expansion")
-            assert "alat-port.toml already exists" in await admin(b, "/newlist Alat Port Ж | x")
+            assert "alat-port.toml already exists" in await admin(b, "/newlist Alat Port Ж | xyz")
 
             [dry] = await b.send("/testlist alat port", user_id=ADMIN_ID)
             assert "Dry run of Alat Port" in dry.text

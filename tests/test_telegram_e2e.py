@@ -240,7 +240,10 @@ def test_commands_are_registered_and_settings_commands_answer_usefully(
             [r] = await b.send("/unsubscribe abraham accords", user_id=ANN)
             assert "Stopped following" in r.text
             [r] = await b.send("/stop", user_id=ANN)
-            assert "Unsubscribed from everything" in r.text
+            assert "Stop following everything?" in r.text  # asked first: see test_confirmations
+            [(_, yes), _] = fake.buttons(r)
+            fake.user_presses(r, yes)
+            assert await b.wait(lambda: any("Unsubscribed" in m.text for m in fake.edits))
             assert b.store.chats.get(ANN).watchlists == ()
 
     asyncio.run(scenario())
@@ -516,7 +519,8 @@ def test_repeated_long_requests_wait_while_earlier_ones_are_still_queued(
             b.store.outbox.enqueue(
                 [OutgoingMessage(f"k{i}", ANN, "alert", f"queued {i}") for i in range(10)], NOW
             )
-            fake.script("sendMessage", [ApiError.too_many_requests(30)], chat_id=ANN)
+            # A 429 holds the chat's queue (and its replies: Telegram's wait is the chat's).
+            fake.script("sendMessage", [ApiError.too_many_requests(2)], chat_id=ANN)
             b.runner.wake_outbox()
             assert await b.wait(lambda: fake.too_many_requests >= 1)
             [r] = await b.send("/digest today", user_id=ANN)

@@ -96,10 +96,10 @@ def test_syntax_error_reports_the_line_from_toml(tmp_path: Path) -> None:
         ('name = "A"\nterms = [3]\n', "terms[0]: must be a string or a table"),
         ('name = "A"\nterms = ["--"]\n', "terms[0]: '--' has no letters or digits"),
         ('name = "A"\nterms = [{ exact = true }]\n', "terms[0]: text is required"),
-        ('name = "A"\nterms = ["x"]\nthreshold = 101\n', "threshold must be a whole number"),
-        ('name = "A"\nterms = ["x"]\nthreshold = true\n', "threshold must be a whole number"),
-        ('name = "A"\nterms = ["x"]\nexclude = "y"\n', "exclude must be a list"),
-        ('name = "A"\nterms = ["x"]\nexclude = [""]\n', "exclude[0]: must be a string"),
+        ('name = "A"\nterms = ["xyz"]\nthreshold = 101\n', "threshold must be a whole number"),
+        ('name = "A"\nterms = ["xyz"]\nthreshold = true\n', "threshold must be a whole number"),
+        ('name = "A"\nterms = ["xyz"]\nexclude = "y"\n', "exclude must be a list"),
+        ('name = "A"\nterms = ["xyz"]\nexclude = [""]\n', "exclude[0]: must be a string"),
     ],
 )
 def test_schema_errors_say_what_is_wrong(tmp_path: Path, text: str, reason: str) -> None:

@@ -14,11 +14,10 @@ from typing import Literal
 
 from bot.app import watchlist_sync
 from bot.app.service import Service
-from bot.domain.models import MODES, Mode, Subscriber, Watchlist
+from bot.domain.models import MODES, Mode, Subscriber, Watchlist, watchlist_key
 from bot.domain.resolve import UnknownTimezone, resolve_timezone, resolve_watchlist
 from bot.domain.schedule import next_digest_at, parse_time_of_day, zone
 from bot.lists.personal import display_name
-from bot.messages.screens import watchlist_key
 
 log = logging.getLogger(__name__)
 
@@ -55,8 +54,9 @@ def ensure_chat(service: Service, chat: Chat, now: datetime) -> Subscriber:
 
 def shared_lists(service: Service, now: datetime) -> list[Watchlist]:
     """The shared lists as people see them, by name; the files are read again first, so
-    a list deleted a moment ago is neither offered nor followed."""
-    watchlist_sync.reload_watchlists(service, now)
+    a list deleted a moment ago is neither offered nor followed. (A list edited is
+    matched again by the minute's look at the files, not here: see take_up_removals.)"""
+    watchlist_sync.take_up_removals(service, now)
     return sorted(service.watchlists, key=lambda w: w.name.casefold())
 
 
@@ -126,7 +126,7 @@ class ToggleOutcome:
 
 def toggle(service: Service, chat: Chat, key_of: str, now: datetime) -> ToggleOutcome:
     """Follow or stop following the shared list a button names by its key
-    (``bot.messages.screens.watchlist_key``); "gone" when it no longer exists."""
+    (``bot.domain.models.watchlist_key``); "gone" when it no longer exists."""
     lists = shared_lists(service, now)
     sub = ensure_chat(service, chat, now)
     found = next((w for w in lists if watchlist_key(w.name) == key_of), None)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
@@ -22,6 +22,7 @@ from bot.app.service import Service
 from bot.domain.matching import Matcher
 from bot.domain.models import Alert, FeedState
 from bot.domain.poll import (
+    DUE_SLACK,
     PollDecision,
     Prior,
     Served,
@@ -72,6 +73,7 @@ async def poll_once(
             on_alert=lambda alert, at: queue_alert(service, alert, at),
             clock=clock,
             matcher_of=lambda: service.matcher,
+            warm=service.warm_matcher,
         )
 
 
@@ -103,6 +105,7 @@ async def poll_feeds(
     force: bool = False,
     on_alert: OnAlert | None = None,
     clock: Callable[[], datetime] | None = None,
+    warm: Callable[[], Awaitable[None]] | None = None,
 ) -> list[FeedPollReport]:
     """Poll every configured feed that is due at ``now`` (all with ``force``),
     concurrently; one feed's failure never stops the others.
@@ -115,6 +118,9 @@ async def poll_feeds(
     ``matcher_of()`` as read when it is stored, not when the poll began: a digest made
     during the fetch then cannot end after an article's stamp without having seen it,
     and a list added meanwhile is not missed. Without ``clock``, ``now`` is the stamp.
+
+    ``warm``, awaited last before an article is decided, has ``matcher_of()`` compiled
+    for the lists in force by then, off the event loop (``Service.warm_matcher``).
     """
     run = _PollRun(
         client,
@@ -125,11 +131,16 @@ async def poll_feeds(
         on_alert=on_alert or _no_alert,
         clock=clock or (lambda: now),
         matcher_of=matcher_of,
+        warm=warm or _nothing_to_warm,
     )
     return list(await asyncio.gather(*(run.guarded(url) for url in cfg.urls)))
 
 
 def _no_alert(alert: Alert, now: datetime) -> None:
+    pass
+
+
+async def _nothing_to_warm() -> None:
     pass
 
 
@@ -145,6 +156,7 @@ class _PollRun:
     on_alert: OnAlert
     clock: Callable[[], datetime]
     matcher_of: Callable[[], Matcher]
+    warm: Callable[[], Awaitable[None]]
 
     async def guarded(self, url: str) -> FeedPollReport:
         try:
@@ -161,7 +173,7 @@ class _PollRun:
 
     async def poll(self, url: str) -> FeedPollReport:
         state = self.store.feed_state(url)
-        if not self.force and not is_due(state, self.started):
+        if not self.force and not is_due(state, self.started, slack=DUE_SLACK):
             return FeedPollReport(url, "not_due")
         fetched = await fetch_feed(
             self.client,
@@ -192,6 +204,7 @@ class _PollRun:
         if parsed.warning:
             log.warning("feed=%s warning=%r", url, parsed.warning)
 
+        await self.warm()
         decision = self._decide_and_store(state, parsed, served)
         if decision.duplicates:
             log.warning(
@@ -233,6 +246,7 @@ class _PollRun:
                 served=served,
                 poll_interval=self.cfg.poll_interval,
                 backfill_days=self.cfg.backfill_days,
+                started=self.started,
             )
             self.store.apply_poll(decision)
             for alert in decision.alerts:

@@ -1,29 +1,100 @@
 """Matching stored articles again when watchlists change, for real or as a dry run
-(the pure part of which is ``bot.domain.dry_run``)."""
+(the pure part of which is ``bot.domain.dry_run``).
+
+Both may read every stored article, so both are ``Steps`` (``bot.app.steps``): the
+reading and matching, a batch of articles at a time through a reader of the store's
+own (``Store.reader``), are heavy pieces, which the running bot does in a worker thread;
+a re-match writes each batch's changes itself, on the store's connection.
+"""
 
 from __future__ import annotations
 
-__all__ = ["DryRun", "RematchReport", "dry_run", "dry_run_stored", "rematch_recent"]
+__all__ = [
+    "DryRun",
+    "Progress",
+    "RematchReport",
+    "dry_run",
+    "dry_run_steps",
+    "dry_run_stored",
+    "rematch_recent",
+    "rematch_steps",
+]
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
-from bot.domain.dry_run import DryRun, dry_run
-from bot.domain.matching import compile_watchlists
-from bot.domain.models import Watchlist
+from bot.app.steps import Steps, heavy, inline
+from bot.domain.dry_run import DEFAULT_SHOWN, DryRun, DryRunTally, dry_run
+from bot.domain.matching import Matcher, compile_watchlists
+from bot.domain.models import Article, Match, Watchlist
 from bot.domain.poll import match_article
 from bot.storage import Store
+from bot.storage.reader import ArticleReader
+
+# (articles done, articles in all): called as a dry run goes, from where it runs.
+Progress = Callable[[int, int], None]
 
 
-def dry_run_stored(store: Store, watchlist: Watchlist, *, days: int, now: datetime) -> DryRun:
-    """The list as given (the file on disk now) against what the store says it matched."""
-    return dry_run(
-        compile_watchlists([watchlist]),
-        watchlist.name,
-        store.articles_first_seen_since(now - timedelta(days=days)),
-        store.article_ids_matching(watchlist.name),
+def dry_run_steps(
+    store: Store,
+    watchlist: Watchlist,
+    *,
+    days: int,
+    now: datetime,
+    shown: int = DEFAULT_SHOWN,
+    progress: Progress | None = None,
+) -> Steps[DryRun]:
+    """The list as given (the file on disk now) against what the store says it matched,
+    over the articles first seen in the last ``days`` days; ``shown`` examples of each
+    kind are kept."""
+    since = now - timedelta(days=days)
+    reader = store.reader()
+    try:
+        matcher, total = yield from heavy(partial(_start_dry_run, reader, watchlist, since))
+        tally = DryRunTally(matcher, watchlist.name, shown=shown)
+        batches = reader.first_seen_since(since)
+        if progress is not None:
+            progress(0, total)
+        while (yield from heavy(partial(_dry_run_batch, reader, batches, tally))):
+            if progress is not None:
+                progress(tally.checked, total)
+        return tally.result()
+    finally:
+        reader.close()
+
+
+def dry_run_stored(
+    store: Store,
+    watchlist: Watchlist,
+    *,
+    days: int,
+    now: datetime,
+    shown: int = DEFAULT_SHOWN,
+    progress: Progress | None = None,
+) -> DryRun:
+    """``dry_run_steps``, run here and now."""
+    return inline(
+        dry_run_steps(store, watchlist, days=days, now=now, shown=shown, progress=progress)
     )
+
+
+def _start_dry_run(
+    reader: ArticleReader, watchlist: Watchlist, since: datetime
+) -> tuple[Matcher, int]:
+    return compile_watchlists([watchlist]), reader.count_first_seen_since(since)
+
+
+def _dry_run_batch(
+    reader: ArticleReader, batches: Iterator[list[Article]], tally: DryRunTally
+) -> bool:
+    """One more batch counted; False when there was none left."""
+    batch = next(batches, None)
+    if batch is None:
+        return False
+    tally.add(batch, reader.matching_ids(tally.watchlist, [a.id for a in batch]))
+    return True
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +104,63 @@ class RematchReport:
     no_longer_matched: tuple[tuple[str, str], ...]
 
 
+@dataclass(frozen=True, slots=True)
+class _Changed:
+    """An article whose matches with the re-matched lists differ from those stored."""
+
+    article_id: str
+    content_hash: str  # as it was matched: if the stored one differs now, it is left be
+    matches: tuple[Match, ...]
+    added: frozenset[str]
+    removed: frozenset[str]
+
+
+def rematch_steps(
+    store: Store,
+    watchlists: Collection[Watchlist],
+    *,
+    now: datetime,
+    days: int,
+) -> Steps[RematchReport]:
+    """Match the articles first seen in the last ``days`` days against ``watchlists``
+    (the ones that changed) and store the result.
+
+    Newly matching articles are marked so that they join each subscriber's next digest,
+    flagged as such; they never raise instant alerts, which would flood people with old
+    articles after every edit. Each batch's changes are written in a transaction of
+    their own; an article that changed since it was read is left to the poll that
+    changed it, which matched it with these lists already.
+    """
+    names = frozenset(w.name for w in watchlists)
+    matcher = yield from heavy(partial(compile_watchlists, list(watchlists)))
+    checked = 0
+    newly: list[tuple[str, str]] = []
+    gone: list[tuple[str, str]] = []
+    reader = store.reader()
+    try:
+        batches = reader.first_seen_since(now - timedelta(days=days))
+        while True:
+            found = yield from heavy(partial(_rematch_batch, reader, batches, matcher, names))
+            if found is None:
+                break
+            count, changed = found
+            checked += count
+            with store.transaction():
+                known = store.known_articles(c.article_id for c in changed)
+                for c in changed:
+                    stored = known.get(c.article_id)
+                    if stored is None or stored.content_hash != c.content_hash:
+                        continue
+                    newly.extend((c.article_id, name) for name in sorted(c.added))
+                    gone.extend((c.article_id, name) for name in sorted(c.removed))
+                    store.replace_matches(
+                        c.article_id, c.matches, now, rematched=c.added, only=names
+                    )
+    finally:
+        reader.close()
+    return RematchReport(checked, tuple(newly), tuple(gone))
+
+
 def rematch_recent(
     store: Store,
     watchlists: Collection[Watchlist],
@@ -40,25 +168,37 @@ def rematch_recent(
     now: datetime,
     days: int,
 ) -> RematchReport:
-    """Match the articles first seen in the last ``days`` days against ``watchlists``
-    (the ones that changed) and store the result.
+    """``rematch_steps``, run here and now."""
+    return inline(rematch_steps(store, watchlists, now=now, days=days))
 
-    Newly matching articles are marked so that they join each subscriber's next digest,
-    flagged as such; they never raise instant alerts, which would flood people with old
-    articles after every edit.
-    """
-    names = {w.name for w in watchlists}
-    matcher = compile_watchlists(list(watchlists))
-    newly: list[tuple[str, str]] = []
-    gone: list[tuple[str, str]] = []
-    articles = list(store.articles_first_seen_since(now - timedelta(days=days)))
-    with store.transaction():
-        for article in articles:
-            before = store.matched_watchlists(article.id) & names
-            matches = match_article(matcher, article)
-            after = {m.watchlist for m in matches}
-            added = after - before
-            newly.extend((article.id, name) for name in sorted(added))
-            gone.extend((article.id, name) for name in sorted(before - after))
-            store.replace_matches(article.id, matches, now, rematched=added, only=names)
-    return RematchReport(len(articles), tuple(newly), tuple(gone))
+
+def _rematch_batch(
+    reader: ArticleReader,
+    batches: Iterator[list[Article]],
+    matcher: Matcher,
+    names: frozenset[str],
+) -> tuple[int, list[_Changed]] | None:
+    """The next batch matched again: how many articles, and those whose matches differ
+    from the stored ones; None when there was none left."""
+    batch = next(batches, None)
+    if batch is None:
+        return None
+    stored = reader.matches_of([a.id for a in batch], names)
+    changed: list[_Changed] = []
+    for article in batch:
+        matches = tuple(m for m in match_article(matcher, article) if m.watchlist in names)
+        before = tuple(stored.get(article.id, ()))
+        if matches == before:
+            continue
+        was = {m.watchlist for m in before}
+        now = {m.watchlist for m in matches}
+        changed.append(
+            _Changed(
+                article.id,
+                article.content_hash,
+                matches,
+                frozenset(now - was),
+                frozenset(was - now),
+            )
+        )
+    return len(batch), changed

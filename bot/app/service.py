@@ -6,18 +6,25 @@ it (``bot.app.poll``, ``bot.app.digests`` ...), each a function taking the ``Ser
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
+from typing import TypeVar
 
+from bot.app import steps as steps_
 from bot.app.config import Config
+from bot.app.steps import Steps, Worker
 from bot.domain.matching import Matcher, compile_watchlists
 from bot.domain.models import Watchlist
 from bot.lists.registry import WatchlistChange, WatchlistRegistry
 from bot.storage import Store, open_store
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -33,6 +40,11 @@ class Service:
     paths: dict[str, str] = field(default_factory=dict, init=False, repr=False)
     # Called when an alert is queued; the running bot wakes its outbox drain with it.
     on_queued: Callable[[], None] = field(default=lambda: None, repr=False)
+    # Runs heavy work off the event loop (see ``off_loop``); tests may hand in a gated one.
+    worker: Worker = field(default=asyncio.to_thread, repr=False)
+    # Made on first use, on the running event loop.
+    _one_at_a_time: asyncio.Lock | None = field(default=None, init=False, repr=False)
+    _compiling: asyncio.Lock | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.paths = {w.name: w.source for w in self.watchlists}
@@ -49,14 +61,61 @@ class Service:
     @property
     def matcher(self) -> Matcher:
         """The shared lists and every user's personal lists, compiled together once and
-        again only when either changes."""
-        personal = tuple(p.watchlist for p in self.store.personal.all())
-        if not personal:
-            return self.registry.matcher
-        key = (tuple(self.watchlists), personal)
+        again only when either changes. The running bot has it compiled beforehand, off
+        its event loop (``warm_matcher``), so that here it is only looked up."""
+        key, lists = self._matcher_inputs()
         if self._combined is None or self._combined[0] != key:
-            self._combined = (key, compile_watchlists([*key[0], *personal]))
+            self._combined = (key, compile_watchlists(lists))
         return self._combined[1]
+
+    async def warm_matcher(self) -> None:
+        """Compile the matcher for the lists in force, in a worker thread, if they have
+        changed since it was last compiled; on return ``matcher`` has it ready."""
+        if self._compiling is None:
+            self._compiling = asyncio.Lock()
+        async with self._compiling:
+            while True:
+                key, lists = self._matcher_inputs()
+                if self._combined is not None and self._combined[0] == key:
+                    return
+                compiled: Matcher = await self.worker(partial(compile_watchlists, lists))
+                # Looked at again: a list may have changed while it compiled.
+                self._combined = (key, compiled)
+
+    def _matcher_inputs(self) -> tuple[object, list[Watchlist]]:
+        shared = tuple(self.watchlists)
+        personal = tuple(p.watchlist for p in self.store.personal.all())
+        return (shared, personal), [*shared, *personal]
+
+    async def off_loop(self, steps: Steps[T]) -> T:
+        """Run a use case with heavy steps (``bot.app.steps``) for the running bot: the
+        heavy pieces in a worker thread, the rest on the event loop, which meanwhile
+        answers everyone else.
+
+        One such use case runs at a time, in the order asked (an edit, its re-match,
+        the minute's look at the files), so that they never interleave. Afterwards the
+        memory the work freed goes back to the system, and the matcher is compiled
+        afresh if the lists changed, off the loop too. A store in memory (tests) has one
+        connection, for this thread only: its steps run here.
+        """
+        if self._one_at_a_time is None:
+            self._one_at_a_time = asyncio.Lock()
+        async with self._one_at_a_time:
+            if not self.store.reads_elsewhere:
+                result = steps_.inline(steps)
+            else:
+                pieces = 0
+
+                def counted(run: Callable[[], object]) -> Awaitable[object]:
+                    nonlocal pieces
+                    pieces += 1
+                    return self.worker(run)
+
+                result = await steps_.off_loop(steps, counted)
+                if pieces:
+                    await self.worker(steps_.give_back_memory)
+        await self.warm_matcher()
+        return result
 
     @property
     def stale_after(self) -> timedelta:

@@ -9,6 +9,11 @@ keeps every comment, and written atomically; the directory is read again through
 `watchlist_sync.refresh_watchlists`, which tells the admins of a file that does not
 load; a dry run says what the list now matches, while the store still holds what it
 matched before; and the edit is applied, audited once under the caller's name.
+
+Reading the files again may match recent articles again (a hand edit pending), and a
+dry run reads every recent article: each use case that may do either is ``Steps``
+(``bot.app.steps``), ``NAME_steps``, which the running bot runs off its event loop, and
+a plain function of the same name without the suffix that runs it here and now.
 """
 
 from __future__ import annotations
@@ -20,9 +25,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
-from bot.app import watchlist_sync
-from bot.app.rematch import DryRun, dry_run_stored
+from bot.app import rematch, watchlist_sync
+from bot.app.rematch import DryRun, Progress
 from bot.app.service import Service
+from bot.app.steps import Steps, inline
 from bot.domain.models import AuditEntry, Term, Watchlist
 from bot.domain.resolve import resolve_watchlist
 from bot.lists.edit import (
@@ -96,9 +102,13 @@ class EditOutcome:
 
 
 def names(service: Service, now: datetime) -> list[str]:
+    return inline(names_steps(service, now))
+
+
+def names_steps(service: Service, now: datetime) -> Steps[list[str]]:
     """The names of the lists in force, the files read again first: what a front end
     reads the start of "LIST rest" against."""
-    watchlist_sync.reload_watchlists(service, now)
+    yield from watchlist_sync.reload_steps(service, now)
     return [w.name for w in service.watchlists]
 
 
@@ -131,11 +141,17 @@ class ListDetails:
 def details(
     service: Service, query: str, *, history: int = 20, now: datetime | None = None
 ) -> ListDetails:
+    return inline(details_steps(service, query, history=history, now=now))
+
+
+def details_steps(
+    service: Service, query: str, *, history: int = 20, now: datetime | None = None
+) -> Steps[ListDetails]:
     """The list `query` names; a list deleted or removed since is found in the audit.
     With ``now`` the files are read first, so a list deleted by hand a moment ago shows
     as deleted."""
     if now is not None:
-        watchlist_sync.reload_watchlists(service, now)
+        yield from watchlist_sync.reload_steps(service, now)
     store = service.store
     try:
         w = find(service, query)
@@ -202,9 +218,30 @@ class DryRunOutcome:
 MAX_DRY_RUN_DAYS = 100_000
 
 
-def dry_run(service: Service, now: datetime, query: str, days: int) -> DryRunOutcome:
+def dry_run(
+    service: Service,
+    now: datetime,
+    query: str,
+    days: int,
+    *,
+    shown: int = 10,
+    progress: Progress | None = None,
+) -> DryRunOutcome:
+    return inline(dry_run_steps(service, now, query, days, shown=shown, progress=progress))
+
+
+def dry_run_steps(
+    service: Service,
+    now: datetime,
+    query: str,
+    days: int,
+    *,
+    shown: int = 10,
+    progress: Progress | None = None,
+) -> Steps[DryRunOutcome]:
     """What the list, as its file reads now, would match among the articles first seen
-    in the last `days` days, against what it matches now. Nothing is stored."""
+    in the last `days` days, against what it matches now, with the first `shown`
+    examples of each kind; `progress` hears how far it has got. Nothing is stored."""
     w = find(service, query)
     note: NoteKind = ""
     line, reason = None, ""
@@ -215,7 +252,9 @@ def dry_run(service: Service, now: datetime, query: str, days: int) -> DryRunOut
     else:
         if on_disk != w:
             w, note = on_disk, "ahead"
-    report = dry_run_stored(service.store, w, days=days, now=now)
+    report = yield from rematch.dry_run_steps(
+        service.store, w, days=days, now=now, shown=shown, progress=progress
+    )
     return DryRunOutcome(w.name, report, days, note, line, reason)
 
 
@@ -231,8 +270,20 @@ def create(
     description: str = "",
     actor: str,
 ) -> EditOutcome:
+    return inline(create_steps(service, now, name, terms, description=description, actor=actor))
+
+
+def create_steps(
+    service: Service,
+    now: datetime,
+    name: str,
+    terms: Sequence[Term],
+    *,
+    description: str = "",
+    actor: str,
+) -> Steps[EditOutcome]:
     """A new list's file, with comments explaining each key; EditError when refused."""
-    watchlist_sync.reload_watchlists(service, now)
+    yield from watchlist_sync.reload_steps(service, now)
     name = name.strip()
     for w in service.watchlists:
         if same_name(w.name, name):
@@ -243,41 +294,64 @@ def create(
         raise ListExists(file_name=path.name)
     made = parse_watchlist(text, path)
     _write(path, text, made.name)
-    return _applied(service, now, "new", made.name, path, actor, terms=made.terms)
+    return (yield from _applied(service, now, "new", made.name, path, actor, terms=made.terms))
 
 
 def add_terms(
     service: Service, now: datetime, query: str, terms: Sequence[Term], *, actor: str
 ) -> EditOutcome:
+    return inline(add_terms_steps(service, now, query, terms, actor=actor))
+
+
+def add_terms_steps(
+    service: Service, now: datetime, query: str, terms: Sequence[Term], *, actor: str
+) -> Steps[EditOutcome]:
     def change(text: str, path: str) -> str:
         for term in terms:
             text = add_term_text(text, term, path=path)
         return text
 
-    return _edit(service, now, query, "add-term", actor, change, terms=tuple(terms))
+    return (yield from _edit(service, now, query, "add-term", actor, change, terms=tuple(terms)))
 
 
 def remove_term(
     service: Service, now: datetime, query: str, term: str, *, actor: str
 ) -> EditOutcome:
+    return inline(remove_term_steps(service, now, query, term, actor=actor))
+
+
+def remove_term_steps(
+    service: Service, now: datetime, query: str, term: str, *, actor: str
+) -> Steps[EditOutcome]:
     def change(text: str, path: str) -> str:
         return remove_term_text(text, term, path=path)
 
-    return _edit(service, now, query, "remove-term", actor, change, terms=(Term(term.strip()),))
+    removed = (Term(term.strip()),)
+    return (yield from _edit(service, now, query, "remove-term", actor, change, terms=removed))
 
 
 def add_exclude(
     service: Service, now: datetime, query: str, phrase: str, *, actor: str
 ) -> EditOutcome:
+    return inline(add_exclude_steps(service, now, query, phrase, actor=actor))
+
+
+def add_exclude_steps(
+    service: Service, now: datetime, query: str, phrase: str, *, actor: str
+) -> Steps[EditOutcome]:
     def change(text: str, path: str) -> str:
         return add_exclude_text(text, phrase, path=path)
 
-    return _edit(service, now, query, "exclude", actor, change, phrase=phrase.strip())
+    return (yield from _edit(service, now, query, "exclude", actor, change, phrase=phrase.strip()))
 
 
 def delete(service: Service, now: datetime, query: str, *, actor: str) -> EditOutcome:
+    return inline(delete_steps(service, now, query, actor=actor))
+
+
+def delete_steps(service: Service, now: datetime, query: str, *, actor: str) -> Steps[EditOutcome]:
     """Delete the list's file; the audit keeps its whole text, so it can be restored."""
-    watchlist_sync.reload_watchlists(service, now)
+    yield from watchlist_sync.reload_steps(service, now)
     w = find(service, query)
     path = Path(w.source)
     try:
@@ -287,7 +361,7 @@ def delete(service: Service, now: datetime, query: str, *, actor: str) -> EditOu
         log.error("watchlist=%r status=delete_failed error=%r", w.name, exc)
         raise WriteFailed(path, exc.strerror or str(exc)) from exc
     watchlist_sync.refresh_watchlists(service, now)
-    watchlist_sync.apply_watchlist_edits(
+    yield from watchlist_sync.apply_steps(
         service, now, actor=actor, edit=(w.name, "delete", f"{path}\n{text}")
     )
     log.info("watchlist=%r action=delete actor=%s status=saved", w.name, actor)
@@ -304,8 +378,8 @@ def _edit(
     *,
     terms: tuple[Term, ...] = (),
     phrase: str = "",
-) -> EditOutcome:
-    watchlist_sync.reload_watchlists(service, now)
+) -> Steps[EditOutcome]:
+    yield from watchlist_sync.reload_steps(service, now)
     w = find(service, query)
     path = Path(w.source)
     try:
@@ -313,7 +387,9 @@ def _edit(
     except OSError as exc:
         raise WriteFailed(path, exc.strerror or str(exc)) from exc
     _write(path, change(before, str(path)), w.name)
-    return _applied(service, now, action, w.name, path, actor, terms=terms, phrase=phrase)
+    return (
+        yield from _applied(service, now, action, w.name, path, actor, terms=terms, phrase=phrase)
+    )
 
 
 def _write(path: Path, text: str, name: str) -> None:
@@ -334,7 +410,7 @@ def _applied(
     *,
     terms: tuple[Term, ...] = (),
     phrase: str = "",
-) -> EditOutcome:
+) -> Steps[EditOutcome]:
     """Read the edited file back, say what the list now matches, then audit and re-match."""
     watchlist_sync.refresh_watchlists(service, now)
     current = service.registry.find(name)
@@ -342,9 +418,9 @@ def _applied(
         return EditOutcome(action, name, path, terms, phrase, reloaded=False)
     days = service.config.watchlists.rematch_days
     # Before the edit is applied, while the store still holds the old version's matches.
-    report = dry_run_stored(service.store, current, days=days, now=now)
+    report = yield from rematch.dry_run_steps(service.store, current, days=days, now=now, shown=0)
     detail = phrase if action == "exclude" else terms_detail(terms)
-    watchlist_sync.apply_watchlist_edits(service, now, actor=actor, edit=(name, action, detail))
+    yield from watchlist_sync.apply_steps(service, now, actor=actor, edit=(name, action, detail))
     log.info("watchlist=%r action=%s actor=%s status=saved", name, action, actor)
     return EditOutcome(action, name, path, terms, phrase, True, report, days)
 

@@ -5,18 +5,25 @@ with an editor, ``caci-watch watchlist …``, an admin in Telegram) or notices a
 (the running bot, every minute and at start) comes through here: the change is audited
 once, followers of a removed list are told, a renamed list keeps its followers and
 matches, and recent articles are matched again against what changed.
+
+Matching again is heavy, so the functions that may do it are ``Steps`` as well
+(``reload_steps``, ``apply_steps``), which the running bot runs off its event loop; the
+plain functions run them here and now. A command that only needs the lists in force
+(``take_up_removals``: /watchlists, /subscribe) acts on removed and renamed lists and
+leaves changed ones to the minute's look at the files.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 
-from bot.app.rematch import RematchReport, rematch_recent
+from bot.app.rematch import RematchReport, rematch_steps
 from bot.app.service import Service, log_invalid
+from bot.app.steps import Steps, inline
 from bot.domain.models import AuditEntry
 from bot.lists.edit import EditError, watchlist_file_name
 from bot.lists.files import MAX_FILE_BYTES
@@ -32,14 +39,27 @@ log = logging.getLogger(__name__)
 
 
 def reload_watchlists(service: Service, now: datetime) -> list[WatchlistChange]:
-    """Pick up edited watchlist files: the running bot calls this every minute, and
-    once at start for edits made while it was stopped.
+    """Pick up edited watchlist files: the running bot does this every minute (as
+    ``reload_steps``, off its event loop), and once at start for edits made while it
+    was stopped.
 
     A broken edit is reported and the last good version stays in force.
     """
+    return inline(reload_steps(service, now))
+
+
+def reload_steps(service: Service, now: datetime) -> Steps[list[WatchlistChange]]:
     changes = refresh_watchlists(service, now)
-    apply_watchlist_edits(service, now)
+    yield from apply_steps(service, now)
     return changes
+
+
+def take_up_removals(service: Service, now: datetime) -> None:
+    """Read the files again and act on lists removed or renamed since (followers told,
+    or following the new name); a changed list is left to ``reload_watchlists``, which
+    the running bot does every minute, as matching again is heavy."""
+    refresh_watchlists(service, now)
+    inline(apply_steps(service, now, rematch=False))
 
 
 def refresh_watchlists(service: Service, now: datetime) -> list[WatchlistChange]:
@@ -67,6 +87,18 @@ def apply_watchlist_edits(
     actor: str = "file",
     edit: tuple[str, str, str] | None = None,
 ) -> list[str]:
+    """``apply_steps``, run here and now."""
+    return inline(apply_steps(service, now, actor=actor, edit=edit))
+
+
+def apply_steps(
+    service: Service,
+    now: datetime,
+    *,
+    actor: str = "file",
+    edit: tuple[str, str, str] | None = None,
+    rematch: bool = True,
+) -> Steps[list[str]]:
     """Compare the lists in force with those the store last matched with; audit the
     differences and match recent articles again against the changed lists.
 
@@ -74,6 +106,11 @@ def apply_watchlist_edits(
     CLI that made it, the running bot a minute later, or the bot at its next start.
     ``edit`` (watchlist, action, detail) says what the caller did to which list, for
     the audit; other differences are recorded as plain added/changed/removed.
+
+    Without ``rematch``, changed lists are left as they are (not audited, not matched
+    again, not remembered), for a later call with it. Removals are remembered before the
+    re-match, which waits for its worker: a look at the files meanwhile (see
+    ``take_up_removals``) then does not take them for removals again.
     """
 
     def audit(name: str, default: str) -> None:
@@ -100,6 +137,8 @@ def apply_watchlist_edits(
     # version, let someone follow it from an old button. Decided from who follows what
     # rather than from the difference, so nobody is left following a list that is gone.
     stranded = [] if service.registry.unknown_broken else _stranded(service, set(current), removed)
+    if not rematch:
+        changed = []
     for name in changed:
         audit(name, "added" if name not in known else "changed")
     for name in removed:
@@ -109,12 +148,26 @@ def apply_watchlist_edits(
         # The list's earlier matches carry over to its new name; otherwise matching
         # again would take every recent match for news and repeat it in the digest.
         service.store.rename_matches(old, new)
-    if changed:
-        rematch_changed(service, set(changed), now)
-    if changed or removed:
-        service.store.save_watchlist_fingerprints(current, now)
+    _remember(service, dict.fromkeys(removed), now)
     service.paths = {w.name: w.source for w in service.watchlists}
+    if changed:
+        yield from rematch_changed_steps(service, set(changed), now)
+        _remember(service, {name: current[name] for name in changed}, now)
     return changed
+
+
+def _remember(service: Service, versions: Mapping[str, str | None], now: datetime) -> None:
+    """Remember the version of each list in ``versions`` acted on (None: it is gone);
+    the others stay as they were."""
+    if not versions:
+        return
+    known = service.store.watchlist_fingerprints()
+    for name, version in versions.items():
+        if version is None:
+            known.pop(name, None)
+        else:
+            known[name] = version
+    service.store.save_watchlist_fingerprints(known, now)
 
 
 def _stranded(service: Service, current: set[str], removed: Sequence[str]) -> list[str]:
@@ -187,8 +240,12 @@ def _tell_followers(
 
 
 def rematch_changed(service: Service, names: set[str], now: datetime) -> RematchReport:
+    return inline(rematch_changed_steps(service, names, now))
+
+
+def rematch_changed_steps(service: Service, names: set[str], now: datetime) -> Steps[RematchReport]:
     lists = [w for w in service.watchlists if w.name in names]
-    report = rematch_recent(
+    report = yield from rematch_steps(
         service.store, lists, now=now, days=service.config.watchlists.rematch_days
     )
     log.info(

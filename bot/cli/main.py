@@ -7,6 +7,7 @@ import asyncio
 import json
 import logging
 import os
+import signal
 import sqlite3
 import sys
 from collections.abc import Sequence
@@ -34,7 +35,38 @@ EXIT_USAGE = 2
 EXIT_FAILURE = 1
 
 
+# A reader that went away (`caci-watch check | head -1`): the status of a program that
+# SIGPIPE stopped, as a shell reports it.
+EXIT_BROKEN_PIPE = 128 + signal.SIGPIPE
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        code = _main(argv)
+        # Inside the try: a reader gone is found here, not in the flush at exit, where
+        # Python could only print a traceback about it.
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The recipe in Python's docs (signal module, "Note on SIGPIPE"): what is still
+        # buffered goes to /dev/null, so that the flush at exit does not fail again.
+        _stdout_to_devnull()
+        return EXIT_BROKEN_PIPE
+    return code
+
+
+def _stdout_to_devnull() -> None:
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        return  # not a real file (a test's capture): nothing is flushed to a pipe at exit
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fd)
+    finally:
+        os.close(devnull)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     if not hasattr(args, "handler"):

@@ -10,17 +10,21 @@ from __future__ import annotations
 
 import argparse
 import getpass
-from collections.abc import Callable
-from contextlib import closing
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager
 from datetime import UTC, datetime
 
 from bot.app import shared_lists
 from bot.app.config import Config
+from bot.app.rematch import Progress
 from bot.app.service import Service, build_service
 from bot.app.shared_lists import EditOutcome, UnknownList, WriteFailed
 from bot.domain.models import Term
 from bot.lists.edit import EditError
 from bot.messages.watchlist_console import (
+    DRY_RUN_PROGRESS,
+    DRY_RUN_SHOWN,
     dry_run_note,
     dry_run_text,
     edit_saved,
@@ -132,11 +136,45 @@ def _show(args: argparse.Namespace, config: Config) -> int:
 def _test(args: argparse.Namespace, config: Config) -> int:
     if not 0 <= args.days <= shared_lists.MAX_DRY_RUN_DAYS:
         raise WatchlistCommandError(f"--days must be from 0 to {shared_lists.MAX_DRY_RUN_DAYS}")
-    with closing(build_service(config)) as service:
-        found = shared_lists.dry_run(service, _now(), args.name, args.days)
+    with closing(build_service(config)) as service, _progress_bar(DRY_RUN_PROGRESS) as progress:
+        found = shared_lists.dry_run(
+            service, _now(), args.name, args.days, shown=DRY_RUN_SHOWN, progress=progress
+        )
     note = dry_run_note(found.note, found.error_line, found.error_reason)
     print(dry_run_text(found.report, days=found.days, note=note))
     return 0
+
+
+@contextmanager
+def _progress_bar(label: str) -> Iterator[Progress | None]:
+    """A progress bar on the terminal (on stderr, gone when done), as a ``Progress``
+    callback; None, and no bar, when the output goes to a pipe or a file."""
+    if not (sys.stdout.isatty() and sys.stderr.isatty()):
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+    from rich.progress import Progress as Bar
+
+    with Bar(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
+        task = bar.add_task(label, total=None)
+
+        def advance(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield advance
 
 
 # -- editing ------------------------------------------------------------------------
@@ -203,7 +241,7 @@ def _edit(config: Config, edit: Callable[[Service, datetime, str], EditOutcome])
 
 
 def _saved(done: EditOutcome) -> int:
-    newly = len(done.report.newly) if done.report is not None else 0
+    newly = done.report.newly if done.report is not None else 0
     print(edit_saved(done.path, reloaded=done.reloaded, newly=newly))
     return 0
 

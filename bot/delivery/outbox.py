@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.delivery.outage import OutageLog
 from bot.delivery.pacing import Pacer, transient_backoff
 from bot.delivery.senders import Sender, SendResult
 from bot.domain.models import OutboxMessage
@@ -28,6 +29,9 @@ log = logging.getLogger(__name__)
 
 # A chat whose messages keep failing is retried at most this rarely (seconds).
 CHAT_BACKOFF_CAP = 600.0
+# While Telegram fails for everyone (502s, dropped connections), the drain tries again at
+# least this often (seconds), so that sending resumes within seconds of it answering.
+NETWORK_PAUSE_CAP = 3.0
 # After a pause, a chat whose message just failed waits this much longer (seconds), so
 # that the other chats are offered their messages first.
 OTHERS_FIRST = 1.0
@@ -60,6 +64,7 @@ class OutboxWorker:
         pacer: Pacer | None = None,
         monotonic: Callable[[], float] = time.monotonic,
         may_send: Callable[[], bool] = lambda: True,
+        outage: OutageLog | None = None,
     ) -> None:
         self._store = store
         self._sender = sender
@@ -70,6 +75,7 @@ class OutboxWorker:
         self._clock = clock
         self._pacer = pacer or Pacer()
         self._mono = monotonic
+        self._outage = outage or OutageLog(monotonic=monotonic)
         self._wakeup = asyncio.Event()
         self._stopping = False
         self._paused_until = 0.0
@@ -140,17 +146,39 @@ class OutboxWorker:
             if ready > now:
                 earliest = min(earliest, ready - now)
                 continue
-            await self._sleep_until(self._pacer.global_ready_at(self._mono()))
+            turn = self._pacer.global_ready_at(now)
+            await self._sleep_until(turn)
             if self._stopping:
                 return 0.0
+            now = self._mono()
+            # A command reply may have booked the turn meanwhile, or a 429 paused
+            # everything: then this chat waits like the others.
+            later = max(
+                self._pacer.chat_ready_at(message.chat_id, now),
+                self._pacer.global_ready_at(now),
+            )
+            if later > max(now, turn):
+                earliest = min(earliest, later - now)
+                continue
             if not self._may_send():
                 # The message stays pending for whichever process holds the lease.
                 log.warning("outbox status=not_sending reason=no_sender_lease")
                 return NOT_SENDING_RECHECK
+            if not self._still_pending(message):
+                continue
             self._pacer.took(message.chat_id, self._mono())
             await self._deliver(message)
             progressed = True
         return 0.0 if progressed else earliest
+
+    def _still_pending(self, m: OutboxMessage) -> bool:
+        """Whether ``m`` is still to be sent as read at the start of the round: the chat
+        may have removed the bot meanwhile (its queue is then dropped), or moved."""
+        found = self._store.outbox.by_key(m.dedup_key)
+        if found is not None and found[1] == "pending" and found[0].chat_id == m.chat_id:
+            return True
+        log.info("outbox id=%d chat=%d status=skipped reason=no_longer_pending", m.id, m.chat_id)
+        return False
 
     async def _sleep_until(self, moment: float) -> None:
         delay = moment - self._mono()
@@ -179,16 +207,28 @@ class OutboxWorker:
             self._failures_in_a_row = 0
             self._chat_failures.pop(m.chat_id, None)
         if r.outcome == "sent":
+            self._pacer.answered(self._mono())
+            self._outage.answered()
             store.outbox.mark_sent(m.id, r.message_id, now)
             self.stats.sent += 1
             log.info("outbox id=%d chat=%d kind=%s status=sent", m.id, m.chat_id, m.kind)
         elif r.outcome == "retry_after":
             self.stats.too_many_requests += 1
             store.outbox.mark_attempt(m.id, f"429: retry after {r.retry_after:g}s")
-            self._pacer.hold(m.chat_id, self._mono() + r.retry_after)
+            throttle = self._pacer.throttled(m.chat_id, r.retry_after, self._mono())
             log.warning(
-                "outbox id=%d chat=%d status=429 retry_after=%g", m.id, m.chat_id, r.retry_after
+                "outbox id=%d chat=%d status=429 retry_after=%g scope=%s",
+                m.id,
+                m.chat_id,
+                r.retry_after,
+                "bot" if throttle.bot_wide else "chat",
             )
+            if throttle.new_episode:
+                log.warning(
+                    "outbox status=paused reason=bot_wide_flood_limit for=%.1fs then_rate=%.2f/s",
+                    throttle.until - self._mono(),
+                    throttle.rate,
+                )
         elif r.outcome == "blocked":
             with store.transaction():
                 store.chats.deactivate(m.chat_id, r.error, now)
@@ -224,7 +264,9 @@ class OutboxWorker:
         elif r.outcome == "transient":
             self._failures_in_a_row += 1
             self.stats.transient_errors += 1
-            pause = transient_backoff(self._failures_in_a_row)
+            if not r.error.startswith(INTERNAL_ERROR):
+                self._outage.failed("outbox", r.error)
+            pause = transient_backoff(self._failures_in_a_row, cap=NETWORK_PAUSE_CAP)
             self._paused_until = self._mono() + pause
             # The chat waits a little longer than everyone else, so that a message that
             # keeps failing cannot stand at the head of every round and starve the others.
@@ -240,7 +282,8 @@ class OutboxWorker:
             hold = max(pause + OTHERS_FIRST, own)
             self._pacer.hold(m.chat_id, self._mono() + hold)
             store.outbox.mark_attempt(m.id, r.error)
-            log.warning(
+            # One WARNING per outage comes from the OutageLog; each retry is a plain line.
+            log.info(
                 "outbox id=%d chat=%d status=retry error=%r pause=%gs chat_wait=%gs",
                 m.id,
                 m.chat_id,

@@ -1,13 +1,32 @@
-"""What a watchlist would match among stored articles, against what it matches now (pure)."""
+"""What a watchlist would match among stored articles, against what it matches now (pure).
+
+A dry run may read every stored article, a hundred thousand of them, so it is counted as
+it goes (``DryRunTally``, a batch at a time) and keeps only what a reply shows: the
+counts, and the first few articles that would match or would no longer match, without
+their text.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from bot.domain.matching import Matcher
 from bot.domain.models import Article, Match
 from bot.domain.poll import match_article
+
+# Examples kept of each kind unless asked otherwise.
+DEFAULT_SHOWN = 10
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    """An article that would match, as a reply shows it: without its text and HTML."""
+
+    article: Article
+    match: Match
+    new: bool  # the list does not match it now
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,9 +35,58 @@ class DryRun:
 
     watchlist: str
     checked: int
-    would_match: tuple[tuple[Article, Match], ...]
-    newly: frozenset[str] = field(default_factory=frozenset)  # article ids not matched now
-    dropped: tuple[Article, ...] = ()  # matched now, would no longer be
+    matched: int = 0  # would match
+    newly: int = 0  # of those, not matched now
+    dropped: int = 0  # matched now, would no longer be
+    examples: tuple[Example, ...] = ()  # the first that would match, oldest first
+    dropped_examples: tuple[Article, ...] = ()  # the first that would no longer match
+
+
+class DryRunTally:
+    """A dry run counted a batch of articles at a time, keeping the first ``shown``
+    examples of each kind."""
+
+    def __init__(self, matcher: Matcher, watchlist: str, *, shown: int = DEFAULT_SHOWN) -> None:
+        self._matcher = matcher
+        self.watchlist = watchlist
+        self._shown = shown
+        self.checked = 0
+        self._matched = 0
+        self._newly = 0
+        self._dropped = 0
+        self._examples: list[Example] = []
+        self._dropped_examples: list[Article] = []
+
+    def add(self, articles: Iterable[Article], currently_matching: Collection[str]) -> None:
+        """Count ``articles``; ``currently_matching`` holds (at least) those of their ids
+        that the list matches now."""
+        for article in articles:
+            self.checked += 1
+            found = next(
+                (m for m in match_article(self._matcher, article) if m.watchlist == self.watchlist),
+                None,
+            )
+            now = article.id in currently_matching
+            if found is not None:
+                self._matched += 1
+                self._newly += not now
+                if len(self._examples) < self._shown:
+                    self._examples.append(Example(_without_text(article), found, new=not now))
+            elif now:
+                self._dropped += 1
+                if len(self._dropped_examples) < self._shown:
+                    self._dropped_examples.append(_without_text(article))
+
+    def result(self) -> DryRun:
+        return DryRun(
+            watchlist=self.watchlist,
+            checked=self.checked,
+            matched=self._matched,
+            newly=self._newly,
+            dropped=self._dropped,
+            examples=tuple(self._examples),
+            dropped_examples=tuple(self._dropped_examples),
+        )
 
 
 def dry_run(
@@ -26,22 +94,14 @@ def dry_run(
     watchlist: str,
     articles: Iterable[Article],
     currently_matching: Collection[str],
+    *,
+    shown: int = DEFAULT_SHOWN,
 ) -> DryRun:
     """Pure: run ``matcher`` (compiled for the one ``watchlist``) over ``articles``."""
-    checked = 0
-    hits: list[tuple[Article, Match]] = []
-    dropped: list[Article] = []
-    for article in articles:
-        checked += 1
-        found = [m for m in match_article(matcher, article) if m.watchlist == watchlist]
-        if found:
-            hits.append((article, found[0]))
-        elif article.id in currently_matching:
-            dropped.append(article)
-    return DryRun(
-        watchlist=watchlist,
-        checked=checked,
-        would_match=tuple(hits),
-        newly=frozenset(a.id for a, _ in hits if a.id not in currently_matching),
-        dropped=tuple(dropped),
-    )
+    tally = DryRunTally(matcher, watchlist, shown=shown)
+    tally.add(articles, currently_matching)
+    return tally.result()
+
+
+def _without_text(article: Article) -> Article:
+    return dataclasses.replace(article, html="", text="", summary="")

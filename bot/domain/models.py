@@ -6,6 +6,7 @@ clock, so that the core can be tested with literals.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Literal
@@ -215,3 +216,9 @@ class DigestRecord:
     articles: int
     parts: int
     created_at: datetime
+
+
+def watchlist_key(name: str) -> str:
+    """A short, stable key for a list's name: what a button carries (Telegram allows 64
+    bytes of callback data, and a name may be longer)."""
+    return hashlib.sha1(name.encode("utf-8")).hexdigest()[:10]

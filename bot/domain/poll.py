@@ -20,6 +20,11 @@ from bot.domain.models import Alert, Article, FeedState, Match
 
 RETRY_AFTER_CAP_SECONDS = 24 * 3600.0
 DEFAULT_BACKOFF_CAP_SECONDS = 6 * 3600.0
+# A feed due this little after a poll pass starts is polled in that pass. The passes run
+# every minute but each starts a little late, by however long the event loop took to get
+# to it; without this, a feed scheduled for a pass that happens to start a few
+# milliseconds earlier than the one before it waits a whole extra minute.
+DUE_SLACK = timedelta(seconds=5)
 
 ArticleChange = Literal["new", "updated", "same"]
 
@@ -97,8 +102,14 @@ def decide(
     served: Served,
     poll_interval: timedelta,
     backfill_days: int,
+    started: datetime | None = None,
 ) -> PollDecision:
     """Decide what a successful poll stores and which alerts it raises.
+
+    ``now`` stamps what is stored; the next poll is due ``poll_interval`` after
+    ``started``, when the poll began (``now`` without it). Counted from the end of the
+    fetch instead, a feed polled every minute would come due just after the next
+    minute's pass began, and be polled every other minute.
 
     An id listed twice in one feed is the article of its *first* listing, in document
     order; later listings are ignored (and reported in ``duplicates``). Taking each in
@@ -136,7 +147,9 @@ def decide(
         decided.append(ArticleDecision(article, change, first_seen, matches, alert))
     newest = newest_item_at(articles)
     state = replace(
-        after_success(prior.state, now=now, served=served, poll_interval=poll_interval),
+        after_success(
+            prior.state, now=now, served=served, poll_interval=poll_interval, started=started
+        ),
         initialised=True,
         title=title or prior.state.title,
         newest_item_at=max(filter(None, (newest, prior.state.newest_item_at)), default=None),
@@ -158,8 +171,10 @@ def first_listings(articles: Sequence[Article]) -> tuple[list[Article], tuple[st
     return kept, tuple(again)
 
 
-def is_due(state: FeedState, now: datetime) -> bool:
-    return state.next_poll_at is None or state.next_poll_at <= now
+def is_due(state: FeedState, now: datetime, *, slack: timedelta = timedelta(0)) -> bool:
+    """Whether the feed is to be polled at ``now``: never polled, or its time has come
+    (or comes within ``slack``: see ``DUE_SLACK``)."""
+    return state.next_poll_at is None or state.next_poll_at <= now + slack
 
 
 def should_alert(
@@ -266,8 +281,15 @@ def after_failure(
 
 
 def after_success(
-    state: FeedState, *, now: datetime, served: Served, poll_interval: timedelta
+    state: FeedState,
+    *,
+    now: datetime,
+    served: Served,
+    poll_interval: timedelta,
+    started: datetime | None = None,
 ) -> FeedState:
+    """The feed after a successful poll that ended at ``now``; the next poll is due
+    ``poll_interval`` after the poll ``started`` (see ``decide``)."""
     return replace(
         state,
         effective_url=served.permanent_url or state.effective_url,
@@ -279,6 +301,6 @@ def after_success(
         last_attempt_at=now,
         last_success_at=now,
         last_error=None,
-        next_poll_at=now + poll_interval,
+        next_poll_at=(started or now) + poll_interval,
         failing_since=None,
     )

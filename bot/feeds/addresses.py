@@ -15,13 +15,15 @@ a resolver accepts: ``2130706433``, ``0x7f000001``, ``0177.1``, ``127.1``,
 
 from __future__ import annotations
 
-from ipaddress import IPv4Address, IPv6Address, IPv6Network, ip_address
+from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address
 
 IPAddress = IPv4Address | IPv6Address
 Peer = tuple[IPAddress, int]
 
 # RFC 6052's well-known NAT64 prefix: the last 32 bits are an IPv4 address.
 _NAT64 = IPv6Network("64:ff9b::/96")
+# IETF protocol assignments: some Python versions call part of it global.
+_PROTOCOL_ASSIGNMENTS = IPv4Network("192.0.0.0/24")
 
 
 def literal_address(host: str) -> IPAddress | None:
@@ -32,7 +34,6 @@ def literal_address(host: str) -> IPAddress | None:
     0) or hex (a leading 0x), the last part filling the bytes left, so ``127.1`` is
     127.0.0.1 and ``2130706433`` is too.
     """
-    host = host.strip()
     if host.startswith("[") and host.endswith("]"):
         host = host[1:-1]
     if ":" in host:
@@ -129,7 +130,7 @@ def _kind(address: IPAddress) -> str | None:
         return "a private address"
     if address.is_reserved:
         return "a reserved address"
-    if not address.is_global:
+    if not address.is_global or address in _PROTOCOL_ASSIGNMENTS:
         return "a non-public address"
     return None
 

@@ -17,6 +17,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from bot.feeds.addresses import literal_address
+from bot.feeds.decoding import BodyTooLarge, CappedDecoder
 from bot.feeds.transport import (
     CheckedTransport,
     RedirectGuard,
@@ -26,7 +27,7 @@ from bot.feeds.transport import (
 )
 
 MAX_REDIRECTS = 5
-# Only what _Decoder can inflate within the size cap (never br or zstd, whatever httpx
+# Only what CappedDecoder can inflate within the size cap (never br or zstd, whatever httpx
 # would accept with optional packages installed).
 ACCEPT_ENCODING = "gzip, deflate"
 
@@ -271,12 +272,13 @@ async def _read_capped(response: httpx.Response, max_bytes: int) -> bytes:
     declared = response.headers.get("content-length")
     if declared is not None and declared.strip().isdigit() and int(declared) > max_bytes:
         raise _FetchFailed(too_big, response.status_code)
-    decoder = _Decoder(response.headers.get("content-encoding", ""), max_bytes)
+    decoder = CappedDecoder(response.headers.get("content-encoding", ""), max_bytes)
     if decoder.unsupported:
         raise _FetchFailed(
             f"unsupported Content-Encoding: {decoder.unsupported}", response.status_code
         )
-    body = bytearray()
+    # Pieces, joined once at the end: a body refused part way is never copied whole.
+    pieces: list[bytes] = []
     wire = 0
     try:
         # aiter_raw: httpx's own decoding (aiter_bytes) inflates a whole chunk at once.
@@ -284,95 +286,14 @@ async def _read_capped(response: httpx.Response, max_bytes: int) -> bytes:
             wire += len(chunk)
             if wire > max_bytes:
                 raise _FetchFailed(too_big, response.status_code)
-            body += decoder.decode(chunk)
-        body += decoder.flush()
-    except _TooLarge:
+            pieces.extend(decoder.decode(chunk))
+        pieces.extend(decoder.finish())
+    except BodyTooLarge:
+        pieces.clear()
         raise _FetchFailed(f"{too_big} once decoded", response.status_code) from None
     except zlib.error as exc:
         raise _FetchFailed(f"DecodingError: {_short(str(exc))}", response.status_code) from None
-    return bytes(body)
-
-
-class _TooLarge(Exception):
-    pass
-
-
-_SLICE = 64 * 1024
-
-
-class _Inflater:
-    """One gzip or deflate layer that never produces more than it is allowed."""
-
-    def __init__(self, encoding: str) -> None:
-        self._deflate = encoding == "deflate"
-        self._first = True
-        self._produced = 0
-        self._inflate = zlib.decompressobj(zlib.MAX_WBITS | (0 if self._deflate else 16))
-
-    def decode(self, data: bytes, cap: int) -> bytes:
-        if not data:
-            return b""
-        first, self._first = self._first, False
-        try:
-            return self._inflate_capped(data, cap)
-        except zlib.error:
-            if not (self._deflate and first):
-                raise
-            # "deflate" is meant to be zlib-wrapped, but some servers send it raw (as
-            # httpx's own decoder allows).
-            self._inflate = zlib.decompressobj(-zlib.MAX_WBITS)
-            self._produced = 0
-            return self._inflate_capped(data, cap)
-
-    def _inflate_capped(self, data: bytes, cap: int) -> bytes:
-        out = bytearray()
-        while data and not self._inflate.eof:
-            # In slices, and never more than one byte past the cap: that byte is enough
-            # to know the body does not fit.
-            piece = self._inflate.decompress(data, min(cap - self._produced + 1, _SLICE))
-            self._count(piece, cap)
-            out += piece
-            data = self._inflate.unconsumed_tail
-            if not piece:
-                break
-        return bytes(out)
-
-    def flush(self, cap: int) -> bytes:
-        return self._count(self._inflate.flush(), cap)
-
-    def _count(self, out: bytes, cap: int) -> bytes:
-        self._produced += len(out)
-        if self._produced > cap:
-            raise _TooLarge
-        return out
-
-
-class _Decoder:
-    """Content-Encoding undone layer by layer, each layer capped at ``cap`` bytes."""
-
-    def __init__(self, content_encoding: str, cap: int) -> None:
-        self.cap = cap
-        self.unsupported = ""
-        codings = [c.strip().lower() for c in content_encoding.split(",")]
-        codings = [c for c in codings if c and c != "identity"]
-        self._layers: list[_Inflater] = []
-        for coding in reversed(codings):  # the last applied is the first undone
-            if coding not in ("gzip", "x-gzip", "deflate"):
-                self.unsupported = coding
-                return
-            self._layers.append(_Inflater(coding))
-
-    def decode(self, data: bytes) -> bytes:
-        # Without layers the body is what came over the wire, already counted.
-        for layer in self._layers:
-            data = layer.decode(data, self.cap)
-        return data
-
-    def flush(self) -> bytes:
-        data = b""
-        for layer in self._layers:
-            data = layer.decode(data, self.cap) + layer.flush(self.cap)
-        return data
+    return b"".join(pieces)
 
 
 def _error_result(state: _FetchState, reason: str, http_status: int | None) -> FetchResult:

@@ -8,6 +8,7 @@ the plain ``Article.text``.
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import html
 import re
@@ -50,7 +51,16 @@ _HTML_START = re.compile(
 
 
 def parse_feed(body: bytes, feed_url: str, *, content_type: str | None = None) -> ParsedFeed:
-    """Parse a feed body into articles. Pure: no network, no clock, no shared state."""
+    """Parse a feed body into articles. Pure: no network, no clock, no shared state.
+
+    Items with nothing to tell them by (no guid, link, title or text) are skipped, and
+    a feed declared UTF-8 with a few invalid bytes in it is read as UTF-8 with those
+    bytes shown as U+FFFD; both are said in ``warning``.
+    """
+    warnings: list[str] = []
+    body, replaced, content_type = _repair_utf8(body, content_type)
+    if replaced:
+        warnings.append(f"{replaced} invalid UTF-8 sequence(s) read as \ufffd")
     # content-location gives feedparser a base for relative links without a URL to fetch;
     # an unknown type is declared as generic XML so that only a real mismatch is flagged.
     headers = {"content-location": feed_url, "content-type": content_type or "application/xml"}
@@ -63,11 +73,66 @@ def parse_feed(body: bytes, feed_url: str, *, content_type: str | None = None) -
     error = _fatal_problem(body, content_type, parsed, entries, problem)
     if error is not None:
         return ParsedFeed(articles=[], title=title, error=error)
-    articles = [_article_from_entry(entry, feed_url) for entry in entries]
-    warning = (
-        f"feed is not well-formed ({problem}); read {len(articles)} entries" if problem else None
-    )
-    return ParsedFeed(articles=articles, title=title, warning=warning)
+    articles: list[Article] = []
+    empty: list[int] = []
+    for position, entry in enumerate(entries, 1):
+        article = _article_from_entry(entry, feed_url)
+        if article is None:
+            empty.append(position)
+        else:
+            articles.append(article)
+    if problem:
+        warnings.insert(0, f"feed is not well-formed ({problem}); read {len(articles)} entries")
+    if empty:
+        where = ", ".join(map(str, empty[:10])) + (", …" if len(empty) > 10 else "")
+        warnings.append(
+            f"skipped {len(empty)} empty item(s) with no guid, link, title or text (item {where})"
+        )
+    return ParsedFeed(articles=articles, title=title, warning="; ".join(warnings) or None)
+
+
+_XML_ENCODING = re.compile(
+    rb"^(?:\xef\xbb\xbf)?\s*<\?xml\b[^>]*?\bencoding\s*=\s*[\"']([^\"']*)[\"']", re.I
+)
+_CHARSET = re.compile(r";\s*charset\s*=\s*[\"']?([^\"';\s]*)", re.I)
+_UTF8_NAMES = frozenset({"utf-8", "utf8"})
+
+
+def _repair_utf8(body: bytes, content_type: str | None) -> tuple[bytes, int, str | None]:
+    """A body declared UTF-8 with a few invalid bytes, as valid UTF-8: (body, how many
+    invalid sequences became U+FFFD, the content type to tell feedparser).
+
+    feedparser, finding that a document does not decode as declared, tries other
+    encodings until one does: a single stray byte in a UTF-8 feed turns every accented
+    letter and dash in it into windows-1252 or iso-8859-2 mojibake. When the body is
+    declared UTF-8 (by its Content-Type, its XML declaration, or by default, and by
+    none otherwise) and is mostly UTF-8 (no fewer valid non-ASCII characters than
+    invalid sequences), it is read as UTF-8 with replacements instead. A body that is
+    mostly something else, say all windows-1252, is left to feedparser's fallback.
+    """
+    if body.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in body[:4]:
+        return body, 0, content_type  # UTF-16 or UTF-32, by its BOM or its NULs
+    found = _XML_ENCODING.match(body[:1024])
+    declared = [found.group(1).decode("ascii", "replace").strip().lower()] if found else []
+    charset = _CHARSET.search(content_type or "")
+    if charset:
+        declared.append(charset.group(1).strip().lower())
+    if any(name not in _UTF8_NAMES for name in declared):
+        return body, 0, content_type
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    else:
+        return body, 0, content_type
+    text = body.decode("utf-8", "replace")
+    marks = text.count("\ufffd")
+    replaced = marks - body.count("\ufffd".encode())
+    valid_non_ascii = len(text) - len(text.encode("ascii", "ignore")) - marks
+    if valid_non_ascii < replaced:
+        return body, 0, content_type
+    media_type = (content_type or "application/xml").split(";")[0].strip()
+    return text.encode("utf-8"), replaced, f"{media_type}; charset=utf-8"
 
 
 def _bozo_reason(parsed: Mapping[str, Any]) -> str | None:
@@ -112,13 +177,17 @@ def _looks_like_html(body: bytes, content_type: str | None) -> bool:
     return _HTML_START.match(body[:4096].lstrip(b"\xef\xbb\xbf")) is not None
 
 
-def _article_from_entry(entry: Mapping[str, Any], feed_url: str) -> Article:
+def _article_from_entry(entry: Mapping[str, Any], feed_url: str) -> Article | None:
+    """The entry as an article; None for one with no guid, link, title or text, which
+    could be told from no other such item and would say nothing anyway."""
     title = _collapse(_text_of(entry.get("title_detail"), entry.get("title")))
     summary_html = _str(entry.get("summary"))
     body_html = _content_html(entry) or summary_html
     text = html_to_text(body_html)
     content_hash = article_content_hash(title, text)
     link = _entry_link(entry)
+    if not (_str(entry.get("id")).strip() or link or title or text.strip()):
+        return None
     return Article(
         id=_article_id(entry, link, content_hash),
         feed_url=feed_url,

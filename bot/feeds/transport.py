@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import ssl
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
@@ -56,10 +56,10 @@ class RedirectGuard:
             )
         reason = redirect_refusal(peer, self.home)
         if reason is not None:
-            raise RefusedAddress(f"redirect refused: {describe(self.target, peer[0])}{reason}")
+            raise RefusedAddress(f"redirect refused: {_describe(self.target, peer[0])}{reason}")
 
 
-def describe(target: str, address: IPAddress) -> str:
+def _describe(target: str, address: IPAddress) -> str:
     """``"127.0.0.1:8080 is "`` or ``"localhost:8080 reaches 127.0.0.1, "``."""
     host = target.rsplit(":", 1)[0].strip("[]") if target else ""
     if host == str(address):
@@ -197,7 +197,9 @@ def _as_httpx_errors() -> Iterator[None]:
 
 
 class _ResponseStream(httpx.AsyncByteStream):
-    def __init__(self, inner: AsyncIterator[bytes] | Any) -> None:
+    def __init__(self, inner: Iterable[bytes] | AsyncIterable[bytes]) -> None:
+        if not isinstance(inner, AsyncIterable):
+            raise TypeError("an async connection pool gave a synchronous body")
         self._inner = inner
 
     async def __aiter__(self) -> AsyncIterator[bytes]:

@@ -41,6 +41,7 @@ from bot.lists.rules import (
     SHARED,
     RuleError,
     checked_name,
+    checked_term_text,
     checked_terms,
     checked_text,
     describe,
@@ -85,7 +86,12 @@ def _clean(
 
 
 def _clean_term(term: Term) -> Term:
-    text = _clean(term.text, "a term", max_length=MAX_TERM_LENGTH)
+    if not isinstance(term.text, str):
+        raise EditError("a term must be text")
+    try:
+        text = checked_term_text(term.text, max_length=MAX_TERM_LENGTH)
+    except RuleError as exc:
+        raise EditError(describe(exc, "a term")) from None
     return Term(text=text, exact=bool(term.exact), case_sensitive=bool(term.case_sensitive))
 
 

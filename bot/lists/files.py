@@ -29,7 +29,9 @@ from bot.lists.rules import (
     SHARED,
     RuleError,
     checked_name,
+    checked_term_text,
     checked_text,
+    too_short,
     valid_threshold,
 )
 
@@ -195,18 +197,28 @@ def _term(source: _Source, index: int, item: object) -> Term:
             f" not {_describe(item)}",
         )
     line = source.line_of_item("terms", index, term.text or None)
-    text = _item_text(source, line, label, term.text)
+    text = _item_text(source, line, label, term.text, term=True)
     return Term(text=text, exact=term.exact, case_sensitive=term.case_sensitive)
 
 
 def _item_text(
-    source: _Source, line: int | None, label: str, text: str, *, no_letters: str = ""
+    source: _Source,
+    line: int | None,
+    label: str,
+    text: str,
+    *,
+    no_letters: str = "",
+    term: bool = False,
 ) -> str:
-    """A term's or exclude phrase's text, stripped, held to the rules."""
+    """A term's (with `term`) or exclude phrase's text, stripped, held to the rules."""
     try:
+        if term:
+            return checked_term_text(text, max_length=MAX_TERM_LENGTH)
         return checked_text(text, max_length=MAX_TERM_LENGTH)
     except RuleError as exc:
-        if exc.rule == "too-long":
+        if exc.rule == "too-short":
+            reason = f"needs at least {too_short(exc)}"
+        elif exc.rule == "too-long":
             reason = f"must be at most {exc.limit} characters (this one has {exc.size})"
         elif exc.rule == "bidi":
             reason = "must not contain text-direction controls"

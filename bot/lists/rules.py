@@ -19,23 +19,30 @@ from bot.domain.text import fold
 __all__ = [
     "BIDI_CONTROLS",
     "DEFAULT_THRESHOLD",
+    "MIN_TERM_LETTERS",
     "PERSONAL",
     "PERSONAL_PREFIX",
     "SHARED",
     "Limits",
     "RuleError",
     "checked_name",
+    "checked_term_text",
     "checked_terms",
     "checked_text",
     "describe",
     "same_name",
     "same_text",
+    "too_short",
     "valid_threshold",
 ]
 
 DEFAULT_THRESHOLD = 88
 # Personal lists are matched under "~<owner>/<name>": no shared list may look like one.
 PERSONAL_PREFIX = "~"
+# A term must keep at least this many letters or digits once matching has folded it:
+# "a" (or "(a+)+$", which folds to "a") would match in nearly every article, and alert
+# for "sells [a] lot of oil". Two-letter acronyms ("EU") go with them.
+MIN_TERM_LETTERS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +69,7 @@ Rule = Literal[
     "empty",
     "too-long",
     "no-letters",  # nothing left to type or match it by
+    "too-short",  # a term with fewer than MIN_TERM_LETTERS letters or digits
     "prefix",  # a name starting like a personal list's internal name
     "none",  # no term at all
     "too-many",  # more terms than the limit
@@ -119,6 +127,17 @@ def checked_text(
     return value
 
 
+def checked_term_text(text: str, *, max_length: int) -> str:
+    """A term's text, stripped, or RuleError: `checked_text`'s rules, and at least
+    MIN_TERM_LETTERS letters or digits as matching reads it ("too-short", with `size`
+    the letters and digits found)."""
+    text = checked_text(text, max_length=max_length)
+    found = sum(c.isalnum() for c in fold(text))
+    if found < MIN_TERM_LETTERS:
+        raise RuleError("too-short", size=found, limit=MIN_TERM_LETTERS, texts=(text,))
+    return text
+
+
 def checked_name(name: str, limits: Limits) -> str:
     """A list's name, stripped, or RuleError."""
     name = checked_text(name, max_length=limits.name_length)
@@ -139,7 +158,7 @@ def checked_terms(
         raise RuleError("too-many", size=len(existing) + len(terms), limit=limits.terms)
     cleaned: list[Term] = []
     for term in terms:
-        text = checked_text(term.text, max_length=limits.term_length)
+        text = checked_term_text(term.text, max_length=limits.term_length)
         for earlier in (*existing, *cleaned):
             if same_text(earlier.text, text):
                 raise RuleError("same", texts=(earlier.text, text))
@@ -175,6 +194,8 @@ def describe(error: RuleError, what: str) -> str:
         return f"{what} must be 1–{error.limit} characters{counted}"
     if rule == "no-letters":
         return f"{what} needs at least one letter or digit"
+    if rule == "too-short":
+        return f"{what} needs at least {too_short(error)}"
     if rule == "prefix":
         return f"{what} cannot start with {PERSONAL_PREFIX}"
     if rule == "none":
@@ -182,6 +203,12 @@ def describe(error: RuleError, what: str) -> str:
     if rule == "too-many":
         return f"a watchlist has at most {error.limit} terms"
     return f'"{error.texts[0]}" and "{error.texts[1]}" are the same term'
+
+
+def too_short(error: RuleError) -> str:
+    """The end of a "too-short" refusal, after "needs at least": how many letters or
+    digits a term needs, and how few the refused one has."""
+    return f"{error.limit} letters or digits to match (“{error.texts[0]}” has {error.size})"
 
 
 def valid_threshold(value: object) -> TypeGuard[int]:

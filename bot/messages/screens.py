@@ -7,11 +7,10 @@ bytes), naming a watchlist by a hash of its name rather than the name itself.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from datetime import datetime
 
-from bot.domain.models import MODES, Subscriber, Watchlist
+from bot.domain.models import MODES, Subscriber, Watchlist, watchlist_key
 from bot.domain.schedule import zone
 from bot.lists.personal import display_name
 from bot.lists.rules import BIDI_CONTROLS
@@ -80,10 +79,6 @@ ADMIN_COMMANDS: tuple[tuple[str, str], ...] = (
     ("exclude", "Add an exclusion: /exclude LIST | PHRASE"),
     ("testlist", "Dry run: /testlist LIST [days]"),
 )
-
-
-def watchlist_key(name: str) -> str:
-    return hashlib.sha1(name.encode("utf-8")).hexdigest()[:10]
 
 
 # Embedding, override and isolate controls: echoed back unbalanced, one would turn the
@@ -284,6 +279,28 @@ def follow_reply(
     if result == "stopped":
         return f"Stopped following {name}."
     return f"{'This group was' if group else 'You were'} not following {name}."
+
+
+# -- questions answered with a button ("c:…"; see bot.domain.confirm) --------------------
+
+CONFIRM_CANCELLED = "Cancelled: nothing was changed."
+CONFIRM_EXPIRED = "That question has expired, so nothing was changed; send the command again."
+CANCEL_DATA = "c:no"
+
+
+def stop_question(followed: Sequence[str], *, group: bool) -> str:
+    """/stop asks first: everything the chat follows would go."""
+    names = ", ".join(bold(display_name(n)) for n in followed)
+    who = "this group follows" if group else "you follow"
+    return (
+        f"Stop following everything? That is {plural(len(followed), 'watchlist')} {who}:"
+        f" {names}. You can pick them again with /start."
+    )
+
+
+def stop_keyboard(asked: str) -> Keyboard:
+    """Yes (carrying when it was asked) and Cancel, under /stop's question."""
+    return [[("Yes, stop everything", f"c:stop:{asked}"), ("Cancel", CANCEL_DATA)]]
 
 
 def stop_reply(gone: Sequence[str], *, group: bool) -> str:

@@ -94,25 +94,42 @@ def gone_text(
     return "\n".join(lines + history_lines(history))
 
 
+# The label of `watchlist test`'s progress bar on a terminal.
+DRY_RUN_PROGRESS = "matching stored articles"
+# Articles a terminal dry run lists of each kind: enough to judge a list by, few enough
+# that a dry run over every stored article keeps only these in memory.
+DRY_RUN_SHOWN = 100
+
+
 def dry_run_text(report: DryRun, *, days: int, note: str = "") -> str:
-    n = len(report.would_match)
     lines = [
         f"Dry run of {report.watchlist!r} over {report.checked} stored article(s) first seen "
-        f"in the last {days} day(s): {n} would match, {len(report.newly)} of them new, "
-        f"{len(report.dropped)} would no longer match."
+        f"in the last {days} day(s): {report.matched} would match, {report.newly} of them new, "
+        f"{report.dropped} would no longer match."
     ]
     if note:
         lines.append(note)
-    for article, match in report.would_match:
-        sign = "+" if article.id in report.newly else "="
+    for example in report.examples:
+        article, match = example.article, example.match
+        sign = "+" if example.new else "="
         lines.append(f"  {sign} {article.title or '(untitled)'} · {date_label(article.published)}")
         lines.append(f"      {article.link}")
         lines.append(
             f"      “{match.matched_text}” (score {match.score:.0f}): {mark_snippet(match)}"
         )
-    for article in report.dropped:
+    if report.matched > len(report.examples):
+        lines.append(
+            f"  … and {report.matched - len(report.examples)} more that would match"
+            f" (the first {len(report.examples)} are listed)"
+        )
+    for article in report.dropped_examples:
         lines.append(f"  - {article.title or '(untitled)'} · {date_label(article.published)}")
-    if n or report.dropped:
+    if report.dropped > len(report.dropped_examples):
+        lines.append(
+            f"  … and {report.dropped - len(report.dropped_examples)} more that would no"
+            " longer match"
+        )
+    if report.matched or report.dropped:
         lines.append("(+ new match, = matches now too, - would no longer match)")
     return "\n".join(lines)
 

@@ -22,7 +22,14 @@ from bot.lists.personal import (
 from bot.messages.articles import explanation, marked_snippet
 from bot.messages.dates import date_label, utc_minute
 from bot.messages.html import bold, code, escape
-from bot.messages.screens import did_you_mean, echo, one_of, quote_input
+from bot.messages.screens import (
+    CANCEL_DATA,
+    Keyboard,
+    did_you_mean,
+    echo,
+    one_of,
+    quote_input,
+)
 from bot.messages.watchlist_console import gone_sentence
 from bot.messages.words import plural
 
@@ -216,32 +223,32 @@ def _example(article: Article, m: Match, *, new: bool) -> str:
 
 
 def dry_run_summary(report: DryRun, days: int) -> str:
-    n = len(report.would_match)
     return (
         f"Over {plural(report.checked, 'stored article')} first seen in the last "
-        f"{plural(days, 'day')}: <b>{n}</b> would match, {len(report.newly)} of them new; "
-        f"{len(report.dropped)} would no longer match."
+        f"{plural(days, 'day')}: <b>{report.matched}</b> would match, {report.newly} of them "
+        f"new; {report.dropped} would no longer match."
     )
 
 
 def dry_run_blocks(report: DryRun, days: int, *, name: str, note: str = "") -> Blocks:
+    """/testlist's answer: the counts, then the first EXAMPLES_SHOWN articles that would
+    match and the first DROPPED_SHOWN that would no longer (the dry run keeps no more)."""
     header = f"🧪 <b>Dry run of {escape(name)}</b>\n{dry_run_summary(report, days)}"
     if note:
         header += f"\n<i>{escape(note)}</i>"
-    items = [
-        _example(article, m, new=article.id in report.newly)
-        for article, m in report.would_match[:EXAMPLES_SHOWN]
-    ]
-    more = len(report.would_match) - EXAMPLES_SHOWN
+    shown = report.examples[:EXAMPLES_SHOWN]
+    items = [_example(e.article, e.match, new=e.new) for e in shown]
+    more = report.matched - len(shown)
     if more > 0:
         items.append(f"… and {plural(more, 'more matching article')}.")
     if report.dropped:
+        dropped = report.dropped_examples[:DROPPED_SHOWN]
         lines = [
             f"➖ {escape(_cut(a.title or '(untitled)', _TITLE_LIMIT))} · {date_label(a.published)}"
-            for a in report.dropped[:DROPPED_SHOWN]
+            for a in dropped
         ]
-        if len(report.dropped) > DROPPED_SHOWN:
-            lines.append(f"… and {len(report.dropped) - DROPPED_SHOWN} more.")
+        if report.dropped > len(dropped):
+            lines.append(f"… and {report.dropped - len(dropped)} more.")
         items += _blocks("<b>Would no longer match</b>", lines)
     footer = "➕ new match · ✔️ matches now too · ➖ would no longer match" if items else ""
     return header, items, footer
@@ -250,15 +257,15 @@ def dry_run_blocks(report: DryRun, days: int, *, name: str, note: str = "") -> B
 def edit_summary(report: DryRun, days: int) -> str:
     """After an edit: what the list now matches among recent stored articles."""
     text = (
-        f"It now matches <b>{len(report.would_match)}</b> of the "
+        f"It now matches <b>{report.matched}</b> of the "
         f"{plural(report.checked, 'stored article')} first seen in the last "
-        f"{plural(days, 'day')}, <b>{len(report.newly)}</b> of them new"
+        f"{plural(days, 'day')}, <b>{report.newly}</b> of them new"
     )
     if report.newly:
         text += " (they join the next digest, marked as newly matching)"
     text += "."
     if report.dropped:
-        text += f" {len(report.dropped)} no longer match."
+        text += f" {report.dropped} no longer match."
     return text
 
 
@@ -338,6 +345,25 @@ def personal_delete_asks_whole_name(name: str, terms: int, usage: str) -> str:
         f"To delete {bold(name)} and its {terms} terms, send"
         f" /myrm {escape(name)} (its whole name). {escape(usage)}"
     )
+
+
+def personal_delete_question(name: str, terms: int) -> str:
+    """/myrm NAME asks first."""
+    return (
+        f"Delete your list {bold(name)} and its {plural(terms, 'term')}? Its alerts stop,"
+        " and it cannot be brought back (only made again)."
+    )
+
+
+def personal_delete_keyboard(version: str, asked: str) -> Keyboard:
+    """Yes (naming the list as it was asked about, and when) and Cancel."""
+    return [[("Yes, delete it", f"c:myrm:{version}:{asked}"), ("Cancel", CANCEL_DATA)]]
+
+
+PERSONAL_DELETE_GONE = (
+    "That list is already gone, or has changed since you were asked, so nothing was"
+    " deleted. /mylists shows yours."
+)
 
 
 def personal_deleted(name: str) -> str:

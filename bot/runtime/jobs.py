@@ -139,7 +139,9 @@ class BotJobs:
 
     async def watchlist_job(self) -> None:
         with self._job("watchlists"):
-            watchlist_sync.reload_watchlists(self.service, self.clock())
+            # A changed list is matched again over recent articles: off the event loop.
+            steps = watchlist_sync.reload_steps(self.service, self.clock())
+            await self.service.off_loop(steps)
             self.wake_outbox()  # notices about broken or removed lists
 
     async def housekeeping_job(self) -> None:

@@ -85,6 +85,11 @@ class LeaseKeeper:
         """
         told_of: str | None = None
         while not stopping.is_set():
+            # Said before the first claim too, so that the lease is never held by an
+            # instance the store has no record of (a standby on this machine could not
+            # then tell that its process died).
+            self.role = "standby"
+            self._beat("standby")
             before = self._read()
             current = self._attempt()
             if current is not None and current.holder == self.holder:
@@ -93,8 +98,6 @@ class LeaseKeeper:
             if current is not None and current.holder != told_of:
                 told_of = current.holder
                 self._tell_standby(current)
-            self.role = "standby"
-            self._beat("standby")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stopping.wait(), self._retry)
         return False

@@ -16,6 +16,22 @@ _NOISY = ("httpx", "httpcore", "telegram", "apscheduler", "hpack")
 
 _SECRETS: set[str] = set()
 
+# python-telegram-bot logs an ERROR with a traceback and the whole body for every answer
+# that is not JSON ("Can not load invalid JSON data: <html>…" for each 502 a proxy sends
+# during a Telegram outage), then raises an error that says the same in one line; the bot
+# handles that error (the outage is one WARNING line, bot.delivery.outage). The record
+# adds only noise, and the page, so it is dropped.
+_PTB_REQUEST_LOGGER = "telegram.request.BaseRequest"
+_PTB_UNREADABLE_BODY = "Can not load invalid JSON data"
+
+
+class _DropUnreadableBodies(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith(_PTB_UNREADABLE_BODY)
+
+
+_DROP_UNREADABLE_BODIES = _DropUnreadableBodies()
+
 
 def redact(secret: str) -> None:
     """Scrub this exact string from every log line too, whatever its shape."""
@@ -50,3 +66,11 @@ def setup_logging(level: str = "INFO") -> None:
     root.setLevel(level)
     for name in _NOISY:
         logging.getLogger(name).setLevel(logging.WARNING)
+    quiet_library_errors()
+
+
+def quiet_library_errors() -> None:
+    """The library records that only repeat, at length, an error the bot handles."""
+    ptb = logging.getLogger(_PTB_REQUEST_LOGGER)
+    if _DROP_UNREADABLE_BODIES not in ptb.filters:
+        ptb.addFilter(_DROP_UNREADABLE_BODIES)

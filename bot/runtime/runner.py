@@ -15,12 +15,13 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from telegram.error import InvalidToken, NetworkError
+from telegram.error import BadRequest, InvalidToken, NetworkError
 
 from bot.app import watchlist_sync
 from bot.app.config import Config
 from bot.app.lease import StoreLease
 from bot.app.service import Service, build_service
+from bot.delivery.outage import OutageLog
 from bot.delivery.outbox import OutboxWorker
 from bot.delivery.pacing import Pacer, transient_backoff
 from bot.delivery.senders import ConsoleSender, Sender
@@ -77,6 +78,9 @@ class BotRunner:
         self._sender = sender
         # One pacer for the outbox and for command replies (see bot.telegram.limiter).
         self.pacer = pacer or Pacer()
+        # One record of Telegram failing, so that an outage is one WARNING line whichever
+        # part (the outbox, a reply, the long poll) meets it first.
+        self.outage = OutageLog(monotonic=monotonic)
         self._long_poll = long_poll_seconds
         self.notifier = notifier or Notifier(None)
         self._watchdog_seconds = watchdog_seconds
@@ -123,7 +127,7 @@ class BotRunner:
         sender = self._sender
         if self._token is not None:
             ctx = BotContext(self.service, self.clock, self.wake_outbox)
-            limiter = SharedPacer(self.pacer, monotonic=self._mono)
+            limiter = SharedPacer(self.pacer, monotonic=self._mono, outage=self.outage)
             self.app = build_application(
                 self._token, self.config.telegram.api_url, ctx, rate_limiter=limiter
             )
@@ -147,6 +151,7 @@ class BotRunner:
             pacer=self.pacer,
             monotonic=self._mono,
             may_send=keeper.may_send if keeper is not None else lambda: True,
+            outage=self.outage,
         )
         self._worker_task = asyncio.create_task(self.worker.run(), name="outbox-drain")
 
@@ -171,7 +176,7 @@ class BotRunner:
                         poll_interval=0,
                         timeout=self._long_poll,
                         allowed_updates=["message", "callback_query", "my_chat_member"],
-                        error_callback=_log_polling_error,
+                        error_callback=self._polling_error,
                         # PTB's own retries of deleteWebhook (quiet, up to 30 s apart):
                         # with none, one 502 there ends the start with a logged traceback.
                         bootstrap_retries=-1,
@@ -369,6 +374,12 @@ class BotRunner:
             was_healthy = verdict.healthy
             await asyncio.sleep(interval)
 
+    def _polling_error(self, exc: Exception) -> None:
+        outage = isinstance(exc, NetworkError) and not isinstance(exc, BadRequest)
+        if outage:
+            self.outage.failed("getUpdates", type(exc).__name__)
+        _log_polling_error(exc, outage=outage)
+
     # -- the outbox and the jobs ----------------------------------------------------
 
     def wake_outbox(self) -> None:
@@ -435,6 +446,12 @@ def lingering_threads(grace: float = 1.0) -> list[threading.Thread]:
     return left
 
 
-def _log_polling_error(exc: Exception) -> None:
-    # PTB retries getUpdates itself; one line per failure, never the URL with the token.
-    log.warning("status=telegram_poll_error error=%s", type(exc).__name__)
+def _log_polling_error(exc: Exception, *, outage: bool = False) -> None:
+    # PTB retries getUpdates itself; one line per failure, never the URL with the token
+    # nor the error page. Telegram unreachable is an outage, whose one WARNING line is
+    # the OutageLog's; anything else (a 409 from a second poller) is a WARNING itself.
+    log.log(
+        logging.INFO if outage else logging.WARNING,
+        "status=telegram_poll_error error=%s",
+        type(exc).__name__,
+    )

@@ -112,6 +112,31 @@ def open_database(path: Path | str) -> sqlite3.Connection:
     return conn
 
 
+def open_reader(path: Path | str) -> sqlite3.Connection:
+    """A read-only connection to the store at ``path`` (migrated already, by the
+    connection that opened it), for reading many rows in a worker thread.
+
+    It may be handed from one thread to another, used by one at a time; WAL lets it read
+    while the store's own connection writes.
+    """
+    uri = f"{Path(path).resolve().as_uri()}?mode=ro"
+    try:
+        conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA query_only = ON")
+    except sqlite3.Error as exc:
+        raise StoreError(_explain(Path(path), exc), passing=passes(exc)) from exc
+    return conn
+
+
+def database_file(conn: sqlite3.Connection) -> str:
+    """The file ``conn`` has open as its main database; "" for one in memory."""
+    for row in conn.execute("PRAGMA database_list"):
+        if row[1] == "main":
+            return str(row[2] or "")
+    return ""
+
+
 def passes(exc: BaseException) -> bool:
     """Whether the store trouble ``exc`` reports clears by itself (a lock held by
     another process), so that trying again later is the remedy."""

@@ -17,10 +17,11 @@ from bot.domain.models import Article, AuditEntry, DigestEntry, FeedState, JobRu
 from bot.domain.poll import ArticleChange, KnownArticle, PollDecision
 from bot.storage.articles import chunks, known_articles, write_article
 from bot.storage.chats import ChatStore
-from bot.storage.database import open_database
+from bot.storage.database import database_file, open_database, open_reader
 from bot.storage.leases import LeaseStore
 from bot.storage.outbox import OutboxStore
 from bot.storage.personal import PersonalStore
+from bot.storage.reader import ArticleReader
 from bot.storage.times import from_db_time, required_time, to_db_time
 
 
@@ -39,9 +40,23 @@ class Store:
         self.outbox = OutboxStore(conn)
         self.personal = PersonalStore(conn)
         self.leases = LeaseStore(conn, self.transaction)
+        self._file = database_file(conn)
 
     def close(self) -> None:
         self._conn.close()
+
+    @property
+    def reads_elsewhere(self) -> bool:
+        """Whether ``reader`` opens a connection of its own, which another thread may
+        use; a store in memory has only this one."""
+        return bool(self._file)
+
+    def reader(self) -> ArticleReader:
+        """A reader of many articles and matches, on a read-only connection of its own
+        (see ``bot.storage.reader``); close it when done."""
+        if not self._file:
+            return ArticleReader(self._conn, owned=False)
+        return ArticleReader(open_reader(self._file), owned=True)
 
     @contextmanager
     def transaction(self) -> Iterator[None]:

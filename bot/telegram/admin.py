@@ -4,6 +4,10 @@ Thin: each reads its arguments, calls `bot.app.shared_lists` (the same use cases
 `caci-watch watchlist …`, so an edit is written, audited as ``telegram:<user id>`` and
 re-matched the same way, and refused for the same reasons) and words the outcome with
 `bot.messages.watchlist_screens`.
+
+A dry run and an edit's re-match read every recent article: they run off the event
+loop (``Service.off_loop``), "typing…" showing meanwhile, while other chats' updates
+are handled (``bot.telegram.ordering``).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from telegram import Update
 from bot.app import health, shared_lists
 from bot.app.service import Service
 from bot.app.shared_lists import EditOutcome, UnknownList, WriteFailed
+from bot.app.steps import Steps
 from bot.lists.edit import EditError
 from bot.messages import screens
 from bot.messages.html import split_messages
@@ -27,6 +32,7 @@ from bot.messages.watchlist_console import dry_run_note
 from bot.messages.watchlist_screens import (
     ADMIN_USAGE,
     AUDIT_SHOWN,
+    EXAMPLES_SHOWN,
     dry_run_blocks,
     edit_done,
     edit_failed,
@@ -49,14 +55,15 @@ from bot.telegram.arguments import (
     split_list,
     split_name,
 )
+from bot.telegram.busy import typing
 from bot.telegram.context import BotContext, Context, actor, bot_context
 from bot.telegram.replies import checked_arguments, reply, reply_parts
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Update, Context], Coroutine[Any, Any, None]]
-# (service, now, the list's name, what followed it, who) -> what the edit did
-Edit = Callable[[Service, datetime, str, str, str], EditOutcome]
+# (service, now, the list's name, what followed it, who) -> the edit, to run
+Edit = Callable[[Service, datetime, str, str, str], Steps[EditOutcome]]
 
 # /testlist looks this far back unless told otherwise, as `caci-watch watchlist test` does.
 TEST_DAYS = 30
@@ -92,8 +99,9 @@ async def showlist(update: Update, context: Context) -> None:
     query = await _arguments(update, "showlist")
     if not query:
         return
+    steps = shared_lists.details_steps(ctx.service, query, history=AUDIT_SHOWN, now=ctx.clock())
     try:
-        found = shared_lists.details(ctx.service, query, history=AUDIT_SHOWN, now=ctx.clock())
+        found = await ctx.service.off_loop(steps)
     except UnknownList as exc:
         await reply(update, screens.unknown_watchlist(exc.query, exc.candidates))
         return
@@ -127,8 +135,10 @@ async def testlist(update: Update, context: Context) -> None:
     except ArgumentError as exc:
         await reply(update, refused_with_usage(str(exc), ADMIN_USAGE["testlist"]))
         return
+    steps = shared_lists.dry_run_steps(ctx.service, ctx.clock(), query, days, shown=EXAMPLES_SHOWN)
     try:
-        found = shared_lists.dry_run(ctx.service, ctx.clock(), query, days)
+        async with typing(update, context.bot):
+            found = await ctx.service.off_loop(steps)
     except UnknownList as exc:
         await reply(update, screens.unknown_watchlist(exc.query, exc.candidates))
         return
@@ -149,9 +159,11 @@ async def newlist(update: Update, context: Context) -> None:
     terms_text, _, description = rest.partition(SEPARATOR)
     try:
         terms = parse_terms(terms_text)
-        done = shared_lists.create(
+        steps = shared_lists.create_steps(
             ctx.service, ctx.clock(), name, terms, description=description, actor=actor(update)
         )
+        async with typing(update, context.bot):
+            done = await ctx.service.off_loop(steps)
     except ArgumentError as exc:
         await reply(update, not_created(str(exc), usage=ADMIN_USAGE["newlist"]))
         return
@@ -171,7 +183,8 @@ def _editor(command: str, edit: Edit) -> Handler:
         if not text:
             return
         service, now, usage = ctx.service, ctx.clock(), ADMIN_USAGE[command]
-        found = split_list(text, shared_lists.names(service, now))
+        names = await service.off_loop(shared_lists.names_steps(service, now))
+        found = split_list(text, names)
         if found.name is None:
             await reply(update, unknown_list_to_edit(found.query, found.candidates, usage))
             return
@@ -179,7 +192,9 @@ def _editor(command: str, edit: Edit) -> Handler:
             await reply(update, nothing_to_change(found.name, usage))
             return
         try:
-            done = edit(service, now, found.name, found.rest, actor(update))
+            steps = edit(service, now, found.name, found.rest, actor(update))
+            async with typing(update, context.bot):
+                done = await service.off_loop(steps)
         except ArgumentError as exc:
             await reply(update, nothing_changed(str(exc), usage=usage))
             return
@@ -198,16 +213,20 @@ def _editor(command: str, edit: Edit) -> Handler:
     return handler
 
 
-def _add_terms(service: Service, now: datetime, name: str, rest: str, who: str) -> EditOutcome:
-    return shared_lists.add_terms(service, now, name, parse_terms(rest), actor=who)
+def _add_terms(
+    service: Service, now: datetime, name: str, rest: str, who: str
+) -> Steps[EditOutcome]:
+    return shared_lists.add_terms_steps(service, now, name, parse_terms(rest), actor=who)
 
 
-def _remove_term(service: Service, now: datetime, name: str, rest: str, who: str) -> EditOutcome:
-    return shared_lists.remove_term(service, now, name, parse_term(rest).text, actor=who)
+def _remove_term(
+    service: Service, now: datetime, name: str, rest: str, who: str
+) -> Steps[EditOutcome]:
+    return shared_lists.remove_term_steps(service, now, name, parse_term(rest).text, actor=who)
 
 
-def _exclude(service: Service, now: datetime, name: str, rest: str, who: str) -> EditOutcome:
-    return shared_lists.add_exclude(service, now, name, rest, actor=who)
+def _exclude(service: Service, now: datetime, name: str, rest: str, who: str) -> Steps[EditOutcome]:
+    return shared_lists.add_exclude_steps(service, now, name, rest, actor=who)
 
 
 async def _edited(update: Update, ctx: BotContext, done: EditOutcome) -> None:

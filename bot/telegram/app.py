@@ -31,7 +31,9 @@ from bot.messages.screens import (
 from bot.storage.database import describe_store_fault, store_fault
 from bot.telegram import admin, handlers, personal
 from bot.telegram.context import CONTEXT_TYPES, BotContext, BotData, Context
+from bot.telegram.errors import error_text
 from bot.telegram.limiter import SharedPacer
+from bot.telegram.ordering import OrderedPerChat
 
 log = logging.getLogger(__name__)
 
@@ -74,12 +76,17 @@ def build_application(
         # Replies take their turn in the outbox's pacer (the outbox's own sends are
         # paced already and pass through).
         .rate_limiter(rate_limiter)
-        .concurrent_updates(False)
+        # One chat's updates in order, different chats' at once: a long command (a dry
+        # run, a re-match, its heavy part off the event loop) holds up only its own chat.
+        .concurrent_updates(OrderedPerChat())
         .build()
     )
     app.bot_data.attach(ctx)
     for name, callback in COMMANDS.items():
         app.add_handler(CommandHandler(name, callback))
+    app.add_handler(
+        CallbackQueryHandler(personal.confirm_delete, pattern=personal.CONFIRM_DELETE_PATTERN)
+    )
     app.add_handler(CallbackQueryHandler(handlers.button))
     app.add_handler(ChatMemberHandler(handlers.membership, ChatMemberHandler.MY_CHAT_MEMBER))
     app.add_handler(MessageHandler(filters.COMMAND, handlers.unknown_command))
@@ -121,7 +128,7 @@ async def _on_error(update: object, context: Context) -> None:
         text = STORE_BUSY_REPLY if fault == "busy" else STORE_FAILED_REPLY
     elif isinstance(error, NetworkError) and not isinstance(error, BadRequest):
         # Telegram unreachable mid-command: nothing of ours is broken, no traceback.
-        log.warning("status=handler_error telegram_error=%r", error.message)
+        log.warning("status=handler_error telegram_error=%r", error_text(error))
     else:
         log.error("status=handler_error error=%r", error, exc_info=error)
     if isinstance(update, Update) and update.effective_message is not None:

@@ -10,12 +10,13 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from telegram import Update
+from telegram import CallbackQuery, Update
 from telegram.constants import ChatMemberStatus
 from telegram.error import BadRequest
 
 from bot.app import chats, digests
 from bot.app.chats import SettingRefused, SettingsSummary
+from bot.domain import confirm
 from bot.domain.models import Subscriber
 from bot.domain.schedule import zone
 from bot.messages import screens
@@ -180,13 +181,22 @@ async def mode_command(update: Update, context: Context) -> None:
 
 
 async def stop(update: Update, context: Context) -> None:
+    """Asks first (Yes / Cancel): the Yes button does it, in ``button``."""
     ctx = bot_context(context)
-    subscriber_for(update, ctx)
+    sub = subscriber_for(update, ctx)
     if not await may_change_settings(update, context):
         await reply(update, screens.GROUP_ADMINS_ONLY)
         return
-    gone = chats.stop(ctx.service, chat_of(update), ctx.clock())
-    await reply(update, screens.stop_reply(gone, group=is_group(update)))
+    group = is_group(update)
+    if not sub.watchlists:
+        await reply(update, screens.stop_reply([], group=group))
+        return
+    asked = confirm.asked_at(ctx.clock())
+    await reply(
+        update,
+        screens.stop_question(sub.watchlists, group=group),
+        screens.stop_keyboard(asked),
+    )
 
 
 async def digest_command(update: Update, context: Context) -> None:
@@ -303,5 +313,23 @@ async def button(update: Update, context: Context) -> None:
         fresh = summary.subscriber
         await query.answer(screens.mode_chosen(fresh.mode))
         await edit(query.message, _mysubs(summary), screens.mode_keyboard(fresh))
+    elif data == screens.CANCEL_DATA:
+        await query.answer()
+        await edit(query.message, screens.CONFIRM_CANCELLED, [])
+    elif data.startswith("c:stop:"):
+        if not confirm.still_open(data.removeprefix("c:stop:"), now):
+            await answer_expired(query)
+            return
+        # The button sits under the question in this very chat; in a group, only its
+        # admins got past the check above.
+        gone = chats.stop(ctx.service, chat_of(update), now)
+        await query.answer()
+        await edit(query.message, screens.stop_reply(gone, group=is_group(update)), [])
     else:
         await query.answer(screens.STALE_BUTTON)
+
+
+async def answer_expired(query: CallbackQuery) -> None:
+    """A "Yes" tapped too long after the question: nothing done, and the buttons go."""
+    await query.answer(screens.CONFIRM_EXPIRED, show_alert=True)
+    await edit(query.message, screens.CONFIRM_EXPIRED, [])

@@ -2,7 +2,8 @@
 
 Anyone may keep a few lists of their own, in their private chat with the bot. Thin:
 each reads its arguments, calls `bot.app.personal_lists` and words the outcome with
-`bot.messages.watchlist_screens`.
+`bot.messages.watchlist_screens`. An edit's dry run and re-match run off the event loop,
+"typing…" showing meanwhile; /myrm NAME asks before it deletes (``confirm_delete``).
 """
 
 from __future__ import annotations
@@ -11,9 +12,11 @@ from telegram import Update
 
 from bot.app import personal_lists
 from bot.app.personal_lists import PersonalEdit, PersonalError, UnknownPersonalList
+from bot.domain import confirm
 from bot.messages.html import split_messages
-from bot.messages.screens import PERSONAL_PRIVATE_ONLY
+from bot.messages.screens import PERSONAL_PRIVATE_ONLY, STALE_BUTTON
 from bot.messages.watchlist_screens import (
+    PERSONAL_DELETE_GONE,
     PERSONAL_LIMITS,
     PERSONAL_USAGE,
     edit_summary,
@@ -22,6 +25,8 @@ from bot.messages.watchlist_screens import (
     nothing_changed,
     personal_blocks,
     personal_delete_asks_whole_name,
+    personal_delete_keyboard,
+    personal_delete_question,
     personal_deleted,
     personal_done,
     personal_resumed,
@@ -29,9 +34,10 @@ from bot.messages.watchlist_screens import (
 )
 from bot.telegram.admin import Handler
 from bot.telegram.arguments import ArgumentError, parse_terms, split_list, split_name
+from bot.telegram.busy import typing
 from bot.telegram.context import BotContext, Context, actor, bot_context, is_group
-from bot.telegram.handlers import subscriber_for
-from bot.telegram.replies import checked_arguments, reply, reply_parts
+from bot.telegram.handlers import answer_expired, subscriber_for
+from bot.telegram.replies import checked_arguments, edit, reply, reply_parts
 
 
 async def mylists(update: Update, context: Context) -> None:
@@ -53,9 +59,11 @@ async def mynew(update: Update, context: Context) -> None:
     name, rest = split_name(text)
     try:
         terms = parse_terms(rest) if rest else None
-        done = personal_lists.create(
+        steps = personal_lists.create_steps(
             service, ctx.clock(), owner=owner, name=name, terms=terms, actor=actor(update)
         )
+        async with typing(update, context.bot):
+            done = await service.off_loop(steps)
     except (ArgumentError, PersonalError) as exc:
         exists = personal_lists.owns(service, owner, name)
         hint = PERSONAL_USAGE["myadd"] if exists else PERSONAL_USAGE["mynew"]
@@ -76,7 +84,7 @@ async def myadd(update: Update, context: Context) -> None:
     if name is None:
         return
     try:
-        done = personal_lists.add_terms(
+        steps = personal_lists.add_terms_steps(
             ctx.service,
             ctx.clock(),
             owner=_owner(update),
@@ -84,6 +92,8 @@ async def myadd(update: Update, context: Context) -> None:
             terms=parse_terms(rest),
             actor=actor(update),
         )
+        async with typing(update, context.bot):
+            done = await ctx.service.off_loop(steps)
     except (ArgumentError, PersonalError) as exc:
         await reply(update, nothing_changed(str(exc), hint=PERSONAL_USAGE["myadd"]))
         return
@@ -102,20 +112,24 @@ async def myrm(update: Update, context: Context) -> None:
     service, now, owner, who = ctx.service, ctx.clock(), _owner(update), actor(update)
     try:
         if not rest:
-            gone = personal_lists.delete(
-                service, now, owner=owner, name=name, typed=text, actor=who
-            )
-            if gone.deleted:
-                await reply(update, personal_deleted(gone.name))
+            question = personal_lists.ask_delete(service, owner=owner, name=name, typed=text)
+            if question.whole_name:
+                await reply(
+                    update,
+                    personal_delete_question(question.name, question.terms),
+                    personal_delete_keyboard(question.version, confirm.asked_at(now)),
+                )
             else:
                 asked = personal_delete_asks_whole_name(
-                    gone.name, gone.terms, PERSONAL_USAGE["myrm"]
+                    question.name, question.terms, PERSONAL_USAGE["myrm"]
                 )
                 await reply(update, asked)
             return
-        done = personal_lists.remove_term(
+        steps = personal_lists.remove_term_steps(
             service, now, owner=owner, name=name, term=rest, actor=who
         )
+        async with typing(update, context.bot):
+            done = await service.off_loop(steps)
     except PersonalError as exc:
         await reply(update, nothing_changed(str(exc)))
         return
@@ -123,6 +137,30 @@ async def myrm(update: Update, context: Context) -> None:
         await reply(update, no_personal_lists(PERSONAL_USAGE["mynew"]))
         return
     await _edited(update, done)
+
+
+async def confirm_delete(update: Update, context: Context) -> None:
+    """The "Yes" under /myrm NAME's question ("c:myrm:VERSION:ASKED"): delete the list
+    it asked about, if it is still as it was, in the chat of its owner."""
+    query = update.callback_query
+    if query is None:
+        return
+    ctx = bot_context(context)
+    now = ctx.clock()
+    parts = (query.data or "").split(":")
+    if len(parts) != 4 or is_group(update):
+        await query.answer(STALE_BUTTON)  # personal lists live in private chats only
+        return
+    version, asked = parts[2], parts[3]
+    if not confirm.still_open(asked, now):
+        await answer_expired(query)
+        return
+    gone = personal_lists.delete_confirmed(
+        ctx.service, now, owner=_owner(update), version=version, actor=actor(update)
+    )
+    await query.answer()
+    said = PERSONAL_DELETE_GONE if gone is None else personal_deleted(gone.name)
+    await edit(query.message, said, [])
 
 
 async def _edited(update: Update, done: PersonalEdit) -> None:
@@ -167,6 +205,9 @@ def _owner(update: Update) -> int:
     assert chat is not None  # _arguments has made sure it is a private chat
     return chat.id
 
+
+# The callback data confirm_delete answers.
+CONFIRM_DELETE_PATTERN = r"^c:myrm:[0-9a-f]+:[0-9a-z]+$"
 
 COMMANDS: dict[str, Handler] = {
     "mylists": mylists,

@@ -1,5 +1,6 @@
-"""Answering: one reply straight back (retried once when Telegram stumbles), several
-through the outbox, buttons as PTB markup; and reading a command's whole text."""
+"""Answering: one reply straight back (retried once when Telegram stumbles, queued
+behind its chat's turn when the flood limits say wait), several through the outbox,
+buttons as PTB markup; and reading a command's whole text."""
 
 from __future__ import annotations
 
@@ -16,12 +17,14 @@ from bot.app.replies import queue_reply
 from bot.messages.screens import BUSY, Keyboard, arguments_refused, usage
 from bot.telegram.arguments import ArgumentError, check_size
 from bot.telegram.context import BotContext
-from bot.telegram.sender import retry_after_seconds
+from bot.telegram.errors import error_text
+from bot.telegram.limiter import SharedPacer
 
 log = logging.getLogger(__name__)
 
-# A reply Telegram throttles is retried once if the wait is at most this many seconds.
-MAX_REPLY_WAIT = 5.0
+# A reply that would wait longer than this for its turn (seconds) is sent in the
+# background, so that the next update (another chat's command) is not held up.
+REPLY_INLINE_WAIT = 0.5
 # A reply Telegram failed to take (502, dropped connection) is tried once more after this.
 REPLY_RETRY_SECONDS = 0.5
 
@@ -38,37 +41,73 @@ def markup(keyboard: Keyboard) -> InlineKeyboardMarkup | None:
 
 
 async def reply(update: Update, text: str, keyboard: Keyboard | None = None) -> Message | None:
+    """Answer in the chat the update came from.
+
+    The reply goes at once when the chat's and the bot's limits allow; otherwise it
+    waits its turn in the background (never dropped: a 429 is waited out, as often as
+    Telegram says it) and this returns None at once.
+    """
     message = update.effective_message
     if message is None:
         return None
-    for attempt in (1, 2):
-        try:
-            return await message.reply_text(
-                text,
-                parse_mode=ParseMode.HTML,
-                reply_markup=markup(keyboard or []),
-                disable_web_page_preview=True,
-            )
-        except RetryAfter as exc:
-            # Someone typing faster than Telegram lets the bot answer: wait once, briefly,
-            # rather than leave the command unanswered.
-            wait = retry_after_seconds(exc)
-            if attempt == 2 or wait > MAX_REPLY_WAIT:
-                raise
-            log.info("chat=%d status=reply_throttled wait=%gs", message.chat_id, wait)
-            await asyncio.sleep(wait)
-        except (TimedOut, BadRequest):
-            # A timed-out reply may have been delivered after all, and a refused one
-            # would be refused again (PTB counts both as network errors).
+    chat_id = message.chat_id
+    limiter = _shared_pacer(message)
+
+    async def send_later() -> None:
+        while True:
+            try:
+                await _reply_now(message, text, keyboard)
+                return
+            except RetryAfter:
+                continue  # the pacer holds the chat (or the bot) for the wait: go again
+
+    if limiter is not None and limiter.reply_wait(chat_id) > REPLY_INLINE_WAIT:
+        log.info("chat=%d status=reply_queued", chat_id)
+        limiter.later(chat_id, send_later)
+        return None
+    try:
+        return await _reply_now(message, text, keyboard)
+    except RetryAfter:
+        if limiter is None:
             raise
-        except NetworkError as exc:
-            # A 502 or a dropped connection: Telegram did not take the reply, so one
-            # quick retry is safe and usually answers the user.
-            if attempt == 2:
-                raise
-            log.info("chat=%d status=reply_retried error=%r", message.chat_id, exc.message)
-            await asyncio.sleep(REPLY_RETRY_SECONDS)
-    return None
+        # Someone typing faster than Telegram lets the bot answer, or the bot paused as a
+        # whole: the reply waits its turn rather than go unanswered.
+        log.info("chat=%d status=reply_queued reason=429", chat_id)
+        limiter.later(chat_id, send_later)
+        return None
+
+
+async def _reply_now(message: Message, text: str, keyboard: Keyboard | None) -> Message:
+    try:
+        return await _send(message, text, keyboard)
+    except (TimedOut, BadRequest):
+        # A timed-out reply may have been delivered after all, and a refused one
+        # would be refused again (PTB counts both as network errors).
+        raise
+    except NetworkError as exc:
+        # A 502 or a dropped connection: Telegram did not take the reply, so one
+        # quick retry is safe and usually answers the user.
+        log.info("chat=%d status=reply_retried error=%r", message.chat_id, error_text(exc))
+        await asyncio.sleep(REPLY_RETRY_SECONDS)
+        return await _send(message, text, keyboard)
+
+
+async def _send(message: Message, text: str, keyboard: Keyboard | None) -> Message:
+    return await message.reply_text(
+        text,
+        parse_mode=ParseMode.HTML,
+        reply_markup=markup(keyboard or []),
+        disable_web_page_preview=True,
+    )
+
+
+def _shared_pacer(message: Message) -> SharedPacer | None:
+    """The bot's limiter, when it is ours (it always is in the running bot)."""
+    try:
+        limiter = getattr(message.get_bot(), "rate_limiter", None)
+    except RuntimeError:
+        return None  # a message object made by hand, with no bot
+    return limiter if isinstance(limiter, SharedPacer) else None
 
 
 async def edit(message: object, text: str, keyboard: Keyboard) -> None:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
-from datetime import timedelta
-
 from telegram import LinkPreviewOptions
 from telegram.error import (
     BadRequest,
@@ -18,6 +15,7 @@ from telegram.error import (
 from telegram.ext import ExtBot
 
 from bot.delivery.senders import SendResult
+from bot.telegram.errors import error_text, retry_after_seconds
 from bot.telegram.limiter import OUTBOX
 
 # Alerts carry one link; a preview of the article page would push the text out of view.
@@ -50,9 +48,9 @@ class TelegramSender:
             # Nothing is lost: the message stays pending and the drain backs off.
             return SendResult("transient", error=f"token refused: {exc.message}")
         except NetworkError as exc:  # also TimedOut and 5xx answers
-            return SendResult("transient", error=exc.message or type(exc).__name__)
+            return SendResult("transient", error=error_text(exc))
         except TelegramError as exc:
-            return SendResult("transient", error=exc.message or type(exc).__name__)
+            return SendResult("transient", error=error_text(exc))
         return SendResult("sent", message_id=sent.message_id)
 
 
@@ -65,13 +63,3 @@ def _bad_request(exc: BadRequest) -> SendResult:
     if "chat not found" in text or "user is deactivated" in text:
         return SendResult("blocked", error=exc.message)
     return SendResult("rejected", error=exc.message)
-
-
-def retry_after_seconds(exc: RetryAfter) -> float:
-    with warnings.catch_warnings():
-        # PTB 22 warns that the int form is deprecated; both forms are handled here.
-        warnings.simplefilter("ignore")
-        value = exc.retry_after
-    if isinstance(value, timedelta):
-        return max(1.0, value.total_seconds())
-    return max(1.0, float(value))

@@ -1,0 +1,127 @@
+"""Reading many stored articles and their matches, a batch at a time, for a dry run or a
+re-match of recent articles after a watchlist edit.
+
+The running bot does this in a worker thread, away from its event loop: a reader then
+has a read-only connection of its own (SQLite connections are not to be shared between
+threads that use them at once), which its one thread at a time may use. In WAL mode it
+neither waits for the bot's writes nor holds them up. A store in memory (tests) has
+only one connection, so its reader borrows it, and is to be used on the same thread.
+
+Each batch is a query of its own, continuing after the last article of the one before
+(by first sight, then by rowid, which the index on ``first_seen_at`` keeps in that
+order), so that no read stays open across batches and only one batch is in memory.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Collection, Iterator, Sequence
+from datetime import datetime
+from typing import Any
+
+from bot.domain.models import Article, Match
+from bot.storage.articles import chunks
+from bot.storage.times import from_db_time, to_db_time
+
+# Articles per batch: enough that a query's overhead does not count, few enough that a
+# batch of long articles (their text, and what matching makes of it) stays a few MB.
+BATCH_SIZE = 500
+
+
+class ArticleReader:
+    """Reads articles first seen since a time, a batch at a time, and their matches."""
+
+    def __init__(self, conn: sqlite3.Connection, *, owned: bool) -> None:
+        self._conn = conn
+        self._owned = owned  # False: the store's own connection, left open
+
+    def close(self) -> None:
+        if self._owned:
+            self._conn.close()
+
+    def count_first_seen_since(self, since: datetime) -> int:
+        row = self._conn.execute(
+            "SELECT count(*) FROM articles WHERE first_seen_at >= ?", (to_db_time(since),)
+        ).fetchone()
+        return int(row[0])
+
+    def first_seen_since(
+        self, since: datetime, *, batch_size: int = BATCH_SIZE
+    ) -> Iterator[list[Article]]:
+        """The articles first seen at or after ``since``, oldest first, in batches.
+
+        The HTML is left behind (``html`` is empty): matching reads the plain text, and
+        the HTML is as large again.
+        """
+        after: tuple[str, int] = ("", 0)
+        while True:
+            rows = self._conn.execute(
+                """
+                SELECT rowid, id, feed_url, link, title, author, section, published,
+                       summary, text, content_hash, first_seen_at
+                FROM articles
+                WHERE first_seen_at >= ? AND (first_seen_at, rowid) > (?, ?)
+                ORDER BY first_seen_at, rowid
+                LIMIT ?
+                """,
+                (to_db_time(since), after[0], after[1], batch_size),
+            ).fetchall()
+            if not rows:
+                return
+            after = (rows[-1][11], rows[-1][0])
+            yield [_article(r) for r in rows]
+            if len(rows) < batch_size:
+                return
+
+    def matching_ids(self, watchlist: str, article_ids: Sequence[str]) -> set[str]:
+        """Which of ``article_ids`` the store has ``watchlist`` matching now."""
+        found: set[str] = set()
+        for chunk in chunks(article_ids):
+            marks = ",".join("?" * len(chunk))
+            found.update(
+                r[0]
+                for r in self._conn.execute(
+                    "SELECT DISTINCT article_id FROM matches"
+                    f" WHERE watchlist = ? AND article_id IN ({marks})",
+                    (watchlist, *chunk),
+                )
+            )
+        return found
+
+    def matches_of(
+        self, article_ids: Sequence[str], watchlists: Collection[str]
+    ) -> dict[str, list[Match]]:
+        """The stored matches of ``article_ids`` with ``watchlists``, by article, each
+        article's in the order they were stored."""
+        names = sorted(watchlists)
+        found: dict[str, list[Match]] = {}
+        if not names:
+            return found
+        lists = ",".join("?" * len(names))
+        for chunk in chunks(article_ids):
+            marks = ",".join("?" * len(chunk))
+            for r in self._conn.execute(
+                "SELECT article_id, watchlist, term, matched_text, score, field, snippet,"
+                " mark_start, mark_end FROM matches"
+                f" WHERE article_id IN ({marks}) AND watchlist IN ({lists}) ORDER BY id",
+                (*chunk, *names),
+            ):
+                found.setdefault(r[0], []).append(Match(*r[1:]))
+        return found
+
+
+def _article(r: Any) -> Article:
+    # A tuple from a reader's own connection, a sqlite3.Row from the store's: by position.
+    return Article(
+        id=r[1],
+        feed_url=r[2],
+        link=r[3],
+        title=r[4],
+        author=r[5],
+        section=r[6],
+        published=from_db_time(r[7]),
+        summary=r[8],
+        html="",
+        text=r[9],
+        content_hash=r[10],
+    )
