@@ -35,7 +35,7 @@ def watchlists_dir(tmp_path: Path) -> Path:
 # Modules whose tests mostly wait out real time (a Telegram outage of over a minute,
 # retry-after holds): with several workers they start first, so that the rest of the
 # suite runs beside them instead of after them. A run in one process keeps file order.
-WAIT_FIRST = ("test_faults_telegram.py",)
+WAIT_FIRST = ("test_faults_telegram.py", "test_telegram_outage.py", "test_flood_bot_wide.py")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
