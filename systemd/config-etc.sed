@@ -3,5 +3,5 @@
 # /etc is read-only to the service (ProtectSystem=strict). Everything else stays
 # relative to /etc/caci-watch, so watchlists are /etc/caci-watch/watchlists.
 # Only the `path` key inside [store] is touched. Used by systemd/README.md and
-# tests/test_systemd_unit.py, which keeps the two in step.
+# tests/runtime/test_systemd_unit.py, which keeps the two in step.
 /^\[store\]/,/^\[/ s|^path *=.*|path = "/var/lib/caci-watch/caci-watch.sqlite3"|

@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.factories import rss
 from tests.feed_server import FeedServer
-from tests.test_run_command import start
+from tests.runtime.test_run_command import start
 from tests.watchlist_copy import copy_watchlists
 
 

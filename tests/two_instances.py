@@ -1,7 +1,7 @@
 """Several `caci-watch run` on one store, against the fake Bot API: the processes, their
 log lines to wait on, and a fake that notes which process made each request.
 
-Shared by tests/test_two_instances.py and bench/soak_two_instances.py.
+Shared by tests/runtime/test_two_instances.py and bench/soak_two_instances.py.
 """
 
 from __future__ import annotations

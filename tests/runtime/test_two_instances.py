@@ -25,7 +25,7 @@ from bot.storage import open_store
 from tests.bot_harness import REPO, TOKEN
 from tests.factories import rss
 from tests.feed_server import FeedServer
-from tests.test_run_command import write_config
+from tests.runtime.test_run_command import write_config
 from tests.two_instances import Instance, WatchedTelegram, blocks, bot_env, other_hosts_work
 
 # The promise: a standby takes over within 30 s of the active one dying.

@@ -14,7 +14,7 @@ import pytest
 from bot.cli.main import main
 from tests.watchlist_copy import SHIPPED_NAMES, copy_watchlists
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 # What the bundled snapshot must produce (by author, as the demo prints it).
 EXPECTED_DEMO = {

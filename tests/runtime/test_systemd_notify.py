@@ -20,7 +20,7 @@ from bot.runtime.systemd_notify import Notifier, watchdog_interval
 from tests.bot_harness import TOKEN, Clock, make_config
 from tests.fake_telegram import FakeTelegram
 from tests.feed_server import FeedServer
-from tests.test_run_command import start, write_config
+from tests.runtime.test_run_command import start, write_config
 
 
 class SystemdSocket:

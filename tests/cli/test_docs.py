@@ -10,7 +10,7 @@ from bot.cli.main import _parser
 from bot.messages.screens import ADMIN_COMMANDS, PUBLIC_COMMANDS
 from bot.telegram.app import COMMANDS
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 README = (REPO / "README.md").read_text(encoding="utf-8")
 ARCHITECTURE = (REPO / "ARCHITECTURE.md").read_text(encoding="utf-8")
 

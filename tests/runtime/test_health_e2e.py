@@ -23,7 +23,7 @@ from tests.bot_harness import ADMIN_ID, REPO, TOKEN, BotUnderTest, Clock, fast_p
 from tests.factories import rss
 from tests.fake_telegram import FakeTelegram
 from tests.feed_server import FeedServer
-from tests.test_run_command import start, write_config
+from tests.runtime.test_run_command import start, write_config
 
 T0 = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 USER = 4242

@@ -20,7 +20,7 @@ from tests.bot_harness import REPO, TOKEN
 from tests.factories import rss
 from tests.fake_telegram import FakeTelegram
 from tests.feed_server import FeedServer, SlowResponse
-from tests.test_run_command import start
+from tests.runtime.test_run_command import start
 from tests.watchlist_copy import copy_watchlists
 
 # The promise to an operator (and systemd's TimeoutStopSec): gone within 10 s.

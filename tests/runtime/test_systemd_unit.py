@@ -23,13 +23,13 @@ from bot.app.config import TOKEN_CREDENTIAL, load_config
 from bot.cli.main import EXIT_USAGE
 from tests.watchlist_copy import copy_watchlists
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 SYSTEMD = REPO / "systemd"
 UNIT = SYSTEMD / "caci-watch.service"
 SYSUSERS = SYSTEMD / "caci-watch.sysusers"
 README = SYSTEMD / "README.md"
 ETC = "/etc/caci-watch"
-TESTED_BLOCK_MARKER = "<!-- tests/test_systemd_unit.py runs the next block"
+TESTED_BLOCK_MARKER = "<!-- tests/runtime/test_systemd_unit.py runs the next block"
 
 ANALYZE = shutil.which("systemd-analyze")
 needs_analyze = pytest.mark.skipif(ANALYZE is None, reason="systemd-analyze is not installed")
