@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.bot_harness import TOKEN
+from tests.fake_telegram import FakeTelegram
 from tests.feed_server import FeedServer
 from tests.watchlist_copy import copy_watchlists
 
@@ -17,6 +19,16 @@ from tests.watchlist_copy import copy_watchlists
 def feed_server() -> Iterator[FeedServer]:
     """A running loopback feed server; routes are set by each test."""
     with FeedServer() as server:
+        yield server
+
+
+# --- Telegram (tests/fake_telegram.py) -------------------------------------------------
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeTelegram]:
+    """A running fake Bot API server on 127.0.0.1 for the test token."""
+    with FakeTelegram(token=TOKEN) as server:
         yield server
 
 

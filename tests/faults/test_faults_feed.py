@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from bot.app.config import Config
-from tests.bot_harness import TOKEN, BotUnderTest, Clock, fast_pacer, make_config
+from tests.bot_harness import BotUnderTest, Clock, fast_pacer, make_config
 from tests.factories import rss
 from tests.fake_telegram import FakeTelegram
 from tests.feed_server import HTML_TYPE, FeedServer, Oversize, SlowResponse
@@ -114,12 +114,6 @@ FAULTS = [
         paths=(BAD, LOOP),
     ),
 ]
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeTelegram]:
-    with FakeTelegram(token=TOKEN) as server:
-        yield server
 
 
 def config_for(tmp_path: Path, fake: FakeTelegram, feeds: FeedServer, timeout: timedelta) -> Config:

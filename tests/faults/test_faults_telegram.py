@@ -15,7 +15,7 @@ import logging
 import math
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -55,12 +55,6 @@ NEWS = [
 
 def feed(*items: tuple[str, str, str]) -> bytes:
     return rss([(guid, title, desc, NOW - timedelta(hours=1)) for guid, title, desc in items])
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeTelegram]:
-    with FakeTelegram(token=TOKEN) as server:
-        yield server
 
 
 @pytest.fixture

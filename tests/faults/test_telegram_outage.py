@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,18 +17,12 @@ from bot.delivery.outbox import NETWORK_PAUSE_CAP
 from bot.delivery.pacing import Pacer
 from bot.domain.models import OutgoingMessage
 from bot.runtime.logs import setup_logging
-from tests.bot_harness import TOKEN, BotUnderTest, Clock, make_config
+from tests.bot_harness import BotUnderTest, Clock, make_config
 from tests.fake_telegram import FakeTelegram
 from tests.feed_server import FeedServer
 
 NOW = datetime(2026, 11, 26, 7, 0, tzinfo=UTC)
 CHATS = range(8301, 8306)
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeTelegram]:
-    with FakeTelegram(token=TOKEN) as server:
-        yield server
 
 
 def bot(tmp_path: Path, fake: FakeTelegram, feeds: FeedServer) -> BotUnderTest:

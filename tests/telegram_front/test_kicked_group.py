@@ -6,14 +6,11 @@ so any attempt would show in its calls)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
-
 from bot.domain.models import OutgoingMessage
-from tests.bot_harness import TOKEN, BotUnderTest, Clock, fast_pacer, make_config
+from tests.bot_harness import BotUnderTest, Clock, fast_pacer, make_config
 from tests.factories import rss
 from tests.fake_telegram import FakeTelegram
 from tests.feed_server import FeedServer
@@ -28,12 +25,6 @@ NEWS = (
     "<p>On the Trump Route for International Peace and Prosperity (TRIPP).</p>",
     NOW,
 )
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeTelegram]:
-    with FakeTelegram(token=TOKEN) as server:
-        yield server
 
 
 def sends_to(fake: FakeTelegram, chat: int) -> list[float]:

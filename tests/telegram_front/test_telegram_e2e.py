@@ -35,12 +35,6 @@ TRIPP_ITEM = (
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeTelegram]:
-    with FakeTelegram(token=TOKEN) as server:
-        yield server
-
-
-@pytest.fixture
 def feeds() -> Iterator[FeedServer]:
     with FeedServer() as server:
         server.serve_feed("/a.feed", rss([OLD_ITEM]))

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.bot_harness import TOKEN, BotUnderTest, Clock, fast_pacer, make_config
+from tests.bot_harness import BotUnderTest, Clock, fast_pacer, make_config
 from tests.factories import rss
 from tests.fake_telegram import FakeTelegram
 from tests.feed_server import FeedServer
@@ -34,12 +34,6 @@ MIDDLE_1 = item(4, "Caspian Ports", "Aktau expands for the Middle Corridor.")
 MIDDLE_2 = item(5, "Rail via Kars", "The Middle Corridor gains a rail link.", hours_ago=0.5)
 PLAIN_1 = item(6, "Cotton in Uzbekistan", "A good harvest.")
 PLAIN_2 = item(7, "Elections in Kyrgyzstan", "Turnout was low.")
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeTelegram]:
-    with FakeTelegram(token=TOKEN) as server:
-        yield server
 
 
 @pytest.fixture
