@@ -199,7 +199,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 def _cmd_run(args: argparse.Namespace) -> int:
     from bot.runtime.credentials import TokenError, load_token
     from bot.runtime.logs import redact
-    from bot.runtime.runner import BotRunner, TelegramStartError, lingering_threads, serve
+    from bot.runtime.process import lingering_threads, serve
+    from bot.runtime.runner import BotRunner, TelegramStartError
     from bot.runtime.systemd_notify import Notifier, watchdog_interval
 
     config = _load_config(args)
