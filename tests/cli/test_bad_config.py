@@ -27,6 +27,7 @@ from pathlib import Path
 
 import pytest
 
+import bot.runtime.process
 import bot.runtime.runner
 from bot.cli.main import main
 from bot.lists.files import MAX_TERMS
@@ -340,7 +341,7 @@ def in_process(
     for name in ("CACI_WATCH_TOKEN", "CACI_WATCH_CONFIG", "CREDENTIALS_DIRECTORY"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setattr(bot.runtime.runner, "BotRunner", _must_not_start)
-    monkeypatch.setattr(bot.runtime.runner, "serve", _must_not_start)
+    monkeypatch.setattr(bot.runtime.process, "serve", _must_not_start)
 
     def run(config: Path, command: str, workdir: Path) -> Outcome:
         capsys.readouterr()
