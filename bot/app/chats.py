@@ -73,32 +73,49 @@ class FollowOutcome:
     candidates: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class ListMeant:
+    """The list a chat's typed name means: as shown, and as subscriptions name it
+    (``target``); ``target`` is "" with ``candidates`` when the name means none."""
+
+    shown: str
+    target: str
+    candidates: tuple[str, ...] = ()
+
+
+def list_meant(
+    service: Service, sub: Subscriber, query: str, now: datetime, *, leaving: bool
+) -> ListMeant:
+    """Which of the names the chat may type (``typable_names``) ``query`` means."""
+    choices = typable_names(service, sub, now, leaving=leaving)
+    found = resolve_watchlist(query, list(choices))
+    if found.name is None:
+        return ListMeant("", "", found.candidates)
+    return ListMeant(found.name, choices[found.name])
+
+
 def follow(service: Service, chat: Chat, query: str, now: datetime) -> FollowOutcome:
     """Follow the shared or own personal list ``query`` names (forgivingly)."""
     sub = ensure_chat(service, chat, now)
-    choices = typable_names(service, sub, now, leaving=False)
-    found = resolve_watchlist(query, list(choices))
-    if found.name is None:
-        return FollowOutcome("unknown", query=query, candidates=found.candidates)
-    target = choices[found.name]
+    meant = list_meant(service, sub, query, now, leaving=False)
+    if not meant.target:
+        return FollowOutcome("unknown", query=query, candidates=meant.candidates)
     result: FollowResult = (
-        "followed" if service.store.chats.subscribe(sub.chat_id, target, now) else "already"
+        "followed" if service.store.chats.subscribe(sub.chat_id, meant.target, now) else "already"
     )
-    log.info("chat=%d action=subscribe watchlist=%r", sub.chat_id, target)
-    return FollowOutcome(result, found.name)
+    log.info("chat=%d action=subscribe watchlist=%r", sub.chat_id, meant.target)
+    return FollowOutcome(result, meant.shown)
 
 
 def unfollow(service: Service, chat: Chat, query: str, now: datetime) -> FollowOutcome:
     """Stop following ``query``; lists deleted since can be left too."""
     sub = ensure_chat(service, chat, now)
-    choices = typable_names(service, sub, now, leaving=True)
-    found = resolve_watchlist(query, list(choices))
-    if found.name is None:
-        return FollowOutcome("unknown", query=query, candidates=found.candidates)
-    target = choices[found.name]
-    stopped = service.store.chats.unsubscribe(sub.chat_id, target)
-    log.info("chat=%d action=unsubscribe watchlist=%r", sub.chat_id, target)
-    return FollowOutcome("stopped" if stopped else "not_following", found.name)
+    meant = list_meant(service, sub, query, now, leaving=True)
+    if not meant.target:
+        return FollowOutcome("unknown", query=query, candidates=meant.candidates)
+    stopped = service.store.chats.unsubscribe(sub.chat_id, meant.target)
+    log.info("chat=%d action=unsubscribe watchlist=%r", sub.chat_id, meant.target)
+    return FollowOutcome("stopped" if stopped else "not_following", meant.shown)
 
 
 def typable_names(

@@ -12,11 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
-from bot.app.chats import typable_names
+from bot.app.chats import list_meant
 from bot.app.service import Service
 from bot.domain.digest import Digest, build_digest
 from bot.domain.models import DigestEntry, DigestRecord, FeedState, Subscriber
-from bot.domain.resolve import resolve_watchlist
 from bot.domain.schedule import due_digest, local_day_window, parse_day, parse_time_of_day, zone
 from bot.messages.fanout import digest_key, digest_messages, digest_texts
 from bot.storage.database import store_fault
@@ -193,11 +192,10 @@ def latest(
     names: tuple[str, ...]
     label = None
     if query:
-        choices = typable_names(service, sub, now, leaving=True)
-        found = resolve_watchlist(query, list(choices))
-        if found.name is None:
-            return Latest(None, unknown=query, candidates=found.candidates)
-        names, label = (choices[found.name],), found.name
+        meant = list_meant(service, sub, query, now, leaving=True)
+        if not meant.target:
+            return Latest(None, unknown=query, candidates=meant.candidates)
+        names, label = (meant.target,), meant.shown
     else:
         names = sub.watchlists or tuple(w.name for w in service.watchlists)
     digest = digest_between(service, now - LATEST_WINDOW, _through(now), names)
