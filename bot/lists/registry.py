@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from bot.domain.matching import Matcher, compile_watchlists
 from bot.domain.models import Watchlist
 from bot.lists.files import WatchlistError, parse_watchlist, read_watchlist_bytes
 
@@ -40,7 +39,6 @@ class WatchlistRegistry:
         self.directory = directory
         self._seen: dict[Path, _FileVersion] = {}  # the latest content read, good or bad
         self._good: dict[Path, Watchlist] = {}  # what is in force, by file
-        self._matcher: Matcher | None = None
 
     @property
     def watchlists(self) -> list[Watchlist]:
@@ -55,12 +53,6 @@ class WatchlistRegistry:
         """Files that do not load and hold no list in force: each may be a list that is
         broken rather than gone (after a restart there is no last good version of it)."""
         return {str(path) for path, v in self._seen.items() if v.error and path not in self._good}
-
-    @property
-    def matcher(self) -> Matcher:
-        if self._matcher is None:
-            self._matcher = compile_watchlists(self.watchlists)
-        return self._matcher
 
     def find(self, name: str) -> Watchlist | None:
         folded = name.casefold()
@@ -90,8 +82,6 @@ class WatchlistRegistry:
             gone = self._good.pop(path, None)
             if gone is not None:
                 changes.append(WatchlistChange("removed", gone.name, str(path)))
-        if any(c.kind != "invalid" for c in changes):
-            self._matcher = None
         return changes
 
     def _refresh_file(self, path: Path) -> WatchlistChange | None:

@@ -30,6 +30,7 @@ import pytest
 import bot.runtime.process
 import bot.runtime.runner
 from bot.cli.main import main
+from bot.domain.matching import compile_watchlists
 from bot.lists.files import MAX_TERMS
 from bot.lists.registry import WatchlistRegistry
 from tests.bot_harness import ADMIN_ID, REPO, TOKEN, BotUnderTest, Clock, fast_pacer, make_config
@@ -548,7 +549,7 @@ def test_the_registry_reports_each_bad_watchlist_once_and_keeps_the_last_good_ve
             failures.append(f"{case.name}: not one short line: {error[:300]!r}")
         if (
             registry.find("TRIPP") != good
-            or registry.matcher.match(
+            or compile_watchlists(registry.watchlists).match(
                 [("body", "the Trump Route for International Peace and Prosperity")]
             )
             == []
@@ -564,12 +565,14 @@ def test_regex_like_terms_are_plain_text_and_match_quickly(tmp_path: Path) -> No
     )
     registry = WatchlistRegistry(tmp_path)
     assert [c.kind for c in registry.refresh()] == ["added"]
-    matched = registry.matcher.match([("body", "a" * 50_000 + "! Ships took the 2025 route.")])
+    matched = compile_watchlists(registry.watchlists).match(
+        [("body", "a" * 50_000 + "! Ships took the 2025 route.")]
+    )
     # Nothing reads them as patterns: "\d{1,9}" does not match a number, "(aaa+)+$" does
     # not backtrack through fifty thousand a's. ("(a+)+$" itself is refused: it would be
     # the one-letter term "a"; see test_short_terms.)
     assert "\\d{1,9}" not in {m.term for m in matched}
-    assert registry.matcher.match([("body", "Syunik")])
+    assert compile_watchlists(registry.watchlists).match([("body", "Syunik")])
 
 
 def test_a_second_file_with_the_same_name_in_other_case_is_refused_and_the_first_kept(
