@@ -19,7 +19,7 @@ import httpx
 
 from bot.app.config import FeedsConfig
 from bot.app.service import Service
-from bot.domain.matching import Matcher
+from bot.domain.matchers import ArticleMatcher
 from bot.domain.models import Alert, FeedState
 from bot.domain.poll import (
     DUE_SLACK,
@@ -101,7 +101,7 @@ async def poll_feeds(
     cfg: FeedsConfig,
     now: datetime,
     *,
-    matcher_of: Callable[[], Matcher],
+    matcher_of: Callable[[], ArticleMatcher],
     force: bool = False,
     on_alert: OnAlert | None = None,
     clock: Callable[[], datetime] | None = None,
@@ -155,7 +155,7 @@ class _PollRun:
     force: bool
     on_alert: OnAlert
     clock: Callable[[], datetime]
-    matcher_of: Callable[[], Matcher]
+    matcher_of: Callable[[], ArticleMatcher]
     warm: Callable[[], Awaitable[None]]
 
     async def guarded(self, url: str) -> FeedPollReport:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Literal
 
-from bot.domain.matching import Matcher
+from bot.domain.matchers import ArticleMatcher
 from bot.domain.models import Alert, Article, FeedState, Match
 
 RETRY_AFTER_CAP_SECONDS = 24 * 3600.0
@@ -95,7 +95,7 @@ class PollDecision:
 def decide(
     prior: Prior,
     articles: Sequence[Article],
-    matcher: Matcher,
+    matcher: ArticleMatcher,
     now: datetime,
     *,
     title: str,
@@ -218,7 +218,7 @@ def match_fields(article: Article) -> list[tuple[str, str]]:
     return fields
 
 
-def match_article(matcher: Matcher, article: Article) -> list[Match]:
+def match_article(matcher: ArticleMatcher, article: Article) -> list[Match]:
     """Match an article as parsed or stored, so a poll and a later rematch agree."""
     return matcher.match(match_fields(article), plain=True)
 

@@ -1,0 +1,69 @@
+"""The lists in force as matchers: the shared lists compiled as one, each personal list on
+its own (pure; compiling and keeping them compiled is ``bot.app.compiled_lists``'s).
+
+A personal list is one reader's, so it is compiled by itself: an edit compiles that list
+again and nothing else, and the matcher everyone's articles go through does not grow
+with the number of users. ``Matchers.match`` reads an article with each of them and
+returns what one matcher compiled from all the lists would: the shared lists' matches,
+then each personal list's, in the order the lists were given. A personal list's matches
+carry its internal name, which names its owner (``PersonalMatcher.owner``); they are
+routed to that owner only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.domain.matching import Matcher
+from bot.domain.models import Match, Watchlist
+
+__all__ = ["ArticleMatcher", "Matchers", "PersonalMatcher", "list_version"]
+
+
+class ArticleMatcher(Protocol):
+    """What matching an article needs: a ``Matcher``, or the ``Matchers`` in force."""
+
+    def match(self, fields: Sequence[tuple[str, str]], *, plain: bool = False) -> list[Match]: ...
+
+
+def list_version(watchlist: Watchlist) -> str:
+    """A digest of what a list is compiled from (its terms, excludes and threshold): two
+    versions with the same digest compile to matchers that match alike."""
+    parts = [f"{watchlist.threshold}"]
+    parts += [f"t\t{t.text}\t{t.exact:d}{t.case_sensitive:d}" for t in watchlist.terms]
+    parts += [f"x\t{phrase}" for phrase in watchlist.exclude]
+    return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass(frozen=True, slots=True)
+class PersonalMatcher:
+    """One personal list compiled: ``watchlist`` is named by its internal name."""
+
+    owner: int
+    watchlist: Watchlist
+    version: str  # ``list_version(watchlist)``
+    matcher: Matcher
+
+
+@dataclass(frozen=True, slots=True)
+class Matchers:
+    """The shared lists' matcher and one matcher per personal list; immutable, so a poll
+    and a re-match each hold one consistent set for as long as they use it."""
+
+    shared: Matcher
+    personal: tuple[PersonalMatcher, ...] = ()
+
+    @property
+    def watchlists(self) -> tuple[Watchlist, ...]:
+        return self.shared.watchlists + tuple(p.watchlist for p in self.personal)
+
+    def match(self, fields: Sequence[tuple[str, str]], *, plain: bool = False) -> list[Match]:
+        """``Matcher.match`` over every list: each list's best match (or matches), the
+        shared lists first, then the personal lists in order."""
+        found = self.shared.match(fields, plain=plain)
+        for personal in self.personal:
+            found.extend(personal.matcher.match(fields, plain=plain))
+        return found
