@@ -13,6 +13,7 @@ routed to that owner only.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -32,10 +33,12 @@ class ArticleMatcher(Protocol):
 def list_version(watchlist: Watchlist) -> str:
     """A digest of what a list is compiled from (its terms, excludes and threshold): two
     versions with the same digest compile to matchers that match alike."""
-    parts = [f"{watchlist.threshold}"]
-    parts += [f"t\t{t.text}\t{t.exact:d}{t.case_sensitive:d}" for t in watchlist.terms]
-    parts += [f"x\t{phrase}" for phrase in watchlist.exclude]
-    return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()[:16]
+    compiled_from = [
+        watchlist.threshold,
+        [[t.text, t.exact, t.case_sensitive] for t in watchlist.terms],
+        list(watchlist.exclude),
+    ]
+    return hashlib.sha256(json.dumps(compiled_from).encode("utf-8")).hexdigest()[:16]
 
 
 @dataclass(frozen=True, slots=True)
