@@ -226,7 +226,12 @@ def child(kind: str, traced: bool) -> None:
     give_back_memory()
     print(
         json.dumps(
-            {"rss": proc_mb("VmRSS"), "hwm": proc_mb("VmHWM"), "traced": traced_mb, "ok": bool(held)}
+            {
+                "rss": proc_mb("VmRSS"),
+                "hwm": proc_mb("VmHWM"),
+                "traced": traced_mb,
+                "ok": bool(held),
+            }
         )
     )
 

@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from bot.domain.matching import Matcher
 from bot.domain.models import Match, Watchlist
 
-__all__ = ["ArticleMatcher", "Matchers", "PersonalMatcher", "list_version"]
+__all__ = ["ArticleMatcher", "Matchers", "PersonalMatcher", "Prematched", "list_version"]
 
 
 class ArticleMatcher(Protocol):
@@ -70,3 +70,21 @@ class Matchers:
         for personal in self.personal:
             found.extend(personal.matcher.match(fields, plain=plain))
         return found
+
+
+# The fields of an article as matched, and whether they were plain: what `match` is given.
+Asked = tuple[tuple[tuple[str, str], ...], bool]
+
+
+@dataclass(frozen=True, slots=True)
+class Prematched:
+    """A matcher with the answers for some articles worked out beforehand (in a worker
+    thread, ``bot.domain.poll.prematch``): the same fields get that answer, any others
+    are matched now."""
+
+    matcher: ArticleMatcher
+    answers: Mapping[Asked, list[Match]]
+
+    def match(self, fields: Sequence[tuple[str, str]], *, plain: bool = False) -> list[Match]:
+        answer = self.answers.get((tuple(fields), plain))
+        return list(answer) if answer is not None else self.matcher.match(fields, plain=plain)

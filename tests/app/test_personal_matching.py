@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,11 +22,12 @@ from bot.app import chats, personal_lists
 from bot.app.chats import Chat, ensure_chat
 from bot.app.compiled_lists import CompiledLists
 from bot.app.config import builtin_config
-from bot.app.poll import poll_once
+from bot.app.poll import FeedPollReport, poll_feeds, poll_once
 from bot.app.service import Service, build_service
-from bot.domain.matchers import Matchers
+from bot.domain.matchers import ArticleMatcher, Matchers
 from bot.domain.matching import Matcher, compile_watchlists
-from bot.domain.models import Term, Watchlist
+from bot.domain.models import Match, Term, Watchlist
+from bot.feeds.fetch import make_http_client
 from bot.lists.personal import PersonalList
 from tests.factories import make_article, rss
 from tests.feed_server import FeedServer
@@ -190,3 +191,63 @@ def test_a_personal_match_reaches_its_owner_alone(
     assert "Rogun (personal)" in ann and "Dams" not in ann and "TRIPP" not in ann
     assert "Dams (personal)" in bob and "Rogun (personal)" not in bob
     assert "TRIPP" in carol and "personal" not in carol
+
+
+# -- matching in a poll: in a worker thread, with the lists in force when it is stored ------
+
+
+@dataclass
+class Noting:
+    """A matcher that notes the thread of each article it matches."""
+
+    inner: ArticleMatcher
+    threads: list[int] = field(default_factory=list)
+
+    def match(self, fields: Sequence[tuple[str, str]], *, plain: bool = False) -> list[Match]:
+        self.threads.append(threading.get_ident())
+        return self.inner.match(fields, plain=plain)
+
+
+ROGUN_ITEM = ("r1", "Rogun", "<p>The Rogun Dam rises.</p>", NOW - timedelta(hours=1))
+
+
+def poll_with(
+    service: Service, matcher_of: Callable[[], ArticleMatcher]
+) -> tuple[FeedPollReport, int]:
+    """One poll of the feed with ``matcher_of``; the report, and the event loop's thread."""
+
+    async def run() -> tuple[FeedPollReport, int]:
+        feeds = service.config.feeds
+        async with make_http_client(feeds.user_agent, feeds.timeout) as client:
+            [report] = await poll_feeds(
+                client, service.store, feeds, NOW, force=True, matcher_of=matcher_of
+            )
+        return report, threading.get_ident()
+
+    return asyncio.run(run())
+
+
+def test_a_poll_matches_new_articles_in_a_worker_thread(
+    service: Service, feed_server: FeedServer
+) -> None:
+    create(service, ANN, "Rogun", "Rogun Dam")
+    noting = Noting(service.matcher)
+    feed_server.publish("/a.feed", rss([ROGUN_ITEM]))
+    report, loop_thread = poll_with(service, lambda: noting)
+    assert report.new == 1
+    assert len(noting.threads) == 1 and loop_thread not in noting.threads  # once, off the loop
+    assert "guid:r1" in service.store.article_ids_matching(f"~{ANN}/Rogun")
+
+
+def test_lists_changed_while_a_poll_matched_are_the_ones_its_articles_are_matched_with(
+    service: Service, feed_server: FeedServer
+) -> None:
+    create(service, ANN, "Rogun", "Rogun Dam")
+    before = Noting(Matchers(compile_watchlists([])))  # the lists when the match began
+    after = Noting(service.matcher)  # and when the article is stored
+    asked = iter([before])
+    feed_server.publish("/a.feed", rss([ROGUN_ITEM]))
+    report, loop_thread = poll_with(service, lambda: next(asked, after))
+    assert report.new == 1 and before.threads
+    assert len(after.threads) == 1 and loop_thread not in after.threads
+    assert "guid:r1" in service.store.article_ids_matching(f"~{ANN}/Rogun")

@@ -10,7 +10,9 @@ from hypothesis import strategies as st
 from bot.domain.matchers import Matchers, PersonalMatcher, list_version
 from bot.domain.matching import compile_watchlists
 from bot.domain.models import Term, Watchlist
+from bot.domain.poll import KnownArticle, match_article, match_fields, prematch, to_match
 from bot.lists.files import load_watchlists
+from tests.factories import T0, make_article
 from tests.watchlist_copy import copy_watchlists
 
 ANN, BOB = 4242, 4343
@@ -142,3 +144,18 @@ def test_a_version_changes_with_what_the_list_compiles_from_and_nothing_else() -
 def test_no_list_at_all_matches_nothing() -> None:
     only = Matchers(compile_watchlists([]))
     assert only.match([("body", "Rogun Dam")]) == [] and only.watchlists == ()
+
+
+def test_answers_worked_out_beforehand_are_those_matching_gives_and_others_are_matched_then(
+    matchers: Matchers,
+) -> None:
+    rogun = make_article(1, text="The Rogun Dam and TALCO.")
+    tripp = make_article(2, text="TRIPP across Syunik.")
+    known = {rogun.id: KnownArticle(rogun.content_hash, T0, frozenset())}
+    assert to_match(known, [rogun, tripp, tripp]) == [tripp]
+    assert to_match({}, [rogun, tripp]) == [rogun, tripp]
+
+    ready = prematch(matchers, [rogun])
+    assert match_article(ready, rogun) == match_article(matchers, rogun)
+    assert match_article(ready, tripp) == match_article(matchers, tripp)  # matched then
+    assert list(ready.answers) == [(tuple(match_fields(rogun)), True)]
