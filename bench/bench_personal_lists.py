@@ -23,7 +23,10 @@ the same run:
     the compile ran;
 (d) matching: time per article (of 200 synthetic CACI-length articles) with the lists
     matched apart (the shared matcher, then each personal one) against one matcher of
-    every list, and the shared lists alone: the price of compiling per list.
+    every list, and the shared lists alone: the price of compiling per list;
+(e) the event loop during a poll that brings 20 new articles (a loopback feed), with
+    every list in force: the longest wait for a tick, against the time matching them
+    takes (which the loop would wait, were they matched on it) and the idle wait.
 
 The machine may be shared: see the spread of the runs. Asserts nothing.
 """
@@ -57,15 +60,18 @@ from bot.app import personal_lists  # noqa: E402
 from bot.app.chats import Chat, ensure_chat  # noqa: E402
 from bot.app.compiled_lists import CompiledLists  # noqa: E402
 from bot.app.config import builtin_config  # noqa: E402
+from bot.app.poll import poll_once  # noqa: E402
 from bot.app.service import Service, build_service  # noqa: E402
 from bot.app.steps import give_back_memory  # noqa: E402
 from bot.domain.matchers import Matchers  # noqa: E402
 from bot.domain.matching import Matcher, compile_watchlists  # noqa: E402
 from bot.domain.models import Term, Watchlist  # noqa: E402
 from bot.domain.poll import match_article  # noqa: E402
+from bot.domain.text import html_to_text  # noqa: E402
 from bot.lists.files import load_watchlists  # noqa: E402
 from bot.lists.personal import PersonalList, new_list  # noqa: E402
-from tests.factories import make_article  # noqa: E402
+from tests.factories import make_article, rss  # noqa: E402
+from tests.feed_server import FeedServer  # noqa: E402
 from tests.watchlist_copy import copy_shipped_watchlists  # noqa: E402
 
 USERS = 10
@@ -74,6 +80,7 @@ TERMS_PER_LIST = 20
 SEED = 1212
 TICK = 0.005
 MATCH_ARTICLES = 200
+POLL_ITEMS = 20
 
 THEMES: dict[str, tuple[str, ...]] = {
     "Water and dams": (
@@ -402,9 +409,59 @@ def per_article_ms(matcher: Matcher | Matchers, articles: Sequence[object]) -> f
 
 def matching_run(shared: list[Watchlist], apart: Matchers, together: Matcher) -> list[float]:
     bodies = synthetic_articles(MATCH_ARTICLES, sample_mentions(), seed=9)
-    articles = [make_article(i, text=b) for i, b in enumerate(bodies)]
+    articles = [make_article(i, text=html_to_text(b)) for i, b in enumerate(bodies)]
     alone = Matchers(apart.shared)
     return [per_article_ms(m, articles) for m in (apart, together, alone)]
+
+
+# -- (e) a poll bringing new articles ----------------------------------------------------------
+
+
+def poll_run(plists: list[PersonalList], feeds: FeedServer) -> tuple[float, float, float, int]:
+    """(longest tick wait during the poll, the same idle, matching the articles, alerts)"""
+    bodies = synthetic_articles(POLL_ITEMS, sample_mentions(), seed=11)
+    now = datetime.now(UTC)
+    items = [
+        (f"p{i}", f"Item {i}", body, now - timedelta(minutes=i)) for i, body in enumerate(bodies)
+    ]
+    with tempfile.TemporaryDirectory() as folder:
+        tmp = Path(folder)
+        feeds.serve_feed("/a.feed", rss([]))
+        config = builtin_config(
+            store_path=tmp / "store.sqlite3",
+            watchlists_dir=copy_shipped_watchlists(tmp / "watchlists"),
+            feed_urls=[feeds.url("/a.feed")],
+        )
+        service = build_service(config)
+        with service.store.transaction():
+            for plist in plists:
+                service.store.personal.save(plist, now)
+        try:
+
+            async def scenario() -> tuple[float, float, int]:
+                await poll_once(service, now, force=True)  # first poll: compiles, no items
+                idle = await longest_lag(lambda: None, idle=1.0)
+                feeds.publish("/a.feed", rss(items))
+                alerts = 0
+
+                async def poll() -> None:
+                    nonlocal alerts
+                    [report] = await poll_once(service, now + timedelta(minutes=1), force=True)
+                    alerts = len(report.alerts)
+
+                lag = await longest_lag(poll)
+                return lag, idle, alerts
+
+            lag, idle, alerts = asyncio.run(scenario())
+            matcher = service.matcher
+            parsed = [make_article(i, text=html_to_text(b)) for i, b in enumerate(bodies)]
+            start = time.perf_counter()
+            for article in parsed:
+                match_article(matcher, article)
+            matching = time.perf_counter() - start
+        finally:
+            service.close()
+    return lag, idle, matching, alerts
 
 
 # -- the report -------------------------------------------------------------------------------
@@ -418,6 +475,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--articles", type=int, default=300)
+    parser.add_argument("--parts", default="abcde", help="which figures, e.g. ae")
     parser.add_argument("--child", choices=("none", "apart", "together"))
     parser.add_argument("--traced", action="store_true")
     args = parser.parse_args()
@@ -432,7 +490,18 @@ def main() -> None:
         f" terms, beside the 3 shipped lists; medians of {args.runs} runs"
     )
 
-    edits = [edit_run(args.articles) for _ in range(args.runs)]
+    if "a" in args.parts or "c" in args.parts:
+        report_edits([edit_run(args.articles) for _ in range(args.runs)], args.articles)
+    if "b" in args.parts:
+        report_memory(args.runs, terms)
+    if "d" in args.parts:
+        report_matching(args.runs, plists)
+    if "e" in args.parts:
+        with FeedServer() as feeds:
+            report_polls([poll_run(plists, feeds) for _ in range(args.runs)])
+
+
+def report_edits(edits: list[EditRun], articles: int) -> None:
     for i, e in enumerate(edits, 1):
         print(
             f"  run {i}: all as one {e.full_compile:6.2f} s | one by one {e.warm:6.2f} s |"
@@ -449,10 +518,22 @@ def main() -> None:
         f" The first compile of every list one by one: {med([e.warm for e in edits]):.2f} s"
         f" ({med([e.warm for e in edits]) / full:.2f}x all as one), in a worker thread."
     )
+    lag_idle = med([e.lag_idle for e in edits])
+    lag_edit = med([e.lag_edit for e in edits])
+    print(
+        f"(c) during the edit ({med([e.edit_wall for e in edits]) * 1000:.0f} ms, dry run and"
+        f" re-match over {articles} articles) the loop waited at most"
+        f" {lag_edit * 1000:.1f} ms for a {TICK * 1000:.0f} ms tick, against {lag_idle * 1000:.1f}"
+        f" ms idle; the list's compile took {edit * 1000:.0f} ms"
+        f" ({lag_edit / edit:.2f} of it as lag); compiled off the loop in every run:"
+        f" {all(e.off_loop for e in edits)}."
+    )
 
+
+def report_memory(runs: int, terms: int) -> None:
     memory: dict[str, list[dict[str, float]]] = {"none": [], "apart": [], "together": []}
     traced: dict[str, list[float]] = {"none": [], "apart": [], "together": []}
-    for _ in range(args.runs):
+    for _ in range(runs):
         for kind in memory:  # interleaved, so that a busy spell weighs on each alike
             memory[kind].append(measure_child(kind, traced=False))
             traced[kind].append(measure_child(kind, traced=True)["traced"])
@@ -475,27 +556,33 @@ def main() -> None:
         " traced."
     )
 
-    lag_idle = med([e.lag_idle for e in edits])
-    lag_edit = med([e.lag_edit for e in edits])
-    print(
-        f"(c) during the edit ({med([e.edit_wall for e in edits]) * 1000:.0f} ms, dry run and"
-        f" re-match over {args.articles} articles) the loop waited at most"
-        f" {lag_edit * 1000:.1f} ms for a {TICK * 1000:.0f} ms tick, against {lag_idle * 1000:.1f}"
-        f" ms idle; the list's compile took {edit * 1000:.0f} ms"
-        f" ({lag_edit / edit:.2f} of it as lag); compiled off the loop in every run:"
-        f" {all(e.off_loop for e in edits)}."
-    )
 
+def report_matching(runs: int, plists: list[PersonalList]) -> None:
     with tempfile.TemporaryDirectory() as folder:
         shared = shipped_lists(Path(folder))
     apart = CompiledLists().matchers(shared, plists)
     together = compile_watchlists([*shared, *(p.watchlist for p in plists)])
-    times = [matching_run(shared, apart, together) for _ in range(args.runs)]
+    times = [matching_run(shared, apart, together) for _ in range(runs)]
     apart_ms, together_ms, alone_ms = (med([t[i] for t in times]) for i in range(3))
     print(
         f"(d) matching, per article: {apart_ms:.2f} ms with the lists apart, against"
         f" {together_ms:.2f} ms with one matcher of every list ({apart_ms / together_ms:.1f}x)"
         f" and {alone_ms:.2f} ms with the shared lists alone."
+    )
+
+
+def report_polls(polls: list[tuple[float, float, float, int]]) -> None:
+    for i, (lag, idle, matching, alerts) in enumerate(polls, 1):
+        print(
+            f"  poll {i}: loop waited at most {lag * 1000:.1f} ms (idle {idle * 1000:.1f} ms);"
+            f" matching the {POLL_ITEMS} articles takes {matching * 1000:.0f} ms; {alerts} alerts"
+        )
+    lag, idle, matching = (med([p[i] for p in polls]) for i in range(3))
+    print(
+        f"(e) a poll bringing {POLL_ITEMS} new articles: the loop waited at most"
+        f" {lag * 1000:.1f} ms for a {TICK * 1000:.0f} ms tick (idle {idle * 1000:.1f} ms),"
+        f" while matching them takes {matching * 1000:.0f} ms"
+        f" ({lag / matching:.2f} of it as lag): matched in a worker thread."
     )
 
 
