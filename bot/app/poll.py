@@ -42,8 +42,10 @@ from bot.storage.database import describe_store_fault, store_fault
 log = logging.getLogger(__name__)
 
 PollStatus = Literal["ok", "not_modified", "error", "not_due"]
-_PREMATCH_TRIES = 3
 OnAlert = Callable[[Alert, datetime], None]
+# Lists edited during each of this many matches in a row: the last try matches on the
+# loop rather than keep the articles waiting.
+_PREMATCH_TRIES = 3
 
 
 @dataclass(frozen=True, slots=True)
