@@ -182,15 +182,15 @@ def test_a_personal_match_reaches_its_owner_alone(
     [alert] = report.alerts
     assert alert.watchlists == ("TRIPP", f"~{ANN}/Rogun", f"~{BOB}/Dams")
 
-    def headers(chat: int) -> list[str]:
-        return [m.text.splitlines()[0] for m in service.store.outbox.pending_for(chat)]
+    def texts(chat: int) -> list[str]:
+        return [m.text for m in service.store.outbox.pending_for(chat)]
 
-    [ann] = headers(ANN)
-    [bob] = headers(BOB)
-    [carol] = headers(CAROL)
-    assert "Rogun (personal)" in ann and "Dams" not in ann and "TRIPP" not in ann
+    [ann] = texts(ANN)
+    [bob] = texts(BOB)
+    [carol] = texts(CAROL)
+    assert "Rogun (personal)" in ann and "Dams (personal)" not in ann
     assert "Dams (personal)" in bob and "Rogun (personal)" not in bob
-    assert "TRIPP" in carol and "personal" not in carol
+    assert "(personal)" not in carol
 
 
 # -- matching in a poll: in a worker thread, with the lists in force when it is stored ------
