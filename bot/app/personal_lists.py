@@ -16,11 +16,14 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Literal
 
+from bot.app.compiled_lists import CompiledLists
 from bot.app.rematch import DryRun, dry_run_steps, rematch_steps
 from bot.app.service import Service
 from bot.app.steps import Steps, inline
+from bot.domain.matching import Matcher
 from bot.domain.models import AuditEntry, Term, watchlist_key
 from bot.domain.text import fold
 from bot.lists.files import terms_detail
@@ -209,19 +212,30 @@ def _save(
     terms: tuple[Term, ...],
     actor: str,
 ) -> Steps[PersonalEdit]:
-    """Store the list, make sure its owner follows it, audit, and match recent articles."""
+    """Store the list, make sure its owner follows it, audit, and match recent articles.
+
+    The list is compiled once, by the dry run, into the service's compiled lists: the
+    re-match, and the matcher that polls use from now on, take it from there.
+    """
     store = service.store
     days = service.config.watchlists.rematch_days
+    compiled = partial(_compiled, service.compiled, plist)
     # Before the matches are replaced: what the list matched until now is the baseline.
-    report = yield from dry_run_steps(store, plist.watchlist, days=days, now=now, shown=0)
+    report = yield from dry_run_steps(
+        store, plist.watchlist, days=days, now=now, shown=0, compiled=compiled
+    )
     with store.transaction():
         store.personal.save(plist, now)
         store.chats.subscribe(plist.owner, plist.internal_name, now)
         detail = terms[0].text if action == "remove-term" else terms_detail(terms)
         store.record_audit(AuditEntry(now, actor, plist.internal_name, action, detail))
-    yield from rematch_steps(store, [plist.watchlist], now=now, days=days)
+    yield from rematch_steps(store, [plist.watchlist], now=now, days=days, compiled=compiled)
     log.info("chat=%d personal=%r action=%s status=saved", plist.owner, plist.name, action)
     return PersonalEdit(action, plist, terms, report, days)
+
+
+def _compiled(lists: CompiledLists, plist: PersonalList) -> Matcher:
+    return lists.personal(plist).matcher
 
 
 __all__ = [

@@ -19,7 +19,7 @@ import httpx
 
 from bot.app.config import FeedsConfig
 from bot.app.service import Service
-from bot.domain.matching import Matcher
+from bot.domain.matchers import ArticleMatcher
 from bot.domain.models import Alert, FeedState
 from bot.domain.poll import (
     DUE_SLACK,
@@ -30,6 +30,8 @@ from bot.domain.poll import (
     after_success,
     decide,
     is_due,
+    prematch,
+    to_match,
 )
 from bot.feeds.fetch import fetch_feed, make_http_client
 from bot.feeds.parse import ParsedFeed, parse_feed
@@ -41,6 +43,9 @@ log = logging.getLogger(__name__)
 
 PollStatus = Literal["ok", "not_modified", "error", "not_due"]
 OnAlert = Callable[[Alert, datetime], None]
+# Lists edited during each of this many matches in a row: the last try matches on the
+# loop rather than keep the articles waiting.
+_PREMATCH_TRIES = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +106,7 @@ async def poll_feeds(
     cfg: FeedsConfig,
     now: datetime,
     *,
-    matcher_of: Callable[[], Matcher],
+    matcher_of: Callable[[], ArticleMatcher],
     force: bool = False,
     on_alert: OnAlert | None = None,
     clock: Callable[[], datetime] | None = None,
@@ -155,7 +160,7 @@ class _PollRun:
     force: bool
     on_alert: OnAlert
     clock: Callable[[], datetime]
-    matcher_of: Callable[[], Matcher]
+    matcher_of: Callable[[], ArticleMatcher]
     warm: Callable[[], Awaitable[None]]
 
     async def guarded(self, url: str) -> FeedPollReport:
@@ -205,7 +210,8 @@ class _PollRun:
             log.warning("feed=%s warning=%r", url, parsed.warning)
 
         await self.warm()
-        decision = self._decide_and_store(state, parsed, served)
+        matcher = await self._matched_off_loop(parsed)
+        decision = self._decide_and_store(state, parsed, served, matcher)
         if decision.duplicates:
             log.warning(
                 "feed=%s warning='%d id(s) listed more than once; the first listing of each "
@@ -226,12 +232,28 @@ class _PollRun:
             url, "ok", new=decision.new, updated=decision.updated, alerts=decision.alerts
         )
 
+    async def _matched_off_loop(self, parsed: ParsedFeed) -> ArticleMatcher:
+        """The matcher in force, with the new and changed articles matched already, in
+        a worker thread: every personal list is matched on its own, which with many
+        users takes some milliseconds an article. Lists changed meanwhile: again, with
+        them (and after a few tries, ``decide`` matches on the loop)."""
+        for _ in range(_PREMATCH_TRIES):
+            matcher = self.matcher_of()
+            known = self.store.known_articles(a.id for a in parsed.articles)
+            fresh = to_match(known, parsed.articles)
+            if not fresh:
+                return matcher
+            answered = await asyncio.to_thread(prematch, matcher, fresh)
+            await self.warm()
+            if self.matcher_of() is matcher:
+                return answered
+        return self.matcher_of()
+
     def _decide_and_store(
-        self, state: FeedState, parsed: ParsedFeed, served: Served
+        self, state: FeedState, parsed: ParsedFeed, served: Served, matcher: ArticleMatcher
     ) -> PollDecision:
         # Read once, after the last await: see poll_feeds.
         now = self.clock()
-        matcher = self.matcher_of()
         # The read, the decision and the write share one transaction, as a poll in
         # another process (the CLI's) could otherwise store one of these articles
         # between what was read and what is written.

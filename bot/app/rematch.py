@@ -45,14 +45,17 @@ def dry_run_steps(
     now: datetime,
     shown: int = DEFAULT_SHOWN,
     progress: Progress | None = None,
+    compiled: Callable[[], Matcher] | None = None,
 ) -> Steps[DryRun]:
     """The list as given (the file on disk now) against what the store says it matched,
     over the articles first seen in the last ``days`` days; ``shown`` examples of each
-    kind are kept."""
+    kind are kept. ``compiled`` gives the list's matcher where one is kept compiled (a
+    personal list's, ``Service.compiled``); otherwise the list is compiled for the run."""
     since = now - timedelta(days=days)
+    compile_it = compiled or partial(compile_watchlists, [watchlist])
     reader = store.reader()
     try:
-        matcher, total = yield from heavy(partial(_start_dry_run, reader, watchlist, since))
+        matcher, total = yield from heavy(partial(_start_dry_run, reader, compile_it, since))
         tally = DryRunTally(matcher, watchlist.name, shown=shown)
         batches = reader.first_seen_since(since)
         if progress is not None:
@@ -81,9 +84,9 @@ def dry_run_stored(
 
 
 def _start_dry_run(
-    reader: ArticleReader, watchlist: Watchlist, since: datetime
+    reader: ArticleReader, compiled: Callable[[], Matcher], since: datetime
 ) -> tuple[Matcher, int]:
-    return compile_watchlists([watchlist]), reader.count_first_seen_since(since)
+    return compiled(), reader.count_first_seen_since(since)
 
 
 def _dry_run_batch(
@@ -121,9 +124,11 @@ def rematch_steps(
     *,
     now: datetime,
     days: int,
+    compiled: Callable[[], Matcher] | None = None,
 ) -> Steps[RematchReport]:
     """Match the articles first seen in the last ``days`` days against ``watchlists``
-    (the ones that changed) and store the result.
+    (the ones that changed) and store the result. ``compiled`` gives their matcher
+    where one is kept compiled (as for ``dry_run_steps``).
 
     Newly matching articles are marked so that they join each subscriber's next digest,
     flagged as such; they never raise instant alerts, which would flood people with old
@@ -132,7 +137,7 @@ def rematch_steps(
     changed it, which matched it with these lists already.
     """
     names = frozenset(w.name for w in watchlists)
-    matcher = yield from heavy(partial(compile_watchlists, list(watchlists)))
+    matcher = yield from heavy(compiled or partial(compile_watchlists, list(watchlists)))
     checked = 0
     newly: list[tuple[str, str]] = []
     gone: list[tuple[str, str]] = []

@@ -11,14 +11,15 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
-from functools import partial
 from typing import TypeVar
 
 from bot.app import steps as steps_
+from bot.app.compiled_lists import CompiledLists
 from bot.app.config import Config
 from bot.app.steps import Steps, Worker
-from bot.domain.matching import Matcher, compile_watchlists
+from bot.domain.matchers import Matchers
 from bot.domain.models import Watchlist
+from bot.lists.personal import PersonalList
 from bot.lists.registry import WatchlistChange, WatchlistRegistry
 from bot.storage import Store, open_store
 
@@ -35,7 +36,9 @@ class Service:
     # Broken files found while the service was built, before it could queue messages:
     # the admins hear of them at the first refresh.
     unreported: list[WatchlistChange] = field(default_factory=list)
-    _combined: tuple[object, Matcher] | None = field(default=None, init=False, repr=False)
+    # The lists in force, kept compiled: the shared ones as one matcher, each personal
+    # list on its own (tests may hand in one with a compile function that counts).
+    compiled: CompiledLists = field(default_factory=CompiledLists, repr=False)
     # Each shared list's file when edits were last applied, to tell a rename from a removal.
     paths: dict[str, str] = field(default_factory=dict, init=False, repr=False)
     # Called when an alert is queued; the running bot wakes its outbox drain with it.
@@ -59,33 +62,28 @@ class Service:
         return self.registry.errors
 
     @property
-    def matcher(self) -> Matcher:
-        """The shared lists and every user's personal lists, compiled together once and
-        again only when either changes. The running bot has it compiled beforehand, off
-        its event loop (``warm_matcher``), so that here it is only looked up."""
-        key, lists = self._matcher_inputs()
-        if self._combined is None or self._combined[0] != key:
-            self._combined = (key, compile_watchlists(lists))
-        return self._combined[1]
+    def matcher(self) -> Matchers:
+        """The shared lists' matcher and one per personal list, each compiled once and
+        again only when that list changes. The running bot has them compiled beforehand,
+        off its event loop (``warm_matcher``), so that here they are only looked up."""
+        return self.compiled.matchers(*self._matcher_inputs())
 
     async def warm_matcher(self) -> None:
-        """Compile the matcher for the lists in force, in a worker thread, if they have
-        changed since it was last compiled; on return ``matcher`` has it ready."""
+        """Compile, in a worker thread, what the lists in force need and is not compiled
+        yet (the shared lists if they changed, each new or edited personal list); on
+        return ``matcher`` has them ready."""
         if self._compiling is None:
             self._compiling = asyncio.Lock()
         async with self._compiling:
             while True:
-                key, lists = self._matcher_inputs()
-                if self._combined is not None and self._combined[0] == key:
+                # Looked at again after each compile: a list may have changed meanwhile.
+                missing = self.compiled.pending(*self._matcher_inputs())
+                if missing is None:
                     return
-                compiled: Matcher = await self.worker(partial(compile_watchlists, lists))
-                # Looked at again: a list may have changed while it compiled.
-                self._combined = (key, compiled)
+                await self.worker(missing)
 
-    def _matcher_inputs(self) -> tuple[object, list[Watchlist]]:
-        shared = tuple(self.watchlists)
-        personal = tuple(p.watchlist for p in self.store.personal.all())
-        return (shared, personal), [*shared, *personal]
+    def _matcher_inputs(self) -> tuple[list[Watchlist], list[PersonalList]]:
+        return self.watchlists, self.store.personal.all()
 
     async def off_loop(self, steps: Steps[T]) -> T:
         """Run a use case with heavy steps (``bot.app.steps``) for the running bot: the

@@ -13,9 +13,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Literal, TypeGuard
 
-from bot.domain.matching import Matcher
+from bot.domain.matchers import ArticleMatcher, Prematched
 from bot.domain.models import Alert, Article, FeedState, Match
 
 RETRY_AFTER_CAP_SECONDS = 24 * 3600.0
@@ -95,7 +95,7 @@ class PollDecision:
 def decide(
     prior: Prior,
     articles: Sequence[Article],
-    matcher: Matcher,
+    matcher: ArticleMatcher,
     now: datetime,
     *,
     title: str,
@@ -125,7 +125,7 @@ def decide(
     articles, duplicates = first_listings(articles)
     for article in articles:
         before = known.get(article.id)
-        if before is not None and before.content_hash == article.content_hash:
+        if _unchanged(before, article):
             decided.append(ArticleDecision(article, "same", before.first_seen_at))
             continue
         change: ArticleChange = "new" if before is None else "updated"
@@ -155,6 +155,26 @@ def decide(
         newest_item_at=max(filter(None, (newest, prior.state.newest_item_at)), default=None),
     )
     return PollDecision(now, tuple(decided), state, duplicates)
+
+
+def _unchanged(before: KnownArticle | None, article: Article) -> TypeGuard[KnownArticle]:
+    """Known, with the same content: nothing to match or store again."""
+    return before is not None and before.content_hash == article.content_hash
+
+
+def to_match(known: Mapping[str, KnownArticle], articles: Sequence[Article]) -> list[Article]:
+    """The articles ``decide`` will match: those new or changed since ``known``."""
+    return [a for a in first_listings(articles)[0] if not _unchanged(known.get(a.id), a)]
+
+
+def prematch(matcher: ArticleMatcher, articles: Sequence[Article]) -> Prematched:
+    """``matcher`` with these articles matched already: heavy with many lists, so the
+    bot does it in a worker thread, and ``decide`` then finds the answers ready."""
+    answers = {}
+    for article in articles:
+        fields = tuple(match_fields(article))
+        answers[fields, True] = matcher.match(fields, plain=True)
+    return Prematched(matcher, answers)
 
 
 def first_listings(articles: Sequence[Article]) -> tuple[list[Article], tuple[str, ...]]:
@@ -218,7 +238,7 @@ def match_fields(article: Article) -> list[tuple[str, str]]:
     return fields
 
 
-def match_article(matcher: Matcher, article: Article) -> list[Match]:
+def match_article(matcher: ArticleMatcher, article: Article) -> list[Match]:
     """Match an article as parsed or stored, so a poll and a later rematch agree."""
     return matcher.match(match_fields(article), plain=True)
 

@@ -1,14 +1,15 @@
 """Personal watchlists: lists a user keeps for themselves (pure rules, no I/O).
 
 They live in the database rather than in ``watchlists/``: they are one user's data, and
-the shared directory stays curated by the admins. Each is matched by the same matcher
-as the shared lists under an internal name, ``~<owner chat id>/<name>``, which no shared
+the shared directory stays curated by the admins. Each is compiled on its own
+(``bot.app.compiled_lists``, so that an edit compiles that list alone) and matched with
+the shared lists under an internal name, ``~<owner chat id>/<name>``, which no shared
 list can take (`/newlist` refuses a leading ``~``); the owner follows it, so alerts and
 digests reach them and no one else. `display_name` turns the internal name back into
 what the owner typed, for every message that shows it.
 
-The limits keep one user's lists from weighing on matching for everyone: every term is
-compiled into the one matcher that reads each article.
+The limits keep one user's lists from weighing on matching for everyone: every list
+reads each article.
 """
 
 from __future__ import annotations

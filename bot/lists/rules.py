@@ -54,11 +54,11 @@ class Limits:
 
 
 # Beyond these a name or description no longer fits a Telegram message or button, and
-# compiling the matcher, which the running bot does on its event loop, takes seconds (a
+# compiling the matcher, which the running bot does in a worker thread, takes seconds (a
 # thousand terms) to minutes (a term of ten thousand characters).
 SHARED = Limits(name_length=100, term_length=200, terms=300, description_length=1000)
-# Every personal term is compiled into the one matcher that reads each article for
-# everyone: one user's lists must stay light.
+# Every personal list is compiled on its own and reads every article, for every user:
+# one user's lists must stay light.
 PERSONAL = Limits(name_length=40, term_length=60, terms=20)
 
 Rule = Literal[

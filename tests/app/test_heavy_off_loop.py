@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -20,12 +20,13 @@ import pytest
 
 from bot.app import chats, shared_lists, watchlist_sync
 from bot.app.chats import Chat
+from bot.app.compiled_lists import CompiledLists
 from bot.app.config import parse_config
 from bot.app.rematch import dry_run_stored, rematch_recent, rematch_steps
 from bot.app.service import build_service
 from bot.app.steps import Heavy, heavy, inline, off_loop
 from bot.domain.dry_run import DryRunTally
-from bot.domain.matching import compile_watchlists
+from bot.domain.matching import Matcher, compile_watchlists
 from bot.domain.models import Term, Watchlist
 from bot.storage import Store, open_store
 from tests.bot_harness import ADMIN_ID, TOKEN, BotUnderTest, Clock, fast_pacer, make_config
@@ -196,28 +197,37 @@ def test_the_matcher_is_compiled_by_the_worker_once_per_change(
         source="test",
     )
     service = build_service(config)
-    compiled: list[object] = []
+    compiled: list[tuple[Sequence[Watchlist], int]] = []  # (lists, thread) of each compile
+    pieces: list[object] = []
+
+    def noting(lists: Sequence[Watchlist]) -> Matcher:
+        compiled.append((lists, threading.get_ident()))
+        return compile_watchlists(lists)
 
     async def counting(fn: Callable[[], Any]) -> Any:
-        result = await asyncio.to_thread(fn)
-        compiled.append(result)
-        return result
+        pieces.append(fn)
+        return await asyncio.to_thread(fn)
 
+    service.compiled = CompiledLists(noting)
     service.worker = counting
 
     async def scenario() -> None:
+        loop_thread = threading.get_ident()
         await service.warm_matcher()
         await service.warm_matcher()
-        assert len(compiled) == 1 and service.matcher is compiled[0]
+        assert len(compiled) == len(pieces) == 1
+        matcher = service.matcher
+        assert service.matcher is matcher and len(compiled) == 1
         (watchlists_dir / "tripp.toml").write_text('name = "TRIPP"\nterms = ["Zangezur"]\n')
         # The minute's look at the files: the edited list is matched again, and the
         # matcher compiled afresh, all by the worker.
         await service.off_loop(shared_lists.names_steps(service, T0))
-        assert service.matcher is compiled[-1]
+        assert service.matcher is not matcher
         assert service.matcher.match([("body", "the Zangezur corridor")], plain=True)
-        before = len(compiled)
+        assert all(thread != loop_thread for _, thread in compiled)
+        before = len(compiled), len(pieces)
         await service.warm_matcher()
-        assert len(compiled) == before
+        assert (len(compiled), len(pieces)) == before
 
     try:
         asyncio.run(scenario())
