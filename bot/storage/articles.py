@@ -10,12 +10,14 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from bot.domain.models import Article
 from bot.domain.poll import ArticleChange, KnownArticle
 from bot.storage.html_delta import pack_html, unpack_html
 from bot.storage.times import from_db_time, required_time, to_db_time
+
+T = TypeVar("T")
 
 # What ``article_from_row`` reads, in its order: a query selects these (with a table
 # alias if it needs one, see ``article_columns``) and may add columns after them.
@@ -87,7 +89,7 @@ def write_article(
         )
 
 
-def chunks(items: Sequence[str], size: int = 500) -> Iterator[Sequence[str]]:
+def chunks(items: Sequence[T], size: int = 500) -> Iterator[Sequence[T]]:
     # SQLite caps bound parameters per statement; 500 stays far below every build's cap.
     for start in range(0, len(items), size):
         yield items[start : start + size]
