@@ -198,7 +198,9 @@ class ChatStore:
         """The chats whose ``next_digest_at`` has come by ``now`` (or is to be worked
         out), by chat id: read through the index, so a tick with nothing due reads nothing."""
         rows = self._conn.execute(
-            "SELECT * FROM subscribers WHERE next_digest_at <= ? ORDER BY chat_id",
+            # Named, so that the planner never reads every chat (in chat_id order, say).
+            "SELECT * FROM subscribers INDEXED BY subscribers_by_next_digest"
+            " WHERE next_digest_at <= ? ORDER BY chat_id",
             (db_time(now),),
         ).fetchall()
         if not rows:

@@ -15,6 +15,7 @@ from bot.app.poll import queue_alert
 from bot.app.service import Service, build_service
 from bot.domain.digest import Digest
 from bot.domain.models import Alert, OutgoingMessage
+from bot.domain.schedule import chat_digest_due
 from bot.messages.html import MAX_MESSAGE, utf16_len
 from tests.factories import make_article, make_match
 
@@ -255,3 +256,89 @@ def test_renaming_a_list_does_not_repeat_its_recent_articles_in_the_next_digest(
     assert "TRIPP route opens" in first
     assert "TRIPP corridor" in notice
     assert "TRIPP route opens" not in second
+
+
+# -- the tick reads only the chats whose digest may be due ---------------------------------
+
+
+def _due_by_the_rule(svc: Service, now: datetime) -> set[int]:
+    """The chats the tick before the index would have made a digest for: every chat
+    asked, from what is stored."""
+    last = svc.store.chats.last_digests()
+    now = now.replace(microsecond=0)
+    return {
+        sub.chat_id
+        for sub in svc.store.chats.all()
+        if chat_digest_due(sub, last.get(sub.chat_id), now) is not None
+    }
+
+
+def _made_at(svc: Service, now: datetime) -> set[int]:
+    rows = svc.store._conn.execute(
+        "SELECT chat_id FROM digests WHERE created_at = ?", (now.isoformat(),)
+    )
+    return {r[0] for r in rows}
+
+
+@pytest.mark.parametrize(
+    "start",
+    [datetime(2026, 3, 27, 12, 0, tzinfo=UTC), datetime(2026, 10, 23, 12, 0, tzinfo=UTC)],
+    ids=["spring forward", "fall back"],
+)
+def test_the_tick_makes_every_digest_asking_every_chat_would_across_clock_changes_and_edits(
+    tmp_path: Path, start: datetime
+) -> None:
+    svc = service(tmp_path)
+    chats = svc.store.chats
+    for chat, tz, at in [
+        (1, "Europe/Berlin", "08:00"),
+        (2, "Europe/Berlin", "02:30"),
+        (3, "America/Los_Angeles", "23:30"),
+        (4, "Asia/Kolkata", "00:00"),
+        (5, "Pacific/Chatham", "12:45"),
+        (6, "UTC", "07:00"),
+        (7, "Europe/London", "01:30"),
+    ]:
+        subscribe(svc, chat, tz=tz, at=at, joined=start - timedelta(days=2))
+    chats.update_settings(6, start, mode="instant")
+    chats.ensure(8, kind="private", title="", timezone="UTC", digest_time="09:00", now=start)
+    edits = {
+        # step (15 minutes each): what a chat does then
+        20: lambda now: chats.update_settings(1, now, digest_time="21:00"),
+        50: lambda now: chats.update_settings(3, now, timezone="Asia/Tbilisi"),
+        90: lambda now: chats.update_settings(6, now, mode="both"),
+        120: lambda now: chats.subscribe(8, "TRIPP", now),
+        150: lambda now: chats.unsubscribe_all(4),
+        200: lambda now: chats.subscribe(4, "TRIPP", now),
+        230: lambda now: chats.deactivate(5, "blocked the bot", now),
+        260: lambda now: chats.ensure(
+            5, kind="private", title="", timezone="x", digest_time="x", now=now
+        ),
+        300: lambda now: chats.update_settings(2, now, digest_time="03:15"),
+    }
+    made = 0
+    now = start
+    for step in range(5 * 24 * 4):
+        now = start + timedelta(minutes=15 * step)
+        if 340 <= step < 380:
+            continue  # ten hours down: what was missed comes when it is back
+        if step in edits:
+            edits[step](now)
+        expected = _due_by_the_rule(svc, now)
+        digests.digest_tick(svc, now)
+        assert _made_at(svc, now) == expected, now
+        made += len(expected)
+    assert made >= 30
+
+
+def test_a_minute_with_nothing_due_reads_one_index_and_nothing_else(tmp_path: Path) -> None:
+    svc = service(tmp_path)
+    for chat in range(1, 51):
+        subscribe(svc, chat)
+    assert digests.digest_tick(svc, BERLIN_8AM_WINTER) == 50
+    statements: list[str] = []
+    svc.store._conn.set_trace_callback(statements.append)
+    assert digests.digest_tick(svc, BERLIN_8AM_WINTER + timedelta(minutes=1)) == 0
+    svc.store._conn.set_trace_callback(None)
+    [query] = statements
+    assert "INDEXED BY subscribers_by_next_digest" in query
