@@ -38,7 +38,7 @@ def digest_tick(service: Service, now: datetime) -> int:
     alone, so a tick that runs late, twice, or after downtime does the right thing. Only
     the chats whose stored next digest has come are read (through an index: a minute
     with nothing due reads nothing), and each is checked by the rule itself
-    (``chat_digest_due``); then its next digest is stored again.
+    (``chat_digest_due``); then when its next digest is due is stored again.
     """
     # The store keeps whole seconds; so does the window, or the next digest's window
     # would start a fraction of a second before this one ends.
@@ -48,32 +48,33 @@ def digest_tick(service: Service, now: datetime) -> int:
         return 0
     cache = _TickCache(feeds=service.store.feed_states(service.config.feeds.urls))
     queued = 0
+    upcoming: list[tuple[DigestCandidate, datetime | None]] = []
     for candidate in candidates:
+        sub = candidate.subscriber
         # One chat's failure (a bug, a bad row) must not hold back everyone's digest; it
         # keeps its time in the past, so the next tick tries it again.
         try:
-            queued += _serve(service, candidate, now, cache)
+            last = candidate.last
+            # None: not due after all (the chat changed, or the clock went back).
+            due = chat_digest_due(sub, last, now)
+            if due is not None:
+                made, last = _queue_digest(service, sub, due, now, cache)
+                queued += made
+            upcoming.append((candidate, chat_next_digest(sub, last, now)))
         except Exception as exc:
             if store_fault(exc) is not None:
                 # Every other chat would wait busy_timeout and fail the same way.
                 raise
-            log.exception("digest chat=%d status=failed", candidate.subscriber.chat_id)
+            log.exception("digest chat=%d status=failed", sub.chat_id)
+    # All in one transaction: one commit per chat would cost more than the rest of the
+    # tick. A crash before it leaves these times in the past, and the next tick finds
+    # each digest made already and stores the time then.
+    with service.store.transaction():
+        for candidate, at in upcoming:
+            service.store.chats.set_next_digest(
+                candidate.subscriber.chat_id, at, found=candidate.next_digest_at
+            )
     return queued
-
-
-def _serve(service: Service, candidate: DigestCandidate, now: datetime, cache: _TickCache) -> int:
-    """Queue the chat's digest if one is due, and store when its next one is."""
-    sub, chats = candidate.subscriber, service.store.chats
-    due = chat_digest_due(sub, candidate.last, now)
-    if due is None:
-        # Not due after all: it had changed (its time was ''), or the clock went back.
-        chats.set_next_digest(
-            sub.chat_id,
-            chat_next_digest(sub, candidate.last, now),
-            found=candidate.next_digest_at,
-        )
-        return 0
-    return _queue_digest(service, candidate, due, now, cache)
 
 
 def digest_between(
@@ -92,11 +93,11 @@ def digest_between(
 
 
 def _queue_digest(
-    service: Service, candidate: DigestCandidate, due: DueDigest, now: datetime, cache: _TickCache
-) -> int:
-    """Queue the chat's ``due`` digest; returns the messages queued."""
+    service: Service, sub: Subscriber, due: DueDigest, now: datetime, cache: _TickCache
+) -> tuple[int, DigestRecord | None]:
+    """Queue the chat's ``due`` digest; returns the messages queued and the chat's last
+    digest now."""
     queued = 0
-    sub = candidate.subscriber
     tz = zone(sub.timezone)
     window = (due.since, due.until)
     if window not in cache.seen:
@@ -135,14 +136,15 @@ def _queue_digest(
         parts=len(messages),
         created_at=now,
     )
-    # The day's record, its messages and the chat's next digest land together: a crash
-    # between them can neither lose the digest nor make it twice.
+    # The day's record and its messages land together: a crash between them can
+    # neither lose the digest nor make it twice.
     chats = service.store.chats
     with service.store.transaction():
         if chats.record_digest(record):
             queued = service.store.outbox.enqueue(messages, now)
-        upcoming = chat_next_digest(sub, chats.last_digest(sub.chat_id), now)
-        chats.set_next_digest(sub.chat_id, upcoming, found=candidate.next_digest_at)
+            last: DigestRecord | None = record
+        else:  # made meanwhile (by another process's tick)
+            last = chats.last_digest(sub.chat_id)
     log.info(
         "digest chat=%d date=%s articles=%d parts=%d",
         sub.chat_id,
@@ -150,7 +152,7 @@ def _queue_digest(
         articles,
         len(messages),
     )
-    return queued
+    return queued, last
 
 
 def day_digest(service: Service, sub: Subscriber, day: date, now: datetime) -> Digest:

@@ -206,6 +206,29 @@ def test_one_chat_failing_does_not_hold_back_the_others(
     assert digests.digest_tick(svc, BERLIN_8AM_WINTER) == 1
     assert digests_for(svc, 1) == [] and len(digests_for(svc, 2)) == 1
     assert svc.store.chats.last_digest(1) is None, "chat 1 is tried again at the next tick"
+    monkeypatch.setattr(digests_module, "digest_messages", real)
+    assert digests.digest_tick(svc, BERLIN_8AM_WINTER + timedelta(minutes=1)) == 1
+    assert len(digests_for(svc, 1)) == 1 and len(digests_for(svc, 2)) == 1
+
+
+def test_a_tick_stopped_before_storing_the_next_digests_makes_none_twice(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    svc = service(tmp_path)
+    subscribe(svc, 1)
+    store_articles(svc, 1, BERLIN_8AM_WINTER - timedelta(hours=3))
+
+    def crash(*args: Any, **kw: Any) -> bool:
+        raise OSError("killed")
+
+    monkeypatch.setattr(svc.store.chats, "set_next_digest", crash)
+    with pytest.raises(OSError):
+        digests.digest_tick(svc, BERLIN_8AM_WINTER)
+    monkeypatch.undo()
+    assert len(digests_for(svc, 1)) == 1
+    assert digests.digest_tick(svc, BERLIN_8AM_WINTER + timedelta(minutes=1)) == 0
+    assert len(digests_for(svc, 1)) == 1
+    assert digests.digest_tick(svc, BERLIN_8AM_WINTER + timedelta(days=1)) == 1
 
 
 def test_an_alert_that_fails_to_render_for_one_chat_still_reaches_the_others(
