@@ -335,6 +335,7 @@ def migrate(conn: sqlite3.Connection, *, where: str = "database") -> int:
         )
     # What a migration cannot say in SQL (007 turns each article's HTML into a delta).
     conn.create_function("html_delta", 2, pack_html, deterministic=True)
+    applied = False
     for migration in MIGRATIONS:
         if migration.version <= current:
             continue
@@ -352,4 +353,10 @@ def migrate(conn: sqlite3.Connection, *, where: str = "database") -> int:
                 conn.execute("ROLLBACK")
             raise
         current = migration.version
+        applied = True
+    if applied:
+        # A migration that rewrote many rows (007 rewrites every article) leaves a
+        # write-ahead log as large as what it wrote, kept at that size on disk until a
+        # checkpoint truncates it.
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return current
