@@ -114,7 +114,7 @@ def main() -> None:
         print(
             f"{subscribers:>6} subscribers: tick queueing {queued} digests median "
             f"{statistics.median(due):.2f} s (min {min(due):.2f}); idle tick median "
-            f"{tick * 1000:.3f} ms = {tick / scan:.4f}x the full scan ({scan * 1000:.1f} ms), "
+            f"{tick * 1000:.3f} ms = {tick / scan:.1e}x the full scan ({scan * 1000:.1f} ms), "
             f"{tick / select:.2f}x a bare indexed SELECT ({select * 1000:.3f} ms); "
             f"{RUNS} runs"
         )
