@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -9,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from bot.app import digests, watchlist_sync
+from bot.app import chats, digests, watchlist_sync
+from bot.app.chats import Chat
 from bot.app.config import builtin_config
 from bot.app.poll import queue_alert
 from bot.app.service import Service, build_service
@@ -325,7 +327,7 @@ def test_the_tick_makes_every_digest_asking_every_chat_would_across_clock_change
         subscribe(svc, chat, tz=tz, at=at, joined=start - timedelta(days=2))
     chats.update_settings(6, start, mode="instant")
     chats.ensure(8, kind="private", title="", timezone="UTC", digest_time="09:00", now=start)
-    edits = {
+    edits: dict[int, Callable[[datetime], object]] = {
         # step (15 minutes each): what a chat does then
         20: lambda now: chats.update_settings(1, now, digest_time="21:00"),
         50: lambda now: chats.update_settings(3, now, timezone="Asia/Tbilisi"),
@@ -365,3 +367,21 @@ def test_a_minute_with_nothing_due_reads_one_index_and_nothing_else(tmp_path: Pa
     svc.store._conn.set_trace_callback(None)
     [query] = statements
     assert "INDEXED BY subscribers_by_next_digest" in query
+
+
+def test_a_digest_time_moved_earlier_is_kept_the_same_day_and_the_summary_agrees(
+    tmp_path: Path,
+) -> None:
+    svc = service(tmp_path)
+    subscribe(svc, 1, joined=BERLIN_8AM_WINTER - timedelta(days=2))
+    assert digests.digest_tick(svc, BERLIN_8AM_WINTER - timedelta(days=1)) == 1
+    assert digests.digest_tick(svc, BERLIN_8AM_WINTER - timedelta(hours=2)) == 0  # 06:00
+    seven = BERLIN_8AM_WINTER - timedelta(hours=1)
+    moved = chats.set_digest_time(svc, Chat(1, "private"), "06:30", seven - timedelta(minutes=5))
+    assert moved.next_digest == BERLIN_8AM_WINTER - timedelta(minutes=90)
+    assert digests.digest_tick(svc, seven - timedelta(minutes=4)) == 1, "06:30 has passed"
+    assert digests.digest_tick(svc, BERLIN_8AM_WINTER) == 0, "not again at 08:00"
+    later = chats.set_mode(svc, Chat(1, "private"), "daily", BERLIN_8AM_WINTER)
+    assert later.next_digest == BERLIN_8AM_WINTER + timedelta(days=1, minutes=-90)
+    assert digests.digest_tick(svc, later.next_digest - timedelta(minutes=1)) == 0
+    assert digests.digest_tick(svc, later.next_digest) == 1
