@@ -43,7 +43,7 @@ def test_the_delta_of_html_rendered_to_text_is_a_small_part_of_the_text() -> Non
 def _stored_columns(store_path: Path, article_id: str) -> sqlite3.Row:
     conn = sqlite3.connect(store_path)
     conn.row_factory = sqlite3.Row
-    row = conn.execute(
+    row: sqlite3.Row | None = conn.execute(
         "SELECT html, html_delta, summary, summary_is_text, text FROM articles WHERE id = ?",
         (article_id,),
     ).fetchone()
