@@ -16,7 +16,7 @@ from bot.app import watchlist_sync
 from bot.app.service import Service
 from bot.domain.models import MODES, Mode, Subscriber, Watchlist, watchlist_key
 from bot.domain.resolve import UnknownTimezone, resolve_timezone, resolve_watchlist
-from bot.domain.schedule import next_digest_at, parse_time_of_day, zone
+from bot.domain.schedule import chat_next_digest, parse_time_of_day
 from bot.lists.personal import display_name
 
 log = logging.getLogger(__name__)
@@ -200,16 +200,7 @@ def settings_summary(service: Service, chat_id: int, now: datetime) -> SettingsS
     assert sub is not None, "ensure_chat comes first"
     known = {w.name for w in service.watchlists}
     known |= {p.internal_name for p in service.store.personal.of(chat_id)}
-    last = service.store.chats.last_digest(chat_id)
-    upcoming = None
-    if sub.wants_digest and sub.watchlists:
-        upcoming = next_digest_at(
-            now=now,
-            at=parse_time_of_day(sub.digest_time),
-            tz=zone(sub.timezone),
-            last_date=last.local_date if last else None,
-            subscribed_at=sub.created_at,
-        )
+    upcoming = chat_next_digest(sub, service.store.chats.last_digest(chat_id), now)
     missing = tuple(n for n in sub.watchlists if n not in known)
     return SettingsSummary(sub, upcoming, missing)
 

@@ -16,8 +16,16 @@ from bot.app.chats import list_meant
 from bot.app.service import Service
 from bot.domain.digest import Digest, build_digest
 from bot.domain.models import DigestEntry, DigestRecord, FeedState, Subscriber
-from bot.domain.schedule import due_digest, local_day_window, parse_day, parse_time_of_day, zone
+from bot.domain.schedule import (
+    DueDigest,
+    chat_digest_due,
+    chat_next_digest,
+    local_day_window,
+    parse_day,
+    zone,
+)
 from bot.messages.fanout import digest_key, digest_messages, digest_texts
+from bot.storage.chats import DigestCandidate
 from bot.storage.database import store_fault
 
 log = logging.getLogger(__name__)
@@ -27,25 +35,45 @@ def digest_tick(service: Service, now: datetime) -> int:
     """Queue every digest that is due at ``now``; returns how many messages were queued.
 
     What is due is decided from the store (the last digest of each chat) and ``now``
-    alone, so a tick that runs late, twice, or after downtime does the right thing.
+    alone, so a tick that runs late, twice, or after downtime does the right thing. Only
+    the chats whose stored next digest has come are read (through an index: a minute
+    with nothing due reads nothing), and each is checked by the rule itself
+    (``chat_digest_due``); then when its next digest is due is stored again.
     """
     # The store keeps whole seconds; so does the window, or the next digest's window
     # would start a fraction of a second before this one ends.
     now = now.replace(microsecond=0)
-    last = service.store.chats.last_digests()
+    candidates = service.store.chats.digest_candidates(now)
+    if not candidates:
+        return 0
     cache = _TickCache(feeds=service.store.feed_states(service.config.feeds.urls))
     queued = 0
-    for sub in service.store.chats.all():
-        if not sub.wants_digest or not sub.watchlists:
-            continue
-        # One chat's failure (a bug, a bad row) must not hold back everyone's digest.
+    upcoming: list[tuple[DigestCandidate, datetime | None]] = []
+    for candidate in candidates:
+        sub = candidate.subscriber
+        # One chat's failure (a bug, a bad row) must not hold back everyone's digest; it
+        # keeps its time in the past, so the next tick tries it again.
         try:
-            queued += _queue_digest(service, sub, last.get(sub.chat_id), now, cache)
+            last = candidate.last
+            # None: not due after all (the chat changed, or the clock went back).
+            due = chat_digest_due(sub, last, now)
+            if due is not None:
+                made, last = _queue_digest(service, sub, due, now, cache)
+                queued += made
+            upcoming.append((candidate, chat_next_digest(sub, last, now)))
         except Exception as exc:
             if store_fault(exc) is not None:
                 # Every other chat would wait busy_timeout and fail the same way.
                 raise
             log.exception("digest chat=%d status=failed", sub.chat_id)
+    # All in one transaction: one commit per chat would cost more than the rest of the
+    # tick. A crash before it leaves these times in the past, and the next tick finds
+    # each digest made already and stores the time then.
+    with service.store.transaction():
+        for candidate, at in upcoming:
+            service.store.chats.set_next_digest(
+                candidate.subscriber.chat_id, at, found=candidate.next_digest_at
+            )
     return queued
 
 
@@ -65,25 +93,12 @@ def digest_between(
 
 
 def _queue_digest(
-    service: Service,
-    sub: Subscriber,
-    previous: DigestRecord | None,
-    now: datetime,
-    cache: _TickCache,
-) -> int:
-    """Queue this chat's digest if one is due; returns the messages queued."""
+    service: Service, sub: Subscriber, due: DueDigest, now: datetime, cache: _TickCache
+) -> tuple[int, DigestRecord | None]:
+    """Queue the chat's ``due`` digest; returns the messages queued and the chat's last
+    digest now."""
     queued = 0
     tz = zone(sub.timezone)
-    due = due_digest(
-        now=now,
-        at=parse_time_of_day(sub.digest_time),
-        tz=tz,
-        last_date=previous.local_date if previous else None,
-        last_until=previous.until if previous else None,
-        subscribed_at=sub.created_at or now,
-    )
-    if due is None:
-        return 0
     window = (due.since, due.until)
     if window not in cache.seen:
         # Subscribers at the same time share a window: read the articles once.
@@ -123,9 +138,13 @@ def _queue_digest(
     )
     # The day's record and its messages land together: a crash between them can
     # neither lose the digest nor make it twice.
+    chats = service.store.chats
     with service.store.transaction():
-        if service.store.chats.record_digest(record):
+        if chats.record_digest(record):
             queued = service.store.outbox.enqueue(messages, now)
+            last: DigestRecord | None = record
+        else:  # made meanwhile (by another process's tick)
+            last = chats.last_digest(sub.chat_id)
     log.info(
         "digest chat=%d date=%s articles=%d parts=%d",
         sub.chat_id,
@@ -133,7 +152,7 @@ def _queue_digest(
         articles,
         len(messages),
     )
-    return queued
+    return queued, last
 
 
 def day_digest(service: Service, sub: Subscriber, day: date, now: datetime) -> Digest:

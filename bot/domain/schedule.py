@@ -8,6 +8,12 @@ The rule for digests: the digest for local day D is due once the instant at whic
 subscriber's clock shows their digest time on D has passed, and at most one digest is ever
 made per local day. A bot that was down over that instant makes the digest when it comes
 back, and several missed days become one digest, never a flood.
+
+`chat_digest_due` and `chat_next_digest` apply it to a chat as stored: one that is not
+active, has a mode without digests or follows nothing gets none. The instant
+`chat_next_digest` gives stays right until the chat's settings, lists or digests change,
+so the store keeps it for each chat, and the every-minute tick looks only at the chats
+whose instant has come (by an index) instead of asking every chat.
 """
 
 from __future__ import annotations
@@ -17,8 +23,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.domain.models import DigestRecord, Subscriber
+
 __all__ = [
     "DueDigest",
+    "chat_digest_due",
+    "chat_next_digest",
     "due_digest",
     "local_day_window",
     "next_digest_at",
@@ -234,6 +244,45 @@ def next_digest_at(
         if scheduled > now and (subscribed_at is None or scheduled >= subscribed_at):
             return scheduled
         day += _ONE_DAY
+
+
+def chat_digest_due(sub: Subscriber, last: DigestRecord | None, now: datetime) -> DueDigest | None:
+    """The digest due at `now` for the chat `sub` whose last digest was `last`, or None
+    (also when the chat gets no digest at all)."""
+    if not _gets_digests(sub):
+        return None
+    return due_digest(
+        now=now,
+        at=parse_time_of_day(sub.digest_time),
+        tz=zone(sub.timezone),
+        last_date=last.local_date if last else None,
+        last_until=last.until if last else None,
+        subscribed_at=sub.created_at or now,
+    )
+
+
+def chat_next_digest(sub: Subscriber, last: DigestRecord | None, now: datetime) -> datetime | None:
+    """When the chat's next digest is due (UTC), or None when it gets no digest.
+
+    At or before `now`: one is due already (`chat_digest_due` returns it). Later than
+    `now`: `chat_digest_due` returns None at every moment before this instant and a
+    digest from it on, as long as the chat's settings, lists and digests stay as they are
+    (and the clock does not go back past the end of `last`); the instant is that of one
+    local day, so it is right across clock changes (see `scheduled_at`).
+    """
+    if not _gets_digests(sub):
+        return None
+    return next_digest_at(
+        now=now,
+        at=parse_time_of_day(sub.digest_time),
+        tz=zone(sub.timezone),
+        last_date=last.local_date if last else None,
+        subscribed_at=sub.created_at or now,
+    )
+
+
+def _gets_digests(sub: Subscriber) -> bool:
+    return sub.wants_digest and bool(sub.watchlists)
 
 
 def _latest_scheduled(now: datetime, at: time, tz: ZoneInfo) -> tuple[date, datetime]:

@@ -1,14 +1,41 @@
-"""Explicit SQL for article rows: what a poll reads before deciding, and how it writes."""
+"""Explicit SQL for article rows: what a poll reads before deciding, how it writes, and
+how a row becomes an ``Article`` again.
+
+An article's words are stored once, in ``text``: the HTML as a small delta against it
+(``bot.storage.html_delta``), and a summary that is the text itself as a flag.
+"""
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
+from typing import Any, TypeVar
 
 from bot.domain.models import Article
 from bot.domain.poll import ArticleChange, KnownArticle
-from bot.storage.times import required_time, to_db_time
+from bot.storage.html_delta import pack_html, unpack_html
+from bot.storage.times import from_db_time, required_time, to_db_time
+
+T = TypeVar("T")
+
+# What ``article_from_row`` reads, in its order: a query selects these (with a table
+# alias if it needs one, see ``article_columns``) and may add columns after them.
+ARTICLE_COLUMNS = (
+    "id",
+    "feed_url",
+    "link",
+    "title",
+    "author",
+    "section",
+    "published",
+    "summary",
+    "summary_is_text",
+    "text",
+    "content_hash",
+    "html",
+    "html_delta",
+)
 
 
 def known_articles(conn: sqlite3.Connection, ids: Iterable[str]) -> dict[str, KnownArticle]:
@@ -42,9 +69,9 @@ def write_article(
         conn.execute(
             """
             INSERT INTO articles (id, feed_url, link, title, author, section, published,
-                                  summary, html, text, content_hash,
-                                  first_seen_at, updated_at, last_seen_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)
+                                  summary, summary_is_text, html, html_delta, text,
+                                  content_hash, first_seen_at, updated_at, last_seen_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?, NULL, ?)
             """,
             (*_article_columns(article), stamp, stamp),
         )
@@ -54,21 +81,55 @@ def write_article(
         conn.execute(
             """
             UPDATE articles SET feed_url = ?, link = ?, title = ?, author = ?, section = ?,
-                   published = ?, summary = ?, html = ?, text = ?, content_hash = ?,
-                   updated_at = ?, last_seen_at = ?
+                   published = ?, summary = ?, summary_is_text = ?, html = '',
+                   html_delta = ?, text = ?, content_hash = ?, updated_at = ?, last_seen_at = ?
             WHERE id = ?
             """,
             (*_article_columns(article)[1:], stamp, stamp, article.id),
         )
 
 
-def chunks(items: Sequence[str], size: int = 500) -> Iterator[Sequence[str]]:
+def chunks(items: Sequence[T], size: int = 500) -> Iterator[Sequence[T]]:
     # SQLite caps bound parameters per statement; 500 stays far below every build's cap.
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
 
+def article_columns(alias: str = "") -> str:
+    """``ARTICLE_COLUMNS`` for a SELECT, each prefixed with ``alias.`` when given."""
+    prefix = f"{alias}." if alias else ""
+    return ", ".join(prefix + name for name in ARTICLE_COLUMNS)
+
+
+def article_from_row(r: Sequence[Any], *, with_html: bool) -> Article:
+    """The article a row of ``ARTICLE_COLUMNS`` holds (a tuple or an ``sqlite3.Row``).
+
+    Without ``with_html`` the HTML is left behind (``html`` is ""): matching and digests
+    read the plain text, and unpacking the HTML of many articles costs time for nothing.
+    """
+    text = r[9]
+    html = ""
+    if with_html:
+        # No delta: the row holds its HTML as it is (or has none).
+        html = r[11] if r[12] is None else unpack_html(r[12], text)
+    return Article(
+        id=r[0],
+        feed_url=r[1],
+        link=r[2],
+        title=r[3],
+        author=r[4],
+        section=r[5],
+        published=from_db_time(r[6]),
+        # The same str as the text, not a copy of it.
+        summary=text if r[8] else r[7],
+        html=html,
+        text=text,
+        content_hash=r[10],
+    )
+
+
 def _article_columns(a: Article) -> tuple[object, ...]:
+    summary_is_text = bool(a.summary) and a.summary == a.text
     return (
         a.id,
         a.feed_url,
@@ -77,8 +138,9 @@ def _article_columns(a: Article) -> tuple[object, ...]:
         a.author,
         a.section,
         to_db_time(a.published),
-        a.summary,
-        a.html,
+        "" if summary_is_text else a.summary,
+        int(summary_is_text),
+        pack_html(a.html, a.text),
         a.text,
         a.content_hash,
     )

@@ -1,13 +1,31 @@
-"""Explicit SQL for subscribers, their subscriptions and the digests made for them."""
+"""Explicit SQL for subscribers, their subscriptions and the digests made for them.
+
+Each chat's ``next_digest_at`` is when its next digest is due, for the digest tick to find
+the chats it has to look at through an index (migration 008 says what it holds). Every
+change here that can move a chat's digest sets it to '', "look again at once"; only the
+tick writes a time, worked out by ``bot.domain.schedule.chat_next_digest``.
+"""
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from bot.domain.models import DigestRecord, Mode, Subscriber
+from bot.storage.articles import chunks
 from bot.storage.times import db_time, from_db_time, required_time
+
+
+@dataclass(frozen=True, slots=True)
+class DigestCandidate:
+    """A chat whose next digest may be due: as stored, with its last digest and the
+    ``next_digest_at`` it was found by (for ``ChatStore.set_next_digest``)."""
+
+    subscriber: Subscriber
+    last: DigestRecord | None
+    next_digest_at: str
 
 
 class ChatStore:
@@ -55,7 +73,8 @@ class ChatStore:
         if not created:
             self._conn.execute(
                 "UPDATE subscribers SET kind = ?, title = ?, active = 1, inactive_reason = '',"
-                " updated_at = ? WHERE chat_id = ? AND (active = 0 OR kind != ? OR title != ?)",
+                " updated_at = ?, next_digest_at = ''"
+                " WHERE chat_id = ? AND (active = 0 OR kind != ? OR title != ?)",
                 (kind, title, stamp, chat_id, kind, title),
             )
         found = self.get(chat_id)
@@ -74,14 +93,14 @@ class ChatStore:
         self._conn.execute(
             "UPDATE subscribers SET timezone = COALESCE(?, timezone),"
             " digest_time = COALESCE(?, digest_time), mode = COALESCE(?, mode),"
-            " updated_at = ? WHERE chat_id = ?",
+            " updated_at = ?, next_digest_at = '' WHERE chat_id = ?",
             (timezone, digest_time, mode, db_time(now), chat_id),
         )
 
     def deactivate(self, chat_id: int, reason: str, now: datetime) -> None:
         self._conn.execute(
-            "UPDATE subscribers SET active = 0, inactive_reason = ?, updated_at = ?"
-            " WHERE chat_id = ?",
+            "UPDATE subscribers SET active = 0, inactive_reason = ?, updated_at = ?,"
+            " next_digest_at = '' WHERE chat_id = ?",
             (reason, db_time(now), chat_id),
         )
 
@@ -98,9 +117,13 @@ class ChatStore:
             )
             self._conn.execute("DELETE FROM subscribers WHERE chat_id = ?", (old_id,))
             self._conn.execute("DELETE FROM digests WHERE chat_id = ?", (old_id,))
+            self._look_again(new_id)
             return
         self._conn.execute("PRAGMA defer_foreign_keys = ON")
-        self._conn.execute("UPDATE subscribers SET chat_id = ? WHERE chat_id = ?", (new_id, old_id))
+        self._conn.execute(
+            "UPDATE subscribers SET chat_id = ?, next_digest_at = '' WHERE chat_id = ?",
+            (new_id, old_id),
+        )
         self._conn.execute(
             "UPDATE subscriptions SET chat_id = ? WHERE chat_id = ?", (new_id, old_id)
         )
@@ -136,17 +159,24 @@ class ChatStore:
             " ON CONFLICT DO NOTHING",
             (chat_id, watchlist, db_time(now)),
         )
-        return cur.rowcount == 1
+        if cur.rowcount != 1:
+            return False
+        self._look_again(chat_id)
+        return True
 
     def unsubscribe(self, chat_id: int, watchlist: str) -> bool:
         cur = self._conn.execute(
             "DELETE FROM subscriptions WHERE chat_id = ? AND watchlist = ?", (chat_id, watchlist)
         )
-        return cur.rowcount == 1
+        if cur.rowcount != 1:
+            return False
+        self._look_again(chat_id)
+        return True
 
     def unsubscribe_all(self, chat_id: int) -> list[str]:
         names = self._watchlists_of(chat_id)
         self._conn.execute("DELETE FROM subscriptions WHERE chat_id = ?", (chat_id,))
+        self._look_again(chat_id)
         return list(names)
 
     def subscribers_of(self, watchlist: str) -> list[int]:
@@ -161,6 +191,61 @@ class ChatStore:
     def followed_watchlists(self) -> set[str]:
         """Every list some chat follows."""
         return {r[0] for r in self._conn.execute("SELECT DISTINCT watchlist FROM subscriptions")}
+
+    # -- the next digest -----------------------------------------------------------------
+
+    def digest_candidates(self, now: datetime) -> list[DigestCandidate]:
+        """The chats whose ``next_digest_at`` has come by ``now`` (or is to be worked
+        out), by chat id: read through the index, so a tick with nothing due reads nothing."""
+        rows = self._conn.execute(
+            # Named, so that the planner never reads every chat (in chat_id order, say).
+            "SELECT * FROM subscribers INDEXED BY subscribers_by_next_digest"
+            " WHERE next_digest_at <= ? ORDER BY chat_id",
+            (db_time(now),),
+        ).fetchall()
+        if not rows:
+            return []
+        ids = [r["chat_id"] for r in rows]
+        lists: dict[int, list[str]] = {}
+        last: dict[int, DigestRecord] = {}
+        for chunk in chunks(ids):
+            marks = ",".join("?" * len(chunk))
+            for chat_id, name in self._conn.execute(
+                "SELECT chat_id, watchlist FROM subscriptions"
+                f" WHERE chat_id IN ({marks}) ORDER BY chat_id, watchlist",
+                chunk,
+            ):
+                lists.setdefault(chat_id, []).append(name)
+            for r in self._conn.execute(
+                "SELECT d.* FROM digests d JOIN (SELECT chat_id, MAX(local_date) AS local_date"
+                f" FROM digests WHERE chat_id IN ({marks}) GROUP BY chat_id) latest"
+                " USING (chat_id, local_date)",
+                chunk,
+            ):
+                last[r["chat_id"]] = _digest(r)
+        return [
+            DigestCandidate(
+                _subscriber(r, tuple(lists.get(r["chat_id"], ()))),
+                last.get(r["chat_id"]),
+                r["next_digest_at"],
+            )
+            for r in rows
+        ]
+
+    def set_next_digest(self, chat_id: int, at: datetime | None, *, found: str) -> bool:
+        """Store when the chat's next digest is due (None: it gets none), unless its
+        ``next_digest_at`` changed since it was ``found`` (another process changed the
+        chat meanwhile, and left '' for the next tick to look again)."""
+        cur = self._conn.execute(
+            "UPDATE subscribers SET next_digest_at = ? WHERE chat_id = ? AND next_digest_at = ?",
+            (None if at is None else db_time(at), chat_id, found),
+        )
+        return cur.rowcount == 1
+
+    def _look_again(self, chat_id: int) -> None:
+        self._conn.execute(
+            "UPDATE subscribers SET next_digest_at = '' WHERE chat_id = ?", (chat_id,)
+        )
 
     def _watchlists_of(self, chat_id: int) -> tuple[str, ...]:
         return tuple(

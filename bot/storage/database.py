@@ -18,6 +18,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Literal
 
+from bot.storage.html_delta import pack_html
+
 _MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 
 # How long a write waits for another connection's write lock before failing with
@@ -331,6 +333,9 @@ def migrate(conn: sqlite3.Connection, *, where: str = "database") -> int:
             f"only knows versions up to {SCHEMA_VERSION}; it was written by a newer "
             "caci-watch. Upgrade caci-watch, or point [store] path at another file."
         )
+    # What a migration cannot say in SQL (007 turns each article's HTML into a delta).
+    conn.create_function("html_delta", 2, pack_html, deterministic=True)
+    applied = False
     for migration in MIGRATIONS:
         if migration.version <= current:
             continue
@@ -348,4 +353,10 @@ def migrate(conn: sqlite3.Connection, *, where: str = "database") -> int:
                 conn.execute("ROLLBACK")
             raise
         current = migration.version
+        applied = True
+    if applied:
+        # A migration that rewrote many rows (007 rewrites every article) leaves a
+        # write-ahead log as large as what it wrote, kept at that size on disk until a
+        # checkpoint truncates it.
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return current

@@ -17,11 +17,10 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Collection, Iterator, Sequence
 from datetime import datetime
-from typing import Any
 
 from bot.domain.models import Article, Match
-from bot.storage.articles import chunks
-from bot.storage.times import from_db_time, to_db_time
+from bot.storage.articles import ARTICLE_COLUMNS, article_columns, article_from_row, chunks
+from bot.storage.times import to_db_time
 
 # Articles per batch: enough that a query's overhead does not count, few enough that a
 # batch of long articles (their text, and what matching makes of it) stays a few MB.
@@ -50,15 +49,14 @@ class ArticleReader:
     ) -> Iterator[list[Article]]:
         """The articles first seen at or after ``since``, oldest first, in batches.
 
-        The HTML is left behind (``html`` is empty): matching reads the plain text, and
-        the HTML is as large again.
+        The HTML is left behind (``html`` is empty): matching reads the plain text.
         """
         after: tuple[str, int] = ("", 0)
+        first_seen, rowid = len(ARTICLE_COLUMNS), len(ARTICLE_COLUMNS) + 1
         while True:
             rows = self._conn.execute(
-                """
-                SELECT rowid, id, feed_url, link, title, author, section, published,
-                       summary, text, content_hash, first_seen_at
+                f"""
+                SELECT {article_columns()}, first_seen_at, rowid
                 FROM articles
                 WHERE first_seen_at >= ? AND (first_seen_at, rowid) > (?, ?)
                 ORDER BY first_seen_at, rowid
@@ -68,8 +66,8 @@ class ArticleReader:
             ).fetchall()
             if not rows:
                 return
-            after = (rows[-1][11], rows[-1][0])
-            yield [_article(r) for r in rows]
+            after = (rows[-1][first_seen], rows[-1][rowid])
+            yield [article_from_row(r, with_html=False) for r in rows]
             if len(rows) < batch_size:
                 return
 
@@ -108,20 +106,3 @@ class ArticleReader:
             ):
                 found.setdefault(r[0], []).append(Match(*r[1:]))
         return found
-
-
-def _article(r: Any) -> Article:
-    # A tuple from a reader's own connection, a sqlite3.Row from the store's: by position.
-    return Article(
-        id=r[1],
-        feed_url=r[2],
-        link=r[3],
-        title=r[4],
-        author=r[5],
-        section=r[6],
-        published=from_db_time(r[7]),
-        summary=r[8],
-        html="",
-        text=r[9],
-        content_hash=r[10],
-    )

@@ -15,7 +15,13 @@ from pathlib import Path
 
 from bot.domain.models import Article, AuditEntry, DigestEntry, FeedState, JobRun, Match
 from bot.domain.poll import ArticleChange, KnownArticle, PollDecision
-from bot.storage.articles import chunks, known_articles, write_article
+from bot.storage.articles import (
+    article_columns,
+    article_from_row,
+    chunks,
+    known_articles,
+    write_article,
+)
 from bot.storage.chats import ChatStore
 from bot.storage.database import database_file, open_database, open_reader
 from bot.storage.leases import LeaseStore
@@ -199,23 +205,25 @@ class Store:
             self.save_feed_state(decision.state)
 
     def article(self, article_id: str) -> Article | None:
-        row = self._conn.execute("SELECT * FROM articles WHERE id = ?", (article_id,)).fetchone()
-        return None if row is None else _article_from_row(row)
+        row = self._conn.execute(
+            f"SELECT {article_columns()} FROM articles WHERE id = ?", (article_id,)
+        ).fetchone()
+        return None if row is None else article_from_row(row, with_html=True)
 
     def article_count(self) -> int:
         return int(self._conn.execute("SELECT count(*) FROM articles").fetchone()[0])
 
     def articles_seen_between(self, since: datetime, until: datetime) -> list[DigestEntry]:
         """Articles first seen, changed, or newly matched by an edited watchlist in
-        [since, until), with their matches.
+        [since, until), with their matches (the HTML left behind: a digest shows none).
 
         An article there only because of a watchlist edit carries only the matches that
         edit brought: its other matches were reported when it first arrived.
         """
         lo, hi = to_db_time(since), to_db_time(until)
         rows = self._conn.execute(
-            """
-            SELECT a.*,
+            f"""
+            SELECT {article_columns("a")}, a.first_seen_at,
                    (first_seen_at >= :lo AND first_seen_at < :hi) AS is_new,
                    (updated_at >= :lo AND updated_at < :hi) AS is_updated
             FROM articles AS a
@@ -241,7 +249,7 @@ class Store:
                 found = [m for m in found if m.watchlist in fresh.get(r["id"], ())]
             entries.append(
                 DigestEntry(
-                    article=_article_from_row(r),
+                    article=article_from_row(r, with_html=False),
                     first_seen_at=required_time(r["first_seen_at"]),
                     updated=bool(r["is_updated"]) and not r["is_new"],
                     matches=tuple(found),
@@ -254,18 +262,15 @@ class Store:
         """Stored articles first seen at or after ``since``, oldest first, streamed.
 
         For matching again: the HTML is left behind (``html`` is empty), since matching
-        reads the plain text and the HTML is as large again.
+        reads the plain text.
         """
         cursor = self._conn.execute(
-            """
-            SELECT id, feed_url, link, title, author, section, published, summary,
-                   '' AS html, text, content_hash
-            FROM articles WHERE first_seen_at >= ? ORDER BY first_seen_at, id
-            """,
+            f"SELECT {article_columns()} FROM articles WHERE first_seen_at >= ?"
+            " ORDER BY first_seen_at, id",
             (to_db_time(since),),
         )
         for row in cursor:
-            yield _article_from_row(row)
+            yield article_from_row(row, with_html=False)
 
     def article_ids_matching(self, watchlist: str) -> set[str]:
         rows = self._conn.execute(
@@ -397,22 +402,6 @@ class Store:
 
 def open_store(path: Path | str) -> Store:
     return Store(open_database(path))
-
-
-def _article_from_row(r: sqlite3.Row) -> Article:
-    return Article(
-        id=r["id"],
-        feed_url=r["feed_url"],
-        link=r["link"],
-        title=r["title"],
-        author=r["author"],
-        section=r["section"],
-        published=from_db_time(r["published"]),
-        summary=r["summary"],
-        html=r["html"],
-        text=r["text"],
-        content_hash=r["content_hash"],
-    )
 
 
 def _match_from_row(r: sqlite3.Row) -> Match:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -9,12 +10,14 @@ from typing import Any
 
 import pytest
 
-from bot.app import digests, watchlist_sync
+from bot.app import chats, digests, watchlist_sync
+from bot.app.chats import Chat
 from bot.app.config import builtin_config
 from bot.app.poll import queue_alert
 from bot.app.service import Service, build_service
 from bot.domain.digest import Digest
 from bot.domain.models import Alert, OutgoingMessage
+from bot.domain.schedule import chat_digest_due
 from bot.messages.html import MAX_MESSAGE, utf16_len
 from tests.factories import make_article, make_match
 
@@ -205,6 +208,29 @@ def test_one_chat_failing_does_not_hold_back_the_others(
     assert digests.digest_tick(svc, BERLIN_8AM_WINTER) == 1
     assert digests_for(svc, 1) == [] and len(digests_for(svc, 2)) == 1
     assert svc.store.chats.last_digest(1) is None, "chat 1 is tried again at the next tick"
+    monkeypatch.setattr(digests_module, "digest_messages", real)
+    assert digests.digest_tick(svc, BERLIN_8AM_WINTER + timedelta(minutes=1)) == 1
+    assert len(digests_for(svc, 1)) == 1 and len(digests_for(svc, 2)) == 1
+
+
+def test_a_tick_stopped_before_storing_the_next_digests_makes_none_twice(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    svc = service(tmp_path)
+    subscribe(svc, 1)
+    store_articles(svc, 1, BERLIN_8AM_WINTER - timedelta(hours=3))
+
+    def crash(*args: Any, **kw: Any) -> bool:
+        raise OSError("killed")
+
+    monkeypatch.setattr(svc.store.chats, "set_next_digest", crash)
+    with pytest.raises(OSError):
+        digests.digest_tick(svc, BERLIN_8AM_WINTER)
+    monkeypatch.undo()
+    assert len(digests_for(svc, 1)) == 1
+    assert digests.digest_tick(svc, BERLIN_8AM_WINTER + timedelta(minutes=1)) == 0
+    assert len(digests_for(svc, 1)) == 1
+    assert digests.digest_tick(svc, BERLIN_8AM_WINTER + timedelta(days=1)) == 1
 
 
 def test_an_alert_that_fails_to_render_for_one_chat_still_reaches_the_others(
@@ -255,3 +281,107 @@ def test_renaming_a_list_does_not_repeat_its_recent_articles_in_the_next_digest(
     assert "TRIPP route opens" in first
     assert "TRIPP corridor" in notice
     assert "TRIPP route opens" not in second
+
+
+# -- the tick reads only the chats whose digest may be due ---------------------------------
+
+
+def _due_by_the_rule(svc: Service, now: datetime) -> set[int]:
+    """The chats the tick before the index would have made a digest for: every chat
+    asked, from what is stored."""
+    last = svc.store.chats.last_digests()
+    now = now.replace(microsecond=0)
+    return {
+        sub.chat_id
+        for sub in svc.store.chats.all()
+        if chat_digest_due(sub, last.get(sub.chat_id), now) is not None
+    }
+
+
+def _made_at(svc: Service, now: datetime) -> set[int]:
+    rows = svc.store._conn.execute(
+        "SELECT chat_id FROM digests WHERE created_at = ?", (now.isoformat(),)
+    )
+    return {r[0] for r in rows}
+
+
+@pytest.mark.parametrize(
+    "start",
+    [datetime(2026, 3, 27, 12, 0, tzinfo=UTC), datetime(2026, 10, 23, 12, 0, tzinfo=UTC)],
+    ids=["spring forward", "fall back"],
+)
+def test_the_tick_makes_every_digest_asking_every_chat_would_across_clock_changes_and_edits(
+    tmp_path: Path, start: datetime
+) -> None:
+    svc = service(tmp_path)
+    chats = svc.store.chats
+    for chat, tz, at in [
+        (1, "Europe/Berlin", "08:00"),
+        (2, "Europe/Berlin", "02:30"),
+        (3, "America/Los_Angeles", "23:30"),
+        (4, "Asia/Kolkata", "00:00"),
+        (5, "Pacific/Chatham", "12:45"),
+        (6, "UTC", "07:00"),
+        (7, "Europe/London", "01:30"),
+    ]:
+        subscribe(svc, chat, tz=tz, at=at, joined=start - timedelta(days=2))
+    chats.update_settings(6, start, mode="instant")
+    chats.ensure(8, kind="private", title="", timezone="UTC", digest_time="09:00", now=start)
+    edits: dict[int, Callable[[datetime], object]] = {
+        # step (15 minutes each): what a chat does then
+        20: lambda now: chats.update_settings(1, now, digest_time="21:00"),
+        50: lambda now: chats.update_settings(3, now, timezone="Asia/Tbilisi"),
+        90: lambda now: chats.update_settings(6, now, mode="both"),
+        120: lambda now: chats.subscribe(8, "TRIPP", now),
+        150: lambda now: chats.unsubscribe_all(4),
+        200: lambda now: chats.subscribe(4, "TRIPP", now),
+        230: lambda now: chats.deactivate(5, "blocked the bot", now),
+        260: lambda now: chats.ensure(
+            5, kind="private", title="", timezone="x", digest_time="x", now=now
+        ),
+        300: lambda now: chats.update_settings(2, now, digest_time="03:15"),
+    }
+    made = 0
+    now = start
+    for step in range(5 * 24 * 4):
+        now = start + timedelta(minutes=15 * step)
+        if 340 <= step < 380:
+            continue  # ten hours down: what was missed comes when it is back
+        if step in edits:
+            edits[step](now)
+        expected = _due_by_the_rule(svc, now)
+        digests.digest_tick(svc, now)
+        assert _made_at(svc, now) == expected, now
+        made += len(expected)
+    assert made >= 30
+
+
+def test_a_minute_with_nothing_due_reads_one_index_and_nothing_else(tmp_path: Path) -> None:
+    svc = service(tmp_path)
+    for chat in range(1, 51):
+        subscribe(svc, chat)
+    assert digests.digest_tick(svc, BERLIN_8AM_WINTER) == 50
+    statements: list[str] = []
+    svc.store._conn.set_trace_callback(statements.append)
+    assert digests.digest_tick(svc, BERLIN_8AM_WINTER + timedelta(minutes=1)) == 0
+    svc.store._conn.set_trace_callback(None)
+    [query] = statements
+    assert "INDEXED BY subscribers_by_next_digest" in query
+
+
+def test_a_digest_time_moved_earlier_is_kept_the_same_day_and_the_summary_agrees(
+    tmp_path: Path,
+) -> None:
+    svc = service(tmp_path)
+    subscribe(svc, 1, joined=BERLIN_8AM_WINTER - timedelta(days=2))
+    assert digests.digest_tick(svc, BERLIN_8AM_WINTER - timedelta(days=1)) == 1
+    assert digests.digest_tick(svc, BERLIN_8AM_WINTER - timedelta(hours=2)) == 0  # 06:00
+    seven = BERLIN_8AM_WINTER - timedelta(hours=1)
+    moved = chats.set_digest_time(svc, Chat(1, "private"), "06:30", seven - timedelta(minutes=5))
+    assert moved.next_digest == BERLIN_8AM_WINTER - timedelta(minutes=90)
+    assert digests.digest_tick(svc, seven - timedelta(minutes=4)) == 1, "06:30 has passed"
+    assert digests.digest_tick(svc, BERLIN_8AM_WINTER) == 0, "not again at 08:00"
+    later = chats.set_mode(svc, Chat(1, "private"), "daily", BERLIN_8AM_WINTER)
+    assert later.next_digest == BERLIN_8AM_WINTER + timedelta(days=1, minutes=-90)
+    assert digests.digest_tick(svc, later.next_digest - timedelta(minutes=1)) == 0
+    assert digests.digest_tick(svc, later.next_digest) == 1

@@ -12,8 +12,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.domain.models import DigestRecord, Mode, Subscriber
 from bot.domain.schedule import (
     DueDigest,
+    chat_digest_due,
+    chat_next_digest,
     due_digest,
     local_day_window,
     next_digest_at,
@@ -28,6 +31,7 @@ DAY = timedelta(days=1)
 # 2026 in Berlin: summer time from 29 March (02:00 → 03:00), to 25 October (03:00 → 02:00).
 SPRING_FORWARD = date(2026, 3, 29)
 FALL_BACK = date(2026, 10, 25)
+JAN_1 = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
@@ -331,6 +335,125 @@ def test_next_digest_crossing_spring_forward_is_at_the_end_of_the_gap() -> None:
     now = local(BERLIN, 2026, 3, 28, 12)
     at = next_digest_at(now=now, at=time(2, 30), tz=BERLIN, last_date=date(2026, 3, 28))
     assert at == utc(2026, 3, 29, 1)
+
+
+# -- a chat's next digest, as the store keeps it for the tick ------------------------------
+
+
+def chat(
+    *,
+    tz: str = "Europe/Berlin",
+    at: str = "08:00",
+    mode: Mode = "both",
+    active: bool = True,
+    lists: tuple[str, ...] = ("TRIPP",),
+    joined: datetime = JAN_1,
+) -> Subscriber:
+    return Subscriber(
+        chat_id=1,
+        kind="private",
+        timezone=tz,
+        digest_time=at,
+        mode=mode,
+        active=active,
+        created_at=joined,
+        watchlists=lists,
+    )
+
+
+def made(day: date, until: datetime) -> DigestRecord:
+    return DigestRecord(1, day, until - DAY, until, articles=0, parts=1, created_at=until)
+
+
+@pytest.mark.parametrize(
+    "sub",
+    [chat(mode="instant"), chat(mode="off"), chat(active=False), chat(lists=())],
+    ids=["instant only", "off", "blocked the bot", "following nothing"],
+)
+def test_a_chat_that_gets_no_digest_has_no_next_one_and_none_is_ever_due(sub: Subscriber) -> None:
+    now = local(BERLIN, 2026, 11, 26, 9)
+    assert chat_next_digest(sub, None, now) is None
+    assert chat_digest_due(sub, None, now) is None
+
+
+@pytest.mark.parametrize(
+    ("at", "last_day", "now", "expected"),
+    [
+        # 08:00 Berlin is 07:00 UTC on Saturday, 06:00 UTC from Sunday (summer time).
+        ("08:00", date(2026, 3, 28), local(BERLIN, 2026, 3, 28, 9), utc(2026, 3, 29, 6)),
+        # ... and back to 07:00 UTC on the Sunday the clocks go back.
+        ("08:00", date(2026, 10, 24), local(BERLIN, 2026, 10, 24, 9), utc(2026, 10, 25, 7)),
+        # 02:30 does not happen on 29 March: the digest comes at 03:00 summer time.
+        ("02:30", date(2026, 3, 28), local(BERLIN, 2026, 3, 28, 9), utc(2026, 3, 29, 1)),
+        # 02:30 happens twice on 25 October: the first, still in summer time.
+        ("02:30", date(2026, 10, 24), local(BERLIN, 2026, 10, 24, 9), utc(2026, 10, 25, 0, 30)),
+        # Computed on the evening before the change, for the morning after it.
+        ("08:00", date(2026, 3, 28), local(BERLIN, 2026, 3, 28, 23, 59), utc(2026, 3, 29, 6)),
+    ],
+)
+def test_the_next_digest_across_a_clock_change_is_at_the_local_time_of_that_day(
+    at: str, last_day: date, now: datetime, expected: datetime
+) -> None:
+    sub = chat(at=at)
+    last = made(last_day, now - timedelta(minutes=30))
+    assert chat_next_digest(sub, last, now) == expected
+    assert chat_digest_due(sub, last, expected - timedelta(seconds=1)) is None
+    due = chat_digest_due(sub, last, expected)
+    assert due is not None and due.local_date == last_day + DAY
+
+
+def test_a_chat_that_joined_after_todays_time_is_next_due_tomorrow() -> None:
+    joined = local(BERLIN, 2026, 11, 26, 9)
+    sub = chat(joined=joined)
+    assert chat_next_digest(sub, None, joined) == local(BERLIN, 2026, 11, 27, 8)
+    assert chat_digest_due(sub, None, joined + timedelta(hours=1)) is None
+
+
+@given(
+    tz=st.sampled_from(
+        [
+            "Europe/Berlin",
+            "America/Havana",
+            "America/Santiago",
+            "Australia/Lord_Howe",
+            "Pacific/Chatham",
+            "Asia/Kolkata",
+        ]
+    ),
+    at=st.times().map(lambda t: t.strftime("%H:%M")),
+    start=st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2037, 1, 1)).map(
+        lambda dt: dt.replace(tzinfo=UTC)
+    ),
+    joined_before=st.integers(0, 3 * 24 * 60).map(lambda n: timedelta(minutes=n)),
+    gaps=st.lists(
+        st.one_of(
+            st.integers(1, 30).map(lambda n: timedelta(minutes=n)),
+            st.integers(1, 30).map(lambda n: timedelta(hours=n)),
+        ),
+        min_size=1,
+        max_size=60,
+    ),
+)
+@settings(max_examples=150, deadline=None)
+def test_a_stored_next_digest_says_when_the_rule_first_makes_one_due(
+    tz: str, at: str, start: datetime, joined_before: timedelta, gaps: list[timedelta]
+) -> None:
+    """The tick looks at a chat only once its stored instant has come: computed at one
+    moment, the instant must hold at every later one, across clock changes, until the
+    digest it names is made."""
+    sub = chat(tz=tz, at=at, joined=start - joined_before)
+    last: DigestRecord | None = None
+    stored = chat_next_digest(sub, last, start)
+    assert stored is not None
+    now = start
+    for gap in gaps:
+        now += gap
+        due = chat_digest_due(sub, last, now)
+        assert (due is not None) == (stored <= now)
+        if due is not None:
+            last = made(due.local_date, due.until)
+            stored = chat_next_digest(sub, last, now)
+            assert stored is not None and stored > now
 
 
 # -- properties ---------------------------------------------------------------------------
