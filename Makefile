@@ -30,6 +30,7 @@ lint: $(STAMP)
 ## Benchmarks print numbers; they assert nothing.
 bench: $(STAMP)
 	$(PY) bench/bench_matching.py
+	$(PY) bench/bench_eval_process.py
 	$(PY) bench/bench_watchlist_test.py
 	$(PY) bench/bench_testlist_telegram.py
 	$(PY) bench/bench_dry_run_loop.py
