@@ -147,8 +147,9 @@ _SPECIAL_FOLDS = {
 }
 _APOSTROPHES = "'’ʼ"
 _HYPHENS_AT_BREAK = "-\u00ad\u2010\u2011"
-# A line break joins a word when a hyphen, then only these, come before it.
-_BLANKS_BEFORE_BREAK = " \t\r"
+# Reversed: a line break, optional trailing blanks, a hyphen. (The letter before the
+# hyphen and the next line's indent are checked in code.)
+_HYPHEN_BREAK_REVERSED = re.compile(r"\n[ \t\r]*[" + _HYPHENS_AT_BREAK + r"]")
 
 
 @lru_cache(maxsize=4096)
@@ -292,25 +293,21 @@ def _line_break_hyphen_edits(plain: str) -> list[tuple[int, int, str]]:
     Only when the next line starts in lower case: `Trans-\\nCaspian` is a compound that
     happened to break at its own hyphen and stays two words.
     """
+    # The search runs over the text reversed, where the pattern starts at the line break:
+    # a pattern that starts at a character class (the hyphen) is tried at every position
+    # of the text, and that cost more than the rest of `normalize` together.
     edits: list[tuple[int, int, str]] = []
-    # Each line break is found with str.find and checked by looking back for the hyphen:
-    # far quicker than a regex that starts at a character class, which is tried at every
-    # position of the text, and articles have a few dozen line breaks in thousands of
-    # characters.
     size = len(plain)
-    find = plain.find
-    newline = find("\n")
-    while newline >= 0:
-        start = newline
-        while start and plain[start - 1] in _BLANKS_BEFORE_BREAK:
-            start -= 1
-        if start > 1 and plain[start - 1] in _HYPHENS_AT_BREAK and plain[start - 2].isalpha():
-            end = newline + 1
+    last = size - 1
+    for m in _HYPHEN_BREAK_REVERSED.finditer(plain[::-1]):
+        start = last - (m.end() - 1)  # the hyphen
+        if start and plain[start - 1].isalpha():
+            end = last - m.start() + 1  # after the line break
             while end < size and plain[end] in " \t":
-                end += 1
+                end += 1  # the next line's indent
             if end < size and plain[end].islower():
-                edits.append((start - 1, end, ""))
-        newline = find("\n", newline + 1)
+                edits.append((start, end, ""))
+    edits.reverse()
     return edits
 
 

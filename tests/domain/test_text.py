@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from bot.domain.text import (
@@ -218,6 +218,10 @@ _BREAKS = st.lists(
 
 @settings(max_examples=500)
 @given(_BREAKS)
+@example("Kara-\r\n ganda")
+@example("Kara- \t\n\tganda")
+@example("Kara-\n\rganda")
+@example("-\nganda a-\n-\nb")
 def test_line_break_joins_are_the_ones_the_old_regex_found(plain: str) -> None:
     assert _line_break_hyphen_edits(plain) == _old_line_break_hyphen_edits(plain)
 
