@@ -1,7 +1,7 @@
 """Matching as users run it: `caci-watch eval` as a whole process, next to two baselines
 run the same way.
 
-Run: .venv/bin/python bench/bench_eval_process.py [--runs 5] [--no-naive]
+Run: .venv/bin/python bench/bench_eval_process.py [--runs 5] [--no-naive] [--compare CHECKOUT]
 
 Writes a JSON Lines eval file (id, title, text, labels: the format of
 ../shared/eval/README.md) of 1,000 CACI-length articles (1,000–1,500 words, half of them
@@ -50,6 +50,11 @@ BIN = Path(sys.executable).parent
 BASELINE = HERE / "eval_baseline.py"
 SEED = 20251
 BIG, SMALL = 1000, 10
+OURS = "caci-watch eval"
+GOALS = {  # issue 12
+    "shipped lists": "<= 1.3x the exact pass",
+    "100 terms": "<= 2.0x the exact pass, >= 10x faster than naive",
+}
 
 
 def write_watchlists(directory: Path, watchlists: Sequence[Watchlist]) -> Path:
@@ -80,9 +85,9 @@ def write_eval(path: Path, articles: Sequence[str], label_dirs: Sequence[Path]) 
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
 
 
-def run(command: Sequence[str], out: Path) -> tuple[float, float]:
-    """Run a command to completion: (wall seconds, CPU seconds of that child)."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+def run(command: Sequence[str], code: Path, out: Path) -> tuple[float, float]:
+    """Run a command on the `bot` in `code` to completion: (wall seconds, CPU seconds)."""
+    env = {**os.environ, "PYTHONPATH": str(code)}
     with out.open("wb") as sink:
         start = time.perf_counter()
         proc = subprocess.Popen(command, env=env, stdout=sink, stderr=subprocess.STDOUT)
@@ -100,6 +105,14 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--articles", type=int, default=BIG)
     parser.add_argument("--no-naive", action="store_true", help="skip the (slow) naive pass")
+    parser.add_argument(
+        "--compare",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="CHECKOUT",
+        help="also run caci-watch eval on the code of another checkout (before and after)",
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as folder:
@@ -123,7 +136,7 @@ def main() -> None:
             f" {args.articles} minus {SMALL}, median of {args.runs} interleaved runs"
         )
 
-        programs: dict[tuple[str, str], list[str]] = {}
+        programs: dict[tuple[str, str], tuple[list[str], Path]] = {}
         for label, lists in (("shipped lists", shipped), ("100 terms", generated)):
             config = tmp / f"{lists.name}.toml"
             config.write_text(
@@ -131,44 +144,48 @@ def main() -> None:
                 f"[store]\npath = {json.dumps(str(tmp / 'store.sqlite3'))}\n",
                 encoding="utf-8",
             )
-            programs[label, "caci-watch eval"] = [
-                str(BIN / "caci-watch"),
-                "--config",
-                str(config),
-                "eval",
-            ]
-            programs[label, "exact"] = [sys.executable, str(BASELINE), "exact", str(lists)]
+            eval_command = [str(BIN / "caci-watch"), "--config", str(config), "eval"]
+            programs[label, OURS] = eval_command, ROOT
+            for checkout in args.compare:
+                programs[label, f"{OURS} @ {checkout.name}"] = eval_command, checkout.resolve()
+            programs[label, "exact"] = [sys.executable, str(BASELINE), "exact", str(lists)], ROOT
             if not args.no_naive:
-                programs[label, "naive"] = [sys.executable, str(BASELINE), "naive", str(lists)]
+                programs[label, "naive"] = (
+                    [sys.executable, str(BASELINE), "naive", str(lists)],
+                    ROOT,
+                )
 
         walls: dict[tuple[str, str], list[float]] = {key: [] for key in programs}
         cpus: dict[tuple[str, str], list[float]] = {key: [] for key in programs}
         small_cpus: dict[tuple[str, str], list[float]] = {key: [] for key in programs}
         for _ in range(args.runs):
-            for key, command in programs.items():
-                wall_big, cpu_big = run([*command, str(big)], tmp / "out-big.txt")
-                wall_small, cpu_small = run([*command, str(small)], tmp / "out-small.txt")
+            for key, (command, code) in programs.items():
+                wall_big, cpu_big = run([*command, str(big)], code, tmp / "out-big.txt")
+                wall_small, cpu_small = run([*command, str(small)], code, tmp / "out-small.txt")
                 walls[key].append(wall_big - wall_small)
                 cpus[key].append(cpu_big - cpu_small)
                 small_cpus[key].append(cpu_small)
 
         for label in ("shipped lists", "100 terms"):
-            print(f"\n{label}")
+            print(f"\n{label} (goal: {GOALS[label]})")
             for (lbl, name), values in cpus.items():
                 if lbl == label:
                     print(
-                        f"  {name:<16} {statistics.median(walls[lbl, name]):6.2f} s wall"
+                        f"  {name:<28} {statistics.median(walls[lbl, name]):6.2f} s wall"
                         f" {statistics.median(values):6.2f} s CPU"
                         f"   ({SMALL}-article run:"
                         f" {statistics.median(small_cpus[lbl, name]):.2f} s CPU)"
                     )
             for measure, table in (("wall", walls), ("CPU", cpus)):
-                mine = table[label, "caci-watch eval"]
-                exact = _ratio(mine, table[label, "exact"])
-                line = f"  {measure:<4} caci-watch eval {exact} the exact pass"
-                if (label, "naive") in table:
-                    line += f", {_ratio(table[label, 'naive'], mine)} faster than naive"
-                print(line)
+                for lbl, name in programs:
+                    if lbl != label or not name.startswith(OURS):
+                        continue
+                    mine = table[label, name]
+                    exact = _ratio(mine, table[label, "exact"])
+                    line = f"  {measure:<4} {name} {exact} the exact pass"
+                    if (label, "naive") in table:
+                        line += f", {_ratio(table[label, 'naive'], mine)} faster than naive"
+                    print(line)
 
 
 def _ratio(top: list[float], bottom: list[float]) -> str:
