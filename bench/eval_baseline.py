@@ -17,6 +17,7 @@ matching library's; exclude phrases and case rules are ignored.
 
 from __future__ import annotations
 
+import codecs
 import html
 import json
 import re
@@ -27,27 +28,40 @@ from collections.abc import Callable
 from pathlib import Path
 
 _TAG = re.compile(r"<[^>]*>")
-_COMBINING = re.compile(r"[\u0300-\u036f]+")
 # Letters and digits kept (lower case), every other byte a space.
-_ASCII_FOLD = (
-    bytes(ord(chr(b).lower()) if chr(b).isalnum() else 32 for b in range(128)) + b" " * 128
+_ASCII_FOLD = bytes(ord(chr(b).lower()) if chr(b).isalnum() else 32 for b in range(128)) + bytes(
+    128 * [32]
 )
 _SPACES = re.compile(rb"  +")
+
+
+def _accents_dropped(error: UnicodeError) -> tuple[str, int]:
+    """Encoding NFKD text to ASCII: accents (combining marks) vanish, any other character
+    without an ASCII form (a dash, ə, Cyrillic) becomes a space. Called once per run of
+    such characters, not per character."""
+    assert isinstance(error, UnicodeEncodeError)
+    run = error.object[error.start : error.end]
+    return "".join("" if unicodedata.combining(c) else " " for c in run), error.end
+
+
+codecs.register_error("fold-accents", _accents_dropped)
 
 
 def fast_fold(s: str) -> str:
     """Casefolded, accents stripped, tags gone, entities decoded, words one space apart.
 
-    C-level passes only: a regex over bytes and `bytes.translate`. A letter with no ASCII
-    base (ə, Cyrillic) becomes a space, which is fine for a baseline over English text.
+    C-level passes only: regexes, NFKD and `bytes.translate`. A letter with no ASCII base
+    (ə, Cyrillic) counts as a separator: good enough for a baseline over English text.
     """
     if "<" in s:
         s = _TAG.sub(" ", s)
     if "&" in s:
         s = html.unescape(s)
-    if not s.isascii():
-        s = _COMBINING.sub("", unicodedata.normalize("NFKD", s)).casefold()
-    folded = _SPACES.sub(b" ", s.encode("ascii", "replace").translate(_ASCII_FOLD))
+    if s.isascii():
+        ascii_bytes = s.encode("ascii")
+    else:
+        ascii_bytes = unicodedata.normalize("NFKD", s).encode("ascii", "fold-accents")
+    folded = _SPACES.sub(b" ", ascii_bytes.translate(_ASCII_FOLD))
     return " " + folded.decode("ascii").strip() + " "
 
 
