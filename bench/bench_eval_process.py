@@ -17,8 +17,11 @@ the file, matches title + text and scores per list:
 A program's cost is its 1,000-article run minus its 10-article run (which drops start-up:
 imports, reading the lists, compiling), wall and CPU (user + sys from `os.wait4`); every
 command of a round runs before the next round starts (interleaved), and each figure is
-the median over the rounds. Labels are the lists an exact whole-word pass finds, so the
-report printed is as short as a real one, not one line per article.
+the median over the rounds; the range after each ratio is that of the rounds. On a
+loaded machine read the CPU figures: wall time there is mostly waiting for a core (the
+wall ratios of one such run spread from 0.3x to 5.6x). Labels are the lists an exact
+whole-word pass finds, so the report printed is as short as a real one, not one line per
+article.
 """
 
 from __future__ import annotations
