@@ -31,6 +31,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/bench_matching.py
 	$(PY) bench/bench_personal_lists.py
+	$(PY) bench/bench_eval_process.py
 	$(PY) bench/bench_watchlist_test.py
 	$(PY) bench/bench_testlist_telegram.py
 	$(PY) bench/bench_dry_run_loop.py

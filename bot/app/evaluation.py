@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.app.shared_lists import check_files
+from bot.app.watchlist_files import check_files
 from bot.domain.evaluate import EvalRecord, EvalReport, evaluate, parse_eval
 from bot.domain.matching import compile_watchlists
 
@@ -14,7 +14,7 @@ def load_eval(path: Path | str) -> list[EvalRecord]:
     """Read a JSON Lines evaluation file (id, title, text, labels[, notes]); OSError or
     EvalError when it cannot be used."""
     path = Path(path)
-    return parse_eval(path.read_text(encoding="utf-8"), str(path))
+    return parse_eval(path.read_bytes(), str(path))
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,6 +29,8 @@ from bot.app import rematch, watchlist_sync
 from bot.app.rematch import DryRun, Progress
 from bot.app.service import Service
 from bot.app.steps import Steps, inline
+from bot.app.watchlist_files import FilesCheck as FilesCheck
+from bot.app.watchlist_files import check_files as check_files
 from bot.domain.models import AuditEntry, Term, Watchlist
 from bot.domain.resolve import resolve_watchlist
 from bot.lists.edit import (
@@ -46,7 +48,6 @@ from bot.lists.files import (
     terms_detail,
     write_atomically,
 )
-from bot.lists.registry import WatchlistRegistry
 from bot.lists.rules import PERSONAL_PREFIX, same_name
 from bot.messages.watchlist_console import file_taken, name_taken
 
@@ -423,23 +424,3 @@ def _applied(
     yield from watchlist_sync.apply_steps(service, now, actor=actor, edit=(name, action, detail))
     log.info("watchlist=%r action=%s actor=%s status=saved", name, action, actor)
     return EditOutcome(action, name, path, terms, phrase, True, report, days)
-
-
-# -- checking the files --------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class FilesCheck:
-    watchlists: tuple[Watchlist, ...]
-    errors: tuple[str, ...]  # one line each: file, line and reason
-
-
-def check_files(directory: Path) -> FilesCheck:
-    """The watchlist files as the running bot loads them (by the same registry), for
-    `check` and `eval`, which have no store to open."""
-    if not directory.is_dir():
-        return FilesCheck((), (f"{directory}: not a directory",))
-    registry = WatchlistRegistry(directory)
-    changes = registry.refresh()
-    errors = tuple(c.error for c in changes if c.kind == "invalid")
-    return FilesCheck(tuple(registry.watchlists), errors)

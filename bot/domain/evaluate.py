@@ -115,14 +115,48 @@ def _record(line: str, where: str) -> EvalRecord:
     )
 
 
-def parse_eval(text: str, source: str = "<string>") -> list[EvalRecord]:
-    """Parse JSON Lines text; blank lines are skipped. Raises `EvalError` naming the line."""
+_BOM = "\ufeff"
+
+
+def _lines(data: str | bytes) -> Sequence[str | bytes]:
+    # Lines end at a line feed (or a carriage return) only: str.splitlines would also end
+    # one at U+2028, U+2029 or U+0085, which JSON allows unescaped inside a string (and
+    # json.dumps(..., ensure_ascii=False) writes so), cutting a record in two. A raw CR
+    # can only stand outside a string, where it is a line break or whitespace.
+    if isinstance(data, bytes):
+        if b"\r" in data:
+            data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        return data.split(b"\n")
+    if "\r" in data:
+        data = data.replace("\r\n", "\n").replace("\r", "\n")
+    return data.split("\n")
+
+
+def _decoded(line: str | bytes, where: str) -> str:
+    if isinstance(line, str):
+        return line
+    try:
+        return line.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise EvalError(f"{where}: not UTF-8 text (byte {exc.start + 1} of the line)") from exc
+
+
+def parse_eval(data: str | bytes, source: str = "<string>") -> list[EvalRecord]:
+    """Parse JSON Lines, as text or as the UTF-8 bytes of a file; blank lines are skipped
+    and a byte order mark at the start is ignored. Raises `EvalError` naming the line.
+
+    Bytes are decoded a line at a time: quicker than decoding the file and splitting the
+    text, and a line that is not UTF-8 is named like any other bad line.
+    """
     records: list[EvalRecord] = []
     seen: set[str] = set()
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, raw in enumerate(_lines(data), start=1):
+        where = f"{source}:{number}"
+        line = _decoded(raw, where)
+        if number == 1 and line.startswith(_BOM):
+            line = line[1:]
         if not line.strip():
             continue
-        where = f"{source}:{number}"
         record = _record(line, where)
         if record.id in seen:
             raise EvalError(f"{where}: duplicate id {record.id!r}")

@@ -147,9 +147,9 @@ _SPECIAL_FOLDS = {
 }
 _APOSTROPHES = "'’ʼ"
 _HYPHENS_AT_BREAK = "-\u00ad\u2010\u2011"
-# A hyphen, optional trailing blanks, the line break, the next line's indent. (The letter
-# before the hyphen is checked in code: a lookbehind first would slow every search.)
-_HYPHEN_BREAK = re.compile(r"[" + _HYPHENS_AT_BREAK + r"][ \t\r]*\n[ \t]*")
+# Reversed: a line break, optional trailing blanks, a hyphen. (The letter before the
+# hyphen and the next line's indent are checked in code.)
+_HYPHEN_BREAK_REVERSED = re.compile(r"\n[ \t\r]*[" + _HYPHENS_AT_BREAK + r"]")
 
 
 @lru_cache(maxsize=4096)
@@ -293,13 +293,21 @@ def _line_break_hyphen_edits(plain: str) -> list[tuple[int, int, str]]:
     Only when the next line starts in lower case: `Trans-\\nCaspian` is a compound that
     happened to break at its own hyphen and stays two words.
     """
+    # The search runs over the text reversed, where the pattern starts at the line break:
+    # a pattern that starts at a character class (the hyphen) is tried at every position
+    # of the text, and that cost more than the rest of `normalize` together.
     edits: list[tuple[int, int, str]] = []
-    # Searching for the hyphen-newline pair, not every newline: articles have many
-    # paragraph breaks and almost never a hyphenated one.
-    for m in _HYPHEN_BREAK.finditer(plain):
-        start, end = m.span()
-        if start and plain[start - 1].isalpha() and end < len(plain) and plain[end].islower():
-            edits.append((start, end, ""))
+    size = len(plain)
+    last = size - 1
+    for m in _HYPHEN_BREAK_REVERSED.finditer(plain[::-1]):
+        start = last - (m.end() - 1)  # the hyphen
+        if start and plain[start - 1].isalpha():
+            end = last - m.start() + 1  # after the line break
+            while end < size and plain[end] in " \t":
+                end += 1  # the next line's indent
+            if end < size and plain[end].islower():
+                edits.append((start, end, ""))
+    edits.reverse()
     return edits
 
 

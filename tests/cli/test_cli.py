@@ -227,6 +227,21 @@ def test_eval_on_a_malformed_file_names_the_line_without_a_traceback(
     assert "bad.jsonl:2" in err
 
 
+def test_eval_on_a_file_that_is_not_utf8_names_the_line_without_a_traceback(
+    tmp_path: Path, watchlists_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = tmp_path / "latin1.jsonl"
+    good = '{"id": "x-1", "title": "t", "text": "b", "labels": []}\n'
+    data.write_bytes(
+        good.encode()
+        + '{"id": "x-2", "title": "Café", "text": "b", "labels": []}\n'.encode("latin-1")
+    )
+    cfg = write_config(tmp_path, f'[watchlists]\ndir = "{watchlists_dir}"\n')
+    assert main(["--config", str(cfg), "eval", str(data)]) == 2
+    err = capsys.readouterr().err
+    assert "latin1.jsonl:2: not UTF-8 text" in err and "Traceback" not in err
+
+
 def test_eval_on_a_missing_file_is_a_clear_error(
     tmp_path: Path, watchlists_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.app.evaluation import load_eval
 from bot.domain.evaluate import EvalError, EvalRecord, evaluate, parse_eval
@@ -122,3 +124,70 @@ def test_rendered_report_is_a_table_with_misses_and_false_alarms() -> None:
     assert lines[2].split() == ["Dams", "1.000", "0.000", "0.000", "0", "0", "1"]
     assert "missed:" in lines and "  a  Dams" in lines
     assert any(row.startswith("  b  Passes: 'Kamchik Pass'") for row in lines)
+
+
+# -- reading the file: lines end at a line feed only, bytes decoded line by line ----------
+
+
+def test_a_text_holding_unicode_line_separators_stays_one_record() -> None:
+    # json.dumps(..., ensure_ascii=False) writes U+2028 and U+2029 unescaped, as JSON allows.
+    text = "Rogun\u2028Dam\u2029rose\u0085again\x0cnow"
+    data = json.dumps({"id": "r1", "title": "T", "text": text, "labels": []}, ensure_ascii=False)
+    assert "\u2028" in data
+    for as_read in (data, data.encode()):
+        [parsed] = parse_eval(as_read, "f")
+        assert parsed.text == text
+
+
+def test_windows_and_old_mac_line_endings_and_a_byte_order_mark_are_read() -> None:
+    one = line(id="r1", title="T", text="x", labels=[])
+    two = line(id="r2", title="T", text="y", labels=[])
+    for data in (f"\ufeff{one}\r\n{two}\r\n", f"{one}\r{two}\r", f"\ufeff{one}\n\n{two}"):
+        for as_read in (data, data.encode()):
+            assert [r.id for r in parse_eval(as_read, "f")] == ["r1", "r2"]
+
+
+def test_a_line_that_is_not_utf8_is_reported_with_its_number() -> None:
+    good = line(id="r1", title="T", text="x", labels=[]).encode()
+    bad = '{"id": "r2", "title": "Café", "text": "x", "labels": []}'.encode("latin-1")
+    with pytest.raises(EvalError, match=r"^f:2: not UTF-8 text"):
+        parse_eval(good + b"\n" + bad + b"\n", "f")
+
+
+def test_load_eval_reads_a_file_written_with_ensure_ascii_false(tmp_path: Path) -> None:
+    path = tmp_path / "set.jsonl"
+    texts = ["Zəngəzur\u2028corridor", "Türkiye\u2029and the <i>Middle</i> Corridor"]
+    path.write_text(
+        "".join(
+            json.dumps({"id": f"r{i}", "title": "T", "text": t, "labels": []}, ensure_ascii=False)
+            + "\n"
+            for i, t in enumerate(texts)
+        ),
+        encoding="utf-8",
+    )
+    assert [r.text for r in load_eval(path)] == texts
+
+
+_RECORD_TEXT = st.text(
+    st.sampled_from([*'aZ é\n\r\t"\\{}', "\u2028", "\u2029", "\u0085", "\x0c", "\ufeff", "ə"]),
+    max_size=30,
+)
+
+
+@settings(max_examples=200)
+@given(st.lists(st.tuples(_RECORD_TEXT, _RECORD_TEXT), max_size=5), st.booleans())
+def test_any_records_written_as_json_lines_read_back_the_same_from_text_or_bytes(
+    fields: list[tuple[str, str]], ascii_only: bool
+) -> None:
+    data = "".join(
+        json.dumps(
+            {"id": f"r{i}", "title": title, "text": text, "labels": ["Dams"]},
+            ensure_ascii=ascii_only,
+        )
+        + "\n"
+        for i, (title, text) in enumerate(fields)
+    )
+    expected = [(f"r{i}", title, text) for i, (title, text) in enumerate(fields)]
+    for as_read in (data, data.encode()):
+        parsed = parse_eval(as_read, "f")
+        assert [(r.id, r.title, r.text) for r in parsed] == expected

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
-from hypothesis import given, settings
+import re
+
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from bot.domain.text import fold, fold_keep_case, html_to_text, normalize
+from bot.domain.text import (
+    _line_break_hyphen_edits,
+    fold,
+    fold_keep_case,
+    html_to_text,
+    normalize,
+)
 
 # -- html_to_text --------------------------------------------------------------------------
 
@@ -184,3 +192,41 @@ def test_collapsed_form_has_single_spaces_and_no_edges(plain: str) -> None:
     collapsed = normalize(plain).collapsed()
     assert "  " not in collapsed
     assert collapsed == collapsed.strip()
+
+
+# The regex `_line_break_hyphen_edits` used before it looked back from each line break
+# (the regex, tried at every position, cost more than the rest of `normalize`).
+_OLD_HYPHEN_BREAK = re.compile(r"[-\u00ad\u2010\u2011][ \t\r]*\n[ \t]*")
+
+
+def _old_line_break_hyphen_edits(plain: str) -> list[tuple[int, int, str]]:
+    edits: list[tuple[int, int, str]] = []
+    for m in _OLD_HYPHEN_BREAK.finditer(plain):
+        start, end = m.span()
+        if start and plain[start - 1].isalpha() and end < len(plain) and plain[end].islower():
+            edits.append((start, end, ""))
+    return edits
+
+
+_BREAKS = st.lists(
+    st.sampled_from(
+        [*"abZé5 \t\r\n-.", "\u00ad", "\u2010", "\u2011", "\u2013", "a-", "-\n", "\n\r", " \n"]
+    ),
+    max_size=20,
+).map("".join)
+
+
+@settings(max_examples=500)
+@given(_BREAKS)
+@example("Kara-\r\n ganda")
+@example("Kara- \t\n\tganda")
+@example("Kara-\n\rganda")
+@example("-\nganda a-\n-\nb")
+def test_line_break_joins_are_the_ones_the_old_regex_found(plain: str) -> None:
+    assert _line_break_hyphen_edits(plain) == _old_line_break_hyphen_edits(plain)
+
+
+def test_a_hyphen_then_blanks_and_a_windows_line_break_still_joins_the_word() -> None:
+    assert fold("the Kara- \t\r\n   ganda plant") == "the karaganda plant"
+    assert fold("the Kara\u00ad\nganda plant") == "the karaganda plant"
+    assert fold("a -\nb and -\nc") == "a b and c"  # no letter before the hyphen
