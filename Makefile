@@ -35,6 +35,7 @@ bench: $(STAMP)
 	$(PY) bench/bench_dry_run_loop.py
 	$(PY) bench/bench_digest_tick.py
 	$(PY) bench/bench_fanout.py
+	$(PY) bench/bench_combined_alerts.py
 	$(PY) bench/bench_flood.py
 	$(PY) bench/bench_footprint.py
 
