@@ -33,7 +33,7 @@ from bot.domain.poll import (
 )
 from bot.feeds.fetch import fetch_feed, make_http_client
 from bot.feeds.parse import ParsedFeed, parse_feed
-from bot.messages.fanout import alerts_for, chat_alert_messages
+from bot.messages.fanout import AlertTexts, alerts_for, chat_alert_messages
 from bot.storage import Store
 from bot.storage.database import describe_store_fault, store_fault
 
@@ -84,6 +84,7 @@ def queue_alerts(service: Service, alerts: Sequence[Alert], now: datetime) -> No
     if not alerts:
         return
     outbox = service.store.outbox
+    texts = AlertTexts()
     for sub in service.store.chats.following({w for a in alerts for w in a.watchlists}):
         mine = alerts_for(sub, alerts)
         if len(mine) > 1:
@@ -97,7 +98,7 @@ def queue_alerts(service: Service, alerts: Sequence[Alert], now: datetime) -> No
         # render must not undo storing the article, or the feed would fail on every
         # poll from now on; a storage error, though, fails the poll, to be retried whole.
         try:
-            messages = chat_alert_messages(sub, mine)
+            messages = chat_alert_messages(sub, mine, texts)
         except Exception:
             log.exception(
                 "alert chat=%d articles=%r status=failed",

@@ -39,30 +39,52 @@ def alerts_for(subscriber: Subscriber, alerts: Sequence[Alert]) -> list[ChatAler
         # The watchlists are part of the key: an edited article that now matches another
         # list is news for that list, while a repeat of the same alert is not.
         key = f"alert:{subscriber.chat_id}:{alert.article.id}:{names}"
-        out.append(ChatAlert(key, replace(alert, matches=matches)))
+        whole = len(matches) == len(alert.matches)
+        out.append(ChatAlert(key, alert if whole else replace(alert, matches=matches)))
     return out
 
 
 def chat_alert_messages(
-    subscriber: Subscriber, alerts: Sequence[ChatAlert]
+    subscriber: Subscriber, alerts: Sequence[ChatAlert], texts: AlertTexts | None = None
 ) -> list[OutgoingMessage]:
     """One chat's alerts from one poll as outbox messages: a lone alert as the alert
     it always was, under its own key; several as one combined alert (`render_alerts`),
     in as few parts as fit, each part keyed by the whole set and its number, so queueing
-    the same set again is a no-op."""
-    tz = zone(subscriber.timezone)
+    the same set again is a no-op. ``texts`` shares renderings between chats."""
+    if not alerts:
+        return []
+    words = (texts or AlertTexts())(subscriber.timezone, [a.alert for a in alerts])
     if len(alerts) == 1:
-        [one] = alerts
-        text = render_alert(
-            one.alert.article, shown(one.alert.matches), updated=one.alert.updated, tz=tz
-        )
-        return [OutgoingMessage(one.key, subscriber.chat_id, "alert", text)]
-    texts = render_alerts([replace(a.alert, matches=shown(a.alert.matches)) for a in alerts], tz=tz)
+        return [OutgoingMessage(alerts[0].key, subscriber.chat_id, "alert", words[0])]
     key = combined_key(subscriber.chat_id, [a.key for a in alerts])
     return [
         OutgoingMessage(f"{key}:{i}", subscriber.chat_id, "alert", text)
-        for i, text in enumerate(texts, start=1)
+        for i, text in enumerate(words, start=1)
     ]
+
+
+class AlertTexts:
+    """The words of alerts, each made once: they depend only on a chat's time zone and
+    on what its alerts carry, so the many chats that follow the same lists in the same
+    zone share one rendering (rendering is nearly all the cost of queueing an alert)."""
+
+    def __init__(self) -> None:
+        self._made: dict[tuple[str, tuple[Alert, ...]], list[str]] = {}
+
+    def __call__(self, timezone: str, alerts: Sequence[Alert]) -> list[str]:
+        key = (timezone, tuple(alerts))
+        made = self._made.get(key)
+        if made is None:
+            made = self._made[key] = alert_texts(zone(timezone), alerts)
+        return made
+
+
+def alert_texts(tz: ZoneInfo, alerts: Sequence[Alert]) -> list[str]:
+    """A lone alert's message, or the parts of several combined."""
+    if len(alerts) == 1:
+        [one] = alerts
+        return [render_alert(one.article, shown(one.matches), updated=one.updated, tz=tz)]
+    return render_alerts([replace(a, matches=shown(a.matches)) for a in alerts], tz=tz)
 
 
 def combined_key(chat_id: int, keys: Sequence[str]) -> str:
@@ -83,9 +105,10 @@ def alert_messages(
     gets one message (or one combined alert, in parts when long) covering every
     watchlist it follows that each article matched."""
     out: list[OutgoingMessage] = []
+    texts = AlertTexts()
     for sub in subscribers:
         if mine := alerts_for(sub, alerts):
-            out.extend(chat_alert_messages(sub, mine))
+            out.extend(chat_alert_messages(sub, mine, texts))
     return out
 
 

@@ -218,10 +218,10 @@ def test_an_alert_that_fails_to_render_for_one_chat_still_reaches_the_others(
 
     real = poll_module.chat_alert_messages
 
-    def failing_for_chat_1(sub: Subscriber, alerts: Any) -> list[OutgoingMessage]:
+    def failing_for_chat_1(sub: Subscriber, *args: Any) -> list[OutgoingMessage]:
         if sub.chat_id == 1:
             raise RuntimeError("a rendering bug")
-        return real(sub, alerts)
+        return real(sub, *args)
 
     monkeypatch.setattr(poll_module, "chat_alert_messages", failing_for_chat_1)
     queue_alerts(svc, [Alert(make_article(1), (make_match("TRIPP"),))], BERLIN_8AM_WINTER)

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from bot.domain.models import MODES, Alert, Subscriber
 from bot.messages.articles import render_alert, render_alerts
-from bot.messages.fanout import alert_messages
+from bot.messages.fanout import alert_messages, alerts_for, chat_alert_messages
 from bot.messages.html import MAX_MESSAGE, utf16_len
 from tests.factories import make_article, make_match
 from tests.fake_telegram import parse_telegram_html
@@ -171,7 +171,11 @@ def test_every_alert_reaches_each_interested_chat_once_in_order_in_valid_parts(
     assert len({m.dedup_key for m in messages}) == len(messages)
     for sub in subs:
         mine = [a for a in alerts if sub.wants_alerts and set(a.watchlists) & set(sub.watchlists)]
-        parts = [m.text for m in messages if m.chat_id == sub.chat_id]
+        theirs = [m for m in messages if m.chat_id == sub.chat_id]
+        # Chats in the same zone with the same lists share one rendering: the same as
+        # rendering theirs alone.
+        assert theirs == chat_alert_messages(sub, alerts_for(sub, alerts))
+        parts = [m.text for m in theirs]
         if not mine:
             assert parts == []
             continue
