@@ -38,6 +38,7 @@ bench: $(STAMP)
 	$(PY) bench/bench_digest_tick.py
 	$(PY) bench/bench_store_size.py
 	$(PY) bench/bench_fanout.py
+	$(PY) bench/bench_combined_alerts.py
 	$(PY) bench/bench_flood.py
 	$(PY) bench/bench_footprint.py
 

@@ -3,14 +3,14 @@
 The shell around the pure decider in ``bot.domain.poll``: it fetches (``bot.feeds.fetch``),
 parses in a thread (``bot.feeds.parse``), reads what the store knows, lets ``decide`` say
 what to store and which alerts to raise, and applies that in one transaction, in which
-``queue_alert`` puts each alert into the outbox for the chats that follow its lists.
+``queue_alerts`` puts its alerts into the outbox for the chats that follow their lists.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
@@ -35,14 +35,14 @@ from bot.domain.poll import (
 )
 from bot.feeds.fetch import fetch_feed, make_http_client
 from bot.feeds.parse import ParsedFeed, parse_feed
-from bot.messages.fanout import alert_messages
+from bot.messages.fanout import AlertTexts, alerts_for, chat_alert_messages
 from bot.storage import Store
 from bot.storage.database import describe_store_fault, store_fault
 
 log = logging.getLogger(__name__)
 
 PollStatus = Literal["ok", "not_modified", "error", "not_due"]
-OnAlert = Callable[[Alert, datetime], None]
+OnAlerts = Callable[[Sequence[Alert], datetime], None]
 # Lists edited during each of this many matches in a row: the last try matches on the
 # loop rather than keep the articles waiting.
 _PREMATCH_TRIES = 3
@@ -75,25 +75,43 @@ async def poll_once(
             feeds,
             now,
             force=force,
-            on_alert=lambda alert, at: queue_alert(service, alert, at),
+            on_alerts=lambda alerts, at: queue_alerts(service, alerts, at),
             clock=clock,
             matcher_of=lambda: service.matcher,
             warm=service.warm_matcher,
         )
 
 
-def queue_alert(service: Service, alert: Alert, now: datetime) -> None:
-    """Queue the alert for every instant subscriber following one of its watchlists."""
-    for sub in service.store.chats.following(alert.watchlists):
+def queue_alerts(service: Service, alerts: Sequence[Alert], now: datetime) -> None:
+    """Queue the alerts of one poll of a feed for every instant subscriber following one
+    of their watchlists: one alert alone as itself, several as one combined alert
+    (``chat_alert_messages``): forty matches make one message, in parts when long."""
+    if not alerts:
+        return
+    outbox = service.store.outbox
+    texts = AlertTexts()
+    for sub in service.store.chats.following({w for a in alerts for w in a.watchlists}):
+        mine = alerts_for(sub, alerts)
+        if len(mine) > 1:
+            # A combined alert is keyed by its set, so an alert that already went out
+            # on its own (an article matching a list again after an edit) would come
+            # back inside it: leave out what its own key says was queued before.
+            mine = [a for a in mine if outbox.by_key(a.key) is None]
+        if not mine:
+            continue
         # This runs inside the poll's transaction. One chat's message failing to
         # render must not undo storing the article, or the feed would fail on every
         # poll from now on; a storage error, though, fails the poll, to be retried whole.
         try:
-            messages = alert_messages(alert, [sub])
+            messages = chat_alert_messages(sub, mine, texts)
         except Exception:
-            log.exception("alert chat=%d article=%r status=failed", sub.chat_id, alert.article.id)
+            log.exception(
+                "alert chat=%d articles=%r status=failed",
+                sub.chat_id,
+                [a.alert.article.id for a in mine],
+            )
             continue
-        if service.store.outbox.enqueue(messages, now):
+        if outbox.enqueue(messages, now):
             # Inside the poll's transaction this only sets an event: the drain runs
             # once the poll awaits again, by which time the alert is committed. A slow
             # second feed then no longer holds back the first feed's alerts.
@@ -108,15 +126,17 @@ async def poll_feeds(
     *,
     matcher_of: Callable[[], ArticleMatcher],
     force: bool = False,
-    on_alert: OnAlert | None = None,
+    on_alerts: OnAlerts | None = None,
     clock: Callable[[], datetime] | None = None,
     warm: Callable[[], Awaitable[None]] | None = None,
 ) -> list[FeedPollReport]:
     """Poll every configured feed that is due at ``now`` (all with ``force``),
     concurrently; one feed's failure never stops the others.
 
-    ``on_alert`` runs inside the transaction that stores the article, so an alert is
-    queued exactly when its article is stored: a crash loses neither or both.
+    ``on_alerts`` gets the alerts of each feed's poll together, inside the transaction
+    that stores their articles, so an alert is queued exactly when its article is
+    stored (a crash loses neither or both), and a chat's alerts from one poll can be
+    combined into one message.
 
     The fetch awaits, and meanwhile the bot goes on: a digest may be made, a watchlist
     edited. So what a feed brings is stamped with ``clock()`` and matched with
@@ -133,7 +153,7 @@ async def poll_feeds(
         cfg,
         now,
         force=force,
-        on_alert=on_alert or _no_alert,
+        on_alerts=on_alerts or _no_alerts,
         clock=clock or (lambda: now),
         matcher_of=matcher_of,
         warm=warm or _nothing_to_warm,
@@ -141,7 +161,7 @@ async def poll_feeds(
     return list(await asyncio.gather(*(run.guarded(url) for url in cfg.urls)))
 
 
-def _no_alert(alert: Alert, now: datetime) -> None:
+def _no_alerts(alerts: Sequence[Alert], now: datetime) -> None:
     pass
 
 
@@ -158,7 +178,7 @@ class _PollRun:
     cfg: FeedsConfig
     started: datetime
     force: bool
-    on_alert: OnAlert
+    on_alerts: OnAlerts
     clock: Callable[[], datetime]
     matcher_of: Callable[[], ArticleMatcher]
     warm: Callable[[], Awaitable[None]]
@@ -271,8 +291,8 @@ class _PollRun:
                 started=self.started,
             )
             self.store.apply_poll(decision)
-            for alert in decision.alerts:
-                self.on_alert(alert, now)
+            if decision.alerts:
+                self.on_alerts(decision.alerts, now)
         return decision
 
     def _fail(self, state: FeedState, error: str, retry_after: float | None) -> FeedPollReport:

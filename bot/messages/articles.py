@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta, tzinfo
 
 from bot.domain.digest import Digest, best_match_per_watchlist
-from bot.domain.models import Article, FeedState, Match
+from bot.domain.models import Alert, Article, FeedState, Match
 from bot.messages.console import explain_match
 from bot.messages.dates import date_label
 from bot.messages.digest_heading import (
@@ -41,6 +41,7 @@ __all__ = [
     "explanation",
     "marked_snippet",
     "render_alert",
+    "render_alerts",
     "render_digest",
     "render_empty_digest",
 ]
@@ -210,6 +211,44 @@ def render_alert(article: Article, matches: Sequence[Match], *, updated: bool, t
         article, matches, updated=updated, rematched=False, tz=tz, budget=MAX_MESSAGE, index=None
     )
     return _safe(item, MAX_MESSAGE)
+
+
+def render_alerts(alerts: Sequence[Alert], *, tz: tzinfo) -> list[str]:
+    """Several alerts for one chat from one poll as one message, or as few parts as fit:
+    a heading that counts them and names their watchlists, then a numbered item per
+    article (linked title, byline in `tz`, the best match of each watchlist with its
+    words marked), as in the digest. Parts break only between items (see
+    `split_messages`); each later part repeats the heading."""
+    heading = _alerts_heading(alerts)
+    budget = MAX_MESSAGE - MARKER_RESERVE - utf16_len(heading) - len(ITEM_SEP)
+    items = [
+        _item(
+            alert.article,
+            alert.matches,
+            updated=alert.updated,
+            rematched=False,
+            tz=tz,
+            budget=budget,
+            index=i,
+        )
+        for i, alert in enumerate(alerts, start=1)
+    ]
+    return split_messages(heading, items, "", continuation=heading)
+
+
+def _alerts_heading(alerts: Sequence[Alert]) -> str:
+    """``🔔 5 new articles in TRIPP, Middle Corridor`` (names in bold)."""
+    updated = sum(alert.updated for alert in alerts)
+    new = len(alerts) - updated
+    if not updated:
+        count = plural(new, "new article")
+    elif not new:
+        count = plural(updated, "updated article")
+    else:
+        count = f"{new} new and {plural(updated, 'updated article')}"
+    names = [_watchlist_name(n) for n in _watchlist_names([m for a in alerts for m in a.matches])]
+    bolded = _fill([], [f"<b>{n}</b>" for n in names], _NAMES_LINE, ", ", _and_more)
+    return f"🔔 {count} in {', '.join(bolded)}" if names else f"🔔 {count}"
 
 
 # -- digests ---------------------------------------------------------------------------

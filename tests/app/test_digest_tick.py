@@ -13,10 +13,10 @@ import pytest
 from bot.app import chats, digests, watchlist_sync
 from bot.app.chats import Chat
 from bot.app.config import builtin_config
-from bot.app.poll import queue_alert
+from bot.app.poll import queue_alerts
 from bot.app.service import Service, build_service
 from bot.domain.digest import Digest
-from bot.domain.models import Alert, OutgoingMessage
+from bot.domain.models import Alert, OutgoingMessage, Subscriber
 from bot.domain.schedule import chat_digest_due
 from bot.messages.html import MAX_MESSAGE, utf16_len
 from tests.factories import make_article, make_match
@@ -156,8 +156,8 @@ def test_an_alert_goes_to_instant_subscribers_of_its_watchlists_only(tmp_path: P
     )
     svc.store.chats.subscribe(3, "Middle Corridor", BERLIN_8AM_WINTER)
     alert = Alert(make_article(1), (make_match("TRIPP"),))
-    queue_alert(svc, alert, BERLIN_8AM_WINTER)
-    queue_alert(svc, alert, BERLIN_8AM_WINTER)
+    queue_alerts(svc, [alert], BERLIN_8AM_WINTER)
+    queue_alerts(svc, [alert], BERLIN_8AM_WINTER)
     assert [m.chat_id for m in svc.store.outbox.heads()] == [1]
 
 
@@ -242,15 +242,15 @@ def test_an_alert_that_fails_to_render_for_one_chat_still_reaches_the_others(
     subscribe(svc, 2)
     import bot.app.poll as poll_module
 
-    real = poll_module.alert_messages
+    real = poll_module.chat_alert_messages
 
-    def failing_for_chat_1(alert: Alert, subs: Any) -> list[OutgoingMessage]:
-        if subs[0].chat_id == 1:
+    def failing_for_chat_1(sub: Subscriber, *args: Any) -> list[OutgoingMessage]:
+        if sub.chat_id == 1:
             raise RuntimeError("a rendering bug")
-        return real(alert, subs)
+        return real(sub, *args)
 
-    monkeypatch.setattr(poll_module, "alert_messages", failing_for_chat_1)
-    queue_alert(svc, Alert(make_article(1), (make_match("TRIPP"),)), BERLIN_8AM_WINTER)
+    monkeypatch.setattr(poll_module, "chat_alert_messages", failing_for_chat_1)
+    queue_alerts(svc, [Alert(make_article(1), (make_match("TRIPP"),))], BERLIN_8AM_WINTER)
     assert [m.chat_id for m in svc.store.outbox.heads()] == [2]
 
 

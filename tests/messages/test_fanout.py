@@ -33,7 +33,7 @@ def test_each_interested_chat_gets_exactly_one_alert_naming_only_its_lists(
     subs: list[Subscriber], matched: list[str]
 ) -> None:
     alert = Alert(make_article(1), tuple(make_match(name) for name in matched))
-    messages = alert_messages(alert, subs)
+    messages = alert_messages([alert], subs)
     expected = {
         s.chat_id
         for s in subs
@@ -54,10 +54,10 @@ def test_each_interested_chat_gets_exactly_one_alert_naming_only_its_lists(
 
 def test_the_same_alert_twice_has_the_same_keys_and_a_new_list_a_new_one() -> None:
     sub = Subscriber(1, "private", "UTC", "08:00", watchlists=("TRIPP", "Middle Corridor"))
-    first = alert_messages(Alert(make_article(1), (make_match("TRIPP"),)), [sub])
-    again = alert_messages(Alert(make_article(1), (make_match("TRIPP"),)), [sub])
+    first = alert_messages([Alert(make_article(1), (make_match("TRIPP"),))], [sub])
+    again = alert_messages([Alert(make_article(1), (make_match("TRIPP"),))], [sub])
     later = alert_messages(
-        Alert(make_article(1), (make_match("Middle Corridor"),), updated=True), [sub]
+        [Alert(make_article(1), (make_match("Middle Corridor"),), updated=True)], [sub]
     )
     assert [m.dedup_key for m in first] == [m.dedup_key for m in again]
     assert first[0].dedup_key != later[0].dedup_key

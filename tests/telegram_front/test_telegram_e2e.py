@@ -317,11 +317,20 @@ def test_hostile_titles_give_alerts_telegram_accepts(
             await b.poll()
             await b.send("/subscribe tripp", user_id=ANN)
             await b.send("/subscribe middle corridor", user_id=ANN)
-            feeds.publish("/a.feed", rss([*items, OLD_ITEM]))
+            # The first alone (a single alert), then the rest at once (one combined alert).
+            feeds.publish("/a.feed", rss([items[0], OLD_ITEM]))
             clock.set(NOW + timedelta(minutes=2))
             await b.poll()
-            got = (await b.messages(ANN, 2 + len(hostile)))[2:]
-            assert len(got) == len(hostile)
+            feeds.publish("/a.feed", rss([*items, OLD_ITEM]))
+            clock.set(NOW + timedelta(minutes=4))
+            await b.poll()
+            got = (await b.messages(ANN, 4))[2:]
+            assert await b.outbox_settled()
+            assert len(fake.messages_to(ANN)) == 4
+            assert got[0].text.startswith(
+                "🔔 New in Middle Corridor, TRIPP\n<script>alert(1)</script>"
+            )
+            assert got[1].text.startswith(f"🔔 {len(hostile) - 1} new articles in")
             assert all(m.parse_mode == "HTML" for m in got), "no plain-text fallback was needed"
             texts = "\n".join(m.text for m in got)
             assert "<script>alert(1)</script>" in texts
