@@ -19,6 +19,10 @@ The baselines, run the same way in the same run (interleaved, one process at a t
   (feedparser, rapidfuzz, tomlkit, rich), whether it uses them or not.
 
 Prints each run, the medians, and the bot's median over each baseline's median.
+
+``--as-installed`` runs all three as if installed without the dev extras: the dev tools
+bring click, and with click present ``import httpx`` also imports its command line
+(click, rich, pygments: about 6 MB). A deployment (``pip install .``) has no click.
 """
 
 from __future__ import annotations
@@ -132,7 +136,15 @@ def measure(
             proc.wait()
 
 
-def one_run(feeds: FeedServer, idle: float) -> dict[str, tuple[float, float, float, int]]:
+# Makes `import click` fail, as where it is not installed.
+WITHOUT_CLICK = "import sys; sys.modules['click'] = None\n"
+BOT_MAIN = "import sys\nfrom bot.cli.main import main\nsys.exit(main(['run']))\n"
+
+
+def one_run(
+    feeds: FeedServer, idle: float, *, as_installed: bool
+) -> dict[str, tuple[float, float, float, int]]:
+    prelude = WITHOUT_CLICK if as_installed else ""
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
         lists = copy_shipped_watchlists(Path(tmp) / "watchlists")
@@ -149,7 +161,7 @@ def one_run(feeds: FeedServer, idle: float) -> dict[str, tuple[float, float, flo
                         f'[watchlists]\ndir = "{lists}"\n'
                         f'[telegram]\napi_url = "{fake.api_url}"\n'
                     )
-                    command = [sys.executable, "-m", "bot", "run"]
+                    command = [sys.executable, "-c", prelude + BOT_MAIN]
                     run_env = {**env, "CACI_WATCH_TOKEN": TOKEN, "CACI_WATCH_CONFIG": str(config)}
                 else:
                     which = "all" if name.endswith("all deps") else "bare"
@@ -157,7 +169,7 @@ def one_run(feeds: FeedServer, idle: float) -> dict[str, tuple[float, float, flo
                     command = [
                         sys.executable,
                         "-c",
-                        BARE_BOT,
+                        prelude + BARE_BOT,
                         TOKEN,
                         fake.api_url,
                         feeds.url("/a.feed"),
@@ -173,12 +185,15 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--idle", type=float, default=IDLE_SECONDS)
+    parser.add_argument(
+        "--as-installed", action="store_true", help="as installed without the dev extras"
+    )
     args = parser.parse_args()
     runs: list[dict[str, tuple[float, float, float, int]]] = []
     with FeedServer() as feeds:
         feeds.serve_feed("/a.feed", rss([]))
         for i in range(args.runs):
-            results = one_run(feeds, args.idle)
+            results = one_run(feeds, args.idle, as_installed=args.as_installed)
             runs.append(results)
             for name, (rss_mb, peak_mb, stop_s, code) in results.items():
                 print(
