@@ -18,7 +18,9 @@ The baselines, run the same way in the same run (interleaved, one process at a t
 - the same bare bot importing every runtime dependency of caci-watch as well
   (feedparser, rapidfuzz, tomlkit, rich), whether it uses them or not.
 
-Prints each run, the medians, and the bot's median over each baseline's median.
+Prints each run, the medians, and the bot's median over each baseline's median; then
+the share of the compiled matcher (``compile_watchlists`` on the shipped lists, in a
+process of its own): what tracemalloc sees it keep, and the resident memory it adds.
 
 ``--as-installed`` runs all three as if installed without the dev extras: the dev tools
 bring click, and with click present ``import httpx`` also imports its command line
@@ -101,6 +103,51 @@ async def main():
 
 asyncio.run(main())
 """
+
+
+# The compiled matcher of the shipped lists, alone. argv: the watchlists directory.
+MATCHER = """
+import gc, sys, time, tracemalloc
+from pathlib import Path
+from bot.domain.matching import compile_watchlists
+from bot.lists.registry import WatchlistRegistry
+
+def rss_kb():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+
+registry = WatchlistRegistry(Path(sys.argv[1]))
+registry.refresh()
+lists = registry.watchlists
+gc.collect()
+before = rss_kb()
+started = time.process_time()
+kept = compile_watchlists(lists)
+cpu = time.process_time() - started
+gc.collect()
+added = rss_kb() - before
+del kept
+gc.collect()
+tracemalloc.start()
+again = compile_watchlists(lists)
+traced, peak = tracemalloc.get_traced_memory()
+print(sum(len(w.terms) for w in lists), traced, peak, added * 1024, cpu)
+"""
+
+
+def matcher_share(lists: Path) -> tuple[int, float, float, float, float]:
+    """(terms, traced MB kept, traced MB at the peak, RSS MB added, CPU s) of compiling
+    the matcher for ``lists``."""
+    out = subprocess.run(
+        [sys.executable, "-c", MATCHER, str(lists)],
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    terms, traced, peak, added = int(out[0]), int(out[1]), int(out[2]), int(out[3])
+    return terms, traced / 2**20, peak / 2**20, added / 2**20, float(out[4])
 
 
 def proc_kb(pid: int, key: str) -> int:
@@ -210,6 +257,16 @@ def main() -> None:
     for name in ("bare PTB bot", "bare PTB bot + all deps"):
         print(f"caci-watch run / {name}: {bot / medians[name][0]:.2f}x idle RSS")
     print(f"target: idle RSS <= {TARGET_MB} MB: {'met' if bot <= TARGET_MB else 'NOT met'}")
+    with tempfile.TemporaryDirectory() as tmp:
+        lists = copy_shipped_watchlists(Path(tmp) / "watchlists")
+        shares = [matcher_share(lists) for _ in range(args.runs)]
+    terms = shares[0][0]
+    traced, peak, added, cpu = (statistics.median(s[k] for s in shares) for k in range(1, 5))
+    print(
+        f"the compiled matcher of the shipped lists ({terms} terms): keeps {traced:.2f} MB"
+        f" (tracemalloc; {peak:.2f} MB at the peak of compiling), adds {added:.1f} MB of RSS"
+        f" ({added / bot:.0%} of caci-watch run's idle RSS), {cpu * 1000:.0f} ms CPU"
+    )
 
 
 if __name__ == "__main__":
