@@ -36,8 +36,6 @@ DRAIN_SECONDS = 30
 HOUSEKEEPING_SECONDS = 6 * 3600
 # How long the first digest tick waits for the first poll (see digest_job).
 FIRST_POLL_WAIT_SECONDS = 60.0
-# How long stop() gives the feeds' client to close its connections.
-CLOSE_CLIENT_SECONDS = 1.0
 
 
 class BotJobs:
@@ -98,8 +96,9 @@ class BotJobs:
         return scheduler
 
     async def stop(self, timeout: float) -> None:
-        """Trigger nothing more, and abandon the jobs still running (``timeout`` seconds
-        at most for them to end)."""
+        """Trigger nothing more, abandon the jobs still running, and close the feeds'
+        client: ``timeout`` seconds at most for all of it."""
+        deadline = asyncio.get_running_loop().time() + timeout
         if self.scheduler is not None:
             self.scheduler.shutdown(wait=False)
         # A poll waiting on a slow feed is abandoned: it stores in one transaction after
@@ -109,14 +108,14 @@ class BotJobs:
             task.cancel()
         if jobs:
             await asyncio.wait(jobs, timeout=timeout)
-        await self._close_feed_client()
+        await self._close_feed_client(deadline)
 
-    async def _close_feed_client(self) -> None:
+    async def _close_feed_client(self, deadline: float) -> None:
         client, self._feed_client = self._feed_client, None
         if client is None:
             return
         try:
-            async with asyncio.timeout(CLOSE_CLIENT_SECONDS):
+            async with asyncio.timeout_at(deadline):
                 await client.aclose()
         except (TimeoutError, OSError, httpx.HTTPError) as exc:
             # Its sockets go with the process; a stop must not wait on a feed for them.
