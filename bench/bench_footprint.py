@@ -20,7 +20,9 @@ The baselines, run the same way in the same run (interleaved, one process at a t
 
 Prints each run, the medians, and the bot's median over each baseline's median; then
 the share of the compiled matcher (``compile_watchlists`` on the shipped lists, in a
-process of its own): what tracemalloc sees it keep, and the resident memory it adds.
+process of its own): what tracemalloc sees it keep, and the resident memory it adds;
+and the start-up of a short command (``caci-watch check``: CPU time from the child's
+rusage, peak RSS from its VmHWM at exit) next to the interpreter doing nothing.
 
 ``--as-installed`` runs all three as if installed without the dev extras: the dev tools
 bring click, and with click present ``import httpx`` also imports its command line
@@ -150,6 +152,58 @@ def matcher_share(lists: Path) -> tuple[int, float, float, float, float]:
     return terms, traced / 2**20, peak / 2**20, added / 2**20, float(out[4])
 
 
+# Says the process's peak RSS at exit. Not rusage's ru_maxrss, which a child inherits
+# from the (larger) benchmark process it was forked from.
+SAY_PEAK = (
+    "import atexit, sys\n"
+    "atexit.register(lambda: print([line.split()[1] for line in open('/proc/self/status')"
+    " if line.startswith('VmHWM:')][0], file=sys.stderr))\n"
+)
+
+
+def child_cost(code: str, env: dict[str, str]) -> tuple[float, float]:
+    """(CPU seconds, peak RSS MB) of ``python -c code`` run to its end."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SAY_PEAK + code],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stderr is not None
+    said = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{code!r} exited with {proc.returncode}: {said}")
+    return usage.ru_utime + usage.ru_stime, int(said.split()[-1]) / 1024
+
+
+def start_up(runs: int, prelude: str) -> None:
+    """A short command's start-up, next to the bare interpreter's."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    check = prelude + "import sys\nfrom bot.cli.main import main\nsys.exit(main(['check']))\n"
+    with tempfile.TemporaryDirectory() as tmp:
+        config = Path(tmp) / "config.toml"
+        lists = copy_shipped_watchlists(Path(tmp) / "watchlists")
+        config.write_text(f'[watchlists]\ndir = "{lists}"\n[store]\npath = "{tmp}/s.sqlite3"\n')
+        env["CACI_WATCH_CONFIG"] = str(config)
+        costs: dict[str, list[tuple[float, float]]] = {"caci-watch check": [], "python -c pass": []}
+        for _ in range(runs):
+            costs["caci-watch check"].append(child_cost(check, env))
+            costs["python -c pass"].append(child_cost("pass", env))
+    medians = {
+        name: (statistics.median(c[0] for c in v), statistics.median(c[1] for c in v))
+        for name, v in costs.items()
+    }
+    (cli_cpu, cli_mb), (bare_cpu, bare_mb) = medians.values()
+    print(
+        f"start-up, median of {runs}: caci-watch check {cli_cpu * 1000:.0f} ms CPU, peak RSS"
+        f" {cli_mb:.1f} MB; python -c pass {bare_cpu * 1000:.0f} ms, {bare_mb:.1f} MB"
+        f" ({cli_cpu / bare_cpu:.1f}x the CPU, {cli_mb / bare_mb:.1f}x the memory)"
+    )
+
+
 def proc_kb(pid: int, key: str) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith(key + ":"):
@@ -267,6 +321,7 @@ def main() -> None:
         f" (tracemalloc; {peak:.2f} MB at the peak of compiling), adds {added:.1f} MB of RSS"
         f" ({added / bot:.0%} of caci-watch run's idle RSS), {cpu * 1000:.0f} ms CPU"
     )
+    start_up(max(args.runs, 5), WITHOUT_CLICK if args.as_installed else "")
 
 
 if __name__ == "__main__":
