@@ -15,7 +15,8 @@ plain values that can be swapped while the server runs::
 Handlers that wait (``SlowResponse``) wait on ``server.release``: set it to let a slow
 response finish; ``stop()`` sets it too, so shutdown is prompt even when a client is stuck
 on a slow route. ``wait_for_requests(path)`` lets a test wait for a request to arrive
-instead of sleeping.
+instead of sleeping. ``connections`` counts the TCP connections accepted and
+``open_connections`` those not closed yet, so that a test can see a client reuse one.
 """
 
 from __future__ import annotations
@@ -109,10 +110,15 @@ class RecordedRequest:
 class FeedServer(LoopbackServer):
     """A running loopback server; use as a context manager or call start()/stop()."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, idle_timeout: float = 5) -> None:
+        """``idle_timeout``: how long a kept-alive connection may idle before the server
+        closes it."""
         super().__init__()
+        self.idle_timeout = idle_timeout
         self._routes: dict[str, Route] = {}
         self._requests: list[RecordedRequest] = []
+        self._connections = 0
+        self._open_connections = 0
         self._lock = threading.Lock()
         self._arrived = threading.Condition(self._lock)
         self._versions: dict[str, int] = {}
@@ -205,6 +211,34 @@ class FeedServer(LoopbackServer):
         with self._arrived:
             return self._arrived.wait_for(arrived, timeout)
 
+    @property
+    def connections(self) -> int:
+        """TCP connections accepted so far."""
+        with self._lock:
+            return self._connections
+
+    @property
+    def open_connections(self) -> int:
+        """TCP connections accepted and not closed yet (by either side)."""
+        with self._lock:
+            return self._open_connections
+
+    def wait_for_open_connections(self, count: int, timeout: float = 5.0) -> bool:
+        """Block until exactly ``count`` connections are open (False on timeout)."""
+        with self._arrived:
+            return self._arrived.wait_for(lambda: self._open_connections == count, timeout)
+
+    def _connection_opened(self) -> None:
+        with self._arrived:
+            self._connections += 1
+            self._open_connections += 1
+            self._arrived.notify_all()
+
+    def _connection_closed(self) -> None:
+        with self._arrived:
+            self._open_connections -= 1
+            self._arrived.notify_all()
+
     def _record(self, request: RecordedRequest) -> None:
         with self._arrived:
             self._requests.append(request)
@@ -226,6 +260,7 @@ class _QuietServer(ThreadingHTTPServer):
 def _make_handler(server: FeedServer) -> type[BaseHTTPRequestHandler]:
     class Handler(_FeedHandler):
         feed_server = server
+        timeout = server.idle_timeout
 
     return Handler
 
@@ -241,6 +276,16 @@ class _FeedHandler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: object) -> None:
         pass  # keep test output clean
+
+    def setup(self) -> None:
+        self.feed_server._connection_opened()
+        super().setup()
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        finally:
+            self.feed_server._connection_closed()
 
     def do_HEAD(self) -> None:
         self.do_GET()

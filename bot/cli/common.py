@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
-from bot.app.poll import FeedPollReport
-from bot.messages.console import render_alert_console
+if TYPE_CHECKING:  # the poll (httpx, feedparser) is imported by the one command that polls
+    from bot.app.poll import FeedPollReport
 
 
 class UserError(Exception):
@@ -20,6 +21,8 @@ def print_poll_reports(reports: Sequence[FeedPollReport], out: Callable[[str], N
             out(f"{r.url}: not modified since the last poll")
         else:
             out(f"{r.url}: {r.new} new, {r.updated} updated, {len(r.alerts)} alert(s)")
+    from bot.messages.console import render_alert_console
+
     for r in reports:
         for alert in r.alerts:
             out("")

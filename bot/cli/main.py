@@ -1,10 +1,13 @@
-"""The ``caci-watch`` command line."""
+"""The ``caci-watch`` command line.
+
+Each command imports what only it needs when it runs: `run` alone needs Telegram, the
+scheduler and the feeds' HTTP client, `poll` httpx and feedparser, and a short command
+(`check`, `status`, `eval`) should not pay for them in start-up time and memory.
+"""
 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import json
 import logging
 import os
 import signal
@@ -17,15 +20,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot import __version__
-from bot.app import digests, health, shared_lists
 from bot.app.config import Config, ConfigError, default_config_path, load_config
-from bot.app.poll import poll_once
-from bot.app.service import build_service
 from bot.cli import watchlist as cli_watchlist
-from bot.cli.common import UserError, print_poll_reports
+from bot.cli.common import UserError
 from bot.lists.files import WatchlistError
-from bot.messages.console import render_digest_console
-from bot.messages.watchlist_console import unknown_list_line
 from bot.runtime.logs import setup_logging
 from bot.storage import StoreError
 from bot.storage.database import describe_store_fault, passes, store_fault
@@ -187,6 +185,8 @@ def _now() -> datetime:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
+    import asyncio
+
     from bot.cli.demo import run_demo
 
     setup_logging("WARNING")
@@ -257,6 +257,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_status(args: argparse.Namespace) -> int:
+    from bot.app import health
+    from bot.app.service import build_service
     from bot.domain.health import problems
     from bot.messages.status import status_text
 
@@ -279,6 +281,12 @@ def _cmd_status(args: argparse.Namespace) -> int:
 
 
 def _cmd_poll(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from bot.app.poll import poll_once
+    from bot.app.service import build_service
+    from bot.cli.common import print_poll_reports
+
     if not args.once:
         raise UserError(
             "poll needs --once: it polls every feed once and exits "
@@ -309,6 +317,11 @@ def parse_when(text: str, tz: ZoneInfo) -> datetime:
 
 
 def _cmd_digest(args: argparse.Namespace) -> int:
+    from bot.app import digests, shared_lists
+    from bot.app.service import build_service
+    from bot.messages.console import render_digest_console
+    from bot.messages.watchlist_console import unknown_list_line
+
     config = _load_config(args)
     tz = ZoneInfo(config.digest.timezone)
     since = parse_when(args.since, tz)
@@ -330,6 +343,8 @@ def _cmd_digest(args: argparse.Namespace) -> int:
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
+    from bot.app import shared_lists
+
     config = _load_config(args)
     where = config.source or "built-in defaults"
     print(f"config: {where}: ok")
@@ -357,6 +372,8 @@ def _cmd_watchlist(args: argparse.Namespace) -> int:
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:
+    import json
+
     from bot.app.evaluation import evaluate_file
     from bot.domain.evaluate import EvalError
     from bot.messages.eval_report import render_report, report_to_json

@@ -215,6 +215,9 @@ async def _finish(
     status = response.status_code
     headers = response.headers
     if status == 304:
+        # A 304 has no body, but until it is read the connection counts as busy and is
+        # closed instead of kept for the next poll.
+        await response.aread()
         return _response_result(
             response,
             state,

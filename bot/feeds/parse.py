@@ -20,8 +20,6 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-import feedparser
-
 from bot.domain.models import Article
 from bot.domain.text import html_to_text
 from bot.feeds.links import canonical_link
@@ -64,6 +62,10 @@ def parse_feed(body: bytes, feed_url: str, *, content_type: str | None = None) -
     # content-location gives feedparser a base for relative links without a URL to fetch;
     # an unknown type is declared as generic XML so that only a real mismatch is flagged.
     headers = {"content-location": feed_url, "content-type": content_type or "application/xml"}
+    # Imported on the first feed that changed, not at start: a bot whose polls are all
+    # answered 304, and every command that polls nothing, do without its memory.
+    import feedparser
+
     parsed = feedparser.parse(body, response_headers=headers)
     entries: list[Mapping[str, Any]] = list(parsed.get("entries") or [])
     feed_info: Mapping[str, Any] = parsed.get("feed") or {}

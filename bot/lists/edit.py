@@ -21,11 +21,7 @@ import dataclasses
 import difflib
 import re
 from collections.abc import Sequence
-
-import tomlkit
-from tomlkit.exceptions import TOMLKitError
-from tomlkit.items import AoT, Array
-from tomlkit.toml_document import TOMLDocument
+from typing import TYPE_CHECKING
 
 from bot.domain.models import Term, Watchlist
 from bot.domain.text import fold
@@ -48,7 +44,12 @@ from bot.lists.rules import (
     same_text,
     valid_threshold,
 )
-from bot.lists.toml_arrays import append_item, array_layout, delete_item, fresh_array, term_item
+
+# tomlkit, and bot.lists.toml_arrays built on it, are imported by the edits themselves:
+# the running bot loads them when a list is first edited, not at start.
+if TYPE_CHECKING:
+    from tomlkit.items import Array
+    from tomlkit.toml_document import TOMLDocument
 
 __all__ = [
     "MAX_NAME_LENGTH",
@@ -103,6 +104,9 @@ def _clean_phrase(phrase: str) -> str:
 
 
 def _load(text: str, path: str) -> tuple[Watchlist, TOMLDocument]:
+    import tomlkit
+    from tomlkit.exceptions import TOMLKitError
+
     try:
         watchlist = parse_watchlist(text, path)
     except WatchlistError as exc:
@@ -130,6 +134,8 @@ def _checked(result: str, path: str, expected: Watchlist) -> str:
 
 
 def _array(document: TOMLDocument, key: str) -> Array:
+    from tomlkit.items import AoT, Array
+
     value = document[key]
     if isinstance(value, AoT):
         raise EditError(
@@ -195,6 +201,8 @@ def add_term(text: str, term: Term, *, path: str = _DEFAULT_PATH) -> str:
                 f'"{before.name}" excludes "{phrase}", so the term "{term.text}" would never'
                 " match; remove the exclude first"
             )
+    from bot.lists.toml_arrays import append_item, term_item
+
     append_item(_array(document, "terms"), term_item(term), None)
     expected = dataclasses.replace(before, terms=(*before.terms, term))
     return _checked(document.as_string(), path, expected)
@@ -213,6 +221,8 @@ def remove_term(text: str, term_text: str, *, path: str = _DEFAULT_PATH) -> str:
             f'"{before.name}" has only one term,'
             f' "{before.terms[0].text}"; add another before removing it'
         )
+    from bot.lists.toml_arrays import delete_item
+
     delete_item(_array(document, "terms"), index)
     expected = dataclasses.replace(before, terms=before.terms[:index] + before.terms[index + 1 :])
     return _checked(document.as_string(), path, expected)
@@ -232,6 +242,10 @@ def add_exclude(text: str, phrase: str, *, path: str = _DEFAULT_PATH) -> str:
                 f'"{term.text}" is a term of "{before.name}": excluding it would cancel'
                 " every match of it"
             )
+    import tomlkit
+
+    from bot.lists.toml_arrays import append_item, array_layout, fresh_array
+
     terms_layout = array_layout(_array(document, "terms"))
     item = tomlkit.string(phrase)
     newline = _newline(text)
@@ -261,6 +275,8 @@ def remove_exclude(text: str, phrase: str, *, path: str = _DEFAULT_PATH) -> str:
     if not before.exclude:
         raise EditError(f'"{before.name}" has no exclude phrases')
     index = _find(before.exclude, phrase, "exclude phrase", before.name)
+    from bot.lists.toml_arrays import delete_item
+
     delete_item(_array(document, "exclude"), index)
     expected = dataclasses.replace(
         before, exclude=before.exclude[:index] + before.exclude[index + 1 :]
@@ -326,6 +342,10 @@ def new_watchlist_text(
         cleaned = checked_terms([_clean_term(term) for term in terms], SHARED)
     except RuleError as exc:
         raise EditError(describe(exc, "a term")) from None
+    import tomlkit
+
+    from bot.lists.toml_arrays import term_item
+
     text = _NEW_FILE.format(
         name=tomlkit.string(name).as_string(),
         description=tomlkit.string(description).as_string(),

@@ -17,10 +17,11 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.app import digests, health, watchlist_sync
-from bot.app.poll import poll_once
+from bot.app.poll import make_feed_client, poll_once
 from bot.app.service import Service
 from bot.storage.database import describe_store_fault, store_fault
 
@@ -58,6 +59,9 @@ class BotJobs:
         self._running: set[asyncio.Task[Any]] = set()
         self._record_failed = False
         self._first_poll_done = asyncio.Event()
+        # The feeds' HTTP client, from the first poll until stop(): one for every poll,
+        # as building one costs far more CPU than a poll answered 304.
+        self._feed_client: httpx.AsyncClient | None = None
 
     def start_scheduler(self) -> None:
         self.scheduler = self.build_scheduler()
@@ -92,8 +96,9 @@ class BotJobs:
         return scheduler
 
     async def stop(self, timeout: float) -> None:
-        """Trigger nothing more, and abandon the jobs still running (``timeout`` seconds
-        at most for them to end)."""
+        """Trigger nothing more, abandon the jobs still running, and close the feeds'
+        client: ``timeout`` seconds at most for all of it."""
+        deadline = asyncio.get_running_loop().time() + timeout
         if self.scheduler is not None:
             self.scheduler.shutdown(wait=False)
         # A poll waiting on a slow feed is abandoned: it stores in one transaction after
@@ -103,6 +108,18 @@ class BotJobs:
             task.cancel()
         if jobs:
             await asyncio.wait(jobs, timeout=timeout)
+        await self._close_feed_client(deadline)
+
+    async def _close_feed_client(self, deadline: float) -> None:
+        client, self._feed_client = self._feed_client, None
+        if client is None:
+            return
+        try:
+            async with asyncio.timeout_at(deadline):
+                await client.aclose()
+        except (TimeoutError, OSError, httpx.HTTPError) as exc:
+            # Its sockets go with the process; a stop must not wait on a feed for them.
+            log.info("feeds client status=not_closed error=%s", type(exc).__name__)
 
     async def drain_job(self) -> None:
         # A coroutine on purpose: APScheduler runs plain functions in a worker thread, and
@@ -112,7 +129,11 @@ class BotJobs:
     async def poll_job(self) -> None:
         try:
             with self._job("poll"):
-                reports = await poll_once(self.service, self.clock(), clock=self.clock)
+                if self._feed_client is None:
+                    self._feed_client = make_feed_client(self.service.config.feeds)
+                reports = await poll_once(
+                    self.service, self.clock(), clock=self.clock, client=self._feed_client
+                )
                 alarms = health.feed_alarm_tick(self.service, self.clock())
                 if alarms or any(r.alerts for r in reports):
                     self.wake_outbox()

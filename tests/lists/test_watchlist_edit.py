@@ -10,7 +10,7 @@ import tomlkit
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-import bot.lists.edit as watchlist_edit
+import bot.lists.toml_arrays as toml_arrays
 from bot.domain.models import Term, Watchlist
 from bot.domain.text import fold
 from bot.lists.edit import (
@@ -311,7 +311,7 @@ def test_an_edit_that_would_write_the_wrong_thing_is_not_returned(
     monkeypatch: pytest.MonkeyPatch, written: str, message: str
 ) -> None:
     # Simulates a bug in the writing step: the check after the edit must catch it.
-    monkeypatch.setattr(watchlist_edit, "term_item", lambda term: tomlkit.string(written))
+    monkeypatch.setattr(toml_arrays, "term_item", lambda term: tomlkit.string(written))
     with pytest.raises(EditError, match=message):
         add_term(ONE_TERM, Term("Aktau"))
 
