@@ -308,10 +308,12 @@ class Store:
             names = sorted(only)
             where += f" AND watchlist IN ({','.join('?' * len(names))})"
             params += names
+        # "+rematched": the article's few rows through its index, not every mark an
+        # edit ever left through matches_rematched.
         pending = {
             r[0]: r[1]
             for r in self._conn.execute(
-                f"SELECT watchlist, matched_at FROM matches WHERE {where} AND rematched = 1",
+                f"SELECT watchlist, matched_at FROM matches WHERE {where} AND +rematched = 1",
                 params,
             )
         }
