@@ -11,9 +11,12 @@ size of a store is its pages after a checkpoint and VACUUM (page_count x page_si
 Prints, as the median of RUNS seeds, bytes per article of
 - the baseline: a plain SQLite table holding just each article's text, built in the same run;
 - the store as written now (all of it: articles, their matches, indexes, the schema);
-- the same articles in schema 6's layout (HTML, text and summary each in full), and that
-  store after migration 007 converted it;
-each as a ratio to the baseline, and the baseline as a ratio to the text's UTF-8 length.
+- the same articles in schema 6's layout (HTML, text and summary each in full), that store
+  migrated to schema 8 (007: the HTML as a delta against the text, the summary as a flag),
+  and migrated to the schema of today (010: matches refer to their article by an integer,
+  the text deflated);
+each as a ratio to the baseline and to the text's UTF-8 length; and where the store's
+bytes go (the tables and their indexes, per article).
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ from bot.domain.poll import Prior, Served, decide  # noqa: E402
 from bot.feeds.parse import parse_feed  # noqa: E402
 from bot.storage import open_store  # noqa: E402
 from bot.storage.database import MIGRATIONS  # noqa: E402
+from bot.storage.html_delta import pack_html  # noqa: E402
 from tests.watchlist_copy import copy_shipped_watchlists  # noqa: E402
 
 ARTICLES = 1000
@@ -134,7 +138,7 @@ def schema_6(folder: Path, new_store: Path) -> Path:
     conn.execute("PRAGMA user_version = 6")
     conn.commit()
     reading = sqlite3.connect(new_store)
-    ids = [r[0] for r in reading.execute("SELECT id FROM articles ORDER BY rowid")]
+    ids = [r[0] for r in reading.execute("SELECT id FROM articles ORDER BY ref")]
     reading.close()
     old = open_store(new_store)
     rows = []
@@ -147,15 +151,36 @@ def schema_6(folder: Path, new_store: Path) -> Path:
         for a in rows:
             conn.execute(
                 "INSERT INTO articles SELECT id, feed_url, link, title, author, section,"
-                " published, ?, ?, text, content_hash, first_seen_at, updated_at, last_seen_at"
+                " published, ?, ?, ?, content_hash, first_seen_at, updated_at, last_seen_at"
                 " FROM new.articles WHERE id = ?",
-                (a.summary, a.html, a.id),
+                (a.summary, a.html, a.text, a.id),
             )
-        conn.execute("INSERT INTO matches SELECT * FROM new.matches")
-        conn.execute("INSERT INTO feeds SELECT * FROM new.feeds")
+        conn.execute(
+            "INSERT INTO matches SELECT m.id, a.id, m.watchlist, m.term, m.matched_text,"
+            " m.score, m.field, m.snippet, m.mark_start, m.mark_end, m.matched_at, m.rematched"
+            " FROM new.matches AS m JOIN new.articles AS a ON a.ref = m.article"
+        )
+        conn.execute(
+            "INSERT INTO feeds SELECT url, effective_url, etag, last_modified, error_count,"
+            " next_poll_at, last_attempt_at, last_success_at, last_error_at, last_error,"
+            " newest_item_at, title, initialised, failing_since, down_notice_for FROM new.feeds"
+        )
     conn.execute("DETACH DATABASE new")
     conn.close()
     old.close()
+    return path
+
+
+def migrated_to_8(folder: Path, v6: Path) -> Path:
+    """The schema 6 store migrated to schema 8 only (as the store was before 010)."""
+    path = folder / "v8.sqlite3"
+    path.write_bytes(v6.read_bytes())
+    conn = sqlite3.connect(path)
+    conn.create_function("html_delta", 2, pack_html, deterministic=True)
+    for migration in MIGRATIONS[6:8]:
+        conn.executescript(f"BEGIN;\n{migration.sql}\nCOMMIT;")
+    conn.execute("PRAGMA user_version = 8")
+    conn.close()
     return path
 
 
@@ -183,7 +208,11 @@ def one_run(seed: int) -> dict[str, float]:
         new_store = stored(folder, polls)
         old_layout = schema_6(folder, new_store)
         old = size_of(old_layout)
-        open_store(old_layout).close()  # migration 007 converts it
+        v8 = migrated_to_8(folder, old_layout)
+        at_8 = size_of(v8)
+        open_store(v8).close()  # migration 010 (and 009) convert it
+        migrated_8 = size_of(v8)
+        open_store(old_layout).close()  # migrations 007 to 010 convert it
         migrated = size_of(old_layout)
         now = size_of(new_store)
         shares = table_share(new_store)
@@ -193,12 +222,18 @@ def one_run(seed: int) -> dict[str, float]:
         "baseline": base / ARTICLES,
         "store": now / ARTICLES,
         "schema 6": old / ARTICLES,
+        "schema 8": at_8 / ARTICLES,
+        "8 migrated": migrated_8 / ARTICLES,
         "migrated": migrated / ARTICLES,
-        "articles table": sum(
-            v for k, v in shares.items() if k.startswith(("articles", "sqlite_autoindex_articles"))
+        "articles": shares["articles"] / ARTICLES,
+        "articles' id index": sum(
+            v for k, v in shares.items() if k.startswith("sqlite_autoindex_articles")
         )
         / ARTICLES,
-        "matches (with indexes)": sum(v for k, v in shares.items() if k.startswith("matches"))
+        "articles' other indexes": sum(v for k, v in shares.items() if k.startswith("articles_"))
+        / ARTICLES,
+        "matches": shares["matches"] / ARTICLES,
+        "matches' indexes": sum(v for k, v in shares.items() if k.startswith("matches_"))
         / ARTICLES,
     }
 
@@ -213,22 +248,25 @@ def main() -> None:
     )
     print(f"  text (UTF-8)                 {m['text']:8.0f}")
     print(f"  baseline: a table of texts   {base:8.0f}   {base / m['text']:.3f}x the text")
-    for key in ("store", "schema 6", "migrated"):
+    for key in ("store", "schema 6", "schema 8", "8 migrated", "migrated"):
         label = {
             "store": "store as written now",
-            "schema 6": "schema 6 layout (before)",
-            "migrated": "schema 6 after migration 007",
+            "schema 6": "schema 6 layout",
+            "schema 8": "schema 6 migrated to 8",
+            "8 migrated": "schema 8 migrated to now",
+            "migrated": "schema 6 migrated to now",
         }[key]
         print(
             f"  {label:<28} {m[key]:8.0f}   {m[key] / base:.3f}x the baseline, "
             f"{m[key] / m['text']:.3f}x the text"
         )
-    print(
-        f"  of the store: articles and their indexes {m['articles table']:.0f} "
-        f"({m['articles table'] / base:.3f}x the baseline), matches and their indexes "
-        f"{m['matches (with indexes)']:.0f}, the rest (empty tables) "
-        f"{m['store'] - m['articles table'] - m['matches (with indexes)']:.0f} bytes per article"
-    )
+    parts = ("articles", "articles' id index", "articles' other indexes", "matches")
+    parts += ("matches' indexes",)
+    print("  of the store as written now, bytes per article:")
+    for key in parts:
+        print(f"    {key:<26} {m[key]:8.0f}")
+    rest = m["store"] - sum(m[key] for key in parts)
+    print(f"    {'the rest (empty tables)':<26} {rest:8.0f}")
 
 
 if __name__ == "__main__":

@@ -1,8 +1,10 @@
 """Explicit SQL for article rows: what a poll reads before deciding, how it writes, and
 how a row becomes an ``Article`` again.
 
-An article's words are stored once, in ``text``: the HTML as a small delta against it
-(``bot.storage.html_delta``), and a summary that is the text itself as a flag.
+An article's words are stored once, deflated in ``text_deflated``
+(``bot.storage.article_text``): the HTML as a small delta against the text
+(``bot.storage.html_delta``), and a summary that is the text itself as a flag. An article
+has an integer ``ref``, which is what a match refers to it by.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any, TypeVar
 
 from bot.domain.models import Article
 from bot.domain.poll import ArticleChange, KnownArticle
+from bot.storage.article_text import pack_text, unpack_text
 from bot.storage.html_delta import pack_html, unpack_html
 from bot.storage.times import from_db_time, required_time, to_db_time
 
@@ -31,9 +34,8 @@ ARTICLE_COLUMNS = (
     "published",
     "summary",
     "summary_is_text",
-    "text",
+    "text_deflated",
     "content_hash",
-    "html",
     "html_delta",
 )
 
@@ -50,7 +52,8 @@ def known_articles(conn: sqlite3.Connection, ids: Iterable[str]) -> dict[str, Kn
         ):
             rows[r[0]] = (r[1], required_time(r[2]))
         for r in conn.execute(
-            f"SELECT DISTINCT article_id, watchlist FROM matches WHERE article_id IN ({marks})",
+            "SELECT DISTINCT a.id, m.watchlist FROM articles AS a"
+            f" JOIN matches AS m ON m.article = a.ref WHERE a.id IN ({marks})",
             chunk,
         ):
             watchlists.setdefault(r[0], set()).add(r[1])
@@ -69,9 +72,9 @@ def write_article(
         conn.execute(
             """
             INSERT INTO articles (id, feed_url, link, title, author, section, published,
-                                  summary, summary_is_text, html, html_delta, text,
+                                  summary, summary_is_text, html_delta, text_deflated,
                                   content_hash, first_seen_at, updated_at, last_seen_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?, NULL, ?)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)
             """,
             (*_article_columns(article), stamp, stamp),
         )
@@ -81,8 +84,8 @@ def write_article(
         conn.execute(
             """
             UPDATE articles SET feed_url = ?, link = ?, title = ?, author = ?, section = ?,
-                   published = ?, summary = ?, summary_is_text = ?, html = '',
-                   html_delta = ?, text = ?, content_hash = ?, updated_at = ?, last_seen_at = ?
+                   published = ?, summary = ?, summary_is_text = ?, html_delta = ?,
+                   text_deflated = ?, content_hash = ?, updated_at = ?, last_seen_at = ?
             WHERE id = ?
             """,
             (*_article_columns(article)[1:], stamp, stamp, article.id),
@@ -107,11 +110,8 @@ def article_from_row(r: Sequence[Any], *, with_html: bool) -> Article:
     Without ``with_html`` the HTML is left behind (``html`` is ""): matching and digests
     read the plain text, and unpacking the HTML of many articles costs time for nothing.
     """
-    text = r[9]
-    html = ""
-    if with_html:
-        # No delta: the row holds its HTML as it is (or has none).
-        html = r[11] if r[12] is None else unpack_html(r[12], text)
+    text = unpack_text(r[9])
+    html = unpack_html(r[11], text) if with_html else ""
     return Article(
         id=r[0],
         feed_url=r[1],
@@ -141,6 +141,6 @@ def _article_columns(a: Article) -> tuple[object, ...]:
         "" if summary_is_text else a.summary,
         int(summary_is_text),
         pack_html(a.html, a.text),
-        a.text,
+        pack_text(a.text),
         a.content_hash,
     )

@@ -18,6 +18,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Literal
 
+from bot.storage.article_text import pack_text
 from bot.storage.html_delta import pack_html
 
 _MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
@@ -333,8 +334,10 @@ def migrate(conn: sqlite3.Connection, *, where: str = "database") -> int:
             f"only knows versions up to {SCHEMA_VERSION}; it was written by a newer "
             "caci-watch. Upgrade caci-watch, or point [store] path at another file."
         )
-    # What a migration cannot say in SQL (007 turns each article's HTML into a delta).
+    # What a migration cannot say in SQL (007 turns each article's HTML into a delta,
+    # 010 deflates each article's text).
     conn.create_function("html_delta", 2, pack_html, deterministic=True)
+    conn.create_function("deflate_text", 1, pack_text, deterministic=True)
     applied = False
     for migration in MIGRATIONS:
         if migration.version <= current:
@@ -355,7 +358,7 @@ def migrate(conn: sqlite3.Connection, *, where: str = "database") -> int:
         current = migration.version
         applied = True
     if applied:
-        # A migration that rewrote many rows (007 rewrites every article) leaves a
+        # A migration that rewrote many rows (007 and 010 rewrite every article) leaves a
         # write-ahead log as large as what it wrote, kept at that size on disk until a
         # checkpoint truncates it.
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")

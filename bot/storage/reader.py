@@ -8,8 +8,8 @@ neither waits for the bot's writes nor holds them up. A store in memory (tests) 
 only one connection, so its reader borrows it, and is to be used on the same thread.
 
 Each batch is a query of its own, continuing after the last article of the one before
-(by first sight, then by rowid, which the index on ``first_seen_at`` keeps in that
-order), so that no read stays open across batches and only one batch is in memory.
+(by first sight, then by ``ref``, the rowid, which the index on ``first_seen_at`` keeps
+in that order), so that no read stays open across batches and only one batch is in memory.
 """
 
 from __future__ import annotations
@@ -52,21 +52,21 @@ class ArticleReader:
         The HTML is left behind (``html`` is empty): matching reads the plain text.
         """
         after: tuple[str, int] = ("", 0)
-        first_seen, rowid = len(ARTICLE_COLUMNS), len(ARTICLE_COLUMNS) + 1
+        first_seen, ref = len(ARTICLE_COLUMNS), len(ARTICLE_COLUMNS) + 1
         while True:
             rows = self._conn.execute(
                 f"""
-                SELECT {article_columns()}, first_seen_at, rowid
+                SELECT {article_columns()}, first_seen_at, ref
                 FROM articles
-                WHERE first_seen_at >= ? AND (first_seen_at, rowid) > (?, ?)
-                ORDER BY first_seen_at, rowid
+                WHERE first_seen_at >= ? AND (first_seen_at, ref) > (?, ?)
+                ORDER BY first_seen_at, ref
                 LIMIT ?
                 """,
                 (to_db_time(since), after[0], after[1], batch_size),
             ).fetchall()
             if not rows:
                 return
-            after = (rows[-1][first_seen], rows[-1][rowid])
+            after = (rows[-1][first_seen], rows[-1][ref])
             yield [article_from_row(r, with_html=False) for r in rows]
             if len(rows) < batch_size:
                 return
@@ -79,8 +79,8 @@ class ArticleReader:
             found.update(
                 r[0]
                 for r in self._conn.execute(
-                    "SELECT DISTINCT article_id FROM matches"
-                    f" WHERE watchlist = ? AND article_id IN ({marks})",
+                    "SELECT DISTINCT a.id FROM articles AS a JOIN matches AS m"
+                    f" ON m.article = a.ref WHERE m.watchlist = ? AND a.id IN ({marks})",
                     (watchlist, *chunk),
                 )
             )
@@ -99,9 +99,10 @@ class ArticleReader:
         for chunk in chunks(article_ids):
             marks = ",".join("?" * len(chunk))
             for r in self._conn.execute(
-                "SELECT article_id, watchlist, term, matched_text, score, field, snippet,"
-                " mark_start, mark_end FROM matches"
-                f" WHERE article_id IN ({marks}) AND watchlist IN ({lists}) ORDER BY id",
+                "SELECT a.id, m.watchlist, m.term, m.matched_text, m.score, m.field, m.snippet,"
+                " m.mark_start, m.mark_end FROM articles AS a JOIN matches AS m"
+                " ON m.article = a.ref"
+                f" WHERE a.id IN ({marks}) AND m.watchlist IN ({lists}) ORDER BY m.id",
                 (*chunk, *names),
             ):
                 found.setdefault(r[0], []).append(Match(*r[1:]))

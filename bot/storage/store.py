@@ -223,30 +223,30 @@ class Store:
         lo, hi = to_db_time(since), to_db_time(until)
         rows = self._conn.execute(
             f"""
-            SELECT {article_columns("a")}, a.first_seen_at,
+            SELECT {article_columns("a")}, a.ref, a.first_seen_at,
                    (first_seen_at >= :lo AND first_seen_at < :hi) AS is_new,
                    (updated_at >= :lo AND updated_at < :hi) AS is_updated
             FROM articles AS a
             WHERE (first_seen_at >= :lo AND first_seen_at < :hi)
                OR (updated_at >= :lo AND updated_at < :hi)
-               OR id IN (SELECT article_id FROM matches
-                         WHERE rematched = 1 AND matched_at >= :lo AND matched_at < :hi)
+               OR ref IN (SELECT article FROM matches
+                          WHERE rematched = 1 AND matched_at >= :lo AND matched_at < :hi)
             """,
             {"lo": lo, "hi": hi},
         ).fetchall()
-        matches: dict[str, list[Match]] = {}
+        matches: dict[int, list[Match]] = {}
         # Watchlists whose match an edit brought in this window, by article.
-        fresh: dict[str, set[str]] = {}
-        for m in self._match_rows([r["id"] for r in rows]):
-            matches.setdefault(m["article_id"], []).append(_match_from_row(m))
+        fresh: dict[int, set[str]] = {}
+        for m in self._match_rows([r["ref"] for r in rows]):
+            matches.setdefault(m["article"], []).append(_match_from_row(m))
             if m["rematched"] and lo <= m["matched_at"] < hi:
-                fresh.setdefault(m["article_id"], set()).add(m["watchlist"])
+                fresh.setdefault(m["article"], set()).add(m["watchlist"])
         entries = []
         for r in rows:
-            found = matches.get(r["id"], [])
+            found = matches.get(r["ref"], [])
             only_rematched = not r["is_new"] and not r["is_updated"]
             if only_rematched:
-                found = [m for m in found if m.watchlist in fresh.get(r["id"], ())]
+                found = [m for m in found if m.watchlist in fresh.get(r["ref"], ())]
             entries.append(
                 DigestEntry(
                     article=article_from_row(r, with_html=False),
@@ -274,7 +274,9 @@ class Store:
 
     def article_ids_matching(self, watchlist: str) -> set[str]:
         rows = self._conn.execute(
-            "SELECT DISTINCT article_id FROM matches WHERE watchlist = ?", (watchlist,)
+            "SELECT DISTINCT a.id FROM matches AS m JOIN articles AS a ON a.ref = m.article"
+            " WHERE m.watchlist = ?",
+            (watchlist,),
         ).fetchall()
         return {r[0] for r in rows}
 
@@ -295,15 +297,23 @@ class Store:
         watchlist edit. A mark not yet delivered survives the replacement, so a second
         edit does not take the first one's news out of the next digest.
         """
-        where, params = "article_id = ?", [article_id]
+        found = self._conn.execute(
+            "SELECT ref FROM articles WHERE id = ?", (article_id,)
+        ).fetchone()
+        if found is None:
+            raise LookupError(f"no stored article {article_id!r} to store matches of")
+        where = "article = ?"
+        params: list[object] = [found[0]]
         if only is not None:
             names = sorted(only)
             where += f" AND watchlist IN ({','.join('?' * len(names))})"
             params += names
+        # "+rematched": the article's few rows through its index, not every mark an
+        # edit ever left through matches_rematched.
         pending = {
             r[0]: r[1]
             for r in self._conn.execute(
-                f"SELECT watchlist, matched_at FROM matches WHERE {where} AND rematched = 1",
+                f"SELECT watchlist, matched_at FROM matches WHERE {where} AND +rematched = 1",
                 params,
             )
         }
@@ -311,13 +321,13 @@ class Store:
         stamp = to_db_time(now)
         self._conn.executemany(
             """
-            INSERT INTO matches (article_id, watchlist, term, matched_text, score, field,
+            INSERT INTO matches (article, watchlist, term, matched_text, score, field,
                                  snippet, mark_start, mark_end, matched_at, rematched)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             [
                 (
-                    article_id,
+                    found[0],
                     m.watchlist,
                     m.term,
                     m.matched_text,
@@ -340,15 +350,17 @@ class Store:
 
     def matched_watchlists(self, article_id: str) -> set[str]:
         rows = self._conn.execute(
-            "SELECT DISTINCT watchlist FROM matches WHERE article_id = ?", (article_id,)
+            "SELECT DISTINCT m.watchlist FROM articles AS a JOIN matches AS m"
+            " ON m.article = a.ref WHERE a.id = ?",
+            (article_id,),
         ).fetchall()
         return {r[0] for r in rows}
 
-    def _match_rows(self, article_ids: Sequence[str]) -> Iterator[sqlite3.Row]:
-        for chunk in chunks(article_ids):
+    def _match_rows(self, refs: Sequence[int]) -> Iterator[sqlite3.Row]:
+        for chunk in chunks(refs):
             marks = ",".join("?" * len(chunk))
             yield from self._conn.execute(
-                f"SELECT * FROM matches WHERE article_id IN ({marks}) ORDER BY id", chunk
+                f"SELECT * FROM matches WHERE article IN ({marks}) ORDER BY id", chunk
             )
 
     # -- watchlist audit ---------------------------------------------------------

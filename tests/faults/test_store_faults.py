@@ -12,6 +12,7 @@ holds the write lock (BEGIN IMMEDIATE), as another process would.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import os
 import shutil
@@ -41,12 +42,13 @@ OLD_ITEM = (
     "<p>Irrigation.</p>",
     NOW - timedelta(days=9),
 )
-# Long enough that storing it needs new database pages.
+# Long enough that storing it needs new database pages, even deflated as the store keeps
+# the text: the words are numbers in hex, which deflate only to about half.
 TRIPP_ITEM = (
     "9002",
     "Iran Watches the New Route",
     "<p>Tehran objects to the Trump Route for International Peace and Prosperity (TRIPP)."
-    + " Syunik and the corridor." * 3000
+    + "".join(f" Syunik {hashlib.sha256(str(n).encode()).hexdigest()[:12]}." for n in range(3000))
     + "</p>",
     NOW - timedelta(hours=1),
 )

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from bot.domain.models import Article
 from bot.feeds.parse import parse_feed
 from bot.storage import SCHEMA_VERSION, open_store
+from bot.storage.article_text import unpack_text
 from bot.storage.database import MIGRATIONS
 from bot.storage.html_delta import pack_html, unpack_html
 from tests.factories import T0, make_article, rss
@@ -44,7 +45,7 @@ def _stored_columns(store_path: Path, article_id: str) -> sqlite3.Row:
     conn = sqlite3.connect(store_path)
     conn.row_factory = sqlite3.Row
     row: sqlite3.Row | None = conn.execute(
-        "SELECT html, html_delta, summary, summary_is_text, text FROM articles WHERE id = ?",
+        "SELECT html_delta, summary, summary_is_text, text_deflated FROM articles WHERE id = ?",
         (article_id,),
     ).fetchone()
     conn.close()
@@ -63,8 +64,8 @@ def test_a_feed_item_with_only_a_description_keeps_its_words_once_and_reads_back
     store.upsert_article(article, T0)
     assert store.article(article.id) == article
     row = _stored_columns(path, article.id)
-    assert (row["html"], row["summary"], row["summary_is_text"]) == ("", "", 1)
-    assert row["text"] == article.text and row["html_delta"]
+    assert (row["summary"], row["summary_is_text"]) == ("", 1)
+    assert unpack_text(row["text_deflated"]) == article.text and row["html_delta"]
 
 
 def test_a_summary_other_than_the_text_is_kept_as_it_is(tmp_path: Path) -> None:
@@ -174,8 +175,7 @@ def test_migration_007_converts_every_stored_article_and_loses_nothing(tmp_path:
     assert store.article_count() == 3
     for a in articles:
         assert store.article(a.id) == a
-        row = _stored_columns(path, a.id)
-        assert row["html"] == ""
+        assert (_stored_columns(path, a.id)["html_delta"] is None) == (a.html == "")
     assert store.matched_watchlists(articles[0].id) == {"TRIPP"}
     assert _stored_columns(path, articles[0].id)["summary_is_text"] == 1
     version = sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0]
