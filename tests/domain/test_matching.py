@@ -97,9 +97,13 @@ def test_case_sensitive_acronym_ignores_the_common_word() -> None:
     assert body(matcher, "Turn the tap and Tap again.") == []
 
 
-def test_case_insensitive_exact_term_matches_any_case() -> None:
-    matcher = compile_watchlists([wl("Gas", Term("TAP", exact=True))])
-    assert names(body(matcher, "turn the tap")) == {"Gas"}
+def test_acronym_is_case_sensitive_unless_the_list_says_otherwise() -> None:
+    by_shape = compile_watchlists([wl("Gas", "TAP")])
+    assert names(body(by_shape, "Gas flows through TAP.")) == {"Gas"}
+    assert body(by_shape, "turn the tap, Tap it") == []
+    said = compile_watchlists([wl("Gas", Term("TAP", case_sensitive=False))])
+    assert names(body(said, "turn the tap")) == {"Gas"}
+    assert body(said, "the taps and a tape") == []
 
 
 def test_multi_word_exact_term_needs_the_words_in_order() -> None:
@@ -335,7 +339,8 @@ def test_shipped_watchlists_ignore_near_misses(shipped: Matcher, text: str) -> N
 # -- properties -----------------------------------------------------------------------------------
 
 _PROPERTY_LISTS = [
-    wl("Ferry", "Caspian Ferry Alliance", Term("CFA", exact=True)),
+    # Any letter case: the list says so (an acronym is case-sensitive by default).
+    wl("Ferry", "Caspian Ferry Alliance", Term("CFA", case_sensitive=False)),
     wl("Dam", "Rogun Dam"),
     wl("Pass", "Kamchik Pass"),
 ]
