@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from bot.domain.models import Term, Watchlist
-from bot.domain.pieces import choose_pieces
+from bot.domain.pieces import Piece, choose_pieces
 from bot.domain.term_kinds import WORD_SEPARATORS, term_kind
 from bot.domain.text import fold, fold_keep_case
 from bot.domain.typos import term_budget, word_caps
@@ -52,8 +52,8 @@ class CompiledTerm:
     # the term, and the term without one of its inner function words
     forms: tuple[Form, ...]
     allowed_barriers: frozenset[str]
-    # (piece, where it ends in " " + phrase + " "), and how many any match shows
-    pieces: tuple[tuple[str, int], ...]
+    # (piece, where it ends in " " + phrase + " ", its word), and how many any match shows
+    pieces: tuple[Piece, ...]
     shown: int
     # how much further left than its pieces say a match may start (a dropped word)
     slack: int
@@ -120,8 +120,8 @@ def compile_term(
         # The longest word of letters and digits finds it; the pattern checks the rest.
         longest = max(range(len(words)), key=lambda i: len(words[i]))
         start = sum(len(w) + 1 for w in words[:longest])
-        pieces: tuple[tuple[str, int], ...] = (
-            (f" {words[longest]} ", start + len(words[longest]) + 2),
+        pieces: tuple[Piece, ...] = (
+            (f" {words[longest]} ", start + len(words[longest]) + 2, longest),
         )
         shown = 1
     else:

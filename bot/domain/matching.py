@@ -55,6 +55,38 @@ class _Hit:
     score: float
 
 
+def _word_fits(text: str, term: CompiledTerm, end: int, word: int) -> bool:
+    """The text word holding a piece that ends at `end` (in the padded text) may be term
+    word `word` within its typos, or that word run together with a neighbour of the term
+    (`middlecorridor`), or split in two (`inter national`)."""
+    last = end - 1 if text[end - 1 : end] not in ("", " ") else end - 2
+    if last < 0:
+        return True
+    left = text.rfind(" ", 0, last) + 1
+    right = text.find(" ", last)
+    right = right if right >= 0 else len(text)
+    written = text[left:right]
+    words, caps = term.words, term.caps
+    expected, cap = words[word], caps[word]
+    difference = len(written) - len(expected)
+    if -cap <= difference <= cap:
+        return OSA.distance(expected, written, score_cutoff=cap) <= cap
+    if difference > 0:  # run together with the term's next or previous word
+        for i in (word - 1, word):
+            if 0 <= i < len(words) - 1:
+                joined, joined_cap = words[i] + words[i + 1], caps[i] + caps[i + 1] + 1
+                if OSA.distance(joined, written, score_cutoff=joined_cap) <= joined_cap:
+                    return True
+        return False
+    # split in two: with the text's next or previous word
+    after = text[left : text.find(" ", right + 1) if text.find(" ", right + 1) >= 0 else len(text)]
+    before = text[text.rfind(" ", 0, max(left - 1, 0)) + 1 : right]
+    return any(
+        OSA.distance(expected, "".join(pair.split()), score_cutoff=cap) <= cap
+        for pair in (after, before)
+    )
+
+
 def _overlaps(a: tuple[_Hit, int, Normalized], b: tuple[_Hit, int, Normalized]) -> bool:
     """Same field and overlapping spans: two readings of one mention, not two mentions."""
     return a[1] == b[1] and a[0].start < b[0].end and b[0].start < a[0].end
@@ -75,11 +107,11 @@ class Matcher:
         self._terms = tuple(terms)
         self._excludes = tuple(excludes)
         self._max_per_watchlist = max_per_watchlist
-        # piece → ((term, where the piece ends in " " + phrase + " "), …)
-        found_by: dict[str, list[tuple[int, int]]] = {}
+        # piece → ((term, where the piece ends in " " + phrase + " ", its word), …)
+        found_by: dict[str, list[tuple[int, int, int]]] = {}
         for index, term in enumerate(self._terms):
-            for piece, end in term.pieces:
-                found_by.setdefault(piece, []).append((index, end))
+            for piece, end, word in term.pieces:
+                found_by.setdefault(piece, []).append((index, end, word))
         self._automaton: ahocorasick.Automaton | None = None
         if found_by:
             automaton = ahocorasick.Automaton()
@@ -145,36 +177,60 @@ class Matcher:
         if self._automaton is None:
             return []
         text = norm.text
-        # Padded so that a piece may be anchored at the first or last word; a piece ending
-        # at `end` says its term starts at `end + 1 - piece_end` in `text`.
-        found = Counter(
-            (term, end + 1 - piece_end)
-            for end, refs in self._automaton.iter(" " + text + " ")
-            for term, piece_end in refs
-        )
-        if not found:
-            return []
+        # Padded so that a piece may be anchored at the first or last word. A piece
+        # ending at `end` says its term starts at `end + 1 - piece_end` in `text`.
+        found: dict[int, list[tuple[int, int, int]]] = {}
+        for end, refs in self._automaton.iter(" " + text + " "):
+            for term_index, piece_end, word in refs:
+                seen = found.get(term_index)
+                if seen is None:
+                    found[term_index] = [(end + 1 - piece_end, end, word)]
+                else:
+                    seen.append((end + 1 - piece_end, end, word))
         hits: dict[tuple[int, int, int], _Hit] = {}
-        tried: set[tuple[int, int]] = set()
-        terms = self._terms
-        for (term_index, start), count in found.items():
-            term = terms[term_index]
-            if count < term.shown:
-                # A typo before a piece moves where it says the term starts.
-                reach = term.slack + term.budget
-                count += sum(
-                    found.get((term_index, start + d), 0) for d in range(-reach, reach + 1) if d
-                )
-                if count < term.shown:
-                    continue
-            for p in word_starts(text, start - term.slack, start + term.budget):
-                if (term_index, p) in tried:
-                    continue
-                tried.add((term_index, p))
-                hit = self._check(norm, term_index, term, p)
-                if hit is not None:
-                    hits.setdefault((hit.term, hit.start, hit.end), hit)
+        for term_index, seen in found.items():
+            term = self._terms[term_index]
+            tried: set[int] = set()
+            for start in self._worth_a_look(text, term, seen):
+                for p in word_starts(text, start - term.slack, start + term.budget):
+                    if p in tried:
+                        continue
+                    tried.add(p)
+                    hit = self._check(norm, term_index, term, p)
+                    if hit is not None:
+                        hits.setdefault((hit.term, hit.start, hit.end), hit)
         return [hit for hit in hits.values() if not self._excluded(norm, hit)]
+
+    @staticmethod
+    def _worth_a_look(
+        text: str, term: CompiledTerm, seen: list[tuple[int, int, int]]
+    ) -> list[int]:
+        """Where the pieces found say the term may start, and enough of them agree.
+
+        A typo before a piece moves where it says the term starts, by up to the term's
+        budget (and a dropped function word's length). Where a term's matches show one
+        piece only, a piece standing alone must be in a word that is its term word
+        within that word's typos: " ro" in "road" is not "route" mistyped.
+        """
+        reach = term.slack + term.budget
+        if len(seen) > 1:
+            seen.sort()
+        starts: list[int] = []
+        for i, (start, end, word) in enumerate(seen):
+            together = 1
+            j = i - 1
+            while j >= 0 and start - seen[j][0] <= reach:
+                together += 1
+                j -= 1
+            j = i + 1
+            while j < len(seen) and seen[j][0] - start <= reach:
+                together += 1
+                j += 1
+            if together >= 2 and together >= term.shown:
+                starts.append(start)
+            elif term.shown == 1 and (word < 0 or _word_fits(text, term, end, word)):
+                starts.append(start)
+        return starts
 
     def _check(
         self, norm: Normalized, term_index: int, term: CompiledTerm, position: int

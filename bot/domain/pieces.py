@@ -79,12 +79,16 @@ def _cuts(padded: str, count: int, shortest: int) -> list[tuple[int, int]]:
     return best[1] if best is not None else []
 
 
+Piece = tuple[str, int, int]  # the piece, where it ends in the padded phrase, its word
+WHOLE = -1  # the word of a piece that is the whole term
+
+
 def choose_pieces(
     words: Sequence[str], content: Sequence[int], budget: int, usage: Sequence[int]
-) -> tuple[tuple[tuple[str, int], ...], int]:
+) -> tuple[tuple[Piece, ...], int]:
     """The pieces of a term, each with where it ends in the padded phrase
-    (`" " + " ".join(words) + " "`), for `budget` typos, and how many of them any match
-    shows at least. `usage[i]` is how many terms share word i: a piece of "railway" is
+    (`" " + " ".join(words) + " "`) and which word it is in (`WHOLE` for the whole term),
+    for `budget` typos, and how many of them any match shows at least. `usage[i]` is how many terms share word i: a piece of "railway" is
     found for each of them, so it costs that much more.
 
     One piece more than the typos need, when the words have room for it, means any match
@@ -92,15 +96,15 @@ def choose_pieces(
     then passed over without a look.
     """
     if len(content) > 1:
-        pieces = _choose(words, content, budget, usage, _MIN_PIECE, budget + 2)
+        _, pieces = _choose(words, content, budget, usage, _MIN_PIECE, budget + 2)
         if pieces:
             return pieces, 2
     for shortest in (_MIN_PIECE, 2):
-        pieces = _choose(words, content, budget, usage, shortest, budget + 1)
+        _, pieces = _choose(words, content, budget, usage, shortest, budget + 1)
         if pieces:
             return pieces, 1
     padded = " " + " ".join(words) + " "
-    return ((padded, len(padded)),), 1
+    return ((padded, len(padded), WHOLE),), 1
 
 
 def _choose(
@@ -110,10 +114,11 @@ def _choose(
     usage: Sequence[int],
     shortest: int,
     wanted: int,
-) -> tuple[tuple[str, int], ...]:
+) -> tuple[float, tuple[Piece, ...]]:
+    """The rarest `wanted` pieces of at least `shortest` characters, and their cost."""
     padded = " " + " ".join(words) + " "
     if budget == 0:
-        return ((padded, len(padded)),) if wanted == 1 else ()
+        return (0.0, ((padded, len(padded), WHOLE),) if wanted == 1 else ())
     # Each content word's region: its leading space and its letters; the last word keeps
     # its trailing space too, the others leave out their last letter, which keeps their
     # pieces one character apart from the next word's.
@@ -129,17 +134,20 @@ def _choose(
                 owners.append(i)
         position += len(word) + 1
     # best[j] = (cost, spans) of j pieces among the regions seen so far
-    best: list[tuple[float, list[tuple[int, int]]] | None] = [(0.0, [])] + [None] * wanted
+    best: list[tuple[float, list[tuple[int, int, int]]] | None] = [(0.0, [])] + [None] * wanted
     for index, (start, end) in enumerate(regions):
         region = padded[start:end]
         weight = usage[owners[index]]
-        options = [(0, 0.0, [])]
+        options: list[tuple[int, float, list[tuple[int, int, int]]]] = [(0, 0.0, [])]
         for count in range(1, wanted + 1):
             spans = _cuts(region, count, shortest)
             if len(spans) == count:
                 cost = weight * sum(_chance(region[a:b]) for a, b in spans)
-                options.append((count, cost, [(start + a, start + b) for a, b in spans]))
-        nxt: list[tuple[float, list[tuple[int, int]]] | None] = [None] * (wanted + 1)
+                owner = owners[index]
+                options.append(
+                    (count, cost, [(start + a, start + b, owner) for a, b in spans])
+                )
+        nxt: list[tuple[float, list[tuple[int, int, int]]] | None] = [None] * (wanted + 1)
         for have, held in enumerate(best):
             if held is None:
                 continue
@@ -151,5 +159,5 @@ def _choose(
         best = nxt
     chosen = best[wanted]
     if chosen is None:
-        return ()
-    return tuple((padded[a:b], b) for a, b in chosen[1])
+        return (0.0, ())
+    return chosen[0], tuple((padded[a:b], b, word) for a, b, word in chosen[1])
