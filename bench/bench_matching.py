@@ -267,12 +267,7 @@ def typo(word: str, rng: random.Random, kind: str) -> str:
 
 def fuzzy_terms(watchlists: Sequence[Watchlist]) -> list[tuple[str, str]]:
     """(list, term) for the terms typos may touch: not acronyms, exact or literal terms."""
-    return [
-        (w.name, t.text)
-        for w in watchlists
-        for t in w.terms
-        if term_kind(t).typos
-    ]
+    return [(w.name, t.text) for w in watchlists for t in w.terms if term_kind(t).typos]
 
 
 def sentence(written: str) -> str:

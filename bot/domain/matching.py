@@ -35,7 +35,13 @@ from dataclasses import dataclass
 import ahocorasick
 from rapidfuzz.distance import OSA
 
-from bot.domain.compiled_terms import BARRIERS, STOPWORDS, CompiledTerm, compile_term, exclude_pattern
+from bot.domain.compiled_terms import (
+    BARRIERS,
+    STOPWORDS,
+    CompiledTerm,
+    compile_term,
+    exclude_pattern,
+)
 from bot.domain.models import Match, Watchlist
 from bot.domain.snippets import make_snippet
 from bot.domain.text import Normalized, fold, fold_keep_case, html_to_text, normalize
@@ -202,9 +208,7 @@ class Matcher:
         return [hit for hit in hits.values() if not self._excluded(norm, hit)]
 
     @staticmethod
-    def _worth_a_look(
-        text: str, term: CompiledTerm, seen: list[tuple[int, int, int]]
-    ) -> list[int]:
+    def _worth_a_look(text: str, term: CompiledTerm, seen: list[tuple[int, int, int]]) -> list[int]:
         """Where the pieces found say the term may start, and enough of them agree.
 
         A typo before a piece moves where it says the term starts, by up to the term's
@@ -226,9 +230,9 @@ class Matcher:
             while j < len(seen) and seen[j][0] - start <= reach:
                 together += 1
                 j += 1
-            if together >= 2 and together >= term.shown:
-                starts.append(start)
-            elif term.shown == 1 and (word < 0 or _word_fits(text, term, end, word)):
+            agreed = together >= 2 and together >= term.shown
+            alone = term.shown == 1 and (word < 0 or _word_fits(text, term, end, word))
+            if agreed or alone:
                 starts.append(start)
         return starts
 
@@ -254,9 +258,10 @@ class Matcher:
                     continue
                 seen = words[:size]
                 written = " ".join(seen)
-                if len(written) - len(form.phrase) > budget or len(form.phrase) - len(
-                    written
-                ) > budget:
+                if (
+                    len(written) - len(form.phrase) > budget
+                    or len(form.phrase) - len(written) > budget
+                ):
                     continue
                 distance = OSA.distance(form.phrase, written, score_cutoff=budget)
                 if distance > budget or (best is not None and distance >= best[0]):
@@ -290,9 +295,7 @@ class Matcher:
         self, norm: Normalized, term: CompiledTerm, window: list[tuple[int, int]]
     ) -> bool:
         text = norm.text
-        if any(
-            w in STOPWORDS and w not in term.words for w in (text[a:b] for a, b in window)
-        ):
+        if any(w in STOPWORDS and w not in term.words for w in (text[a:b] for a, b in window)):
             return False
         plain = norm.plain
         for (_, left_end), (right_start, _) in itertools.pairwise(window):

@@ -42,9 +42,8 @@ _MIN_PIECE = 3
 def _chance(piece: str) -> float:
     """Roughly how likely the piece is to start at a given place in English text."""
     chance = math.exp(sum(math.log(_LETTER_SHARE.get(c, _OTHER_SHARE)) for c in piece))
-    if piece.startswith(" ") or piece.endswith(" "):
-        if any(piece.startswith(a) or piece.endswith(a) for a in _COMMON_AFFIXES):
-            chance *= _AFFIX_WEIGHT
+    if any(piece.startswith(a) or piece.endswith(a) for a in _COMMON_AFFIXES):
+        chance *= _AFFIX_WEIGHT
     return chance
 
 
@@ -60,9 +59,7 @@ def _cuts(padded: str, count: int, shortest: int) -> list[tuple[int, int]]:
     def consider(gaps: Sequence[int]) -> None:
         nonlocal best
         bounds = [0, *gaps, size]
-        spans = [
-            (bounds[i] + (1 if i else 0), bounds[i + 1]) for i in range(len(bounds) - 1)
-        ]
+        spans = [(bounds[i] + (1 if i else 0), bounds[i + 1]) for i in range(len(bounds) - 1)]
         if any(end - start < shortest for start, end in spans):
             return
         cost = sum(_chance(padded[a:b]) for a, b in spans)
@@ -88,8 +85,9 @@ def choose_pieces(
 ) -> tuple[tuple[Piece, ...], int]:
     """The pieces of a term, each with where it ends in the padded phrase
     (`" " + " ".join(words) + " "`) and which word it is in (`WHOLE` for the whole term),
-    for `budget` typos, and how many of them any match shows at least. `usage[i]` is how many terms share word i: a piece of "railway" is
-    found for each of them, so it costs that much more.
+    for `budget` typos, and how many of them any match shows at least. `usage[i]` is
+    how many terms share word i: a piece of "railway" is found for each of them, so it
+    costs that much more.
 
     One piece more than the typos need, when the words have room for it, means any match
     shows two: a place name found alone ("Baku", without "Tbilisi railway" after it) is
@@ -140,13 +138,11 @@ def _choose(
         weight = usage[owners[index]]
         options: list[tuple[int, float, list[tuple[int, int, int]]]] = [(0, 0.0, [])]
         for count in range(1, wanted + 1):
-            spans = _cuts(region, count, shortest)
-            if len(spans) == count:
-                cost = weight * sum(_chance(region[a:b]) for a, b in spans)
+            cut = _cuts(region, count, shortest)
+            if len(cut) == count:
+                cost = weight * sum(_chance(region[a:b]) for a, b in cut)
                 owner = owners[index]
-                options.append(
-                    (count, cost, [(start + a, start + b, owner) for a, b in spans])
-                )
+                options.append((count, cost, [(start + a, start + b, owner) for a, b in cut]))
         nxt: list[tuple[float, list[tuple[int, int, int]]] | None] = [None] * (wanted + 1)
         for have, held in enumerate(best):
             if held is None:
@@ -154,7 +150,8 @@ def _choose(
             for count, cost, spans in options:
                 total = min(have + count, wanted)
                 candidate = (held[0] + cost, held[1] + spans)
-                if nxt[total] is None or candidate[0] < nxt[total][0]:  # type: ignore[index]
+                kept = nxt[total]
+                if kept is None or candidate[0] < kept[0]:
                     nxt[total] = candidate
         best = nxt
     chosen = best[wanted]

@@ -57,7 +57,8 @@ def word_caps(words: Sequence[str], content: Sequence[int]) -> tuple[int, ...]:
 
 def _word_for_word(expected: Sequence[str], caps: Sequence[int], seen: Sequence[str]) -> bool:
     return all(
-        OSA.distance(e, s, score_cutoff=c) <= c for e, s, c in zip(expected, seen, caps, strict=True)
+        OSA.distance(e, s, score_cutoff=c) <= c
+        for e, s, c in zip(expected, seen, caps, strict=True)
     )
 
 
@@ -72,9 +73,7 @@ def fits(term_words: Sequence[str], caps: Sequence[int], words: Sequence[str]) -
         return _word_for_word(term_words, caps, words)
     if len(words) == n + 1:
         return any(
-            _word_for_word(
-                term_words, caps, [*words[:i], words[i] + words[i + 1], *words[i + 2 :]]
-            )
+            _word_for_word(term_words, caps, [*words[:i], words[i] + words[i + 1], *words[i + 2 :]])
             for i in range(n)
         )
     if len(words) == n - 1:

@@ -92,7 +92,7 @@ def _clean_term(term: Term) -> Term:
         text = checked_term_text(term.text, max_length=MAX_TERM_LENGTH)
     except RuleError as exc:
         raise EditError(describe(exc, "a term")) from None
-    return Term(text=text, exact=bool(term.exact), case_sensitive=bool(term.case_sensitive))
+    return Term(text=text, exact=bool(term.exact), case_sensitive=term.case_sensitive)
 
 
 def _clean_phrase(phrase: str) -> str:
