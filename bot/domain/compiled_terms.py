@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from bot.domain.models import Term, Watchlist
 from bot.domain.pieces import Piece, choose_pieces
-from bot.domain.term_kinds import WORD_SEPARATORS, term_kind
+from bot.domain.term_kinds import WORD_SEPARATORS, core, term_kind
 from bot.domain.text import fold, fold_keep_case
 from bot.domain.typos import term_budget, word_caps
 
@@ -26,7 +26,7 @@ STOPWORDS = frozenset(
 )
 # Characters that end a phrase: a term never spans them unless it contains them itself.
 BARRIERS = frozenset(".,;:!?()[]{}\"'“”«»’ʼ")
-_SEPARATOR_CLASS = "[\\s" + "".join(sorted(WORD_SEPARATORS)) + "]+"
+_SEPARATOR_CLASS = "[\\s" + re.escape("".join(sorted(WORD_SEPARATORS))) + "]+"
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,8 +142,11 @@ def compile_term(
         allowed_barriers=frozenset(term.text) & BARRIERS,
         pieces=pieces,
         shown=shown,
-        slack=budget + max((len(w) + 1 for w in words if w in STOPWORDS), default=0),
-        literal=_literal_pattern(term.text, kind.case_sensitive)
+        # A literal term's words may stand further apart than one space ("3 + 3 format").
+        slack=len(term.text)
+        if kind.kind == "literal"
+        else budget + max((len(w) + 1 for w in words if w in STOPWORDS), default=0),
+        literal=_literal_pattern(core(term.text), kind.case_sensitive)
         if kind.kind == "literal"
         else None,
     )

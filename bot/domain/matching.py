@@ -31,8 +31,8 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-import ahocorasick
 from rapidfuzz.distance import OSA
 
 from bot.domain.compiled_terms import (
@@ -118,8 +118,11 @@ class Matcher:
         for index, term in enumerate(self._terms):
             for piece, end, word in term.pieces:
                 found_by.setdefault(piece, []).append((index, end, word))
-        self._automaton: ahocorasick.Automaton | None = None
+        self._automaton: Any = None
         if found_by:
+            # Imported here: commands that never match (--version, status) skip loading it.
+            import ahocorasick
+
             automaton = ahocorasick.Automaton()
             for piece, refs in found_by.items():
                 automaton.add_word(piece, tuple(refs))

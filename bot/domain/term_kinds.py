@@ -24,6 +24,9 @@ ACRONYM_MAX_LETTERS = 6
 # Written between two words of a name, these only separate them (`Trans-Caspian`).
 WORD_SEPARATORS = frozenset("-\u2010\u2011\u2012\u2013\u2014\u2015\u2212")
 
+# Quotes and brackets around a term only set it off: `[Syunik]` is the name Syunik.
+_ENCLOSING = "\"'“”‘’«»()[]{}<>"
+
 Kind = Literal["acronym", "literal", "exact", "phrase"]
 
 
@@ -38,17 +41,21 @@ class TermKind:
         return self.kind == "phrase"
 
 
+def core(text: str) -> str:
+    """The term without the quotes or brackets around it."""
+    return text.strip().strip(_ENCLOSING).strip()
+
+
 def is_acronym_shape(text: str) -> bool:
     """Capitals of up to six letters and nothing else (`TITR`, not `Titr` or `C5`)."""
-    text = text.strip()
+    text = core(text)
     return 0 < len(text) <= ACRONYM_MAX_LETTERS and text.isalpha() and text.isupper()
 
 
 def is_literal_shape(text: str) -> bool:
     """Digits, or punctuation other than a hyphen between words."""
     return any(
-        c.isdigit() or not (c.isalpha() or c.isspace() or c in WORD_SEPARATORS)
-        for c in text.strip()
+        c.isdigit() or not (c.isalpha() or c.isspace() or c in WORD_SEPARATORS) for c in core(text)
     )
 
 

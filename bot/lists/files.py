@@ -4,7 +4,7 @@ A file looks like::
 
     name = "Middle Corridor"
     description = "..."
-    threshold = 88            # minimum fuzzy score (0–100) for phrase terms
+    threshold = 88            # how strictly phrase terms take typos (100: none)
     terms = ["Middle Corridor", "TITR", { text = "BRI", case_sensitive = false }]
     exclude = ["Middle East corridor"]
 
