@@ -76,7 +76,9 @@ def _word_fits(text: str, term: CompiledTerm, end: int, word: int) -> bool:
     expected, cap = words[word], caps[word]
     difference = len(written) - len(expected)
     if -cap <= difference <= cap:
-        return OSA.distance(expected, written, score_cutoff=cap) <= cap
+        if OSA.distance(expected, written, score_cutoff=cap) > cap:
+            return False
+        return _next_word_fits(text, term, left, right, word)
     if difference > 0:  # run together with the term's next or previous word
         for i in (word - 1, word):
             if 0 <= i < len(words) - 1:
@@ -91,6 +93,32 @@ def _word_fits(text: str, term: CompiledTerm, end: int, word: int) -> bool:
         OSA.distance(expected, "".join(pair.split()), score_cutoff=cap) <= cap
         for pair in (after, before)
     )
+
+
+def _next_word_fits(text: str, term: CompiledTerm, left: int, right: int, word: int) -> bool:
+    """The text word beside `text[left:right]` may be the term's word beside `word`: a
+    place name found alone ("Baku" in "Baku officials", for "Baku port") goes no further.
+    Anything less plain (a function word between, a word split or run together) passes."""
+    words = term.words
+    if len(words) == 1 or len(term.forms) > 1:
+        return True
+    if word + 1 < len(words):
+        other = word + 1
+        start = right
+        while start < len(text) and text[start] == " ":
+            start += 1
+        end = text.find(" ", start)
+        written = text[start : end if end >= 0 else len(text)]
+    else:
+        other = word - 1
+        end = left
+        while end > 0 and text[end - 1] == " ":
+            end -= 1
+        written = text[text.rfind(" ", 0, end) + 1 : end]
+    expected, cap = words[other], term.caps[other]
+    if abs(len(written) - len(expected)) > cap:
+        return True
+    return OSA.distance(expected, written, score_cutoff=cap) <= cap
 
 
 def _overlaps(a: tuple[_Hit, int, Normalized], b: tuple[_Hit, int, Normalized]) -> bool:

@@ -36,12 +36,36 @@ _COMMON_AFFIXES = (
     "ry ", "nal ", "ional ", "ation ", "ions ", "ns ", "ts ", "rs ", "ds ", "nd ", "ne ",
 )  # fmt: skip
 _AFFIX_WEIGHT = 30.0
+_SHORT_PIECE = 3
+_SHORT_WEIGHT = 20.0
+_INNER_WEIGHT = 3.0
+# Words most news articles hold: their pieces are found in nearly every one.
+_COMMON_WORDS = frozenset(
+    "economic economy political policy international national regional government free "  # noqa: SIM905
+    "zone trade transport transit route road rail railway port line pipeline highway "
+    "corridor agreement project development security energy state states north south "
+    "east west northern southern eastern western central middle great peace prosperity "
+    "cooperation partnership union council organization organisation bank investment "
+    "strategic initiative programme program plan deal accord accords treaty summit "
+    "ferry terminal border crossing customs cargo freight logistics bridge ministry "
+    "minister president parliament election market power water company city region "
+    "country world global public private foreign military defence defense".split()
+)  # fmt: skip
+_COMMON_WORD_CHANCE = 1e-4  # a piece of one is found about once an article
+_LOOK_COST = 5.0  # a piece found alone and looked at, against one passed over
 _MIN_PIECE = 3
 
 
 def _chance(piece: str) -> float:
-    """Roughly how likely the piece is to start at a given place in English text."""
+    """Roughly how likely the piece is to start at a given place in English text.
+
+    Letters are far from independent: short pieces and pieces inside a word ("tion")
+    turn up more often than their letters say."""
     chance = math.exp(sum(math.log(_LETTER_SHARE.get(c, _OTHER_SHARE)) for c in piece))
+    if len(piece) <= _SHORT_PIECE:
+        chance *= _SHORT_WEIGHT
+    if not (piece.startswith(" ") or piece.endswith(" ")):
+        chance *= _INNER_WEIGHT
     if any(piece.startswith(a) or piece.endswith(a) for a in _COMMON_AFFIXES):
         chance *= _AFFIX_WEIGHT
     return chance
@@ -93,14 +117,20 @@ def choose_pieces(
     shows two: a place name found alone ("Baku", without "Tbilisi railway" after it) is
     then passed over without a look.
     """
+    options: list[tuple[float, tuple[Piece, ...], int]] = []
     if len(content) > 1:
-        _, pieces = _choose(words, content, budget, usage, _MIN_PIECE, budget + 2)
+        cost, pieces = _choose(words, content, budget, usage, _MIN_PIECE, budget + 2)
         if pieces:
-            return pieces, 2
+            options.append((cost, pieces, 2))
     for shortest in (_MIN_PIECE, 2):
-        _, pieces = _choose(words, content, budget, usage, shortest, budget + 1)
+        cost, pieces = _choose(words, content, budget, usage, shortest, budget + 1)
         if pieces:
-            return pieces, 1
+            # A piece found alone is then looked at, which costs several finds.
+            options.append((cost * _LOOK_COST, pieces, 1))
+            break
+    if options:
+        _, pieces, shown = min(options, key=lambda option: option[0])
+        return pieces, shown
     padded = " " + " ".join(words) + " "
     return ((padded, len(padded), WHOLE),), 1
 
@@ -136,11 +166,12 @@ def _choose(
     for index, (start, end) in enumerate(regions):
         region = padded[start:end]
         weight = usage[owners[index]]
+        floor = _COMMON_WORD_CHANCE if words[owners[index]] in _COMMON_WORDS else 0.0
         options: list[tuple[int, float, list[tuple[int, int, int]]]] = [(0, 0.0, [])]
         for count in range(1, wanted + 1):
             cut = _cuts(region, count, shortest)
             if len(cut) == count:
-                cost = weight * sum(_chance(region[a:b]) for a, b in cut)
+                cost = weight * sum(max(floor, _chance(region[a:b])) for a, b in cut)
                 owner = owners[index]
                 options.append((count, cost, [(start + a, start + b, owner) for a, b in cut]))
         nxt: list[tuple[float, list[tuple[int, int, int]]] | None] = [None] * (wanted + 1)
