@@ -52,13 +52,15 @@ class CompiledTerm:
     # the term, and the term without one of its inner function words
     forms: tuple[Form, ...]
     allowed_barriers: frozenset[str]
-    # (piece, where it ends in " " + phrase + " ", its word), and how many any match shows
+    # (piece, where it ends in " " + phrase + " ", its word)
     pieces: tuple[Piece, ...]
-    shown: int
     # how much further left than its pieces say a match may start (a dropped word)
     slack: int
     # a literal term's pattern over the plain text
     literal: re.Pattern[str] | None
+    # for each word, the content word beside it that a match shows: (1 for the next word,
+    # -1 for the one before, the word, its typos), None for a term of one content word
+    beside: tuple[tuple[int, str, int] | None, ...] = ()
 
 
 def _content_words(words: tuple[str, ...]) -> list[int]:
@@ -99,6 +101,22 @@ def _literal_pattern(text: str, case_sensitive: bool) -> re.Pattern[str]:
     return re.compile(body, 0 if case_sensitive else re.IGNORECASE)
 
 
+def _beside(
+    words: tuple[str, ...], caps: tuple[int, ...], content: list[int]
+) -> tuple[tuple[int, str, int] | None, ...]:
+    beside: list[tuple[int, str, int] | None] = []
+    for i in range(len(words)):
+        later = [j for j in content if j > i]
+        earlier = [j for j in content if j < i]
+        if later:
+            beside.append((1, words[later[0]], caps[later[0]]))
+        elif earlier:
+            beside.append((-1, words[earlier[-1]], caps[earlier[-1]]))
+        else:
+            beside.append(None)
+    return tuple(beside)
+
+
 def compile_term(
     term: Term, watchlist: Watchlist, index: int, usage: Mapping[str, int] | None = None
 ) -> CompiledTerm | None:
@@ -123,9 +141,8 @@ def compile_term(
         pieces: tuple[Piece, ...] = (
             (f" {words[longest]} ", start + len(words[longest]) + 2, longest),
         )
-        shown = 1
     else:
-        pieces, shown = choose_pieces(
+        pieces, budget = choose_pieces(
             words, content, budget, [max(1, (usage or {}).get(w, 1)) for w in words]
         )
     forms = _forms(words, caps, content, budget)
@@ -141,7 +158,6 @@ def compile_term(
         forms=forms,
         allowed_barriers=frozenset(term.text) & BARRIERS,
         pieces=pieces,
-        shown=shown,
         # A literal term's words may stand further apart than one space ("3 + 3 format").
         slack=len(term.text)
         if kind.kind == "literal"
@@ -149,6 +165,7 @@ def compile_term(
         literal=_literal_pattern(core(term.text), kind.case_sensitive)
         if kind.kind == "literal"
         else None,
+        beside=_beside(words, caps, content),
     )
 
 

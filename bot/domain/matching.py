@@ -8,8 +8,12 @@ How a field is matched:
    or phrase), the typos it may carry (`bot.domain.typos`), and a few rare *pieces* of
    its words that any match must show (`bot.domain.pieces`).
 3. Prefilter: one Aho–Corasick pass over the normalised text finds every piece of every
-   term at once. Nothing else is done for a field without pieces.
-4. Verify: where a piece is found, its term would start a few characters away. Windows of
+   term at once. Nothing else is done for a field without pieces. A term is looked at
+   where enough of its pieces agree on where it starts, or, for a term whose matches may
+   show a single piece, where the word holding the piece is its term word within that
+   word's typos and the word beside it is the term's next word (" ro" in "road" is no
+   look at "Trump Route"; nor is "Baku" in "Baku officials" one at "Baku port").
+4. Verify: where a term is looked at, it would start a few characters away. Windows of
    whole words starting there are compared with the term by edit distance
    (`rapidfuzz.distance.OSA`, cut off at the term's typo budget), then word for word
    (each word within its own share of typos); a literal term (`3+3 format`) is checked
@@ -50,7 +54,12 @@ from bot.domain.word_windows import spans_from, word_starts
 
 __all__ = ["Matcher", "compile_watchlists"]
 
+_SPLIT_PART = 3  # letters of a word split in two, at least, on the side found
 _EXCLUDE_REACH = 300  # characters around a match searched for an exclude phrase
+
+
+_Beside = tuple[int, str, int]  # (1 after, -1 before; the word; its typos)
+_Ref = tuple[int, int, int]  # (term, where a piece ends in " " + phrase + " ", its word)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,64 +70,91 @@ class _Hit:
     score: float
 
 
-def _word_fits(text: str, term: CompiledTerm, end: int, word: int) -> bool:
-    """The text word holding a piece that ends at `end` (in the padded text) may be term
-    word `word` within its typos, or that word run together with a neighbour of the term
-    (`middlecorridor`), or split in two (`inter national`)."""
-    last = end - 1 if text[end - 1 : end] not in ("", " ") else end - 2
-    if last < 0:
-        return True
-    left = text.rfind(" ", 0, last) + 1
-    right = text.find(" ", last)
-    right = right if right >= 0 else len(text)
-    written = text[left:right]
-    words, caps = term.words, term.caps
-    expected, cap = words[word], caps[word]
+def _may_be(written: str, expected: str, cap: int) -> bool:
+    """Whether a text word may be `expected` within `cap` typos, or part of it split at a
+    line break, or it run together with a neighbour (the looser test that every term
+    holding `expected` shares; the word beside it then decides for each term)."""
     difference = len(written) - len(expected)
     if -cap <= difference <= cap:
-        if OSA.distance(expected, written, score_cutoff=cap) > cap:
-            return False
-        return _next_word_fits(text, term, left, right, word)
-    if difference > 0:  # run together with the term's next or previous word
-        for i in (word - 1, word):
-            if 0 <= i < len(words) - 1:
-                joined, joined_cap = words[i] + words[i + 1], caps[i] + caps[i + 1] + 1
-                if OSA.distance(joined, written, score_cutoff=joined_cap) <= joined_cap:
-                    return True
+        return OSA.distance(expected, written, score_cutoff=cap) <= cap
+    # A typo that adds or drops a letter moves the end of the word by one.
+    loose = cap + 1 if cap else 0
+    if difference > 0:
+        size = len(expected)
+        return (
+            OSA.distance(expected, written[:size], score_cutoff=loose) <= loose
+            or OSA.distance(expected, written[-size:], score_cutoff=loose) <= loose
+        )
+    if len(written) < _SPLIT_PART:
         return False
-    # split in two: with the text's next or previous word
-    after = text[left : text.find(" ", right + 1) if text.find(" ", right + 1) >= 0 else len(text)]
-    before = text[text.rfind(" ", 0, max(left - 1, 0)) + 1 : right]
-    return any(
-        OSA.distance(expected, "".join(pair.split()), score_cutoff=cap) <= cap
-        for pair in (after, before)
+    size = len(written)
+    return (
+        OSA.distance(expected[:size], written, score_cutoff=loose) <= loose
+        or OSA.distance(expected[-size:], written, score_cutoff=loose) <= loose
     )
 
 
-def _next_word_fits(text: str, term: CompiledTerm, left: int, right: int, word: int) -> bool:
-    """The text word beside `text[left:right]` may be the term's word beside `word`: a
-    place name found alone ("Baku" in "Baku officials", for "Baku port") goes no further.
-    Anything less plain (a function word between, a word split or run together) passes."""
-    words = term.words
-    if len(words) == 1 or len(term.forms) > 1:
+def _run_together(expected: str, cap: int, wanted: _Beside, written: str) -> bool:
+    """A text word longer than term word `expected` is it run together with the term's
+    word beside it (`middlecorridor`), within their typos and the missing space."""
+    step, other, other_cap = wanted
+    joined = expected + other if step > 0 else other + expected
+    cap += other_cap + 1
+    return OSA.distance(joined, written, score_cutoff=cap) <= cap
+
+
+def _split(text: str, left: int, right: int, expected: str, cap: int) -> bool:
+    """`text[left:right]`, shorter than `expected`, and the word before or after it are
+    `expected` split in two (a line break without a hyphen: `Kam` / `chik`)."""
+    before = _text_beside(text, left, right, -1, past_function_words=False)
+    after = _text_beside(text, left, right, 1, past_function_words=False)
+    written = text[left:right]
+    return any(
+        OSA.distance(expected, joined, score_cutoff=cap + 1) <= cap + 1
+        for joined in (before + written, written + after)
+    )
+
+
+def _text_beside(
+    text: str, left: int, right: int, step: int, *, past_function_words: bool = True
+) -> str:
+    """The word after `text[left:right]` (`step` 1) or before it (-1), past one function
+    word unless told not to; empty at the text's edge."""
+    written = ""
+    for _ in range(2 if past_function_words else 1):
+        if step > 0:
+            start = right
+            while start < len(text) and text[start] == " ":
+                start += 1
+            right = text.find(" ", start)
+            right = right if right >= 0 else len(text)
+            written = text[start:right]
+        else:
+            end = left
+            while end > 0 and text[end - 1] == " ":
+                end -= 1
+            left = text.rfind(" ", 0, end) + 1
+            written = text[left:end]
+        if written not in STOPWORDS:
+            return written
+    return written
+
+
+def _beside_fits(near: str, wanted: _Beside) -> bool:
+    """The text word beside a word found (`near`) may be the term's word beside it, within
+    its typos, or where it starts (ends) when split, or run together with the next."""
+    step, expected, cap = wanted
+    if near == expected:
         return True
-    if word + 1 < len(words):
-        other = word + 1
-        start = right
-        while start < len(text) and text[start] == " ":
-            start += 1
-        end = text.find(" ", start)
-        written = text[start : end if end >= 0 else len(text)]
-    else:
-        other = word - 1
-        end = left
-        while end > 0 and text[end - 1] == " ":
-            end -= 1
-        written = text[text.rfind(" ", 0, end) + 1 : end]
-    expected, cap = words[other], term.caps[other]
-    if abs(len(written) - len(expected)) > cap:
-        return True
-    return OSA.distance(expected, written, score_cutoff=cap) <= cap
+    if not near or near in STOPWORDS:
+        return False
+    if len(near) > len(expected) + cap:
+        near = near[: len(expected)] if step > 0 else near[-len(expected) :]
+    elif len(near) < len(expected) - cap:
+        if len(near) < _SPLIT_PART:
+            return False
+        expected = expected[: len(near)] if step > 0 else expected[-len(near) :]
+    return OSA.distance(expected, near, score_cutoff=cap) <= cap
 
 
 def _overlaps(a: tuple[_Hit, int, Normalized], b: tuple[_Hit, int, Normalized]) -> bool:
@@ -141,19 +177,31 @@ class Matcher:
         self._terms = tuple(terms)
         self._excludes = tuple(excludes)
         self._max_per_watchlist = max_per_watchlist
-        # piece → ((term, where the piece ends in " " + phrase + " ", its word), …)
-        found_by: dict[str, list[tuple[int, int, int]]] = {}
+        # piece → the term words it is in, and for each the word beside it in its terms:
+        # {(word, its typos): {(side, word beside, its typos) or None: [(term, where the
+        # piece ends in " " + phrase + " ", which word)]}}. A piece is checked once against
+        # each word and each word beside, however many terms share them.
+        found_by: dict[str, dict[tuple[str, int], dict[_Beside | None, list[_Ref]]]] = {}
         for index, term in enumerate(self._terms):
             for piece, end, word in term.pieces:
-                found_by.setdefault(piece, []).append((index, end, word))
+                key = (term.words[word], term.caps[word]) if word >= 0 else ("", -1)
+                beside = term.beside[word] if word >= 0 else None
+                by_beside = found_by.setdefault(piece, {}).setdefault(key, {})
+                by_beside.setdefault(beside, []).append((index, end, word))
         self._automaton: Any = None
         if found_by:
             # Imported here: commands that never match (--version, status) skip loading it.
             import ahocorasick
 
             automaton = ahocorasick.Automaton()
-            for piece, refs in found_by.items():
-                automaton.add_word(piece, tuple(refs))
+            for piece, in_words in found_by.items():
+                automaton.add_word(
+                    piece,
+                    tuple(
+                        (word, cap, tuple((b, tuple(refs)) for b, refs in besides.items()))
+                        for (word, cap), besides in in_words.items()
+                    ),
+                )
             automaton.make_automaton()
             self._automaton = automaton
 
@@ -214,21 +262,59 @@ class Matcher:
         if self._automaton is None:
             return []
         text = norm.text
+        terms = self._terms
+        # term → where its pieces say it starts, where worth a look
+        found: dict[int, set[int]] = {}
+        # (text word, term word, its typos) → whether the one may be the other
+        verdicts: dict[tuple[int, str, int], bool] = {}
+        beside: dict[int, str] = {}  # the text's word beside each word found
         # Padded so that a piece may be anchored at the first or last word. A piece
         # ending at `end` says its term starts at `end + 1 - piece_end` in `text`.
-        found: dict[int, list[tuple[int, int, int]]] = {}
-        for end, refs in self._automaton.iter(" " + text + " "):
-            for term_index, piece_end, word in refs:
-                seen = found.get(term_index)
-                if seen is None:
-                    found[term_index] = [(end + 1 - piece_end, end, word)]
-                else:
-                    seen.append((end + 1 - piece_end, end, word))
+        for end, groups in self._automaton.iter(" " + text + " "):
+            left = right = -1
+            written = ""
+            for expected, cap, besides in groups:
+                if cap >= 0:
+                    if left < 0:  # the text word holding the piece
+                        last = end - 1 if text[end - 1 : end] not in ("", " ") else end - 2
+                        left = text.rfind(" ", 0, max(last, 0)) + 1
+                        right = text.find(" ", left)
+                        right = right if right >= 0 else len(text)
+                        written = text[left:right]
+                    verdict = verdicts.get((left, expected, cap))
+                    if verdict is None:
+                        verdict = verdicts[left, expected, cap] = _may_be(written, expected, cap)
+                    if not verdict:
+                        continue
+                    if len(written) < len(expected) - cap and not _split(
+                        text, left, right, expected, cap
+                    ):
+                        continue
+                for wanted, refs in besides:
+                    # " ro" in "road" is no look at "Trump Route"; nor "Baku" in "Baku
+                    # officials" one at "Baku port".
+                    if wanted is not None and cap >= 0:
+                        if len(written) > len(expected) + cap:
+                            if not _run_together(expected, cap, wanted, written):
+                                continue
+                        elif len(written) >= len(expected) - cap:
+                            key = 2 * left + (wanted[0] > 0)
+                            near = beside.get(key)
+                            if near is None:
+                                near = beside[key] = _text_beside(text, left, right, wanted[0])
+                            if not _beside_fits(near, wanted):
+                                continue
+                    for term_index, piece_end, _ in refs:
+                        starts = found.get(term_index)
+                        if starts is None:
+                            found[term_index] = {end + 1 - piece_end}
+                        else:
+                            starts.add(end + 1 - piece_end)
         hits: dict[tuple[int, int, int], _Hit] = {}
-        for term_index, seen in found.items():
-            term = self._terms[term_index]
+        for term_index, starts in found.items():
+            term = terms[term_index]
             tried: set[int] = set()
-            for start in self._worth_a_look(text, term, seen):
+            for start in starts:
                 for p in word_starts(text, start - term.slack, start + term.budget):
                     if p in tried:
                         continue
@@ -237,35 +323,6 @@ class Matcher:
                     if hit is not None:
                         hits.setdefault((hit.term, hit.start, hit.end), hit)
         return [hit for hit in hits.values() if not self._excluded(norm, hit)]
-
-    @staticmethod
-    def _worth_a_look(text: str, term: CompiledTerm, seen: list[tuple[int, int, int]]) -> list[int]:
-        """Where the pieces found say the term may start, and enough of them agree.
-
-        A typo before a piece moves where it says the term starts, by up to the term's
-        budget (and a dropped function word's length). Where a term's matches show one
-        piece only, a piece standing alone must be in a word that is its term word
-        within that word's typos: " ro" in "road" is not "route" mistyped.
-        """
-        reach = term.slack + term.budget
-        if len(seen) > 1:
-            seen.sort()
-        starts: list[int] = []
-        for i, (start, end, word) in enumerate(seen):
-            together = 1
-            j = i - 1
-            while j >= 0 and start - seen[j][0] <= reach:
-                together += 1
-                j -= 1
-            j = i + 1
-            while j < len(seen) and seen[j][0] - start <= reach:
-                together += 1
-                j += 1
-            agreed = together >= 2 and together >= term.shown
-            alone = term.shown == 1 and (word < 0 or _word_fits(text, term, end, word))
-            if agreed or alone:
-                starts.append(start)
-        return starts
 
     def _check(
         self, norm: Normalized, term_index: int, term: CompiledTerm, position: int

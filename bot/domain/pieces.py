@@ -52,7 +52,6 @@ _COMMON_WORDS = frozenset(
     "country world global public private foreign military defence defense".split()
 )  # fmt: skip
 _COMMON_WORD_CHANCE = 1e-4  # a piece of one is found about once an article
-_LOOK_COST = 5.0  # a piece found alone and looked at, against one passed over
 _MIN_PIECE = 3
 
 
@@ -109,30 +108,16 @@ def choose_pieces(
 ) -> tuple[tuple[Piece, ...], int]:
     """The pieces of a term, each with where it ends in the padded phrase
     (`" " + " ".join(words) + " "`) and which word it is in (`WHOLE` for the whole term),
-    for `budget` typos, and how many of them any match shows at least. `usage[i]` is
-    how many terms share word i: a piece of "railway" is found for each of them, so it
-    costs that much more.
-
-    One piece more than the typos need, when the words have room for it, means any match
-    shows two: a place name found alone ("Baku", without "Tbilisi railway" after it) is
-    then passed over without a look.
-    """
-    options: list[tuple[float, tuple[Piece, ...], int]] = []
-    if len(content) > 1:
-        cost, pieces = _choose(words, content, budget, usage, _MIN_PIECE, budget + 2)
-        if pieces:
-            options.append((cost, pieces, 2))
-    for shortest in (_MIN_PIECE, 2):
-        cost, pieces = _choose(words, content, budget, usage, shortest, budget + 1)
-        if pieces:
-            # A piece found alone is then looked at, which costs several finds.
-            options.append((cost * _LOOK_COST, pieces, 1))
-            break
-    if options:
-        _, pieces, shown = min(options, key=lambda option: option[0])
-        return pieces, shown
+    and the typos they allow: `budget`, or fewer when the words are too short to hold
+    `budget + 1` pieces. `usage[i]` is how many terms share word i: a piece of "railway"
+    is found for each of them, so it costs that much more."""
+    for allowed in range(budget, 0, -1):
+        for shortest in (_MIN_PIECE, 2):
+            _, pieces = _choose(words, content, allowed, usage, shortest, allowed + 1)
+            if pieces:
+                return pieces, allowed
     padded = " " + " ".join(words) + " "
-    return ((padded, len(padded), WHOLE),), 1
+    return ((padded, len(padded), WHOLE),), 0
 
 
 def _choose(
@@ -155,7 +140,7 @@ def _choose(
     position = 0  # of the space before the word, in `padded`
     for i, word in enumerate(words):
         if i in content:
-            last = i == len(words) - 1
+            last = i == max(content)
             end = position + 1 + len(word) + (1 if last else -1)
             if end - position >= shortest:
                 regions.append((position, end))
