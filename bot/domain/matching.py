@@ -8,11 +8,11 @@ How a field is matched:
    or phrase), the typos it may carry (`bot.domain.typos`), and a few rare *pieces* of
    its words that any match must show (`bot.domain.pieces`).
 3. Prefilter: one Aho–Corasick pass over the normalised text finds every piece of every
-   term at once. Nothing else is done for a field without pieces. A term is looked at
-   where enough of its pieces agree on where it starts, or, for a term whose matches may
-   show a single piece, where the word holding the piece is its term word within that
-   word's typos and the word beside it is the term's next word (" ro" in "road" is no
-   look at "Trump Route"; nor is "Baku" in "Baku officials" one at "Baku port").
+   term at once. Nothing else is done for a field without pieces. A piece counts only
+   where the text word holding it may be its term word (within that word's typos, or
+   split or run together) and the text word beside that may be the term's next word:
+   " ro" in "road" is no look at "Trump Route", nor "Baku" in "Baku officials" one at
+   "Baku port". Both checks are made once per text word, however many terms share it.
 4. Verify: where a term is looked at, it would start a few characters away. Windows of
    whole words starting there are compared with the term by edit distance
    (`rapidfuzz.distance.OSA`, cut off at the term's typo budget), then word for word
