@@ -154,7 +154,7 @@ class DeleteQuestion:
 def version_of(plist: PersonalList) -> str:
     """A short key naming a list and its terms as they are: a "Yes" to deleting it is
     not taken for a list made since under the same name, or changed since."""
-    terms = "\n".join(f"{t.text}\t{t.exact:d}{t.case_sensitive:d}" for t in plist.terms)
+    terms = "\n".join(f"{t.text}\t{t.exact:d}{t.case_sensitive is True:d}" for t in plist.terms)
     return watchlist_key(f"{plist.internal_name}\n{terms}")
 
 

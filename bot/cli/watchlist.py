@@ -61,7 +61,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     add.add_argument("name")
     add.add_argument("term")
     add.add_argument("--exact", action="store_true", help="whole word, no fuzziness (acronyms)")
-    add.add_argument("--case-sensitive", action="store_true")
+    # Left out, an acronym (capitals, up to six letters) is case-sensitive and the rest not.
+    add.add_argument("--case-sensitive", action="store_true", default=None)
     add.set_defaults(watchlist_handler=_add_term)
 
     rm = wsub.add_parser("remove-term", help="remove a term from a list")

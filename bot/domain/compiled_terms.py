@@ -1,32 +1,41 @@
-"""Watchlist terms compiled for matching: words, anchors, triggers and threshold (pure).
+"""Watchlist terms compiled for matching: words, typo budget, pieces, patterns (pure).
 
-Steps 2 and 3 of `bot.domain.matching`: each term gets its *anchors* (content words, their
-one-edit variants, split and run-together forms) and the few rare *triggers* any match
-must show; exclude phrases become patterns over the normalised text.
+Step 2 of `bot.domain.matching`: each term gets its kind (`bot.domain.term_kinds`), the
+typos it may carry and each word's share (`bot.domain.typos`), the rare pieces any match
+must show (`bot.domain.pieces`), and for a literal term (`3+3 format`) the pattern that
+checks it as written; exclude phrases become patterns over the normalised text.
 """
 
 from __future__ import annotations
 
-import itertools
 import re
-import string
-from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from bot.domain.models import Term, Watchlist
+from bot.domain.pieces import Piece, choose_pieces
+from bot.domain.term_kinds import WORD_SEPARATORS, core, term_kind
 from bot.domain.text import fold, fold_keep_case
+from bot.domain.typos import term_budget, word_caps
 
-# Function words: never anchors, and a window may not insert one the term lacks.
+# Function words: a window may not insert one the term lacks, and a long name may be
+# written without one of its own ("Peace & Prosperity").
 STOPWORDS = frozenset(
     "a an the of for and or nor in on at to by with from as via into onto over under "  # noqa: SIM905
     "is are was were be been its it this that these those than then".split()
 )
 # Characters that end a phrase: a term never spans them unless it contains them itself.
 BARRIERS = frozenset(".,;:!?()[]{}\"'“”«»’ʼ")
-_NEIGHBOUR_MIN_LEN = 5  # one-edit variants of shorter words are too often ordinary words
-_SPLIT_MIN_PART = 3
-_LONG_NAME_WORDS = 5  # from this many content words on, a name may lose one to typos
-_AUTO_EXACT_MAX_LEN = 6
+_SEPARATOR_CLASS = "[\\s" + re.escape("".join(sorted(WORD_SEPARATORS))) + "]+"
+
+
+@dataclass(frozen=True, slots=True)
+class Form:
+    """One way of writing a term: its words, each word's typos, the words as one string."""
+
+    words: tuple[str, ...]
+    caps: tuple[int, ...]
+    phrase: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,40 +44,23 @@ class CompiledTerm:
     text: str
     words: tuple[str, ...]
     phrase: str
-    exact: bool
     case_sensitive: bool
     cased_phrase: str
-    threshold: int
+    # typos the whole term may carry, and each word's share
+    budget: int
+    caps: tuple[int, ...]
+    # the term, and the term without one of its inner function words
+    forms: tuple[Form, ...]
     allowed_barriers: frozenset[str]
-    # anchor → indices of the term words it shows (two for words run together)
-    anchor_covers: dict[str, tuple[int, ...]]
-    # how many term words must show near a trigger before windows are scored
-    required: int
-    # the term words whose anchors start a look: any `len(content) - required + 1` of
-    # them will do, because a match shows at least one of them
-    trigger_indices: frozenset[int]
-
-
-def _is_exact(term: Term, words: tuple[str, ...]) -> bool:
-    if term.exact:
-        return True
-    if len(words) != 1:
-        return False
-    raw = term.text.strip()
-    # A fuzzy TRIPP would fire on every "trip": short acronyms and tiny words only match exactly.
-    return (raw.isupper() and len(words[0]) <= _AUTO_EXACT_MAX_LEN) or len(words[0]) <= 3
-
-
-def _one_edit_variants(word: str) -> set[str]:
-    """Every string one insertion, deletion, substitution or transposition away."""
-    letters = set(string.ascii_lowercase) | set(word)
-    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
-    variants = {left + right[1:] for left, right in splits if right}
-    variants |= {left + right[1] + right[0] + right[2:] for left, right in splits if len(right) > 1}
-    variants |= {left + c + right[1:] for left, right in splits if right for c in letters}
-    variants |= {left + c + right for left, right in splits for c in letters}
-    variants.discard(word)
-    return variants
+    # (piece, where it ends in " " + phrase + " ", its word)
+    pieces: tuple[Piece, ...]
+    # how much further left than its pieces say a match may start (a dropped word)
+    slack: int
+    # a literal term's pattern over the plain text
+    literal: re.Pattern[str] | None
+    # for each word, the content word beside it that a match shows: (1 for the next word,
+    # -1 for the one before, the word, its typos), None for a term of one content word
+    beside: tuple[tuple[int, str, int] | None, ...] = ()
 
 
 def _content_words(words: tuple[str, ...]) -> list[int]:
@@ -76,74 +68,104 @@ def _content_words(words: tuple[str, ...]) -> list[int]:
     return content or list(range(len(words)))
 
 
-def _fuzzy_anchors(words: tuple[str, ...]) -> dict[str, tuple[int, ...]]:
-    """Anchors of a phrase term, each with the indices of the term words it shows."""
-    anchors: dict[str, tuple[int, ...]] = {}
-    content = _content_words(words)
-    for i in content:
-        word = words[i]
-        if len(word) >= _NEIGHBOUR_MIN_LEN:
-            for variant in _one_edit_variants(word):
-                anchors.setdefault(variant, (i,))
-        # A word broken at a line break without a hyphen arrives as two words.
-        for cut in range(_SPLIT_MIN_PART, len(word) - _SPLIT_MIN_PART + 1):
-            anchors.setdefault(word[:cut], (i,))
-    for i, j in itertools.pairwise(content):
-        if j == i + 1:
-            anchors[words[i] + words[j]] = (i, j)
-    for i in content:
-        anchors[words[i]] = (i,)
-    return anchors
+def _forms(
+    words: tuple[str, ...], caps: tuple[int, ...], content: list[int], budget: int
+) -> tuple[Form, ...]:
+    forms = [Form(words, caps, " ".join(words))]
+    if budget and len(content) >= 2:
+        for i in range(1, len(words) - 1):
+            if i not in content:
+                kept = words[:i] + words[i + 1 :]
+                forms.append(Form(kept, caps[:i] + caps[i + 1 :], " ".join(kept)))
+    return tuple(forms)
 
 
-def _required_words(content: int) -> int:
-    """Content words that must show (exactly or one edit away) near a trigger.
+def _literal_pattern(text: str, case_sensitive: bool) -> re.Pattern[str]:
+    """The term as written: its letters and digits in order, any spacing around its
+    punctuation, and a space, hyphen, dash or line break where it has a space or hyphen."""
+    parts: list[str] = []
+    for c in text.strip():
+        if c.isspace() or c in WORD_SEPARATORS:
+            if parts and parts[-1] != _SEPARATOR_CLASS:
+                parts.append(_SEPARATOR_CLASS)
+        elif c.isalnum():
+            parts.append(re.escape(c))
+        else:
+            parts.append(r"\s*" + re.escape(c) + r"\s*")
+    body = "".join(parts)
+    stripped = text.strip()
+    if stripped[:1].isalnum():
+        body = r"(?<![^\W_])" + body
+    if stripped[-1:].isalnum():
+        body += r"(?![^\W_])"
+    return re.compile(body, 0 if case_sensitive else re.IGNORECASE)
 
-    A term of up to four content words must show all of them; a longer name may lose
-    one to a word with two typos in it.
-    """
-    return max(content - 1 if content >= _LONG_NAME_WORDS else content, 1)
 
-
-def _trigger_indices(
-    text: str, words: tuple[str, ...], content: list[int], count: int, usage: Counter[str]
-) -> frozenset[int]:
-    """Pick the words most likely to be rare in an article: capitalised ones (names are
-    rarer than "economic" or "zone"), then words few terms share ("corridor" is in
-    many), then longer ones."""
-    capitalised = {fold(w) for w in fold_keep_case(text).split() if w[:1].isupper()}
-
-    def commonness(i: int) -> tuple[bool, int, int]:
-        return words[i] not in capitalised, usage[words[i]], -len(words[i])
-
-    return frozenset(sorted(content, key=commonness)[:count])
+def _beside(
+    words: tuple[str, ...], caps: tuple[int, ...], content: list[int]
+) -> tuple[tuple[int, str, int] | None, ...]:
+    beside: list[tuple[int, str, int] | None] = []
+    for i in range(len(words)):
+        later = [j for j in content if j > i]
+        earlier = [j for j in content if j < i]
+        if later:
+            beside.append((1, words[later[0]], caps[later[0]]))
+        elif earlier:
+            beside.append((-1, words[earlier[-1]], caps[earlier[-1]]))
+        else:
+            beside.append(None)
+    return tuple(beside)
 
 
 def compile_term(
-    term: Term, watchlist: Watchlist, index: int, usage: Counter[str]
+    term: Term, watchlist: Watchlist, index: int, usage: Mapping[str, int] | None = None
 ) -> CompiledTerm | None:
+    """`usage`: how many terms being compiled hold each folded word (their pieces are
+    avoided)."""
     words = tuple(fold(term.text).split())
     if not words:
         return None
-    exact = _is_exact(term, words)
-    content = [0] if exact else _content_words(words)
-    covers: dict[str, tuple[int, ...]] = {words[0]: (0,)} if exact else _fuzzy_anchors(words)
-    required = 1 if exact else _required_words(len(content))
+    kind = term_kind(term)
+    content = _content_words(words)
+    letters = sum(len(w) for w in words)
+    if kind.typos:
+        caps = word_caps(words, content)
+        budget = min(term_budget(letters, watchlist.threshold), sum(caps))
+    else:
+        caps = (0,) * len(words)
+        budget = 0
+    if kind.kind == "literal":
+        # The longest word of letters and digits finds it; the pattern checks the rest.
+        longest = max(range(len(words)), key=lambda i: len(words[i]))
+        start = sum(len(w) + 1 for w in words[:longest])
+        pieces: tuple[Piece, ...] = (
+            (f" {words[longest]} ", start + len(words[longest]) + 2, longest),
+        )
+    else:
+        pieces, budget = choose_pieces(
+            words, content, budget, [max(1, (usage or {}).get(w, 1)) for w in words]
+        )
+    forms = _forms(words, caps, content, budget)
     return CompiledTerm(
         watchlist=index,
         text=term.text,
         words=words,
         phrase=" ".join(words),
-        exact=exact,
-        case_sensitive=term.case_sensitive,
+        case_sensitive=kind.case_sensitive,
         cased_phrase=fold_keep_case(term.text),
-        threshold=watchlist.threshold,
+        budget=budget,
+        caps=caps,
+        forms=forms,
         allowed_barriers=frozenset(term.text) & BARRIERS,
-        anchor_covers=covers,
-        required=required,
-        trigger_indices=_trigger_indices(
-            term.text, words, content, len(content) - required + 1, usage
-        ),
+        pieces=pieces,
+        # A literal term's words may stand further apart than one space ("3 + 3 format").
+        slack=len(term.text)
+        if kind.kind == "literal"
+        else budget + max((len(w) + 1 for w in words if w in STOPWORDS), default=0),
+        literal=_literal_pattern(core(term.text), kind.case_sensitive)
+        if kind.kind == "literal"
+        else None,
+        beside=_beside(words, caps, content),
     )
 
 

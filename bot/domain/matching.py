@@ -4,24 +4,28 @@ How a field is matched:
 
 1. HTML is rendered to plain text and normalised (`bot.domain.text`); words are the runs of
    letters and digits of the matching form.
-2. Each term has *anchors*: its content words, their one-edit variants (so a typo still
-   finds the word), the first part of a word split at a line break, and adjacent words
-   run together. A few of each term's words are its *triggers* — enough that any match
-   must show one (pigeonhole), chosen to be rare (names before common nouns).
-3. Prefilter: one C-level set intersection of the field's words with all triggers.
-   Around each trigger occurrence, a term is looked at only if its other words sit next
-   to it (one small set test). Nothing else is done for a field without triggers.
-4. Exact terms (acronyms) must equal the words there; phrases are scored with
-   `rapidfuzz.fuzz.ratio` against word windows of n-1, n and n+1 words, so a match never
-   starts or ends inside a word.
+2. Each term is compiled (`bot.domain.compiled_terms`): its kind (acronym, literal, exact
+   or phrase), the typos it may carry (`bot.domain.typos`), and a few rare *pieces* of
+   its words that any match must show (`bot.domain.pieces`).
+3. Prefilter: one Aho–Corasick pass over the normalised text finds every piece of every
+   term at once. Nothing else is done for a field without pieces. A piece counts only
+   where the text word holding it may be its term word (within that word's typos, or
+   split or run together) and the text word beside that may be the term's next word:
+   " ro" in "road" is no look at "Trump Route", nor "Baku" in "Baku officials" one at
+   "Baku port". Both checks are made once per text word, however many terms share it.
+4. Verify: where a term is looked at, it would start a few characters away. Windows of
+   whole words starting there are compared with the term by edit distance
+   (`rapidfuzz.distance.OSA`, cut off at the term's typo budget), then word for word
+   (each word within its own share of typos); a literal term (`3+3 format`) is checked
+   as written by its pattern over the plain text.
 5. A window is refused when it crosses a sentence or clause boundary (`middle. Corridor`),
    a possessive (`Trump's route`), or inserts a function word the term does not have
-   (`middle of corridor`); and a match overlapped by one of the watchlist's exclude
-   phrases is cancelled.
+   (`middle of corridor`); a case-sensitive term (an acronym, by default) must be written
+   in its case; and a match overlapped by one of the watchlist's exclude phrases is
+   cancelled.
 
-This module scans and picks the matches; a term's anchors and triggers (2) are compiled in
-`bot.domain.compiled_terms`, the word windows of (4) are `bot.domain.word_windows`, and a
-match's snippet is cut by `bot.domain.snippets`.
+This module scans and picks the matches; the word windows of (4) are
+`bot.domain.word_windows`, and a match's snippet is cut by `bot.domain.snippets`.
 """
 
 from __future__ import annotations
@@ -30,10 +34,10 @@ import itertools
 import re
 from collections import Counter
 from collections.abc import Sequence
-from collections.abc import Set as AbstractSet
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
+from typing import Any
 
-from rapidfuzz import fuzz
+from rapidfuzz.distance import OSA
 
 from bot.domain.compiled_terms import (
     BARRIERS,
@@ -45,16 +49,17 @@ from bot.domain.compiled_terms import (
 from bot.domain.models import Match, Watchlist
 from bot.domain.snippets import make_snippet
 from bot.domain.text import Normalized, fold, fold_keep_case, html_to_text, normalize
-from bot.domain.word_windows import WINDOWS, aligns, spans_before, spans_from
+from bot.domain.typos import fits
+from bot.domain.word_windows import spans_from, word_starts
 
 __all__ = ["Matcher", "compile_watchlists"]
 
-_REACH_SLACK = 12  # characters of markup or punctuation a match may spread over
+_SPLIT_PART = 3  # letters of a word split in two, at least, on the side found
 _EXCLUDE_REACH = 300  # characters around a match searched for an exclude phrase
-# How far from a trigger another word of its term may stand: the next word, or the one
-# after a stray token or a function word ("Port of Aktau").
-_NEIGHBOUR_WORDS = 3
-_PRESELECT_MIN_TRIGGERS = 8
+
+
+_Beside = tuple[int, str, int]  # (1 after, -1 before; the word; its typos)
+_Ref = tuple[int, int, int]  # (term, where a piece ends in " " + phrase + " ", its word)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,33 +70,101 @@ class _Hit:
     score: float
 
 
+def _may_be(written: str, expected: str, cap: int) -> bool:
+    """Whether a text word may be `expected` within `cap` typos, or part of it split at a
+    line break, or it run together with a neighbour (the looser test that every term
+    holding `expected` shares; the word beside it then decides for each term)."""
+    difference = len(written) - len(expected)
+    if -cap <= difference <= cap:
+        return OSA.distance(expected, written, score_cutoff=cap) <= cap
+    # A typo that adds or drops a letter moves the end of the word by one.
+    loose = cap + 1 if cap else 0
+    if difference > 0:
+        size = len(expected)
+        return (
+            OSA.distance(expected, written[:size], score_cutoff=loose) <= loose
+            or OSA.distance(expected, written[-size:], score_cutoff=loose) <= loose
+        )
+    if len(written) < _SPLIT_PART:
+        return False
+    size = len(written)
+    return (
+        OSA.distance(expected[:size], written, score_cutoff=loose) <= loose
+        or OSA.distance(expected[-size:], written, score_cutoff=loose) <= loose
+    )
+
+
+def _run_together(expected: str, cap: int, wanted: _Beside, written: str) -> bool:
+    """A text word longer than term word `expected` is it run together with the term's
+    word beside it (`middlecorridor`), within their typos and the missing space."""
+    step, other, other_cap = wanted
+    joined = expected + other if step > 0 else other + expected
+    cap += other_cap + 1
+    return OSA.distance(joined, written, score_cutoff=cap) <= cap
+
+
+def _split(text: str, left: int, right: int, expected: str, cap: int) -> bool:
+    """`text[left:right]`, shorter than `expected`, and the word before or after it are
+    `expected` split in two (a line break without a hyphen: `Kam` / `chik`)."""
+    before = _text_beside(text, left, right, -1, past_function_words=False)
+    after = _text_beside(text, left, right, 1, past_function_words=False)
+    written = text[left:right]
+    return any(
+        OSA.distance(expected, joined, score_cutoff=cap + 1) <= cap + 1
+        for joined in (before + written, written + after)
+    )
+
+
+def _text_beside(
+    text: str, left: int, right: int, step: int, *, past_function_words: bool = True
+) -> str:
+    """The word after `text[left:right]` (`step` 1) or before it (-1), past one function
+    word unless told not to; empty at the text's edge."""
+    written = ""
+    for _ in range(2 if past_function_words else 1):
+        if step > 0:
+            start = right
+            while start < len(text) and text[start] == " ":
+                start += 1
+            right = text.find(" ", start)
+            right = right if right >= 0 else len(text)
+            written = text[start:right]
+        else:
+            end = left
+            while end > 0 and text[end - 1] == " ":
+                end -= 1
+            left = text.rfind(" ", 0, end) + 1
+            written = text[left:end]
+        if written not in STOPWORDS:
+            return written
+    return written
+
+
+def _beside_fits(near: str, wanted: _Beside) -> bool:
+    """The text word beside a word found (`near`) may be the term's word beside it, within
+    its typos, or where it starts (ends) when split, or run together with the next."""
+    step, expected, cap = wanted
+    if near == expected:
+        return True
+    if not near or near in STOPWORDS:
+        return False
+    if len(near) > len(expected) + cap:
+        near = near[: len(expected)] if step > 0 else near[-len(expected) :]
+    elif len(near) < len(expected) - cap:
+        if len(near) < _SPLIT_PART:
+            return False
+        expected = expected[: len(near)] if step > 0 else expected[-len(near) :]
+    return OSA.distance(expected, near, score_cutoff=cap) <= cap
+
+
 def _overlaps(a: tuple[_Hit, int, Normalized], b: tuple[_Hit, int, Normalized]) -> bool:
     """Same field and overlapping spans: two readings of one mention, not two mentions."""
     return a[1] == b[1] and a[0].start < b[0].end and b[0].start < a[0].end
 
 
-def _covers_enough(term: CompiledTerm, shown: tuple[int, ...], nearby: list[str]) -> bool:
-    covered = set(shown)
-    for word in nearby:
-        covered.update(term.anchor_covers.get(word, ()))
-    return len(covered) >= term.required
-
-
-@dataclass(frozen=True, slots=True)
-class _Trigger:
-    # (term, index of the term word the trigger stands for) of the terms matched from the
-    # trigger alone (acronyms, one-word names), and of those that need other words near it
-    alone: tuple[tuple[int, int], ...]
-    with_others: tuple[tuple[int, int], ...]
-    # characters either side holding the two nearest words, and every word of the term
-    close: int
-    reach: int
-    # every anchor of those terms: one set test near the trigger rules most places out
-    supporters: AbstractSet[str] = field(hash=False, compare=False, default=frozenset())
-
-
 class Matcher:
-    """Compiled watchlists. Build with `compile_watchlists`; `match` is pure and thread-safe."""
+    """Compiled watchlists. Build with `compile_watchlists`; `match` is pure and thread-safe
+    (the automaton is only read once built)."""
 
     def __init__(
         self,
@@ -104,39 +177,33 @@ class Matcher:
         self._terms = tuple(terms)
         self._excludes = tuple(excludes)
         self._max_per_watchlist = max_per_watchlist
-        self._shared_triggers: dict[_Trigger, _Trigger] = {}
-        triggers: dict[str, list[tuple[int, int]]] = {}
-        for term_index, term in enumerate(self._terms):
-            for anchor, shown in term.anchor_covers.items():
-                if term.trigger_indices.intersection(shown):
-                    triggers.setdefault(anchor, []).append((term_index, shown[0]))
-        self._triggers = {word: self._trigger(word, refs) for word, refs in triggers.items()}
-        self._trigger_words = frozenset(triggers)
+        # piece → the term words it is in, and for each the word beside it in its terms:
+        # {(word, its typos): {(side, word beside, its typos) or None: [(term, where the
+        # piece ends in " " + phrase + " ", which word)]}}. A piece is checked once against
+        # each word and each word beside, however many terms share them.
+        found_by: dict[str, dict[tuple[str, int], dict[_Beside | None, list[_Ref]]]] = {}
+        for index, term in enumerate(self._terms):
+            for piece, end, word in term.pieces:
+                key = (term.words[word], term.caps[word]) if word >= 0 else ("", -1)
+                beside = term.beside[word] if word >= 0 else None
+                by_beside = found_by.setdefault(piece, {}).setdefault(key, {})
+                by_beside.setdefault(beside, []).append((index, end, word))
+        self._automaton: Any = None
+        if found_by:
+            # Imported here: commands that never match (--version, status) skip loading it.
+            import ahocorasick
 
-    def _trigger(self, word: str, refs: list[tuple[int, int]]) -> _Trigger:
-        terms = [self._terms[t] for t, _ in refs]
-        longest_word = max(len(w) for term in terms for w in term.words)
-        stands_alone = [len(term.anchor_covers[word]) >= term.required for term in terms]
-        trigger = _Trigger(
-            alone=tuple(ref for ref, alone in zip(refs, stands_alone, strict=True) if alone),
-            with_others=tuple(
-                ref for ref, alone in zip(refs, stands_alone, strict=True) if not alone
-            ),
-            close=2 * (longest_word + 1) + _REACH_SLACK,
-            reach=max(len(term.phrase) for term in terms) + _REACH_SLACK,
-        )
-        terms = [self._terms[t] for t, _ in trigger.with_others]
-        # The one-edit variants of a word all share one trigger object, and its set.
-        shared = self._shared_triggers.get(trigger)
-        if shared is None:
-            if len(terms) <= 1:
-                supporters: AbstractSet[str] = (
-                    terms[0].anchor_covers.keys() if terms else frozenset()
+            automaton = ahocorasick.Automaton()
+            for piece, in_words in found_by.items():
+                automaton.add_word(
+                    piece,
+                    tuple(
+                        (word, cap, tuple((b, tuple(refs)) for b, refs in besides.items()))
+                        for (word, cap), besides in in_words.items()
+                    ),
                 )
-            else:
-                supporters = frozenset().union(*(term.anchor_covers for term in terms))
-            shared = self._shared_triggers[trigger] = replace(trigger, supporters=supporters)
-        return shared
+            automaton.make_automaton()
+            self._automaton = automaton
 
     @property
     def watchlists(self) -> tuple[Watchlist, ...]:
@@ -192,137 +259,131 @@ class Matcher:
     # -- internals ---------------------------------------------------------------------
 
     def _scan(self, norm: Normalized) -> list[_Hit]:
-        text = norm.text
-        words = text.split()
-        present = self._trigger_words.intersection(words)
-        if not present:
+        if self._automaton is None:
             return []
-        # With few trigger words present, searching the text for each is cheaper than a
-        # pass over every word; with many (place names), the pass saves most searches.
-        worth: dict[str, list[int] | None] = (
-            dict(self._occurrences_worth_checking(words, present))
-            if len(present) >= _PRESELECT_MIN_TRIGGERS
-            else dict.fromkeys(present)
-        )
+        text = norm.text
+        terms = self._terms
+        # term → where its pieces say it starts, where worth a look
+        found: dict[int, set[int]] = {}
+        # (text word, term word, its typos) → whether the one may be the other
+        verdicts: dict[tuple[int, str, int], bool] = {}
+        beside: dict[int, str] = {}  # the text's word beside each word found
+        # Padded so that a piece may be anchored at the first or last word. A piece
+        # ending at `end` says its term starts at `end + 1 - piece_end` in `text`.
+        for end, groups in self._automaton.iter(" " + text + " "):
+            left = right = -1
+            written = ""
+            for expected, cap, besides in groups:
+                if cap >= 0:
+                    if left < 0:  # the text word holding the piece
+                        last = end - 1 if text[end - 1 : end] not in ("", " ") else end - 2
+                        left = text.rfind(" ", 0, max(last, 0)) + 1
+                        right = text.find(" ", left)
+                        right = right if right >= 0 else len(text)
+                        written = text[left:right]
+                    verdict = verdicts.get((left, expected, cap))
+                    if verdict is None:
+                        verdict = verdicts[left, expected, cap] = _may_be(written, expected, cap)
+                    if not verdict:
+                        continue
+                    if len(written) < len(expected) - cap and not _split(
+                        text, left, right, expected, cap
+                    ):
+                        continue
+                for wanted, refs in besides:
+                    # " ro" in "road" is no look at "Trump Route"; nor "Baku" in "Baku
+                    # officials" one at "Baku port".
+                    if wanted is not None and cap >= 0:
+                        if len(written) > len(expected) + cap:
+                            if not _run_together(expected, cap, wanted, written):
+                                continue
+                        elif len(written) >= len(expected) - cap:
+                            key = 2 * left + (wanted[0] > 0)
+                            near = beside.get(key)
+                            if near is None:
+                                near = beside[key] = _text_beside(text, left, right, wanted[0])
+                            if not _beside_fits(near, wanted):
+                                continue
+                    for term_index, piece_end, _ in refs:
+                        starts = found.get(term_index)
+                        if starts is None:
+                            found[term_index] = {end + 1 - piece_end}
+                        else:
+                            starts.add(end + 1 - piece_end)
         hits: dict[tuple[int, int, int], _Hit] = {}
-        size = len(text)
-        for word, wanted in worth.items():
-            trigger = self._triggers[word]
-            position = text.find(word)
-            nth = 0  # which whole-word occurrence `position` is
-            while position >= 0:
-                end = position + len(word)
-                if (position and text[position - 1] != " ") or (end < size and text[end] != " "):
-                    position = text.find(word, end)
-                    continue  # inside a longer word
-                if wanted is None or nth in wanted:
-                    for term_index, k in self._supported(trigger, text, word, position):
-                        hit = self._check(norm, term_index, k, position)
-                        if hit is not None:
-                            hits.setdefault((hit.term, hit.start, hit.end), hit)
-                nth += 1
-                if wanted is not None and nth > wanted[-1]:
-                    break
-                position = text.find(word, end)
+        for term_index, starts in found.items():
+            term = terms[term_index]
+            tried: set[int] = set()
+            for start in starts:
+                for p in word_starts(text, start - term.slack, start + term.budget):
+                    if p in tried:
+                        continue
+                    tried.add(p)
+                    hit = self._check(norm, term_index, term, p)
+                    if hit is not None:
+                        hits.setdefault((hit.term, hit.start, hit.end), hit)
         return [hit for hit in hits.values() if not self._excluded(norm, hit)]
 
-    def _occurrences_worth_checking(
-        self, words: list[str], present: AbstractSet[str]
-    ) -> dict[str, list[int]]:
-        """For each trigger word, which of its occurrences (0 for the first, …) have a
-        word of one of its terms within a few words, or stand alone as a match.
-
-        Place names recur dozens of times an article; a look at the neighbouring words of
-        the split text rules most occurrences out before any search of the text itself.
-        """
-        worth: dict[str, list[int]] = {}
-        seen: dict[str, int] = {}
-        for i, word in enumerate(words):
-            if word not in present:
-                continue
-            nth = seen.get(word, 0)
-            seen[word] = nth + 1
-            trigger = self._triggers[word]
-            if not trigger.alone:
-                lo = i - _NEIGHBOUR_WORDS if i > _NEIGHBOUR_WORDS else 0
-                neighbours = words[lo:i] + words[i + 1 : i + 1 + _NEIGHBOUR_WORDS]
-                if trigger.supporters.isdisjoint(neighbours):
+    def _check(
+        self, norm: Normalized, term_index: int, term: CompiledTerm, position: int
+    ) -> _Hit | None:
+        """The best match of `term` in a window of whole words starting at `position`."""
+        if term.literal is not None:
+            return self._check_literal(norm, term_index, term, position)
+        text = norm.text
+        budget = term.budget
+        # Words enough for the longest window: the term's length and its typos, to a space.
+        reach = text.find(" ", position + len(term.phrase) + budget)
+        words = text[position : reach if reach >= 0 else len(text)].split()
+        if reach >= 0 and len(words) < len(term.words):
+            # Runs of spaces (a blanked tag, a spaced dash) between the words.
+            words = [text[a:b] for a, b in spans_from(text, position, len(term.words) + 1)]
+        best: tuple[int, int, float, int] | None = None  # distance, size, score
+        for form in term.forms:
+            n = len(form.words)
+            for size in (n, n - 1, n + 1) if budget else (n,):
+                if size < 1 or size > len(words):
                     continue
-            worth.setdefault(word, []).append(nth)
-        return worth
-
-    def _supported(
-        self, trigger: _Trigger, text: str, word: str, position: int
-    ) -> Sequence[tuple[int, int]]:
-        """The (term, word index) pairs of a trigger occurrence with enough of the term's
-        other words close by to be worth scoring. This is what keeps frequent names
-        ("Baku", "corridor") cheap: most occurrences stop at one small set operation."""
-        if not trigger.with_others:
-            return trigger.alone
-        end = position + len(word)
-        # In a match the trigger's neighbour (or the word after a stray token such as
-        # markup) is another word of the term.
-        close = text[max(0, position - trigger.close) : end + trigger.close].split()
-        close.remove(word)
-        if trigger.supporters.isdisjoint(close):
-            return trigger.alone
-        supported = list(trigger.alone)
-        nearby: list[str] | None = None  # every word a window could reach
-        several = len(trigger.with_others) > 1
-        for term_index, k in trigger.with_others:
-            term = self._terms[term_index]
-            if several and term.anchor_covers.keys().isdisjoint(close):
-                continue
-            if term.required > 2:
-                if nearby is None:
-                    lo = max(0, position - trigger.reach)
-                    nearby = text[lo : end + trigger.reach].split()
-                if not _covers_enough(term, term.anchor_covers[word], nearby):
+                seen = words[:size]
+                written = " ".join(seen)
+                if (
+                    len(written) - len(form.phrase) > budget
+                    or len(form.phrase) - len(written) > budget
+                ):
                     continue
-            supported.append((term_index, k))
-        return supported
-
-    def _check(self, norm: Normalized, term_index: int, k: int, position: int) -> _Hit | None:
-        term = self._terms[term_index]
-        n = len(term.words)
-        if term.exact:
-            spans = spans_from(norm.text, position, n)
-            if len(spans) < n or tuple(norm.text[a:b] for a, b in spans) != term.words:
-                return None
-            if not self._acceptable(norm, term, spans):
-                return None
-            return self._hit(norm, term_index, spans, 100.0)
-        before = spans_before(norm.text, position, k + 1)
-        after = spans_from(norm.text, position, n - k + 2)
-        spans = before + after
-        j = len(before)
-        best: tuple[float, int, list[tuple[int, int]]] | None = None
-        for start, size in WINDOWS:
-            start += j - k
-            size += n
-            window = spans[start : start + size] if start >= 0 else []
-            if len(window) != size or size < 1 or not start <= j < start + size:
-                continue
-            words = [norm.text[a:b] for a, b in window]
-            score = fuzz.ratio(term.phrase, " ".join(words), score_cutoff=term.threshold)
-            if not score or (best is not None and score <= best[0]):
-                continue
-            if not aligns(term.words, words):
-                continue
-            if self._acceptable(norm, term, window):
-                best = (score, -abs(size - n), window)
-                if score == 100:
-                    break  # the term as written: no other window can do better
+                distance = OSA.distance(form.phrase, written, score_cutoff=budget)
+                if distance > budget or (best is not None and distance >= best[0]):
+                    continue
+                if budget and not fits(form.words, form.caps, seen):
+                    continue
+                window = spans_from(text, position, size)
+                if not self._acceptable(norm, term, window):
+                    continue
+                score = 100.0 * (1 - distance / max(len(form.phrase), len(written)))
+                best = (distance, size, score, window[-1][1])
+                if distance == 0:
+                    break
+            if best is not None and best[0] == 0:
+                break
         if best is None:
             return None
-        return self._hit(norm, term_index, best[2], best[0])
+        start, end = norm.plain_span(position, best[3])
+        return _Hit(term=term_index, start=start, end=end, score=round(best[2], 1))
+
+    def _check_literal(
+        self, norm: Normalized, term_index: int, term: CompiledTerm, position: int
+    ) -> _Hit | None:
+        assert term.literal is not None
+        found = term.literal.match(norm.plain, norm.to_plain(position))
+        if found is None:
+            return None
+        return _Hit(term=term_index, start=found.start(), end=found.end(), score=100.0)
 
     def _acceptable(
         self, norm: Normalized, term: CompiledTerm, window: list[tuple[int, int]]
     ) -> bool:
         text = norm.text
-        words = [text[a:b] for a, b in window]
-        if any(w in STOPWORDS and w not in term.words for w in words):
+        if any(w in STOPWORDS and w not in term.words for w in (text[a:b] for a, b in window)):
             return False
         plain = norm.plain
         for (_, left_end), (right_start, _) in itertools.pairwise(window):
@@ -332,16 +393,11 @@ class Matcher:
         if term.case_sensitive:
             start, end = norm.plain_span(window[0][0], window[-1][1])
             written = fold_keep_case(plain[start:end])
-            if term.exact:
+            if not term.budget:
                 return written == term.cased_phrase
-            return fuzz.ratio(term.cased_phrase, written) >= term.threshold
+            distance = OSA.distance(term.cased_phrase, written, score_cutoff=term.budget)
+            return distance <= term.budget
         return True
-
-    def _hit(
-        self, norm: Normalized, term: int, window: list[tuple[int, int]], score: float
-    ) -> _Hit:
-        start, end = norm.plain_span(window[0][0], window[-1][1])
-        return _Hit(term=term, start=start, end=end, score=round(score, 1))
 
     def _excluded(self, norm: Normalized, hit: _Hit) -> bool:
         patterns = self._excludes[self._terms[hit.term].watchlist]
@@ -381,7 +437,7 @@ def compile_watchlists(watchlists: Sequence[Watchlist], *, max_per_watchlist: in
     `max_per_watchlist` is how many distinct (non-overlapping) matches `match` reports per
     watchlist, best first.
     """
-    usage: Counter[str] = Counter(
+    usage = Counter(
         word for w in watchlists for term in w.terms for word in set(fold(term.text).split())
     )
     terms = [

@@ -38,12 +38,15 @@ class Article:
 class Term:
     """One thing a watchlist looks for.
 
-    ``exact`` terms (acronyms such as TRIPP) match only as whole words, never fuzzily.
+    ``exact`` terms match only as written, as whole words, never with typos. A term written
+    in capitals of up to six letters (TAP, TITR) is an acronym, exact whatever ``exact``
+    says. ``case_sensitive`` is None when the list does not say: acronyms are then
+    case-sensitive and everything else is not (``bot.domain.term_kinds`` decides).
     """
 
     text: str
     exact: bool = False
-    case_sensitive: bool = False
+    case_sensitive: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)

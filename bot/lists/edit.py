@@ -93,7 +93,7 @@ def _clean_term(term: Term) -> Term:
         text = checked_term_text(term.text, max_length=MAX_TERM_LENGTH)
     except RuleError as exc:
         raise EditError(describe(exc, "a term")) from None
-    return Term(text=text, exact=bool(term.exact), case_sensitive=bool(term.case_sensitive))
+    return Term(text=text, exact=bool(term.exact), case_sensitive=term.case_sensitive)
 
 
 def _clean_phrase(phrase: str) -> str:
@@ -294,13 +294,14 @@ _NEW_FILE = """\
 name = {name}
 # description: one line on what the list follows.
 description = {description}
-# threshold: the lowest fuzzy score (0–100) at which a phrase term counts as found;
-# the default, 88, lets a letter or two be wrong in a long name.
+# threshold: how strictly phrase terms take typos; the default, 88, lets a letter be
+# wrong in a word of 5 letters or more, and two in a name of 10 or more; 100 allows none.
 threshold = {threshold}
 # terms: what to look for. A plain string is a phrase, matched on whole words while
-# ignoring case, accents, hyphens and small typos. {{ text = "TITR", exact = true }} is
-# matched exactly, as a whole word (for acronyms); add case_sensitive = true to require
-# the same capitals too. A note above a term is a good place to say why it is listed.
+# ignoring case, accents, hyphens and small typos. Capitals of up to six letters ("TITR")
+# are an acronym: exact, whole word, and only in capitals unless the term says
+# {{ text = "TITR", case_sensitive = false }}. A term with digits or punctuation ("C5+1")
+# matches only as written. A note above a term is a good place to say why it is listed.
 terms = [
 {terms}]
 # exclude: phrases that cancel a match they overlap, such as "Middle East corridor" for

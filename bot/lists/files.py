@@ -4,8 +4,8 @@ A file looks like::
 
     name = "Middle Corridor"
     description = "..."
-    threshold = 88            # minimum fuzzy score (0–100) for phrase terms
-    terms = ["Middle Corridor", { text = "TITR", exact = true }]
+    threshold = 88            # how strictly phrase terms take typos (100: none)
+    terms = ["Middle Corridor", "TITR", { text = "BRI", case_sensitive = false }]
     exclude = ["Middle East corridor"]
 
 Every problem is reported as a `WatchlistError` naming the file, the line (from tomllib
@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.domain.models import Term, Watchlist
+from bot.domain.term_kinds import term_kind
 from bot.lists.rules import (
     DEFAULT_THRESHOLD,
     PERSONAL_PREFIX,
@@ -42,8 +43,10 @@ __all__ = [
     "MAX_TERMS",
     "MAX_TERM_LENGTH",
     "WatchlistError",
+    "how_term_matches",
     "load_watchlist",
     "load_watchlists",
+    "term_flag_list",
 ]
 
 # A hand-edited file is held to what the editors (CLI, admin commands) write: the rules
@@ -177,11 +180,12 @@ def _term_table(source: _Source, label: str, index: int, item: dict[str, Any]) -
             )
     if not isinstance(raw_text, str):
         raise source.error(line, f"{label}: text is required and must be a string")
-    flags = {key: item.get(key, False) for key in ("exact", "case_sensitive")}
+    # case_sensitive left out is not false: an acronym is then case-sensitive.
+    flags = {key: item.get(key) for key in ("exact", "case_sensitive")}
     for key, flag in flags.items():
-        if not isinstance(flag, bool):
+        if flag is not None and not isinstance(flag, bool):
             raise source.error(line, f"{label}: {key} must be true or false")
-    return Term(text=raw_text, exact=flags["exact"], case_sensitive=flags["case_sensitive"])
+    return Term(text=raw_text, exact=bool(flags["exact"]), case_sensitive=flags["case_sensitive"])
 
 
 def _term(source: _Source, index: int, item: object) -> Term:
@@ -360,9 +364,30 @@ def load_watchlists(directory: Path | str) -> tuple[list[Watchlist], list[Watchl
     return watchlists, errors
 
 
+def how_term_matches(t: Term) -> str:
+    """How a term matches, in a few words: "acronym: exact, case-sensitive"."""
+    kind = term_kind(t)
+    case = "case-sensitive" if kind.case_sensitive else "any case"
+    if kind.kind == "acronym":
+        return f"acronym: exact, {case}"
+    if kind.kind == "literal":
+        return f"as written, {case}"
+    if kind.kind == "exact":
+        return f"exact, {case}"
+    return "typos allowed, case-sensitive" if kind.case_sensitive else "typos allowed"
+
+
+def term_flag_list(t: Term) -> list[str]:
+    """The flags a term's file or command set: exact, case-sensitive or -insensitive."""
+    flags = ["exact"] if t.exact else []
+    if t.case_sensitive is not None:
+        flags.append("case-sensitive" if t.case_sensitive else "case-insensitive")
+    return flags
+
+
 def term_flags(t: Term) -> str:
-    """How a term's flags are shown after it: "  (exact, case-sensitive)" or nothing."""
-    flags = [f for f, on in (("exact", t.exact), ("case-sensitive", t.case_sensitive)) if on]
+    """A term's flags as set, shown after it: "  (exact, case-sensitive)" or nothing."""
+    flags = term_flag_list(t)
     return f"  ({', '.join(flags)})" if flags else ""
 
 

@@ -162,7 +162,7 @@ def checked_terms(
         for earlier in (*existing, *cleaned):
             if same_text(earlier.text, text):
                 raise RuleError("same", texts=(earlier.text, text))
-        cleaned.append(Term(text, exact=bool(term.exact), case_sensitive=bool(term.case_sensitive)))
+        cleaned.append(Term(text, exact=bool(term.exact), case_sensitive=term.case_sensitive))
     return tuple(cleaned)
 
 

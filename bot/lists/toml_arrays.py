@@ -97,13 +97,13 @@ def delete_item(array: Array, index: int) -> None:
 
 def term_item(term: Term) -> Item:
     text = tomlkit.string(term.text)
-    if not term.exact and not term.case_sensitive:
+    if not term.exact and term.case_sensitive is None:
         return text
     fields = [f"text = {text.as_string()}"]
     if term.exact:
         fields.append("exact = true")
-    if term.case_sensitive:
-        fields.append("case_sensitive = true")
+    if term.case_sensitive is not None:  # false too: it keeps an acronym case-insensitive
+        fields.append(f"case_sensitive = {'true' if term.case_sensitive else 'false'}")
     # Parsed rather than built so it is spaced like the shipped files: `{ text = ... }`.
     table = tomlkit.parse(f"x = {{ {', '.join(fields)} }}\n")["x"]
     assert isinstance(table, Item)

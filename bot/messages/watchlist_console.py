@@ -8,7 +8,7 @@ from pathlib import Path
 
 from bot.domain.dry_run import DryRun
 from bot.domain.models import AuditEntry, Watchlist
-from bot.lists.files import term_flags
+from bot.lists.files import how_term_matches
 from bot.messages.console import mark_snippet
 from bot.messages.dates import date_label, utc_stamp
 from bot.messages.screens import did_you_mean
@@ -72,9 +72,9 @@ def show_text(w: Watchlist, *, matching: int, history: Sequence[AuditEntry]) -> 
     lines = [f"{w.name}   ({w.source})"]
     if w.description:
         lines.append(w.description)
-    lines.append(f"threshold {w.threshold} (minimum fuzzy score for phrase terms)")
+    lines.append(f"threshold {w.threshold} (how strictly phrase terms take typos; 100: none)")
     lines.append("terms:")
-    lines += [f"  {t.text}{term_flags(t)}" for t in w.terms]
+    lines += [f"  {t.text}  ({how_term_matches(t)})" for t in w.terms]
     if w.exclude:
         lines.append("exclude:")
         lines += [f"  {phrase}" for phrase in w.exclude]

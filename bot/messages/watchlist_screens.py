@@ -12,6 +12,7 @@ from pathlib import PurePath
 
 from bot.domain.dry_run import DryRun
 from bot.domain.models import Article, AuditEntry, Match, Term, Watchlist
+from bot.lists.files import how_term_matches, term_flag_list
 from bot.lists.personal import (
     MAX_LISTS,
     MAX_NAME_LENGTH,
@@ -51,12 +52,13 @@ def _cut(text: str, limit: int) -> str:
 
 
 def term_flags_html(term: Term) -> str:
-    flags = [f for f, on in (("exact", term.exact), ("case-sensitive", term.case_sensitive)) if on]
+    flags = term_flag_list(term)
     return f" <i>({', '.join(flags)})</i>" if flags else ""
 
 
 def term_line(term: Term) -> str:
-    return f"• {escape(term.text)}{term_flags_html(term)}"
+    """A term as a list's details show it, with how it matches."""
+    return f"• {escape(term.text)} <i>({escape(how_term_matches(term))})</i>"
 
 
 def terms_html(terms: Sequence[Term]) -> str:

@@ -38,7 +38,7 @@ class PersonalStore:
             "INSERT INTO personal_terms (list_id, position, text, exact, case_sensitive)"
             " VALUES (?, ?, ?, ?, ?)",
             [
-                (list_id, i, t.text, int(t.exact), int(t.case_sensitive))
+                (list_id, i, t.text, int(t.exact), int(t.case_sensitive is True))
                 for i, t in enumerate(plist.terms)
             ],
         )
@@ -66,5 +66,8 @@ class PersonalStore:
         found: dict[int, tuple[int, str, list[Term]]] = {}
         for list_id, owner, name, text, exact, case_sensitive in rows:
             terms = found.setdefault(list_id, (owner, name, []))[2]
-            terms.append(Term(text, exact=bool(exact), case_sensitive=bool(case_sensitive)))
+            # 0 is "not said" (the commands cannot say false): an acronym is case-sensitive.
+            terms.append(
+                Term(text, exact=bool(exact), case_sensitive=True if case_sensitive else None)
+            )
         return [PersonalList(owner, name, tuple(terms)) for owner, name, terms in found.values()]

@@ -123,7 +123,7 @@ def split_days(text: str, default: int) -> tuple[str, int]:
 
 def parse_term(text: str) -> Term:
     """One term with its flags: `TITR --exact`, `Aktau --case-sensitive`."""
-    flags = {"exact": False, "case_sensitive": False}
+    flags: dict[str, bool | None] = {"exact": False, "case_sensitive": None}
     for found in _FLAG.finditer(text):
         flag = _FLAGS.get(found.group(1).casefold())
         if flag is None:
@@ -132,7 +132,7 @@ def parse_term(text: str) -> Term:
     words = _FLAG.sub(" ", text).split()
     if not words:
         raise ArgumentError(reasons.ONLY_OPTIONS)
-    return Term(" ".join(words), exact=flags["exact"], case_sensitive=flags["case_sensitive"])
+    return Term(" ".join(words), exact=bool(flags["exact"]), case_sensitive=flags["case_sensitive"])
 
 
 def parse_terms(text: str) -> list[Term]:

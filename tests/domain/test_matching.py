@@ -97,9 +97,13 @@ def test_case_sensitive_acronym_ignores_the_common_word() -> None:
     assert body(matcher, "Turn the tap and Tap again.") == []
 
 
-def test_case_insensitive_exact_term_matches_any_case() -> None:
-    matcher = compile_watchlists([wl("Gas", Term("TAP", exact=True))])
-    assert names(body(matcher, "turn the tap")) == {"Gas"}
+def test_acronym_is_case_sensitive_unless_the_list_says_otherwise() -> None:
+    by_shape = compile_watchlists([wl("Gas", "TAP")])
+    assert names(body(by_shape, "Gas flows through TAP.")) == {"Gas"}
+    assert body(by_shape, "turn the tap, Tap it") == []
+    said = compile_watchlists([wl("Gas", Term("TAP", case_sensitive=False))])
+    assert names(body(said, "turn the tap")) == {"Gas"}
+    assert body(said, "the taps and a tape") == []
 
 
 def test_multi_word_exact_term_needs_the_words_in_order() -> None:
@@ -335,7 +339,8 @@ def test_shipped_watchlists_ignore_near_misses(shipped: Matcher, text: str) -> N
 # -- properties -----------------------------------------------------------------------------------
 
 _PROPERTY_LISTS = [
-    wl("Ferry", "Caspian Ferry Alliance", Term("CFA", exact=True)),
+    # Any letter case: the list says so (an acronym is case-sensitive by default).
+    wl("Ferry", "Caspian Ferry Alliance", Term("CFA", case_sensitive=False)),
     wl("Dam", "Rogun Dam"),
     wl("Pass", "Kamchik Pass"),
 ]
@@ -440,3 +445,128 @@ def test_later_mention_is_found_among_many_repeated_place_names() -> None:
     found = {m.watchlist: m.matched_text for m in body(matcher, text)}
     assert found == {"ports": "Port of Aktau", "rail": "Baku-Tbilisi railway"}
     assert body(matcher, filler) == []
+
+
+# -- typos ----------------------------------------------------------------------------------------
+
+_TYPO_LISTS = [
+    wl("Ferry", "Caspian Ferry Alliance", "Kuryk Ferry Terminal Development Programme"),
+    wl("Dam", "Rogun Dam"),
+    wl("Pass", "Kamchik Pass"),
+    wl("Road", "Trans-Caspian route"),
+    wl("Zangezur", "Zangezur"),
+]
+_TYPO_MATCHER = compile_watchlists(_TYPO_LISTS)
+_TYPO_TERMS = [(w.name, t.text) for w in _TYPO_LISTS for t in w.terms]
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+@st.composite
+def _one_typo(draw: st.DrawFn) -> tuple[str, str]:
+    """(list, the term with one typo in one of its words of five letters or more)."""
+    name, term = draw(st.sampled_from(_TYPO_TERMS))
+    words = term.split()
+    i = draw(st.sampled_from([j for j, w in enumerate(words) if len(w) >= 5]))
+    word = words[i]
+    kind = draw(st.sampled_from(["insert", "delete", "substitute", "transpose"]))
+    at = draw(st.integers(0, len(word) - 1))
+    letter = draw(st.sampled_from(_LETTERS))
+    if kind == "insert":
+        word = word[:at] + letter + word[at:]
+    elif kind == "delete":
+        word = word[:at] + word[at + 1 :]
+    elif kind == "substitute":
+        word = word[:at] + letter + word[at + 1 :]
+    else:
+        at = min(at, len(word) - 2)
+        word = word[:at] + word[at + 1] + word[at] + word[at + 2 :]
+    words[i] = word
+    return name, " ".join(words)
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(_one_typo(), _FILLER, _FILLER)
+def test_any_one_typo_in_a_word_of_five_letters_or_more_is_found(
+    typo: tuple[str, str], before: str, after: str
+) -> None:
+    name, written = typo
+    text = f"{before} the {written} {after}"
+    assert name in names(_TYPO_MATCHER.match([("body", text)])), text
+
+
+def test_two_typos_in_a_long_name_are_found() -> None:
+    text = "They opened the Kuryk Fery Termnal Development Programme in May."
+    assert names(body(_TYPO_MATCHER, text)) == {"Ferry"}
+    assert names(body(_TYPO_MATCHER, "the Trnas-Caspain route")) == {"Road"}
+
+
+def test_two_typos_in_a_five_letter_word_or_a_short_name_are_not_a_match() -> None:
+    assert body(_TYPO_MATCHER, "the Rgn Dam") == []
+    assert body(_TYPO_MATCHER, "the Zangilan district") == []
+    trump = compile_watchlists([wl("TRIPP", "Trump Route")])
+    assert body(trump, "Trump wrote to both leaders.") == []
+    assert names(body(trump, "the Trump Ruote")) == {"TRIPP"}
+
+
+@settings(max_examples=150)
+@given(st.sampled_from(_TYPO_TERMS), st.text(alphabet=_LETTERS, min_size=3, max_size=6), _FILLER)
+def test_a_term_never_matches_inside_a_longer_word(
+    term: tuple[str, str], letters: str, filler: str
+) -> None:
+    _, text = term
+    for written in (letters + text, text + letters):
+        assert _TYPO_MATCHER.match([("body", f"{filler} {written} {filler}")]) == [], written
+
+
+# -- acronyms and terms written with digits or punctuation -----------------------------------------
+
+
+@settings(max_examples=150)
+@given(st.text(alphabet="BCDFGHJKLMNPQRSTVWXZ", min_size=3, max_size=6), _FILLER)
+def test_an_acronym_matches_only_in_capitals_and_as_a_whole_word(acronym: str, filler: str) -> None:
+    matcher = compile_watchlists([wl("A", acronym)])
+    assert names(body(matcher, f"{filler} {acronym}'s plan {filler}")) == {"A"}
+    for other in (acronym.lower(), acronym.title(), acronym + "S", "X" + acronym):
+        assert body(matcher, f"{filler} {other} plan {filler}") == [], other
+
+
+def test_an_acronym_said_to_be_case_insensitive_matches_any_case() -> None:
+    matcher = compile_watchlists([wl("TRIPP", Term("TRIPP", case_sensitive=False))])
+    assert names(body(matcher, "the Tripp route and tripp-linked firms")) == {"TRIPP"}
+    assert body(matcher, "the trip was tripped") == []
+
+
+def test_capitals_longer_than_six_letters_are_a_name_not_an_acronym() -> None:
+    matcher = compile_watchlists([wl("Z", "ZANGEZUR")])
+    assert names(body(matcher, "the Zangezour corridor")) == {"Z"}
+
+
+@pytest.mark.parametrize(
+    ("term", "written", "found"),
+    [
+        ("3+3 format", "the 3+3 format talks", True),
+        ("3+3 format", "the 3 + 3 Format talks", True),
+        ("3+3 format", "the 3+3-format talks", True),
+        ("3+3 format", "the 3+3\nformat talks", True),
+        ("3+3 format", "the 3 3 format talks", False),
+        ("3+3 format", "the 3-3 format talks", False),
+        ("3+3 format", "the 13+3 format talks", False),
+        ("3+3 format", "the 3+3 formats talks", False),
+        ("C5+1", "a C5+1 summit", True),
+        ("C5+1", "a c5+1 summit", True),
+        ("C5+1", "a C5 + 1 summit", True),
+        ("C5+1", "a C5+10 summit", False),
+        ("C5+1", "a C5 1 summit", False),
+        ("C5+1", "a C5 summit", False),
+        ("9/11", "after 9/11, the base", True),
+        ("9/11", "after 9 11 the base", False),
+        ("C-130", "a C-130 landed", True),
+        ("C-130", "a C 130 landed", True),
+        ("C-130", "a C-131 landed", False),
+    ],
+)
+def test_a_term_with_digits_or_punctuation_matches_as_written(
+    term: str, written: str, found: bool
+) -> None:
+    matcher = compile_watchlists([wl("L", term)])
+    assert bool(body(matcher, written)) is found

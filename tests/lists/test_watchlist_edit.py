@@ -49,9 +49,11 @@ def closing_line(lines: list[str], key: str) -> int:
 
 def item_line(term: Term) -> str:
     """How the shipped files write a term (none of them needs escaping)."""
-    if not term.exact and not term.case_sensitive:
+    if not term.exact and term.case_sensitive is None:
         return f'  "{term.text}",'
-    flags = "".join(f", {key} = true" for key in ("exact", "case_sensitive") if getattr(term, key))
+    flags = ", exact = true" if term.exact else ""
+    if term.case_sensitive is not None:
+        flags += f", case_sensitive = {str(term.case_sensitive).lower()}"
     return f'  {{ text = "{term.text}"{flags} }},'
 
 

@@ -181,7 +181,10 @@ def test_a_personal_list_alerts_only_its_owner_under_the_name_they_gave_it(
             answer = await say(b, "/myadd rogun Nurek --exact")
             assert "Added the term “Nurek” (exact) to Rogun" in answer
             listing = await say(b, "/mylists")
-            assert "Rogun (3 of at most 20 terms)" in listing and "• Nurek (exact)" in listing
+            assert (
+                "Rogun (3 of at most 20 terms)" in listing
+                and "• Nurek (exact, any case)" in listing
+            )
 
     asyncio.run(scenario())
 

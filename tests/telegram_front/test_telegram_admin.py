@@ -119,7 +119,8 @@ def test_an_admin_adds_a_term_the_file_keeps_every_comment_and_showlist_shows_wh
             await watchlist_tick(b)  # the minute job sees the file it already applied
             shown = await admin(b, "/showlist Tripp")
             assert "File tripp.toml" in shown and "1 subscriber" in shown
-            assert "• Syunik" in shown and "• TRIPP (exact)" in shown
+            assert "• Syunik (typos allowed)" in shown
+            assert "• TRIPP (acronym: exact, any case)" in shown
             assert f"telegram:{ADMIN_ID} · add-term · Syunik" in shown
             assert "Trump routed" in shown  # the exclude
             actions = [(e.actor, e.action) for e in b.store.audit_for("TRIPP")]
@@ -371,8 +372,9 @@ def test_an_unknown_list_offers_the_close_ones() -> None:
 def test_terms_are_split_on_commas_and_lines_and_take_their_flags() -> None:
     terms = parse_terms("TITR --exact, China–Kazakhstan route\nAktau —case-sensitive,  ")
     assert [(t.text, t.exact, t.case_sensitive) for t in terms] == [
-        ("TITR", True, False),
-        ("China–Kazakhstan route", False, False),
+        # Left out, case_sensitive is not said: TITR, being capitals, is then case-sensitive.
+        ("TITR", True, None),
+        ("China–Kazakhstan route", False, None),
         ("Aktau", False, True),
     ]
     with pytest.raises(ArgumentError, match="only its options"):

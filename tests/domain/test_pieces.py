@@ -1,0 +1,61 @@
+"""The rare pieces of a term (`bot.domain.pieces`): a match with the typos a term may carry
+always shows one of them, which is what lets the matcher look only where one is found."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.domain.compiled_terms import compile_term
+from bot.domain.models import Term, Watchlist
+
+_WORD = st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=2, max_size=12)
+
+
+@st.composite
+def _edited(draw: st.DrawFn) -> tuple[str, str]:
+    """(a term, the term with one typo in a word that may take one)."""
+    words = draw(st.lists(_WORD, min_size=1, max_size=4))
+    term = compile_term(Term(" ".join(words)), Watchlist("W", ()), 0)
+    assert term is not None
+    typo_words = [i for i, cap in enumerate(term.caps) if cap and term.budget]
+    if not typo_words:
+        return term.phrase, term.phrase
+    i = draw(st.sampled_from(typo_words))
+    word = term.words[i]
+    at = draw(st.integers(0, len(word) - 1))
+    letter = draw(st.sampled_from("abcdefghijklmnopqrstuvwxyz"))
+    kind = draw(st.sampled_from(["insert", "delete", "substitute", "transpose"]))
+    if kind == "insert":
+        word = word[:at] + letter + word[at:]
+    elif kind == "delete":
+        word = word[:at] + word[at + 1 :]
+    elif kind == "substitute":
+        word = word[:at] + letter + word[at + 1 :]
+    else:
+        at = min(at, len(word) - 2)
+        word = word[:at] + word[at + 1] + word[at] + word[at + 2 :]
+    edited = list(term.words)
+    edited[i] = word
+    return term.phrase, " ".join(edited)
+
+
+@settings(max_examples=400)
+@given(_edited())
+def test_a_term_with_one_typo_still_shows_one_of_its_pieces(case: tuple[str, str]) -> None:
+    phrase, edited = case
+    term = compile_term(Term(phrase), Watchlist("W", ()), 0)
+    assert term is not None
+    padded = f" {edited} "
+    assert any(piece in padded for piece, _, _ in term.pieces), (term.pieces, edited)
+
+
+@settings(max_examples=200)
+@given(st.lists(_WORD, min_size=1, max_size=4))
+def test_a_term_as_written_shows_every_piece_where_it_says(words: list[str]) -> None:
+    term = compile_term(Term(" ".join(words)), Watchlist("W", ()), 0)
+    assert term is not None
+    padded = f" {term.phrase} "
+    assert len(term.pieces) == (term.budget + 1 if term.budget else 1)
+    for piece, end, _ in term.pieces:
+        assert padded[end - len(piece) : end] == piece
