@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import ssl
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -88,10 +89,11 @@ async def poll_once(
     )
 
 
-def make_feed_client(feeds: FeedsConfig) -> httpx.AsyncClient:
+def make_feed_client(feeds: FeedsConfig, *, tls: ssl.SSLContext | None = None) -> httpx.AsyncClient:
     """The HTTP client feeds are fetched with. Building one costs tens of milliseconds
-    (its TLS context reads the CA bundle), far more than a poll answered 304."""
-    return make_http_client(feeds.user_agent, feeds.timeout)
+    (its TLS context reads the CA bundle), far more than a poll answered 304; the running
+    bot gives it the TLS context its Telegram clients use (``tls``)."""
+    return make_http_client(feeds.user_agent, feeds.timeout, tls=tls)
 
 
 def queue_alerts(service: Service, alerts: Sequence[Alert], now: datetime) -> None:

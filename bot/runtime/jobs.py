@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import ssl
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -48,6 +49,7 @@ class BotJobs:
         clock: Callable[[], datetime],
         wake_outbox: Callable[[], None],
         monotonic: Callable[[], float] = time.monotonic,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         self.service = service
         self.clock = clock
@@ -62,6 +64,8 @@ class BotJobs:
         # The feeds' HTTP client, from the first poll until stop(): one for every poll,
         # as building one costs far more CPU than a poll answered 304.
         self._feed_client: httpx.AsyncClient | None = None
+        # The TLS context shared with Telegram's clients (see build_application).
+        self._tls = tls
 
     def start_scheduler(self) -> None:
         self.scheduler = self.build_scheduler()
@@ -130,7 +134,7 @@ class BotJobs:
         try:
             with self._job("poll"):
                 if self._feed_client is None:
-                    self._feed_client = make_feed_client(self.service.config.feeds)
+                    self._feed_client = make_feed_client(self.service.config.feeds, tls=self._tls)
                 reports = await poll_once(
                     self.service, self.clock(), clock=self.clock, client=self._feed_client
                 )
