@@ -46,9 +46,7 @@ def server() -> Iterator[FeedServer]:
         pytest.param(rss([]).replace(b"</channel>", b"<item></item></channel>"), id="empty item"),
         pytest.param(b"<!doctype html><html><body>Moved</body></html>", id="an HTML page"),
         pytest.param(
-            rss(
-                [("g", "Caf\u00e9 \U0001f680 &#xD800;", "<p>\u0130stanbul &#0; \u2028</p>", NOW)]
-            ),
+            rss([("g", "Caf\u00e9 \U0001f680 &#xD800;", "<p>\u0130stanbul &#0; \u2028</p>", NOW)]),
             id="odd characters",
         ),
     ],
