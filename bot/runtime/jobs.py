@@ -24,6 +24,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.app import digests, health, watchlist_sync
 from bot.app.poll import make_feed_client, poll_once
 from bot.app.service import Service
+from bot.runtime import malloc
 from bot.storage.database import describe_store_fault, store_fault
 
 log = logging.getLogger(__name__)
@@ -141,6 +142,8 @@ class BotJobs:
                 alarms = health.feed_alarm_tick(self.service, self.clock())
                 if alarms or any(r.alerts for r in reports):
                     self.wake_outbox()
+                # What compiling, matching and reading the feeds left free goes back.
+                malloc.give_back()
         finally:
             self._first_poll_done.set()
 
