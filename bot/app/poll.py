@@ -1,19 +1,21 @@
 """One poll of the feeds: fetch → parse → decide → apply, and the alerts it queues.
 
 The shell around the pure decider in ``bot.domain.poll``: it fetches (``bot.feeds.fetch``),
-parses in a thread (``bot.feeds.parse``), reads what the store knows, lets ``decide`` say
-what to store and which alerts to raise, and applies that in one transaction, in which
-``queue_alerts`` puts its alerts into the outbox for the chats that follow their lists.
+parses in a child process (``bot.feeds.parse_child``), reads what the store knows, lets
+``decide`` say what to store and which alerts to raise, and applies that in one
+transaction, in which ``queue_alerts`` puts its alerts into the outbox for the chats that
+follow their lists.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import ssl
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import Literal, Protocol
 
 import httpx
 
@@ -34,7 +36,8 @@ from bot.domain.poll import (
     to_match,
 )
 from bot.feeds.fetch import fetch_feed, make_http_client
-from bot.feeds.parse import ParsedFeed, parse_feed
+from bot.feeds.parse import ParsedFeed
+from bot.feeds.parse_child import parse_in_child
 from bot.messages.fanout import AlertTexts, alerts_for, chat_alert_messages
 from bot.storage import Store
 from bot.storage.database import describe_store_fault, store_fault
@@ -43,6 +46,16 @@ log = logging.getLogger(__name__)
 
 PollStatus = Literal["ok", "not_modified", "error", "not_due"]
 OnAlerts = Callable[[Sequence[Alert], datetime], None]
+
+
+class FeedParser(Protocol):
+    """Turns a fetched body into articles (``parse_in_child``)."""
+
+    def __call__(
+        self, body: bytes, feed_url: str, *, content_type: str | None
+    ) -> Awaitable[ParsedFeed]: ...
+
+
 # Lists edited during each of this many matches in a row: the last try matches on the
 # loop rather than keep the articles waiting.
 _PREMATCH_TRIES = 3
@@ -88,10 +101,11 @@ async def poll_once(
     )
 
 
-def make_feed_client(feeds: FeedsConfig) -> httpx.AsyncClient:
+def make_feed_client(feeds: FeedsConfig, *, tls: ssl.SSLContext | None = None) -> httpx.AsyncClient:
     """The HTTP client feeds are fetched with. Building one costs tens of milliseconds
-    (its TLS context reads the CA bundle), far more than a poll answered 304."""
-    return make_http_client(feeds.user_agent, feeds.timeout)
+    (its TLS context reads the CA bundle), far more than a poll answered 304; the running
+    bot gives it the TLS context its Telegram clients use (``tls``)."""
+    return make_http_client(feeds.user_agent, feeds.timeout, tls=tls)
 
 
 def queue_alerts(service: Service, alerts: Sequence[Alert], now: datetime) -> None:
@@ -141,6 +155,7 @@ async def poll_feeds(
     on_alerts: OnAlerts | None = None,
     clock: Callable[[], datetime] | None = None,
     warm: Callable[[], Awaitable[None]] | None = None,
+    parse: FeedParser = parse_in_child,
 ) -> list[FeedPollReport]:
     """Poll every configured feed that is due at ``now`` (all with ``force``),
     concurrently; one feed's failure never stops the others.
@@ -158,6 +173,7 @@ async def poll_feeds(
 
     ``warm``, awaited last before an article is decided, has ``matcher_of()`` compiled
     for the lists in force by then, off the event loop (``Service.warm_matcher``).
+    ``parse`` reads a changed feed's body (a child process each, ``parse_in_child``).
     """
     run = _PollRun(
         client,
@@ -169,6 +185,7 @@ async def poll_feeds(
         clock=clock or (lambda: now),
         matcher_of=matcher_of,
         warm=warm or _nothing_to_warm,
+        parse=parse,
     )
     return list(await asyncio.gather(*(run.guarded(url) for url in cfg.urls)))
 
@@ -194,6 +211,7 @@ class _PollRun:
     clock: Callable[[], datetime]
     matcher_of: Callable[[], ArticleMatcher]
     warm: Callable[[], Awaitable[None]]
+    parse: FeedParser
 
     async def guarded(self, url: str) -> FeedPollReport:
         try:
@@ -232,10 +250,9 @@ class _PollRun:
             log.info("feed=%s status=not_modified", url)
             return FeedPollReport(url, "not_modified")
 
-        # feedparser is CPU-bound (milliseconds per item): keep the event loop responsive.
-        parsed = await asyncio.to_thread(
-            parse_feed, fetched.body, url, content_type=fetched.content_type
-        )
+        # In a child process: the bot never loads feedparser, and the event loop only
+        # waits; a feed that crashes or hangs the parser fails alone.
+        parsed = await self.parse(fetched.body, url, content_type=fetched.content_type)
         if parsed.error is not None:
             return self._fail(state, parsed.error, None)
         if parsed.warning:

@@ -197,12 +197,15 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    from bot.runtime import malloc
     from bot.runtime.credentials import TokenError, load_token
     from bot.runtime.logs import redact
     from bot.runtime.process import lingering_threads, serve
     from bot.runtime.runner import BotRunner, TelegramStartError
     from bot.runtime.systemd_notify import Notifier, watchdog_interval
 
+    # Before any thread starts (see bot.runtime.malloc).
+    malloc.limit_arenas()
     config = _load_config(args)
     if not config.watchlists.dir.is_dir():
         # `check` says so too; a bot started without its lists would match nothing.

@@ -9,7 +9,6 @@ audited, as ``cli:<user>``, the same way) and prints the outcome with
 from __future__ import annotations
 
 import argparse
-import getpass
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
@@ -252,6 +251,9 @@ def _now() -> datetime:
 
 
 def _actor() -> str:
+    # Imported here: only an edit needs it, and `run` does without getpass and termios.
+    import getpass
+
     try:
         return f"cli:{getpass.getuser()}"
     except (KeyError, OSError):

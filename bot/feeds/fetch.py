@@ -7,6 +7,7 @@ are handed over whole, so the parser never touches the network.
 from __future__ import annotations
 
 import asyncio
+import ssl
 import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -347,12 +348,16 @@ def parse_retry_after(value: str | None, now: datetime) -> float | None:
     return max(0.0, (when - now).total_seconds())
 
 
-def make_http_client(user_agent: str, timeout: timedelta) -> httpx.AsyncClient:
+def make_http_client(
+    user_agent: str, timeout: timedelta, *, tls: ssl.SSLContext | None = None
+) -> httpx.AsyncClient:
+    """The feeds' client; ``tls`` is a TLS context to share (the running bot shares one
+    with Telegram's clients: each context holds its own copy of the CA bundle)."""
     return httpx.AsyncClient(
         headers={"User-Agent": user_agent},
         timeout=httpx.Timeout(timeout.total_seconds()),
         # fetch_feed follows redirects itself, to notice a permanent move.
         follow_redirects=False,
         # Checks the address of every connection a redirect makes (see fetch_feed).
-        transport=CheckedTransport(),
+        transport=CheckedTransport(tls=tls),
     )

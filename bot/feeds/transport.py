@@ -217,10 +217,12 @@ class CheckedTransport(httpx.AsyncBaseTransport):
     """httpx's default transport (HTTP/1.1, a connection pool, verified TLS), with every
     connection's address checked against the fetch in progress."""
 
-    def __init__(self, *, limits: httpx.Limits | None = None) -> None:
+    def __init__(
+        self, *, limits: httpx.Limits | None = None, tls: ssl.SSLContext | None = None
+    ) -> None:
         limits = limits or httpx.Limits(max_connections=100, max_keepalive_connections=20)
         self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=httpx.create_ssl_context(),
+            ssl_context=tls or httpx.create_ssl_context(),
             max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections,
             keepalive_expiry=limits.keepalive_expiry,

@@ -18,7 +18,6 @@ else. A file that is already invalid is refused, so an edit never hides its erro
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -169,6 +168,9 @@ def _find(texts: Sequence[str], wanted: str, what: str, name: str) -> int:
     by_key: dict[str, str] = {}
     for text in texts:
         by_key.setdefault(fold(text), text)
+    # Imported here: only a typo needs it, and the running bot does without its memory.
+    import difflib
+
     close = difflib.get_close_matches(key, list(by_key), n=1, cutoff=0.6)
     hint = f' (did you mean "{by_key[close[0]]}"?)' if close else ""
     raise EditError(f'no {what} "{wanted.strip()}" in "{name}"{hint}')

@@ -15,7 +15,6 @@ reads each article.
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -128,6 +127,9 @@ def remove_term(plist: PersonalList, text: str) -> PersonalList:
     index = next((i for i, t in enumerate(plist.terms) if key and fold(t.text) == key), None)
     if index is None:
         by_key = {fold(t.text): t.text for t in plist.terms}
+        # Imported here: only a typo needs it, and the running bot does without its memory.
+        import difflib
+
         close = difflib.get_close_matches(key, list(by_key), n=1, cutoff=0.6)
         hint = f' (did you mean "{by_key[close[0]]}"?)' if close else ""
         raise PersonalError(f'"{plist.name}" has no term "{text.strip()}"{hint}')

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import ssl
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -23,6 +24,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.app import digests, health, watchlist_sync
 from bot.app.poll import make_feed_client, poll_once
 from bot.app.service import Service
+from bot.runtime import malloc
 from bot.storage.database import describe_store_fault, store_fault
 
 log = logging.getLogger(__name__)
@@ -48,6 +50,7 @@ class BotJobs:
         clock: Callable[[], datetime],
         wake_outbox: Callable[[], None],
         monotonic: Callable[[], float] = time.monotonic,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         self.service = service
         self.clock = clock
@@ -62,6 +65,8 @@ class BotJobs:
         # The feeds' HTTP client, from the first poll until stop(): one for every poll,
         # as building one costs far more CPU than a poll answered 304.
         self._feed_client: httpx.AsyncClient | None = None
+        # The TLS context shared with Telegram's clients (see build_application).
+        self._tls = tls
 
     def start_scheduler(self) -> None:
         self.scheduler = self.build_scheduler()
@@ -130,13 +135,15 @@ class BotJobs:
         try:
             with self._job("poll"):
                 if self._feed_client is None:
-                    self._feed_client = make_feed_client(self.service.config.feeds)
+                    self._feed_client = make_feed_client(self.service.config.feeds, tls=self._tls)
                 reports = await poll_once(
                     self.service, self.clock(), clock=self.clock, client=self._feed_client
                 )
                 alarms = health.feed_alarm_tick(self.service, self.clock())
                 if alarms or any(r.alerts for r in reports):
                     self.wake_outbox()
+                # What compiling, matching and reading the feeds left free goes back.
+                malloc.give_back()
         finally:
             self._first_poll_done.set()
 

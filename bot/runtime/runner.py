@@ -9,10 +9,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import ssl
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+import httpx
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from telegram.error import BadRequest, InvalidToken, NetworkError
 
@@ -86,9 +88,9 @@ class BotRunner:
         self._mono = monotonic
         self.app: BotApplication | None = None
         self.worker: OutboxWorker | None = None
-        self.jobs = BotJobs(
-            self.service, clock=clock, wake_outbox=self.wake_outbox, monotonic=monotonic
-        )
+        # One TLS context for Telegram's two clients and the feeds' one.
+        self.tls: ssl.SSLContext = httpx.create_ssl_context()
+        self.jobs = self._new_jobs()
         self._worker_task: asyncio.Task[None] | None = None
         self._watchdog_task: asyncio.Task[None] | None = None
         self._opened_at = monotonic()
@@ -102,6 +104,15 @@ class BotRunner:
     @property
     def scheduler(self) -> AsyncIOScheduler | None:
         return self.jobs.scheduler
+
+    def _new_jobs(self) -> BotJobs:
+        return BotJobs(
+            self.service,
+            clock=self.clock,
+            wake_outbox=self.wake_outbox,
+            monotonic=self._mono,
+            tls=self.tls,
+        )
 
     # -- lifecycle ----------------------------------------------------------------
 
@@ -128,7 +139,7 @@ class BotRunner:
             ctx = BotContext(self.service, self.clock, self.wake_outbox)
             limiter = SharedPacer(self.pacer, monotonic=self._mono, outage=self.outage)
             self.app = build_application(
-                self._token, self.config.telegram.api_url, ctx, rate_limiter=limiter
+                self._token, self.config.telegram.api_url, ctx, rate_limiter=limiter, tls=self.tls
             )
             await self._connect(self.app)
             sender = sender or TelegramSender(self.app.bot)
@@ -337,9 +348,7 @@ class BotRunner:
         self.app = None
         self.worker = None
         self._worker_task = None
-        self.jobs = BotJobs(
-            self.service, clock=self.clock, wake_outbox=self.wake_outbox, monotonic=self._mono
-        )
+        self.jobs = self._new_jobs()
         self.notifier.notify("STATUS=Standby; lost the sender lease")
 
     # -- health ---------------------------------------------------------------------

@@ -5,8 +5,10 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import ssl
 from typing import Any
 
+import httpx
 from telegram import BotCommand, BotCommandScopeChat, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, NetworkError, TelegramError
@@ -20,6 +22,7 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
+from telegram.request import HTTPXRequest
 
 from bot.messages.screens import (
     ADMIN_COMMANDS,
@@ -59,9 +62,24 @@ COMMANDS = {
 }
 
 
+# What ApplicationBuilder gives its own two clients: many connections for calls, one
+# for the long poll.
+_CALLS_POOL_SIZE = 256
+_UPDATES_POOL_SIZE = 1
+
+
 def build_application(
-    token: str, api_url: str, ctx: BotContext, *, rate_limiter: SharedPacer
+    token: str,
+    api_url: str,
+    ctx: BotContext,
+    *,
+    rate_limiter: SharedPacer,
+    tls: ssl.SSLContext | None = None,
 ) -> BotApplication:
+    """The bot's PTB application; ``tls`` is the TLS context to share with the feeds'
+    client (one otherwise). Each context holds its own copy of the CA bundle, about
+    0.8 MB, and PTB would build one for each of its two clients."""
+    tls = tls or httpx.create_ssl_context()
     # Opt in to PTB 22's documented future behaviour (RetryAfter.retry_after as a
     # timedelta), which also silences the deprecation warning PTB raises on every 429.
     os.environ.setdefault("PTB_TIMEDELTA", "1")
@@ -70,6 +88,11 @@ def build_application(
         .token(token)
         .context_types(CONTEXT_TYPES)
         .base_url(f"{api_url}/bot")
+        # As the builder makes them, but sharing one TLS context. httpcore sets the ALPN
+        # protocols on the context for each connection: every client sharing it must
+        # speak HTTP/1.1 only, as these do.
+        .request(_request(_CALLS_POOL_SIZE, tls))
+        .get_updates_request(_request(_UPDATES_POOL_SIZE, tls))
         # Our own APScheduler instance runs the jobs; PTB's job queue would be a second,
         # idle scheduler.
         .job_queue(None)
@@ -93,6 +116,12 @@ def build_application(
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, handlers.free_text))
     app.add_error_handler(_on_error)
     return app
+
+
+def _request(pool_size: int, tls: ssl.SSLContext) -> HTTPXRequest:
+    return HTTPXRequest(
+        connection_pool_size=pool_size, http_version="1.1", httpx_kwargs={"verify": tls}
+    )
 
 
 async def publish_commands(app: BotApplication, admins: tuple[int, ...]) -> None:

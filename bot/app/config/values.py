@@ -7,7 +7,6 @@ value typed, or raises :class:`ConfigError` naming the file, the section and the
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
 import zoneinfo
 from collections.abc import Mapping
@@ -244,6 +243,9 @@ def _suggest_timezone(name: str) -> str:
     )
     if exact is not None:
         return f" (did you mean {quoted(exact)}?)"
+    # Imported here: only a typo needs it, and the running bot does without its memory.
+    import difflib
+
     close = difflib.get_close_matches(folded, by_folded, n=3, cutoff=0.75)
     return did_you_mean([by_folded[c] for c in close], quoted)
 

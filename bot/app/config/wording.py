@@ -8,7 +8,6 @@ the name that was probably meant ("did you mean ...?").
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -83,6 +82,9 @@ def quoted(text: str) -> str:
 def suggest(
     word: str, choices: Sequence[str] | Mapping[str, object], quote: Callable[[str], str] = quoted
 ) -> str:
+    # Imported here: only a typo needs it, and the running bot does without its memory.
+    import difflib
+
     return did_you_mean(difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6), quote)
 
 
