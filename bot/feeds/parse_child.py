@@ -75,18 +75,12 @@ async def parse_in_child(
     except OSError as exc:
         log.error("feed=%s status=parser_not_started error=%r", feed_url, exc)
         return _failed(f"the feed parser could not start ({exc.strerror or exc})")
-    over_cap = False
     try:
         async with asyncio.timeout(timeout):
-            try:
-                async with asyncio.TaskGroup() as group:
-                    group.create_task(_send(proc, request + b"\n" + body))
-                    out = group.create_task(_read_capped(proc.stdout, cap))
-                    err = group.create_task(_read_tail(proc.stderr, _STDERR_TAIL))
-            except* _OverCap:
-                over_cap = True
-                # Past the cap nothing it writes is read: it would block, not exit.
-                proc.kill()
+            async with asyncio.TaskGroup() as group:
+                group.create_task(_send(proc, request + b"\n" + body))
+                out = group.create_task(_read_capped(proc, cap))
+                err = group.create_task(_read_tail(proc.stderr, _STDERR_TAIL))
             code = await proc.wait()
     except TimeoutError:
         return _failed(f"the feed parser took longer than {timeout:g} s and was stopped")
@@ -95,13 +89,14 @@ async def parse_in_child(
             proc.kill()
             with contextlib.suppress(ProcessLookupError):
                 await proc.wait()
-    if over_cap:
+    output = out.result()
+    if output is None:
         return _failed(f"the feed parser wrote more than {cap // 2**20} MB and was stopped")
     if code != 0:
         reason = _exit_reason(code, err.result())
         log.error("feed=%s status=parser_failed reason=%r", feed_url, reason)
         return _failed(f"the feed parser failed on this feed ({reason})")
-    return await asyncio.to_thread(parsed_from_json, out.result())
+    return await asyncio.to_thread(parsed_from_json, output)
 
 
 def child_main() -> None:
@@ -177,17 +172,23 @@ async def _send(proc: asyncio.subprocess.Process, data: bytes) -> None:
         await proc.stdin.wait_closed()
 
 
-async def _read_capped(stream: asyncio.StreamReader | None, cap: int) -> bytes:
-    """All of ``stream``, or _OverCap past ``cap`` bytes."""
+async def _read_capped(proc: asyncio.subprocess.Process, cap: int) -> bytes | None:
+    """All of the child's stdout, or None past ``cap`` bytes: the child is killed then,
+    and the rest is read and dropped, because a pipe left unread keeps ``wait()`` from
+    returning (asyncio pauses reading a full pipe, and never sees its end)."""
+    stream = proc.stdout
     assert stream is not None
-    chunks: list[bytes] = []
+    chunks: list[bytes] | None = []
     size = 0
     while chunk := await stream.read(_CHUNK):
         size += len(chunk)
-        if size > cap:
-            raise _OverCap
-        chunks.append(chunk)
-    return b"".join(chunks)
+        if chunks is not None and size > cap:
+            chunks = None
+            with contextlib.suppress(ProcessLookupError):
+                proc.kill()
+        if chunks is not None:
+            chunks.append(chunk)
+    return None if chunks is None else b"".join(chunks)
 
 
 async def _read_tail(stream: asyncio.StreamReader | None, keep: int) -> bytes:
@@ -197,10 +198,6 @@ async def _read_tail(stream: asyncio.StreamReader | None, keep: int) -> bytes:
     while chunk := await stream.read(_CHUNK):
         tail = (tail + chunk)[-keep:]
     return tail
-
-
-class _OverCap(Exception):
-    """A child wrote more than its output cap."""
 
 
 def _exit_reason(code: int, err: bytes) -> str:
