@@ -15,7 +15,7 @@ Two fan-outs, each ``--messages`` long, queued straight into the outbox:
 
 Each is delivered by the drain as it ships (several chats at once) and, as the
 baseline in the same run, with one message in flight (the drain before this change);
-then a bare PTB loop (``await bot.send_message`` per chat, paced to 29 a second) sends
+then a bare PTB loop (``await bot.send_message`` per chat, paced as the drain is) sends
 the alerts. ``--only WORD`` runs only the modes whose name holds WORD. Printed per
 mode, medians of ``--runs``:
 
@@ -145,7 +145,7 @@ async def drain(
 
 
 async def bare_ptb(fake: FakeTelegram, queued: Sequence[tuple[int, int]]) -> Outcome:
-    """What a typical bot does: a loop of send_message, paced to 29 a second."""
+    """What a typical bot does: a loop of send_message, paced as the drain is."""
     no_preview = LinkPreviewOptions(is_disabled=True)
     bot = Bot(TOKEN, base_url=f"{fake.api_url}/bot")
     async with bot:

@@ -104,7 +104,7 @@ class OutboxWorker:
         self._wakeup.set()
 
     def stop(self) -> None:
-        """Stop after the message in flight (if any) has been sent and recorded."""
+        """Stop once the messages in flight (if any) have been sent and recorded."""
         self._stopping = True
         self._wakeup.set()
 
@@ -167,7 +167,8 @@ class OutboxWorker:
             raise
         if sent := self.stats.sent - sent_before:
             # One line per round rather than per message (that one is DEBUG): a fan-out
-            # of thousands stays readable, and logging is a good part of a message's CPU.
+            # of thousands stays readable, and a line costs a few per cent of a message's
+            # CPU.
             log.info("outbox status=sent count=%d chats_waiting=%d", sent, len(heads))
         failure, self._record_failure = self._record_failure, None
         if failure is not None:
@@ -193,7 +194,9 @@ class OutboxWorker:
                 flying.difference_update([t for t in flying if t.done()])
             turn = self._pacer.global_ready_at(self._mono())
             await self._sleep_until(turn)
-            if self._stopping:
+            if self._stopping or self._record_failure is not None:
+                # (The store failed to record an answer: send nothing more until the
+                # round's answers are in and the failure has been waited out.)
                 return 0.0
             now = self._mono()
             # A command reply may have booked the turn meanwhile, or a 429 or a failure
