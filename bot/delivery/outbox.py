@@ -43,8 +43,8 @@ MAX_ATTEMPTS_INTERNAL = 5
 INTERNAL_ERROR = "internal error"
 # How soon a drain that may not send (no sender lease) looks again, in seconds.
 NOT_SENDING_RECHECK = 1.0
-# Messages sent at once, each to another chat. Enough for Telegram's 30 a second over a
-# round trip of 100 ms; it is also the most a crash can send twice (see above).
+# Messages sent at once, each to another chat: enough for the pacer's 28.8 a second over a
+# round trip of up to 130 ms; it is also the most a crash can send twice (see above).
 MAX_IN_FLIGHT = 4
 
 
