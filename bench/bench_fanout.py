@@ -1,130 +1,235 @@
-"""Benchmark: digest fan-out to 1,000 subscribers, and how soon an alert goes out.
+"""Benchmark: fan-out through the outbox against a strict fake Bot API, next to baselines.
 
-Run: .venv/bin/python bench/bench_fanout.py [--subscribers N] [--runs R]
+Run: .venv/bin/python bench/bench_fanout.py [--runs 3] [--latency 0.05] [--messages 1000]
 
-The real bot (BotRunner: PTB, the outbox drain, its pacer, SQLite) talks to the fake
-Telegram Bot API server from tests/, which enforces Telegram's limits (30 messages a
-second overall) and answers 429 beyond them. Each run:
+The real bot (BotRunner: PTB, httpx, the outbox drain, its pacer, SQLite, the log lines
+of `run`, written to /dev/null) talks to the fake Telegram Bot API from tests/ in its
+strict mode: 429 with retry_after past 30 messages in any second overall, past one a
+second per private chat (after a burst of three) or 20 a minute per group. The fake
+answers sendMessage after ``--latency`` seconds, as Telegram does over the internet.
+Two fan-outs, each ``--messages`` long, queued straight into the outbox:
 
-1. registers N subscribers in the store, each following TRIPP, in daily mode;
-2. a digest tick at their digest time queues N one-message digests;
-3. times from the tick to the last message accepted by the server, and counts 429s.
+- alerts: one alert each to as many private chats;
+- mix: a tenth to 10-message groups (queued first, so that their 20 a minute does not
+  set the time), a fifth as 4-message runs to private chats, the rest one each.
 
-The floor is N / 30 seconds (33.3 s for 1,000). Then, for alert latency, a matching
-article is published on the loopback feed server and the time from the end of the poll
-that found it to the alert reaching the fake server is measured (median of 5).
+Each is delivered by the drain as it ships (several chats at once) and, as the
+baseline in the same run, with one message in flight (the drain before this change);
+then a bare PTB loop (``await bot.send_message`` per chat, paced as the drain is) sends
+the alerts. ``--only WORD`` runs only the modes whose name holds WORD. Printed per
+mode, medians of ``--runs``:
+
+- the rate the fake accepted, from its first message to its last, as a share of 30/s;
+- CPU per message of the thread that runs the bot (the event loop, where PTB, httpx,
+  SQLite and the pacer all run; the fake's own threads are not counted);
+- 429s, messages lost or repeated, and chats whose messages arrived out of order.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
+import os
+import resource
 import statistics
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.bot_harness import TOKEN, BotUnderTest, Clock, make_config  # noqa: E402
-from tests.factories import rss  # noqa: E402
-from tests.fake_telegram import FakeTelegram  # noqa: E402
-from tests.feed_server import FeedServer  # noqa: E402
+from telegram import Bot, LinkPreviewOptions  # noqa: E402
 
-DAY = datetime(2026, 11, 26, 7, 0, tzinfo=UTC)
-ITEM = (
-    "b1",
-    "Iran Watches the New Route",
-    "<p>Tehran objects to the Trump Route for International Peace and Prosperity.</p>",
-    DAY - timedelta(hours=2),
+from bot.delivery import outbox  # noqa: E402
+from bot.delivery.pacing import GLOBAL_PER_SECOND, Pacer  # noqa: E402
+from bot.domain.models import OutgoingMessage  # noqa: E402
+from bot.runtime.logs import setup_logging  # noqa: E402
+from tests.bot_harness import TOKEN, BotUnderTest, Clock, make_config  # noqa: E402
+from tests.fake_telegram import FakeTelegram  # noqa: E402
+
+NOW = datetime(2026, 11, 26, 7, 0, tzinfo=UTC)
+TELEGRAM = 30.0
+default_in_flight = outbox.MAX_IN_FLIGHT
+# An alert as the bot words it: a linked title, the matched list, a snippet.
+ALERT = (
+    '<b>TRIPP</b> · <a href="https://www.cacianalyst.org/publications/analytical-articles/'
+    'item/13850-iran-watches-the-new-route.html">Iran Watches the New Route</a>\n'
+    "<i>Tehran objects to the <b>Trump Route for International Peace and Prosperity</b>, "
+    "which it sees as a threat to its border with Armenia and to its transit trade with "
+    "the South Caucasus.</i>\nmatched: Trump Route · TRIPP"
 )
 
 
-async def fan_out(
-    subscribers: int, fake: FakeTelegram, feeds: FeedServer, tmp: Path
-) -> tuple[float, int]:
-    clock = Clock(DAY - timedelta(days=1))
-    config = make_config(tmp, api_url=fake.api_url, feed_urls=[feeds.url("/a.feed")])
-    async with BotUnderTest(config, fake, clock) as b:
-        store = b.store
-        with store.transaction():
-            for chat in range(1, subscribers + 1):
-                store.chats.ensure(
-                    chat,
-                    kind="private",
-                    title="",
-                    timezone="UTC",
-                    digest_time="07:00",
-                    now=clock(),
-                )
-                store.chats.subscribe(chat, "TRIPP", clock())
-                store.chats.update_settings(chat, clock(), mode="daily")
-        before_429 = fake.too_many_requests
-        before_sent = len(fake.sent)
-        clock.set(DAY)
-        start = time.monotonic()
-        await b.digest_tick()
-        ok = await b.wait(lambda: len(fake.sent) - before_sent >= subscribers, timeout=600)
-        elapsed = fake.sent[-1].at - start if ok else float("nan")
-        return elapsed, fake.too_many_requests - before_429
+@dataclass
+class Outcome:
+    share: float  # of Telegram's 30 messages a second
+    cpu_ms: float  # per message, the bot's thread
+    too_many: int
+    lost: int
+    repeated: int
+    out_of_order: int
 
 
-async def alert_latency(fake: FakeTelegram, feeds: FeedServer, tmp: Path, runs: int) -> list[float]:
-    clock = Clock(DAY)
-    config = make_config(tmp, api_url=fake.api_url, feed_urls=[feeds.url("/a.feed")])
-    latencies = []
-    async with BotUnderTest(config, fake, clock) as b:
-        await b.poll()
-        b.store.chats.ensure(
-            77, kind="private", title="", timezone="UTC", digest_time="07:00", now=clock()
+def thread_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_THREAD)
+    return usage.ru_utime + usage.ru_stime
+
+
+def alerts(n: int) -> list[tuple[int, int]]:
+    """(chat, its message number) in the order queued."""
+    return [(chat, 1) for chat in range(1, n + 1)]
+
+
+def mix(n: int) -> list[tuple[int, int]]:
+    groups = [(-1_000_000 - g, k) for g in range(n // 100) for k in range(1, 11)]
+    runs = [(100_000 + c, k) for c in range(n // 20) for k in range(1, 5)]
+    singles = [(c, 1) for c in range(1, n - len(groups) - len(runs) + 1)]
+    return groups + runs + singles
+
+
+def text_of(chat: int, number: int) -> str:
+    return f"{ALERT}\n#{chat}-{number}"
+
+
+def outcome(fake: FakeTelegram, queued: Sequence[tuple[int, int]], cpu: float) -> Outcome:
+    sent = fake.sent
+    span = sent[-1].at - sent[0].at
+    got: dict[int, list[str]] = defaultdict(list)
+    for m in sent:
+        got[m.chat_id].append((m.html or "").rsplit("#", 1)[-1])
+    wanted: dict[int, list[str]] = defaultdict(list)
+    for chat, number in queued:
+        wanted[chat].append(f"{chat}-{number}")
+    lost = sum(len(set(w) - set(got[c])) for c, w in wanted.items())
+    repeated = len(sent) - sum(len(set(g)) for g in got.values())
+    disordered = sum(1 for c, w in wanted.items() if list(dict.fromkeys(got[c])) != w)
+    return Outcome(
+        share=(len(sent) - 1) / span / TELEGRAM,
+        cpu_ms=cpu * 1000 / len(queued),
+        too_many=fake.too_many_requests,
+        lost=lost,
+        repeated=repeated,
+        out_of_order=disordered,
+    )
+
+
+async def drain(
+    fake: FakeTelegram, tmp: Path, queued: Sequence[tuple[int, int]], *, shipped: bool
+) -> Outcome:
+    config = make_config(tmp, api_url=fake.api_url, feed_urls=["http://127.0.0.1:9/none.feed"])
+    # The baseline: one message in flight (as the drain was before).
+    outbox.MAX_IN_FLIGHT = default_in_flight if shipped else 1
+    async with BotUnderTest(config, fake, Clock(NOW), pacer=Pacer()) as b:
+        b.store.outbox.enqueue(
+            [
+                OutgoingMessage(f"m:{chat}:{n}", chat, "alert", text_of(chat, n))
+                for chat, n in queued
+            ],
+            NOW,
         )
-        b.store.chats.subscribe(77, "TRIPP", clock())
-        for i in range(runs):
-            item = (f"lat{i}", f"{ITEM[1]} {i}", ITEM[2], DAY)
-            feeds.publish("/a.feed", rss([item]))
-            clock.set(clock() + timedelta(minutes=2))
-            await b.poll()
-            polled = time.monotonic()
-            want = i + 1
-            await b.wait(lambda w=want: len(fake.messages_to(77)) >= w, timeout=30)  # type: ignore[misc]
-            latencies.append(fake.messages_to(77)[-1].at - polled)
-    return latencies
+        started = thread_cpu()
+        b.runner.wake_outbox()
+        done = await b.wait(lambda: len(fake.sent) >= len(queued), timeout=900)
+        cpu = thread_cpu() - started
+        await b.outbox_settled(timeout=30)
+    if not done:
+        raise SystemExit(f"only {len(fake.sent)} of {len(queued)} messages arrived")
+    return outcome(fake, queued, cpu)
+
+
+async def bare_ptb(fake: FakeTelegram, queued: Sequence[tuple[int, int]]) -> Outcome:
+    """What a typical bot does: a loop of send_message, paced as the drain is."""
+    no_preview = LinkPreviewOptions(is_disabled=True)
+    bot = Bot(TOKEN, base_url=f"{fake.api_url}/bot")
+    async with bot:
+        started, cpu_started = time.monotonic(), thread_cpu()
+        for i, (chat, n) in enumerate(queued):
+            await bot.send_message(
+                chat, text_of(chat, n), parse_mode="HTML", link_preview_options=no_preview
+            )
+            await asyncio.sleep(max(0.0, started + (i + 1) / GLOBAL_PER_SECOND - time.monotonic()))
+        cpu = thread_cpu() - cpu_started
+    return outcome(fake, queued, cpu)
+
+
+def once(latency: float, run: Callable[[FakeTelegram, Path], object]) -> Outcome:
+    with tempfile.TemporaryDirectory() as tmp, FakeTelegram(token=TOKEN, strict=True) as fake:
+        fake.delay("sendMessage", latency)
+        result = asyncio.run(run(fake, Path(tmp)))  # type: ignore[arg-type]
+        assert isinstance(result, Outcome)
+        return result
+
+
+def line(name: str, results: list[Outcome]) -> str:
+    def med(f: Callable[[Outcome], float]) -> float:
+        return statistics.median(f(r) for r in results)
+
+    return (
+        f"{name:<44} {med(lambda r: r.share):.3f} of 30/s   "
+        f"{med(lambda r: r.cpu_ms):.2f} ms CPU/msg   "
+        f"429s {[r.too_many for r in results]}  lost {sum(r.lost for r in results)}  "
+        f"repeated {sum(r.repeated for r in results)}  "
+        f"out of order {sum(r.out_of_order for r in results)}"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--subscribers", type=int, default=1000)
+    parser.add_argument("--messages", type=int, default=1000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--latency", type=float, default=0.05, help="seconds the fake takes to answer a send"
+    )
+    parser.add_argument("--only", default="", help="only the modes whose name holds this")
     args = parser.parse_args()
-    floor = args.subscribers / 30
-    times, storms = [], []
-    with FeedServer() as feeds:
-        feeds.serve_feed("/a.feed", rss([ITEM]))
-        for run in range(args.runs):
-            with tempfile.TemporaryDirectory() as tmp, FakeTelegram(token=TOKEN) as fake:
-                elapsed, n429 = asyncio.run(fan_out(args.subscribers, fake, feeds, Path(tmp)))
-            times.append(elapsed)
-            storms.append(n429)
-            print(
-                f"run {run + 1}: {args.subscribers} digests in {elapsed:.1f} s "
-                f"({args.subscribers / elapsed:.1f} msg/s, floor {floor:.1f} s, "
-                f"{floor / elapsed:.1%} of the limit), 429s: {n429}"
-            )
-        median = statistics.median(times)
-        print(
-            f"fan-out median of {args.runs}: {median:.1f} s for {args.subscribers} "
-            f"(floor {floor:.1f} s; {floor / median:.1%} of Telegram's limit); "
-            f"429s per run: {storms}"
-        )
-        with tempfile.TemporaryDirectory() as tmp, FakeTelegram(token=TOKEN) as fake:
-            lat = asyncio.run(alert_latency(fake, feeds, Path(tmp), 5))
-        print(
-            "alert latency after the poll that found the article: median "
-            f"{statistics.median(lat) * 1000:.0f} ms, max {max(lat) * 1000:.0f} ms"
-        )
+    # The log lines `run` writes, at its level, so that their cost is counted.
+    setup_logging("INFO")
+    logging.getLogger().handlers[0].setStream(open(os.devnull, "w"))  # noqa: SIM115
+    n = args.messages
+    modes: dict[str, Callable[[FakeTelegram, Path], object]] = {
+        f"alerts, {n} chats, drain as shipped": lambda f, t: drain(f, t, alerts(n), shipped=True),
+        f"alerts, {n} chats, one in flight (baseline)": lambda f, t: drain(
+            f, t, alerts(n), shipped=False
+        ),
+        f"alerts, {n} chats, bare PTB loop (baseline)": lambda f, _: bare_ptb(f, alerts(n)),
+        "mix, drain as shipped": lambda f, t: drain(f, t, mix(n), shipped=True),
+        "mix, one in flight (baseline)": lambda f, t: drain(f, t, mix(n), shipped=False),
+    }
+    modes = {name: mode for name, mode in modes.items() if args.only in name}
+    print(
+        f"fan-out of {n} messages, strict fake answering after {args.latency * 1000:.0f} ms, "
+        f"{args.runs} interleaved runs; in flight as shipped: {default_in_flight}",
+        flush=True,
+    )
+    results: dict[str, list[Outcome]] = {name: [] for name in modes}
+    for run in range(args.runs):
+        for name, mode in modes.items():
+            r = once(args.latency, mode)
+            results[name].append(r)
+            print(f"  run {run + 1}: {line(name, [r])}", flush=True)
+    print("medians:")
+    for name, rs in results.items():
+        print("  " + line(name, rs))
+    shipped = results.get(f"alerts, {n} chats, drain as shipped")
+    base = results.get(f"alerts, {n} chats, one in flight (baseline)")
+    bare = results.get(f"alerts, {n} chats, bare PTB loop (baseline)")
+    if not (shipped and base and bare):
+        return
+    share = statistics.median(r.share for r in shipped)
+    cpu = statistics.median(r.cpu_ms for r in shipped)
+    print(
+        f"alerts: {share:.3f} of 30/s ({share / statistics.median(r.share for r in base):.2f}x "
+        f"one in flight); {cpu:.2f} ms CPU per message "
+        f"({cpu / statistics.median(r.cpu_ms for r in base):.2f}x one in flight, "
+        f"{cpu / statistics.median(r.cpu_ms for r in bare):.2f}x a bare PTB loop)"
+    )
 
 
 if __name__ == "__main__":

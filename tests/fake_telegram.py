@@ -24,7 +24,10 @@ with a proxy's HTML error page, as Telegram's front does), ``send_delay``,
 ``kick_bot(group)`` (a group removes the bot: 403 from then on, and the update saying so).
 
 Flood limits: per private chat, per group and overall (``global_per_second``: each send
-past it gets a 429 of its own), or a bot-wide limit as Telegram enforces it on a bot it
+past it gets a 429 of its own); ``strict=True`` sets them to Telegram's documented ones
+(30 a second overall, one a second per private chat after a short burst, 20 a minute per
+group), which is what the fan-out bench and the pacing tests prove 0 429s against; or a
+bot-wide limit as Telegram enforces it on a bot it
 throttles (``bot_wide_per_second``: a send past it starts a ban of
 ``bot_wide_retry_after`` seconds during which every send, to any chat, gets a 429).
 A send made before the ``retry_after`` it was given has passed (the bot's ban, or its
@@ -633,6 +636,11 @@ class FakeTelegram(LoopbackServer):
     # True: answers escape every non-ASCII character (\uXXXX), so a test can deliver
     # text Telegram itself never sends, such as a lone surrogate.
     ascii_json: bool = False
+    # Telegram's limits as its FAQ states them: "no more than one message per second" in
+    # a private chat ("short bursts" above it are tolerated: here 3, refilled at one a
+    # second), 20 a minute in a group, about 30 a second overall (any 1 s window).
+    STRICT_PRIVATE_PER_SECOND: Final = 1
+    STRICT_PRIVATE_BURST: Final = 3
 
     def __init__(
         self,
@@ -646,6 +654,8 @@ class FakeTelegram(LoopbackServer):
         send_delay: float = 0.0,
         known_chats_only: bool = False,
         clock: Callable[[], float] = time.monotonic,
+        strict: bool = False,
+        private_burst: int | None = None,
     ) -> None:
         super().__init__()
         bot_id, _, _ = token.partition(":")
@@ -653,8 +663,15 @@ class FakeTelegram(LoopbackServer):
             raise ValueError(f"a bot token starts with the bot's numeric id: {token!r}")
         self.token = token
         self.bot_id = int(bot_id)
+        if strict:
+            global_per_second, group_per_minute = 30, 20
+            private_per_second = self.STRICT_PRIVATE_PER_SECOND
+            private_burst = self.STRICT_PRIVATE_BURST
         self.global_per_second = global_per_second
         self.private_per_second = private_per_second
+        # Set: a private chat's limit is a token bucket of this many sends, refilled at
+        # private_per_second (Telegram's "short bursts"); else a 1 s sliding window.
+        self.private_burst = private_burst
         self.group_per_minute = group_per_minute
         self.bot_wide_per_second = bot_wide_per_second
         self.bot_wide_retry_after = bot_wide_retry_after
@@ -690,6 +707,7 @@ class FakeTelegram(LoopbackServer):
         self._retry_until: dict[int, float] = {}  # per chat, from its last 429
         self._violations: list[Violation] = []
         self._chat_sends: dict[int, deque[float]] = {}
+        self._chat_buckets: dict[int, tuple[float, float]] = {}  # (tokens, at)
         self._commands: dict[tuple[str, str], list[JSON]] = {}
 
         self._sent: list[SentMessage] = []
@@ -1483,7 +1501,12 @@ class FakeTelegram(LoopbackServer):
         if self.global_per_second is not None:
             windows.append((self._global_sends, 1.0, self.global_per_second))
         per_chat = self._chat_sends.setdefault(chat_id, deque())
-        if chat_id > 0 and self.private_per_second is not None:
+        bucket: tuple[float, float] | None = None
+        if chat_id > 0 and self.private_per_second is not None and self.private_burst:
+            tokens, at = self._chat_buckets.get(chat_id, (float(self.private_burst), now))
+            tokens = min(float(self.private_burst), tokens + (now - at) * self.private_per_second)
+            bucket = (tokens, now)
+        elif chat_id > 0 and self.private_per_second is not None:
             windows.append((per_chat, 1.0, self.private_per_second))
         if chat_id < 0 and self.group_per_minute is not None:
             windows.append((per_chat, 60.0, self.group_per_minute))
@@ -1494,8 +1517,12 @@ class FakeTelegram(LoopbackServer):
             if len(times) >= limit:
                 # Admitted once enough of the oldest sends leave the window.
                 wait = max(wait, times[len(times) - limit] + window - now, 1e-9)
+        if bucket is not None and bucket[0] < 1.0:
+            wait = max(wait, (1.0 - bucket[0]) / float(self.private_per_second or 1))
         if wait > 0:
             raise ApiError.too_many_requests(max(1, math.ceil(wait)))
+        if bucket is not None:
+            self._chat_buckets[chat_id] = (bucket[0] - 1.0, now)
         self._global_sends.append(now)
         self._bot_wide_sends.append(now)
         per_chat.append(now)

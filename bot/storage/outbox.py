@@ -13,6 +13,13 @@ from bot.storage.times import db_time, from_db_time, required_time
 class OutboxStore:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
+        # Counts the changes made through this connection that take pending messages out
+        # of their chat's queue other than by sending them (a chat that left, or moved).
+        # The drain reads the heads once per round and, while this stays the same, needs
+        # no look at the store before each message. Only the running bot makes such
+        # changes (its Telegram handlers and its drain, on this connection); other
+        # processes only add messages, which never invalidates a head already read.
+        self.revision = 0
 
     def enqueue(self, messages: Iterable[OutgoingMessage], now: datetime) -> int:
         """Store messages to send; one whose dedup key is already known is skipped.
@@ -65,6 +72,7 @@ class OutboxStore:
         )
 
     def fail_pending_for_chat(self, chat_id: int, error: str) -> int:
+        self.revision += 1
         cur = self._conn.execute(
             "UPDATE outbox SET state = 'failed', last_error = ? WHERE chat_id = ?"
             " AND state = 'pending'",
@@ -78,6 +86,7 @@ class OutboxStore:
         )
 
     def move_chat(self, old_id: int, new_id: int) -> None:
+        self.revision += 1
         self._conn.execute(
             "UPDATE outbox SET chat_id = ? WHERE chat_id = ? AND state = 'pending'",
             (new_id, old_id),

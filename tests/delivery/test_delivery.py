@@ -6,9 +6,14 @@ import asyncio
 import sqlite3
 from collections.abc import Iterable
 
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from bot.delivery.outbox import OutboxWorker
 from bot.delivery.pacing import (
     GLOBAL_PER_SECOND,
+    LATE_SLACK,
     PRIVATE_PER_SECOND,
     Pacer,
     TokenBucket,
@@ -157,7 +162,7 @@ def test_a_migrated_group_gets_its_messages_under_the_new_id() -> None:
     assert store.chats.get(-1005) is not None
 
 
-def test_stop_during_a_drain_leaves_unsent_messages_pending() -> None:
+def test_stop_lets_the_messages_in_flight_finish_and_leaves_the_rest_pending() -> None:
     store = store_with([(c, "m") for c in range(1, 6)])
 
     class StopAfterTwo(ScriptedSender):
@@ -170,10 +175,114 @@ def test_stop_during_a_drain_leaves_unsent_messages_pending() -> None:
             return result
 
     sender = StopAfterTwo()
-    worker = OutboxWorker(store, sender, clock=lambda: T0, pacer=fast_pacer())
+    worker = OutboxWorker(store, sender, clock=lambda: T0, pacer=fast_pacer(), in_flight=2)
     sender.worker = worker
     asyncio.run(worker.run())
     assert store.outbox.counts() == {"pending": 3, "sent": 2, "failed": 0}
+
+
+class HeldSender(ScriptedSender):
+    """Every send waits until the test lets it answer; records how many were open."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.release = asyncio.Event()
+        self.open: set[int] = set()
+        self.most_open = 0
+        self.overlapping_chat = False
+
+    async def send(self, chat_id: int, text: str, parse_mode: str) -> SendResult:
+        self.overlapping_chat |= chat_id in self.open
+        self.open.add(chat_id)
+        self.most_open = max(self.most_open, len(self.open))
+        try:
+            await self.release.wait()
+            return await super().send(chat_id, text, parse_mode)
+        finally:
+            self.open.discard(chat_id)
+
+
+def test_several_chats_are_sent_to_at_once_but_never_more_than_the_bound() -> None:
+    store = store_with([(c, f"{c}-{n}") for c in range(1, 9) for n in (1, 2)])
+    sender = HeldSender()
+    worker = OutboxWorker(store, sender, clock=lambda: T0, pacer=fast_pacer(), in_flight=3)
+
+    async def scenario() -> None:
+        drained = asyncio.create_task(drain_until(worker, store))
+        while len(sender.open) < 3:
+            await asyncio.sleep(0)
+        for _ in range(20):  # the drain gets every chance to exceed the bound
+            await asyncio.sleep(0)
+        assert len(sender.open) == 3
+        sender.release.set()
+        await drained
+
+    asyncio.run(scenario())
+    assert sender.most_open == 3
+    assert not sender.overlapping_chat, "one chat's messages go one after the other"
+    for chat in range(1, 9):
+        assert sender.delivered(chat) == [f"{chat}-1", f"{chat}-2"]
+
+
+def test_a_crash_with_messages_in_flight_leaves_them_pending_to_be_sent_again() -> None:
+    # Telegram may have taken them: this is why a crash can repeat as many messages as
+    # are in flight, and why that number is kept small.
+    store = store_with([(c, "m") for c in range(1, 6)])
+    sender = HeldSender()
+    worker = OutboxWorker(store, sender, clock=lambda: T0, pacer=fast_pacer(), in_flight=3)
+
+    async def scenario() -> None:
+        task = asyncio.create_task(worker.run())
+        while len(sender.open) < 3:
+            await asyncio.sleep(0)
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+    asyncio.run(scenario())
+    assert store.outbox.counts() == {"pending": 5, "sent": 0, "failed": 0}
+    assert len(sender.attempts) == 0, "none was answered"
+
+
+def test_a_chat_that_leaves_during_a_round_gets_nothing_more() -> None:
+    store = store_with([(1, "a"), (2, "b"), (3, "c")])
+
+    class LeavesMeanwhile(ScriptedSender):
+        async def send(self, chat_id: int, text: str, parse_mode: str) -> SendResult:
+            if chat_id == 1:  # while this one is out, chat 2 blocks the bot
+                store.outbox.fail_pending_for_chat(2, "blocked the bot")
+            return await super().send(chat_id, text, parse_mode)
+
+    sender = LeavesMeanwhile()
+    worker = OutboxWorker(store, sender, clock=lambda: T0, pacer=fast_pacer(), in_flight=1)
+    asyncio.run(drain_until(worker, store))
+    assert sender.delivered(2) == []
+    assert sender.delivered(3) == ["c"]
+    assert store.outbox.counts() == {"pending": 0, "sent": 2, "failed": 1}
+
+
+def test_a_message_telegram_took_but_the_store_could_not_record_is_not_sent_again() -> None:
+    store = store_with([(1, "a"), (2, "b")])
+    sender = ScriptedSender()
+    worker = OutboxWorker(store, sender, clock=lambda: T0, pacer=fast_pacer())
+    real_mark_sent = store.outbox.mark_sent
+    failures = {"left": 1}
+
+    def locked_once(*args: object) -> None:
+        if failures["left"]:
+            failures["left"] -= 1
+            raise sqlite3.OperationalError("database is locked")
+        real_mark_sent(*args)  # type: ignore[arg-type]
+
+    store.outbox.mark_sent = locked_once  # type: ignore[method-assign]
+
+    async def scenario() -> None:
+        with pytest.raises(sqlite3.OperationalError):
+            await worker.drain_round()  # both sent; the first could not be recorded
+        await drain_until(worker, store)
+
+    asyncio.run(scenario())
+    assert sorted(c for c, _, _ in sender.attempts) == [1, 2]
+    assert store.outbox.counts() == {"pending": 0, "sent": 2, "failed": 0}
 
 
 # -- pacing (pure arithmetic on a given monotonic time) --------------------------------
@@ -211,6 +320,39 @@ def test_the_global_pace_stays_under_thirty_a_second() -> None:
         times.append(t)
     for i, start in enumerate(times):
         assert len([s for s in times[i:] if s < start + 1.0]) <= 30
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    steps=st.lists(
+        st.tuples(
+            st.floats(0.0, 0.3),  # time until the drain looks again
+            st.floats(0.0, 2 * LATE_SLACK),  # how late the event loop woke for the turn
+            st.booleans(),  # a command reply books a moment instead
+        ),
+        min_size=31,
+        max_size=150,
+    ),
+)
+def test_any_thirty_one_messages_span_over_a_second_however_late_or_mixed(
+    steps: list[tuple[float, float, bool]],
+) -> None:
+    pacer = Pacer()
+    now, sent_at = 100.0, []
+    for chat, (pause, late, reply) in enumerate(steps, start=1):
+        now += pause
+        if reply:
+            sent_at.append(pacer.reserve(chat, now))
+            continue
+        turn = pacer.global_ready_at(now)
+        now = turn + late
+        if pacer.global_ready_at(now) > now:
+            continue  # a reply took the turn meanwhile: the drain looks again
+        pacer.took(chat, now, turn=turn)
+        sent_at.append(now)
+    sent_at.sort()
+    for first, last in zip(sent_at, sent_at[30:], strict=False):
+        assert last - first >= 30 / GLOBAL_PER_SECOND - LATE_SLACK - 1e-9 > 1.0
 
 
 def test_a_429_hold_outlasts_the_bucket() -> None:

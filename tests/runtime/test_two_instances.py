@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.delivery.outbox import MAX_IN_FLIGHT
 from bot.domain.models import OutgoingMessage
 from bot.storage import open_store
 from tests.bot_harness import REPO, TOKEN
@@ -254,7 +255,7 @@ def test_kill_9_mid_fan_out_the_standby_takes_over_and_delivers_the_rest(
     assert sent_by_first < len(chats), "killed mid fan-out"
     per_chat = Counter(m.chat_id for m in fake.sent)
     assert set(per_chat) == set(chats)
-    assert sum(per_chat.values()) - len(chats) <= 1, "at most the message in flight twice"
+    assert sum(per_chat.values()) - len(chats) <= MAX_IN_FLIGHT, "at most those in flight twice"
     assert blocks([r.pid for r in fake.requests("sendMessage")]) == [first.pid, second.pid]
     assert blocks([r.pid for r in fake.requests("getUpdates")]) == [first.pid, second.pid]
     no_conflicts(second)
@@ -304,7 +305,8 @@ def test_an_active_instance_frozen_past_its_lease_stops_sending_when_it_wakes(
     assert not [r for r in fake.requests_from(first.pid, "getUpdates") if r.at > standby_at]
     per_chat = Counter(m.chat_id for m in fake.sent)
     assert set(per_chat) == set(chats)
-    assert sum(per_chat.values()) - len(chats) <= 1
+    # Those in flight when it froze: Telegram had them, the other instance sent them too.
+    assert sum(per_chat.values()) - len(chats) <= MAX_IN_FLIGHT
     assert f"active: pid {second.pid} on " in status.stdout
     assert f"standby: pid {first.pid} on " in status.stdout
 

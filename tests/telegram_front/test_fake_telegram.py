@@ -460,6 +460,35 @@ def test_group_limit_is_twenty_in_any_sliding_minute(
     assert _send(timed_api, group).json()["parameters"]["retry_after"] >= 1
 
 
+def test_strict_private_chats_get_a_burst_of_three_then_one_a_second(clock: FakeClock) -> None:
+    with FakeTelegram(strict=True, clock=clock) as fake, _client(fake) as client:
+        assert [_send(client, 1).status_code for _ in range(4)] == [200, 200, 200, 429]
+        assert _send(client, 2).status_code == 200  # another chat is not affected
+        clock.advance(0.5)
+        refused = _send(client, 1)
+        assert refused.json()["parameters"] == {"retry_after": 1}  # half a token short
+        clock.advance(0.5)
+        assert [_send(client, 1).status_code for _ in range(2)] == [200, 429]
+        clock.advance(2.0)  # two tokens back: a short burst again, not three
+        assert [_send(client, 1).status_code for _ in range(3)] == [200, 200, 429]
+        assert fake.too_many_requests == 4
+
+
+def test_strict_keeps_thirty_a_second_overall_and_twenty_a_minute_per_group(
+    clock: FakeClock,
+) -> None:
+    with FakeTelegram(strict=True, clock=clock) as fake, _client(fake) as client:
+        assert all(_send(client, chat).status_code == 200 for chat in range(1, 31))
+        assert _send(client, 31).status_code == 429
+        clock.advance(1.0)
+        group = -100200300
+        for _ in range(20):
+            clock.advance(0.1)
+            assert _send(client, group).status_code == 200
+        assert _send(client, group).status_code == 429
+        assert fake.too_many_requests == 2
+
+
 def test_send_delay_slows_every_send_like_a_real_network() -> None:
     with FakeTelegram(send_delay=0.05) as fake, _client(fake) as client:
         started = time.monotonic()
