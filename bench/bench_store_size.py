@@ -13,7 +13,7 @@ Prints, as the median of RUNS seeds, bytes per article of
 - the store as written now (all of it: articles, their matches, indexes, the schema);
 - the same articles in schema 6's layout (HTML, text and summary each in full), that store
   migrated to schema 8 (007: the HTML as a delta against the text, the summary as a flag),
-  and migrated to the schema of today (010: matches refer to their article by an integer,
+  and migrated to the schema of today (009: matches refer to their article by an integer,
   the text deflated);
 each as a ratio to the baseline and to the text's UTF-8 length; and where the store's
 bytes go (the tables and their indexes, per article).
@@ -172,7 +172,7 @@ def schema_6(folder: Path, new_store: Path) -> Path:
 
 
 def migrated_to_8(folder: Path, v6: Path) -> Path:
-    """The schema 6 store migrated to schema 8 only (as the store was before 010)."""
+    """The schema 6 store migrated to schema 8 only (as the store was before 009)."""
     path = folder / "v8.sqlite3"
     path.write_bytes(v6.read_bytes())
     conn = sqlite3.connect(path)
@@ -210,9 +210,9 @@ def one_run(seed: int) -> dict[str, float]:
         old = size_of(old_layout)
         v8 = migrated_to_8(folder, old_layout)
         at_8 = size_of(v8)
-        open_store(v8).close()  # migration 010 (and 009) convert it
+        open_store(v8).close()  # migration 009 converts it
         migrated_8 = size_of(v8)
-        open_store(old_layout).close()  # migrations 007 to 010 convert it
+        open_store(old_layout).close()  # migrations 007 to 009 convert it
         migrated = size_of(old_layout)
         now = size_of(new_store)
         shares = table_share(new_store)

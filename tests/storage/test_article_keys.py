@@ -1,5 +1,5 @@
 """Matches refer to their article by its integer ``ref``, and the text is kept deflated
-(migration 010): a store written before reads back as it did, and the new layout answers
+(migration 009): a store written before reads back as it did, and the new layout answers
 every question the old one did."""
 
 from __future__ import annotations

@@ -12,7 +12,7 @@
 -- bot/storage/article_text.py). html_delta: the HTML as a delta against the text (007),
 -- NULL for none. The `html` column is gone: since 007 every row has kept it as ''.
 
-CREATE TABLE articles_010 (
+CREATE TABLE articles_009 (
     ref              INTEGER PRIMARY KEY,
     id               TEXT NOT NULL UNIQUE,
     feed_url         TEXT NOT NULL,
@@ -37,7 +37,7 @@ CREATE TABLE articles_010 (
 -- order the reader pages in, first sight then rowid, is unchanged). deflate_text() and
 -- html_delta() are the Python functions pack_text and pack_html, given to the connection
 -- before migrating; html_delta() takes up any row still holding its HTML as it is.
-INSERT INTO articles_010 (ref, id, feed_url, link, title, author, section, published,
+INSERT INTO articles_009 (ref, id, feed_url, link, title, author, section, published,
                           content_hash, first_seen_at, updated_at, last_seen_at,
                           summary_is_text, summary, html_delta, text_deflated)
 SELECT rowid, id, feed_url, link, title, author, section, published,
@@ -49,9 +49,9 @@ SELECT rowid, id, feed_url, link, title, author, section, published,
 FROM articles
 ORDER BY rowid;
 
-CREATE TABLE matches_010 (
+CREATE TABLE matches_009 (
     id            INTEGER PRIMARY KEY,
-    article       INTEGER NOT NULL REFERENCES articles_010 (ref) ON DELETE CASCADE,
+    article       INTEGER NOT NULL REFERENCES articles_009 (ref) ON DELETE CASCADE,
     watchlist     TEXT NOT NULL,
     term          TEXT NOT NULL,
     matched_text  TEXT NOT NULL,
@@ -67,7 +67,7 @@ CREATE TABLE matches_010 (
 
 -- Each match keeps its id (the order an article's matches were stored in). The foreign
 -- key cascaded every article's deletion to its matches, so each has its article.
-INSERT INTO matches_010 (id, article, watchlist, term, matched_text, score, field, snippet,
+INSERT INTO matches_009 (id, article, watchlist, term, matched_text, score, field, snippet,
                          mark_start, mark_end, matched_at, rematched)
 SELECT m.id, a.rowid, m.watchlist, m.term, m.matched_text, m.score, m.field, m.snippet,
        m.mark_start, m.mark_end, m.matched_at, m.rematched
@@ -77,9 +77,9 @@ ORDER BY m.id;
 -- matches first: dropping articles deletes its rows, which would cascade to the old ones.
 DROP TABLE matches;
 DROP TABLE articles;
--- Renaming also renames matches_010's reference to articles_010.
-ALTER TABLE articles_010 RENAME TO articles;
-ALTER TABLE matches_010 RENAME TO matches;
+-- Renaming also renames matches_009's reference to articles_009.
+ALTER TABLE articles_009 RENAME TO articles;
+ALTER TABLE matches_009 RENAME TO matches;
 
 -- The digest's window, the re-match and the dry run page by first sight.
 CREATE INDEX articles_by_first_seen ON articles (first_seen_at);

@@ -1,3 +1,0 @@
--- Reserved: number 009 belongs to a migration written on another branch of issue 12
--- (010 follows it). This placeholder changes nothing; at the merge it gives way to that
--- migration, or, if none comes, 010 is renumbered 009 and this file goes.
