@@ -12,7 +12,8 @@ How a field is matched:
    where the text word holding it may be its term word (within that word's typos, or
    split or run together) and the text word beside that may be the term's next word:
    " ro" in "road" is no look at "Trump Route", nor "Baku" in "Baku officials" one at
-   "Baku port". Both checks are made once per text word, however many terms share it.
+   "Baku port". Both checks are made once per text word, however many terms share it,
+   and remembered from article to article (a bounded memo keyed on the words).
 4. Verify: where a term is looked at, it would start a few characters away. Windows of
    whole words starting there are compared with the term by edit distance
    (`rapidfuzz.distance.OSA`, cut off at the term's typo budget), then word for word
@@ -59,7 +60,22 @@ _EXCLUDE_REACH = 300  # characters around a match searched for an exclude phrase
 
 
 _Beside = tuple[int, str, int]  # (1 after, -1 before; the word; its typos)
-_Ref = tuple[int, int, int]  # (term, where a piece ends in " " + phrase + " ", its word)
+_Ref = tuple[int, int]  # (term, where a piece ends in " " + phrase + " ")
+# The term words a piece is in: (word, its typos or -1 for the whole term, and for each
+# word beside it in the terms holding it, the terms)
+_Group = tuple[str, int, tuple[tuple["_Beside | None", tuple[_Ref, ...]], ...]]
+# What a piece in a text word asks for (empty: nothing): the terms worth a look at once;
+# those worth one if the word and its neighbour are the term word split in two (term
+# word, its typos); and by side, those worth one if the neighbour there fits.
+_Looks = (
+    tuple[
+        tuple[_Ref, ...],
+        tuple[tuple[str, int, tuple[_Ref, ...]], ...],
+        tuple[tuple[int, tuple[tuple["_Beside", tuple[_Ref, ...]], ...]], ...],
+    ]
+    | tuple[()]
+)
+_MEMO_SIZE = 50_000  # (piece, text word) verdicts kept; a new vocabulary starts afresh
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +117,38 @@ def _run_together(expected: str, cap: int, wanted: _Beside, written: str) -> boo
     joined = expected + other if step > 0 else other + expected
     cap += other_cap + 1
     return OSA.distance(joined, written, score_cutoff=cap) <= cap
+
+
+def _word_looks(groups: tuple[_Group, ...], written: str) -> _Looks:
+    """What a piece found in text word `written` asks for, term word by term word: the
+    checks that need no neighbour are made here, once per word; those that do are
+    grouped by the side the neighbour is on."""
+    free: list[_Ref] = []
+    splits: list[tuple[str, int, tuple[_Ref, ...]]] = []
+    sides: dict[int, list[tuple[_Beside, tuple[_Ref, ...]]]] = {}
+    for expected, cap, besides in groups:
+        short = longer = False
+        if cap >= 0:
+            if not _may_be(written, expected, cap):
+                continue
+            short = len(written) < len(expected) - cap
+            longer = len(written) > len(expected) + cap
+        for wanted, refs in besides:
+            if short:
+                splits.append((expected, cap, refs))
+            elif wanted is None or cap < 0:
+                free.extend(refs)
+            elif not longer:
+                sides.setdefault(wanted[0], []).append((wanted, refs))
+            elif _run_together(expected, cap, wanted, written):
+                free.extend(refs)
+    if not (free or splits or sides):
+        return ()
+    return (
+        tuple(free),
+        tuple(splits),
+        tuple((side, tuple(options)) for side, options in sides.items()),
+    )
 
 
 def _split(text: str, left: int, right: int, expected: str, cap: int) -> bool:
@@ -164,7 +212,8 @@ def _overlaps(a: tuple[_Hit, int, Normalized], b: tuple[_Hit, int, Normalized]) 
 
 class Matcher:
     """Compiled watchlists. Build with `compile_watchlists`; `match` is pure and thread-safe
-    (the automaton is only read once built)."""
+    (the automaton is only read once built; the memos of word verdicts only remember
+    answers that never change)."""
 
     def __init__(
         self,
@@ -179,31 +228,41 @@ class Matcher:
         self._max_per_watchlist = max_per_watchlist
         # piece → the term words it is in, and for each the word beside it in its terms:
         # {(word, its typos): {(side, word beside, its typos) or None: [(term, where the
-        # piece ends in " " + phrase + " ", which word)]}}. A piece is checked once against
-        # each word and each word beside, however many terms share them.
+        # piece ends in " " + phrase + " ")]}}. A piece is checked once against each word
+        # and each word beside, however many terms share them.
         found_by: dict[str, dict[tuple[str, int], dict[_Beside | None, list[_Ref]]]] = {}
         for index, term in enumerate(self._terms):
             for piece, end, word in term.pieces:
-                key = (term.words[word], term.caps[word]) if word >= 0 else ("", -1)
+                held_by = (term.words[word], term.caps[word]) if word >= 0 else ("", -1)
                 beside = term.beside[word] if word >= 0 else None
-                by_beside = found_by.setdefault(piece, {}).setdefault(key, {})
-                by_beside.setdefault(beside, []).append((index, end, word))
+                by_beside = found_by.setdefault(piece, {}).setdefault(held_by, {})
+                by_beside.setdefault(beside, []).append((index, end))
         self._automaton: Any = None
         if found_by:
             # Imported here: commands that never match (--version, status) skip loading it.
             import ahocorasick
 
             automaton = ahocorasick.Automaton()
-            for piece, in_words in found_by.items():
-                automaton.add_word(
-                    piece,
-                    tuple(
-                        (word, cap, tuple((b, tuple(refs)) for b, refs in besides.items()))
-                        for (word, cap), besides in in_words.items()
-                    ),
+            for key, (piece, in_words) in enumerate(found_by.items()):
+                groups: tuple[_Group, ...] = tuple(
+                    (word, cap, tuple((b, tuple(refs)) for b, refs in besides.items()))
+                    for (word, cap), besides in in_words.items()
                 )
+                if all(cap < 0 for _, cap, _ in groups):  # whole terms: no word to check
+                    whole = tuple(
+                        ref for _, _, besides in groups for _, refs in besides for ref in refs
+                    )
+                    automaton.add_word(piece, (-1, whole))
+                else:
+                    automaton.add_word(piece, (key, groups))
             automaton.make_automaton()
             self._automaton = automaton
+        # (piece, text word) → what it asks for; (piece, text word, side, neighbour) → the
+        # terms then worth a look. Words recur from article to article, so most pieces
+        # found cost a look-up or two; both are only ever added to (or emptied when full),
+        # which keeps `match` safe from several threads.
+        self._word_memo: dict[tuple[int, str], _Looks] = {}
+        self._beside_memo: dict[tuple[int, str, int, str], tuple[_Ref, ...]] = {}
 
     @property
     def watchlists(self) -> tuple[Watchlist, ...]:
@@ -263,53 +322,57 @@ class Matcher:
             return []
         text = norm.text
         terms = self._terms
+        memo = self._word_memo
+        if len(memo) > _MEMO_SIZE:
+            memo.clear()
+        near_memo = self._beside_memo
+        if len(near_memo) > _MEMO_SIZE:
+            near_memo.clear()
         # term → where its pieces say it starts, where worth a look
         found: dict[int, set[int]] = {}
-        # (text word, term word, its typos) → whether the one may be the other
-        verdicts: dict[tuple[int, str, int], bool] = {}
         beside: dict[int, str] = {}  # the text's word beside each word found
         # Padded so that a piece may be anchored at the first or last word. A piece
         # ending at `end` says its term starts at `end + 1 - piece_end` in `text`.
-        for end, groups in self._automaton.iter(" " + text + " "):
-            left = right = -1
-            written = ""
-            for expected, cap, besides in groups:
-                if cap >= 0:
-                    if left < 0:  # the text word holding the piece
-                        last = end - 1 if text[end - 1 : end] not in ("", " ") else end - 2
-                        left = text.rfind(" ", 0, max(last, 0)) + 1
-                        right = text.find(" ", left)
-                        right = right if right >= 0 else len(text)
-                        written = text[left:right]
-                    verdict = verdicts.get((left, expected, cap))
-                    if verdict is None:
-                        verdict = verdicts[left, expected, cap] = _may_be(written, expected, cap)
-                    if not verdict:
-                        continue
-                    if len(written) < len(expected) - cap and not _split(
-                        text, left, right, expected, cap
-                    ):
-                        continue
-                for wanted, refs in besides:
-                    # " ro" in "road" is no look at "Trump Route"; nor "Baku" in "Baku
-                    # officials" one at "Baku port".
-                    if wanted is not None and cap >= 0:
-                        if len(written) > len(expected) + cap:
-                            if not _run_together(expected, cap, wanted, written):
-                                continue
-                        elif len(written) >= len(expected) - cap:
-                            key = 2 * left + (wanted[0] > 0)
-                            near = beside.get(key)
-                            if near is None:
-                                near = beside[key] = _text_beside(text, left, right, wanted[0])
-                            if not _beside_fits(near, wanted):
-                                continue
-                    for term_index, piece_end, _ in refs:
-                        starts = found.get(term_index)
-                        if starts is None:
-                            found[term_index] = {end + 1 - piece_end}
-                        else:
-                            starts.add(end + 1 - piece_end)
+        for end, (key, groups) in self._automaton.iter(" " + text + " "):
+            if key < 0:  # whole terms: nothing to check per word
+                for term_index, piece_end in groups:
+                    found.setdefault(term_index, set()).add(end + 1 - piece_end)
+                continue
+            # The text word holding the piece. Most pieces found are in words that cannot
+            # be their term word (" ro" in "road"): the memo, keyed on the word, says so
+            # in one look however many articles hold it.
+            last = end - 1 if text[end - 1 : end] not in ("", " ") else end - 2
+            left = text.rfind(" ", 0, max(last, 0)) + 1
+            right = text.find(" ", left)
+            right = right if right >= 0 else len(text)
+            written = text[left:right]
+            looks = memo.get((key, written))
+            if looks is None:
+                looks = memo[key, written] = _word_looks(groups, written)
+            if not looks:
+                continue
+            free, splits, sides = looks
+            refs: tuple[_Ref, ...]
+            for refs in (free, *(r for e, c, r in splits if _split(text, left, right, e, c))):
+                for term_index, piece_end in refs:
+                    found.setdefault(term_index, set()).add(end + 1 - piece_end)
+            for side, options in sides:
+                # " ro" in "route" is no look at "Trump Route" unless "Trump" is beside
+                # it; nor "Baku" in "Baku officials" one at "Baku port".
+                where = 2 * left + (side > 0)
+                near = beside.get(where)
+                if near is None:
+                    near = beside[where] = _text_beside(text, left, right, side)
+                fitting = near_memo.get((key, written, side, near))
+                if fitting is None:
+                    fitting = near_memo[key, written, side, near] = tuple(
+                        ref
+                        for wanted, refs in options
+                        if _beside_fits(near, wanted)
+                        for ref in refs
+                    )
+                for term_index, piece_end in fitting:
+                    found.setdefault(term_index, set()).add(end + 1 - piece_end)
         hits: dict[tuple[int, int, int], _Hit] = {}
         for term_index, starts in found.items():
             term = terms[term_index]
