@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from bot.domain.matching import Matcher
+from bot.domain.matching import Matcher, read_fields
 from bot.domain.models import Match, Watchlist
 
 __all__ = ["ArticleMatcher", "Matchers", "PersonalMatcher", "Prematched", "list_version"]
@@ -65,10 +65,12 @@ class Matchers:
 
     def match(self, fields: Sequence[tuple[str, str]], *, plain: bool = False) -> list[Match]:
         """``Matcher.match`` over every list: each list's best match (or matches), the
-        shared lists first, then the personal lists in order."""
-        found = self.shared.match(fields, plain=plain)
+        shared lists first, then the personal lists in order. The article is rendered and
+        normalised once, not once per list."""
+        read = read_fields(fields, plain=plain)
+        found = self.shared.match_read(read)
         for personal in self.personal:
-            found.extend(personal.matcher.match(fields, plain=plain))
+            found.extend(personal.matcher.match_read(read))
         return found
 
 

@@ -53,12 +53,14 @@ from bot.domain.text import Normalized, fold, fold_keep_case, html_to_text, norm
 from bot.domain.typos import fits
 from bot.domain.word_windows import spans_from, word_starts
 
-__all__ = ["Matcher", "compile_watchlists"]
+__all__ = ["Matcher", "ReadField", "compile_watchlists", "read_fields"]
 
 _SPLIT_PART = 3  # letters of a word split in two, at least, on the side found
 _EXCLUDE_REACH = 300  # characters around a match searched for an exclude phrase
 
 
+# A field as matched: its name, and its text rendered and normalised (None when empty).
+ReadField = tuple[str, Normalized | None]
 _Beside = tuple[int, str, int]  # (1 after, -1 before; the word; its typos)
 _Ref = tuple[int, int]  # (term, where a piece ends in " " + phrase + " ")
 # The term words a piece is in: (word, its typos or -1 for the whole term, and for each
@@ -278,12 +280,15 @@ class Matcher:
         Returns, for each watchlist that matched, its best match (and up to
         `max_per_watchlist` distinct ones), in watchlist order.
         """
+        return self.match_read(read_fields(fields, plain=plain))
+
+    def match_read(self, fields: Sequence[ReadField]) -> list[Match]:
+        """`match` of fields already read (`read_fields`): the lists in force read an
+        article once, however many matchers it goes through."""
         found: list[tuple[_Hit, int, Normalized]] = []
-        for field_index, (_, raw) in enumerate(fields):
-            if not raw:
-                continue
-            norm = normalize(raw if plain else html_to_text(raw))
-            found.extend((hit, field_index, norm) for hit in self._scan(norm))
+        for field_index, (_, norm) in enumerate(fields):
+            if norm is not None:
+                found.extend((hit, field_index, norm) for hit in self._scan(norm))
         if not found:
             return []
         found.sort(key=lambda f: (-f[0].score, f[1], f[0].start, -(f[0].end - f[0].start)))
@@ -492,6 +497,15 @@ class Matcher:
             mark_start=mark_start,
             mark_end=mark_end,
         )
+
+
+def read_fields(fields: Sequence[tuple[str, str]], *, plain: bool = False) -> list[ReadField]:
+    """Article fields `(name, text that may contain HTML)` rendered and normalised as
+    `Matcher.match` reads them (with `plain`, the texts are already plain)."""
+    return [
+        (name, normalize(raw if plain else html_to_text(raw)) if raw else None)
+        for name, raw in fields
+    ]
 
 
 def compile_watchlists(watchlists: Sequence[Watchlist], *, max_per_watchlist: int = 1) -> Matcher:
