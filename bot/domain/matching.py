@@ -254,9 +254,13 @@ class Matcher:
                     whole = tuple(
                         ref for _, _, besides in groups for _, refs in besides for ref in refs
                     )
-                    automaton.add_word(piece, (-1, whole))
+                    automaton.add_word(piece, (-1, whole, 0))
                 else:
-                    automaton.add_word(piece, (key, groups))
+                    # Where the word holding the piece starts, counted back from where the
+                    # piece ends, when the piece starts with its space (0: unknown).
+                    automaton.add_word(
+                        piece, (key, groups, len(piece) - 1 if piece[0] == " " else 0)
+                    )
             automaton.make_automaton()
             self._automaton = automaton
         # (piece, text word) → what it asks for; (piece, text word, side, neighbour) → the
@@ -338,7 +342,7 @@ class Matcher:
         beside: dict[int, str] = {}  # the text's word beside each word found
         # Padded so that a piece may be anchored at the first or last word. A piece
         # ending at `end` says its term starts at `end + 1 - piece_end` in `text`.
-        for end, (key, groups) in self._automaton.iter(" " + text + " "):
+        for end, (key, groups, back) in self._automaton.iter(" " + text + " "):
             if key < 0:  # whole terms: nothing to check per word
                 for term_index, piece_end in groups:
                     found.setdefault(term_index, set()).add(end + 1 - piece_end)
@@ -346,10 +350,14 @@ class Matcher:
             # The text word holding the piece. Most pieces found are in words that cannot
             # be their term word (" ro" in "road"): the memo, keyed on the word, says so
             # in one look however many articles hold it.
-            last = end - 1 if text[end - 1 : end] not in ("", " ") else end - 2
-            left = text.rfind(" ", 0, max(last, 0)) + 1
+            if back:
+                left = end - back
+            else:
+                last = end - 1 if text[end - 1 : end] not in ("", " ") else end - 2
+                left = text.rfind(" ", 0, max(last, 0)) + 1
             right = text.find(" ", left)
-            right = right if right >= 0 else len(text)
+            if right < 0:
+                right = len(text)
             written = text[left:right]
             looks = memo.get((key, written))
             if looks is None:
@@ -400,6 +408,17 @@ class Matcher:
             return self._check_literal(norm, term_index, term, position)
         text = norm.text
         budget = term.budget
+        phrase = term.phrase
+        after = position + len(phrase)
+        # Written as the term is, one space apart: what the windows below would find
+        # first, and the common case.
+        if (
+            text.startswith(phrase, position)
+            and text[after : after + 1] in ("", " ")
+            and self._acceptable(norm, term, spans_from(text, position, len(term.words)))
+        ):
+            start, end = norm.plain_span(position, after)
+            return _Hit(term=term_index, start=start, end=end, score=100.0)
         # Words enough for the longest window: the term's length and its typos, to a space.
         reach = text.find(" ", position + len(term.phrase) + budget)
         words = text[position : reach if reach >= 0 else len(text)].split()
