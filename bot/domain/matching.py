@@ -34,7 +34,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,7 +53,7 @@ from bot.domain.text import Normalized, fold, fold_keep_case, html_to_text, norm
 from bot.domain.typos import fits
 from bot.domain.word_windows import spans_from, word_starts
 
-__all__ = ["Matcher", "ReadField", "compile_watchlists", "read_fields"]
+__all__ = ["Matcher", "PieceFinder", "ReadField", "compile_watchlists", "read_fields"]
 
 _SPLIT_PART = 3  # letters of a word split in two, at least, on the side found
 _EXCLUDE_REACH = 300  # characters around a match searched for an exclude phrase
@@ -212,28 +212,18 @@ def _overlaps(a: tuple[_Hit, int, Normalized], b: tuple[_Hit, int, Normalized]) 
     return a[1] == b[1] and a[0].start < b[0].end and b[0].start < a[0].end
 
 
-class Matcher:
-    """Compiled watchlists. Build with `compile_watchlists`; `match` is pure and thread-safe
-    (the automaton is only read once built; the memos of word verdicts only remember
-    answers that never change)."""
+class PieceFinder:
+    """The prefilter (step 3): the pieces of many terms in one Aho–Corasick automaton, and
+    what a piece found asks of the words around it. One finder may serve the terms of
+    several matchers (`Matchers`), so an article is scanned once for all of them."""
 
-    def __init__(
-        self,
-        watchlists: Sequence[Watchlist],
-        terms: Sequence[CompiledTerm],
-        excludes: Sequence[tuple[re.Pattern[str], ...]],
-        max_per_watchlist: int,
-    ) -> None:
-        self._watchlists = tuple(watchlists)
-        self._terms = tuple(terms)
-        self._excludes = tuple(excludes)
-        self._max_per_watchlist = max_per_watchlist
+    def __init__(self, terms: Sequence[CompiledTerm]) -> None:
         # piece → the term words it is in, and for each the word beside it in its terms:
         # {(word, its typos): {(side, word beside, its typos) or None: [(term, where the
         # piece ends in " " + phrase + " ")]}}. A piece is checked once against each word
         # and each word beside, however many terms share them.
         found_by: dict[str, dict[tuple[str, int], dict[_Beside | None, list[_Ref]]]] = {}
-        for index, term in enumerate(self._terms):
+        for index, term in enumerate(terms):
             for piece, end, word in term.pieces:
                 held_by = (term.words[word], term.caps[word]) if word >= 0 else ("", -1)
                 beside = term.beside[word] if word >= 0 else None
@@ -270,74 +260,16 @@ class Matcher:
         self._word_memo: dict[tuple[int, str], _Looks] = {}
         self._beside_memo: dict[tuple[int, str, int, str], tuple[_Ref, ...]] = {}
 
-    @property
-    def watchlists(self) -> tuple[Watchlist, ...]:
-        return self._watchlists
-
-    def match(self, fields: Sequence[tuple[str, str]], *, plain: bool = False) -> list[Match]:
-        """Match article fields, each `(field name, text that may contain HTML)`.
-
-        With `plain`, the texts are already plain (an `Article`'s, rendered when its
-        feed was parsed): rendering them again would decode an entity or drop a tag
-        that the article shows as text.
-
-        Returns, for each watchlist that matched, its best match (and up to
-        `max_per_watchlist` distinct ones), in watchlist order.
-        """
-        return self.match_read(read_fields(fields, plain=plain))
-
-    def match_read(self, fields: Sequence[ReadField]) -> list[Match]:
-        """`match` of fields already read (`read_fields`): the lists in force read an
-        article once, however many matchers it goes through."""
-        found: list[tuple[_Hit, int, Normalized]] = []
-        for field_index, (_, norm) in enumerate(fields):
-            if norm is not None:
-                found.extend((hit, field_index, norm) for hit in self._scan(norm))
-        if not found:
-            return []
-        found.sort(key=lambda f: (-f[0].score, f[1], f[0].start, -(f[0].end - f[0].start)))
-        chosen: dict[int, list[tuple[_Hit, int, Normalized]]] = {}
-        for item in found:
-            watchlist = self._terms[item[0].term].watchlist
-            picked = chosen.setdefault(watchlist, [])
-            if len(picked) < self._max_per_watchlist and not any(
-                _overlaps(item, other) for other in picked
-            ):
-                picked.append(item)
-        return [
-            self._to_match(hit, fields[field_index][0], norm)
-            for watchlist in sorted(chosen)
-            for hit, field_index, norm in chosen[watchlist]
-        ]
-
-    def find_all(self, plain: str) -> list[tuple[str, str, str, float]]:
-        """Every match in one plain text as (watchlist, term, matched text, score); for
-        tools and tests that want all of them rather than the best per watchlist."""
-        norm = normalize(plain)
-        return [
-            (
-                self._watchlists[self._terms[h.term].watchlist].name,
-                self._terms[h.term].text,
-                plain[h.start : h.end],
-                h.score,
-            )
-            for h in self._scan(norm)
-        ]
-
-    # -- internals ---------------------------------------------------------------------
-
-    def _scan(self, norm: Normalized) -> list[_Hit]:
+    def find(self, text: str) -> dict[int, set[int]]:
+        """term → where its pieces in `text` (normalised) say it starts, where worth a look."""
         if self._automaton is None:
-            return []
-        text = norm.text
-        terms = self._terms
+            return {}
         memo = self._word_memo
         if len(memo) > _MEMO_SIZE:
             memo.clear()
         near_memo = self._beside_memo
         if len(near_memo) > _MEMO_SIZE:
             near_memo.clear()
-        # term → where its pieces say it starts, where worth a look
         found: dict[int, set[int]] = {}
         beside: dict[int, str] = {}  # the text's word beside each word found
         # Padded so that a piece may be anchored at the first or last word. A piece
@@ -386,6 +318,103 @@ class Matcher:
                     )
                 for term_index, piece_end in fitting:
                     found.setdefault(term_index, set()).add(end + 1 - piece_end)
+        return found
+
+
+class Matcher:
+    """Compiled watchlists. Build with `compile_watchlists`; `match` is pure and thread-safe
+    (the automaton is only read once built; the memos of word verdicts only remember
+    answers that never change)."""
+
+    def __init__(
+        self,
+        watchlists: Sequence[Watchlist],
+        terms: Sequence[CompiledTerm],
+        excludes: Sequence[tuple[re.Pattern[str], ...]],
+        max_per_watchlist: int,
+    ) -> None:
+        self._watchlists = tuple(watchlists)
+        self._terms = tuple(terms)
+        self._excludes = tuple(excludes)
+        self._max_per_watchlist = max_per_watchlist
+        self._finder = PieceFinder(self._terms)
+
+    @property
+    def watchlists(self) -> tuple[Watchlist, ...]:
+        return self._watchlists
+
+    @property
+    def terms(self) -> tuple[CompiledTerm, ...]:
+        return self._terms
+
+    def match(self, fields: Sequence[tuple[str, str]], *, plain: bool = False) -> list[Match]:
+        """Match article fields, each `(field name, text that may contain HTML)`.
+
+        With `plain`, the texts are already plain (an `Article`'s, rendered when its
+        feed was parsed): rendering them again would decode an entity or drop a tag
+        that the article shows as text.
+
+        Returns, for each watchlist that matched, its best match (and up to
+        `max_per_watchlist` distinct ones), in watchlist order.
+        """
+        return self.match_read(read_fields(fields, plain=plain))
+
+    def match_read(
+        self,
+        fields: Sequence[ReadField],
+        looks: Sequence[Mapping[int, set[int]]] | None = None,
+    ) -> list[Match]:
+        """`match` of fields already read (`read_fields`): the lists in force read an
+        article once, however many matchers it goes through. `looks`, for each field,
+        are the terms worth a look and where, when a `PieceFinder` over several matchers'
+        terms has found them (by this matcher's term numbers, `terms`)."""
+        found: list[tuple[_Hit, int, Normalized]] = []
+        for field_index, (_, norm) in enumerate(fields):
+            if norm is None:
+                continue
+            at = self._finder.find(norm.text) if looks is None else looks[field_index]
+            if at:
+                found.extend((hit, field_index, norm) for hit in self._verify(norm, at))
+        if not found:
+            return []
+        found.sort(key=lambda f: (-f[0].score, f[1], f[0].start, -(f[0].end - f[0].start)))
+        chosen: dict[int, list[tuple[_Hit, int, Normalized]]] = {}
+        for item in found:
+            watchlist = self._terms[item[0].term].watchlist
+            picked = chosen.setdefault(watchlist, [])
+            if len(picked) < self._max_per_watchlist and not any(
+                _overlaps(item, other) for other in picked
+            ):
+                picked.append(item)
+        return [
+            self._to_match(hit, fields[field_index][0], norm)
+            for watchlist in sorted(chosen)
+            for hit, field_index, norm in chosen[watchlist]
+        ]
+
+    def find_all(self, plain: str) -> list[tuple[str, str, str, float]]:
+        """Every match in one plain text as (watchlist, term, matched text, score); for
+        tools and tests that want all of them rather than the best per watchlist."""
+        norm = normalize(plain)
+        return [
+            (
+                self._watchlists[self._terms[h.term].watchlist].name,
+                self._terms[h.term].text,
+                plain[h.start : h.end],
+                h.score,
+            )
+            for h in self._scan(norm)
+        ]
+
+    # -- internals ---------------------------------------------------------------------
+
+    def _scan(self, norm: Normalized) -> list[_Hit]:
+        return self._verify(norm, self._finder.find(norm.text))
+
+    def _verify(self, norm: Normalized, found: Mapping[int, set[int]]) -> list[_Hit]:
+        """The matches of the terms looked at (`PieceFinder.find`) where they are."""
+        text = norm.text
+        terms = self._terms
         hits: dict[tuple[int, int, int], _Hit] = {}
         for term_index, starts in found.items():
             term = terms[term_index]
