@@ -143,7 +143,7 @@ def compile_term(
         )
     else:
         pieces, budget = choose_pieces(
-            words, content, budget, [max(1, (usage or {}).get(w, 1)) for w in words]
+            words, content, budget, [max(1, (usage or {}).get(w, 1)) for w in words], caps
         )
     forms = _forms(words, caps, content, budget)
     return CompiledTerm(

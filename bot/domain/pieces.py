@@ -104,20 +104,53 @@ WHOLE = -1  # the word of a piece that is the whole term
 
 
 def choose_pieces(
-    words: Sequence[str], content: Sequence[int], budget: int, usage: Sequence[int]
+    words: Sequence[str],
+    content: Sequence[int],
+    budget: int,
+    usage: Sequence[int],
+    caps: Sequence[int] = (),
 ) -> tuple[tuple[Piece, ...], int]:
     """The pieces of a term, each with where it ends in the padded phrase
     (`" " + " ".join(words) + " "`) and which word it is in (`WHOLE` for the whole term),
     and the typos they allow: `budget`, or fewer when the words are too short to hold
     `budget + 1` pieces. `usage[i]` is how many terms share word i: a piece of "railway"
-    is found for each of them, so it costs that much more."""
+    is found for each of them, so it costs that much more.
+
+    A content word that takes no typo (`caps[i]` 0) is in any match as written, never
+    split and never run into its neighbour (`bot.domain.typos.fits`), so it may be the
+    one piece, with the space before it if it is the term's first word and after it if
+    the last ("port " for "Meghri port"), when that is rarer than `budget + 1` pieces."""
     for allowed in range(budget, 0, -1):
         for shortest in (_MIN_PIECE, 2):
-            _, pieces = _choose(words, content, allowed, usage, shortest, allowed + 1)
+            cost, pieces = _choose(words, content, allowed, usage, shortest, allowed + 1)
             if pieces:
+                whole_word = _whole_word_piece(words, content, caps, usage)
+                if whole_word is not None and whole_word[0] < cost:
+                    return (whole_word[1],), allowed
                 return pieces, allowed
     padded = " " + " ".join(words) + " "
     return ((padded, len(padded), WHOLE),), 0
+
+
+def _whole_word_piece(
+    words: Sequence[str], content: Sequence[int], caps: Sequence[int], usage: Sequence[int]
+) -> tuple[float, Piece] | None:
+    """The rarest content word that takes no typo, as a piece, and its cost."""
+    best: tuple[float, Piece] | None = None
+    position = 0  # of the space before the word, in the padded phrase
+    for i, word in enumerate(words):
+        start, end = position + 1, position + 1 + len(word)
+        position = end
+        if i not in content or i >= len(caps) or caps[i] or len(word) < _MIN_PIECE:
+            continue
+        start -= i == 0
+        end += i == len(words) - 1
+        piece = (" " if i == 0 else "") + word + (" " if i == len(words) - 1 else "")
+        floor = _COMMON_WORD_CHANCE if word in _COMMON_WORDS else 0.0
+        cost = usage[i] * max(floor, _chance(piece))
+        if best is None or cost < best[0]:
+            best = (cost, (piece, end, i))
+    return best
 
 
 def _choose(
