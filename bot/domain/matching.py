@@ -55,6 +55,7 @@ from bot.domain.word_windows import spans_from, word_starts
 
 __all__ = ["Matcher", "PieceFinder", "ReadField", "compile_watchlists", "read_fields"]
 
+_WORD_AFTER = re.compile(r" *([^ ]*)")
 _SPLIT_PART = 3  # letters of a word split in two, at least, on the side found
 _EXCLUDE_REACH = 300  # characters around a match searched for an exclude phrase
 
@@ -121,6 +122,14 @@ def _run_together(expected: str, cap: int, wanted: _Beside, written: str) -> boo
     return OSA.distance(joined, written, score_cutoff=cap) <= cap
 
 
+def _add(found: dict[int, set[int]], term: int, start: int) -> None:
+    starts = found.get(term)
+    if starts is None:
+        found[term] = {start}
+    else:
+        starts.add(start)
+
+
 def _word_looks(groups: tuple[_Group, ...], written: str) -> _Looks:
     """What a piece found in text word `written` asks for, term word by term word: the
     checks that need no neighbour are made here, once per word; those that do are
@@ -173,12 +182,10 @@ def _text_beside(
     written = ""
     for _ in range(2 if past_function_words else 1):
         if step > 0:
-            start = right
-            while start < len(text) and text[start] == " ":
-                start += 1
-            right = text.find(" ", start)
-            right = right if right >= 0 else len(text)
-            written = text[start:right]
+            found = _WORD_AFTER.match(text, right)
+            assert found is not None  # it matches the empty string too
+            written = found[1]
+            right = found.end()
         else:
             end = left
             while end > 0 and text[end - 1] == " ":
@@ -277,7 +284,7 @@ class PieceFinder:
         for end, (key, groups, back) in self._automaton.iter(" " + text + " "):
             if key < 0:  # whole terms: nothing to check per word
                 for term_index, piece_end in groups:
-                    found.setdefault(term_index, set()).add(end + 1 - piece_end)
+                    _add(found, term_index, end + 1 - piece_end)
                 continue
             # The text word holding the piece. Most pieces found are in words that cannot
             # be their term word (" ro" in "road"): the memo, keyed on the word, says so
@@ -297,10 +304,12 @@ class PieceFinder:
             if not looks:
                 continue
             free, splits, sides = looks
-            refs: tuple[_Ref, ...]
-            for refs in (free, *(r for e, c, r in splits if _split(text, left, right, e, c))):
-                for term_index, piece_end in refs:
-                    found.setdefault(term_index, set()).add(end + 1 - piece_end)
+            for term_index, piece_end in free:
+                _add(found, term_index, end + 1 - piece_end)
+            for expected, cap, refs in splits:
+                if _split(text, left, right, expected, cap):
+                    for term_index, piece_end in refs:
+                        _add(found, term_index, end + 1 - piece_end)
             for side, options in sides:
                 # " ro" in "route" is no look at "Trump Route" unless "Trump" is beside
                 # it; nor "Baku" in "Baku officials" one at "Baku port".
@@ -317,7 +326,7 @@ class PieceFinder:
                         for ref in refs
                     )
                 for term_index, piece_end in fitting:
-                    found.setdefault(term_index, set()).add(end + 1 - piece_end)
+                    _add(found, term_index, end + 1 - piece_end)
         return found
 
 
