@@ -574,12 +574,14 @@ def compile_watchlists(watchlists: Sequence[Watchlist], *, max_per_watchlist: in
     usage = Counter(
         word for w in watchlists for term in w.terms for word in set(fold(term.text).split())
     )
-    terms = [
-        compiled
-        for index, watchlist in enumerate(watchlists)
-        for term in watchlist.terms
-        if (compiled := compile_term(term, watchlist, index, usage)) is not None
-    ]
+    terms: list[CompiledTerm] = []
+    taken: set[str] = set()  # the pieces of the terms compiled so far, which others may share
+    for index, watchlist in enumerate(watchlists):
+        for term in watchlist.terms:
+            compiled = compile_term(term, watchlist, index, usage, taken)
+            if compiled is not None:
+                terms.append(compiled)
+                taken.update(piece for piece, _, _ in compiled.pieces)
     excludes = [
         tuple(p for p in map(exclude_pattern, w.exclude) if p is not None) for w in watchlists
     ]
