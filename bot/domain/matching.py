@@ -78,7 +78,7 @@ _Looks = (
     ]
     | tuple[()]
 )
-_MEMO_SIZE = 50_000  # (piece, text word) verdicts kept; a new vocabulary starts afresh
+_MEMO_SIZE = 16_384  # entries each memo keeps (about 3.5 MB at most); then it starts afresh
 
 
 @dataclass(frozen=True, slots=True)
