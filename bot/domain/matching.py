@@ -73,7 +73,7 @@ _Group = tuple[str, int, tuple[tuple["_Beside | None", tuple[_Ref, ...]], ...]]
 _Looks = (
     tuple[
         tuple[_Ref, ...],
-        tuple[tuple[str, int, tuple[_Ref, ...]], ...],
+        tuple[tuple[str, int, tuple[_Ref, ...], bool, bool], ...],
         tuple[tuple[int, tuple[tuple["_Beside", tuple[_Ref, ...]], ...]], ...],
     ]
     | tuple[()]
@@ -135,18 +135,25 @@ def _word_looks(groups: tuple[_Group, ...], written: str) -> _Looks:
     checks that need no neighbour are made here, once per word; those that do are
     grouped by the side the neighbour is on."""
     free: list[_Ref] = []
-    splits: list[tuple[str, int, tuple[_Ref, ...]]] = []
+    splits: list[tuple[str, int, tuple[_Ref, ...], bool, bool]] = []
     sides: dict[int, list[tuple[_Beside, tuple[_Ref, ...]]]] = {}
     for expected, cap, besides in groups:
-        short = longer = False
+        short = longer = before = after = False
         if cap >= 0:
             if not _may_be(written, expected, cap):
                 continue
             short = len(written) < len(expected) - cap
             longer = len(written) > len(expected) + cap
+        if short:
+            if not cap:
+                continue  # a word that takes no typo is never split
+            # The piece's word is the start of the term word, or its end.
+            size = len(written)
+            after = OSA.distance(expected[:size], written, score_cutoff=cap + 1) <= cap + 1
+            before = OSA.distance(expected[-size:], written, score_cutoff=cap + 1) <= cap + 1
         for wanted, refs in besides:
             if short:
-                splits.append((expected, cap, refs))
+                splits.append((expected, cap, refs, before, after))
             elif wanted is None or cap < 0:
                 free.extend(refs)
             elif not longer:
@@ -162,15 +169,29 @@ def _word_looks(groups: tuple[_Group, ...], written: str) -> _Looks:
     )
 
 
-def _split(text: str, left: int, right: int, expected: str, cap: int) -> bool:
-    """`text[left:right]`, shorter than `expected`, and the word before or after it are
-    `expected` split in two (a line break without a hyphen: `Kam` / `chik`)."""
-    before = _text_beside(text, left, right, -1, past_function_words=False)
-    after = _text_beside(text, left, right, 1, past_function_words=False)
+def _split(
+    text: str, left: int, right: int, expected: str, cap: int, before: bool, after: bool
+) -> bool:
+    """`text[left:right]`, shorter than `expected`, and the word before it (`before`) or
+    after it (`after`) are `expected` split in two (a line break without a hyphen: `Kam` /
+    `chik`); the split is one of the word's typos (`bot.domain.typos.fits`)."""
     written = text[left:right]
-    return any(
-        OSA.distance(expected, joined, score_cutoff=cap + 1) <= cap + 1
-        for joined in (before + written, written + after)
+    return (
+        before
+        and OSA.distance(
+            expected,
+            _text_beside(text, left, right, -1, past_function_words=False) + written,
+            score_cutoff=cap,
+        )
+        <= cap
+    ) or (
+        after
+        and OSA.distance(
+            expected,
+            written + _text_beside(text, left, right, 1, past_function_words=False),
+            score_cutoff=cap,
+        )
+        <= cap
     )
 
 
@@ -306,8 +327,8 @@ class PieceFinder:
             free, splits, sides = looks
             for term_index, piece_end in free:
                 _add(found, term_index, end + 1 - piece_end)
-            for expected, cap, refs in splits:
-                if _split(text, left, right, expected, cap):
+            for expected, cap, refs, before, after in splits:
+                if _split(text, left, right, expected, cap, before, after):
                     for term_index, piece_end in refs:
                         _add(found, term_index, end + 1 - piece_end)
             for side, options in sides:
