@@ -177,4 +177,6 @@ def exclude_pattern(phrase: str) -> re.Pattern[str] | None:
     words = fold(phrase).split()
     if not words:
         return None
-    return re.compile(r"(?<![^ ])" + " +".join(map(re.escape, words)) + r"(?![^ ])")
+    # Starting with its letters, not with a look behind, lets `re` skip ahead to them;
+    # that the phrase starts a word is checked by the matcher.
+    return re.compile(" +".join(map(re.escape, words)) + r"(?![^ ])")

@@ -557,7 +557,11 @@ class Matcher:
             m = pattern.search(text, lo, hi)
             while m is not None and norm.to_plain(m.start()) < hit.end:
                 exclude_start, exclude_end = norm.plain_span(m.start(), m.end())
-                if exclude_start < hit.end and exclude_end > hit.start:
+                if (
+                    exclude_start < hit.end
+                    and exclude_end > hit.start
+                    and (m.start() == 0 or text[m.start() - 1] == " ")
+                ):
                     return True
                 m = pattern.search(text, m.start() + 1, hi)
         return False
