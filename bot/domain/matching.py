@@ -147,10 +147,13 @@ def _word_looks(groups: tuple[_Group, ...], written: str) -> _Looks:
         if short:
             if not cap:
                 continue  # a word that takes no typo is never split
-            # The piece's word is the start of the term word, or its end.
-            size = len(written)
-            after = OSA.distance(expected[:size], written, score_cutoff=cap + 1) <= cap + 1
-            before = OSA.distance(expected[-size:], written, score_cutoff=cap + 1) <= cap + 1
+            # The piece's word is the start of the term word, or its end: the joined word
+            # carries at most `cap - 1` typos, and where it is split may move as far.
+            size, loose = len(written), 2 * (cap - 1)
+            after = OSA.distance(expected[:size], written, score_cutoff=loose) <= loose
+            before = OSA.distance(expected[-size:], written, score_cutoff=loose) <= loose
+            if not (before or after):
+                continue
         for wanted, refs in besides:
             if short:
                 splits.append((expected, cap, refs, before, after))
