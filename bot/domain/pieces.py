@@ -153,11 +153,9 @@ def _whole_word_piece(
     best: tuple[float, Piece] | None = None
     position = 0  # of the space before the word, in the padded phrase
     for i, word in enumerate(words):
-        start, end = position + 1, position + 1 + len(word)
-        position = end
+        end = position = position + 1 + len(word)
         if i not in content or i >= len(caps) or caps[i] or len(word) < _MIN_PIECE:
             continue
-        start -= i == 0
         end += i == len(words) - 1
         piece = (" " if i == 0 else "") + word + (" " if i == len(words) - 1 else "")
         cost = _cost(piece, usage[i], word in _COMMON_WORDS, taken)
