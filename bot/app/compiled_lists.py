@@ -80,12 +80,18 @@ class CompiledLists:
         self, shared: Sequence[Watchlist], personal: Sequence[PersonalList]
     ) -> Callable[[], None] | None:
         """What is still to compile for these lists, as one function to run off the
-        event loop; None when every one of them is compiled already."""
+        event loop; None when every one of them is compiled already, and so is the set
+        of them (whose one prefilter over every list's terms takes a few milliseconds
+        with many personal lists)."""
         lists = tuple(shared)
+        inputs = _Inputs(
+            lists, tuple((p.owner, p.internal_name, list_version(p.watchlist)) for p in personal)
+        )
         with self._lock:
             shared_done = self._shared is not None and self._shared[0] == lists
             stale = [p for p in personal if not self._has(p)]
-        if shared_done and not stale:
+            set_done = self._current is not None and self._current[0] == inputs
+        if shared_done and not stale and set_done:
             return None
 
         def compile_missing() -> None:
@@ -93,6 +99,7 @@ class CompiledLists:
                 self.shared(lists)
             for plist in stale:
                 self.personal(plist)
+            self.matchers(lists, personal)
 
         return compile_missing
 

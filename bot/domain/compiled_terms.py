@@ -9,7 +9,7 @@ checks it as written; exclude phrases become patterns over the normalised text.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 from bot.domain.models import Term, Watchlist
@@ -118,7 +118,11 @@ def _beside(
 
 
 def compile_term(
-    term: Term, watchlist: Watchlist, index: int, usage: Mapping[str, int] | None = None
+    term: Term,
+    watchlist: Watchlist,
+    index: int,
+    usage: Mapping[str, int] | None = None,
+    taken: Collection[str] = (),
 ) -> CompiledTerm | None:
     """`usage`: how many terms being compiled hold each folded word (their pieces are
     avoided)."""
@@ -143,7 +147,7 @@ def compile_term(
         )
     else:
         pieces, budget = choose_pieces(
-            words, content, budget, [max(1, (usage or {}).get(w, 1)) for w in words]
+            words, content, budget, [max(1, (usage or {}).get(w, 1)) for w in words], caps, taken
         )
     forms = _forms(words, caps, content, budget)
     return CompiledTerm(
@@ -173,4 +177,6 @@ def exclude_pattern(phrase: str) -> re.Pattern[str] | None:
     words = fold(phrase).split()
     if not words:
         return None
-    return re.compile(r"(?<![^ ])" + " +".join(map(re.escape, words)) + r"(?![^ ])")
+    # Starting with its letters, not with a look behind, lets `re` skip ahead to them;
+    # that the phrase starts a word is checked by the matcher.
+    return re.compile(" +".join(map(re.escape, words)) + r"(?![^ ])")

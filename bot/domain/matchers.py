@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+from bisect import bisect_right
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
-from bot.domain.matching import Matcher
+from bot.domain.matching import Matcher, PieceFinder, read_fields
 from bot.domain.models import Match, Watchlist
 
 __all__ = ["ArticleMatcher", "Matchers", "PersonalMatcher", "Prematched", "list_version"]
@@ -58,6 +59,24 @@ class Matchers:
 
     shared: Matcher
     personal: tuple[PersonalMatcher, ...] = ()
+    # One prefilter over every list's terms, so that an article is scanned once, not once
+    # per list; built with the set (in the worker thread that compiles), from the lists'
+    # compiled terms, so an edit still compiles only its list. `_first` is where each
+    # matcher's terms start in it.
+    _finder: PieceFinder | None = field(init=False, repr=False, compare=False)
+    _first: tuple[int, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        matchers = self._matchers()
+        first = [0]
+        for matcher in matchers:
+            first.append(first[-1] + len(matcher.terms))
+        finder = PieceFinder([t for m in matchers for t in m.terms]) if self.personal else None
+        object.__setattr__(self, "_finder", finder)
+        object.__setattr__(self, "_first", tuple(first))
+
+    def _matchers(self) -> tuple[Matcher, ...]:
+        return (self.shared, *(p.matcher for p in self.personal))
 
     @property
     def watchlists(self) -> tuple[Watchlist, ...]:
@@ -65,10 +84,24 @@ class Matchers:
 
     def match(self, fields: Sequence[tuple[str, str]], *, plain: bool = False) -> list[Match]:
         """``Matcher.match`` over every list: each list's best match (or matches), the
-        shared lists first, then the personal lists in order."""
-        found = self.shared.match(fields, plain=plain)
-        for personal in self.personal:
-            found.extend(personal.matcher.match(fields, plain=plain))
+        shared lists first, then the personal lists in order. The article is rendered and
+        normalised once, not once per list."""
+        read = read_fields(fields, plain=plain)
+        if self._finder is None:
+            return self.shared.match_read(read)
+        matchers = self._matchers()
+        # Each matcher's terms worth a look, field by field, by its own term numbers.
+        looks: list[list[dict[int, set[int]]]] = [[{} for _ in read] for _ in matchers]
+        for field_index, (_, norm) in enumerate(read):
+            if norm is None:
+                continue
+            for term, starts in self._finder.find(norm.text).items():
+                which = bisect_right(self._first, term) - 1
+                looks[which][field_index][term - self._first[which]] = starts
+        found: list[Match] = []
+        for matcher, its_looks in zip(matchers, looks, strict=True):
+            if any(its_looks):
+                found.extend(matcher.match_read(read, its_looks))
         return found
 
 

@@ -12,7 +12,8 @@ How a field is matched:
    where the text word holding it may be its term word (within that word's typos, or
    split or run together) and the text word beside that may be the term's next word:
    " ro" in "road" is no look at "Trump Route", nor "Baku" in "Baku officials" one at
-   "Baku port". Both checks are made once per text word, however many terms share it.
+   "Baku port". Both checks are made once per text word, however many terms share it,
+   and remembered from article to article (a bounded memo keyed on the words).
 4. Verify: where a term is looked at, it would start a few characters away. Windows of
    whole words starting there are compared with the term by edit distance
    (`rapidfuzz.distance.OSA`, cut off at the term's typo budget), then word for word
@@ -33,7 +34,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,14 +53,32 @@ from bot.domain.text import Normalized, fold, fold_keep_case, html_to_text, norm
 from bot.domain.typos import fits
 from bot.domain.word_windows import spans_from, word_starts
 
-__all__ = ["Matcher", "compile_watchlists"]
+__all__ = ["Matcher", "PieceFinder", "ReadField", "compile_watchlists", "read_fields"]
 
+_WORD_AFTER = re.compile(r" *([^ ]*)")
 _SPLIT_PART = 3  # letters of a word split in two, at least, on the side found
 _EXCLUDE_REACH = 300  # characters around a match searched for an exclude phrase
 
 
+# A field as matched: its name, and its text rendered and normalised (None when empty).
+ReadField = tuple[str, Normalized | None]
 _Beside = tuple[int, str, int]  # (1 after, -1 before; the word; its typos)
-_Ref = tuple[int, int, int]  # (term, where a piece ends in " " + phrase + " ", its word)
+_Ref = tuple[int, int]  # (term, where a piece ends in " " + phrase + " ")
+# The term words a piece is in: (word, its typos or -1 for the whole term, and for each
+# word beside it in the terms holding it, the terms)
+_Group = tuple[str, int, tuple[tuple["_Beside | None", tuple[_Ref, ...]], ...]]
+# What a piece in a text word asks for (empty: nothing): the terms worth a look at once;
+# those worth one if the word and its neighbour are the term word split in two (term
+# word, its typos); and by side, those worth one if the neighbour there fits.
+_Looks = (
+    tuple[
+        tuple[_Ref, ...],
+        tuple[tuple[str, int, tuple[_Ref, ...], bool, bool], ...],
+        tuple[tuple[int, tuple[tuple["_Beside", tuple[_Ref, ...]], ...]], ...],
+    ]
+    | tuple[()]
+)
+_MEMO_SIZE = 16_384  # entries each memo keeps (about 3.5 MB at most); then it starts afresh
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,15 +122,79 @@ def _run_together(expected: str, cap: int, wanted: _Beside, written: str) -> boo
     return OSA.distance(joined, written, score_cutoff=cap) <= cap
 
 
-def _split(text: str, left: int, right: int, expected: str, cap: int) -> bool:
-    """`text[left:right]`, shorter than `expected`, and the word before or after it are
-    `expected` split in two (a line break without a hyphen: `Kam` / `chik`)."""
-    before = _text_beside(text, left, right, -1, past_function_words=False)
-    after = _text_beside(text, left, right, 1, past_function_words=False)
+def _add(found: dict[int, set[int]], term: int, start: int) -> None:
+    starts = found.get(term)
+    if starts is None:
+        found[term] = {start}
+    else:
+        starts.add(start)
+
+
+def _word_looks(groups: tuple[_Group, ...], written: str) -> _Looks:
+    """What a piece found in text word `written` asks for, term word by term word: the
+    checks that need no neighbour are made here, once per word; those that do are
+    grouped by the side the neighbour is on."""
+    free: list[_Ref] = []
+    splits: list[tuple[str, int, tuple[_Ref, ...], bool, bool]] = []
+    sides: dict[int, list[tuple[_Beside, tuple[_Ref, ...]]]] = {}
+    for expected, cap, besides in groups:
+        short = longer = before = after = False
+        if cap >= 0:
+            if not _may_be(written, expected, cap):
+                continue
+            short = len(written) < len(expected) - cap
+            longer = len(written) > len(expected) + cap
+        if short:
+            if not cap:
+                continue  # a word that takes no typo is never split
+            # The piece's word is the start of the term word, or its end: the joined word
+            # carries at most `cap - 1` typos, and where it is split may move as far.
+            size, loose = len(written), 2 * (cap - 1)
+            after = OSA.distance(expected[:size], written, score_cutoff=loose) <= loose
+            before = OSA.distance(expected[-size:], written, score_cutoff=loose) <= loose
+            if not (before or after):
+                continue
+        for wanted, refs in besides:
+            if short:
+                splits.append((expected, cap, refs, before, after))
+            elif wanted is None or cap < 0:
+                free.extend(refs)
+            elif not longer:
+                sides.setdefault(wanted[0], []).append((wanted, refs))
+            elif _run_together(expected, cap, wanted, written):
+                free.extend(refs)
+    if not (free or splits or sides):
+        return ()
+    return (
+        tuple(free),
+        tuple(splits),
+        tuple((side, tuple(options)) for side, options in sides.items()),
+    )
+
+
+def _split(
+    text: str, left: int, right: int, expected: str, cap: int, before: bool, after: bool
+) -> bool:
+    """`text[left:right]`, shorter than `expected`, and the word before it (`before`) or
+    after it (`after`) are `expected` split in two (a line break without a hyphen: `Kam` /
+    `chik`); the split is one of the word's typos (`bot.domain.typos.fits`)."""
     written = text[left:right]
-    return any(
-        OSA.distance(expected, joined, score_cutoff=cap + 1) <= cap + 1
-        for joined in (before + written, written + after)
+    return (
+        before
+        and OSA.distance(
+            expected,
+            _text_beside(text, left, right, -1, past_function_words=False) + written,
+            score_cutoff=cap,
+        )
+        <= cap
+    ) or (
+        after
+        and OSA.distance(
+            expected,
+            written + _text_beside(text, left, right, 1, past_function_words=False),
+            score_cutoff=cap,
+        )
+        <= cap
     )
 
 
@@ -123,12 +206,10 @@ def _text_beside(
     written = ""
     for _ in range(2 if past_function_words else 1):
         if step > 0:
-            start = right
-            while start < len(text) and text[start] == " ":
-                start += 1
-            right = text.find(" ", start)
-            right = right if right >= 0 else len(text)
-            written = text[start:right]
+            found = _WORD_AFTER.match(text, right)
+            assert found is not None  # it matches the empty string too
+            written = found[1]
+            right = found.end()
         else:
             end = left
             while end > 0 and text[end - 1] == " ":
@@ -162,9 +243,121 @@ def _overlaps(a: tuple[_Hit, int, Normalized], b: tuple[_Hit, int, Normalized]) 
     return a[1] == b[1] and a[0].start < b[0].end and b[0].start < a[0].end
 
 
+class PieceFinder:
+    """The prefilter (step 3): the pieces of many terms in one Aho–Corasick automaton, and
+    what a piece found asks of the words around it. One finder may serve the terms of
+    several matchers (`Matchers`), so an article is scanned once for all of them."""
+
+    def __init__(self, terms: Sequence[CompiledTerm]) -> None:
+        # piece → the term words it is in, and for each the word beside it in its terms:
+        # {(word, its typos): {(side, word beside, its typos) or None: [(term, where the
+        # piece ends in " " + phrase + " ")]}}. A piece is checked once against each word
+        # and each word beside, however many terms share them.
+        found_by: dict[str, dict[tuple[str, int], dict[_Beside | None, list[_Ref]]]] = {}
+        for index, term in enumerate(terms):
+            for piece, end, word in term.pieces:
+                held_by = (term.words[word], term.caps[word]) if word >= 0 else ("", -1)
+                beside = term.beside[word] if word >= 0 else None
+                by_beside = found_by.setdefault(piece, {}).setdefault(held_by, {})
+                by_beside.setdefault(beside, []).append((index, end))
+        self._automaton: Any = None
+        if found_by:
+            # Imported here: commands that never match (--version, status) skip loading it.
+            import ahocorasick
+
+            automaton = ahocorasick.Automaton()
+            for key, (piece, in_words) in enumerate(found_by.items()):
+                groups: tuple[_Group, ...] = tuple(
+                    (word, cap, tuple((b, tuple(refs)) for b, refs in besides.items()))
+                    for (word, cap), besides in in_words.items()
+                )
+                if all(cap < 0 for _, cap, _ in groups):  # whole terms: no word to check
+                    whole = tuple(
+                        ref for _, _, besides in groups for _, refs in besides for ref in refs
+                    )
+                    automaton.add_word(piece, (-1, whole, 0))
+                else:
+                    # Where the word holding the piece starts, counted back from where the
+                    # piece ends, when the piece starts with its space (0: unknown).
+                    automaton.add_word(
+                        piece, (key, groups, len(piece) - 1 if piece[0] == " " else 0)
+                    )
+            automaton.make_automaton()
+            self._automaton = automaton
+        # (piece, text word) → what it asks for; (piece, text word, side, neighbour) → the
+        # terms then worth a look. Words recur from article to article, so most pieces
+        # found cost a look-up or two; both are only ever added to (or emptied when full),
+        # which keeps `match` safe from several threads.
+        self._word_memo: dict[tuple[int, str], _Looks] = {}
+        self._beside_memo: dict[tuple[int, str, int, str], tuple[_Ref, ...]] = {}
+
+    def find(self, text: str) -> dict[int, set[int]]:
+        """term → where its pieces in `text` (normalised) say it starts, where worth a look."""
+        if self._automaton is None:
+            return {}
+        memo = self._word_memo
+        if len(memo) > _MEMO_SIZE:
+            memo.clear()
+        near_memo = self._beside_memo
+        if len(near_memo) > _MEMO_SIZE:
+            near_memo.clear()
+        found: dict[int, set[int]] = {}
+        beside: dict[int, str] = {}  # the text's word beside each word found
+        # Padded so that a piece may be anchored at the first or last word. A piece
+        # ending at `end` says its term starts at `end + 1 - piece_end` in `text`.
+        for end, (key, groups, back) in self._automaton.iter(" " + text + " "):
+            if key < 0:  # whole terms: nothing to check per word
+                for term_index, piece_end in groups:
+                    _add(found, term_index, end + 1 - piece_end)
+                continue
+            # The text word holding the piece. Most pieces found are in words that cannot
+            # be their term word (" ro" in "road"): the memo, keyed on the word, says so
+            # in one look however many articles hold it.
+            if back:
+                left = end - back
+            else:
+                last = end - 1 if text[end - 1 : end] not in ("", " ") else end - 2
+                left = text.rfind(" ", 0, max(last, 0)) + 1
+            right = text.find(" ", left)
+            if right < 0:
+                right = len(text)
+            written = text[left:right]
+            looks = memo.get((key, written))
+            if looks is None:
+                looks = memo[key, written] = _word_looks(groups, written)
+            if not looks:
+                continue
+            free, splits, sides = looks
+            for term_index, piece_end in free:
+                _add(found, term_index, end + 1 - piece_end)
+            for expected, cap, refs, before, after in splits:
+                if _split(text, left, right, expected, cap, before, after):
+                    for term_index, piece_end in refs:
+                        _add(found, term_index, end + 1 - piece_end)
+            for side, options in sides:
+                # " ro" in "route" is no look at "Trump Route" unless "Trump" is beside
+                # it; nor "Baku" in "Baku officials" one at "Baku port".
+                where = 2 * left + (side > 0)
+                near = beside.get(where)
+                if near is None:
+                    near = beside[where] = _text_beside(text, left, right, side)
+                fitting = near_memo.get((key, written, side, near))
+                if fitting is None:
+                    fitting = near_memo[key, written, side, near] = tuple(
+                        ref
+                        for wanted, refs in options
+                        if _beside_fits(near, wanted)
+                        for ref in refs
+                    )
+                for term_index, piece_end in fitting:
+                    _add(found, term_index, end + 1 - piece_end)
+        return found
+
+
 class Matcher:
     """Compiled watchlists. Build with `compile_watchlists`; `match` is pure and thread-safe
-    (the automaton is only read once built)."""
+    (the automaton is only read once built; the memos of word verdicts only remember
+    answers that never change)."""
 
     def __init__(
         self,
@@ -177,37 +370,15 @@ class Matcher:
         self._terms = tuple(terms)
         self._excludes = tuple(excludes)
         self._max_per_watchlist = max_per_watchlist
-        # piece → the term words it is in, and for each the word beside it in its terms:
-        # {(word, its typos): {(side, word beside, its typos) or None: [(term, where the
-        # piece ends in " " + phrase + " ", which word)]}}. A piece is checked once against
-        # each word and each word beside, however many terms share them.
-        found_by: dict[str, dict[tuple[str, int], dict[_Beside | None, list[_Ref]]]] = {}
-        for index, term in enumerate(self._terms):
-            for piece, end, word in term.pieces:
-                key = (term.words[word], term.caps[word]) if word >= 0 else ("", -1)
-                beside = term.beside[word] if word >= 0 else None
-                by_beside = found_by.setdefault(piece, {}).setdefault(key, {})
-                by_beside.setdefault(beside, []).append((index, end, word))
-        self._automaton: Any = None
-        if found_by:
-            # Imported here: commands that never match (--version, status) skip loading it.
-            import ahocorasick
-
-            automaton = ahocorasick.Automaton()
-            for piece, in_words in found_by.items():
-                automaton.add_word(
-                    piece,
-                    tuple(
-                        (word, cap, tuple((b, tuple(refs)) for b, refs in besides.items()))
-                        for (word, cap), besides in in_words.items()
-                    ),
-                )
-            automaton.make_automaton()
-            self._automaton = automaton
+        self._finder = PieceFinder(self._terms)
 
     @property
     def watchlists(self) -> tuple[Watchlist, ...]:
         return self._watchlists
+
+    @property
+    def terms(self) -> tuple[CompiledTerm, ...]:
+        return self._terms
 
     def match(self, fields: Sequence[tuple[str, str]], *, plain: bool = False) -> list[Match]:
         """Match article fields, each `(field name, text that may contain HTML)`.
@@ -219,12 +390,24 @@ class Matcher:
         Returns, for each watchlist that matched, its best match (and up to
         `max_per_watchlist` distinct ones), in watchlist order.
         """
+        return self.match_read(read_fields(fields, plain=plain))
+
+    def match_read(
+        self,
+        fields: Sequence[ReadField],
+        looks: Sequence[Mapping[int, set[int]]] | None = None,
+    ) -> list[Match]:
+        """`match` of fields already read (`read_fields`): the lists in force read an
+        article once, however many matchers it goes through. `looks`, for each field,
+        are the terms worth a look and where, when a `PieceFinder` over several matchers'
+        terms has found them (by this matcher's term numbers, `terms`)."""
         found: list[tuple[_Hit, int, Normalized]] = []
-        for field_index, (_, raw) in enumerate(fields):
-            if not raw:
+        for field_index, (_, norm) in enumerate(fields):
+            if norm is None:
                 continue
-            norm = normalize(raw if plain else html_to_text(raw))
-            found.extend((hit, field_index, norm) for hit in self._scan(norm))
+            at = self._finder.find(norm.text) if looks is None else looks[field_index]
+            if at:
+                found.extend((hit, field_index, norm) for hit in self._verify(norm, at))
         if not found:
             return []
         found.sort(key=lambda f: (-f[0].score, f[1], f[0].start, -(f[0].end - f[0].start)))
@@ -259,57 +442,12 @@ class Matcher:
     # -- internals ---------------------------------------------------------------------
 
     def _scan(self, norm: Normalized) -> list[_Hit]:
-        if self._automaton is None:
-            return []
+        return self._verify(norm, self._finder.find(norm.text))
+
+    def _verify(self, norm: Normalized, found: Mapping[int, set[int]]) -> list[_Hit]:
+        """The matches of the terms looked at (`PieceFinder.find`) where they are."""
         text = norm.text
         terms = self._terms
-        # term → where its pieces say it starts, where worth a look
-        found: dict[int, set[int]] = {}
-        # (text word, term word, its typos) → whether the one may be the other
-        verdicts: dict[tuple[int, str, int], bool] = {}
-        beside: dict[int, str] = {}  # the text's word beside each word found
-        # Padded so that a piece may be anchored at the first or last word. A piece
-        # ending at `end` says its term starts at `end + 1 - piece_end` in `text`.
-        for end, groups in self._automaton.iter(" " + text + " "):
-            left = right = -1
-            written = ""
-            for expected, cap, besides in groups:
-                if cap >= 0:
-                    if left < 0:  # the text word holding the piece
-                        last = end - 1 if text[end - 1 : end] not in ("", " ") else end - 2
-                        left = text.rfind(" ", 0, max(last, 0)) + 1
-                        right = text.find(" ", left)
-                        right = right if right >= 0 else len(text)
-                        written = text[left:right]
-                    verdict = verdicts.get((left, expected, cap))
-                    if verdict is None:
-                        verdict = verdicts[left, expected, cap] = _may_be(written, expected, cap)
-                    if not verdict:
-                        continue
-                    if len(written) < len(expected) - cap and not _split(
-                        text, left, right, expected, cap
-                    ):
-                        continue
-                for wanted, refs in besides:
-                    # " ro" in "road" is no look at "Trump Route"; nor "Baku" in "Baku
-                    # officials" one at "Baku port".
-                    if wanted is not None and cap >= 0:
-                        if len(written) > len(expected) + cap:
-                            if not _run_together(expected, cap, wanted, written):
-                                continue
-                        elif len(written) >= len(expected) - cap:
-                            key = 2 * left + (wanted[0] > 0)
-                            near = beside.get(key)
-                            if near is None:
-                                near = beside[key] = _text_beside(text, left, right, wanted[0])
-                            if not _beside_fits(near, wanted):
-                                continue
-                    for term_index, piece_end, _ in refs:
-                        starts = found.get(term_index)
-                        if starts is None:
-                            found[term_index] = {end + 1 - piece_end}
-                        else:
-                            starts.add(end + 1 - piece_end)
         hits: dict[tuple[int, int, int], _Hit] = {}
         for term_index, starts in found.items():
             term = terms[term_index]
@@ -332,6 +470,17 @@ class Matcher:
             return self._check_literal(norm, term_index, term, position)
         text = norm.text
         budget = term.budget
+        phrase = term.phrase
+        after = position + len(phrase)
+        # Written as the term is, one space apart: what the windows below would find
+        # first, and the common case.
+        if (
+            text.startswith(phrase, position)
+            and text[after : after + 1] in ("", " ")
+            and self._acceptable(norm, term, spans_from(text, position, len(term.words)))
+        ):
+            start, end = norm.plain_span(position, after)
+            return _Hit(term=term_index, start=start, end=end, score=100.0)
         # Words enough for the longest window: the term's length and its typos, to a space.
         reach = text.find(" ", position + len(term.phrase) + budget)
         words = text[position : reach if reach >= 0 else len(text)].split()
@@ -411,7 +560,11 @@ class Matcher:
             m = pattern.search(text, lo, hi)
             while m is not None and norm.to_plain(m.start()) < hit.end:
                 exclude_start, exclude_end = norm.plain_span(m.start(), m.end())
-                if exclude_start < hit.end and exclude_end > hit.start:
+                if (
+                    exclude_start < hit.end
+                    and exclude_end > hit.start
+                    and (m.start() == 0 or text[m.start() - 1] == " ")
+                ):
                     return True
                 m = pattern.search(text, m.start() + 1, hi)
         return False
@@ -431,6 +584,15 @@ class Matcher:
         )
 
 
+def read_fields(fields: Sequence[tuple[str, str]], *, plain: bool = False) -> list[ReadField]:
+    """Article fields `(name, text that may contain HTML)` rendered and normalised as
+    `Matcher.match` reads them (with `plain`, the texts are already plain)."""
+    return [
+        (name, normalize(raw if plain else html_to_text(raw)) if raw else None)
+        for name, raw in fields
+    ]
+
+
 def compile_watchlists(watchlists: Sequence[Watchlist], *, max_per_watchlist: int = 1) -> Matcher:
     """Compile watchlists into a `Matcher`. Terms that fold to nothing are skipped.
 
@@ -440,12 +602,14 @@ def compile_watchlists(watchlists: Sequence[Watchlist], *, max_per_watchlist: in
     usage = Counter(
         word for w in watchlists for term in w.terms for word in set(fold(term.text).split())
     )
-    terms = [
-        compiled
-        for index, watchlist in enumerate(watchlists)
-        for term in watchlist.terms
-        if (compiled := compile_term(term, watchlist, index, usage)) is not None
-    ]
+    terms: list[CompiledTerm] = []
+    taken: set[str] = set()  # the pieces of the terms compiled so far, which others may share
+    for index, watchlist in enumerate(watchlists):
+        for term in watchlist.terms:
+            compiled = compile_term(term, watchlist, index, usage, taken)
+            if compiled is not None:
+                terms.append(compiled)
+                taken.update(piece for piece, _, _ in compiled.pieces)
     excludes = [
         tuple(p for p in map(exclude_pattern, w.exclude) if p is not None) for w in watchlists
     ]

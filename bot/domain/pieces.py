@@ -17,7 +17,7 @@ Rarity is estimated from English letter frequencies: `" zan"` is rarer than `"io
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 # Share of each letter in English text; the space stands for a word boundary.
 _LETTER_SHARE = {
@@ -99,25 +99,69 @@ def _cuts(padded: str, count: int, shortest: int) -> list[tuple[int, int]]:
     return best[1] if best is not None else []
 
 
+def _cost(piece: str, weight: int, common_word: bool, taken: Collection[str]) -> float:
+    """What a piece would cost in looks: nothing if another term has taken it."""
+    if piece in taken:
+        return 0.0
+    return weight * max(_COMMON_WORD_CHANCE if common_word else 0.0, _chance(piece))
+
+
 Piece = tuple[str, int, int]  # the piece, where it ends in the padded phrase, its word
 WHOLE = -1  # the word of a piece that is the whole term
 
 
 def choose_pieces(
-    words: Sequence[str], content: Sequence[int], budget: int, usage: Sequence[int]
+    words: Sequence[str],
+    content: Sequence[int],
+    budget: int,
+    usage: Sequence[int],
+    caps: Sequence[int] = (),
+    taken: Collection[str] = (),
 ) -> tuple[tuple[Piece, ...], int]:
     """The pieces of a term, each with where it ends in the padded phrase
     (`" " + " ".join(words) + " "`) and which word it is in (`WHOLE` for the whole term),
     and the typos they allow: `budget`, or fewer when the words are too short to hold
     `budget + 1` pieces. `usage[i]` is how many terms share word i: a piece of "railway"
-    is found for each of them, so it costs that much more."""
+    is found for each of them, so it costs that much more, unless another term compiled
+    with it has taken it already (`taken`): one look finds a piece for every term holding
+    it, so a piece taken costs nothing more.
+
+    A content word that takes no typo (`caps[i]` 0) is in any match as written, never
+    split and never run into its neighbour (`bot.domain.typos.fits`), so it may be the
+    one piece, with the space before it if it is the term's first word and after it if
+    the last ("port " for "Meghri port"), when that is rarer than `budget + 1` pieces."""
     for allowed in range(budget, 0, -1):
         for shortest in (_MIN_PIECE, 2):
-            _, pieces = _choose(words, content, allowed, usage, shortest, allowed + 1)
+            cost, pieces = _choose(words, content, allowed, usage, shortest, allowed + 1, taken)
             if pieces:
+                whole_word = _whole_word_piece(words, content, caps, usage, taken)
+                if whole_word is not None and whole_word[0] < cost:
+                    return (whole_word[1],), allowed
                 return pieces, allowed
     padded = " " + " ".join(words) + " "
     return ((padded, len(padded), WHOLE),), 0
+
+
+def _whole_word_piece(
+    words: Sequence[str],
+    content: Sequence[int],
+    caps: Sequence[int],
+    usage: Sequence[int],
+    taken: Collection[str],
+) -> tuple[float, Piece] | None:
+    """The rarest content word that takes no typo, as a piece, and its cost."""
+    best: tuple[float, Piece] | None = None
+    position = 0  # of the space before the word, in the padded phrase
+    for i, word in enumerate(words):
+        end = position = position + 1 + len(word)
+        if i not in content or i >= len(caps) or caps[i] or len(word) < _MIN_PIECE:
+            continue
+        end += i == len(words) - 1
+        piece = (" " if i == 0 else "") + word + (" " if i == len(words) - 1 else "")
+        cost = _cost(piece, usage[i], word in _COMMON_WORDS, taken)
+        if best is None or cost < best[0]:
+            best = (cost, (piece, end, i))
+    return best
 
 
 def _choose(
@@ -127,6 +171,7 @@ def _choose(
     usage: Sequence[int],
     shortest: int,
     wanted: int,
+    taken: Collection[str] = (),
 ) -> tuple[float, tuple[Piece, ...]]:
     """The rarest `wanted` pieces of at least `shortest` characters, and their cost."""
     padded = " " + " ".join(words) + " "
@@ -151,12 +196,12 @@ def _choose(
     for index, (start, end) in enumerate(regions):
         region = padded[start:end]
         weight = usage[owners[index]]
-        floor = _COMMON_WORD_CHANCE if words[owners[index]] in _COMMON_WORDS else 0.0
+        common = words[owners[index]] in _COMMON_WORDS
         options: list[tuple[int, float, list[tuple[int, int, int]]]] = [(0, 0.0, [])]
         for count in range(1, wanted + 1):
             cut = _cuts(region, count, shortest)
             if len(cut) == count:
-                cost = weight * sum(max(floor, _chance(region[a:b])) for a, b in cut)
+                cost = sum(_cost(region[a:b], weight, common, taken) for a, b in cut)
                 owner = owners[index]
                 options.append((count, cost, [(start + a, start + b, owner) for a, b in cut]))
         nxt: list[tuple[float, list[tuple[int, int, int]]] | None] = [None] * (wanted + 1)

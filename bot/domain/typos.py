@@ -65,20 +65,30 @@ def _word_for_word(expected: Sequence[str], caps: Sequence[int], seen: Sequence[
 def fits(term_words: Sequence[str], caps: Sequence[int], words: Sequence[str]) -> bool:
     """The window is the term written with each word's typos within its cap.
 
-    A window one word longer must be a term word split in two; one word shorter, two
-    term words run together. (The whole window's distance is checked by the caller.)
+    A window one word longer must be a term word split in two, the split one of that
+    word's typos; one word shorter, two term words run together, a word that takes no
+    typo written as it is. So a word that takes none is in any match as written, which
+    lets it stand for the term in the prefilter (`bot.domain.pieces`). (The whole
+    window's distance is checked by the caller.)
     """
     n = len(term_words)
     if len(words) == n:
         return _word_for_word(term_words, caps, words)
     if len(words) == n + 1:
         return any(
-            _word_for_word(term_words, caps, [*words[:i], words[i] + words[i + 1], *words[i + 2 :]])
+            _word_for_word(
+                term_words,
+                [*caps[:i], caps[i] - 1, *caps[i + 1 :]],
+                [*words[:i], words[i] + words[i + 1], *words[i + 2 :]],
+            )
             for i in range(n)
+            if caps[i]
         )
     if len(words) == n - 1:
         return any(
-            _word_for_word(
+            (caps[i] or words[i].startswith(term_words[i]))
+            and (caps[i + 1] or words[i].endswith(term_words[i + 1]))
+            and _word_for_word(
                 [*term_words[:i], term_words[i] + term_words[i + 1], *term_words[i + 2 :]],
                 [*caps[:i], caps[i] + caps[i + 1], *caps[i + 2 :]],
                 words,

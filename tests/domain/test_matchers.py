@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.domain.matchers import Matchers, PersonalMatcher, list_version
-from bot.domain.matching import compile_watchlists
+from bot.domain.matching import compile_watchlists, read_fields
 from bot.domain.models import Term, Watchlist
 from bot.domain.poll import KnownArticle, match_article, match_fields, prematch, to_match
 from bot.lists.files import load_watchlists
@@ -109,6 +109,19 @@ def test_the_shared_lists_match_as_their_own_matcher_does(
         "Abraham Accords",
         f"~{BOB}/Routes",
     }
+
+
+@pytest.mark.parametrize("plain", [False, True])
+def test_fields_read_once_match_as_the_fields_given(shared: list[Watchlist], plain: bool) -> None:
+    matcher = compile_watchlists(shared)
+    fields = [
+        ("title", "TRIPP &amp; the <b>Middle</b> Corridor"),
+        ("summary", ""),
+        ("body", "<p>Zangezour</p><p>corridor &lt;em&gt;Abraham&lt;/em&gt; Accords</p>"),
+    ]
+    read = read_fields(fields, plain=plain)
+    assert matcher.match_read(read) == matcher.match(fields, plain=plain)
+    assert matcher.match_read(read)
 
 
 def test_a_personal_match_names_its_own_list_and_so_its_owner(matchers: Matchers) -> None:

@@ -309,6 +309,15 @@ def test_word_split_in_two_still_counts_but_an_added_word_does_not() -> None:
     assert body(route, "the Trans-Caspian freight route") == []
 
 
+def test_a_word_that_takes_no_typo_is_neither_split_nor_misspelt_when_run_together() -> None:
+    port = compile_watchlists([Watchlist("P", (Term("Meghri port"),))])
+    assert names(body(port, "cargo at the Mgehri prot")) == set()
+    assert names(body(port, "cargo at the Megrhi port")) == {"P"}
+    assert names(body(port, "cargo at the Meghriport")) == {"P"}
+    assert names(body(port, "cargo at the Meghri po rt")) == set()
+    assert names(body(port, "cargo at the Meghriprot")) == set()
+
+
 @pytest.mark.parametrize(
     "text",
     [

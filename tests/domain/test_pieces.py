@@ -56,6 +56,17 @@ def test_a_term_as_written_shows_every_piece_where_it_says(words: list[str]) -> 
     term = compile_term(Term(" ".join(words)), Watchlist("W", ()), 0)
     assert term is not None
     padded = f" {term.phrase} "
-    assert len(term.pieces) == (term.budget + 1 if term.budget else 1)
+    if len(term.pieces) != (term.budget + 1 if term.budget else 1):
+        # or one piece: a whole word that takes no typo
+        [(piece, _, word)] = term.pieces
+        assert term.caps[word] == 0
+        assert piece.strip() == term.words[word]
     for piece, end, _ in term.pieces:
         assert padded[end - len(piece) : end] == piece
+
+
+def test_a_word_that_takes_no_typo_may_stand_for_its_term() -> None:
+    term = compile_term(Term("Meghri port"), Watchlist("W", ()), 0)
+    assert term is not None
+    assert term.budget == 2
+    assert [piece for piece, _, _ in term.pieces] == ["port "]
