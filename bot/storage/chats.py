@@ -2,7 +2,8 @@
 
 Each chat's ``next_digest_at`` is when its next digest is due, for the digest tick to find
 the chats it has to look at through an index (migration 008 says what it holds). Every
-change here that can move a chat's digest sets it to '', "look again at once"; only the
+change here that can move a chat's digest sets it to a fresh ``LOOK_AGAIN`` mark, "look
+again at once" (a new chat starts at '', which means the same); only the
 tick writes a time, worked out by ``bot.domain.schedule.chat_next_digest``.
 """
 
@@ -16,6 +17,16 @@ from datetime import date, datetime
 from bot.domain.models import DigestRecord, Mode, Subscriber
 from bot.storage.articles import chunks
 from bot.storage.times import db_time, from_db_time, required_time
+
+# "Look again at the next tick": sorts before every time, and differs at each change, so
+# that the tick's compare-and-set (set_next_digest) sees a change made while it worked
+# even when the chat was already waiting to be looked at (a fixed '' would not).
+LOOK_AGAIN = "' ' || hex(randomblob(6))"
+
+
+def looks_again(next_digest_at: str | None) -> bool:
+    """Whether a stored ``next_digest_at`` asks the tick to work the chat out again."""
+    return next_digest_at is not None and next_digest_at < "0"
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +84,7 @@ class ChatStore:
         if not created:
             self._conn.execute(
                 "UPDATE subscribers SET kind = ?, title = ?, active = 1, inactive_reason = '',"
-                " updated_at = ?, next_digest_at = ''"
+                f" updated_at = ?, next_digest_at = {LOOK_AGAIN}"
                 " WHERE chat_id = ? AND (active = 0 OR kind != ? OR title != ?)",
                 (kind, title, stamp, chat_id, kind, title),
             )
@@ -93,14 +104,14 @@ class ChatStore:
         self._conn.execute(
             "UPDATE subscribers SET timezone = COALESCE(?, timezone),"
             " digest_time = COALESCE(?, digest_time), mode = COALESCE(?, mode),"
-            " updated_at = ?, next_digest_at = '' WHERE chat_id = ?",
+            f" updated_at = ?, next_digest_at = {LOOK_AGAIN} WHERE chat_id = ?",
             (timezone, digest_time, mode, db_time(now), chat_id),
         )
 
     def deactivate(self, chat_id: int, reason: str, now: datetime) -> None:
         self._conn.execute(
             "UPDATE subscribers SET active = 0, inactive_reason = ?, updated_at = ?,"
-            " next_digest_at = '' WHERE chat_id = ?",
+            f" next_digest_at = {LOOK_AGAIN} WHERE chat_id = ?",
             (reason, db_time(now), chat_id),
         )
 
@@ -121,7 +132,7 @@ class ChatStore:
             return
         self._conn.execute("PRAGMA defer_foreign_keys = ON")
         self._conn.execute(
-            "UPDATE subscribers SET chat_id = ?, next_digest_at = '' WHERE chat_id = ?",
+            f"UPDATE subscribers SET chat_id = ?, next_digest_at = {LOOK_AGAIN} WHERE chat_id = ?",
             (new_id, old_id),
         )
         self._conn.execute(
@@ -235,7 +246,7 @@ class ChatStore:
     def set_next_digest(self, chat_id: int, at: datetime | None, *, found: str) -> bool:
         """Store when the chat's next digest is due (None: it gets none), unless its
         ``next_digest_at`` changed since it was ``found`` (another process changed the
-        chat meanwhile, and left '' for the next tick to look again)."""
+        chat meanwhile, and left a new LOOK_AGAIN mark for the next tick)."""
         cur = self._conn.execute(
             "UPDATE subscribers SET next_digest_at = ? WHERE chat_id = ? AND next_digest_at = ?",
             (None if at is None else db_time(at), chat_id, found),
@@ -244,7 +255,7 @@ class ChatStore:
 
     def _look_again(self, chat_id: int) -> None:
         self._conn.execute(
-            "UPDATE subscribers SET next_digest_at = '' WHERE chat_id = ?", (chat_id,)
+            f"UPDATE subscribers SET next_digest_at = {LOOK_AGAIN} WHERE chat_id = ?", (chat_id,)
         )
 
     def _watchlists_of(self, chat_id: int) -> tuple[str, ...]:
