@@ -257,8 +257,10 @@ class OutboxWorker:
             log.debug("outbox id=%d chat=%d kind=%s status=sent", m.id, m.chat_id, m.kind)
         elif r.outcome == "retry_after":
             self.stats.too_many_requests += 1
-            store.outbox.mark_attempt(m.id, f"429: retry after {r.retry_after:g}s")
+            # The pause is taken before the store is written: a store that cannot record
+            # the attempt must not make the next round send into the flood limit again.
             throttle = self._pacer.throttled(m.chat_id, r.retry_after, self._mono())
+            store.outbox.mark_attempt(m.id, f"429: retry after {r.retry_after:g}s")
             log.warning(
                 "outbox id=%d chat=%d status=429 retry_after=%g scope=%s",
                 m.id,
