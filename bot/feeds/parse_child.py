@@ -96,7 +96,13 @@ async def parse_in_child(
         reason = _exit_reason(code, err.result())
         log.error("feed=%s status=parser_failed reason=%r", feed_url, reason)
         return _failed(f"the feed parser failed on this feed ({reason})")
-    return await asyncio.to_thread(parsed_from_json, output)
+    try:
+        return await asyncio.to_thread(parsed_from_json, output)
+    except (ValueError, KeyError, TypeError) as exc:
+        # A child that exits cleanly with something else than its answer on stdout is a
+        # failed parse of this feed, not an internal error of the poll.
+        log.error("feed=%s status=parser_garbled error=%r", feed_url, exc)
+        return _failed("the feed parser gave an answer that could not be read")
 
 
 def child_main() -> None:

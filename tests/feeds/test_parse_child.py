@@ -87,6 +87,13 @@ def test_a_parser_that_writes_without_end_is_stopped_at_its_cap() -> None:
     assert parsed.error == "the feed parser wrote more than 1 MB and was stopped"
 
 
+@pytest.mark.parametrize("answer", ["print('not json')", "print('[1, 2]')", "print('{}')"])
+def test_a_parser_that_answers_garbage_fails_that_feed_with_a_clear_error(answer: str) -> None:
+    parsed = asyncio.run(parse_in_child(b"<rss/>", "https://e/f", command=python(answer)))
+    assert parsed.error == "the feed parser gave an answer that could not be read"
+    assert parsed.articles == []
+
+
 def test_a_feed_that_crashes_its_parser_fails_alone_and_the_poll_goes_on(
     server: FeedServer, tmp_path: Path
 ) -> None:
