@@ -49,6 +49,7 @@ from bot.domain.compiled_terms import (
 )
 from bot.domain.models import Match, Watchlist
 from bot.domain.snippets import make_snippet
+from bot.domain.term_kinds import leading_symbols
 from bot.domain.text import Normalized, fold, fold_keep_case, html_to_text, normalize
 from bot.domain.typos import fits
 from bot.domain.word_windows import spans_from, word_starts
@@ -371,6 +372,9 @@ class Matcher:
         self._excludes = tuple(excludes)
         self._max_per_watchlist = max_per_watchlist
         self._finder = PieceFinder(self._terms)
+        self._leads = tuple(
+            leading_symbols(t.text) if t.literal is not None else "" for t in self._terms
+        )
 
     @property
     def watchlists(self) -> tuple[Watchlist, ...]:
@@ -523,10 +527,38 @@ class Matcher:
         self, norm: Normalized, term_index: int, term: CompiledTerm, position: int
     ) -> _Hit | None:
         assert term.literal is not None
-        found = term.literal.match(norm.plain, norm.to_plain(position))
+        plain = norm.plain
+        at = norm.to_plain(position)
+        lo = at
+        lead = self._leads[term_index]
+        if lead:
+            # The matching form drops the symbols the term starts with (`$100`, `🚀
+            # rocket`), so the word found is past them: the match may start in the run of
+            # symbols before it, across a space only where the term has one there (`.kz`
+            # is not the full stop in "Astana. Kz").
+            gaps = sum(c.isspace() and not lead[i - 1 : i].isspace() for i, c in enumerate(lead))
+            floor = max(0, at - 2 * len(lead) - 2)
+            while lo > floor and not plain[lo - 1].isalnum():
+                if plain[lo - 1].isspace() and not plain[lo : lo + 1].isspace():
+                    if not gaps:
+                        break
+                    gaps -= 1
+                lo -= 1
+        found = None
+        # Not `search` with an end: that would cut the text, and the pattern's look past
+        # the term's end would see the cut as the end of a word.
+        for begin in range(lo, at + 1):
+            if begin == at or not plain[begin].isspace():
+                found = term.literal.match(plain, begin)
+                if found is not None:
+                    break
         if found is None:
             return None
-        return _Hit(term=term_index, start=found.start(), end=found.end(), score=100.0)
+        start, end = found.span()
+        # The pattern takes any spacing around punctuation (`100$ `); the mark does not.
+        while end > start and plain[end - 1].isspace():
+            end -= 1
+        return _Hit(term=term_index, start=start, end=end, score=100.0)
 
     def _acceptable(
         self, norm: Normalized, term: CompiledTerm, window: list[tuple[int, int]]

@@ -24,8 +24,23 @@ ACRONYM_MAX_LETTERS = 6
 # Written between two words of a name, these only separate them (`Trans-Caspian`).
 WORD_SEPARATORS = frozenset("-\u2010\u2011\u2012\u2013\u2014\u2015\u2212")
 
-# Quotes and brackets around a term only set it off: `[Syunik]` is the name Syunik.
-_ENCLOSING = "\"'“”‘’«»()[]{}<>"
+# Quotes and brackets around a term only set it off: `[Syunik]` is the name Syunik. Each
+# opening mark with the marks that close it.
+_ENCLOSING = {
+    '"': '"',
+    "'": "'",
+    "“": "”",
+    "”": "”",
+    "„": "“”",
+    "‘": "’",
+    "’": "’",
+    "«": "»",
+    "»": "«",
+    "(": ")",
+    "[": "]",
+    "{": "}",
+    "<": ">",
+}
 
 Kind = Literal["acronym", "literal", "exact", "phrase"]
 
@@ -41,9 +56,41 @@ class TermKind:
         return self.kind == "phrase"
 
 
+def _encloses(text: str) -> bool:
+    """Whether the mark `text` opens with is closed by its last character and by none
+    before: `(BTK)` is enclosed, `Baku-Tbilisi-Kars (BTK)` and `(a) or (b)` are not."""
+    if len(text) < 2:
+        return False
+    opening, closing = text[0], _ENCLOSING.get(text[0], "")
+    if text[-1] not in closing:
+        return False
+    depth = 0
+    for i, c in enumerate(text[:-1]):
+        if c in closing and (i or c != opening):
+            depth -= 1
+            if not depth:
+                return False
+        elif c == opening:
+            depth += 1
+    return depth == 1
+
+
 def core(text: str) -> str:
-    """The term without the quotes or brackets around it."""
-    return text.strip().strip(_ENCLOSING).strip()
+    """The term without the quotes or brackets that enclose the whole of it."""
+    text = text.strip()
+    while _encloses(text):
+        text = text[1:-1].strip()
+    return text
+
+
+def leading_symbols(text: str) -> str:
+    """What a term is written with before its first letter or digit (`$` of `$100`, `🚀 `
+    of `🚀 rocket`): the matching form drops it, so a match starts that far before."""
+    text = core(text)
+    for i, c in enumerate(text):
+        if c.isalnum():
+            return text[:i]
+    return text
 
 
 def is_acronym_shape(text: str) -> bool:

@@ -579,3 +579,78 @@ def test_a_term_with_digits_or_punctuation_matches_as_written(
 ) -> None:
     matcher = compile_watchlists([wl("L", term)])
     assert bool(body(matcher, written)) is found
+
+
+@pytest.mark.parametrize(
+    ("term", "written", "marked"),
+    [
+        ("$100", "$100", "$100"),
+        ("$100", "they paid $100 for it", "$100"),
+        ("$100", "they paid ($100) for it", "$100"),
+        ("🚀 rocket", "launch day. 🚀 rocket", "🚀 rocket"),
+        ("#hashtag", "#hashtag", "#hashtag"),
+        ("@user", "@user", "@user"),
+        ("🚀 rocket", "🚀 rocket", "🚀 rocket"),
+        ("$100 bn", "$100 bn", "$100 bn"),
+        (".kz", "the .kz domain", ".kz"),
+        ("#TRIPP", "tweets with #TRIPP today", "#TRIPP"),
+        ("€2 billion", "a €2 billion deal", "€2 billion"),
+        ("100$", "they paid 100$ for it", "100$"),
+        ("C5+1", "a C5+1 summit", "C5+1"),
+        ("3+3 format", "the 3+3 format talks", "3+3 format"),
+        (
+            "Baku-Tbilisi-Kars (BTK)",
+            "the Baku–Tbilisi–Kars (BTK) railway",
+            "Baku–Tbilisi–Kars (BTK)",
+        ),
+        ("(BTK)", "the BTK railway", "BTK"),
+    ],
+)
+def test_a_literal_term_starting_or_ending_with_a_symbol_is_marked_as_written(
+    term: str, written: str, marked: str
+) -> None:
+    matcher = compile_watchlists([wl("L", term)])
+    assert [m.matched_text for m in body(matcher, written)] == [marked]
+
+
+@pytest.mark.parametrize(
+    ("term", "written"),
+    [
+        ("$100", "they paid $1000 for it"),
+        ("$100", "they paid 100 for it"),
+        ("#hashtag", "the #hashtags trend"),
+        ("#hashtag", "the hashtag trend"),
+        ("@user", "an @username"),
+        ("🚀 rocket", "a rocket launch"),
+        ("🚀 rocket", "🚀 rockets"),
+        ("$100 bn", "$100 billion"),
+        (".kz", "the kz domain"),
+        (".kz", "they left Astana. Kz officials said"),
+        ("#hashtag", "see # hashtag"),
+        ("€2 billion", "a €2 bn deal"),
+        ("€2 billion", "a €12 billion deal"),
+        ("100$", "they paid 1100$ for it"),
+        ("C5+1", "a C5+10 summit"),
+        ("3+3 format", "the 13+3 format talks"),
+        ("3+3 format", "the 3 3 format talks"),
+    ],
+)
+def test_a_literal_term_starting_or_ending_with_a_symbol_needs_the_whole_of_it(
+    term: str, written: str
+) -> None:
+    matcher = compile_watchlists([wl("L", term)])
+    assert body(matcher, written) == []
+
+
+_LITERAL_BODY = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789", min_size=1, max_size=8)
+
+
+@settings(max_examples=150)
+@given(st.sampled_from("$#@.€"), _LITERAL_BODY, _FILLER, _FILLER)
+def test_a_literal_term_starting_with_a_symbol_is_found_between_spaces(
+    symbol: str, rest: str, before: str, after: str
+) -> None:
+    term = symbol + rest
+    matcher = compile_watchlists([wl("L", term)])
+    found = body(matcher, f"{before} {term} {after}")
+    assert term in [m.matched_text for m in found], (term, before, after)
