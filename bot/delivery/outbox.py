@@ -95,7 +95,7 @@ class OutboxWorker:
         # Rounds in a row that failed on the store (locked, disk full): the wait grows.
         self._store_failures = 0
         # Messages Telegram took whose "sent" could not be written to the store.
-        self._unrecorded: list[tuple[OutboxMessage, SendResult]] = []
+        self._unrecorded: list[tuple[OutboxMessage, SendResult, float]] = []
         # What writing down an answer met, raised once the round's messages are back.
         self._record_failure: Exception | None = None
         self.stats = DeliveryStats()
@@ -228,29 +228,30 @@ class OutboxWorker:
             await asyncio.sleep(delay)
 
     async def _deliver(self, m: OutboxMessage) -> None:
+        sent_at = self._mono()
         try:
             result = await self._sender.send(m.chat_id, m.text, m.parse_mode)
         except Exception as exc:  # a sender bug must not kill the drain or lose the message
             log.exception("outbox id=%d chat=%d status=sender_crashed", m.id, m.chat_id)
             result = SendResult("transient", error=f"{INTERNAL_ERROR}: {exc!r}")
         try:
-            self._record(m, result)
+            self._record(m, result, sent_at)
         except Exception as exc:
             if result.outcome == "sent":
                 # Telegram has it; only writing that down failed. Sending it again on
                 # every retry would repeat it for as long as the store is locked or
                 # full, so the next round writes it down before sending anything.
-                self._unrecorded.append((m, result))
+                self._unrecorded.append((m, result, sent_at))
             if self._record_failure is None:
                 self._record_failure = exc
 
-    def _record(self, m: OutboxMessage, r: SendResult) -> None:
+    def _record(self, m: OutboxMessage, r: SendResult, sent_at: float | None = None) -> None:
         store, now = self._store, self._clock()
         if r.outcome != "transient":
             self._failures_in_a_row = 0
             self._chat_failures.pop(m.chat_id, None)
         if r.outcome == "sent":
-            self._pacer.answered(self._mono())
+            self._pacer.answered(self._mono(), sent_at=sent_at)
             self._outage.answered()
             store.outbox.mark_sent(m.id, r.message_id, now)
             self.stats.sent += 1

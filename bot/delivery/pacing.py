@@ -137,7 +137,8 @@ class Pacer:
     # Everything waits until then: Telegram said 429 for the bot as a whole.
     paused_until: float = 0.0
     # 429s since the last accepted message that hint at the bot's limit: (chat, until).
-    _refused: list[tuple[int, float]] = field(default_factory=list)
+    # (chat, when refused, until when) of the 429s since the last accepted message
+    _refused: list[tuple[int, float, float]] = field(default_factory=list)
     # Per chat: when it was last refused, and whether its last message was a burst.
     _refused_at: dict[int, float] = field(default_factory=dict)
     _last_send: dict[int, tuple[float, bool]] = field(default_factory=dict)
@@ -193,9 +194,15 @@ class Pacer:
 
     # -- what Telegram answered
 
-    def answered(self, now: float) -> None:
-        """Telegram accepted a message: whatever limit it hit before is not the bot's."""
-        self._refused.clear()
+    def answered(self, now: float, *, sent_at: float | None = None) -> None:
+        """Telegram accepted a message (sent at ``sent_at``, if known): whatever limit it
+        hit before that message was sent is not the bot's. A refusal that came after it
+        was sent stays: with several messages in flight, an answer can arrive after a
+        later message's 429, and proves nothing about the limit then."""
+        if sent_at is None:
+            self._refused.clear()
+        else:
+            self._refused = [r for r in self._refused if r[1] >= sent_at]
         self._accepted.append(now)
         while self._accepted and self._accepted[0] < now - 1.0:
             self._accepted.popleft()
@@ -221,9 +228,9 @@ class Pacer:
         self._refused_at[chat_id] = now
         if explained:
             return Throttle(False, until, self.global_rate(now))
-        self._refused = [(c, u) for c, u in self._refused if u > now]
-        others = [u for c, u in self._refused if c != chat_id]
-        self._refused.append((chat_id, until))
+        self._refused = [r for r in self._refused if r[2] > now]
+        others = [u for c, _, u in self._refused if c != chat_id]
+        self._refused.append((chat_id, now, until))
         if not others and self.paused_until <= now:
             return Throttle(False, until, self.global_rate(now))
         new_episode = self.paused_until <= now

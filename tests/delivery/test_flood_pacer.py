@@ -68,6 +68,29 @@ def test_a_message_accepted_between_two_429s_means_they_were_the_chats_own() -> 
     assert pacer.chat_ready_at(C, 10.2) == 10.2
 
 
+def test_an_answer_to_a_message_sent_before_a_429_does_not_hide_the_bot_s_limit() -> None:
+    # Several in flight: the answer to a message sent at 10.08 arrives after A's 429.
+    pacer = Pacer()
+    for i, chat in enumerate((1, 2, 3)):
+        sent(pacer, chat, 10.0 + i * 0.04)
+    pacer.took(A, 10.12)
+    assert not pacer.throttled(A, 7, 10.13).bot_wide
+    pacer.answered(10.14, sent_at=10.08)
+    pacer.took(B, 10.16)
+    assert pacer.throttled(B, 7, 10.17).bot_wide
+
+
+def test_an_answer_to_a_message_sent_after_a_429_means_it_was_the_chat_s_own() -> None:
+    pacer = Pacer()
+    for i, chat in enumerate((1, 2, 3)):
+        sent(pacer, chat, 10.0 + i * 0.04)
+    pacer.took(A, 10.12)
+    assert not pacer.throttled(A, 7, 10.13).bot_wide
+    pacer.answered(10.15, sent_at=10.14)
+    pacer.took(B, 10.16)
+    assert not pacer.throttled(B, 7, 10.17).bot_wide
+
+
 def test_429s_a_chat_s_own_burst_or_earlier_refusal_explains_never_pause_everyone() -> None:
     pacer = Pacer()
     # A's second message within a second (its burst): a strict chat limit refuses it.
