@@ -42,13 +42,16 @@ _OUTPUT_SLACK = 1 << 20
 _STDERR_TAIL = 8 * 1024
 _CHUNK = 64 * 1024
 
-# The directory holding the `bot` package, for a child that ignores PYTHONPATH (-I).
+# The child imports from where the bot does: the directory holding the `bot` package,
+# then the bot's own import path (a virtualenv, PYTHONPATH, `pip --target`), which -I
+# alone would drop; -I keeps the environment and user site-packages out otherwise.
 _ROOT = str(Path(__file__).resolve().parent.parent.parent)
+_PATH = [_ROOT, *(entry for entry in sys.path if entry and entry != _ROOT)]
 CHILD_COMMAND: tuple[str, ...] = (
     sys.executable,
     "-I",
     "-c",
-    f"import sys; sys.path.insert(0, {_ROOT!r}); "
+    f"import sys; sys.path[:0] = {_PATH!r}; "
     "from bot.feeds.parse_child import child_main; child_main()",
 )
 
