@@ -245,7 +245,7 @@ class OutboxWorker:
             if self._record_failure is None:
                 self._record_failure = exc
 
-    def _record(self, m: OutboxMessage, r: SendResult, sent_at: float | None = None) -> None:
+    def _record(self, m: OutboxMessage, r: SendResult, sent_at: float) -> None:
         store, now = self._store, self._clock()
         if r.outcome != "transient":
             self._failures_in_a_row = 0
