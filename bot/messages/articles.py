@@ -8,8 +8,8 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta, tzinfo
 
 from bot.domain.digest import Digest, best_match_per_watchlist
+from bot.domain.lead import article_lead, lead_marks, mark_in_lead
 from bot.domain.models import Alert, Article, FeedState, Match
-from bot.messages.console import explain_match
 from bot.messages.dates import date_label
 from bot.messages.digest_heading import (
     DEFAULT_TITLE,
@@ -18,6 +18,7 @@ from bot.messages.digest_heading import (
     nothing_matched,
     others_line,
 )
+from bot.messages.explanations import quotes_snippet, why_matched
 from bot.messages.feed_health import feed_health
 from bot.messages.html import (
     ITEM_SEP,
@@ -39,6 +40,7 @@ from bot.messages.words import plural
 __all__ = [
     "DEFAULT_TITLE",
     "explanation",
+    "lead_line",
     "marked_snippet",
     "render_alert",
     "render_alerts",
@@ -55,6 +57,7 @@ _MATCHED = 120  # matched text and term
 _FIELD = 40
 _SNIPPET_SIDE = 200  # each side of the marked words
 _SNIPPET_MARK = 200
+_LEAD = 1600  # the lead has at most 300 characters, each at most 5 units escaped
 _NAMES_LINE = 600  # the alert's "New in …" line and the digest's "Watchlists: …" line
 _FEED_LINE = 300
 _FOOTER = 2000
@@ -98,20 +101,40 @@ def marked_snippet(m: Match) -> str:
 
 
 def explanation(m: Match) -> str:
-    """Why it matched, in the terminal's words (`explain_match`) without the watchlist's
-    name, each piece cut to size: for alerts, digests and /testlist."""
+    """Why it matched, in plain words (`why_matched`) without the watchlist's name, each
+    piece cut to size: for alerts, digests and /testlist."""
     short = Match(
         watchlist="",
         term=_cut_plain(m.term, _MATCHED),
         matched_text=_cut_plain(m.matched_text, _MATCHED),
         score=m.score,
         field=_cut_plain(m.field, _FIELD),
-        snippet="",
-        mark_start=0,
-        mark_end=0,
+        snippet=m.snippet,
+        mark_start=m.mark_start,
+        mark_end=m.mark_end,
     )
-    # Same wording as the terminal; escaping after the cut keeps entities whole.
-    return escape(explain_match(short).removeprefix(": "))
+    # Escaping after the cut keeps entities whole.
+    return escape(why_matched(short))
+
+
+def lead_line(article: Article, matches: Sequence[Match] = ()) -> str:
+    """The article's lead (`article_lead`) escaped, with the words of any of `matches`
+    it shows in bold; "" when the article has none."""
+    return _lead_html(article_lead(article), matches)
+
+
+def _lead_html(lead: str, matches: Sequence[Match]) -> str:
+    pieces = []
+    pos = 0
+    for start, end in lead_marks(lead, matches):
+        marked = escape(lead[start:end])
+        pieces.append(escape(lead[pos:start]))
+        # An empty <b></b> is an entity of length zero, which Telegram may refuse.
+        pieces.append(f"<b>{marked}</b>" if marked.strip() else marked)
+        pos = end
+    pieces.append(escape(lead[pos:]))
+    line = "".join(pieces)
+    return line if utf16_len(line) <= _LEAD else fit(lead, _LEAD)
 
 
 def _cut_plain(text: str, units: int) -> str:
@@ -124,9 +147,12 @@ def _watchlist_name(name: str) -> str:
     return fit(one_line(name) or "(unnamed)", _NAME)
 
 
-def _match_block(m: Match, *, compact: bool) -> str:
+def _match_block(m: Match, *, compact: bool, lead: str) -> str:
+    """The match's watchlist, why it matched, and its snippet unless the title or the
+    `lead` (plain) already shows the words."""
     name = _watchlist_name(m.watchlist)
-    snippet = marked_snippet(m)
+    shown = quotes_snippet(m) and mark_in_lead(lead, m) is None
+    snippet = marked_snippet(m) if shown else ""
     if compact:
         block = f"• {name}: {explanation(m)}"
         return f"{block}\n<i>{snippet}</i>" if snippet else block
@@ -183,13 +209,16 @@ def _item(
     """
     names = [_watchlist_name(n) for n in _watchlist_names(matches)]
     title = _title_line(article, updated=updated, rematched=rematched)
-    blocks = [_match_block(m, compact=index is not None) for m in best_match_per_watchlist(matches)]
+    best = best_match_per_watchlist(matches)
+    plain_lead = article_lead(article)
+    blocks = [_match_block(m, compact=index is not None, lead=plain_lead) for m in best]
+    lead = _lead_html(plain_lead, best)
     if index is None:
         bolded = _fill([], [f"<b>{n}</b>" for n in names], _NAMES_LINE, ", ", _and_more)
         header = f"🔔 New in {', '.join(bolded)}" if names else "🔔 New article"
-        head = f"{header}\n{title}\n{_byline(article, tz)}"
+        head = "\n".join(p for p in (header, title, _byline(article, tz), lead) if p)
         return ITEM_SEP.join(_fill([head], blocks, budget, ITEM_SEP, _more_watchlists))
-    head = f"{index}. {title}\n{_byline(article, tz)}"
+    head = "\n".join(p for p in (f"{index}. {title}", _byline(article, tz), lead) if p)
     if names:
         line = ", ".join(_fill([], names, _NAMES_LINE, ", ", _and_more))
         head += f"\nWatchlists: {line}"

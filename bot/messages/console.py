@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta, tzinfo
 
 from bot.domain.digest import Digest, best_match_per_watchlist
+from bot.domain.lead import article_lead, lead_marks, mark_in_lead
 from bot.domain.models import Alert, Article, Match
 from bot.messages.dates import date_label, window_label
 from bot.messages.digest_heading import (
@@ -14,6 +15,7 @@ from bot.messages.digest_heading import (
     nothing_matched,
     others_line,
 )
+from bot.messages.explanations import quotes_snippet, why_matched
 from bot.messages.feed_health import feed_health
 
 
@@ -22,12 +24,19 @@ def mark_snippet(match: Match, *, left: str = "[", right: str = "]") -> str:
     return f"{match.snippet[:s]}{left}{match.snippet[s:e]}{right}{match.snippet[e:]}"
 
 
+def mark_lead(lead: str, matches: Sequence[Match], *, left: str = "[", right: str = "]") -> str:
+    """The lead with the words of any of `matches` it shows in brackets."""
+    pieces = []
+    pos = 0
+    for start, end in lead_marks(lead, matches):
+        pieces.append(f"{lead[pos:start]}{left}{lead[start:end]}{right}")
+        pos = end
+    return "".join(pieces) + lead[pos:]
+
+
 def explain_match(m: Match) -> str:
-    """Why the article matched: the text as written and, when it differs, the term."""
-    found = f"“{m.matched_text}”"
-    if m.matched_text.casefold() != m.term.casefold():
-        found += f" for the term “{m.term}”"
-    return f"{m.watchlist}: {found}, score {m.score:.0f}, in the {m.field}"
+    """Why the article matched, in plain words, after the watchlist's name."""
+    return f"{m.watchlist}: {why_matched(m)}"
 
 
 def render_item_console(
@@ -49,11 +58,16 @@ def render_item_console(
         f"{head}{a.title or '(untitled)'}{tag}",
         f"{pad}{a.link}",
         f"{pad}{byline}",
-        f"{pad}Watchlists: {', '.join(watchlists)}",
     ]
-    for m in best_match_per_watchlist(matches):
+    best = best_match_per_watchlist(matches)
+    lead = article_lead(a)
+    if lead:
+        lines.append(f"{pad}{mark_lead(lead, best)}")
+    lines.append(f"{pad}Watchlists: {', '.join(watchlists)}")
+    for m in best:
         lines.append(f"{pad}  {explain_match(m)}")
-        lines.append(f"{pad}    {mark_snippet(m)}")
+        if quotes_snippet(m) and mark_in_lead(lead, m) is None:
+            lines.append(f"{pad}    {mark_snippet(m)}")
     return "\n".join(lines)
 
 

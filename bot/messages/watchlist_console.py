@@ -10,6 +10,7 @@ from bot.domain.dry_run import DryRun
 from bot.domain.models import AuditEntry, Watchlist
 from bot.lists.files import how_term_matches
 from bot.messages.console import mark_snippet
+from bot.messages.explanations import quotes_snippet, why_matched
 from bot.messages.dates import date_label, utc_stamp
 from bot.messages.screens import did_you_mean
 
@@ -114,9 +115,9 @@ def dry_run_text(report: DryRun, *, days: int, note: str = "") -> str:
         sign = "+" if example.new else "="
         lines.append(f"  {sign} {article.title or '(untitled)'} · {date_label(article.published)}")
         lines.append(f"      {article.link}")
-        lines.append(
-            f"      “{match.matched_text}” (score {match.score:.0f}): {mark_snippet(match)}"
-        )
+        lines.append(f"      {why_matched(match)}")
+        if quotes_snippet(match):
+            lines.append(f"        {mark_snippet(match)}")
     if report.matched > len(report.examples):
         lines.append(
             f"  … and {report.matched - len(report.examples)} more that would match"

@@ -21,6 +21,7 @@ from bot.lists.personal import (
     PersonalList,
 )
 from bot.messages.articles import explanation, marked_snippet
+from bot.messages.explanations import quotes_snippet
 from bot.messages.dates import date_label, utc_minute
 from bot.messages.html import bold, code, escape
 from bot.messages.screens import (
@@ -218,10 +219,11 @@ def unknown_list_to_edit(query: str, candidates: Sequence[str], usage: str) -> s
 def _example(article: Article, m: Match, *, new: bool) -> str:
     mark = "➕" if new else "✔️"
     title = _cut(article.title or "(untitled)", _TITLE_LIMIT)
-    return (
+    text = (
         f"{mark} <b>{escape(title)}</b> · {date_label(article.published)}\n"
-        f"{escape(article.link)}\n{explanation(m)}\n<i>{marked_snippet(m)}</i>"
+        f"{escape(article.link)}\n{explanation(m)}"
     )
+    return f"{text}\n<i>{marked_snippet(m)}</i>" if quotes_snippet(m) else text
 
 
 def dry_run_summary(report: DryRun, days: int) -> str:
