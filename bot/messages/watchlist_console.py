@@ -10,8 +10,8 @@ from bot.domain.dry_run import DryRun
 from bot.domain.models import AuditEntry, Watchlist
 from bot.lists.files import how_term_matches
 from bot.messages.console import mark_snippet
-from bot.messages.explanations import quotes_snippet, why_matched
 from bot.messages.dates import date_label, utc_stamp
+from bot.messages.explanations import quotes_snippet, why_matched
 from bot.messages.screens import did_you_mean
 
 

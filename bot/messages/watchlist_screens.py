@@ -21,8 +21,8 @@ from bot.lists.personal import (
     PersonalList,
 )
 from bot.messages.articles import explanation, marked_snippet
-from bot.messages.explanations import quotes_snippet
 from bot.messages.dates import date_label, utc_minute
+from bot.messages.explanations import quotes_snippet
 from bot.messages.html import bold, code, escape
 from bot.messages.screens import (
     CANCEL_DATA,

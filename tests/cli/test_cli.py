@@ -53,6 +53,10 @@ def test_demo_reports_each_snapshot_article_under_exactly_its_watchlists(
     assert code == 0, out
     assert digest_watchlists_by_author(out) == EXPECTED_DEMO
     assert out.count("ALERT [") == 5
+    # Each item carries its lead and says why it matched in plain words.
+    assert "Armenia is trying to loosen Moscow’s grip and anchor itself in the West. " in out
+    assert "Middle Corridor: names the Middle Corridor in the body" in out
+    assert "score" not in out
     assert "not modified since the last poll" in out
 
 

@@ -9,7 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.domain.digest import Digest
+from bot.domain.lead import article_lead, mark_in_lead
 from bot.domain.models import Article, DigestEntry, FeedState, Match
+from bot.domain.snippets import make_snippet
 from bot.messages.articles import render_alert, render_digest, render_empty_digest
 from bot.messages.html import (
     MAX_MESSAGE,
@@ -130,6 +132,8 @@ def articles(draw: st.DrawFn) -> Article:
         author=draw(long_awkward_text),
         section=draw(awkward_text),
         published=draw(st.one_of(st.none(), st.datetimes(timezones=st.just(UTC)))),
+        summary=draw(long_awkward_text),
+        text=draw(long_awkward_text),
     )
 
 
@@ -251,12 +255,9 @@ def test_alert_explains_the_best_match_of_each_watchlist_with_its_words_in_bold(
     )
     strong = replace(strong, mark_start=4, mark_end=18)
     message = alert(make_article(), weak, strong)
-    assert (
-        "<b>Middle Corridor</b>: “Midle Corridor” for the term “Middle Corridor”, "
-        "score 93, in the body"
-    ) in message
+    assert "<b>Middle Corridor</b>: names the Middle Corridor in the body, spelt “Midle”" in message
     assert "the <b>Midle Corridor</b> &amp; more" in message
-    assert "score 89" not in message
+    assert "score" not in message
 
 
 def test_alert_titles_an_article_without_a_visible_title_untitled() -> None:
@@ -393,6 +394,84 @@ def test_any_alert_is_valid_telegram_html_within_the_limit(
     assert "<b>" in message
 
 
+# -- the lead and the plain words --------------------------------------------------------
+
+LEAD_TEXT = (
+    "Baku and Yerevan signed a framework in Washington. It opens a route across Syunik. "
+    "Later the Middle Corridor gains from it."
+)
+
+
+def test_alert_carries_the_articles_lead_after_the_byline() -> None:
+    message = alert(make_article(text=LEAD_TEXT))
+    lines = message.splitlines()
+    assert lines[2] == "A. Writer · Analytical Articles · 20 Aug 2025"
+    assert lines[3] == (
+        "Baku and Yerevan signed a framework in Washington. It opens a route across Syunik."
+    )
+
+
+def test_a_match_in_the_title_does_not_quote_the_title_again() -> None:
+    title = "The TRIPP and Iran"
+    in_title = replace(
+        make_match(), field="title", snippet=title, mark_start=4, mark_end=9, matched_text="TRIPP"
+    )
+    message = alert(make_article(title=title), in_title)
+    assert "<b>TRIPP</b>: names the TRIPP in the title" in message
+    assert message.count("The TRIPP and Iran") == 1
+    assert "<blockquote>" not in message
+    assert_valid_telegram_html(message)
+
+
+def test_a_match_the_lead_shows_is_bold_there_and_not_quoted_again() -> None:
+    start = LEAD_TEXT.index("Syunik")
+    snippet, ms, me = make_snippet(LEAD_TEXT, start, start + len("Syunik"))
+    in_lead = Match("TRIPP", "Syunik", "Syunik", 100.0, "body", snippet, ms, me)
+    start = LEAD_TEXT.index("Middle Corridor")
+    snippet, ms, me = make_snippet(LEAD_TEXT, start, start + len("Middle Corridor"))
+    later = Match(
+        "Middle Corridor", "Middle Corridor", "Middle Corridor", 100.0, "body", snippet, ms, me
+    )
+    message = alert(make_article(text=LEAD_TEXT), in_lead, later)
+    assert "It opens a route across <b>Syunik</b>." in message
+    assert message.endswith("<b>TRIPP</b>: names Syunik in the body")
+    assert "<blockquote>Later the <b>Middle Corridor</b> gains from it.</blockquote>" in message
+    assert_valid_telegram_html(message)
+
+
+def test_digest_item_carries_the_lead_too() -> None:
+    lead_entry = replace(entry(1, "TRIPP"), article=make_article(1, text=LEAD_TEXT))
+    [message] = render_digest(digest_of(lead_entry), now=T0, tz=UTC, stale_after=STALE)
+    assert (
+        "A. Writer · Analytical Articles · 20 Aug 2025\n"
+        "Baku and Yerevan signed a framework in Washington. It opens a route across Syunik.\n"
+        "Watchlists: TRIPP"
+    ) in message
+
+
+LITERAL = st.sampled_from(["<b>", "</i>", "&amp;", "&lt;", "<a href='x'>", "&", "Mr.", "No. 5"])
+plain_words = st.sampled_from(["route", "Baku", "corridor", "the", "signed."])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.one_of(LITERAL, plain_words), min_size=1, max_size=30))
+def test_text_that_looks_like_markup_reaches_the_reader_as_written(words: list[str]) -> None:
+    text = " ".join([*words, "TRIPP", *words]) + "."
+    start = text.index("TRIPP")
+    snippet, ms, me = make_snippet(text, start, start + 5)
+    found = Match("TRIPP", "TRIPP", "TRIPP", 100.0, "body", snippet, ms, me)
+    message = alert(replace(make_article(text=text), summary=""), found)
+    assert_valid_telegram_html(message)
+    shown = html_to_plain(message)
+    # What Telegram shows holds the lead and the snippet letter for letter.
+    lead = article_lead(replace(make_article(text=text), summary=""))
+    assert lead in shown
+    if mark_in_lead(lead, found) is None:
+        assert snippet in shown
+    else:
+        assert snippet[:me].removeprefix("… ") in lead
+
+
 # -- digests ---------------------------------------------------------------------------
 
 
@@ -404,17 +483,20 @@ def test_digest_header_gives_title_local_date_and_article_count() -> None:
     assert second == "2 articles matched your watchlists."
 
 
-def test_digest_item_is_numbered_with_linked_title_byline_watchlists_and_marked_snippet() -> None:
+def test_digest_item_is_numbered_with_linked_title_byline_lead_watchlists_and_marked_snippet() -> (
+    None
+):
     [message] = render_digest(
         digest_of(entry(7, "TRIPP", "Middle Corridor")), now=T0, tz=UTC, stale_after=STALE
     )
     assert (
         '1. <b><a href="https://example.org/item/7">Article number 7</a></b>\n'
         "A. Writer · Analytical Articles · 20 Aug 2025\n"
+        "Plain body text.\n"
         "Watchlists: Middle Corridor, TRIPP\n"
-        "• Middle Corridor: “Middle Corridor”, score 100, in the body\n"
+        "• Middle Corridor: names Middle Corridor in the body\n"
         "<i>the new <b>Middle Corridor</b> route</i>\n"
-        "• TRIPP: “TRIPP”, score 100, in the body\n"
+        "• TRIPP: names TRIPP in the body\n"
         "<i>the new <b>TRIPP</b> route</i>"
     ) in message
     assert_valid_telegram_html(message)

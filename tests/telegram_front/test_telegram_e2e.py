@@ -86,6 +86,48 @@ def test_start_subscribe_with_a_button_then_an_alert_arrives_with_its_snippet(
     asyncio.run(scenario())
 
 
+LEAD_ITEM = (
+    "9003",
+    "A Council Meets",
+    "<p>Under Resolution No. 5 the &lt;b&gt; council &amp;amp; Mr. Smith met. Tehran objects "
+    "to the <em>Trump Route for International Peace and Prosperity</em> across Syunik. "
+    "A third sentence stays out of the lead.</p>",
+    NOW - timedelta(hours=1),
+)
+
+
+def test_an_alert_shows_the_lead_with_the_match_and_says_why_in_plain_words(
+    tmp_path: Path, fake: FakeTelegram, feeds: FeedServer
+) -> None:
+    clock = Clock(NOW)
+
+    async def scenario() -> None:
+        async with bot(tmp_path, fake, feeds, clock) as b:
+            await b.poll()
+            await b.send("/start", user_id=ANN)
+            await b.send("/subscribe tripp", user_id=ANN)
+            feeds.publish("/a.feed", rss([LEAD_ITEM, OLD_ITEM]))
+            clock.set(NOW + timedelta(minutes=2))
+            await b.poll()
+            alert = (await b.messages(ANN, 3))[-1]
+            # Text that looks like a tag or an entity reaches the reader as written, and
+            # the lead's two sentences do not break at "No." or "Mr.".
+            assert (
+                "Under Resolution No. 5 the <b> council &amp; Mr. Smith met. Tehran objects "
+                "to the Trump Route for International Peace and Prosperity across Syunik.\n"
+            ) in alert.text
+            assert "third sentence" not in alert.text
+            assert (
+                "TRIPP: names the Trump Route for International Peace and Prosperity in the body"
+            ) in alert.text
+            assert "score" not in alert.text
+            # The lead shows the match in bold; no quote says it a second time.
+            assert "<b>Trump Route for International Peace and Prosperity</b>" in (alert.html or "")
+            assert "<blockquote>" not in (alert.html or "")
+
+    asyncio.run(scenario())
+
+
 def test_the_berlin_8am_digest_arrives_once_across_ticks(
     tmp_path: Path, fake: FakeTelegram, feeds: FeedServer
 ) -> None:
