@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.domain.models import Article, Match
-from bot.domain.sentences import sentence_spans
+from bot.domain.sentences import boundaries
 from bot.domain.snippets import LEFT_CUT
 
 LEAD_CHARS = 300
@@ -33,7 +33,9 @@ def _one_line(text: str) -> str:
 def has_abstract(article: Article) -> bool:
     """Whether the feed's summary is an abstract of its own, not the text again nor the
     text's start (Joomla feeds repeat the text; many feeds cut it short, "…")."""
-    summary = _one_line(article.summary)
+    if article.summary is article.text or article.summary == article.text:
+        return False
+    summary = _one_line(article.summary[: 2 * _SCAN_CHARS])
     for end in _TEASER_ENDS:
         summary = summary.removesuffix(end).rstrip()
     # Enough of the text to hold the summary, whatever white space it carries.
@@ -56,10 +58,13 @@ def cut_at_word(text: str, limit: int) -> str:
 def first_sentences(text: str, count: int = LEAD_SENTENCES) -> str:
     """The first `count` sentences of plain `text`, on one line."""
     head = text[:_SCAN_CHARS]
-    spans = sentence_spans(head)[:count]
-    if not spans:
-        return ""
-    return _one_line(head[spans[0][0] : spans[-1][1]])
+    begin = len(head) - len(head.lstrip())
+    stop = len(head.rstrip())
+    for n, (end, _) in enumerate(boundaries(head, begin), start=1):
+        if n == count:
+            stop = end
+            break
+    return _one_line(head[begin:stop])
 
 
 def article_lead(article: Article, limit: int = LEAD_CHARS) -> str:

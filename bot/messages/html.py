@@ -112,10 +112,12 @@ def cut(text: str, units: int) -> str:
             end = i
             break
     keep = text[:end]
-    # End on a word when one ends near the cut: "Middle Corr…" reads worse than "Middle …".
-    space = keep.rfind(" ", max(0, len(keep) - 24))
-    if space > len(keep) // 2:
-        keep = keep[:space]
+    if end < len(text) and not text[end].isspace():
+        # End on a word: "Middle Corr…" reads worse than "Middle …", and a cut inside
+        # "No." or a name misleads. Only a word longer than half the room is cut inside.
+        space = max(keep.rfind(" "), keep.rfind("\n"))
+        if space > len(keep) // 2:
+            keep = keep[:space]
     return keep.rstrip() + _ELLIPSIS
 
 

@@ -17,6 +17,7 @@ from bot.messages.html import (
     MAX_MESSAGE,
     bold,
     code,
+    cut,
     escape,
     escape_attr,
     html_to_plain,
@@ -330,6 +331,22 @@ def test_cutting_never_splits_an_entity() -> None:
     assert "&amp;…" in message
 
 
+@settings(max_examples=200)
+@given(
+    st.lists(st.text(alphabet=st.sampled_from("ab&<é😀."), min_size=1, max_size=4), max_size=90),
+    st.integers(60, 400),
+)
+def test_a_cut_falls_between_words_never_inside_one(words: list[str], units: int) -> None:
+    # (Only a word longer than half the room is cut inside: these are short.)
+    text = " ".join(words)
+    shortened = cut(text, units)
+    kept = shortened.removesuffix("…")
+    assert utf16_len(escape(kept)) + 1 <= units
+    assert text.startswith(kept)
+    if kept != text:
+        assert text[len(kept)] == " " or kept == ""
+
+
 def test_alert_with_many_watchlists_stays_within_the_limit_and_counts_the_rest() -> None:
     long_snippet = "word " * 300
     found = [
@@ -352,6 +369,8 @@ def worst_case_entry() -> DigestEntry:
         link="https://x.example/" + "a" * 1000,
         author=costly,
         section=costly,
+        summary=costly,
+        text=costly,
     )
     found = tuple(
         Match(f"{i}{costly}", costly, costly, 100.0, costly, costly, 3000, 5000) for i in range(60)
