@@ -750,3 +750,23 @@ def test_split_of_nothing_is_no_message() -> None:
 def test_split_refuses_a_limit_too_small_for_a_marker_and_a_line() -> None:
     with pytest.raises(ValueError, match="at least"):
         split_messages("a", ["b"], "c", limit=10)
+
+
+def test_a_matched_snippet_with_tag_like_text_shows_it_as_written() -> None:
+    from bot.domain.matching import compile_watchlists
+    from bot.domain.models import Term, Watchlist
+    from bot.domain.poll import match_article
+
+    text = (
+        "Opening words about the region. Then its trade. Later, under Resolution No. 5 the "
+        "<b> council &amp; the TRIPP board met. Closing words."
+    )
+    article = replace(make_article(text=text), summary="")
+    matcher = compile_watchlists([Watchlist("TRIPP", (Term("TRIPP"),))])
+    [found] = match_article(matcher, article)
+    assert (
+        found.snippet == "Later, under Resolution No. 5 the <b> council &amp; the TRIPP board met."
+    )
+    message = alert(article, found)
+    assert "the &lt;b&gt; council &amp;amp; the <b>TRIPP</b> board met.</blockquote>" in message
+    assert_valid_telegram_html(message)
