@@ -10,7 +10,9 @@ from hypothesis import strategies as st
 
 from bot.domain.digest import Digest
 from bot.domain.lead import article_lead, mark_in_lead
-from bot.domain.models import Article, DigestEntry, FeedState, Match
+from bot.domain.matching import compile_watchlists
+from bot.domain.models import Article, DigestEntry, FeedState, Match, Term, Watchlist
+from bot.domain.poll import match_article
 from bot.domain.snippets import make_snippet
 from bot.messages.articles import render_alert, render_digest, render_empty_digest
 from bot.messages.html import (
@@ -753,10 +755,6 @@ def test_split_refuses_a_limit_too_small_for_a_marker_and_a_line() -> None:
 
 
 def test_a_matched_snippet_with_tag_like_text_shows_it_as_written() -> None:
-    from bot.domain.matching import compile_watchlists
-    from bot.domain.models import Term, Watchlist
-    from bot.domain.poll import match_article
-
     text = (
         "Opening words about the region. Then its trade. Later, under Resolution No. 5 the "
         "<b> council &amp; the TRIPP board met. Closing words."
