@@ -17,84 +17,19 @@ from collections.abc import Iterator
 
 # Lower case, without the full stop. Words that often end a sentence ("etc.") are left
 # out: after them, a capital starts a new sentence.
-ABBREVIATIONS = frozenset(
-    [
-        # titles and ranks
-        "mr",
-        "mrs",
-        "ms",
-        "messrs",
-        "dr",
-        "prof",
-        "sr",
-        "jr",
-        "st",
-        "gen",
-        "col",
-        "lt",
-        "maj",
-        "capt",
-        "cmdr",
-        "sgt",
-        "adm",
-        "gov",
-        "sen",
-        "rep",
-        "pres",
-        "amb",
-        "rev",
-        "hon",
-        "fr",
-        "mt",
-        "ft",
-        # references and numbers
-        "no",
-        "nos",
-        "vol",
-        "vols",
-        "art",
-        "arts",
-        "fig",
-        "figs",
-        "ch",
-        "chap",
-        "sec",
-        "para",
-        "pp",
-        "p",
-        "cf",
-        "vs",
-        "v",
-        "ed",
-        "eds",
-        "approx",
-        "ca",
-        "est",
-        "dept",
-        "op",
-        "nr",
-        "tel",
-        # months
-        "jan",
-        "feb",
-        "mar",
-        "apr",
-        "jun",
-        "jul",
-        "aug",
-        "sep",
-        "sept",
-        "oct",
-        "nov",
-        "dec",
-        # companies
-        "inc",
-        "corp",
-        "co",
-        "ltd",
-        "bros",
-    ]
+_ABBREVIATED = (
+    # titles and ranks
+    "mr mrs ms messrs dr prof sr jr st gen col lt maj capt cmdr sgt adm gov sen rep pres",
+    "amb rev hon fr mt ft",
+    # references and numbers
+    "no nos vol vols art arts fig figs ch chap sec para pp p cf vs v ed eds approx ca est",
+    "dept op nr tel",
+    # months
+    "jan feb mar apr jun jul aug sep sept oct nov dec",
+    # companies
+    "inc corp co ltd bros",
 )
+ABBREVIATIONS = frozenset(word for line in _ABBREVIATED for word in line.split())
 # A sentence mark with its closing quotes and brackets, and the space after it; or a
 # blank line.
 _CANDIDATE = re.compile(r"[.!?][\"'”’»)\]]*(\s+)|\n[ \t\r\f\v]*\n\s*")
