@@ -154,6 +154,17 @@ def test_the_berlin_8am_digest_arrives_once_across_ticks(
             assert len(fake.messages_to(ANN)) == before + 1, "exactly one digest"
             assert "Iran Watches the New Route" in digest.text
             assert "26 Nov" in digest.text
+            # The item's lead, with the match in bold, and why it matched in plain words.
+            assert (
+                "Tehran objects to the Trump Route for International Peace and Prosperity "
+                "(TRIPP) across Syunik.\n"
+            ) in digest.text
+            assert "<b>Trump Route for International Peace and Prosperity</b>" in (
+                digest.html or ""
+            )
+            assert "TRIPP: names the Trump Route for International Peace and Prosperity" in (
+                digest.text
+            )
 
     asyncio.run(scenario())
 
