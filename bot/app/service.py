@@ -8,24 +8,37 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from bot.app import steps as steps_
 from bot.app.compiled_lists import CompiledLists
 from bot.app.config import Config
 from bot.app.steps import Steps, Worker
+from bot.domain.aboutness import PossiblyAbout
 from bot.domain.matchers import Matchers
-from bot.domain.models import Watchlist
+from bot.domain.models import Article, Watchlist
 from bot.lists.personal import PersonalList
 from bot.lists.registry import WatchlistChange, WatchlistRegistry
+from bot.semantic.about_child import possibly_about_in_child
 from bot.storage import Store, open_store
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+
+class AboutTier(Protocol):
+    """The "possibly about" tier (``bot.semantic.about_child.possibly_about_in_child``)."""
+
+    def __call__(
+        self,
+        articles: Sequence[Article],
+        lists: Sequence[Watchlist],
+        named: Mapping[str, frozenset[str]],
+    ) -> Awaitable[list[PossiblyAbout]]: ...
 
 
 @dataclass
@@ -45,6 +58,8 @@ class Service:
     on_queued: Callable[[], None] = field(default=lambda: None, repr=False)
     # Runs heavy work off the event loop (see ``off_loop``); tests may hand in a gated one.
     worker: Worker = field(default=asyncio.to_thread, repr=False)
+    # Finds articles possibly about a list after each poll (tests may hand in one that fails).
+    about_tier: AboutTier = field(default=possibly_about_in_child, repr=False)
     # Made on first use, on the running event loop.
     _one_at_a_time: asyncio.Lock | None = field(default=None, init=False, repr=False)
     _compiling: asyncio.Lock | None = field(default=None, init=False, repr=False)

@@ -322,6 +322,7 @@ def parse_when(text: str, tz: ZoneInfo) -> datetime:
 def _cmd_digest(args: argparse.Namespace) -> int:
     from bot.app import digests, shared_lists
     from bot.app.service import build_service
+    from bot.messages.about import about_console_lines
     from bot.messages.console import render_digest_console
     from bot.messages.watchlist_console import unknown_list_line
 
@@ -338,7 +339,12 @@ def _cmd_digest(args: argparse.Namespace) -> int:
         except shared_lists.UnknownList as exc:
             raise UserError(unknown_list_line(exc.query, exc.candidates)) from exc
         digest = digests.digest_between(service, since, until, names or None)
-        print(render_digest_console(digest, now=_now(), stale_after=service.stale_after, tz=tz))
+        about = about_console_lines(digest.about)
+        print(
+            render_digest_console(
+                digest, now=_now(), stale_after=service.stale_after, tz=tz, about=about
+            )
+        )
     return 0
 
 
