@@ -24,6 +24,7 @@ from bot.messages.html import (
     split_messages,
     utf16_len,
 )
+from bot.messages.screens import did_you_mean
 from bot.messages.words import plural
 
 _NAME = 80
@@ -82,10 +83,8 @@ def render_about_alerts(alerts: Sequence[AboutAlert], *, tz: tzinfo) -> list[str
     heading = f"🔎 {plural(len(alerts), 'article')} possibly about {_names(names)}"
     items = []
     for i, alert in enumerate(alerts, start=1):
-        item = "\n".join(
-            [f"{i}. {_head(alert.article, updated=alert.updated, tz=tz)}"]
-            + _found_lines(alert.found)
-        )
+        head = f"{i}. {_head(alert.article, updated=alert.updated, tz=tz)}"
+        item = "\n".join([head, *_found_lines(alert.found)])
         items.append(item)  # split_messages cuts one too long for a part
     return split_messages(heading, items, "", continuation=heading)
 
@@ -124,3 +123,19 @@ def about_console_lines(sections: Sequence[AboutSection]) -> list[str]:
             lines.append(f"    {item.found.strength}: “{one_line(item.found.passage)}”")
         lines.append("")
     return lines
+
+
+def about_alerts_console(
+    result: str, name: str, *, chat_id: int, query: str, candidates: Sequence[str]
+) -> str:
+    """``caci-watch about-alerts``'s one line (``result`` as ``AboutAlertsOutcome`` has it)."""
+    if result == "unknown_chat":
+        return f"no chat {chat_id} in the store (a chat appears once it has talked to the bot)"
+    if result == "unknown":
+        text = f"no watchlist called “{one_line(query)}”"
+        return f"{text}. {did_you_mean(candidates, html=False)}" if candidates else text
+    if result == "not_following":
+        return f"chat {chat_id} does not follow {name} (these alerts are for lists followed)"
+    if result == "no_about":
+        return f"{name} has no `about` in its file: nothing is found as possibly about it"
+    return f"chat {chat_id}: possibly-about alerts for {name} are {result}"

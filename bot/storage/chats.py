@@ -147,8 +147,7 @@ class ChatStore:
         subs: dict[int, list[str]] = {}
         about: dict[int, list[str]] = {}
         for chat_id, name, about_alerts in self._conn.execute(
-            "SELECT chat_id, watchlist, about_alerts FROM subscriptions"
-            " ORDER BY chat_id, watchlist"
+            "SELECT chat_id, watchlist, about_alerts FROM subscriptions ORDER BY chat_id, watchlist"
         ):
             subs.setdefault(chat_id, []).append(name)
             if about_alerts:
