@@ -19,7 +19,12 @@ from tests.feed_server import FeedServer
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 ANN, BOB = 4242, 4343
-OLD_ITEM = ("9001", "Water Politics in the Fergana Valley", "<p>Irrigation.</p>", NOW - timedelta(days=9))
+OLD_ITEM = (
+    "9001",
+    "Water Politics in the Fergana Valley",
+    "<p>Irrigation.</p>",
+    NOW - timedelta(days=9),
+)
 NAMED_ITEM = (
     "9002",
     "Iran Watches the New Route",
@@ -36,7 +41,7 @@ def bot(tmp_path: Path, fake: FakeTelegram, feeds: FeedServer, clock: Clock) -> 
     return BotUnderTest(config, fake, clock, pacer=fast_pacer())
 
 
-def test_an_article_discussing_tripp_without_naming_it_alerts_only_those_who_asked_and_is_in_everyones_digest(
+def test_an_article_discussing_tripp_unnamed_alerts_those_who_asked_and_is_in_every_digest(
     tmp_path: Path, fake: FakeTelegram
 ) -> None:
     clock = Clock(NOW)
@@ -154,9 +159,7 @@ def test_a_failing_tier_holds_back_no_named_alert_and_the_next_articles_are_read
                 # The tier back: a later article is read as usual.
                 b.runner.service.about_tier = tier
                 later = transit_strip_item("9005", NOW + timedelta(minutes=3))
-                feeds.publish(
-                    "/a.feed", rss([later, NAMED_ITEM, PARAPHRASE_ITEM, OLD_ITEM])
-                )
+                feeds.publish("/a.feed", rss([later, NAMED_ITEM, PARAPHRASE_ITEM, OLD_ITEM]))
                 clock.set(NOW + timedelta(minutes=4))
                 await b.poll()
                 assert await b.outbox_settled()
