@@ -199,3 +199,60 @@ def test_aboutalerts_explains_itself_and_refuses_what_it_cannot_do(
                 assert "possibly-about alerts)" not in subs.text
 
         asyncio.run(scenario())
+
+
+def test_several_articles_possibly_about_tripp_in_one_poll_come_as_one_combined_alert(
+    tmp_path: Path, fake: FakeTelegram
+) -> None:
+    clock = Clock(NOW)
+    items = [transit_strip_item(str(9100 + n), NOW - timedelta(minutes=n)) for n in (1, 2, 3)]
+    with FeedServer() as feeds:
+        feeds.serve_feed("/a.feed", rss([OLD_ITEM]))
+
+        async def scenario() -> None:
+            async with bot(tmp_path, fake, feeds, clock) as b:
+                await b.poll()
+                await b.send("/subscribe TRIPP", user_id=ANN)
+                await b.send("/aboutalerts TRIPP on", user_id=ANN)
+                sent = len(fake.messages_to(ANN))
+                feeds.publish("/a.feed", rss([*items, NAMED_ITEM, OLD_ITEM]))
+                clock.set(NOW + timedelta(minutes=2))
+                await b.poll()
+                assert await b.outbox_settled()
+                named, about = fake.messages_to(ANN)[sent:]
+                assert named.text.startswith("🔔 New in TRIPP\nIran Watches the New Route")
+                assert about.text.splitlines()[0] == "🔎 3 articles possibly about TRIPP"
+                assert about.text.count("Syunik Prepares for American Operators") == 3
+
+                # The same poll again: nothing is new, nothing is sent twice.
+                clock.set(NOW + timedelta(minutes=4))
+                await b.poll()
+                assert await b.outbox_settled()
+                assert len(fake.messages_to(ANN)) == sent + 2
+
+        asyncio.run(scenario())
+
+
+def test_in_a_group_only_its_admins_turn_possibly_about_alerts_on(
+    tmp_path: Path, fake: FakeTelegram
+) -> None:
+    clock = Clock(NOW)
+    group, boss, member = -100888, 31, 32
+    fake.set_chat_member(group, boss, "administrator")
+    fake.set_chat_member(group, member, "member")
+    with FeedServer() as feeds:
+        feeds.serve_feed("/a.feed", rss([OLD_ITEM]))
+
+        async def scenario() -> None:
+            async with bot(tmp_path, fake, feeds, clock) as b:
+                common = {"chat_id": group, "chat_type": "supergroup"}
+                await b.send("/subscribe TRIPP", user_id=boss, **common)
+                [r] = await b.send("/aboutalerts TRIPP on", user_id=member, **common)
+                assert "Only this group's admins" in r.text
+                [r] = await b.send("/aboutalerts TRIPP", user_id=member, **common)
+                assert "are off" in r.text, "anyone may ask which it is"
+                [r] = await b.send("/aboutalerts TRIPP on", user_id=boss, **common)
+                assert "are on" in r.text
+                assert b.store.chats.get(group).about_alerts == ("TRIPP",)
+
+        asyncio.run(scenario())
