@@ -40,7 +40,8 @@ async def after_poll(
         return ()
     named = {item.article.id: frozenset(m.watchlist for m in item.matches) for item in fresh}
     try:
-        found = await service.about_tier([item.article for item in fresh], lists, named)
+        async with service.about_turn():
+            found = await service.about_tier([item.article for item in fresh], lists, named)
         return _store_and_alert(service, decision, found, first_poll=first_poll, now=clock())
     except Exception as exc:
         if store_fault(exc) is not None:

@@ -63,6 +63,7 @@ class Service:
     # Made on first use, on the running event loop.
     _one_at_a_time: asyncio.Lock | None = field(default=None, init=False, repr=False)
     _compiling: asyncio.Lock | None = field(default=None, init=False, repr=False)
+    _about_turn: asyncio.Lock | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.paths = {w.name: w.source for w in self.watchlists}
@@ -129,6 +130,13 @@ class Service:
                     await self.worker(steps_.give_back_memory)
         await self.warm_matcher()
         return result
+
+    def about_turn(self) -> asyncio.Lock:
+        """Held while the "possibly about" tier runs: feeds polled at once take turns, so
+        that one child process at a time holds the embedder's model in memory."""
+        if self._about_turn is None:
+            self._about_turn = asyncio.Lock()
+        return self._about_turn
 
     @property
     def stale_after(self) -> timedelta:
