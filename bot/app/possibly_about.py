@@ -17,9 +17,9 @@ from datetime import datetime
 from bot.app.service import Service
 from bot.domain.aboutness import PossiblyAbout
 from bot.domain.poll import PollDecision
-from bot.domain.possibly_about import AboutAlert, about_alerts, about_alerts_for
+from bot.domain.possibly_about import AboutAlert, about_alerts, about_alerts_for, outranked
 from bot.messages.fanout import chat_about_messages
-from bot.storage.database import store_fault
+from bot.storage.database import describe_store_fault, store_fault
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ async def after_poll(
         return _store_and_alert(service, decision, found, first_poll=first_poll, now=clock())
     except Exception as exc:
         if store_fault(exc) is not None:
-            log.error("possibly_about status=not_stored error=%r", exc)
+            log.error("possibly_about status=not_stored error=%r", describe_store_fault(exc))
         else:
             log.exception("possibly_about status=failed articles=%d", len(fresh))
         return ()
@@ -66,10 +66,9 @@ def _store_and_alert(
         by_article[item.article.id] = [
             f
             for f in found
-            # Named matches take precedence, whatever the tier says.
             if f.article_id == item.article.id
             and f.watchlist in in_force
-            and f.watchlist not in named
+            and not outranked(f, named)
         ]
     store = service.store
     with store.transaction():

@@ -6,12 +6,19 @@ article is never "possibly about" a list it names.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import datetime
 
 from bot.domain.aboutness import VERY_CLOSE, PossiblyAbout
 from bot.domain.models import Article, Subscriber
 from bot.domain.poll import ArticleDecision, should_alert
+
+
+def outranked(found: PossiblyAbout, named: AbstractSet[str]) -> bool:
+    """Whether an article's naming a list (``named``) takes precedence over the tier's
+    saying it is possibly about it: always, whatever the tier says."""
+    return found.watchlist in named
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +58,7 @@ def about_sections(
         name = s.found.watchlist
         if watchlists is not None and name not in watchlists:
             continue
-        if name in s.named:
+        if outranked(s.found, s.named):
             continue
         items = by_list.setdefault(name, {})
         earlier = items.get(s.article.id)
@@ -109,7 +116,7 @@ def about_alerts(
         if not mine or item.change == "same":
             continue
         earlier = before.get(item.article.id, frozenset())
-        carried = tuple(f for f in mine if f.watchlist not in named | earlier)
+        carried = tuple(f for f in mine if not outranked(f, named) and f.watchlist not in earlier)
         if carried and should_alert(
             first_poll=first_poll and item.change == "new",
             published=item.article.published,
