@@ -280,3 +280,48 @@ def bot_added(service: Service, chat: Chat, now: datetime) -> None:
     """Back again: active, with its settings and subscriptions kept."""
     ensure_chat(service, chat, now)
     log.info("chat=%d status=reactivated", chat.chat_id)
+
+
+# -- possibly-about alerts ---------------------------------------------------------------
+
+AboutAlertsResult = Literal["on", "off", "unknown", "not_following", "no_about", "unknown_chat"]
+
+
+@dataclass(frozen=True, slots=True)
+class AboutAlertsOutcome:
+    """Whether the chat gets instant alerts for articles possibly about a list it follows
+    (``result`` "on" or "off", now), or why that cannot be set."""
+
+    result: AboutAlertsResult
+    name: str = ""  # the list as people see it
+    changed: bool = False
+    query: str = ""
+    candidates: tuple[str, ...] = ()
+    subscriber: Subscriber | None = None
+
+
+def about_alerts(
+    service: Service, chat_id: int, query: str, on: bool | None, now: datetime
+) -> AboutAlertsOutcome:
+    """Turn the chat's possibly-about alerts for the list ``query`` names on or off (None:
+    only say which). The chat must follow the list, and for "on" the list must say what
+    it is about (`about` in its file), or there would be nothing to alert."""
+    chats_ = service.store.chats
+    sub = chats_.get(chat_id)
+    if sub is None:
+        return AboutAlertsOutcome("unknown_chat", query=query)
+    meant = list_meant(service, sub, query, now, leaving=True)
+    if not meant.target:
+        return AboutAlertsOutcome("unknown", query=query, candidates=meant.candidates)
+    if meant.target not in sub.watchlists:
+        return AboutAlertsOutcome("not_following", meant.shown, subscriber=sub)
+    was = meant.target in sub.about_alerts
+    if on is None or on == was:
+        return AboutAlertsOutcome("on" if was else "off", meant.shown, subscriber=sub)
+    if on and not any(w.name == meant.target and w.about for w in service.watchlists):
+        return AboutAlertsOutcome("no_about", meant.shown, subscriber=sub)
+    chats_.set_about_alerts(sub.chat_id, meant.target, on)
+    log.info("chat=%d action=about_alerts watchlist=%r on=%s", sub.chat_id, meant.target, on)
+    return AboutAlertsOutcome(
+        "on" if on else "off", meant.shown, changed=True, subscriber=chats_.get(sub.chat_id)
+    )

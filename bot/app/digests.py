@@ -16,6 +16,7 @@ from bot.app.chats import list_meant
 from bot.app.service import Service
 from bot.domain.digest import Digest, build_digest
 from bot.domain.models import DigestEntry, DigestRecord, FeedState, Subscriber
+from bot.domain.possibly_about import AboutSeen
 from bot.domain.schedule import (
     DueDigest,
     chat_digest_due,
@@ -89,6 +90,7 @@ def digest_between(
         feeds=service.store.feed_states(service.config.feeds.urls),
         watchlists=watchlists,
         shared=[w.name for w in service.watchlists],
+        about=service.store.about.found_between(since, until),
     )
 
 
@@ -103,6 +105,7 @@ def _queue_digest(
     if window not in cache.seen:
         # Subscribers at the same time share a window: read the articles once.
         cache.seen[window] = service.store.articles_seen_between(*window)
+        cache.about[window] = service.store.about.found_between(*window)
     # ... and most share their lists and zone too: build and render each digest once.
     shape = (window, sub.watchlists, tz.key, sub.is_group)
     if shape not in cache.rendered:
@@ -113,6 +116,7 @@ def _queue_digest(
             feeds=cache.feeds,
             watchlists=sub.watchlists,
             shared=[w.name for w in service.watchlists],
+            about=cache.about[window],
         )
         digest = replace(digest, for_group=sub.is_group)
         texts = digest_texts(
@@ -224,6 +228,8 @@ def latest(
         unmatched_count=0,
         other_lists_count=0,
         for_group=sub.is_group,
+        # /latest shows articles that name a list; the digest, those possibly about one.
+        about=(),
     )
     return Latest(trimmed, count=shown, capped=wanted > LATEST_MAX, watchlist=label)
 
@@ -240,6 +246,7 @@ class _TickCache:
 
     feeds: list[FeedState]
     seen: dict[tuple[datetime, datetime], list[DigestEntry]] = field(default_factory=dict)
+    about: dict[tuple[datetime, datetime], list[AboutSeen]] = field(default_factory=dict)
     rendered: dict[
         tuple[tuple[datetime, datetime], tuple[str, ...], str, bool], tuple[int, list[str]]
     ] = field(default_factory=dict)

@@ -19,6 +19,7 @@ from typing import Literal, Protocol
 
 import httpx
 
+from bot.app import possibly_about
 from bot.app.config import FeedsConfig
 from bot.app.service import Service
 from bot.domain.matchers import ArticleMatcher
@@ -46,6 +47,8 @@ log = logging.getLogger(__name__)
 
 PollStatus = Literal["ok", "not_modified", "error", "not_due"]
 OnAlerts = Callable[[Sequence[Alert], datetime], None]
+# After a feed's poll has committed: what it decided, and whether it was the feed's first.
+AfterStored = Callable[[PollDecision, bool], Awaitable[object]]
 
 
 class FeedParser(Protocol):
@@ -98,6 +101,9 @@ async def poll_once(
         clock=clock,
         matcher_of=lambda: service.matcher,
         warm=service.warm_matcher,
+        after_stored=lambda decision, first_poll: possibly_about.after_poll(
+            service, decision, first_poll=first_poll, clock=clock or (lambda: now)
+        ),
     )
 
 
@@ -156,6 +162,7 @@ async def poll_feeds(
     clock: Callable[[], datetime] | None = None,
     warm: Callable[[], Awaitable[None]] | None = None,
     parse: FeedParser = parse_in_child,
+    after_stored: AfterStored | None = None,
 ) -> list[FeedPollReport]:
     """Poll every configured feed that is due at ``now`` (all with ``force``),
     concurrently; one feed's failure never stops the others.
@@ -174,6 +181,8 @@ async def poll_feeds(
     ``warm``, awaited last before an article is decided, has ``matcher_of()`` compiled
     for the lists in force by then, off the event loop (``Service.warm_matcher``).
     ``parse`` reads a changed feed's body (a child process each, ``parse_in_child``).
+    ``after_stored`` is awaited once a feed's poll has committed (the "possibly about"
+    tier, which must not hold up what was stored and queued).
     """
     run = _PollRun(
         client,
@@ -186,6 +195,7 @@ async def poll_feeds(
         matcher_of=matcher_of,
         warm=warm or _nothing_to_warm,
         parse=parse,
+        after_stored=after_stored or _nothing_after,
     )
     return list(await asyncio.gather(*(run.guarded(url) for url in cfg.urls)))
 
@@ -195,6 +205,10 @@ def _no_alerts(alerts: Sequence[Alert], now: datetime) -> None:
 
 
 async def _nothing_to_warm() -> None:
+    pass
+
+
+async def _nothing_after(decision: PollDecision, first_poll: bool) -> None:
     pass
 
 
@@ -212,6 +226,7 @@ class _PollRun:
     matcher_of: Callable[[], ArticleMatcher]
     warm: Callable[[], Awaitable[None]]
     parse: FeedParser
+    after_stored: AfterStored
 
     async def guarded(self, url: str) -> FeedPollReport:
         try:
@@ -277,6 +292,7 @@ class _PollRun:
             decision.updated,
             len(decision.alerts),
         )
+        await self.after_stored(decision, not state.initialised)
         return FeedPollReport(
             url, "ok", new=decision.new, updated=decision.updated, alerts=decision.alerts
         )

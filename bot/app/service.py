@@ -8,24 +8,37 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from bot.app import steps as steps_
 from bot.app.compiled_lists import CompiledLists
 from bot.app.config import Config
 from bot.app.steps import Steps, Worker
+from bot.domain.aboutness import PossiblyAbout
 from bot.domain.matchers import Matchers
-from bot.domain.models import Watchlist
+from bot.domain.models import Article, Watchlist
 from bot.lists.personal import PersonalList
 from bot.lists.registry import WatchlistChange, WatchlistRegistry
+from bot.semantic.about_child import possibly_about_in_child
 from bot.storage import Store, open_store
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+
+class AboutTier(Protocol):
+    """The "possibly about" tier (``bot.semantic.about_child.possibly_about_in_child``)."""
+
+    def __call__(
+        self,
+        articles: Sequence[Article],
+        lists: Sequence[Watchlist],
+        named: Mapping[str, frozenset[str]],
+    ) -> Awaitable[list[PossiblyAbout]]: ...
 
 
 @dataclass
@@ -45,9 +58,12 @@ class Service:
     on_queued: Callable[[], None] = field(default=lambda: None, repr=False)
     # Runs heavy work off the event loop (see ``off_loop``); tests may hand in a gated one.
     worker: Worker = field(default=asyncio.to_thread, repr=False)
+    # Finds articles possibly about a list after each poll (tests may hand in one that fails).
+    about_tier: AboutTier = field(default=possibly_about_in_child, repr=False)
     # Made on first use, on the running event loop.
     _one_at_a_time: asyncio.Lock | None = field(default=None, init=False, repr=False)
     _compiling: asyncio.Lock | None = field(default=None, init=False, repr=False)
+    _about_turn: asyncio.Lock | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.paths = {w.name: w.source for w in self.watchlists}
@@ -114,6 +130,13 @@ class Service:
                     await self.worker(steps_.give_back_memory)
         await self.warm_matcher()
         return result
+
+    def about_turn(self) -> asyncio.Lock:
+        """Held while the "possibly about" tier runs: feeds polled at once take turns, so
+        that one child process at a time holds the embedder's model in memory."""
+        if self._about_turn is None:
+            self._about_turn = asyncio.Lock()
+        return self._about_turn
 
     @property
     def stale_after(self) -> timedelta:

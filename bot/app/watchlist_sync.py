@@ -148,6 +148,7 @@ def apply_steps(
         # The list's earlier matches carry over to its new name; otherwise matching
         # again would take every recent match for news and repeat it in the digest.
         service.store.rename_matches(old, new)
+        service.store.about.rename(old, new)
     _remember(service, dict.fromkeys(removed), now)
     service.paths = {w.name: w.source for w in service.watchlists}
     if changed:

@@ -17,6 +17,7 @@ from bot.app.poll import poll_once
 from bot.app.service import build_service
 from bot.cli.common import UserError, print_poll_reports
 from bot.feeds.snapshot_server import SnapshotServer, bundled_snapshot
+from bot.messages.about import about_console_lines
 from bot.messages.console import render_digest_console
 
 # The snapshot's articles are months old; a first poll alerts only on articles within
@@ -66,7 +67,10 @@ async def run_demo(*, store_path: Path, watchlists_dir: Path) -> int:
             digest = digests.digest_between(
                 service, started - timedelta(seconds=1), now + timedelta(seconds=1)
             )
-            print(render_digest_console(digest, now=now, stale_after=service.stale_after))
+            about = about_console_lines(digest.about)
+            print(
+                render_digest_console(digest, now=now, stale_after=service.stale_after, about=about)
+            )
             print()
             print(
                 "(The snapshot is a fixed copy, so its newest item ages: the health line "

@@ -165,6 +165,16 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--json", action="store_true", help="print the report as JSON")
     ev.set_defaults(handler=_cmd_eval)
 
+    about = sub.add_parser(
+        "about-alerts",
+        help="a chat's instant alerts for articles possibly about a list it follows: "
+        "show, or turn on or off (as /aboutalerts does)",
+    )
+    about.add_argument("chat", type=int, help="the chat's id")
+    about.add_argument("watchlist", help="the list's name (forgiving, as in Telegram)")
+    about.add_argument("switch", nargs="?", choices=("on", "off"), help="on or off (omit: show)")
+    about.set_defaults(handler=_cmd_about_alerts)
+
     cli_watchlist.add_parser(sub)
     sub.choices["watchlist"].set_defaults(handler=_cmd_watchlist)
     return p
@@ -322,6 +332,7 @@ def parse_when(text: str, tz: ZoneInfo) -> datetime:
 def _cmd_digest(args: argparse.Namespace) -> int:
     from bot.app import digests, shared_lists
     from bot.app.service import build_service
+    from bot.messages.about import about_console_lines
     from bot.messages.console import render_digest_console
     from bot.messages.watchlist_console import unknown_list_line
 
@@ -338,7 +349,37 @@ def _cmd_digest(args: argparse.Namespace) -> int:
         except shared_lists.UnknownList as exc:
             raise UserError(unknown_list_line(exc.query, exc.candidates)) from exc
         digest = digests.digest_between(service, since, until, names or None)
-        print(render_digest_console(digest, now=_now(), stale_after=service.stale_after, tz=tz))
+        about = about_console_lines(digest.about)
+        print(
+            render_digest_console(
+                digest, now=_now(), stale_after=service.stale_after, tz=tz, about=about
+            )
+        )
+    return 0
+
+
+# -- about-alerts -----------------------------------------------------------------
+
+
+def _cmd_about_alerts(args: argparse.Namespace) -> int:
+    from bot.app import chats
+    from bot.app.service import build_service
+    from bot.messages.about import about_alerts_console
+
+    config = _load_config(args)
+    on = None if args.switch is None else args.switch == "on"
+    with closing(build_service(config)) as service:
+        outcome = chats.about_alerts(service, args.chat, args.watchlist, on, _now())
+    line = about_alerts_console(
+        outcome.result,
+        outcome.name,
+        chat_id=args.chat,
+        query=outcome.query,
+        candidates=outcome.candidates,
+    )
+    if outcome.result not in ("on", "off"):
+        raise UserError(line)
+    print(line)
     return 0
 
 

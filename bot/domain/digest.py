@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from bot.domain.models import DigestEntry, FeedState, Match
+from bot.domain.possibly_about import AboutSection, AboutSeen, about_sections
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +26,8 @@ class Digest:
     day: date | None = None
     # A group's digest says "this group's watchlists" where a person's says "your".
     for_group: bool = False
+    # Articles that do not name a followed list but discuss its subject, a section each.
+    about: tuple[AboutSection, ...] = ()
 
     @property
     def is_empty(self) -> bool:
@@ -39,6 +42,7 @@ def build_digest(
     feeds: Sequence[FeedState],
     watchlists: Collection[str] | None = None,
     shared: Collection[str] | None = None,
+    about: Sequence[AboutSeen] = (),
 ) -> Digest:
     """Select what a reader following ``watchlists`` (all when None) should see.
 
@@ -46,6 +50,8 @@ def build_digest(
     newest first. An article that matched only lists the reader does not follow is
     counted apart when one of them is in ``shared`` (lists anyone may follow; all when
     None): someone else's personal list, or a list since deleted, is no news to them.
+    ``about`` are the "possibly about" findings made in the window: those of followed
+    lists, each in its list's section (``about_sections``).
     """
     by_id: dict[str, DigestEntry] = {}
     unmatched: set[str] = set()
@@ -72,6 +78,7 @@ def build_digest(
         feeds=tuple(feeds),
         unmatched_count=len(unmatched),
         other_lists_count=len(elsewhere),
+        about=about_sections(about, watchlists),
     )
 
 

@@ -57,6 +57,10 @@ class Watchlist:
     description: str = ""
     threshold: int = 88
     source: str = ""
+    # What the list's subject is, and the neighbouring subjects it is not, in sentences:
+    # the "possibly about" tier (bot.semantic) reads them; a list without `about` has none.
+    about: tuple[str, ...] = ()
+    not_about: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +175,9 @@ class Subscriber:
     inactive_reason: str = ""
     created_at: datetime | None = None
     watchlists: tuple[str, ...] = ()
+    # The followed lists whose "possibly about" articles the chat wants as instant alerts
+    # too (off by default: they are otherwise in the digest only).
+    about_alerts: tuple[str, ...] = ()
 
     @property
     def wants_alerts(self) -> bool:

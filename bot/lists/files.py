@@ -56,7 +56,7 @@ MAX_DESCRIPTION_LENGTH = SHARED.description_length
 MAX_TERM_LENGTH = SHARED.term_length  # also the limit for an exclude phrase
 MAX_TERMS = SHARED.terms  # and as many exclude phrases
 MAX_FILE_BYTES = 1_000_000
-_TOP_KEYS = ("name", "description", "threshold", "terms", "exclude")
+_TOP_KEYS = ("name", "description", "threshold", "terms", "exclude", "about", "not_about")
 _TERM_KEYS = ("text", "exact", "case_sensitive")
 _TOML_WHERE = re.compile(r"^(?P<reason>.*?) \(at line (?P<line>\d+), column (?P<column>\d+)\)$")
 
@@ -268,6 +268,15 @@ def _excludes(source: _Source, data: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(excludes)
 
 
+def _sentences(source: _Source, data: Mapping[str, Any], key: str) -> tuple[str, ...]:
+    """`about` or `not_about`: sentences describing a subject, for the "possibly about"
+    tier (bot.semantic)."""
+    value = data.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise source.error(source.line_of_key(key), f"{key} must be a list of strings")
+    return tuple(" ".join(v.split()) for v in value if v.strip())
+
+
 def parse_watchlist(text: str, path: Path | str = "<string>") -> Watchlist:
     """Validate the TOML text of one watchlist file (pure; `path` only labels errors)."""
     source = _Source(Path(path), text)
@@ -300,6 +309,8 @@ def parse_watchlist(text: str, path: Path | str = "<string>") -> Watchlist:
         description=_description(source, data),
         threshold=_threshold(source, data),
         source=str(path),
+        about=_sentences(source, data, "about"),
+        not_about=_sentences(source, data, "not_about"),
     )
 
 

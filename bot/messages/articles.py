@@ -310,16 +310,20 @@ def render_digest(
     stale_after: timedelta,
     title: str = DEFAULT_TITLE,
     feeds: bool = True,
+    about: Sequence[str] = (),
 ) -> list[str]:
     """The digest as Telegram messages, in order; one message when it fits.
 
     An empty digest gives `render_empty_digest`'s single message. Without ``feeds``
     (``/latest``, which is no report on the day) the feeds' health is left out.
+    ``about`` are the "possibly about" sections' blocks (``bot.messages.about``), after
+    the articles that name a list.
     """
-    if digest.is_empty:
+    if digest.is_empty and not about:
         return [render_empty_digest(digest, now=now, tz=tz, stale_after=stale_after, title=title)]
     title_line = _digest_title_line(digest, tz, title)
-    header = f"{title_line}\n{matched_line(digest)}"
+    first = matched_line(digest) if digest.entries else nothing_matched(digest, tz)
+    header = f"{title_line}\n{first}"
     budget = MAX_MESSAGE - MARKER_RESERVE - utf16_len(title_line) - len(ITEM_SEP)
     items = [
         _item(
@@ -333,6 +337,7 @@ def render_digest(
         )
         for i, entry in enumerate(digest.entries, start=1)
     ]
+    items += about
     footer_lines = []
     if others := others_line(digest):
         footer_lines.append(others + "\n")

@@ -72,9 +72,15 @@ def render_item_console(
 
 
 def render_digest_console(
-    digest: Digest, *, now: datetime, stale_after: timedelta, tz: tzinfo = UTC
+    digest: Digest,
+    *,
+    now: datetime,
+    stale_after: timedelta,
+    tz: tzinfo = UTC,
+    about: Sequence[str] = (),
 ) -> str:
-    """The digest for a terminal, its days named in ``tz`` (the digest time zone)."""
+    """The digest for a terminal, its days named in ``tz`` (the digest time zone);
+    ``about``, the "possibly about" sections' lines (``bot.messages.about``)."""
     heading = f"{digest_heading(digest, tz)} ({window_label(digest.since, digest.until)})"
     if digest.is_empty:
         lines = [f"{heading}: {nothing_matched(digest, tz)}"]
@@ -91,6 +97,8 @@ def render_digest_console(
                 )
             )
             lines.append("")
+    if about:
+        lines += ["", *about] if digest.is_empty else list(about)
     if others := others_line(digest):
         lines.append(others)
     lines.append("Feeds:")

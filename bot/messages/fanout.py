@@ -10,8 +10,10 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.digest import Digest
 from bot.domain.models import Alert, Match, OutgoingMessage, Subscriber
+from bot.domain.possibly_about import ChatAboutAlert
 from bot.domain.schedule import zone
 from bot.lists.personal import display_name
+from bot.messages.about import about_digest_items, render_about_alert, render_about_alerts
 from bot.messages.articles import render_alert, render_alerts, render_digest, render_empty_digest
 
 
@@ -87,6 +89,26 @@ def alert_texts(tz: ZoneInfo, alerts: Sequence[Alert]) -> list[str]:
     return render_alerts([replace(a, matches=shown(a.matches)) for a in alerts], tz=tz)
 
 
+def chat_about_messages(
+    subscriber: Subscriber, alerts: Sequence[ChatAboutAlert]
+) -> list[OutgoingMessage]:
+    """One chat's possibly-about alerts from one poll as outbox messages, as its named
+    ones are (``chat_alert_messages``): one alone under its own key, several as one
+    combined alert keyed by the set."""
+    if not alerts:
+        return []
+    tz = zone(subscriber.timezone)
+    if len(alerts) == 1:
+        text = render_about_alert(alerts[0].alert, tz=tz)
+        return [OutgoingMessage(alerts[0].key, subscriber.chat_id, "alert", text)]
+    texts = render_about_alerts([a.alert for a in alerts], tz=tz)
+    key = "about-" + combined_key(subscriber.chat_id, [a.key for a in alerts])
+    return [
+        OutgoingMessage(f"{key}:{i}", subscriber.chat_id, "alert", text)
+        for i, text in enumerate(texts, start=1)
+    ]
+
+
 def combined_key(chat_id: int, keys: Sequence[str]) -> str:
     """The key of a combined alert: its chat and a digest of its alerts' own keys (the
     keys themselves, article ids included, could run to kilobytes).
@@ -122,12 +144,18 @@ def digest_texts(
 ) -> list[str]:
     """The texts of a digest: several parts when long, one short line when empty (or
     none when the deployment skips empty digests)."""
-    if digest.is_empty:
+    if digest.is_empty and not digest.about:
         if empty == "skip":
             return []
         return [render_empty_digest(digest, now=now, tz=tz, stale_after=stale_after)]
     entries = tuple(replace(e, matches=shown(e.matches)) for e in digest.entries)
-    return render_digest(replace(digest, entries=entries), now=now, tz=tz, stale_after=stale_after)
+    return render_digest(
+        replace(digest, entries=entries),
+        now=now,
+        tz=tz,
+        stale_after=stale_after,
+        about=about_digest_items(digest.about, tz=tz),
+    )
 
 
 def digest_messages(texts: Sequence[str], *, chat_id: int, key: str) -> list[OutgoingMessage]:

@@ -57,6 +57,7 @@ CHAT_COMMANDS: tuple[tuple[str, str], ...] = (
     ("time", "Daily digest time: /time HH:MM"),
     ("timezone", "Your time zone: /timezone Area/City"),
     ("mode", "instant, daily, both or off"),
+    ("aboutalerts", "Alerts for articles possibly about a list: /aboutalerts LIST on|off"),
     ("stop", "Unsubscribe from everything"),
 )
 # Refused in groups: /help there leaves them out (the command menu, published once for
@@ -187,14 +188,17 @@ def watchlists_text(sub: Subscriber, watchlists: Sequence[Watchlist]) -> str:
 def mysubs_text(sub: Subscriber, *, next_digest: datetime | None, missing: Sequence[str]) -> str:
     lines = ["<b>This group's subscriptions</b>" if sub.is_group else "<b>Your subscriptions</b>"]
     if sub.watchlists:
-        lines += [f"• {escape(display_name(name))}" for name in sub.watchlists]
+        lines += [
+            f"• {escape(display_name(name))}" + about_alerts_mark(sub, name)
+            for name in sub.watchlists
+        ]
     else:
         lines.append("none yet: /watchlists to pick some")
     lines += ["", settings_line(sub, next_digest)]
     if missing:
         names = ", ".join(escape(display_name(n)) for n in missing)
         lines.append(f"No longer available: {names}.")
-    lines += ["", "Change with /mode, /time, /timezone, or tap below for the mode."]
+    lines += ["", "Change with /mode, /time, /timezone, /aboutalerts, or tap below for the mode."]
     return "\n".join(lines)
 
 
@@ -374,3 +378,62 @@ def latest_none(watchlist: str | None, days: int) -> str:
 
 def latest_capped(count: int) -> str:
     return f"(/latest shows at most {count} articles.)"
+
+
+# -- possibly-about alerts (/aboutalerts) -------------------------------------------------
+
+ABOUT_ALERTS_USAGE = (
+    "Use /aboutalerts LIST on or /aboutalerts LIST off, e.g. /aboutalerts TRIPP on."
+)
+
+
+def about_alerts_mark(sub: Subscriber, name: str) -> str:
+    """After a followed list in /mysubs: whether its possibly-about articles alert too."""
+    return " (+ possibly-about alerts)" if name in sub.about_alerts else ""
+
+
+def about_alerts_usage(sub: Subscriber) -> str:
+    """/aboutalerts without arguments: what it does, and for which lists it is on."""
+    on = [n for n in sub.watchlists if n in sub.about_alerts]
+    where = ", ".join(bold(display_name(n)) for n in on) if on else "no list"
+    return (
+        "Articles that discuss a list's subject without naming it are in the daily digest"
+        " under “Possibly about”. /aboutalerts sends them at once too, like the other"
+        f" alerts. On for: {where}.\n{escape(ABOUT_ALERTS_USAGE)}"
+    )
+
+
+def about_alerts_reply(
+    result: str,
+    name: str,
+    *,
+    query: str,
+    candidates: Sequence[str],
+    sub: Subscriber | None,
+) -> str:
+    """The reply to /aboutalerts (``result`` as ``AboutAlertsOutcome`` has it)."""
+    if result == "unknown":
+        return unknown_watchlist(query, candidates, then=escape(ABOUT_ALERTS_USAGE))
+    shown = bold(name)
+    if result == "not_following":
+        return (
+            f"Follow {shown} first (/subscribe {escape(name)}):"
+            " these alerts are for lists followed."
+        )
+    if result == "no_about":
+        return (
+            f"{shown} does not say what it is about (no <code>about</code> in its file), so no"
+            " article is found as possibly about it; an admin can add that."
+        )
+    if result == "on":
+        text = (
+            f"Possibly-about alerts for {shown} are on: articles that discuss it without"
+            " naming it come at once too."
+        )
+        if sub is not None and not sub.wants_alerts:
+            text += " (Your mode sends no instant alerts now: /mode both turns them on.)"
+        return text
+    return (
+        f"Possibly-about alerts for {shown} are off: articles that discuss it without naming"
+        " it are in the daily digest only."
+    )

@@ -51,7 +51,7 @@ class ChatStore:
         ).fetchone()
         if row is None:
             return None
-        return _subscriber(row, self._watchlists_of(chat_id))
+        return _subscriber(row, self._watchlists_of(chat_id), self._about_alerts_of(chat_id))
 
     def ensure(
         self,
@@ -121,8 +121,9 @@ class ChatStore:
             # The new id already talked to the bot: keep its settings, add what the old
             # chat followed, and retire the old row so the group is not served twice.
             self._conn.execute(
-                "INSERT INTO subscriptions (chat_id, watchlist, created_at)"
-                " SELECT ?, watchlist, created_at FROM subscriptions WHERE chat_id = ?"
+                "INSERT INTO subscriptions (chat_id, watchlist, created_at, about_alerts)"
+                " SELECT ?, watchlist, created_at, about_alerts FROM subscriptions"
+                " WHERE chat_id = ?"
                 " ON CONFLICT DO NOTHING",
                 (new_id, old_id),
             )
@@ -144,11 +145,17 @@ class ChatStore:
         where = " WHERE active = 1" if active_only else ""
         rows = self._conn.execute(f"SELECT * FROM subscribers{where} ORDER BY chat_id").fetchall()
         subs: dict[int, list[str]] = {}
-        for chat_id, name in self._conn.execute(
-            "SELECT chat_id, watchlist FROM subscriptions ORDER BY chat_id, watchlist"
+        about: dict[int, list[str]] = {}
+        for chat_id, name, about_alerts in self._conn.execute(
+            "SELECT chat_id, watchlist, about_alerts FROM subscriptions ORDER BY chat_id, watchlist"
         ):
             subs.setdefault(chat_id, []).append(name)
-        return [_subscriber(r, tuple(subs.get(r["chat_id"], ()))) for r in rows]
+            if about_alerts:
+                about.setdefault(chat_id, []).append(name)
+        return [
+            _subscriber(r, tuple(subs.get(r["chat_id"], ())), tuple(about.get(r["chat_id"], ())))
+            for r in rows
+        ]
 
     def following(self, watchlists: Iterable[str]) -> list[Subscriber]:
         """Active subscribers following any of ``watchlists``."""
@@ -189,6 +196,15 @@ class ChatStore:
         self._conn.execute("DELETE FROM subscriptions WHERE chat_id = ?", (chat_id,))
         self._look_again(chat_id)
         return list(names)
+
+    def set_about_alerts(self, chat_id: int, watchlist: str, on: bool) -> bool:
+        """Whether the chat gets instant alerts for articles possibly about a list it
+        follows; False when it does not follow it."""
+        cur = self._conn.execute(
+            "UPDATE subscriptions SET about_alerts = ? WHERE chat_id = ? AND watchlist = ?",
+            (int(on), chat_id, watchlist),
+        )
+        return cur.rowcount == 1
 
     def subscribers_of(self, watchlist: str) -> list[int]:
         return [
@@ -258,6 +274,16 @@ class ChatStore:
             f"UPDATE subscribers SET next_digest_at = {LOOK_AGAIN} WHERE chat_id = ?", (chat_id,)
         )
 
+    def _about_alerts_of(self, chat_id: int) -> tuple[str, ...]:
+        return tuple(
+            r[0]
+            for r in self._conn.execute(
+                "SELECT watchlist FROM subscriptions WHERE chat_id = ? AND about_alerts = 1"
+                " ORDER BY watchlist",
+                (chat_id,),
+            )
+        )
+
     def _watchlists_of(self, chat_id: int) -> tuple[str, ...]:
         return tuple(
             r[0]
@@ -310,7 +336,9 @@ class ChatStore:
         return cur.rowcount == 1
 
 
-def _subscriber(r: sqlite3.Row, watchlists: tuple[str, ...]) -> Subscriber:
+def _subscriber(
+    r: sqlite3.Row, watchlists: tuple[str, ...], about_alerts: tuple[str, ...] = ()
+) -> Subscriber:
     return Subscriber(
         chat_id=r["chat_id"],
         kind=r["kind"],
@@ -322,6 +350,7 @@ def _subscriber(r: sqlite3.Row, watchlists: tuple[str, ...]) -> Subscriber:
         inactive_reason=r["inactive_reason"],
         created_at=from_db_time(r["created_at"]),
         watchlists=watchlists,
+        about_alerts=about_alerts,
     )
 
 

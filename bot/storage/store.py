@@ -27,6 +27,7 @@ from bot.storage.database import database_file, open_database, open_reader
 from bot.storage.leases import LeaseStore
 from bot.storage.outbox import OutboxStore
 from bot.storage.personal import PersonalStore
+from bot.storage.possibly_about import AboutStore
 from bot.storage.reader import ArticleReader
 from bot.storage.times import from_db_time, required_time, to_db_time
 
@@ -45,6 +46,7 @@ class Store:
         self.chats = ChatStore(conn)
         self.outbox = OutboxStore(conn)
         self.personal = PersonalStore(conn)
+        self.about = AboutStore(conn)
         self.leases = LeaseStore(conn, self.transaction)
         self._file = database_file(conn)
 

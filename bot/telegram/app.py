@@ -56,6 +56,7 @@ COMMANDS = {
     "time": handlers.time_command,
     "timezone": handlers.timezone_command,
     "mode": handlers.mode_command,
+    "aboutalerts": handlers.about_alerts_command,
     "stop": handlers.stop,
     **personal.COMMANDS,
     **admin.COMMANDS,

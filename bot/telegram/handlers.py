@@ -180,6 +180,38 @@ async def mode_command(update: Update, context: Context) -> None:
     await _change_setting(update, context, "mode")
 
 
+_SWITCH = {"on": True, "off": False}
+
+
+async def about_alerts_command(update: Update, context: Context) -> None:
+    """/aboutalerts LIST on|off: alerts for articles possibly about LIST too; without
+    on or off, whether they are on; without arguments, what it does."""
+    ctx = bot_context(context)
+    sub = subscriber_for(update, ctx)
+    words = args_text(context).split()
+    if not words:
+        await reply(update, screens.about_alerts_usage(sub))
+        return
+    on = _SWITCH.get(words[-1].casefold())
+    if on is not None:
+        words.pop()
+        if not await may_change_settings(update, context):
+            await reply(update, screens.GROUP_ADMINS_ONLY)
+            return
+    if not words:
+        await reply(update, screens.about_alerts_usage(sub))
+        return
+    outcome = chats.about_alerts(ctx.service, sub.chat_id, " ".join(words), on, ctx.clock())
+    text = screens.about_alerts_reply(
+        outcome.result,
+        outcome.name,
+        query=outcome.query,
+        candidates=outcome.candidates,
+        sub=outcome.subscriber,
+    )
+    await reply(update, text)
+
+
 async def stop(update: Update, context: Context) -> None:
     """Asks first (Yes / Cancel): the Yes button does it, in ``button``."""
     ctx = bot_context(context)
