@@ -31,8 +31,8 @@ _ABBREVIATED = (
 )
 ABBREVIATIONS = frozenset(word for line in _ABBREVIATED for word in line.split())
 # A sentence mark with its closing quotes and brackets, and the space after it; or a
-# blank line.
-_CANDIDATE = re.compile(r"[.!?][\"'”’»)\]]*(\s+)|\n[ \t\r\f\v]*\n\s*")
+# blank line (with the spaces before it, which belong to neither sentence).
+_CANDIDATE = re.compile(r"[.!?][\"'”’»)\]]*(\s+)|(?P<blank>[ \t\r\f\v]*\n[ \t\r\f\v]*\n)\s*")
 # The word before a full stop: everything back to white space, less opening marks.
 _OPENERS = "\"'“‘«([{"
 
@@ -57,8 +57,8 @@ def _is_abbreviation(word: str) -> bool:
 def _ends_here(text: str, candidate: re.Match[str], after: int) -> bool:
     """Whether the sentence mark `candidate` found, with the next sentence to start at
     `after`, ends a sentence."""
-    if text[candidate.start()] == "\n":
-        return True  # a blank line
+    if candidate.group("blank") is not None:
+        return True
     if text[after].islower():
         return False
     return text[candidate.start()] != "." or not _is_abbreviation(
