@@ -117,7 +117,7 @@ def queue_alerts(service: Service, alerts: Sequence[Alert], now: datetime) -> No
     outbox = service.store.outbox
     texts = AlertTexts()
     for sub in service.store.chats.following({w for a in alerts for w in a.watchlists}):
-        mine = alerts_for(sub, alerts)
+        mine = alerts_for(sub, alerts, now)
         if len(mine) > 1:
             # A combined alert is keyed by its set, so an alert that already went out
             # on its own (an article matching a list again after an edit) would come
@@ -137,6 +137,8 @@ def queue_alerts(service: Service, alerts: Sequence[Alert], now: datetime) -> No
                 [a.alert.article.id for a in mine],
             )
             continue
+        # The alert's buttons name its articles by a short key: note which is which.
+        service.store.feedback.remember_articles(a.alert.article.id for a in mine)
         if outbox.enqueue(messages, now):
             # Inside the poll's transaction this only sets an event: the drain runs
             # once the poll awaits again, by which time the alert is committed. A slow

@@ -9,9 +9,11 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.domain.digest import Digest
-from bot.domain.models import Alert, Match, OutgoingMessage, Subscriber
+from bot.domain.models import Alert, Article, Match, OutgoingMessage, Subscriber
+from bot.domain.mute import heard_lists
 from bot.domain.schedule import zone
 from bot.lists.personal import display_name
+from bot.messages.alert_keyboard import alert_keyboard, encode
 from bot.messages.articles import render_alert, render_alerts, render_digest, render_empty_digest
 
 
@@ -24,12 +26,14 @@ class ChatAlert:
     alert: Alert
 
 
-def alerts_for(subscriber: Subscriber, alerts: Sequence[Alert]) -> list[ChatAlert]:
+def alerts_for(
+    subscriber: Subscriber, alerts: Sequence[Alert], now: datetime | None = None
+) -> list[ChatAlert]:
     """The alerts, in order, that a subscriber in instant mode gets: each that matched a
-    list it follows, narrowed to those lists."""
+    list it follows (and has not muted at ``now``), narrowed to those lists."""
     if not subscriber.wants_alerts:
         return []
-    followed = set(subscriber.watchlists)
+    followed = set(subscriber.watchlists if now is None else heard_lists(subscriber, now))
     out = []
     for alert in alerts:
         matches = tuple(m for m in alert.matches if m.watchlist in followed)
@@ -55,12 +59,50 @@ def chat_alert_messages(
         return []
     words = (texts or AlertTexts())(subscriber.timezone, [a.alert for a in alerts])
     if len(alerts) == 1:
-        return [OutgoingMessage(alerts[0].key, subscriber.chat_id, "alert", words[0])]
+        [one] = alerts
+        buttons = encode(alert_keyboard(_pairs([one.alert])))
+        return [OutgoingMessage(one.key, subscriber.chat_id, "alert", words[0], "HTML", buttons)]
     key = combined_key(subscriber.chat_id, [a.key for a in alerts])
+    keyboards = _part_keyboards(words, [a.alert for a in alerts])
     return [
-        OutgoingMessage(f"{key}:{i}", subscriber.chat_id, "alert", text)
-        for i, text in enumerate(words, start=1)
+        OutgoingMessage(f"{key}:{i}", subscriber.chat_id, "alert", text, "HTML", buttons)
+        for i, (text, buttons) in enumerate(zip(words, keyboards, strict=True), start=1)
     ]
+
+
+def _pairs(alerts: Sequence[Alert]) -> list[tuple[Article, str]]:
+    return [(a.article, w) for a in alerts for w in a.watchlists]
+
+
+def _part_keyboards(parts: Sequence[str], alerts: Sequence[Alert]) -> list[str]:
+    """Each part of a combined alert with the buttons of the articles it holds: item
+    ``n`` is in the part where the line "n. <b>" (its number and title) is found next,
+    parts and items both being in order; an item not found goes with the last part."""
+    held: list[list[int]] = [[] for _ in parts]
+    part = 0
+    for n in range(1, len(alerts) + 1):
+        at = next(
+            (
+                k
+                for k in range(part, len(parts))
+                if parts[k].startswith(f"{n}. ") or f"\n{n}. <b>" in parts[k]
+            ),
+            None,
+        )
+        if at is None:
+            held[-1].append(n)
+            continue
+        part = at
+        held[at].append(n)
+    out = []
+    for items in held:
+        if not items:
+            out.append("")
+            continue
+        alerts_here = [alerts[n - 1] for n in items]
+        # Numbered as in the text; the items of one part are consecutive.
+        out.append(encode(alert_keyboard(_pairs(alerts_here), first_number=items[0])))
+    return out
 
 
 class AlertTexts:

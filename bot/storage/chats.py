@@ -51,7 +51,13 @@ class ChatStore:
         ).fetchone()
         if row is None:
             return None
-        return _subscriber(row, self._watchlists_of(chat_id))
+        lists = _Lists()
+        for name, muted_until in self._conn.execute(
+            "SELECT watchlist, muted_until FROM subscriptions WHERE chat_id = ? ORDER BY watchlist",
+            (chat_id,),
+        ):
+            lists.add(name, muted_until)
+        return _subscriber(row, lists)
 
     def ensure(
         self,
@@ -143,12 +149,12 @@ class ChatStore:
     def all(self, *, active_only: bool = True) -> list[Subscriber]:
         where = " WHERE active = 1" if active_only else ""
         rows = self._conn.execute(f"SELECT * FROM subscribers{where} ORDER BY chat_id").fetchall()
-        subs: dict[int, list[str]] = {}
-        for chat_id, name in self._conn.execute(
-            "SELECT chat_id, watchlist FROM subscriptions ORDER BY chat_id, watchlist"
+        subs: dict[int, _Lists] = {}
+        for chat_id, name, muted_until in self._conn.execute(
+            "SELECT chat_id, watchlist, muted_until FROM subscriptions ORDER BY chat_id, watchlist"
         ):
-            subs.setdefault(chat_id, []).append(name)
-        return [_subscriber(r, tuple(subs.get(r["chat_id"], ()))) for r in rows]
+            subs.setdefault(chat_id, _Lists()).add(name, muted_until)
+        return [_subscriber(r, subs.get(r["chat_id"], _NO_LISTS)) for r in rows]
 
     def following(self, watchlists: Iterable[str]) -> list[Subscriber]:
         """Active subscribers following any of ``watchlists``."""
@@ -184,6 +190,18 @@ class ChatStore:
         self._look_again(chat_id)
         return True
 
+    def set_muted_until(self, chat_id: int, watchlist: str, until: datetime | None) -> bool:
+        """Mute a subscription until ``until`` (None: unmute); False when the chat does not
+        follow the list."""
+        cur = self._conn.execute(
+            "UPDATE subscriptions SET muted_until = ? WHERE chat_id = ? AND watchlist = ?",
+            (None if until is None else db_time(until), chat_id, watchlist),
+        )
+        if cur.rowcount:
+            # The next digest may now hold more or fewer lists: have the tick look again.
+            self._look_again(chat_id)
+        return cur.rowcount == 1
+
     def unsubscribe_all(self, chat_id: int) -> list[str]:
         names = self._watchlists_of(chat_id)
         self._conn.execute("DELETE FROM subscriptions WHERE chat_id = ?", (chat_id,))
@@ -217,16 +235,16 @@ class ChatStore:
         if not rows:
             return []
         ids = [r["chat_id"] for r in rows]
-        lists: dict[int, list[str]] = {}
+        lists: dict[int, _Lists] = {}
         last: dict[int, DigestRecord] = {}
         for chunk in chunks(ids):
             marks = ",".join("?" * len(chunk))
-            for chat_id, name in self._conn.execute(
-                "SELECT chat_id, watchlist FROM subscriptions"
+            for chat_id, name, muted_until in self._conn.execute(
+                "SELECT chat_id, watchlist, muted_until FROM subscriptions"
                 f" WHERE chat_id IN ({marks}) ORDER BY chat_id, watchlist",
                 chunk,
             ):
-                lists.setdefault(chat_id, []).append(name)
+                lists.setdefault(chat_id, _Lists()).add(name, muted_until)
             for r in self._conn.execute(
                 "SELECT d.* FROM digests d JOIN (SELECT chat_id, MAX(local_date) AS local_date"
                 f" FROM digests WHERE chat_id IN ({marks}) GROUP BY chat_id) latest"
@@ -236,7 +254,7 @@ class ChatStore:
                 last[r["chat_id"]] = _digest(r)
         return [
             DigestCandidate(
-                _subscriber(r, tuple(lists.get(r["chat_id"], ()))),
+                _subscriber(r, lists.get(r["chat_id"], _NO_LISTS)),
                 last.get(r["chat_id"]),
                 r["next_digest_at"],
             )
@@ -310,7 +328,23 @@ class ChatStore:
         return cur.rowcount == 1
 
 
-def _subscriber(r: sqlite3.Row, watchlists: tuple[str, ...]) -> Subscriber:
+class _Lists:
+    """A chat's subscriptions as read, and which of them carry a mute."""
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+        self.muted: list[tuple[str, datetime]] = []
+
+    def add(self, name: str, muted_until: str | None) -> None:
+        self.names.append(name)
+        if (until := from_db_time(muted_until)) is not None:
+            self.muted.append((name, until))
+
+
+_NO_LISTS = _Lists()
+
+
+def _subscriber(r: sqlite3.Row, lists: _Lists) -> Subscriber:
     return Subscriber(
         chat_id=r["chat_id"],
         kind=r["kind"],
@@ -321,7 +355,8 @@ def _subscriber(r: sqlite3.Row, watchlists: tuple[str, ...]) -> Subscriber:
         active=bool(r["active"]),
         inactive_reason=r["inactive_reason"],
         created_at=from_db_time(r["created_at"]),
-        watchlists=watchlists,
+        watchlists=tuple(lists.names),
+        muted=tuple(lists.muted),
     )
 
 

@@ -30,9 +30,9 @@ class OutboxStore:
         stamp = db_time(now)
         for m in messages:
             cur = self._conn.execute(
-                "INSERT INTO outbox (dedup_key, chat_id, kind, text, parse_mode, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (dedup_key) DO NOTHING",
-                (m.dedup_key, m.chat_id, m.kind, m.text, m.parse_mode, stamp),
+                "INSERT INTO outbox (dedup_key, chat_id, kind, text, parse_mode, reply_markup,"
+                " created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedup_key) DO NOTHING",
+                (m.dedup_key, m.chat_id, m.kind, m.text, m.parse_mode, m.reply_markup, stamp),
             )
             added += cur.rowcount
         return added
@@ -171,4 +171,5 @@ def _message(r: sqlite3.Row) -> OutboxMessage:
         parse_mode=r["parse_mode"],
         attempts=r["attempts"],
         created_at=required_time(r["created_at"]),
+        reply_markup=r["reply_markup"],
     )

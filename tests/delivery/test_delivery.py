@@ -32,7 +32,9 @@ class ScriptedSender:
         self.script = script or {}
         self.attempts: list[tuple[int, str, str]] = []
 
-    async def send(self, chat_id: int, text: str, parse_mode: str) -> SendResult:
+    async def send(
+        self, chat_id: int, text: str, parse_mode: str, reply_markup: str = ""
+    ) -> SendResult:
         self.attempts.append((chat_id, text, parse_mode))
         queue = self.script.get(chat_id)
         if queue:
@@ -141,7 +143,9 @@ def test_network_errors_are_retried_with_a_pause_and_nothing_is_lost() -> None:
 
 def test_a_crashing_sender_does_not_lose_the_message() -> None:
     class Crashing(ScriptedSender):
-        async def send(self, chat_id: int, text: str, parse_mode: str) -> SendResult:
+        async def send(
+            self, chat_id: int, text: str, parse_mode: str, reply_markup: str = ""
+        ) -> SendResult:
             if not self.attempts:
                 self.attempts.append((chat_id, text, parse_mode))
                 raise RuntimeError("bug")
@@ -168,7 +172,9 @@ def test_stop_lets_the_messages_in_flight_finish_and_leaves_the_rest_pending() -
     class StopAfterTwo(ScriptedSender):
         worker: OutboxWorker
 
-        async def send(self, chat_id: int, text: str, parse_mode: str) -> SendResult:
+        async def send(
+            self, chat_id: int, text: str, parse_mode: str, reply_markup: str = ""
+        ) -> SendResult:
             result = await super().send(chat_id, text, parse_mode)
             if len(self.attempts) == 2:
                 self.worker.stop()
@@ -191,7 +197,9 @@ class HeldSender(ScriptedSender):
         self.most_open = 0
         self.overlapping_chat = False
 
-    async def send(self, chat_id: int, text: str, parse_mode: str) -> SendResult:
+    async def send(
+        self, chat_id: int, text: str, parse_mode: str, reply_markup: str = ""
+    ) -> SendResult:
         self.overlapping_chat |= chat_id in self.open
         self.open.add(chat_id)
         self.most_open = max(self.most_open, len(self.open))
@@ -247,7 +255,9 @@ def test_a_chat_that_leaves_during_a_round_gets_nothing_more() -> None:
     store = store_with([(1, "a"), (2, "b"), (3, "c")])
 
     class LeavesMeanwhile(ScriptedSender):
-        async def send(self, chat_id: int, text: str, parse_mode: str) -> SendResult:
+        async def send(
+            self, chat_id: int, text: str, parse_mode: str, reply_markup: str = ""
+        ) -> SendResult:
             if chat_id == 1:  # while this one is out, chat 2 blocks the bot
                 store.outbox.fail_pending_for_chat(2, "blocked the bot")
             return await super().send(chat_id, text, parse_mode)
@@ -415,7 +425,9 @@ def test_a_message_that_keeps_failing_does_not_starve_the_other_chats() -> None:
 
 def test_a_message_that_crashes_our_sender_is_given_up_after_a_few_attempts() -> None:
     class Crashing(ScriptedSender):
-        async def send(self, chat_id: int, text: str, parse_mode: str) -> SendResult:
+        async def send(
+            self, chat_id: int, text: str, parse_mode: str, reply_markup: str = ""
+        ) -> SendResult:
             self.attempts.append((chat_id, text, parse_mode))
             raise RuntimeError("bug")
 
