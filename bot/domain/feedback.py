@@ -211,11 +211,15 @@ def _names(text: str) -> set[str]:
     for found in _NAME.finditer(text):
         name = found.group()
         words = name.split()
+        before_count = len(words)
         while words and words[0].casefold() in _NOT_NAMES:
             words.pop(0)
         if not words:
             continue
         name = " ".join(words)
+        if len(words) < before_count:
+            out.add(name)  # "The Syunik…": the name itself does not start the sentence
+            continue
         before = text[max(0, found.start() - 8) : found.start()].rstrip(" \t\u00a0")
         starts_sentence = not before or before[-1] in _SENTENCE_ENDS
         if len(words) == 1 and ((starts_sentence and not name.isupper()) or len(name) < 3):

@@ -24,7 +24,6 @@ from dataclasses import dataclass
 
 from bot.domain.models import Article, article_key, watchlist_key
 from bot.lists.personal import display_name
-from bot.messages.html import cut
 from bot.messages.screens import Keyboard
 
 # Telegram shows at most 100 buttons under a message; a part of a combined alert holds
@@ -82,7 +81,9 @@ def is_alert_button(data: str) -> bool:
 
 
 def _name(watchlist: str) -> str:
-    return cut(display_name(watchlist), _NAME)
+    """A list's name on a button: plain text (labels are not HTML), one line, cut short."""
+    name = " ".join(display_name(watchlist).split())
+    return name if len(name) <= _NAME else name[: _NAME - 1] + "…"
 
 
 def mute_label(watchlist: str, *, mute: bool = True) -> str:
