@@ -80,10 +80,15 @@ def is_alert_button(data: str) -> bool:
     return data.startswith(("v:", "mu:", "um:"))
 
 
+def label_text(text: str, limit: int) -> str:
+    """Text on a button: plain (labels are not HTML), one line, at most ``limit``
+    characters."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _name(watchlist: str) -> str:
-    """A list's name on a button: plain text (labels are not HTML), one line, cut short."""
-    name = " ".join(display_name(watchlist).split())
-    return name if len(name) <= _NAME else name[: _NAME - 1] + "…"
+    return label_text(display_name(watchlist), _NAME)
 
 
 def mute_label(watchlist: str, *, mute: bool = True) -> str:

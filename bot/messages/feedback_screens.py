@@ -9,8 +9,9 @@ from datetime import datetime, tzinfo
 from bot.domain.feedback import DownVoted, VoteCounts
 from bot.domain.models import watchlist_key
 from bot.lists.personal import display_name
+from bot.messages.alert_keyboard import label_text
 from bot.messages.dates import date_label, weekday_time_label
-from bot.messages.html import cut, escape, fit, one_line
+from bot.messages.html import escape, fit, one_line
 from bot.messages.screens import Keyboard, unknown_watchlist
 from bot.messages.words import plural
 
@@ -143,9 +144,9 @@ def feedback_keyboard(
     pairs = [("x", p) for p in excludes] + [("t", t) for t in terms]
     for (kind, phrase), key in zip(pairs, keys, strict=True):
         label = (
-            f"➖ exclude “{cut(phrase, _PHRASE)}”"
+            f"➖ exclude “{label_text(phrase, _PHRASE)}”"
             if kind == "x"
-            else f"➕ add “{cut(phrase, _PHRASE)}”"
+            else f"➕ add “{label_text(phrase, _PHRASE)}”"
         )
         rows.append([(label, f"fa:{kind}:{lk}:{key}:{asked}")])
     return rows
