@@ -74,7 +74,9 @@ def test_one_article_alone_suggests_nothing() -> None:
     assert suggested_excludes([once, replace(once, chat_id=2)]) == []
 
 
-words = st.sampled_from(["the", "a", "route", "trump", "66", "motel", "syunik", "border", "rail", "of", "new", "old"])
+words = st.sampled_from(
+    ["the", "a", "route", "trump", "66", "motel", "syunik", "border", "rail", "of", "new", "old"]
+)
 snippets = st.lists(words, min_size=1, max_size=12).map(" ".join)
 
 
