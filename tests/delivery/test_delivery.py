@@ -123,6 +123,29 @@ def test_html_telegram_refuses_is_resent_once_as_plain_text() -> None:
     assert store.outbox.counts()["sent"] == 1
 
 
+def test_an_alerts_buttons_go_with_every_try_the_plain_text_resend_included() -> None:
+    store = open_store(":memory:")
+    store.chats.ensure(1, kind="private", title="", timezone="UTC", digest_time="08:00", now=T0)
+    buttons = '[[["👍 about TRIPP","v:u:0123456789ab:0123456789"]]]'
+    store.outbox.enqueue([OutgoingMessage("k", 1, "alert", "<b>x</b>", "HTML", buttons)], T0)
+    marks: list[str] = []
+
+    class Recording(ScriptedSender):
+        async def send(
+            self, chat_id: int, text: str, parse_mode: str, reply_markup: str = ""
+        ) -> SendResult:
+            marks.append(reply_markup)
+            return await super().send(chat_id, text, parse_mode)
+
+    sender = Recording(
+        {1: [SendResult("transient", error="Bad Gateway"), SendResult("bad_html", error="no")]}
+    )
+    run(store, sender)
+    assert [p for _, _, p in sender.attempts] == ["HTML", "HTML", ""]
+    assert marks == [buttons] * 3
+    assert store.outbox.counts()["sent"] == 1
+
+
 def test_plain_text_that_is_still_refused_fails_instead_of_looping() -> None:
     store = store_with([(1, "x")])
     refused = SendResult("bad_html", error="can't parse entities")

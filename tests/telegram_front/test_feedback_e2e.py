@@ -240,3 +240,47 @@ def test_feedback_reports_votes_and_a_tapped_suggestion_becomes_an_audited_edit(
                 assert alerted and "no longer stands" in said
 
         asyncio.run(scenario())
+
+
+def test_in_a_group_anyone_votes_for_the_group_and_only_its_admins_mute(
+    tmp_path: Path, fake: FakeTelegram
+) -> None:
+    clock = Clock(NOW)
+    group, boss, member = -100777, 11, 12
+    fake.set_chat_member(group, boss, "administrator")
+    fake.set_chat_member(group, member, "member")
+    with FeedServer() as feeds:
+        feeds.serve_feed("/a.feed", rss([OLD]))
+        config = make_config(tmp_path, api_url=fake.api_url, feed_urls=[feeds.url("/a.feed")])
+
+        async def scenario() -> None:
+            async with BotUnderTest(config, fake, clock, pacer=fast_pacer()) as b:
+                await b.poll()
+                common = {"chat_id": group, "chat_type": "supergroup"}
+                await b.send("/subscribe tripp", user_id=boss, **common)
+                before = len(fake.messages_to(group))
+                feeds.publish("/a.feed", rss([item(1, TRIPP), OLD]))
+                clock.set(NOW + timedelta(minutes=2))
+                await b.poll()
+                assert await b.outbox_settled()
+                [alert] = fake.messages_to(group)[before:]
+
+                async def tap(data: str, user: int) -> tuple[str, bool]:
+                    answered = len(fake.callback_answers)
+                    fake.user_presses(alert, data, user_id=user)
+                    assert await b.wait(lambda: len(fake.callback_answers) > answered)
+                    return fake.callback_answers[-1].text or "", fake.callback_answers[
+                        -1
+                    ].show_alert
+
+                said, _ = await tap(button(b, alert, "👎"), member)
+                assert said == "Noted: not about TRIPP. Thanks!"
+                [vote] = list(b.store.feedback.all_votes())
+                assert (vote.chat_id, vote.up) == (group, False)
+                said, alerted = await tap(button(b, alert, "🔕"), member)
+                assert alerted and "Only this group's admins" in said
+                assert b.store.chats.get(group).muted == ()
+                said, _ = await tap(button(b, alert, "🔕"), boss)
+                assert said.startswith("Muted TRIPP until ")
+
+        asyncio.run(scenario())
