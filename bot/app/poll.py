@@ -115,6 +115,8 @@ def queue_alerts(service: Service, alerts: Sequence[Alert], now: datetime) -> No
     if not alerts:
         return
     outbox = service.store.outbox
+    # The alerts' buttons name their articles by a short key: note which is which.
+    service.store.feedback.remember_articles(a.article.id for a in alerts)
     texts = AlertTexts()
     for sub in service.store.chats.following({w for a in alerts for w in a.watchlists}):
         mine = alerts_for(sub, alerts, now)
@@ -137,8 +139,6 @@ def queue_alerts(service: Service, alerts: Sequence[Alert], now: datetime) -> No
                 [a.alert.article.id for a in mine],
             )
             continue
-        # The alert's buttons name its articles by a short key: note which is which.
-        service.store.feedback.remember_articles(a.alert.article.id for a in mine)
         if outbox.enqueue(messages, now):
             # Inside the poll's transaction this only sets an event: the drain runs
             # once the poll awaits again, by which time the alert is committed. A slow

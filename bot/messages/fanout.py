@@ -57,13 +57,15 @@ def chat_alert_messages(
     the same set again is a no-op. ``texts`` shares renderings between chats."""
     if not alerts:
         return []
-    words = (texts or AlertTexts())(subscriber.timezone, [a.alert for a in alerts])
+    texts = texts or AlertTexts()
+    words = texts(subscriber.timezone, [a.alert for a in alerts])
+    keyboards = texts.buttons(subscriber.timezone, [a.alert for a in alerts])
     if len(alerts) == 1:
         [one] = alerts
-        buttons = encode(alert_keyboard(_pairs([one.alert])))
-        return [OutgoingMessage(one.key, subscriber.chat_id, "alert", words[0], "HTML", buttons)]
+        return [
+            OutgoingMessage(one.key, subscriber.chat_id, "alert", words[0], "HTML", keyboards[0])
+        ]
     key = combined_key(subscriber.chat_id, [a.key for a in alerts])
-    keyboards = _part_keyboards(words, [a.alert for a in alerts])
     return [
         OutgoingMessage(f"{key}:{i}", subscriber.chat_id, "alert", text, "HTML", buttons)
         for i, (text, buttons) in enumerate(zip(words, keyboards, strict=True), start=1)
@@ -112,6 +114,21 @@ class AlertTexts:
 
     def __init__(self) -> None:
         self._made: dict[tuple[str, tuple[Alert, ...]], list[str]] = {}
+        self._buttons: dict[tuple[str, tuple[Alert, ...]], list[str]] = {}
+
+    def buttons(self, timezone: str, alerts: Sequence[Alert]) -> list[str]:
+        """Each message's buttons (``alert_keyboard``, as the outbox keeps them), made
+        once for the same alerts in the same zone, like their words."""
+        key = (timezone, tuple(alerts))
+        made = self._buttons.get(key)
+        if made is None:
+            words = self(timezone, alerts)
+            if len(alerts) == 1:
+                made = [encode(alert_keyboard(_pairs(alerts)))]
+            else:
+                made = _part_keyboards(words, alerts)
+            self._buttons[key] = made
+        return made
 
     def __call__(self, timezone: str, alerts: Sequence[Alert]) -> list[str]:
         key = (timezone, tuple(alerts))

@@ -115,11 +115,12 @@ class OutboxStore:
         """Empty the text of messages delivered (or given up) before ``before``.
 
         The rows stay, because their dedup keys are what stop a message from being
-        queued and sent a second time; only the bulk (a digest is kilobytes) goes.
+        queued and sent a second time; only the bulk (a digest is kilobytes, an alert's
+        buttons a kilobyte or two) goes.
         """
         cur = self._conn.execute(
-            "UPDATE outbox SET text = '' WHERE state <> 'pending' AND text <> ''"
-            " AND created_at < ?",
+            "UPDATE outbox SET text = '', reply_markup = '' WHERE state <> 'pending'"
+            " AND (text <> '' OR reply_markup <> '') AND created_at < ?",
             (db_time(before),),
         )
         return cur.rowcount
