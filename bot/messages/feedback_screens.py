@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, tzinfo
 
+from bot.domain.confirm import ANSWER_WITHIN
 from bot.domain.feedback import DownVoted, VoteCounts
 from bot.domain.models import watchlist_key
 from bot.lists.personal import display_name
@@ -87,6 +88,11 @@ FEEDBACK_REFUSED = (
     " admins, and for the owner of a personal list (make one with /mynew)."
 )
 FEEDBACK_USAGE = "/feedback [LIST]"
+FEEDBACK_PRIVATE_ONLY = "Send /feedback in your private chat with me."
+SUGGESTION_EXPIRED = (
+    f"That suggestion was made more than {ANSWER_WITHIN.seconds // 60} minutes ago:"
+    " send /feedback again for fresh ones."
+)
 SUGGESTION_GONE = (
     "That suggestion no longer stands (new votes, or the list changed): send /feedback again."
 )

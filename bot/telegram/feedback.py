@@ -38,8 +38,8 @@ from bot.messages.watchlist_screens import (
     personal_done,
 )
 from bot.telegram.busy import typing
-from bot.telegram.context import Context, actor, bot_context, chat_of, user_id_of
-from bot.telegram.handlers import answer_expired, may_change_settings, subscriber_for
+from bot.telegram.context import Context, actor, bot_context, chat_of, is_group, user_id_of
+from bot.telegram.handlers import may_change_settings, subscriber_for
 from bot.telegram.replies import checked_arguments, command_text, markup, reply
 
 log = logging.getLogger(__name__)
@@ -161,6 +161,10 @@ async def _mute(update: Update, context: Context, name: str, days: int) -> None:
 
 async def feedback_command(update: Update, context: Context) -> None:
     ctx = bot_context(context)
+    if is_group(update):
+        # It may show the asker's personal lists, which are theirs alone.
+        await reply(update, words.FEEDBACK_PRIVATE_ONLY)
+        return
     sub = subscriber_for(update, ctx)
     user = user_id_of(update)
     now = ctx.clock()
@@ -205,7 +209,8 @@ async def apply_suggestion(update: Update, context: Context) -> None:
         return
     kind, list_key, phrase_key, asked = found.groups()
     if not confirm.still_open(asked, now):
-        await answer_expired(query)
+        # The report stays as it is (it is still worth reading); only the tap is refused.
+        await query.answer(words.SUGGESTION_EXPIRED, show_alert=True)
         return
     service = ctx.service
     try:

@@ -238,6 +238,17 @@ def test_feedback_reports_votes_and_a_tapped_suggestion_becomes_an_audited_edit(
                 # The same button again: the suggestion no longer stands.
                 said, alerted = await press(b, report, tap)
                 assert alerted and "no longer stands" in said
+                # A quarter of an hour later the buttons are stale; the report stays.
+                clock.set(clock.now + timedelta(minutes=16))
+                said, alerted = await press(b, report, button(b, report, "➖ exclude “old"))
+                assert alerted and "send /feedback again" in said
+                assert (
+                    "Feedback on TRIPP" in (fake.message(ADMIN_ID, report.message_id) or {})["text"]
+                )
+                [group] = await b.send(
+                    "/feedback", user_id=ADMIN_ID, chat_id=-100777, chat_type="supergroup"
+                )
+                assert "private chat" in group.text
 
         asyncio.run(scenario())
 
