@@ -127,11 +127,12 @@ class ChatStore:
             # The new id already talked to the bot: keep its settings, add what the old
             # chat followed, and retire the old row so the group is not served twice.
             self._conn.execute(
-                "INSERT INTO subscriptions (chat_id, watchlist, created_at)"
-                " SELECT ?, watchlist, created_at FROM subscriptions WHERE chat_id = ?"
-                " ON CONFLICT DO NOTHING",
+                "INSERT INTO subscriptions (chat_id, watchlist, created_at, muted_until)"
+                " SELECT ?, watchlist, created_at, muted_until FROM subscriptions"
+                " WHERE chat_id = ? ON CONFLICT DO NOTHING",
                 (new_id, old_id),
             )
+            self._move_votes(old_id, new_id)
             self._conn.execute("DELETE FROM subscribers WHERE chat_id = ?", (old_id,))
             self._conn.execute("DELETE FROM digests WHERE chat_id = ?", (old_id,))
             self._look_again(new_id)
@@ -145,6 +146,13 @@ class ChatStore:
             "UPDATE subscriptions SET chat_id = ? WHERE chat_id = ?", (new_id, old_id)
         )
         self._conn.execute("UPDATE digests SET chat_id = ? WHERE chat_id = ?", (new_id, old_id))
+        self._move_votes(old_id, new_id)
+
+    def _move_votes(self, old_id: int, new_id: int) -> None:
+        # The group's 👍 and 👎 stay its own (a vote the new id cast already wins).
+        self._conn.execute(
+            "UPDATE OR IGNORE votes SET chat_id = ? WHERE chat_id = ?", (new_id, old_id)
+        )
 
     def all(self, *, active_only: bool = True) -> list[Subscriber]:
         where = " WHERE active = 1" if active_only else ""
