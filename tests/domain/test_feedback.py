@@ -143,3 +143,21 @@ def test_a_mute_of_no_days_or_more_than_a_year_is_refused() -> None:
             assert "1 to 365 days" in str(exc)
         else:
             raise AssertionError(days)
+
+
+names = st.sampled_from(["Meghri", "Syunik", "Kapan", "Agarak", "Goris", "Nakhchivan", "Baku"])
+bodies = st.lists(names, min_size=1, max_size=6).map(lambda ns: f"Talks in {', '.join(ns)}.")
+
+
+@given(
+    st.lists(st.tuples(bodies, st.booleans()), max_size=10),
+    st.lists(names, max_size=3),
+)
+def test_suggested_terms_recur_in_up_votes_are_new_to_the_list_and_absent_from_down_votes(
+    rows: list[tuple[str, bool]], terms: list[str]
+) -> None:
+    votes = [voted(n, up, text=text) for n, (text, up) in enumerate(rows)]
+    for name in suggested_terms(votes, terms):
+        assert name not in terms
+        assert sum(name in text for text, up in rows if up) >= 2
+        assert not any(name in text for text, up in rows if not up)
