@@ -126,6 +126,7 @@ _NAME = re.compile(
     r"\b(?:[A-Z][\w'’-]*[a-z][\w'’-]*|[A-Z]{2,})"
     r"(?:[ \u00a0](?:(?:of|for|and|the|de|al)[ \u00a0])?(?:[A-Z][\w'’-]*[a-z][\w'’-]*|[A-Z]{2,}))*"
 )
+_POSSESSIVE = re.compile(r"['’]s$")
 _SENTENCE_ENDS = frozenset('.!?:;"“”\n')
 # Capitalised for reasons other than being a name.
 _NOT_NAMES = frozenset(
@@ -209,7 +210,8 @@ _NOT_NAMES = frozenset(
 def _names(text: str) -> set[str]:
     out = set()
     for found in _NAME.finditer(text):
-        name = found.group()
+        # "Meghri's" is Meghri.
+        name = _POSSESSIVE.sub("", found.group())
         words = name.split()
         before_count = len(words)
         while words and words[0].casefold() in _NOT_NAMES:
@@ -235,7 +237,9 @@ def suggested_terms(
     not name (no match of it), none of the list's ``terms`` among them or containing
     them, and in no down-voted article; most frequent first."""
     known = [_norm(t) for t in terms if t.strip()]
-    down_text = [_norm(f"{v.article.title} {v.article.text}") for v in votes if not v.up]
+    down_text = [
+        _norm(" ".join(_words(f"{v.article.title} {v.article.text}"))) for v in votes if not v.up
+    ]
     seen: dict[str, set[str]] = {}
     spelt: dict[str, str] = {}
     for v in votes:

@@ -106,7 +106,7 @@ def test_suggested_excludes_recur_in_down_votes_and_never_occur_in_up_votes(
 
 def test_names_recurring_in_up_voted_articles_the_list_does_not_name_are_suggested() -> None:
     a = "Officials in Meghri said the Syunik transit strip would open. Meghri customs agreed."
-    b = "The Syunik transit strip, run by a US operator, reaches Meghri. TRIPP was not named."
+    b = "The Syunik transit strip, run by a US operator, reaches Meghri. Syunik's mayor agreed."
     c = "Meghri is quiet. Nothing else."
     votes = [voted(1, True, text=a), voted(2, True, text=b), voted(3, False, text=c)]
     named = voted(4, True, match_in("the TRIPP plan", "TRIPP", "TRIPP"), text=a)
