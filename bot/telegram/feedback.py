@@ -95,7 +95,8 @@ async def alert_button(update: Update, context: Context) -> None:
             await query.answer(words.VOTE_LIST_GONE, show_alert=True)
             return
         await query.answer(words.vote_answer(voted.result, voted.up, voted.watchlist))
-        await _show(query, with_vote(_keyboard_of(query.message), button))
+        if voted.result != "same":
+            await _show(query, with_vote(_keyboard_of(query.message), button))
         return
     assert isinstance(button, MuteButton)
     if not await may_change_settings(update, context):
