@@ -884,17 +884,19 @@ class FakeTelegram(LoopbackServer):
         callback_data: str,
         *,
         user_id: int | None = None,
+        forged: bool = False,
     ) -> JSON:
         """Queue a ``callback_query`` update for a button on the bot's message as it is now.
 
         Raises ValueError if the message (as last edited) has no such button: a user can
-        only press what is on the screen.
+        only press what is on the screen. With ``forged``, any data goes, as a modified
+        client can send for any message of the bot's.
         """
         with self._changed:
             current = self._current_message(message)
             chat_id = current["chat"]["id"]
             pressable = [data for _, data in _callback_buttons(current)]
-            if callback_data not in pressable:
+            if callback_data not in pressable and not forged:
                 raise ValueError(
                     f"message {current['message_id']} in chat {chat_id} has no button "
                     f"{callback_data!r}; its buttons carry {pressable!r}"

@@ -8,13 +8,14 @@ and word its outcome with ``bot.messages.screens``. Nothing here knows Telegram.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
 from bot.app import watchlist_sync
 from bot.app.service import Service
 from bot.domain.models import MODES, Mode, Subscriber, Watchlist, watchlist_key
+from bot.domain.mute import muted_lists
 from bot.domain.resolve import UnknownTimezone, resolve_timezone, resolve_watchlist
 from bot.domain.schedule import chat_next_digest, parse_time_of_day
 from bot.lists.personal import display_name
@@ -193,6 +194,8 @@ class SettingsSummary:
     subscriber: Subscriber
     next_digest: datetime | None
     missing: tuple[str, ...]  # followed lists that no longer exist
+    # Followed lists muted at the time asked, with when each mute ends.
+    muted: dict[str, datetime] = field(default_factory=dict)
 
 
 def settings_summary(service: Service, chat_id: int, now: datetime) -> SettingsSummary:
@@ -202,7 +205,7 @@ def settings_summary(service: Service, chat_id: int, now: datetime) -> SettingsS
     known |= {p.internal_name for p in service.store.personal.of(chat_id)}
     upcoming = chat_next_digest(sub, service.store.chats.last_digest(chat_id), now)
     missing = tuple(n for n in sub.watchlists if n not in known)
-    return SettingsSummary(sub, upcoming, missing)
+    return SettingsSummary(sub, upcoming, missing, muted_lists(sub, now))
 
 
 def set_digest_time(service: Service, chat: Chat, text: str, now: datetime) -> SettingsSummary:

@@ -16,6 +16,7 @@ from bot.app.chats import list_meant
 from bot.app.service import Service
 from bot.domain.digest import Digest, build_digest
 from bot.domain.models import DigestEntry, DigestRecord, FeedState, Subscriber
+from bot.domain.mute import heard_lists
 from bot.domain.possibly_about import AboutSeen
 from bot.domain.schedule import (
     DueDigest,
@@ -107,14 +108,16 @@ def _queue_digest(
         cache.seen[window] = service.store.articles_seen_between(*window)
         cache.about[window] = service.store.about.found_between(*window)
     # ... and most share their lists and zone too: build and render each digest once.
-    shape = (window, sub.watchlists, tz.key, sub.is_group)
+    # A muted list is left out of the digest while the mute lasts.
+    heard = heard_lists(sub, now)
+    shape = (window, heard, tz.key, sub.is_group)
     if shape not in cache.rendered:
         digest = build_digest(
             cache.seen[window],
             since=due.since,
             until=due.until,
             feeds=cache.feeds,
-            watchlists=sub.watchlists,
+            watchlists=heard,
             shared=[w.name for w in service.watchlists],
             about=cache.about[window],
         )
@@ -163,7 +166,7 @@ def day_digest(service: Service, sub: Subscriber, day: date, now: datetime) -> D
     """One local day's digest for the chat, as far as that day has gone (``/digest``)."""
     tz = zone(sub.timezone)
     since, until = local_day_window(day, tz)
-    digest = digest_between(service, since, min(until, _through(now)), sub.watchlists)
+    digest = digest_between(service, since, min(until, _through(now)), heard_lists(sub, now))
     return replace(digest, day=day, for_group=sub.is_group)
 
 

@@ -121,9 +121,11 @@ def queue_alerts(service: Service, alerts: Sequence[Alert], now: datetime) -> No
     if not alerts:
         return
     outbox = service.store.outbox
+    # The alerts' buttons name their articles by a short key: note which is which.
+    service.store.feedback.remember_articles(a.article.id for a in alerts)
     texts = AlertTexts()
     for sub in service.store.chats.following({w for a in alerts for w in a.watchlists}):
-        mine = alerts_for(sub, alerts)
+        mine = alerts_for(sub, alerts, now)
         if len(mine) > 1:
             # A combined alert is keyed by its set, so an alert that already went out
             # on its own (an article matching a list again after an edit) would come

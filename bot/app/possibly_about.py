@@ -107,8 +107,10 @@ def queue_about_alerts(service: Service, alerts: Sequence[AboutAlert], now: date
     if not alerts:
         return
     outbox = service.store.outbox
+    # The alerts' buttons name their articles by a short key: note which is which.
+    service.store.feedback.remember_articles(a.article.id for a in alerts)
     for sub in service.store.chats.following({w for a in alerts for w in a.watchlists}):
-        mine = about_alerts_for(sub, alerts)
+        mine = about_alerts_for(sub, alerts, now)
         if len(mine) > 1:
             # As with named alerts: what already went out on its own stays out of a set.
             mine = [a for a in mine if outbox.by_key(a.key) is None]

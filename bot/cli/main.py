@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 from bot import __version__
 from bot.app.config import Config, ConfigError, default_config_path, load_config
+from bot.cli import feedback as cli_feedback
 from bot.cli import watchlist as cli_watchlist
 from bot.cli.common import UserError
 from bot.lists.files import WatchlistError
@@ -177,6 +178,8 @@ def _parser() -> argparse.ArgumentParser:
 
     cli_watchlist.add_parser(sub)
     sub.choices["watchlist"].set_defaults(handler=_cmd_watchlist)
+    cli_feedback.add_parser(sub)
+    sub.choices["feedback"].set_defaults(handler=_cmd_feedback)
     return p
 
 
@@ -410,6 +413,10 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 def _cmd_watchlist(args: argparse.Namespace) -> int:
     return cli_watchlist.run(args, _load_config(args))
+
+
+def _cmd_feedback(args: argparse.Namespace) -> int:
+    return cli_feedback.run(args, _load_config(args))
 
 
 # -- eval -------------------------------------------------------------------------

@@ -230,7 +230,7 @@ class OutboxWorker:
     async def _deliver(self, m: OutboxMessage) -> None:
         sent_at = self._mono()
         try:
-            result = await self._sender.send(m.chat_id, m.text, m.parse_mode)
+            result = await self._sender.send(m.chat_id, m.text, m.parse_mode, m.reply_markup)
         except Exception as exc:  # a sender bug must not kill the drain or lose the message
             log.exception("outbox id=%d chat=%d status=sender_crashed", m.id, m.chat_id)
             result = SendResult("transient", error=f"{INTERNAL_ERROR}: {exc!r}")

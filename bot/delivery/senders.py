@@ -27,7 +27,12 @@ class SendResult:
 
 
 class Sender(Protocol):
-    async def send(self, chat_id: int, text: str, parse_mode: str) -> SendResult: ...
+    async def send(
+        self, chat_id: int, text: str, parse_mode: str, reply_markup: str = ""
+    ) -> SendResult:
+        """Send one message; ``reply_markup`` is its inline keyboard as the outbox keeps
+        it (JSON, see ``bot.messages.alert_keyboard``), "" for none."""
+        ...
 
 
 class ConsoleSender:
@@ -37,7 +42,10 @@ class ConsoleSender:
         self._stream = stream
         self._next_id = 0
 
-    async def send(self, chat_id: int, text: str, parse_mode: str) -> SendResult:
+    async def send(
+        self, chat_id: int, text: str, parse_mode: str, reply_markup: str = ""
+    ) -> SendResult:
+        # A terminal has no buttons: they are left out.
         stream = self._stream or sys.stdout
         plain = html_to_plain(text) if parse_mode else text
         stream.write(f"--- to chat {chat_id} ---\n{plain}\n")

@@ -178,6 +178,9 @@ class Subscriber:
     # The followed lists whose "possibly about" articles the chat wants as instant alerts
     # too (off by default: they are otherwise in the digest only).
     about_alerts: tuple[str, ...] = ()
+    # (watchlist, muted until) for each subscription muted at some time; whether a mute
+    # is still on at a given moment is `bot.domain.mute`'s to say.
+    muted: tuple[tuple[str, datetime], ...] = ()
 
     @property
     def wants_alerts(self) -> bool:
@@ -201,6 +204,8 @@ class OutgoingMessage:
     kind: str
     text: str
     parse_mode: str = "HTML"
+    # The inline keyboard as JSON (``bot.messages.alert_keyboard``), or "" for none.
+    reply_markup: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,6 +218,7 @@ class OutboxMessage:
     parse_mode: str
     attempts: int
     created_at: datetime
+    reply_markup: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,3 +238,9 @@ def watchlist_key(name: str) -> str:
     """A short, stable key for a list's name: what a button carries (Telegram allows 64
     bytes of callback data, and a name may be longer)."""
     return hashlib.sha1(name.encode("utf-8")).hexdigest()[:10]
+
+
+def article_key(article_id: str) -> str:
+    """A short, stable key for an article: what an alert's buttons carry (its id is a
+    guid or a link, often longer than Telegram's 64 bytes of callback data)."""
+    return hashlib.sha1(article_id.encode("utf-8")).hexdigest()[:12]

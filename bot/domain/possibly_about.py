@@ -12,6 +12,7 @@ from datetime import datetime
 
 from bot.domain.aboutness import VERY_CLOSE, PossiblyAbout
 from bot.domain.models import Article, Subscriber
+from bot.domain.mute import heard_lists
 from bot.domain.poll import ArticleDecision, should_alert
 
 
@@ -135,12 +136,14 @@ class ChatAboutAlert:
     alert: AboutAlert
 
 
-def about_alerts_for(subscriber: Subscriber, alerts: Sequence[AboutAlert]) -> list[ChatAboutAlert]:
-    """The alerts a chat gets: instant alerts on, following the list, and asking for its
-    possibly-about alerts too."""
+def about_alerts_for(
+    subscriber: Subscriber, alerts: Sequence[AboutAlert], now: datetime
+) -> list[ChatAboutAlert]:
+    """The alerts a chat gets: instant alerts on, following the list (and not muted at
+    ``now``), and asking for its possibly-about alerts too."""
     if not subscriber.wants_alerts:
         return []
-    wanted = set(subscriber.watchlists) & set(subscriber.about_alerts)
+    wanted = set(heard_lists(subscriber, now)) & set(subscriber.about_alerts)
     out = []
     for alert in alerts:
         found = tuple(f for f in alert.found if f.watchlist in wanted)

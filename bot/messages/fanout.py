@@ -9,11 +9,13 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.domain.digest import Digest
-from bot.domain.models import Alert, Match, OutgoingMessage, Subscriber
+from bot.domain.models import Alert, Article, Match, OutgoingMessage, Subscriber
+from bot.domain.mute import heard_lists
 from bot.domain.possibly_about import ChatAboutAlert
 from bot.domain.schedule import zone
 from bot.lists.personal import display_name
 from bot.messages.about import about_digest_items, render_about_alert, render_about_alerts
+from bot.messages.alert_keyboard import alert_keyboard, encode
 from bot.messages.articles import render_alert, render_alerts, render_digest, render_empty_digest
 
 
@@ -26,12 +28,14 @@ class ChatAlert:
     alert: Alert
 
 
-def alerts_for(subscriber: Subscriber, alerts: Sequence[Alert]) -> list[ChatAlert]:
+def alerts_for(
+    subscriber: Subscriber, alerts: Sequence[Alert], now: datetime | None = None
+) -> list[ChatAlert]:
     """The alerts, in order, that a subscriber in instant mode gets: each that matched a
-    list it follows, narrowed to those lists."""
+    list it follows (and has not muted at ``now``), narrowed to those lists."""
     if not subscriber.wants_alerts:
         return []
-    followed = set(subscriber.watchlists)
+    followed = set(subscriber.watchlists if now is None else heard_lists(subscriber, now))
     out = []
     for alert in alerts:
         matches = tuple(m for m in alert.matches if m.watchlist in followed)
@@ -55,14 +59,57 @@ def chat_alert_messages(
     the same set again is a no-op. ``texts`` shares renderings between chats."""
     if not alerts:
         return []
-    words = (texts or AlertTexts())(subscriber.timezone, [a.alert for a in alerts])
+    texts = texts or AlertTexts()
+    words = texts(subscriber.timezone, [a.alert for a in alerts])
+    keyboards = texts.buttons(subscriber.timezone, [a.alert for a in alerts])
     if len(alerts) == 1:
-        return [OutgoingMessage(alerts[0].key, subscriber.chat_id, "alert", words[0])]
+        [one] = alerts
+        return [
+            OutgoingMessage(one.key, subscriber.chat_id, "alert", words[0], "HTML", keyboards[0])
+        ]
     key = combined_key(subscriber.chat_id, [a.key for a in alerts])
     return [
-        OutgoingMessage(f"{key}:{i}", subscriber.chat_id, "alert", text)
-        for i, text in enumerate(words, start=1)
+        OutgoingMessage(f"{key}:{i}", subscriber.chat_id, "alert", text, "HTML", buttons)
+        for i, (text, buttons) in enumerate(zip(words, keyboards, strict=True), start=1)
     ]
+
+
+def _pairs(alerts: Sequence[Alert]) -> list[tuple[Article, str]]:
+    return [(a.article, w) for a in alerts for w in a.watchlists]
+
+
+def _part_keyboards(
+    parts: Sequence[str], items: Sequence[Sequence[tuple[Article, str]]]
+) -> list[str]:
+    """Each part of a combined alert with the buttons of the items it holds (each item's
+    (article, list) pairs): item
+    ``n`` is in the part where the line "n. <b>" (its number and title) is found next,
+    parts and items both being in order; an item not found goes with the last part."""
+    held: list[list[int]] = [[] for _ in parts]
+    part = 0
+    for n in range(1, len(items) + 1):
+        at = next(
+            (
+                k
+                for k in range(part, len(parts))
+                if parts[k].startswith(f"{n}. ") or f"\n{n}. <b>" in parts[k]
+            ),
+            None,
+        )
+        if at is None:
+            held[-1].append(n)
+            continue
+        part = at
+        held[at].append(n)
+    out = []
+    for numbers in held:
+        if not numbers:
+            out.append("")
+            continue
+        pairs = [pair for n in numbers for pair in items[n - 1]]
+        # Numbered as in the text; the items of one part are consecutive.
+        out.append(encode(alert_keyboard(pairs, first_number=numbers[0])))
+    return out
 
 
 class AlertTexts:
@@ -72,6 +119,21 @@ class AlertTexts:
 
     def __init__(self) -> None:
         self._made: dict[tuple[str, tuple[Alert, ...]], list[str]] = {}
+        self._buttons: dict[tuple[str, tuple[Alert, ...]], list[str]] = {}
+
+    def buttons(self, timezone: str, alerts: Sequence[Alert]) -> list[str]:
+        """Each message's buttons (``alert_keyboard``, as the outbox keeps them), made
+        once for the same alerts in the same zone, like their words."""
+        key = (timezone, tuple(alerts))
+        made = self._buttons.get(key)
+        if made is None:
+            words = self(timezone, alerts)
+            if len(alerts) == 1:
+                made = [encode(alert_keyboard(_pairs(alerts)))]
+            else:
+                made = _part_keyboards(words, [_pairs([a]) for a in alerts])
+            self._buttons[key] = made
+        return made
 
     def __call__(self, timezone: str, alerts: Sequence[Alert]) -> list[str]:
         key = (timezone, tuple(alerts))
@@ -98,14 +160,18 @@ def chat_about_messages(
     if not alerts:
         return []
     tz = zone(subscriber.timezone)
+    # The same 👍 / 👎 / mute buttons as a named alert's, for the lists it may be about.
+    items = [[(a.alert.article, f.watchlist) for f in a.alert.found] for a in alerts]
     if len(alerts) == 1:
         text = render_about_alert(alerts[0].alert, tz=tz)
-        return [OutgoingMessage(alerts[0].key, subscriber.chat_id, "alert", text)]
+        buttons = encode(alert_keyboard(items[0]))
+        return [OutgoingMessage(alerts[0].key, subscriber.chat_id, "alert", text, "HTML", buttons)]
     texts = render_about_alerts([a.alert for a in alerts], tz=tz)
+    keyboards = _part_keyboards(texts, items)
     key = "about-" + combined_key(subscriber.chat_id, [a.key for a in alerts])
     return [
-        OutgoingMessage(f"{key}:{i}", subscriber.chat_id, "alert", text)
-        for i, text in enumerate(texts, start=1)
+        OutgoingMessage(f"{key}:{i}", subscriber.chat_id, "alert", text, "HTML", buttons)
+        for i, (text, buttons) in enumerate(zip(texts, keyboards, strict=True), start=1)
     ]
 
 

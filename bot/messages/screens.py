@@ -7,7 +7,7 @@ bytes), naming a watchlist by a hash of its name rather than the name itself.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from bot.domain.models import MODES, Subscriber, Watchlist, watchlist_key
@@ -58,6 +58,8 @@ CHAT_COMMANDS: tuple[tuple[str, str], ...] = (
     ("timezone", "Your time zone: /timezone Area/City"),
     ("mode", "instant, daily, both or off"),
     ("aboutalerts", "Alerts for articles possibly about a list: /aboutalerts LIST on|off"),
+    ("mute", "Mute a list for a while: /mute LIST [DAYS]"),
+    ("unmute", "Hear a muted list again: /unmute LIST"),
     ("stop", "Unsubscribe from everything"),
 )
 # Refused in groups: /help there leaves them out (the command menu, published once for
@@ -67,6 +69,7 @@ PERSONAL_COMMANDS: tuple[tuple[str, str], ...] = (
     ("mynew", "New personal list: /mynew NAME | TERM, TERM"),
     ("myadd", "Add terms to yours: /myadd NAME | TERM"),
     ("myrm", "Remove a term: /myrm NAME | TERM; delete a list: /myrm NAME"),
+    ("feedback", "What 👍 and 👎 say of a list: /feedback [LIST]"),
 )
 # Everyone's commands, in the order /help and the command menu show them.
 PUBLIC_COMMANDS = (*CHAT_COMMANDS, *PERSONAL_COMMANDS)
@@ -185,11 +188,27 @@ def watchlists_text(sub: Subscriber, watchlists: Sequence[Watchlist]) -> str:
     return "\n".join(lines)
 
 
-def mysubs_text(sub: Subscriber, *, next_digest: datetime | None, missing: Sequence[str]) -> str:
+def mysubs_text(
+    sub: Subscriber,
+    *,
+    next_digest: datetime | None,
+    missing: Sequence[str],
+    muted: Mapping[str, datetime] | None = None,
+) -> str:
+    """/mysubs; ``muted``: the lists muted now, with when each mute ends."""
     lines = ["<b>This group's subscriptions</b>" if sub.is_group else "<b>Your subscriptions</b>"]
+    muted = muted or {}
+    tz = zone(sub.timezone)
     if sub.watchlists:
         lines += [
-            f"• {escape(display_name(name))}" + about_alerts_mark(sub, name)
+            f"• {escape(display_name(name))}"
+            + about_alerts_mark(sub, name)
+            + (
+                f" <i>(muted until {weekday_time_label(muted[name], tz)}; /unmute"
+                f" {escape(display_name(name))})</i>"
+                if name in muted
+                else ""
+            )
             for name in sub.watchlists
         ]
     else:

@@ -51,7 +51,14 @@ class ChatStore:
         ).fetchone()
         if row is None:
             return None
-        return _subscriber(row, self._watchlists_of(chat_id), self._about_alerts_of(chat_id))
+        lists = _Lists()
+        for name, muted_until, about_alerts in self._conn.execute(
+            "SELECT watchlist, muted_until, about_alerts FROM subscriptions WHERE chat_id = ?"
+            " ORDER BY watchlist",
+            (chat_id,),
+        ):
+            lists.add(name, muted_until, about_alerts)
+        return _subscriber(row, lists)
 
     def ensure(
         self,
@@ -121,12 +128,13 @@ class ChatStore:
             # The new id already talked to the bot: keep its settings, add what the old
             # chat followed, and retire the old row so the group is not served twice.
             self._conn.execute(
-                "INSERT INTO subscriptions (chat_id, watchlist, created_at, about_alerts)"
-                " SELECT ?, watchlist, created_at, about_alerts FROM subscriptions"
-                " WHERE chat_id = ?"
-                " ON CONFLICT DO NOTHING",
+                "INSERT INTO subscriptions"
+                " (chat_id, watchlist, created_at, about_alerts, muted_until)"
+                " SELECT ?, watchlist, created_at, about_alerts, muted_until FROM subscriptions"
+                " WHERE chat_id = ? ON CONFLICT DO NOTHING",
                 (new_id, old_id),
             )
+            self._move_votes(old_id, new_id)
             self._conn.execute("DELETE FROM subscribers WHERE chat_id = ?", (old_id,))
             self._conn.execute("DELETE FROM digests WHERE chat_id = ?", (old_id,))
             self._look_again(new_id)
@@ -140,22 +148,24 @@ class ChatStore:
             "UPDATE subscriptions SET chat_id = ? WHERE chat_id = ?", (new_id, old_id)
         )
         self._conn.execute("UPDATE digests SET chat_id = ? WHERE chat_id = ?", (new_id, old_id))
+        self._move_votes(old_id, new_id)
+
+    def _move_votes(self, old_id: int, new_id: int) -> None:
+        # The group's 👍 and 👎 stay its own (a vote the new id cast already wins).
+        self._conn.execute(
+            "UPDATE OR IGNORE votes SET chat_id = ? WHERE chat_id = ?", (new_id, old_id)
+        )
 
     def all(self, *, active_only: bool = True) -> list[Subscriber]:
         where = " WHERE active = 1" if active_only else ""
         rows = self._conn.execute(f"SELECT * FROM subscribers{where} ORDER BY chat_id").fetchall()
-        subs: dict[int, list[str]] = {}
-        about: dict[int, list[str]] = {}
-        for chat_id, name, about_alerts in self._conn.execute(
-            "SELECT chat_id, watchlist, about_alerts FROM subscriptions ORDER BY chat_id, watchlist"
+        subs: dict[int, _Lists] = {}
+        for chat_id, name, muted_until, about_alerts in self._conn.execute(
+            "SELECT chat_id, watchlist, muted_until, about_alerts FROM subscriptions"
+            " ORDER BY chat_id, watchlist"
         ):
-            subs.setdefault(chat_id, []).append(name)
-            if about_alerts:
-                about.setdefault(chat_id, []).append(name)
-        return [
-            _subscriber(r, tuple(subs.get(r["chat_id"], ())), tuple(about.get(r["chat_id"], ())))
-            for r in rows
-        ]
+            subs.setdefault(chat_id, _Lists()).add(name, muted_until, about_alerts)
+        return [_subscriber(r, subs.get(r["chat_id"], _NO_LISTS)) for r in rows]
 
     def following(self, watchlists: Iterable[str]) -> list[Subscriber]:
         """Active subscribers following any of ``watchlists``."""
@@ -190,6 +200,18 @@ class ChatStore:
             return False
         self._look_again(chat_id)
         return True
+
+    def set_muted_until(self, chat_id: int, watchlist: str, until: datetime | None) -> bool:
+        """Mute a subscription until ``until`` (None: unmute); False when the chat does not
+        follow the list."""
+        cur = self._conn.execute(
+            "UPDATE subscriptions SET muted_until = ? WHERE chat_id = ? AND watchlist = ?",
+            (None if until is None else db_time(until), chat_id, watchlist),
+        )
+        if cur.rowcount:
+            # The next digest may now hold more or fewer lists: have the tick look again.
+            self._look_again(chat_id)
+        return cur.rowcount == 1
 
     def unsubscribe_all(self, chat_id: int) -> list[str]:
         names = self._watchlists_of(chat_id)
@@ -233,16 +255,16 @@ class ChatStore:
         if not rows:
             return []
         ids = [r["chat_id"] for r in rows]
-        lists: dict[int, list[str]] = {}
+        lists: dict[int, _Lists] = {}
         last: dict[int, DigestRecord] = {}
         for chunk in chunks(ids):
             marks = ",".join("?" * len(chunk))
-            for chat_id, name in self._conn.execute(
-                "SELECT chat_id, watchlist FROM subscriptions"
+            for chat_id, name, muted_until, about_alerts in self._conn.execute(
+                "SELECT chat_id, watchlist, muted_until, about_alerts FROM subscriptions"
                 f" WHERE chat_id IN ({marks}) ORDER BY chat_id, watchlist",
                 chunk,
             ):
-                lists.setdefault(chat_id, []).append(name)
+                lists.setdefault(chat_id, _Lists()).add(name, muted_until, about_alerts)
             for r in self._conn.execute(
                 "SELECT d.* FROM digests d JOIN (SELECT chat_id, MAX(local_date) AS local_date"
                 f" FROM digests WHERE chat_id IN ({marks}) GROUP BY chat_id) latest"
@@ -252,7 +274,7 @@ class ChatStore:
                 last[r["chat_id"]] = _digest(r)
         return [
             DigestCandidate(
-                _subscriber(r, tuple(lists.get(r["chat_id"], ()))),
+                _subscriber(r, lists.get(r["chat_id"], _NO_LISTS)),
                 last.get(r["chat_id"]),
                 r["next_digest_at"],
             )
@@ -272,16 +294,6 @@ class ChatStore:
     def _look_again(self, chat_id: int) -> None:
         self._conn.execute(
             f"UPDATE subscribers SET next_digest_at = {LOOK_AGAIN} WHERE chat_id = ?", (chat_id,)
-        )
-
-    def _about_alerts_of(self, chat_id: int) -> tuple[str, ...]:
-        return tuple(
-            r[0]
-            for r in self._conn.execute(
-                "SELECT watchlist FROM subscriptions WHERE chat_id = ? AND about_alerts = 1"
-                " ORDER BY watchlist",
-                (chat_id,),
-            )
         )
 
     def _watchlists_of(self, chat_id: int) -> tuple[str, ...]:
@@ -336,9 +348,27 @@ class ChatStore:
         return cur.rowcount == 1
 
 
-def _subscriber(
-    r: sqlite3.Row, watchlists: tuple[str, ...], about_alerts: tuple[str, ...] = ()
-) -> Subscriber:
+class _Lists:
+    """A chat's subscriptions as read: which carry a mute, which want possibly-about
+    alerts."""
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+        self.muted: list[tuple[str, datetime]] = []
+        self.about_alerts: list[str] = []
+
+    def add(self, name: str, muted_until: str | None, about_alerts: int) -> None:
+        self.names.append(name)
+        if (until := from_db_time(muted_until)) is not None:
+            self.muted.append((name, until))
+        if about_alerts:
+            self.about_alerts.append(name)
+
+
+_NO_LISTS = _Lists()
+
+
+def _subscriber(r: sqlite3.Row, lists: _Lists) -> Subscriber:
     return Subscriber(
         chat_id=r["chat_id"],
         kind=r["kind"],
@@ -349,8 +379,9 @@ def _subscriber(
         active=bool(r["active"]),
         inactive_reason=r["inactive_reason"],
         created_at=from_db_time(r["created_at"]),
-        watchlists=watchlists,
-        about_alerts=about_alerts,
+        watchlists=tuple(lists.names),
+        muted=tuple(lists.muted),
+        about_alerts=tuple(lists.about_alerts),
     )
 
 

@@ -30,9 +30,9 @@ class OutboxStore:
         stamp = db_time(now)
         for m in messages:
             cur = self._conn.execute(
-                "INSERT INTO outbox (dedup_key, chat_id, kind, text, parse_mode, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (dedup_key) DO NOTHING",
-                (m.dedup_key, m.chat_id, m.kind, m.text, m.parse_mode, stamp),
+                "INSERT INTO outbox (dedup_key, chat_id, kind, text, parse_mode, reply_markup,"
+                " created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedup_key) DO NOTHING",
+                (m.dedup_key, m.chat_id, m.kind, m.text, m.parse_mode, m.reply_markup, stamp),
             )
             added += cur.rowcount
         return added
@@ -115,11 +115,12 @@ class OutboxStore:
         """Empty the text of messages delivered (or given up) before ``before``.
 
         The rows stay, because their dedup keys are what stop a message from being
-        queued and sent a second time; only the bulk (a digest is kilobytes) goes.
+        queued and sent a second time; only the bulk (a digest is kilobytes, an alert's
+        buttons a kilobyte or two) goes.
         """
         cur = self._conn.execute(
-            "UPDATE outbox SET text = '' WHERE state <> 'pending' AND text <> ''"
-            " AND created_at < ?",
+            "UPDATE outbox SET text = '', reply_markup = '' WHERE state <> 'pending'"
+            " AND (text <> '' OR reply_markup <> '') AND created_at < ?",
             (db_time(before),),
         )
         return cur.rowcount
@@ -171,4 +172,5 @@ def _message(r: sqlite3.Row) -> OutboxMessage:
         parse_mode=r["parse_mode"],
         attempts=r["attempts"],
         created_at=required_time(r["created_at"]),
+        reply_markup=r["reply_markup"],
     )

@@ -24,6 +24,7 @@ from bot.storage.articles import (
 )
 from bot.storage.chats import ChatStore
 from bot.storage.database import database_file, open_database, open_reader
+from bot.storage.feedback import FeedbackStore
 from bot.storage.leases import LeaseStore
 from bot.storage.outbox import OutboxStore
 from bot.storage.personal import PersonalStore
@@ -47,6 +48,7 @@ class Store:
         self.outbox = OutboxStore(conn)
         self.personal = PersonalStore(conn)
         self.about = AboutStore(conn)
+        self.feedback = FeedbackStore(conn)
         self.leases = LeaseStore(conn, self.transaction)
         self._file = database_file(conn)
 
@@ -348,6 +350,7 @@ class Store:
 
     def rename_matches(self, old: str, new: str) -> int:
         cur = self._conn.execute("UPDATE matches SET watchlist = ? WHERE watchlist = ?", (new, old))
+        self.feedback.rename(old, new)  # a renamed list keeps what people said of it
         return cur.rowcount
 
     def matched_watchlists(self, article_id: str) -> set[str]:

@@ -32,7 +32,7 @@ from bot.messages.screens import (
     STORE_FAILED_REPLY,
 )
 from bot.storage.database import describe_store_fault, store_fault
-from bot.telegram import admin, handlers, personal
+from bot.telegram import admin, feedback, handlers, personal
 from bot.telegram.context import CONTEXT_TYPES, BotContext, BotData, Context
 from bot.telegram.errors import error_text
 from bot.telegram.limiter import SharedPacer
@@ -58,6 +58,7 @@ COMMANDS = {
     "mode": handlers.mode_command,
     "aboutalerts": handlers.about_alerts_command,
     "stop": handlers.stop,
+    **feedback.COMMANDS,
     **personal.COMMANDS,
     **admin.COMMANDS,
 }
@@ -110,6 +111,12 @@ def build_application(
         app.add_handler(CommandHandler(name, callback))
     app.add_handler(
         CallbackQueryHandler(personal.confirm_delete, pattern=personal.CONFIRM_DELETE_PATTERN)
+    )
+    app.add_handler(
+        CallbackQueryHandler(feedback.alert_button, pattern=feedback.ALERT_BUTTON_PATTERN)
+    )
+    app.add_handler(
+        CallbackQueryHandler(feedback.apply_suggestion, pattern=feedback.SUGGESTION_PATTERN)
     )
     app.add_handler(CallbackQueryHandler(handlers.button))
     app.add_handler(ChatMemberHandler(handlers.membership, ChatMemberHandler.MY_CHAT_MEMBER))

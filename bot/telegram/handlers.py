@@ -66,7 +66,10 @@ def _summary(ctx: BotContext, sub: Subscriber) -> SettingsSummary:
 
 def _mysubs(summary: SettingsSummary) -> str:
     return screens.mysubs_text(
-        summary.subscriber, next_digest=summary.next_digest, missing=summary.missing
+        summary.subscriber,
+        next_digest=summary.next_digest,
+        missing=summary.missing,
+        muted=summary.muted,
     )
 
 

@@ -15,8 +15,10 @@ from telegram.error import (
 from telegram.ext import ExtBot
 
 from bot.delivery.senders import SendResult
+from bot.messages.alert_keyboard import decode
 from bot.telegram.errors import error_text, retry_after_seconds
 from bot.telegram.limiter import OUTBOX
+from bot.telegram.replies import markup
 
 # Alerts carry one link; a preview of the article page would push the text out of view.
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
@@ -26,12 +28,16 @@ class TelegramSender:
     def __init__(self, bot: ExtBot[str]) -> None:
         self._bot = bot
 
-    async def send(self, chat_id: int, text: str, parse_mode: str) -> SendResult:
+    async def send(
+        self, chat_id: int, text: str, parse_mode: str, reply_markup: str = ""
+    ) -> SendResult:
         try:
             sent = await self._bot.send_message(
                 chat_id,
                 text,
                 parse_mode=parse_mode or None,
+                # An alert's buttons; the same on a retry and on the plain-text resend.
+                reply_markup=markup(decode(reply_markup)),
                 link_preview_options=_NO_PREVIEW,
                 # The outbox has paced this one already (see bot.telegram.limiter).
                 rate_limit_args=OUTBOX,

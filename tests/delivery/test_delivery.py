@@ -32,7 +32,9 @@ class ScriptedSender:
         self.script = script or {}
         self.attempts: list[tuple[int, str, str]] = []
 
-    async def send(self, chat_id: int, text: str, parse_mode: str) -> SendResult:
+    async def send(
+        self, chat_id: int, text: str, parse_mode: str, reply_markup: str = ""
+    ) -> SendResult:
         self.attempts.append((chat_id, text, parse_mode))
         queue = self.script.get(chat_id)
         if queue:
@@ -121,6 +123,29 @@ def test_html_telegram_refuses_is_resent_once_as_plain_text() -> None:
     assert store.outbox.counts()["sent"] == 1
 
 
+def test_an_alerts_buttons_go_with_every_try_the_plain_text_resend_included() -> None:
+    store = open_store(":memory:")
+    store.chats.ensure(1, kind="private", title="", timezone="UTC", digest_time="08:00", now=T0)
+    buttons = '[[["👍 about TRIPP","v:u:0123456789ab:0123456789"]]]'
+    store.outbox.enqueue([OutgoingMessage("k", 1, "alert", "<b>x</b>", "HTML", buttons)], T0)
+    marks: list[str] = []
+
+    class Recording(ScriptedSender):
+        async def send(
+            self, chat_id: int, text: str, parse_mode: str, reply_markup: str = ""
+        ) -> SendResult:
+            marks.append(reply_markup)
+            return await super().send(chat_id, text, parse_mode)
+
+    sender = Recording(
+        {1: [SendResult("transient", error="Bad Gateway"), SendResult("bad_html", error="no")]}
+    )
+    run(store, sender)
+    assert [p for _, _, p in sender.attempts] == ["HTML", "HTML", ""]
+    assert marks == [buttons] * 3
+    assert store.outbox.counts()["sent"] == 1
+
+
 def test_plain_text_that_is_still_refused_fails_instead_of_looping() -> None:
     store = store_with([(1, "x")])
     refused = SendResult("bad_html", error="can't parse entities")
@@ -141,7 +166,9 @@ def test_network_errors_are_retried_with_a_pause_and_nothing_is_lost() -> None:
 
 def test_a_crashing_sender_does_not_lose_the_message() -> None:
     class Crashing(ScriptedSender):
-        async def send(self, chat_id: int, text: str, parse_mode: str) -> SendResult:
+        async def send(
+            self, chat_id: int, text: str, parse_mode: str, reply_markup: str = ""
+        ) -> SendResult:
             if not self.attempts:
                 self.attempts.append((chat_id, text, parse_mode))
                 raise RuntimeError("bug")
@@ -168,7 +195,9 @@ def test_stop_lets_the_messages_in_flight_finish_and_leaves_the_rest_pending() -
     class StopAfterTwo(ScriptedSender):
         worker: OutboxWorker
 
-        async def send(self, chat_id: int, text: str, parse_mode: str) -> SendResult:
+        async def send(
+            self, chat_id: int, text: str, parse_mode: str, reply_markup: str = ""
+        ) -> SendResult:
             result = await super().send(chat_id, text, parse_mode)
             if len(self.attempts) == 2:
                 self.worker.stop()
@@ -191,7 +220,9 @@ class HeldSender(ScriptedSender):
         self.most_open = 0
         self.overlapping_chat = False
 
-    async def send(self, chat_id: int, text: str, parse_mode: str) -> SendResult:
+    async def send(
+        self, chat_id: int, text: str, parse_mode: str, reply_markup: str = ""
+    ) -> SendResult:
         self.overlapping_chat |= chat_id in self.open
         self.open.add(chat_id)
         self.most_open = max(self.most_open, len(self.open))
@@ -247,7 +278,9 @@ def test_a_chat_that_leaves_during_a_round_gets_nothing_more() -> None:
     store = store_with([(1, "a"), (2, "b"), (3, "c")])
 
     class LeavesMeanwhile(ScriptedSender):
-        async def send(self, chat_id: int, text: str, parse_mode: str) -> SendResult:
+        async def send(
+            self, chat_id: int, text: str, parse_mode: str, reply_markup: str = ""
+        ) -> SendResult:
             if chat_id == 1:  # while this one is out, chat 2 blocks the bot
                 store.outbox.fail_pending_for_chat(2, "blocked the bot")
             return await super().send(chat_id, text, parse_mode)
@@ -415,7 +448,9 @@ def test_a_message_that_keeps_failing_does_not_starve_the_other_chats() -> None:
 
 def test_a_message_that_crashes_our_sender_is_given_up_after_a_few_attempts() -> None:
     class Crashing(ScriptedSender):
-        async def send(self, chat_id: int, text: str, parse_mode: str) -> SendResult:
+        async def send(
+            self, chat_id: int, text: str, parse_mode: str, reply_markup: str = ""
+        ) -> SendResult:
             self.attempts.append((chat_id, text, parse_mode))
             raise RuntimeError("bug")
 

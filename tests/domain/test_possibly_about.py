@@ -100,12 +100,23 @@ def test_only_chats_that_asked_for_a_followed_lists_alerts_and_take_alerts_get_t
         watchlists=("Middle Corridor", "TRIPP"),
         about_alerts=("TRIPP",),
     )
-    [mine] = about_alerts_for(asked, [alert])
+    [mine] = about_alerts_for(asked, [alert], NOW)
     assert mine.alert.watchlists == ("TRIPP",)
     assert mine.key == f"about:1:{A.id}:TRIPP"
     not_asked = Subscriber(2, "private", "UTC", "08:00", watchlists=("TRIPP",))
     daily = Subscriber(
         3, "private", "UTC", "08:00", mode="daily", watchlists=("TRIPP",), about_alerts=("TRIPP",)
     )
-    assert about_alerts_for(not_asked, [alert]) == []
-    assert about_alerts_for(daily, [alert]) == []
+    assert about_alerts_for(not_asked, [alert], NOW) == []
+    assert about_alerts_for(daily, [alert], NOW) == []
+    muted = Subscriber(
+        4,
+        "private",
+        "UTC",
+        "08:00",
+        watchlists=("TRIPP",),
+        about_alerts=("TRIPP",),
+        muted=(("TRIPP", NOW + timedelta(days=1)),),
+    )
+    assert about_alerts_for(muted, [alert], NOW) == []
+    assert len(about_alerts_for(muted, [alert], NOW + timedelta(days=2))) == 1
