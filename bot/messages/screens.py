@@ -52,24 +52,24 @@ CHAT_COMMANDS: tuple[tuple[str, str], ...] = (
     ("subscribe", "Follow a watchlist: /subscribe NAME"),
     ("unsubscribe", "Stop following: /unsubscribe NAME"),
     ("mysubs", "Your subscriptions and settings"),
-    ("digest", "Digest now: /digest [today|yesterday|YYYY-MM-DD]"),
-    ("latest", "Latest matching articles: /latest [LIST] [N]"),
+    ("digest", "Digest now: /digest [today|yesterday|DATE]"),
+    ("latest", "Latest matches: /latest [LIST] [N]"),
     ("time", "Daily digest time: /time HH:MM"),
     ("timezone", "Your time zone: /timezone Area/City"),
     ("mode", "instant, daily, both or off"),
-    ("aboutalerts", "Alerts for articles possibly about a list: /aboutalerts LIST on|off"),
-    ("mute", "Mute a list for a while: /mute LIST [DAYS]"),
-    ("unmute", "Hear a muted list again: /unmute LIST"),
+    ("aboutalerts", "Alerts for possibly-about articles: /aboutalerts LIST on|off"),
+    ("mute", "Mute a list: /mute LIST [DAYS]"),
+    ("unmute", "End a mute: /unmute LIST"),
     ("stop", "Unsubscribe from everything"),
 )
 # Refused in groups: /help there leaves them out (the command menu, published once for
 # every chat, still lists them).
 PERSONAL_COMMANDS: tuple[tuple[str, str], ...] = (
-    ("mylists", "Your personal watchlists (only you see them)"),
+    ("mylists", "Your personal watchlists"),
     ("mynew", "New personal list: /mynew NAME | TERM, TERM"),
-    ("myadd", "Add terms to yours: /myadd NAME | TERM"),
+    ("myadd", "Add terms: /myadd NAME | TERM"),
     ("myrm", "Remove a term: /myrm NAME | TERM; delete a list: /myrm NAME"),
-    ("feedback", "What 👍 and 👎 say of a list: /feedback [LIST]"),
+    ("feedback", "What votes say: /feedback [LIST]"),
 )
 # Everyone's commands, in the order /help and the command menu show them.
 PUBLIC_COMMANDS = (*CHAT_COMMANDS, *PERSONAL_COMMANDS)
