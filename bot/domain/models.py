@@ -57,6 +57,13 @@ class Watchlist:
     description: str = ""
     threshold: int = 88
     source: str = ""
+    # The "possibly about" tier (``bot/domain/aboutness.py``): sentences describing the
+    # subject and the neighbouring subjects it must not be taken for, and the list's
+    # calibrated scores (None: not calibrated, the tier's defaults apply).
+    about: tuple[str, ...] = ()
+    not_about: tuple[str, ...] = ()
+    about_close: float | None = None
+    about_very_close: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
