@@ -14,6 +14,7 @@ matches never wait on the tier.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import json
 import logging
@@ -119,6 +120,22 @@ async def possibly_about_in_child(
         and f.watchlist in names
         and f.watchlist not in named.get(f.article_id, ())
     ]
+
+
+def possibly_about_in_child_here(
+    articles: Sequence[Article],
+    lists: Sequence[Watchlist],
+    named: Mapping[str, frozenset[str]],
+) -> list[PossiblyAbout]:
+    """``possibly_about_in_child`` for code that is not on an event loop: a heavy step in
+    a worker thread, or the CLI. Called on a running loop's thread it runs the child from
+    a thread of its own, so that it never blocks or nests in that loop."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(possibly_about_in_child(articles, lists, named))
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, possibly_about_in_child(articles, lists, named)).result()
 
 
 def child_main() -> None:
