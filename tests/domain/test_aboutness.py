@@ -138,6 +138,4 @@ def test_a_list_without_calibrated_thresholds_takes_the_defaults() -> None:
     plain = Watchlist(name="L", terms=(Term("term"),))
     assert thresholds_of(plain) == Thresholds(DEFAULT_CLOSE, DEFAULT_VERY_CLOSE)
     only_close = Watchlist(name="L", terms=(Term("term"),), about_close=0.5)
-    assert thresholds_of(only_close) == Thresholds(
-        0.5, 0.5 + DEFAULT_VERY_CLOSE - DEFAULT_CLOSE
-    )
+    assert thresholds_of(only_close) == Thresholds(0.5, 0.5 + DEFAULT_VERY_CLOSE - DEFAULT_CLOSE)
