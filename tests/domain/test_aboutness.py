@@ -3,6 +3,7 @@ similarities, close or very close, the quoted passage, and a list's thresholds."
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from hypothesis import given
@@ -53,7 +54,7 @@ def test_two_sentences_running_on_are_also_one_passage(text: str) -> None:
     found = passages("", text)
     singles = [p for p in found if not re.search(r"[.!?] ", p)]
     pairs = [p for p in found if p not in singles]
-    assert pairs == [f"{a} {b}" for a, b in zip(singles, singles[1:], strict=False)]
+    assert pairs == [f"{a} {b}" for a, b in itertools.pairwise(singles)]
 
 
 def test_a_long_article_gives_at_most_max_passages() -> None:
