@@ -6,8 +6,9 @@ The similarities come in as plain floats (``bot/semantic`` computes them with th
 embedder, in a child process): nothing here knows how a sentence became a vector.
 
 The score adds three things, each a cosine similarity or a difference of them:
-- support: the mean similarity to `about` of the article's three passages closest to it
-  (one close sentence is an allusion; a subject discussed fills a paragraph);
+- support: the mean similarity to `about` of the article's five passages closest to it
+  (one close sentence is an allusion; a subject discussed fills a paragraph, which gives
+  about five passages: its sentences and each two running on);
 - contrast: the best margin of a passage over `not_about` (closer to the subject than to
   any of its neighbours somewhere);
 - lean: the whole article's mean similarity to `about` less its mean similarity to
@@ -32,6 +33,7 @@ __all__ = [
     "MAX_QUOTE",
     "VERY_CLOSE",
     "ArticleSimilarities",
+    "Passages",
     "PossiblyAbout",
     "Thresholds",
     "decide",
@@ -47,14 +49,14 @@ VERY_CLOSE = "very close"
 # For a list whose file carries no calibrated thresholds (a list someone wrote): the
 # strictest of the shipped lists' calibrated values, so that an uncalibrated list errs
 # towards saying nothing.
-DEFAULT_CLOSE = 0.90
-DEFAULT_VERY_CLOSE = 1.05
+DEFAULT_CLOSE = 0.85
+DEFAULT_VERY_CLOSE = 1.00
 
 MAX_QUOTE = 300
 # Enough for a long analysis (about 120 sentences, each alone and with the next); the
 # rest of a longer text is not read, which keeps the tier within its time per article.
 MAX_PASSAGES = 240
-_SUPPORT_PASSAGES = 3
+_SUPPORT_PASSAGES = 5
 
 # A sentence ends at . ! ? (and any closing quote or bracket) before a space and a capital,
 # a digit or an opening quote; "No. 5" and "U.S. officials" do not end one (the word before
@@ -128,23 +130,41 @@ def _sentences(paragraph: str) -> list[str]:
     return [s for s in (_SPACES.sub(" ", s).strip() for s in sentences) if s]
 
 
-def passages(title: str, text: str) -> list[str]:
+@dataclass(frozen=True, slots=True)
+class Passages:
+    """An article's passages: ``sentences`` (its title first, when it has one, then each
+    sentence in reading order) and ``groups``, each passage as the sentences it joins."""
+
+    sentences: tuple[str, ...]
+    groups: tuple[tuple[int, ...], ...]
+
+    @property
+    def texts(self) -> list[str]:
+        return [" ".join(self.sentences[i] for i in group) for group in self.groups]
+
+
+def passages(title: str, text: str) -> Passages:
     """The passages of an article compared with a list's sentences: its title, each
     sentence, and each two sentences running on in a paragraph (a subject described over
     two sentences is closer as one passage); at most MAX_PASSAGES, in reading order."""
-    found: list[str] = []
+    sentences: list[str] = []
+    groups: list[tuple[int, ...]] = []
     title = _SPACES.sub(" ", title).strip()
     if title:
-        found.append(title)
+        sentences.append(title)
+        groups.append((0,))
     for paragraph in _PARAGRAPH.split(text):
-        sentences = _sentences(paragraph)
-        for i, sentence in enumerate(sentences):
-            found.append(sentence)
-            if i + 1 < len(sentences):
-                found.append(f"{sentence} {sentences[i + 1]}")
-        if len(found) >= MAX_PASSAGES:
+        if len(groups) >= MAX_PASSAGES:
             break
-    return found[:MAX_PASSAGES]
+        first = len(sentences)
+        sentences.extend(_sentences(paragraph))
+        for i in range(first, len(sentences)):
+            groups.append((i,))
+            if i + 1 < len(sentences):
+                groups.append((i, i + 1))
+    groups = groups[:MAX_PASSAGES]
+    used = max((g[-1] for g in groups), default=-1) + 1
+    return Passages(tuple(sentences[:used]), tuple(groups))
 
 
 def _mean(values: Sequence[float]) -> float:

@@ -15,6 +15,7 @@ import numpy as np
 
 from bot.domain.aboutness import (
     ArticleSimilarities,
+    Passages,
     PossiblyAbout,
     decide,
     passages,
@@ -26,10 +27,6 @@ from bot.semantic.embedder import Embedder
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
-
-# The whole article is embedded as one text too; past this many characters the rest adds
-# little to its mean vector and only costs time.
-_WHOLE_TEXT_CHARS = 20_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,9 +62,31 @@ def _similarities(
     )
 
 
-def _article_texts(article: Article) -> tuple[list[str], str]:
-    whole = f"{article.title}\n\n{article.text}"[:_WHOLE_TEXT_CHARS]
-    return passages(article.title, article.text), whole
+def _vectors(
+    found: Passages, embedder: Embedder
+) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+    """Each passage's vector and the whole article's, from one embedding per sentence:
+    a passage of two sentences, and the whole article, is their sentences' vectors
+    summed, each weighted by its words (for a model that averages word vectors, as
+    WordLlama does, nearly what embedding the joined text gives, for a third of the
+    work), then made unit length."""
+    sentences = embedder.embed(found.sentences)
+    weights = np.fromiter((len(s.split()) for s in found.sentences), dtype=np.float32)
+    weighted = sentences * weights[:, None]
+    first = np.fromiter((g[0] for g in found.groups), dtype=np.int64)
+    last = np.fromiter((g[-1] for g in found.groups), dtype=np.int64)
+    # Groups are one sentence or two running on: first == last for one.
+    passage = weighted[first] + np.where((last != first)[:, None], weighted[last], 0.0)
+    whole = weighted.sum(axis=0)
+    return _unit(passage.astype(np.float32)), _unit(whole[None, :].astype(np.float32))[0]
+
+
+def _unit(vectors: NDArray[np.float32]) -> NDArray[np.float32]:
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    unit: NDArray[np.float32] = np.divide(
+        vectors, norms, out=np.zeros_like(vectors), where=norms > 0
+    )
+    return unit
 
 
 def possibly_about(
@@ -79,29 +98,30 @@ def possibly_about(
     """Each (article, list) the tier finds, lists without `about` skipped, an article
     never for a list it names; in the order of `articles`, then of `lists`."""
     refs = _references(lists, embedder)
-    found: list[PossiblyAbout] = []
+    decisions: list[PossiblyAbout] = []
     if not refs:
-        return found
+        return decisions
     for article in articles:
         todo = [r for r in refs if r.watchlist.name not in named.get(article.id, frozenset())]
         if not todo:
             continue
-        article_passages, whole = _article_texts(article)
-        if not article_passages:
+        found_passages = passages(article.title, article.text)
+        if not found_passages.groups:
             continue
-        vectors = embedder.embed([*article_passages, whole])
+        vectors, whole = _vectors(found_passages, embedder)
+        texts = found_passages.texts
         for ref in todo:
-            similarities = _similarities(ref, vectors[:-1], vectors[-1])
+            similarities = _similarities(ref, vectors, whole)
             decision = decide(
                 article.id,
                 ref.watchlist.name,
-                article_passages,
+                texts,
                 similarities,
                 thresholds_of(ref.watchlist),
             )
             if decision is not None:
-                found.append(decision)
-    return found
+                decisions.append(decision)
+    return decisions
 
 
 def scores(
@@ -112,11 +132,11 @@ def scores(
     refs = _references(lists, embedder)
     out: dict[tuple[str, str], float] = {}
     for article in articles:
-        article_passages, whole = _article_texts(article)
-        if not article_passages:
+        found_passages = passages(article.title, article.text)
+        if not found_passages.groups:
             continue
-        vectors = embedder.embed([*article_passages, whole])
+        vectors, whole = _vectors(found_passages, embedder)
         for ref in refs:
-            value, _ = score(_similarities(ref, vectors[:-1], vectors[-1]))
+            value, _ = score(_similarities(ref, vectors, whole))
             out[(article.id, ref.watchlist.name)] = value
     return out

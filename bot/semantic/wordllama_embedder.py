@@ -47,7 +47,30 @@ class WordLlamaEmbedder:
         return cls(model)
 
     def embed(self, texts: Sequence[str]) -> NDArray[np.float32]:
+        """WordLlama's own embedding (the mean of the texts' token vectors, unit length),
+        pooled here without padding: ``WordLlamaInference.embed`` pads every text of a
+        batch to the longest, and an article's whole text beside its sentences made
+        that a hundred megabytes and most of the time."""
         import numpy as np
 
-        vectors = self._model.embed(list(texts), norm=True)
-        return np.asarray(vectors, dtype=np.float32)
+        table = self._model.embedding
+        if not texts:
+            return np.zeros((0, table.shape[1]), dtype=np.float32)
+        encoded = self._model.tokenizer.encode_batch(list(texts), add_special_tokens=False)
+        # Padding is on for the model's own batches: count only the real tokens.
+        ids = [
+            np.asarray(e.ids, dtype=np.int64)[np.asarray(e.attention_mask, dtype=bool)]
+            for e in encoded
+        ]
+        lengths = np.fromiter((len(i) for i in ids), dtype=np.int64, count=len(ids))
+        flat = np.clip(np.concatenate(ids), 0, table.shape[0] - 1) if lengths.sum() else None
+        vectors = np.zeros((len(ids), table.shape[1]), dtype=np.float32)
+        if flat is not None:
+            starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+            nonempty = lengths > 0
+            sums = np.add.reduceat(table[flat], starts[nonempty], axis=0, dtype=np.float32)
+            vectors[nonempty] = sums
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        # An empty text stays the zero vector: similar to nothing.
+        np.divide(vectors, norms, out=vectors, where=norms > 0)
+        return vectors

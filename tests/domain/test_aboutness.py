@@ -42,7 +42,7 @@ def _words(text: str) -> list[str]:
 def test_every_word_of_the_text_is_in_a_single_sentence_passage_in_reading_order(
     text: str,
 ) -> None:
-    found = passages("", text)
+    found = passages("", text).texts
     # Single sentences are the passages without a sentence end inside them.
     singles = [p for p in found if not re.search(r"[.!?] ", p)]
     assert [w for p in singles for w in _words(p)] == _words(text)
@@ -51,7 +51,7 @@ def test_every_word_of_the_text_is_in_a_single_sentence_passage_in_reading_order
 
 @given(paragraph)
 def test_two_sentences_running_on_are_also_one_passage(text: str) -> None:
-    found = passages("", text)
+    found = passages("", text).texts
     singles = [p for p in found if not re.search(r"[.!?] ", p)]
     pairs = [p for p in found if p not in singles]
     assert pairs == [f"{a} {b}" for a, b in itertools.pairwise(singles)]
@@ -59,14 +59,14 @@ def test_two_sentences_running_on_are_also_one_passage(text: str) -> None:
 
 def test_a_long_article_gives_at_most_max_passages() -> None:
     text = "\n\n".join(" ".join(f"Sentence {p} {i} here." for i in range(8)) for p in range(40))
-    found = passages("Title", text)
+    found = passages("Title", text).texts
     assert len(found) == MAX_PASSAGES
     assert found[:3] == ["Title", "Sentence 0 0 here.", "Sentence 0 0 here. Sentence 0 1 here."]
 
 
 def test_abbreviations_and_initials_do_not_end_a_sentence() -> None:
     text = "U.S. officials met in Room No. 5 on Monday. Dr. Aliyev spoke. The E.U. did not."
-    assert passages("", text)[::2] == [
+    assert passages("", text).texts[::2] == [
         "U.S. officials met in Room No. 5 on Monday.",
         "Dr. Aliyev spoke.",
         "The E.U. did not.",
@@ -74,7 +74,7 @@ def test_abbreviations_and_initials_do_not_end_a_sentence() -> None:
 
 
 def test_the_title_is_a_passage_and_line_wraps_are_spaces() -> None:
-    assert passages("  A  title ", "One line\nwrapped.") == ["A title", "One line wrapped."]
+    assert passages("  A  title ", "One line\nwrapped.").texts == ["A title", "One line wrapped."]
 
 
 @given(st.text(alphabet=st.characters(codec="utf-8"), max_size=900))
@@ -102,21 +102,24 @@ def sims(about: list[float], not_about: list[float], whole: float = 0.5) -> Arti
 
 
 def test_the_score_adds_support_contrast_and_lean() -> None:
-    value, best = score(sims([0.2, 0.7, 0.6, 0.5], [0.5, 0.4, 0.6, 0.1]))
-    # support: mean of 0.7, 0.6, 0.5; contrast: 0.5 - 0.1 (or 0.7 - 0.4); lean: 0.5 - 0.4
+    value, best = score(sims([0.2, 0.7, 0.6, 0.5, 0.6, 0.6], [0.5, 0.4, 0.6, 0.1, 0.7, 0.7]))
+    # support: the mean of the five closest (0.7, 0.6, 0.6, 0.6, 0.5); contrast: the best
+    # margin, 0.5 - 0.1; lean: 0.5 - 0.4
     assert round(value, 6) == round(0.6 + 0.4 + 0.1, 6)
     assert best == 1
 
 
 def test_closer_to_a_neighbouring_subject_scores_lower() -> None:
     alone, _ = score(sims([0.7, 0.6, 0.5], [0.3, 0.3, 0.3]))
-    beside_a_neighbour, _ = score(sims([0.7, 0.6, 0.5], [0.8, 0.7, 0.6]))
+    beside_a_neighbour, _ = score(
+        ArticleSimilarities([0.7, 0.6, 0.5], [0.8, 0.7, 0.6], [0.5, 0.5], [0.6])
+    )
     assert beside_a_neighbour < alone
 
 
 def test_a_list_without_not_about_gets_no_credit_for_contrast() -> None:
     value, _ = score(ArticleSimilarities([0.7, 0.6, 0.5], [0.0, 0.0, 0.0], [0.9], []))
-    assert round(value, 6) == 0.6
+    assert round(value, 6) == 0.6  # the support alone: fewer than five passages, all count
 
 
 def test_an_article_without_passages_is_about_nothing() -> None:
@@ -125,8 +128,8 @@ def test_an_article_without_passages_is_about_nothing() -> None:
 
 
 def test_strength_is_close_from_the_first_threshold_and_very_close_from_the_second() -> None:
-    texts = ["Title", "The closest sentence.", "Another.", "A third."]
-    s = sims([0.1, 0.7, 0.6, 0.5], [0.5, 0.4, 0.6, 0.1])  # scores 1.1
+    texts = ["Title", "The closest sentence.", "Another.", "A third.", "Four.", "Five."]
+    s = sims([0.2, 0.7, 0.6, 0.5, 0.6, 0.6], [0.5, 0.4, 0.6, 0.1, 0.7, 0.7])  # scores 1.1
     assert decide("a", "L", texts, s, Thresholds(close=1.2, very_close=1.5)) is None
     found = decide("a", "L", texts, s, Thresholds(close=1.0, very_close=1.5))
     assert found is not None
