@@ -158,7 +158,8 @@ def main() -> None:
         f"{args.runs} runs each (medians); shipped watchlists"
     )
     print(
-        f"named matcher alone:            {named_ms:7.2f} ms CPU/article, peak RSS {named_mb:6.1f} MB"
+        f"named matcher alone:            {named_ms:7.2f} ms CPU/article,"
+        f" peak RSS {named_mb:6.1f} MB"
     )
     print(
         f"tier, model loaded:             {here_ms:7.2f} ms CPU/article"
