@@ -50,7 +50,7 @@ def evaluate_about_file(watchlists_dir: Path, path: Path) -> AboutEvaluation:
     the file cannot be read, EmbedderUnavailable when the embedder cannot load, EvalError
     for a file without `about` fields."""
     # numpy and the model load only for this command, never with the rest of the app.
-    from bot.semantic.tier import possibly_about
+    from bot.semantic.tier import possibly_about, scores
     from bot.semantic.wordllama_embedder import WordLlamaEmbedder
 
     files = check_files(watchlists_dir)
@@ -62,8 +62,10 @@ def evaluate_about_file(watchlists_dir: Path, path: Path) -> AboutEvaluation:
         r.id: frozenset(m.watchlist for m in matcher.match([("title", r.title), ("body", r.text)]))
         for r in records
     }
-    found = possibly_about(articles, lists, named, WordLlamaEmbedder.load())
-    report = evaluate_about(records, named, found, [w.name for w in lists])
+    embedder = WordLlamaEmbedder.load()
+    found = possibly_about(articles, lists, named, embedder)
+    every = scores(articles, lists, embedder)
+    report = evaluate_about(records, named, found, [w.name for w in lists], every)
     return AboutEvaluation(report, tuple(files.errors))
 
 

@@ -197,6 +197,9 @@ class AboutReport:
     false_alarms: tuple[AboutFalseAlarm, ...]
     records: int
     scored: tuple[tuple[str, int], ...]  # per list, how many records were scored
+    # Per list, for calibrating its thresholds: the lowest score of a scored record about
+    # it and the highest of one not about it (None when there is none, or no scores).
+    score_ranges: tuple[tuple[str, float | None, float | None], ...] = ()
 
 
 def evaluate_about(
@@ -204,11 +207,13 @@ def evaluate_about(
     named: Mapping[str, frozenset[str]],
     found: Sequence[PossiblyAbout],
     watchlist_names: Sequence[str],
+    scores: Mapping[tuple[str, str], float] | None = None,
 ) -> AboutReport:
     """Precision and recall of the tier's decisions `found`, per list in
     `watchlist_names`, on the records whose id does not name it in `named` (the named
     matcher's verdict). A record is positive when its `about` holds the list; a record
-    without `about` is an EvalError (the file was not made for this)."""
+    without `about` is an EvalError (the file was not made for this). `scores`, every
+    (record id, list)'s score whatever the thresholds, gives each list's score ranges."""
     for record in records:
         if record.about is None:
             raise EvalError(f"record {record.id!r} has no 'about' field, which --about needs")
@@ -234,9 +239,28 @@ def evaluate_about(
             elif expected:
                 counts[name][2] += 1
                 misses.append(Miss(id=record.id, watchlist=name))
-    scores = tuple(WatchlistScore(name, tp, fp, fn) for name, (tp, fp, fn, _) in counts.items())
+    table = tuple(WatchlistScore(name, tp, fp, fn) for name, (tp, fp, fn, _) in counts.items())
     scored = tuple((name, c[3]) for name, c in counts.items())
-    return AboutReport(scores, tuple(misses), tuple(false_alarms), len(records), scored)
+    ranges = tuple(_score_range(records, named, scores, name) for name in watchlist_names)
+    return AboutReport(
+        table, tuple(misses), tuple(false_alarms), len(records), scored, ranges if scores else ()
+    )
+
+
+def _score_range(
+    records: Sequence[EvalRecord],
+    named: Mapping[str, frozenset[str]],
+    scores: Mapping[tuple[str, str], float] | None,
+    name: str,
+) -> tuple[str, float | None, float | None]:
+    about: list[float] = []
+    other: list[float] = []
+    for record in records:
+        value = (scores or {}).get((record.id, name))
+        if value is None or name in named.get(record.id, frozenset()):
+            continue
+        (about if name in (record.about or frozenset()) else other).append(value)
+    return name, min(about, default=None), max(other, default=None)
 
 
 def evaluate(

@@ -72,6 +72,13 @@ def render_about_report(report: AboutReport) -> str:
         f"{report.records} records; scored per list (those not naming it): {scored}",
         *_table(report.scores),
     ]
+    if report.score_ranges:
+        lines.append("")
+        lines.append("scores, for about_close (records about the list should score above it):")
+        lines.extend(
+            f"  {name}: about it from {_score(low)}, not about it up to {_score(high)}"
+            for name, low, high in report.score_ranges
+        )
     if report.misses:
         lines.append("")
         lines.append("missed:")
@@ -84,6 +91,10 @@ def render_about_report(report: AboutReport) -> str:
             for f in report.false_alarms
         )
     return "\n".join(lines)
+
+
+def _score(value: float | None) -> str:
+    return "(none)" if value is None else f"{value:.3f}"
 
 
 def render_report(report: EvalReport) -> str:

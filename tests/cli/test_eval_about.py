@@ -53,6 +53,11 @@ def test_eval_about_scores_the_tier_on_records_that_do_not_name_the_list(
     table = capsys.readouterr().out
     assert "scored per list (those not naming it): Route 3" in table
     assert "missed:\n  missed  Route" in table
+    # The scores that calibrate the list: its lowest record about it (the one missed,
+    # below the threshold) and its highest record not about it.
+    (line,) = [x for x in table.splitlines() if x.startswith("  Route: about it from ")]
+    low, high = (float(v) for v in line.split("from ")[1].split(", not about it up to "))
+    assert low < 0.6 and high < 0.6
 
 
 def test_eval_about_on_a_file_without_about_fields_says_so(
