@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from bot.domain.aboutness import thresholds_of
 from bot.domain.dry_run import DryRun
 from bot.domain.models import AuditEntry, Watchlist
 from bot.lists.files import how_term_matches
@@ -78,6 +79,15 @@ def show_text(w: Watchlist, *, matching: int, history: Sequence[AuditEntry]) -> 
     if w.exclude:
         lines.append("exclude:")
         lines += [f"  {phrase}" for phrase in w.exclude]
+    if w.about:
+        limits = thresholds_of(w)
+        calibrated = "calibrated" if w.about_close is not None else "defaults: not calibrated"
+        lines.append(
+            f"possibly about: close from {limits.close:g}, very close from"
+            f" {limits.very_close:g} ({calibrated})"
+        )
+        lines += [f"  about: {sentence}" for sentence in w.about]
+        lines += [f"  not about: {sentence}" for sentence in w.not_about]
     lines.append(f"stored articles matching: {matching}")
     return "\n".join(lines + history_lines(history))
 

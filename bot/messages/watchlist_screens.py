@@ -168,6 +168,11 @@ def showlist_blocks(
         items += _blocks(
             f"<b>Exclude</b> ({len(w.exclude)})", [f"• {escape(p)}" for p in w.exclude]
         )
+    if w.about:
+        items += _blocks(
+            "<b>Possibly about</b> (articles that discuss it without naming it)",
+            [f"• {escape(s)}" for s in w.about] + [f"✖️ not: {escape(s)}" for s in w.not_about],
+        )
     shown = audit[:AUDIT_SHOWN]
     if shown:
         items += _blocks("<b>Recent changes</b>", [audit_line(e) for e in shown])

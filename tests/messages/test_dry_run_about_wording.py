@@ -41,3 +41,19 @@ def test_nothing_is_said_of_the_tier_when_it_did_not_run() -> None:
     plain = DryRun(watchlist="Route", checked=5)
     assert "Possibly" not in dry_run_text(plain, days=14)
     assert dry_run_blocks(plain, 14, name="Route")[1] == []
+
+
+def test_showing_a_list_shows_its_about_sentences_and_thresholds() -> None:
+    from bot.messages.watchlist_console import show_text
+    from bot.messages.watchlist_screens import showlist_blocks
+    from tests.semantic.about_fixture import ROUTE
+
+    text = show_text(ROUTE, matching=0, history=[])
+    assert "possibly about: close from 0.6, very close from 0.9 (calibrated)" in text
+    assert f"  about: {ROUTE.about[0]}" in text
+    assert f"  not about: {ROUTE.not_about[0]}" in text
+    _, items, _ = showlist_blocks(
+        ROUTE, file_name="route.toml", subscribers=0, matching=0, audit=[]
+    )
+    (block,) = [i for i in items if i.startswith("<b>Possibly about</b>")]
+    assert f"✖️ not: {ROUTE.not_about[0]}" in block
