@@ -3,9 +3,9 @@ the named matcher alone.
 
 Run: .venv/bin/python bench/bench_about.py [--runs R] [--articles N]
 
-Articles of CACI length (about 1,000 words, four paragraphs of ../shared/eval's
-aboutness set run together when that file is there, else the bundled snapshot's text
-repeated), matched against the shipped watchlists. Each measure runs in a fresh process
+Articles of CACI length (about 1,000 words: four records of
+/work/shared/eval/aboutness-dev.jsonl run together when that file is there, else the
+bundled snapshot's text repeated), matched against the shipped watchlists. Each measure runs in a fresh process
 of its own, R times, interleaved; medians are printed:
 
 - named: CPU per article of the named matcher (``compile_watchlists`` on the shipped
@@ -32,7 +32,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED_SET = ROOT.parent / "shared" / "eval" / "aboutness-dev.jsonl"
+SHARED_SET = Path("/work/shared/eval/aboutness-dev.jsonl")
 
 # Run in a fresh interpreter; prints one JSON object. argv: what, number of articles.
 PROBE = r"""
