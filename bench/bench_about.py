@@ -5,8 +5,8 @@ Run: .venv/bin/python bench/bench_about.py [--runs R] [--articles N]
 
 Articles of CACI length (about 1,000 words: four records of
 /work/shared/eval/aboutness-dev.jsonl run together when that file is there, else the
-bundled snapshot's text repeated), matched against the shipped watchlists. Each measure runs in a fresh process
-of its own, R times, interleaved; medians are printed:
+bundled snapshot's text repeated), matched against the shipped watchlists. Each measure
+runs in a fresh process of its own, R times, interleaved; medians are printed:
 
 - named: CPU per article of the named matcher (``compile_watchlists`` on the shipped
   lists, then ``match_article`` on each article), and the process's peak RSS;
