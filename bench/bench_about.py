@@ -3,7 +3,7 @@ the named matcher alone.
 
 Run: .venv/bin/python bench/bench_about.py [--runs R] [--articles N]
 
-Articles of CACI length (about 1,000 words: four records of
+Articles of CACI length (about 1,000 words: eight records of
 /work/shared/eval/aboutness-dev.jsonl run together when that file is there, else the
 bundled snapshot's text repeated), matched against the shipped watchlists. Each measure
 runs in a fresh process of its own, R times, interleaved; medians are printed:
@@ -57,7 +57,7 @@ def texts():
         return [
             (
                 records[i % len(records)]["title"],
-                "\n\n".join(paras[(i + k) % len(paras)] for k in range(4)),
+                "\n\n".join(paras[(i + k) % len(paras)] for k in range(8)),
             )
             for i in range(n)
         ]
