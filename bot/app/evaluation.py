@@ -6,8 +6,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.app.watchlist_files import check_files
-from bot.domain.evaluate import EvalRecord, EvalReport, evaluate, parse_eval
+from bot.domain.evaluate import (
+    AboutReport,
+    EvalRecord,
+    EvalReport,
+    evaluate,
+    evaluate_about,
+    parse_eval,
+)
 from bot.domain.matching import compile_watchlists
+from bot.domain.models import Article
 
 
 def load_eval(path: Path | str) -> list[EvalRecord]:
@@ -28,3 +36,51 @@ def evaluate_file(watchlists_dir: Path, path: Path) -> Evaluation:
     lists = list(files.watchlists)
     report = evaluate(compile_watchlists(lists), load_eval(path), [w.name for w in lists])
     return Evaluation(report, tuple(files.errors))
+
+
+@dataclass(frozen=True, slots=True)
+class AboutEvaluation:
+    report: AboutReport
+    watchlist_errors: tuple[str, ...]
+
+
+def evaluate_about_file(watchlists_dir: Path, path: Path) -> AboutEvaluation:
+    """``caci-watch eval FILE --about``: the "possibly about" tier on the lists that have
+    `about` sentences, run in this process (the bot runs it in a child). OSError when
+    the file cannot be read, EmbedderUnavailable when the embedder cannot load, EvalError
+    for a file without `about` fields."""
+    # numpy and the model load only for this command, never with the rest of the app.
+    from bot.semantic.tier import possibly_about, scores
+    from bot.semantic.wordllama_embedder import WordLlamaEmbedder
+
+    files = check_files(watchlists_dir)
+    lists = [w for w in files.watchlists if w.about]
+    records = load_eval(path)
+    matcher = compile_watchlists(list(files.watchlists))
+    articles = [record_article(r) for r in records]
+    named = {
+        r.id: frozenset(m.watchlist for m in matcher.match([("title", r.title), ("body", r.text)]))
+        for r in records
+    }
+    embedder = WordLlamaEmbedder.load()
+    found = possibly_about(articles, lists, named, embedder)
+    every = scores(articles, lists, embedder)
+    report = evaluate_about(records, named, found, [w.name for w in lists], every)
+    return AboutEvaluation(report, tuple(files.errors))
+
+
+def record_article(record: EvalRecord) -> Article:
+    """A labelled record as the tier sees an article: its title and text."""
+    return Article(
+        id=record.id,
+        feed_url="",
+        link="",
+        title=record.title,
+        author="",
+        section="",
+        published=None,
+        summary="",
+        html="",
+        text=record.text,
+        content_hash="",
+    )

@@ -30,11 +30,16 @@ from bot.domain.dry_run import DEFAULT_SHOWN, DryRun, DryRunTally, dry_run
 from bot.domain.matching import Matcher, compile_watchlists
 from bot.domain.models import Article, Match, Watchlist
 from bot.domain.poll import match_article
+from bot.semantic.about_child import possibly_about_in_child_here
 from bot.storage import Store
 from bot.storage.reader import ArticleReader
 
 # (articles done, articles in all): called as a dry run goes, from where it runs.
 Progress = Callable[[int, int], None]
+# A dry run reads the "possibly about" tier for at most this many articles (the newest
+# first seen are not favoured: the first read): the tier costs milliseconds an article
+# and a child process a batch, where the names cost microseconds.
+ABOUT_DRY_RUN_ARTICLES = 2_000
 
 
 def dry_run_steps(
@@ -46,11 +51,14 @@ def dry_run_steps(
     shown: int = DEFAULT_SHOWN,
     progress: Progress | None = None,
     compiled: Callable[[], Matcher] | None = None,
+    about: bool = False,
 ) -> Steps[DryRun]:
     """The list as given (the file on disk now) against what the store says it matched,
     over the articles first seen in the last ``days`` days; ``shown`` examples of each
     kind are kept. ``compiled`` gives the list's matcher where one is kept compiled (a
-    personal list's, ``Service.compiled``); otherwise the list is compiled for the run."""
+    personal list's, ``Service.compiled``); otherwise the list is compiled for the run.
+    With ``about`` (and `about` sentences in the list) the "possibly about" tier reads
+    the articles the list does not name too, up to ABOUT_DRY_RUN_ARTICLES."""
     since = now - timedelta(days=days)
     compile_it = compiled or partial(compile_watchlists, [watchlist])
     reader = store.reader()
@@ -60,7 +68,18 @@ def dry_run_steps(
         batches = reader.first_seen_since(since)
         if progress is not None:
             progress(0, total)
-        while (yield from heavy(partial(_dry_run_batch, reader, batches, tally))):
+        about = about and bool(watchlist.about)
+        while (
+            batch := (yield from heavy(partial(_dry_run_batch, reader, batches, tally)))
+        ) is not None:
+            articles, named = batch
+            if about and tally.about_checked < ABOUT_DRY_RUN_ARTICLES:
+                unnamed = [a for a in articles if a.id not in named]
+                unnamed = unnamed[: ABOUT_DRY_RUN_ARTICLES - tally.about_checked]
+                found = yield from heavy(
+                    partial(possibly_about_in_child_here, unnamed, [watchlist], {})
+                )
+                tally.add_about(unnamed, found)
             if progress is not None:
                 progress(tally.checked, total)
         return tally.result()
@@ -91,13 +110,13 @@ def _start_dry_run(
 
 def _dry_run_batch(
     reader: ArticleReader, batches: Iterator[list[Article]], tally: DryRunTally
-) -> bool:
-    """One more batch counted; False when there was none left."""
+) -> tuple[list[Article], set[str]] | None:
+    """One more batch counted, with the ids the list would name in it; None when there
+    was none left."""
     batch = next(batches, None)
     if batch is None:
-        return False
-    tally.add(batch, reader.matching_ids(tally.watchlist, [a.id for a in batch]))
-    return True
+        return None
+    return batch, tally.add(batch, reader.matching_ids(tally.watchlist, [a.id for a in batch]))
 
 
 @dataclass(frozen=True, slots=True)

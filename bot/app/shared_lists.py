@@ -254,7 +254,13 @@ def dry_run_steps(
         if on_disk != w:
             w, note = on_disk, "ahead"
     report = yield from rematch.dry_run_steps(
-        service.store, w, days=days, now=now, shown=shown, progress=progress
+        service.store,
+        w,
+        days=days,
+        now=now,
+        shown=shown,
+        progress=progress,
+        about=service.config.about.enabled,
     )
     return DryRunOutcome(w.name, report, days, note, line, reason)
 

@@ -164,6 +164,11 @@ def _parser() -> argparse.ArgumentParser:
     ev = sub.add_parser("eval", help="precision and recall of the watchlists on a labelled file")
     ev.add_argument("file", type=Path, help="JSON Lines: id, title, text, labels")
     ev.add_argument("--json", action="store_true", help="print the report as JSON")
+    ev.add_argument(
+        "--about",
+        action="store_true",
+        help='the "possibly about" tier instead of the names, on records with an about field',
+    )
     ev.set_defaults(handler=_cmd_eval)
 
     about = sub.add_parser(
@@ -430,6 +435,8 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     from bot.messages.eval_report import render_report, report_to_json
 
     config = _load_config(args)
+    if args.about:
+        return _eval_about(args, config)
     try:
         done = evaluate_file(config.watchlists.dir, args.file)
     except OSError as exc:
@@ -442,6 +449,31 @@ def _cmd_eval(args: argparse.Namespace) -> int:
         print(json.dumps(report_to_json(done.report), indent=2, ensure_ascii=False))
     else:
         print(render_report(done.report))
+    return 0
+
+
+def _eval_about(args: argparse.Namespace, config: Config) -> int:
+    import json
+
+    from bot.app.evaluation import evaluate_about_file
+    from bot.domain.evaluate import EvalError
+    from bot.messages.eval_report import about_report_to_json, render_about_report
+    from bot.semantic.wordllama_embedder import EmbedderUnavailable
+
+    try:
+        done = evaluate_about_file(config.watchlists.dir, args.file)
+    except EmbedderUnavailable as exc:
+        raise UserError(f"the embedder cannot load: {exc}") from exc
+    except OSError as exc:
+        raise UserError(f"{args.file}: {exc.strerror or exc}") from exc
+    except EvalError as exc:
+        raise UserError(str(exc)) from exc
+    for e in done.watchlist_errors:
+        print(f"watchlist error: {e}", file=sys.stderr)
+    if args.json:
+        print(json.dumps(about_report_to_json(done.report), indent=2, ensure_ascii=False))
+    else:
+        print(render_about_report(done.report))
     return 0
 
 

@@ -1,12 +1,73 @@
-"""The "possibly about" tier's verdict on an article (pure data; the contract between
-the tier in ``bot.semantic`` and the bot that stores, alerts and digests it)."""
+"""The "possibly about" tier's rules (pure): an article's passages, and from their
+similarities to a list's `about` and `not_about` sentences, whether it discusses the
+list's subject without naming it, how strongly, and which passage to quote.
+
+The similarities come in as plain floats (``bot/semantic`` computes them with the
+embedder, in a child process): nothing here knows how a sentence became a vector.
+
+The score adds three things, each a cosine similarity or a difference of them:
+- support: the mean similarity to `about` of the article's five passages closest to it
+  (one close sentence is an allusion; a subject discussed fills a paragraph, which gives
+  about five passages: its sentences and each two running on);
+- contrast: the best margin of a passage over `not_about` (closer to the subject than to
+  any of its neighbours somewhere);
+- lean: the whole article's mean similarity to `about` less its mean similarity to
+  `not_about` (what the article as a whole is closer to).
+Each list's thresholds on that score are calibrated on labelled data (``caci-watch eval
+FILE --about``) and kept in its file; a list without them gets the defaults below.
+"""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+
+from bot.domain.models import Watchlist
+
+__all__ = [
+    "CLOSE",
+    "DEFAULT_CLOSE",
+    "DEFAULT_VERY_CLOSE",
+    "MAX_PASSAGES",
+    "MAX_QUOTE",
+    "VERY_CLOSE",
+    "ArticleSimilarities",
+    "Passages",
+    "PossiblyAbout",
+    "Thresholds",
+    "decide",
+    "passages",
+    "quote",
+    "score",
+    "thresholds_of",
+]
 
 CLOSE = "close"
 VERY_CLOSE = "very close"
+
+# For a list whose file carries no calibrated thresholds (a list someone wrote): the
+# strictest of the shipped lists' calibrated values, so that an uncalibrated list errs
+# towards saying nothing.
+DEFAULT_CLOSE = 0.85
+DEFAULT_VERY_CLOSE = 1.00
+
+MAX_QUOTE = 300
+# Enough for a long analysis (about 120 sentences, each alone and with the next); the
+# rest of a longer text is not read, which keeps the tier within its time per article.
+MAX_PASSAGES = 240
+_SUPPORT_PASSAGES = 5
+
+# A sentence ends at . ! ? (and any closing quote or bracket) before a space and a capital,
+# a digit or an opening quote; "No. 5" and "U.S. officials" do not end one (the word before
+# the stop is a short abbreviation: up to three letters, or single letters with stops).
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])")
+_ABBREVIATION = re.compile(
+    r"(?:\b[A-Za-z]\.(?:[A-Za-z]\.)*|\b(?:No|Nos|Mr|Mrs|Ms|Dr|St|Gen|Col|Lt|Sgt|Jr|Sr|vs|etc"
+    r"|approx|Prof|Rep|Sen|Gov|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.)$"
+)
+_PARAGRAPH = re.compile(r"\n\s*\n")
+_SPACES = re.compile(r"\s+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,3 +79,145 @@ class PossiblyAbout:
     score: float  # similarity, for ordering and for eval; not shown to users
     strength: str  # CLOSE or VERY_CLOSE, the plain words users see
     passage: str  # the article's closest passage, plain text, <= 300 chars, cut at a word
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """A list's calibrated scores: from `close` the article is possibly about it, from
+    `very_close` it is very close."""
+
+    close: float = DEFAULT_CLOSE
+    very_close: float = DEFAULT_VERY_CLOSE
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleSimilarities:
+    """One article against one list.
+
+    ``about[i]`` and ``not_about[i]``: passage i's greatest similarity to any `about`
+    sentence and to any `not_about` sentence (anything when the list has none: see
+    `score`).
+    ``whole_about`` and ``whole_not_about``: the whole article's similarity to each
+    `about` and each `not_about` sentence.
+    """
+
+    about: Sequence[float]
+    not_about: Sequence[float]
+    whole_about: Sequence[float]
+    whole_not_about: Sequence[float]
+
+
+def thresholds_of(watchlist: Watchlist) -> Thresholds:
+    """The list's calibrated thresholds, the defaults where its file has none."""
+    close = DEFAULT_CLOSE if watchlist.about_close is None else watchlist.about_close
+    very_close = watchlist.about_very_close
+    if very_close is None:
+        # Calibrated `close` alone: "very close" as far above it as the defaults are apart.
+        very_close = close + (DEFAULT_VERY_CLOSE - DEFAULT_CLOSE)
+    return Thresholds(close=close, very_close=max(close, very_close))
+
+
+def _sentences(paragraph: str) -> list[str]:
+    sentences: list[str] = []
+    start = 0
+    for end in _SENTENCE_END.finditer(paragraph):
+        head = paragraph[start : end.start()].rstrip("\"'”’)]")
+        if _ABBREVIATION.search(head):
+            continue
+        sentences.append(paragraph[start : end.start()])
+        start = end.end()
+    sentences.append(paragraph[start:])
+    return [s for s in (_SPACES.sub(" ", s).strip() for s in sentences) if s]
+
+
+@dataclass(frozen=True, slots=True)
+class Passages:
+    """An article's passages: ``sentences`` (its title first, when it has one, then each
+    sentence in reading order) and ``groups``, each passage as the sentences it joins."""
+
+    sentences: tuple[str, ...]
+    groups: tuple[tuple[int, ...], ...]
+
+    @property
+    def texts(self) -> list[str]:
+        return [" ".join(self.sentences[i] for i in group) for group in self.groups]
+
+
+def passages(title: str, text: str) -> Passages:
+    """The passages of an article compared with a list's sentences: its title, each
+    sentence, and each two sentences running on in a paragraph (a subject described over
+    two sentences is closer as one passage); at most MAX_PASSAGES, in reading order."""
+    sentences: list[str] = []
+    groups: list[tuple[int, ...]] = []
+    title = _SPACES.sub(" ", title).strip()
+    if title:
+        sentences.append(title)
+        groups.append((0,))
+    for paragraph in _PARAGRAPH.split(text):
+        if len(groups) >= MAX_PASSAGES:
+            break
+        first = len(sentences)
+        sentences.extend(_sentences(paragraph))
+        for i in range(first, len(sentences)):
+            groups.append((i,))
+            if i + 1 < len(sentences):
+                groups.append((i, i + 1))
+    groups = groups[:MAX_PASSAGES]
+    used = max((g[-1] for g in groups), default=-1) + 1
+    return Passages(tuple(sentences[:used]), tuple(groups))
+
+
+def _mean(values: Sequence[float]) -> float:
+    return sum(values) / len(values) if values else 0.0
+
+
+def score(similarities: ArticleSimilarities) -> tuple[float, int]:
+    """The article's score for the list, and the index of its closest passage (-1 for an
+    article without passages, whose score is then -inf)."""
+    about, not_about = similarities.about, similarities.not_about
+    if not about:
+        return float("-inf"), -1
+    best = max(range(len(about)), key=about.__getitem__)
+    support = _mean(sorted(about, reverse=True)[:_SUPPORT_PASSAGES])
+    if similarities.whole_not_about:
+        contrast = max(a - n for a, n in zip(about, not_about, strict=True))
+        lean = _mean(similarities.whole_about) - _mean(similarities.whole_not_about)
+    else:
+        # A list without `not_about` has nothing to set its subject apart from: it gets
+        # no credit for contrast, and so says "possibly about" less readily.
+        contrast = 0.0
+        lean = 0.0
+    return support + contrast + lean, best
+
+
+def quote(passage: str, limit: int = MAX_QUOTE) -> str:
+    """`passage` on one line, at most `limit` characters, cut at a word (with "…")."""
+    passage = _SPACES.sub(" ", passage).strip()
+    if len(passage) <= limit:
+        return passage
+    cut = passage[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:–-") + "…"
+
+
+def decide(
+    article_id: str,
+    watchlist: str,
+    article_passages: Sequence[str],
+    similarities: ArticleSimilarities,
+    thresholds: Thresholds,
+) -> PossiblyAbout | None:
+    """Whether the article is possibly about the list, with its strength and quote."""
+    value, best = score(similarities)
+    if best < 0 or value < thresholds.close:
+        return None
+    strength = VERY_CLOSE if value >= thresholds.very_close else CLOSE
+    return PossiblyAbout(
+        article_id=article_id,
+        watchlist=watchlist,
+        score=value,
+        strength=strength,
+        passage=quote(article_passages[best]),
+    )

@@ -12,6 +12,7 @@ import dataclasses
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
+from bot.domain.aboutness import PossiblyAbout
 from bot.domain.matching import Matcher
 from bot.domain.models import Article, Match
 from bot.domain.poll import match_article
@@ -40,6 +41,19 @@ class DryRun:
     dropped: int = 0  # matched now, would no longer be
     examples: tuple[Example, ...] = ()  # the first that would match, oldest first
     dropped_examples: tuple[Article, ...] = ()  # the first that would no longer match
+    # The "possibly about" tier, apart from the names: how many articles it read (those
+    # not naming the list, up to its cap), how many it found, the first few found.
+    about_checked: int = 0
+    about_found: int = 0
+    about_examples: tuple[AboutExample, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class AboutExample:
+    """An article the tier finds possibly about the list, without its text."""
+
+    article: Article
+    found: PossiblyAbout
 
 
 class DryRunTally:
@@ -56,10 +70,14 @@ class DryRunTally:
         self._dropped = 0
         self._examples: list[Example] = []
         self._dropped_examples: list[Article] = []
+        self.about_checked = 0
+        self._about_found = 0
+        self._about_examples: list[AboutExample] = []
 
-    def add(self, articles: Iterable[Article], currently_matching: Collection[str]) -> None:
+    def add(self, articles: Iterable[Article], currently_matching: Collection[str]) -> set[str]:
         """Count ``articles``; ``currently_matching`` holds (at least) those of their ids
-        that the list matches now."""
+        that the list matches now. Returns the ids of those the list would match."""
+        named: set[str] = set()
         for article in articles:
             self.checked += 1
             found = next(
@@ -68,6 +86,7 @@ class DryRunTally:
             )
             now = article.id in currently_matching
             if found is not None:
+                named.add(article.id)
                 self._matched += 1
                 self._newly += not now
                 if len(self._examples) < self._shown:
@@ -76,6 +95,19 @@ class DryRunTally:
                 self._dropped += 1
                 if len(self._dropped_examples) < self._shown:
                     self._dropped_examples.append(_without_text(article))
+        return named
+
+    def add_about(self, articles: Iterable[Article], found: Iterable[PossiblyAbout]) -> None:
+        """Count what the tier found for this list among ``articles`` (those it read)."""
+        by_id = {f.article_id: f for f in found if f.watchlist == self.watchlist}
+        for article in articles:
+            self.about_checked += 1
+            hit = by_id.get(article.id)
+            if hit is None:
+                continue
+            self._about_found += 1
+            if len(self._about_examples) < self._shown:
+                self._about_examples.append(AboutExample(_without_text(article), hit))
 
     def result(self) -> DryRun:
         return DryRun(
@@ -86,6 +118,9 @@ class DryRunTally:
             dropped=self._dropped,
             examples=tuple(self._examples),
             dropped_examples=tuple(self._dropped_examples),
+            about_checked=self.about_checked,
+            about_found=self._about_found,
+            about_examples=tuple(self._about_examples),
         )
 
 

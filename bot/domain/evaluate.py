@@ -8,14 +8,17 @@ an article's title and body.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from bot.domain.aboutness import PossiblyAbout
 from bot.domain.matching import Matcher
 from bot.domain.models import Match
 
 __all__ = [
+    "AboutFalseAlarm",
+    "AboutReport",
     "EvalError",
     "EvalRecord",
     "EvalReport",
@@ -23,6 +26,7 @@ __all__ = [
     "Miss",
     "WatchlistScore",
     "evaluate",
+    "evaluate_about",
     "parse_eval",
 ]
 
@@ -38,6 +42,9 @@ class EvalRecord:
     text: str
     labels: frozenset[str]
     notes: str = ""
+    # What the record discusses, named or not (the "possibly about" tier's target);
+    # None when the file does not say.
+    about: frozenset[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,12 +113,18 @@ def _record(line: str, where: str) -> EvalRecord:
     if not isinstance(labels, list) or not all(isinstance(x, str) for x in labels):
         raise EvalError(f"{where}: 'labels' must be a list of watchlist names")
     notes = obj.get("notes", "")
+    about = obj.get("about")
+    if about is not None and (
+        not isinstance(about, list) or not all(isinstance(x, str) for x in about)
+    ):
+        raise EvalError(f"{where}: 'about' must be a list of watchlist names")
     return EvalRecord(
         id=_field(obj, "id", where),
         title=_field(obj, "title", where),
         text=_field(obj, "text", where),
         labels=frozenset(labels),
         notes=notes if isinstance(notes, str) else "",
+        about=None if about is None else frozenset(about),
     )
 
 
@@ -163,6 +176,91 @@ def parse_eval(data: str | bytes, source: str = "<string>") -> list[EvalRecord]:
         seen.add(record.id)
         records.append(record)
     return records
+
+
+@dataclass(frozen=True, slots=True)
+class AboutFalseAlarm:
+    id: str
+    watchlist: str
+    strength: str
+    passage: str
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class AboutReport:
+    """The "possibly about" tier on a labelled file: per list, only the records that do
+    not name it are scored (naming is the named matcher's business)."""
+
+    scores: tuple[WatchlistScore, ...]
+    misses: tuple[Miss, ...]
+    false_alarms: tuple[AboutFalseAlarm, ...]
+    records: int
+    scored: tuple[tuple[str, int], ...]  # per list, how many records were scored
+    # Per list, for calibrating its thresholds: the lowest score of a scored record about
+    # it and the highest of one not about it (None when there is none, or no scores).
+    score_ranges: tuple[tuple[str, float | None, float | None], ...] = ()
+
+
+def evaluate_about(
+    records: Sequence[EvalRecord],
+    named: Mapping[str, frozenset[str]],
+    found: Sequence[PossiblyAbout],
+    watchlist_names: Sequence[str],
+    scores: Mapping[tuple[str, str], float] | None = None,
+) -> AboutReport:
+    """Precision and recall of the tier's decisions `found`, per list in
+    `watchlist_names`, on the records whose id does not name it in `named` (the named
+    matcher's verdict). A record is positive when its `about` holds the list; a record
+    without `about` is an EvalError (the file was not made for this). `scores`, every
+    (record id, list)'s score whatever the thresholds, gives each list's score ranges."""
+    for record in records:
+        if record.about is None:
+            raise EvalError(f"record {record.id!r} has no 'about' field, which --about needs")
+    predicted = {(f.article_id, f.watchlist): f for f in found}
+    counts = {name: [0, 0, 0, 0] for name in watchlist_names}
+    misses: list[Miss] = []
+    false_alarms: list[AboutFalseAlarm] = []
+    for record in records:
+        about = record.about or frozenset()
+        for name in watchlist_names:
+            if name in named.get(record.id, frozenset()):
+                continue
+            counts[name][3] += 1
+            expected = name in about
+            hit = predicted.get((record.id, name))
+            if expected and hit is not None:
+                counts[name][0] += 1
+            elif hit is not None:
+                counts[name][1] += 1
+                false_alarms.append(
+                    AboutFalseAlarm(record.id, name, hit.strength, hit.passage, hit.score)
+                )
+            elif expected:
+                counts[name][2] += 1
+                misses.append(Miss(id=record.id, watchlist=name))
+    table = tuple(WatchlistScore(name, tp, fp, fn) for name, (tp, fp, fn, _) in counts.items())
+    scored = tuple((name, c[3]) for name, c in counts.items())
+    ranges = tuple(_score_range(records, named, scores, name) for name in watchlist_names)
+    return AboutReport(
+        table, tuple(misses), tuple(false_alarms), len(records), scored, ranges if scores else ()
+    )
+
+
+def _score_range(
+    records: Sequence[EvalRecord],
+    named: Mapping[str, frozenset[str]],
+    scores: Mapping[tuple[str, str], float] | None,
+    name: str,
+) -> tuple[str, float | None, float | None]:
+    about: list[float] = []
+    other: list[float] = []
+    for record in records:
+        value = (scores or {}).get((record.id, name))
+        if value is None or name in named.get(record.id, frozenset()):
+            continue
+        (about if name in (record.about or frozenset()) else other).append(value)
+    return name, min(about, default=None), max(other, default=None)
 
 
 def evaluate(

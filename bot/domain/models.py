@@ -57,10 +57,13 @@ class Watchlist:
     description: str = ""
     threshold: int = 88
     source: str = ""
-    # What the list's subject is, and the neighbouring subjects it is not, in sentences:
-    # the "possibly about" tier (bot.semantic) reads them; a list without `about` has none.
+    # The "possibly about" tier (``bot/domain/aboutness.py``): sentences describing the
+    # subject and the neighbouring subjects it must not be taken for, and the list's
+    # calibrated scores (None: not calibrated, the tier's defaults apply).
     about: tuple[str, ...] = ()
     not_about: tuple[str, ...] = ()
+    about_close: float | None = None
+    about_very_close: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,10 @@ A file looks like::
     threshold = 88            # how strictly phrase terms take typos (100: none)
     terms = ["Middle Corridor", "TITR", { text = "BRI", case_sensitive = false }]
     exclude = ["Middle East corridor"]
+    about = ["The trade route from China across the Caspian to Europe ..."]
+    not_about = ["The International North–South Transport Corridor ..."]
+    about_close = 0.93        # calibrated with `caci-watch eval FILE --about`
+    about_very_close = 1.08
 
 Every problem is reported as a `WatchlistError` naming the file, the line (from tomllib
 for syntax errors, best effort for schema errors) and the reason. `load_watchlists`
@@ -33,6 +37,7 @@ from bot.lists.rules import (
     checked_term_text,
     checked_text,
     too_short,
+    valid_about_score,
     valid_threshold,
 )
 
@@ -56,7 +61,17 @@ MAX_DESCRIPTION_LENGTH = SHARED.description_length
 MAX_TERM_LENGTH = SHARED.term_length  # also the limit for an exclude phrase
 MAX_TERMS = SHARED.terms  # and as many exclude phrases
 MAX_FILE_BYTES = 1_000_000
-_TOP_KEYS = ("name", "description", "threshold", "terms", "exclude", "about", "not_about")
+_TOP_KEYS = (
+    "name",
+    "description",
+    "threshold",
+    "terms",
+    "exclude",
+    "about",
+    "not_about",
+    "about_close",
+    "about_very_close",
+)
 _TERM_KEYS = ("text", "exact", "case_sensitive")
 _TOML_WHERE = re.compile(r"^(?P<reason>.*?) \(at line (?P<line>\d+), column (?P<column>\d+)\)$")
 
@@ -268,13 +283,54 @@ def _excludes(source: _Source, data: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(excludes)
 
 
-def _sentences(source: _Source, data: Mapping[str, Any], key: str) -> tuple[str, ...]:
-    """`about` or `not_about`: sentences describing a subject, for the "possibly about"
-    tier (bot.semantic)."""
+def _about_sentences(source: _Source, data: Mapping[str, Any], key: str) -> tuple[str, ...]:
+    """`about` or `not_about`: a few one-line sentences for the "possibly about" tier."""
     value = data.get(key, [])
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+    reason = "must be a string with letters or digits"
+    if not isinstance(value, list):
         raise source.error(source.line_of_key(key), f"{key} must be a list of strings")
-    return tuple(" ".join(v.split()) for v in value if v.strip())
+    if len(value) > SHARED.about_sentences:
+        raise source.error(
+            source.line_of_key(key),
+            f"{key}: at most {SHARED.about_sentences} sentences (this list has {len(value)})",
+        )
+    sentences: list[str] = []
+    for i, item in enumerate(value):
+        line = source.line_of_item(key, i, item if isinstance(item, str) else None)
+        if not isinstance(item, str):
+            raise source.error(line, f"{key}[{i}]: {reason}")
+        try:
+            sentences.append(checked_text(item, max_length=SHARED.about_length))
+        except RuleError as exc:
+            if exc.rule == "too-long":
+                why = f"must be at most {exc.limit} characters (this one has {exc.size})"
+            elif exc.rule == "bidi":
+                why = "must not contain text-direction controls"
+            elif exc.rule in ("empty", "no-letters"):
+                why = reason
+            else:
+                why = "must not contain line breaks or control characters"
+            raise source.error(line, f"{key}[{i}]: {why}") from None
+    return tuple(sentences)
+
+
+def _about_scores(source: _Source, data: Mapping[str, Any]) -> tuple[float | None, float | None]:
+    """`about_close` and `about_very_close`, the list's calibrated scores (or None)."""
+    scores: list[float | None] = []
+    for key in ("about_close", "about_very_close"):
+        value = data.get(key)
+        if value is not None and not valid_about_score(value):
+            raise source.error(
+                source.line_of_key(key), f"{key} must be a number from -5 to 5 (see eval --about)"
+            )
+        scores.append(None if value is None else float(value))
+    close, very_close = scores
+    if close is not None and very_close is not None and very_close < close:
+        raise source.error(
+            source.line_of_key("about_very_close"),
+            "about_very_close must not be below about_close",
+        )
+    return close, very_close
 
 
 def parse_watchlist(text: str, path: Path | str = "<string>") -> Watchlist:
@@ -302,6 +358,7 @@ def parse_watchlist(text: str, path: Path | str = "<string>") -> Watchlist:
             raise source.error(
                 source.line_of_key(key), f"unknown key {key!r} (expected {', '.join(_TOP_KEYS)})"
             )
+    about_close, about_very_close = _about_scores(source, data)
     return Watchlist(
         name=_name(source, data),
         terms=_terms(source, data),
@@ -309,8 +366,10 @@ def parse_watchlist(text: str, path: Path | str = "<string>") -> Watchlist:
         description=_description(source, data),
         threshold=_threshold(source, data),
         source=str(path),
-        about=_sentences(source, data, "about"),
-        not_about=_sentences(source, data, "not_about"),
+        about=_about_sentences(source, data, "about"),
+        not_about=_about_sentences(source, data, "not_about"),
+        about_close=about_close,
+        about_very_close=about_very_close,
     )
 
 

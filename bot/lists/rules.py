@@ -17,6 +17,7 @@ from bot.domain.models import Term
 from bot.domain.text import fold
 
 __all__ = [
+    "ABOUT_SCORE_RANGE",
     "BIDI_CONTROLS",
     "DEFAULT_THRESHOLD",
     "MIN_TERM_LETTERS",
@@ -33,6 +34,7 @@ __all__ = [
     "same_name",
     "same_text",
     "too_short",
+    "valid_about_score",
     "valid_threshold",
 ]
 
@@ -51,12 +53,23 @@ class Limits:
     term_length: int  # an exclude phrase's too
     terms: int  # and as many exclude phrases
     description_length: int = 0
+    # The "possibly about" tier's sentences (`about`, and as many `not_about`): each is
+    # embedded for every article, so they stay few and short; personal lists have none.
+    about_sentences: int = 0
+    about_length: int = 0
 
 
 # Beyond these a name or description no longer fits a Telegram message or button, and
 # compiling the matcher, which the running bot does in a worker thread, takes seconds (a
 # thousand terms) to minutes (a term of ten thousand characters).
-SHARED = Limits(name_length=100, term_length=200, terms=300, description_length=1000)
+SHARED = Limits(
+    name_length=100,
+    term_length=200,
+    terms=300,
+    description_length=1000,
+    about_sentences=20,
+    about_length=300,
+)
 # Every personal list is compiled on its own and reads every article, for every user:
 # one user's lists must stay light.
 PERSONAL = Limits(name_length=40, term_length=60, terms=20)
@@ -72,7 +85,7 @@ Rule = Literal[
     "too-short",  # a term with fewer than MIN_TERM_LETTERS letters or digits
     "prefix",  # a name starting like a personal list's internal name
     "none",  # no term at all
-    "too-many",  # more terms than the limit
+    "too-many",  # more terms (or about sentences) than the limit
     "same",  # two terms alike
 ]
 
@@ -214,3 +227,14 @@ def too_short(error: RuleError) -> str:
 def valid_threshold(value: object) -> TypeGuard[int]:
     """A fuzzy score from 0 to 100, as a whole number (a boolean is not one)."""
     return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 100
+
+
+# The tier's score adds a mean similarity, a margin and a difference of means
+# (`bot/domain/aboutness.py`): anything it can reach lies within these bounds.
+ABOUT_SCORE_RANGE = (-5.0, 5.0)
+
+
+def valid_about_score(value: object) -> TypeGuard[float | int]:
+    """A calibrated "possibly about" score: a number (not a boolean) the tier can reach."""
+    low, high = ABOUT_SCORE_RANGE
+    return isinstance(value, int | float) and not isinstance(value, bool) and low <= value <= high

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from bot.domain.aboutness import thresholds_of
 from bot.domain.dry_run import DryRun
 from bot.domain.models import AuditEntry, Watchlist
 from bot.lists.files import how_term_matches
@@ -79,6 +80,15 @@ def show_text(w: Watchlist, *, matching: int, history: Sequence[AuditEntry]) -> 
     if w.exclude:
         lines.append("exclude:")
         lines += [f"  {phrase}" for phrase in w.exclude]
+    if w.about:
+        limits = thresholds_of(w)
+        calibrated = "calibrated" if w.about_close is not None else "defaults: not calibrated"
+        lines.append(
+            f"possibly about: close from {limits.close:g}, very close from"
+            f" {limits.very_close:g} ({calibrated})"
+        )
+        lines += [f"  about: {sentence}" for sentence in w.about]
+        lines += [f"  not about: {sentence}" for sentence in w.not_about]
     lines.append(f"stored articles matching: {matching}")
     return "\n".join(lines + history_lines(history))
 
@@ -132,7 +142,29 @@ def dry_run_text(report: DryRun, *, days: int, note: str = "") -> str:
         )
     if report.matched or report.dropped:
         lines.append("(+ new match, = matches now too, - would no longer match)")
+    lines.extend(_about_lines(report))
     return "\n".join(lines)
+
+
+def _about_lines(report: DryRun) -> list[str]:
+    """The "possibly about" tier's finds, apart from the names (nothing when it did not
+    run: no `about` sentences, or the tier turned off)."""
+    if not report.about_checked:
+        return []
+    lines = [
+        f"Possibly about {report.watchlist!r}, without naming it: {report.about_found} of the "
+        f"{report.about_checked} article(s) that do not name it."
+    ]
+    for example in report.about_examples:
+        article, found = example.article, example.found
+        lines.append(f"  ~ {article.title or '(untitled)'} · {date_label(article.published)}")
+        lines.append(f"      {article.link}")
+        lines.append(f"      {found.strength}: “{found.passage}”")
+    if report.about_found > len(report.about_examples):
+        lines.append(
+            f"  … and {report.about_found - len(report.about_examples)} more possibly about it"
+        )
+    return lines
 
 
 def edit_saved(path: Path, *, reloaded: bool, newly: int) -> str:

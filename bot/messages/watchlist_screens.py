@@ -169,6 +169,11 @@ def showlist_blocks(
         items += _blocks(
             f"<b>Exclude</b> ({len(w.exclude)})", [f"• {escape(p)}" for p in w.exclude]
         )
+    if w.about:
+        items += _blocks(
+            "<b>Possibly about</b> (articles that discuss it without naming it)",
+            [f"• {escape(s)}" for s in w.about] + [f"✖️ not: {escape(s)}" for s in w.not_about],
+        )
     shown = audit[:AUDIT_SHOWN]
     if shown:
         items += _blocks("<b>Recent changes</b>", [audit_line(e) for e in shown])
@@ -255,7 +260,29 @@ def dry_run_blocks(report: DryRun, days: int, *, name: str, note: str = "") -> B
             lines.append(f"… and {report.dropped - len(dropped)} more.")
         items += _blocks("<b>Would no longer match</b>", lines)
     footer = "➕ new match · ✔️ matches now too · ➖ would no longer match" if items else ""
+    items += _about_blocks(report)
     return header, items, footer
+
+
+def _about_blocks(report: DryRun) -> list[str]:
+    """The "possibly about" tier's finds, apart from the names (nothing when it did not
+    run: no `about` sentences, or the tier turned off)."""
+    if not report.about_checked:
+        return []
+    title = (
+        f"<b>Possibly about it, without naming it</b>: {report.about_found} of "
+        f"{plural(report.about_checked, 'article')} not naming it"
+    )
+    shown = report.about_examples[:EXAMPLES_SHOWN]
+    lines = [
+        f"🔎 <b>{escape(_cut(e.article.title or '(untitled)', _TITLE_LIMIT))}</b> · "
+        f"{date_label(e.article.published)} · {escape(e.found.strength)}\n"
+        f"{escape(e.article.link)}\n<i>{escape(e.found.passage)}</i>"
+        for e in shown
+    ]
+    if report.about_found > len(shown):
+        lines.append(f"… and {report.about_found - len(shown)} more.")
+    return _blocks(title, lines)
 
 
 def edit_summary(report: DryRun, days: int) -> str:

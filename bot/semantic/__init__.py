@@ -1,1 +1,5 @@
-"""The "possibly about" tier: articles that discuss a watchlist's subject without naming it."""
+"""The embedder's home: sentences to vectors, and the "possibly about" tier around it.
+
+Only ``about_child`` is imported by the running bot, and it imports neither numpy nor the
+model: those load in the short-lived child process that does the matching.
+"""

@@ -1,54 +1,290 @@
-"""PLACEHOLDER for the "possibly about" tier (issue 13 part 1), written against the agreed
-interface so the bot's wiring can be built and tested meanwhile; the real one (an
-embedder in a short-lived child process) replaces this file whole.
+"""The "possibly about" tier in a short-lived child process.
 
-Here a passage (a sentence of the article) is close to a list when it holds most of the
-long words of one of the list's `about` sentences, and not more of a `not_about` one.
+The embedder and numpy cost the running bot over a hundred megabytes that it would keep
+for its life, for matching done once a poll; so, as ``bot/feeds/parse_child.py`` does for
+feedparser, each batch of new articles is matched by a child process of its own (``python
+-I``, this module), which reads the articles and lists as JSON on stdin, writes what it
+found as JSON on stdout, and exits. The bot's process never imports numpy or the model.
+
+A child that fails to start, crashes, overruns its timeout or writes more than its output
+cap is killed and logged, and the batch gets no "possibly about" (``[]``): the named
+matches never wait on the tier.
 """
 
 from __future__ import annotations
 
-import re
+import asyncio
+import concurrent.futures
+import contextlib
+import json
+import logging
+import signal
+import sys
 from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
 
 from bot.domain.aboutness import CLOSE, VERY_CLOSE, PossiblyAbout
-from bot.domain.models import Article, Watchlist
+from bot.domain.models import Article, Term, Watchlist
 
-_SENTENCE = re.compile(r"(?<=[.!?])\s+")
-_WORD = re.compile(r"[^\W\d_]{6,}")
-_CLOSE, _VERY_CLOSE = 0.5, 0.7
+log = logging.getLogger(__name__)
+
+# Loading the model takes about half a second of CPU and each article a few milliseconds;
+# a busy machine may take many times that, a child stuck or swapping must not hold a poll.
+BASE_TIMEOUT_SECONDS = 60.0
+TIMEOUT_PER_ARTICLE_SECONDS = 0.5
+# An answer is a few hundred bytes per (article, list) found.
+_OUTPUT_PER_PAIR = 2048
+_OUTPUT_SLACK = 64 * 1024
+_STDERR_TAIL = 8 * 1024
+_CHUNK = 64 * 1024
+
+# The child imports from where the bot does (see bot/feeds/parse_child.py).
+_ROOT = str(Path(__file__).resolve().parent.parent.parent)
+_PATH = [_ROOT, *(entry for entry in sys.path if entry and entry != _ROOT)]
+CHILD_COMMAND: tuple[str, ...] = (
+    sys.executable,
+    "-I",
+    "-c",
+    f"import sys; sys.path[:0] = {_PATH!r}; "
+    "from bot.semantic.about_child import child_main; child_main()",
+)
 
 
 async def possibly_about_in_child(
     articles: Sequence[Article],
     lists: Sequence[Watchlist],
+    named: Mapping[str, frozenset[str]],  # Article.id -> names of the lists it already names
+    *,
+    timeout: float | None = None,
+    command: Sequence[str] = CHILD_COMMAND,
+) -> list[PossiblyAbout]:
+    """Runs the embedder in a short-lived child process (the bot's own process never loads
+    the model or numpy), like bot/feeds/parse_child.py does for feedparser. Lists without
+    `about` are skipped; an article never comes back for a list it names. A child that fails
+    or times out is logged and gives [] (the named matches are never held up by it)."""
+    lists = [w for w in lists if w.about]
+    articles = [a for a in articles if any(w.name not in named.get(a.id, ()) for w in lists)]
+    if not lists or not articles:
+        return []
+    if timeout is None:
+        timeout = BASE_TIMEOUT_SECONDS + TIMEOUT_PER_ARTICLE_SECONDS * len(articles)
+    request = request_to_json(articles, lists, named)
+    cap = _OUTPUT_PER_PAIR * len(articles) * len(lists) + _OUTPUT_SLACK
+    try:
+        proc = await asyncio.create_subprocess_exec(
+            *command,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+    except OSError as exc:
+        log.error("about_tier status=not_started articles=%d error=%r", len(articles), exc)
+        return []
+    try:
+        async with asyncio.timeout(timeout):
+            async with asyncio.TaskGroup() as group:
+                group.create_task(_send(proc, request))
+                out = group.create_task(_read_capped(proc, cap))
+                err = group.create_task(_read_tail(proc.stderr, _STDERR_TAIL))
+            code = await proc.wait()
+    except TimeoutError:
+        log.error("about_tier status=timeout articles=%d timeout=%gs", len(articles), timeout)
+        return []
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            with contextlib.suppress(ProcessLookupError):
+                await proc.wait()
+    output = out.result()
+    if output is None:
+        log.error("about_tier status=output_over_cap articles=%d cap=%d", len(articles), cap)
+        return []
+    if code != 0:
+        reason = _exit_reason(code, err.result())
+        log.error("about_tier status=failed articles=%d reason=%r", len(articles), reason)
+        return []
+    try:
+        found = found_from_json(output)
+    except (ValueError, KeyError, TypeError) as exc:
+        log.error("about_tier status=garbled articles=%d error=%r", len(articles), exc)
+        return []
+    # Whatever the child says, the contract holds: never a list the article names, and
+    # only the lists and articles asked about.
+    asked = {a.id for a in articles}
+    names = {w.name for w in lists}
+    return [
+        f
+        for f in found
+        if f.article_id in asked
+        and f.watchlist in names
+        and f.watchlist not in named.get(f.article_id, ())
+    ]
+
+
+def possibly_about_in_child_here(
+    articles: Sequence[Article],
+    lists: Sequence[Watchlist],
     named: Mapping[str, frozenset[str]],
 ) -> list[PossiblyAbout]:
-    """Lists without `about` are skipped; an article never comes back for a list it names."""
-    found = []
-    for article in articles:
-        passages = [p for p in _SENTENCE.split(article.text) if p.strip()]
-        for w in lists:
-            if not w.about or w.name in named.get(article.id, frozenset()):
-                continue
-            best = max(((_overlap(p, w.about), p) for p in passages), default=(0.0, ""))
-            score, passage = best
-            if score < _CLOSE or _overlap(passage, w.not_about) >= score:
-                continue
-            strength = VERY_CLOSE if score >= _VERY_CLOSE else CLOSE
-            found.append(PossiblyAbout(article.id, w.name, score, strength, _cut(passage)))
+    """``possibly_about_in_child`` for code that is not on an event loop: a heavy step in
+    a worker thread, or the CLI. Called on a running loop's thread it runs the child from
+    a thread of its own, so that it never blocks or nests in that loop."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(possibly_about_in_child(articles, lists, named))
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, possibly_about_in_child(articles, lists, named)).result()
+
+
+def child_main() -> None:
+    """The child: the request on stdin, what it found on stdout."""
+    from bot.semantic.tier import possibly_about
+    from bot.semantic.wordllama_embedder import WordLlamaEmbedder
+
+    articles, lists, named = request_from_json(sys.stdin.buffer.read())
+    found = possibly_about(articles, lists, named, WordLlamaEmbedder.load())
+    sys.stdout.buffer.write(found_to_json(found))
+
+
+def request_to_json(
+    articles: Sequence[Article], lists: Sequence[Watchlist], named: Mapping[str, frozenset[str]]
+) -> bytes:
+    return json.dumps(
+        {
+            "articles": [{"id": a.id, "title": a.title, "text": a.text} for a in articles],
+            "lists": [
+                {
+                    "name": w.name,
+                    "about": list(w.about),
+                    "not_about": list(w.not_about),
+                    "about_close": w.about_close,
+                    "about_very_close": w.about_very_close,
+                }
+                for w in lists
+            ],
+            "named": {a.id: sorted(named.get(a.id, ())) for a in articles},
+        },
+        ensure_ascii=False,
+    ).encode("utf-8", "surrogatepass")
+
+
+def request_from_json(
+    data: bytes,
+) -> tuple[list[Article], list[Watchlist], dict[str, frozenset[str]]]:
+    fields = json.loads(data.decode("utf-8", "surrogatepass"))
+    articles = [
+        Article(
+            id=a["id"],
+            feed_url="",
+            link="",
+            title=a["title"],
+            author="",
+            section="",
+            published=None,
+            summary="",
+            html="",
+            text=a["text"],
+            content_hash="",
+        )
+        for a in fields["articles"]
+    ]
+    lists = [
+        Watchlist(
+            # The tier reads no terms; a placeholder keeps the dataclass whole.
+            name=w["name"],
+            terms=(Term(w["name"]),),
+            about=tuple(w["about"]),
+            not_about=tuple(w["not_about"]),
+            about_close=w["about_close"],
+            about_very_close=w["about_very_close"],
+        )
+        for w in fields["lists"]
+    ]
+    named = {key: frozenset(value) for key, value in fields["named"].items()}
+    return articles, lists, named
+
+
+def found_to_json(found: Sequence[PossiblyAbout]) -> bytes:
+    return json.dumps(
+        [
+            {
+                "article_id": f.article_id,
+                "watchlist": f.watchlist,
+                "score": f.score,
+                "strength": f.strength,
+                "passage": f.passage,
+            }
+            for f in found
+        ],
+        ensure_ascii=False,
+    ).encode("utf-8", "surrogatepass")
+
+
+def found_from_json(data: bytes) -> list[PossiblyAbout]:
+    items: Any = json.loads(data.decode("utf-8", "surrogatepass"))
+    if not isinstance(items, list):
+        raise TypeError("expected a list")
+    found: list[PossiblyAbout] = []
+    for item in items:
+        strength = item["strength"]
+        if strength not in (CLOSE, VERY_CLOSE):
+            raise ValueError(f"unknown strength {strength!r}")
+        found.append(
+            PossiblyAbout(
+                article_id=str(item["article_id"]),
+                watchlist=str(item["watchlist"]),
+                score=float(item["score"]),
+                strength=strength,
+                passage=str(item["passage"]),
+            )
+        )
     return found
 
 
-def _words(text: str) -> set[str]:
-    return {w.casefold() for w in _WORD.findall(text)}
+async def _send(proc: asyncio.subprocess.Process, data: bytes) -> None:
+    assert proc.stdin is not None
+    # A child that dies before reading everything is reported by its exit status.
+    with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+        proc.stdin.write(data)
+        await proc.stdin.drain()
+        proc.stdin.close()
+        await proc.stdin.wait_closed()
 
 
-def _overlap(passage: str, sentences: Sequence[str]) -> float:
-    have = _words(passage)
-    return max((len(have & _words(s)) / len(_words(s)) for s in sentences if _words(s)), default=0)
+async def _read_capped(proc: asyncio.subprocess.Process, cap: int) -> bytes | None:
+    """All of the child's stdout, or None past ``cap`` bytes (the child is then killed
+    and the rest read and dropped, so that ``wait()`` can return)."""
+    stream = proc.stdout
+    assert stream is not None
+    chunks: list[bytes] | None = []
+    size = 0
+    while chunk := await stream.read(_CHUNK):
+        size += len(chunk)
+        if chunks is not None and size > cap:
+            chunks = None
+            with contextlib.suppress(ProcessLookupError):
+                proc.kill()
+        if chunks is not None:
+            chunks.append(chunk)
+    return None if chunks is None else b"".join(chunks)
 
 
-def _cut(passage: str, most: int = 300) -> str:
-    passage = " ".join(passage.split())
-    return passage if len(passage) <= most else passage[:most].rsplit(" ", 1)[0]
+async def _read_tail(stream: asyncio.StreamReader | None, keep: int) -> bytes:
+    assert stream is not None
+    tail = b""
+    while chunk := await stream.read(_CHUNK):
+        tail = (tail + chunk)[-keep:]
+    return tail
+
+
+def _exit_reason(code: int, err: bytes) -> str:
+    if code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        return f"killed by {name}"
+    last = err.decode("utf-8", "replace").strip().splitlines()[-1:]
+    return f"exit code {code}" + (f": {last[0][:200]}" if last else "")

@@ -77,7 +77,18 @@ def test_shipped_config_spells_out_every_key() -> None:
         "digest": {"time", "timezone", "empty"},
         "telegram": {"api_url", "admins"},
         "logging": {"level"},
+        "about": {"enabled"},
     }
+
+
+def test_the_possibly_about_tier_is_on_unless_the_config_turns_it_off() -> None:
+    assert parse_config({}).about.enabled is True
+    assert parse_config({"about": {"enabled": False}}).about.enabled is False
+
+
+def test_an_about_switch_that_is_not_true_or_false_is_refused_naming_the_key() -> None:
+    with pytest.raises(ConfigError, match=r"\[about\] enabled.*true or false"):
+        parse_config({"about": {"enabled": "no"}})
 
 
 def test_defaults_are_the_documented_values(tmp_path: Path) -> None:

@@ -191,3 +191,26 @@ def test_any_records_written_as_json_lines_read_back_the_same_from_text_or_bytes
     for as_read in (data, data.encode()):
         parsed = parse_eval(as_read, "f")
         assert [(r.id, r.title, r.text) for r in parsed] == expected
+
+
+def test_the_about_tier_is_scored_per_list_only_on_records_that_do_not_name_it() -> None:
+    from bot.domain.aboutness import CLOSE, PossiblyAbout
+    from bot.domain.evaluate import EvalRecord, evaluate_about
+
+    def rec(rid: str, about: set[str]) -> EvalRecord:
+        return EvalRecord(rid, "t", "x", frozenset(), about=frozenset(about))
+
+    records = [rec("hit", {"L"}), rec("named", {"L"}), rec("miss", {"L"}), rec("wrong", set())]
+    named = {"named": frozenset({"L"})}
+    found = [
+        PossiblyAbout("hit", "L", 0.9, CLOSE, "p"),
+        PossiblyAbout("wrong", "L", 0.8, CLOSE, "q"),
+    ]
+    every = {("hit", "L"): 0.9, ("named", "L"): 0.1, ("miss", "L"): 0.5, ("wrong", "L"): 0.8}
+    report = evaluate_about(records, named, found, ["L"], every)
+    (score,) = report.scores
+    assert (score.tp, score.fp, score.fn) == (1, 1, 1)
+    assert report.scored == (("L", 3),)
+    assert [m.id for m in report.misses] == ["miss"]
+    assert [(f.id, f.passage) for f in report.false_alarms] == [("wrong", "q")]
+    assert report.score_ranges == (("L", 0.5, 0.8),)

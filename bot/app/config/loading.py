@@ -27,6 +27,7 @@ from bot.app.config.settings import (
     SCHEMA,
     TOKEN_KEYS,
     TOKEN_PROBLEM,
+    AboutConfig,
     Config,
     DigestConfig,
     FeedsConfig,
@@ -41,6 +42,7 @@ from bot.app.config.values import (
     http_url_problem,
     looks_like_token_url,
     read_admins,
+    read_bool,
     read_digest_empty,
     read_duration,
     read_feed_urls,
@@ -164,6 +166,7 @@ def parse_config(
         digest=_parse_digest(tables["digest"]),
         telegram=_parse_telegram(tables["telegram"]),
         logging=_parse_logging(tables["logging"]),
+        about=AboutConfig(enabled=read_bool(tables["about"], "enabled", True)),
         source=None,
     )
 

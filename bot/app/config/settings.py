@@ -77,6 +77,12 @@ class LoggingConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class AboutConfig:
+    # The "possibly about" tier (lists with `about` sentences); off, only names match.
+    enabled: bool = True
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     feeds: FeedsConfig
     store: StoreConfig
@@ -84,6 +90,7 @@ class Config:
     digest: DigestConfig
     telegram: TelegramConfig
     logging: LoggingConfig
+    about: AboutConfig = AboutConfig()
     # The file the settings came from; None when built in code (tests, the demo).
     source: Path | None = None
 
@@ -105,6 +112,7 @@ SCHEMA: dict[str, tuple[str, ...]] = {
     "digest": ("time", "timezone", "empty"),
     "telegram": ("api_url", "admins"),
     "logging": ("level",),
+    "about": ("enabled",),
 }
 
 # Names someone might reasonably reach for when pasting the token in.

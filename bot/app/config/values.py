@@ -74,6 +74,13 @@ def read_str(t: Table, key: str, default: str) -> str:
     return value
 
 
+def read_bool(t: Table, key: str, default: bool) -> bool:
+    value = t.get(key, default)
+    if not isinstance(value, bool):
+        raise t.error(key, f"expected true or false, got {describe(value)}")
+    return value
+
+
 def read_int(t: Table, key: str, default: int, *, minimum: int, maximum: int | None = None) -> int:
     value = t.get(key, default)
     # bool is a subclass of int: `max_bytes = true` must not quietly mean 1.
