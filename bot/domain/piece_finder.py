@@ -10,7 +10,6 @@ memo keyed on the words. `Matcher` verifies what this finds.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,7 +19,6 @@ from bot.domain.compiled_terms import STOPWORDS, CompiledTerm
 
 __all__ = ["PieceFinder"]
 
-_WORD_AFTER = re.compile(r" *([^ ]*)")
 _SPLIT_PART = 3  # letters of a word split in two, at least, on the side found
 
 
@@ -40,6 +38,7 @@ _Looks = (
     ]
     | tuple[()]
 )
+_At = tuple[int, int]  # (term, where it starts counted from the start of a text word)
 _MEMO_SIZE = 16_384  # entries each memo keeps (about 3.5 MB at most); then it starts afresh
 
 
@@ -84,6 +83,12 @@ def _add(found: dict[int, set[int]], term: int, start: int) -> None:
         starts.add(start)
 
 
+def _shifted(refs: tuple[_Ref, ...], end: int) -> tuple[_At, ...]:
+    """Refs of a piece ending at `end` of " " + word + " ": where each term would start,
+    counted from the word's start."""
+    return tuple((term, end + 1 - piece_end) for term, piece_end in refs)
+
+
 def _word_looks(groups: tuple[_Group, ...], written: str) -> _Looks:
     """What a piece found in text word `written` asks for, term word by term word: the
     checks that need no neighbour are made here, once per word; those that do are
@@ -126,30 +131,36 @@ def _word_looks(groups: tuple[_Group, ...], written: str) -> _Looks:
     )
 
 
-def _split(
-    text: str, left: int, right: int, expected: str, cap: int, before: bool, after: bool
+def _split_fits(
+    written: str, expected: str, cap: int, before: str | None, after: str | None
 ) -> bool:
-    """`text[left:right]`, shorter than `expected`, and the word before it (`before`) or
-    after it (`after`) are `expected` split in two (a line break without a hyphen: `Kam` /
-    `chik`); the split is one of the word's typos (`bot.domain.typos.fits`)."""
-    written = text[left:right]
+    """Text word `written`, shorter than `expected`, and the word `before` it or `after` it
+    (None: not to be tried) are `expected` split in two (a line break without a hyphen:
+    `Kam` / `chik`); the split is one of the word's typos (`bot.domain.typos.fits`)."""
     return (
-        before
-        and OSA.distance(
-            expected,
-            _text_beside(text, left, right, -1, past_function_words=False) + written,
-            score_cutoff=cap,
-        )
-        <= cap
-    ) or (
-        after
-        and OSA.distance(
-            expected,
-            written + _text_beside(text, left, right, 1, past_function_words=False),
-            score_cutoff=cap,
-        )
-        <= cap
-    )
+        before is not None and OSA.distance(expected, before + written, score_cutoff=cap) <= cap
+    ) or (after is not None and OSA.distance(expected, written + after, score_cutoff=cap) <= cap)
+
+
+def _word_after(text: str, right: int) -> tuple[str, int]:
+    """The word after offset `right` of `text` (a word's end) and where it ends; empty at
+    the text's end."""
+    size = len(text)
+    while right < size and text[right] == " ":
+        right += 1
+    end = text.find(" ", right)
+    if end < 0:
+        end = size
+    return text[right:end], end
+
+
+def _word_before(text: str, left: int) -> tuple[str, int]:
+    """The word before offset `left` of `text` (a word's start) and where it starts; empty
+    at the text's start."""
+    while left > 0 and text[left - 1] == " ":
+        left -= 1
+    start = text.rfind(" ", 0, left) + 1
+    return text[start:left], start
 
 
 def _text_beside(
@@ -160,16 +171,9 @@ def _text_beside(
     written = ""
     for _ in range(2 if past_function_words else 1):
         if step > 0:
-            found = _WORD_AFTER.match(text, right)
-            assert found is not None  # it matches the empty string too
-            written = found[1]
-            right = found.end()
+            written, right = _word_after(text, right)
         else:
-            end = left
-            while end > 0 and text[end - 1] == " ":
-                end -= 1
-            left = text.rfind(" ", 0, end) + 1
-            written = text[left:end]
+            written, left = _word_before(text, left)
         if written not in STOPWORDS:
             return written
     return written
@@ -215,7 +219,7 @@ class PieceFinder:
             import ahocorasick
 
             automaton = ahocorasick.Automaton()
-            for key, (piece, in_words) in enumerate(found_by.items()):
+            for piece, in_words in found_by.items():
                 groups: tuple[_Group, ...] = tuple(
                     (word, cap, tuple((b, tuple(refs)) for b, refs in besides.items()))
                     for (word, cap), besides in in_words.items()
@@ -224,21 +228,53 @@ class PieceFinder:
                     whole = tuple(
                         ref for _, _, besides in groups for _, refs in besides for ref in refs
                     )
-                    automaton.add_word(piece, (-1, whole, 0))
+                    automaton.add_word(piece, (True, whole))
                 else:
-                    # Where the word holding the piece starts, counted back from where the
-                    # piece ends, when the piece starts with its space (0: unknown).
-                    automaton.add_word(
-                        piece, (key, groups, len(piece) - 1 if piece[0] == " " else 0)
-                    )
+                    automaton.add_word(piece, (False, groups))
             automaton.make_automaton()
             self._automaton = automaton
-        # (piece, text word) → what it asks for; (piece, text word, side, neighbour) → the
-        # terms then worth a look. Words recur from article to article, so most pieces
-        # found cost a look-up or two; both are only ever added to (or emptied when full),
-        # which keeps `match` safe from several threads.
-        self._word_memo: dict[tuple[int, str], _Looks] = {}
-        self._beside_memo: dict[tuple[int, str, int, str], tuple[_Ref, ...]] = {}
+        # text word → what the pieces in it ask for; (text word, side, neighbour) → the
+        # terms then worth a look. Words recur from article to article, so most words
+        # holding a piece cost a look-up or two; both are only ever added to (or emptied
+        # when full), which keeps `find` safe from several threads.
+        self._word_memo: dict[str, _Looks] = {}
+        self._beside_memo: dict[tuple[str, int, str], tuple[_At, ...]] = {}
+        # (text word, the words just before and after it) → the terms worth a look
+        # because the word is one of theirs split in two there.
+        self._split_memo: dict[tuple[str, str, str], tuple[_At, ...]] = {}
+
+    def _looks(self, written: str) -> _Looks:
+        """What every piece in text word `written` asks for, where the term would start
+        counted from the word's start: the word is scanned alone, so a word holding
+        several pieces (" rai", "way " in "railway") is checked once for all of them."""
+        free: list[_At] = []
+        splits: list[tuple[str, int, tuple[_At, ...], bool, bool]] = []
+        sides: dict[int, list[tuple[_Beside, tuple[_At, ...]]]] = {}
+        # `end` counts from the space before the word, as the text's pieces do from the
+        # space before the term: a term starts `end + 1 - piece_end` after that space.
+        for end, (whole, groups) in self._automaton.iter(" " + written + " "):
+            if whole:
+                continue  # found in the whole text's pass
+            looks = _word_looks(groups, written)
+            if not looks:
+                continue
+            free_refs, split_refs, side_refs = looks
+            free.extend((term, end + 1 - piece_end) for term, piece_end in free_refs)
+            splits.extend(
+                (expected, cap, _shifted(refs, end), before, after)
+                for expected, cap, refs, before, after in split_refs
+            )
+            for side, options in side_refs:
+                sides.setdefault(side, []).extend(
+                    (wanted, _shifted(refs, end)) for wanted, refs in options
+                )
+        if not (free or splits or sides):
+            return ()
+        return (
+            tuple(dict.fromkeys(free)),
+            tuple(splits),
+            tuple((side, tuple(options)) for side, options in sides.items()),
+        )
 
     def find(self, text: str) -> dict[int, set[int]]:
         """term → where its pieces in `text` (normalised) say it starts, where worth a look."""
@@ -250,54 +286,88 @@ class PieceFinder:
         near_memo = self._beside_memo
         if len(near_memo) > _MEMO_SIZE:
             near_memo.clear()
+        split_memo = self._split_memo
+        if len(split_memo) > _MEMO_SIZE:
+            split_memo.clear()
         found: dict[int, set[int]] = {}
-        beside: dict[int, str] = {}  # the text's word beside each word found
+        size = len(text)
+        done = -1  # hits ending up to here are in a word already looked at
         # Padded so that a piece may be anchored at the first or last word. A piece
         # ending at `end` says its term starts at `end + 1 - piece_end` in `text`.
-        for end, (key, groups, back) in self._automaton.iter(" " + text + " "):
-            if key < 0:  # whole terms: nothing to check per word
-                for term_index, piece_end in groups:
+        for end, (whole, refs) in self._automaton.iter(" " + text + " "):
+            if whole:  # whole terms: nothing to check per word
+                for term_index, piece_end in refs:
                     _add(found, term_index, end + 1 - piece_end)
                 continue
-            # The text word holding the piece. Most pieces found are in words that cannot
-            # be their term word (" ro" in "road"): the memo, keyed on the word, says so
-            # in one look however many articles hold it.
-            if back:
-                left = end - back
+            if end <= done:
+                continue
+            # The text word holding the piece (`text[end - 1]`, or the word just before
+            # it when that is the space after the word). Most pieces found are in words
+            # that cannot be their term word (" ro" in "road"): the memo, keyed on the
+            # word, says so in one look however many articles hold it.
+            if end > size or text[end - 1] == " ":
+                right = end - 1
+                left = text.rfind(" ", 0, right) + 1
             else:
-                last = end - 1 if text[end - 1 : end] not in ("", " ") else end - 2
-                left = text.rfind(" ", 0, max(last, 0)) + 1
-            right = text.find(" ", left)
-            if right < 0:
-                right = len(text)
+                left = text.rfind(" ", 0, end - 1) + 1
+                right = text.find(" ", end)
+                if right < 0:
+                    right = size
+            done = right + 1
             written = text[left:right]
-            looks = memo.get((key, written))
+            looks = memo.get(written)
             if looks is None:
-                looks = memo[key, written] = _word_looks(groups, written)
+                looks = memo[written] = self._looks(written)
             if not looks:
                 continue
             free, splits, sides = looks
-            for term_index, piece_end in free:
-                _add(found, term_index, end + 1 - piece_end)
-            for expected, cap, refs, before, after in splits:
-                if _split(text, left, right, expected, cap, before, after):
-                    for term_index, piece_end in refs:
-                        _add(found, term_index, end + 1 - piece_end)
+            for term_index, at in free:
+                _add(found, term_index, left + at)
+            before = after = None
+            if splits:
+                before, before_start = _word_before(text, left)
+                after, after_end = _word_after(text, right)
+                passed = split_memo.get((written, before, after))
+                if passed is None:
+                    passed = split_memo[written, before, after] = tuple(
+                        ref
+                        for expected, cap, at_refs, may_before, may_after in splits
+                        if _split_fits(
+                            written,
+                            expected,
+                            cap,
+                            before if may_before else None,
+                            after if may_after else None,
+                        )
+                        for ref in at_refs
+                    )
+                for term_index, at in passed:
+                    _add(found, term_index, left + at)
             for side, options in sides:
                 # " ro" in "route" is no look at "Trump Route" unless "Trump" is beside
                 # it; nor "Baku" in "Baku officials" one at "Baku port".
-                where = 2 * left + (side > 0)
-                near = beside.get(where)
-                if near is None:
-                    near = beside[where] = _text_beside(text, left, right, side)
-                fitting = near_memo.get((key, written, side, near))
+                if side > 0:
+                    if after is None:
+                        after, after_end = _word_after(text, right)
+                    near = after
+                    if near in STOPWORDS:
+                        near = _word_after(text, after_end)[0]
+                else:
+                    if before is None:
+                        before, before_start = _word_before(text, left)
+                    near = before
+                    if near in STOPWORDS:
+                        near = _word_before(text, before_start)[0]
+                fitting = near_memo.get((written, side, near))
                 if fitting is None:
-                    fitting = near_memo[key, written, side, near] = tuple(
-                        ref
-                        for wanted, refs in options
-                        if _beside_fits(near, wanted)
-                        for ref in refs
+                    fitting = near_memo[written, side, near] = tuple(
+                        dict.fromkeys(
+                            ref
+                            for wanted, at_refs in options
+                            if _beside_fits(near, wanted)
+                            for ref in at_refs
+                        )
                     )
-                for term_index, piece_end in fitting:
-                    _add(found, term_index, end + 1 - piece_end)
+                for term_index, at in fitting:
+                    _add(found, term_index, left + at)
         return found
