@@ -348,7 +348,14 @@ class PieceFinder:
                 # it; nor "Baku" in "Baku officials" one at "Baku port".
                 if side > 0:
                     if after is None:
-                        after, after_end = _word_after(text, right)
+                        # `_word_after`, inline: this runs for most words looked at.
+                        start = right + 1
+                        while start < size and text[start] == " ":
+                            start += 1
+                        after_end = text.find(" ", start)
+                        if after_end < 0:
+                            after_end = size
+                        after = text[start:after_end]
                     near = after
                     if near in STOPWORDS:
                         near = _word_after(text, after_end)[0]
@@ -369,5 +376,9 @@ class PieceFinder:
                         )
                     )
                 for term_index, at in fitting:
-                    _add(found, term_index, left + at)
+                    starts = found.get(term_index)
+                    if starts is None:
+                        found[term_index] = {left + at}
+                    else:
+                        starts.add(left + at)
         return found
