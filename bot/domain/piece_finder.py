@@ -39,6 +39,19 @@ _Looks = (
     | tuple[()]
 )
 _At = tuple[int, int]  # (term, where it starts counted from the start of a text word)
+_Joined = tuple[tuple[str, int, tuple[_At, ...]], ...]  # (term word, its typos, terms)
+# What the pieces in a text word ask for (empty: nothing): the terms worth a look at
+# once; those worth one if the word joined with the word before (after) it is a term word
+# split in two; and by side, for each word wanted there, those worth one if it fits.
+_WordLooks = (
+    tuple[
+        tuple[_At, ...],
+        _Joined,
+        _Joined,
+        tuple[tuple[int, tuple[tuple[_Beside, tuple[_At, ...]], ...]], ...],
+    ]
+    | tuple[()]
+)
 _MEMO_SIZE = 16_384  # entries each memo keeps (about 3.5 MB at most); then it starts afresh
 
 
@@ -131,15 +144,18 @@ def _word_looks(groups: tuple[_Group, ...], written: str) -> _Looks:
     )
 
 
-def _split_fits(
-    written: str, expected: str, cap: int, before: str | None, after: str | None
-) -> bool:
-    """Text word `written`, shorter than `expected`, and the word `before` it or `after` it
-    (None: not to be tried) are `expected` split in two (a line break without a hyphen:
-    `Kam` / `chik`); the split is one of the word's typos (`bot.domain.typos.fits`)."""
-    return (
-        before is not None and OSA.distance(expected, before + written, score_cutoff=cap) <= cap
-    ) or (after is not None and OSA.distance(expected, written + after, score_cutoff=cap) <= cap)
+def _joined(options: tuple[tuple[str, int, tuple[_At, ...]], ...], joined: str) -> tuple[_At, ...]:
+    """The terms whose word `expected` is `joined`, a text word shorter than it joined with
+    the word beside it (a line break without a hyphen: `Kam` / `chik`), the split one of
+    the word's typos (`bot.domain.typos.fits`)."""
+    return tuple(
+        dict.fromkeys(
+            ref
+            for expected, cap, refs in options
+            if OSA.distance(expected, joined, score_cutoff=cap) <= cap
+            for ref in refs
+        )
+    )
 
 
 def _word_after(text: str, right: int) -> tuple[str, int]:
@@ -237,19 +253,20 @@ class PieceFinder:
         # terms then worth a look. Words recur from article to article, so most words
         # holding a piece cost a look-up or two; both are only ever added to (or emptied
         # when full), which keeps `find` safe from several threads.
-        self._word_memo: dict[str, _Looks] = {}
+        self._word_memo: dict[str, _WordLooks] = {}
         self._beside_memo: dict[tuple[str, int, str], tuple[_At, ...]] = {}
         # (text word, the words just before and after it) → the terms worth a look
         # because the word is one of theirs split in two there.
-        self._split_memo: dict[tuple[str, str, str], tuple[_At, ...]] = {}
+        self._split_memo: dict[tuple[str, int, str], tuple[_At, ...]] = {}
 
-    def _looks(self, written: str) -> _Looks:
+    def _looks(self, written: str) -> _WordLooks:
         """What every piece in text word `written` asks for, where the term would start
         counted from the word's start: the word is scanned alone, so a word holding
-        several pieces (" rai", "way " in "railway") is checked once for all of them."""
-        free: list[_At] = []
-        splits: list[tuple[str, int, tuple[_At, ...], bool, bool]] = []
-        sides: dict[int, list[tuple[_Beside, tuple[_At, ...]]]] = {}
+        several pieces (" rai", "way " in "railway") is checked once for all of them, and
+        each word wanted beside it or joined to it once for all the terms wanting it."""
+        free: dict[_At, None] = {}
+        joined: tuple[dict[tuple[str, int], dict[_At, None]], ...] = ({}, {})  # before, after
+        sides: dict[int, dict[_Beside, dict[_At, None]]] = {}
         # `end` counts from the space before the word, as the text's pieces do from the
         # space before the term: a term starts `end + 1 - piece_end` after that space.
         for end, (whole, groups) in self._automaton.iter(" " + written + " "):
@@ -259,21 +276,31 @@ class PieceFinder:
             if not looks:
                 continue
             free_refs, split_refs, side_refs = looks
-            free.extend((term, end + 1 - piece_end) for term, piece_end in free_refs)
-            splits.extend(
-                (expected, cap, _shifted(refs, end), before, after)
-                for expected, cap, refs, before, after in split_refs
-            )
+            free.update(dict.fromkeys(_shifted(free_refs, end)))
+            for expected, cap, refs, before, after in split_refs:
+                for wanted, by in zip((before, after), joined, strict=True):
+                    if wanted:
+                        by.setdefault((expected, cap), {}).update(
+                            dict.fromkeys(_shifted(refs, end))
+                        )
             for side, options in side_refs:
-                sides.setdefault(side, []).extend(
-                    (wanted, _shifted(refs, end)) for wanted, refs in options
-                )
-        if not (free or splits or sides):
+                by_word = sides.setdefault(side, {})
+                for beside, refs in options:
+                    by_word.setdefault(beside, {}).update(dict.fromkeys(_shifted(refs, end)))
+        if not (free or joined[0] or joined[1] or sides):
             return ()
+        joined_before, joined_after = (
+            tuple((expected, cap, tuple(refs)) for (expected, cap), refs in by.items())
+            for by in joined
+        )
         return (
-            tuple(dict.fromkeys(free)),
-            tuple(splits),
-            tuple((side, tuple(options)) for side, options in sides.items()),
+            tuple(free),
+            joined_before,
+            joined_after,
+            tuple(
+                (side, tuple((beside, tuple(refs)) for beside, refs in by_word.items()))
+                for side, by_word in sides.items()
+            ),
         )
 
     def find(self, text: str) -> dict[int, set[int]]:
@@ -320,27 +347,26 @@ class PieceFinder:
                 looks = memo[written] = self._looks(written)
             if not looks:
                 continue
-            free, splits, sides = looks
+            free, split_before, split_after, sides = looks
             for term_index, at in free:
                 _add(found, term_index, left + at)
             before = after = None
-            if splits:
+            # The word may be a term word split in two (`Kam` / `chik`) with the word
+            # before it or after it.
+            if split_before:
                 before, before_start = _word_before(text, left)
-                after, after_end = _word_after(text, right)
-                passed = split_memo.get((written, before, after))
+                passed = split_memo.get((written, -1, before))
                 if passed is None:
-                    passed = split_memo[written, before, after] = tuple(
-                        ref
-                        for expected, cap, at_refs, may_before, may_after in splits
-                        if _split_fits(
-                            written,
-                            expected,
-                            cap,
-                            before if may_before else None,
-                            after if may_after else None,
-                        )
-                        for ref in at_refs
+                    passed = split_memo[written, -1, before] = _joined(
+                        split_before, before + written
                     )
+                for term_index, at in passed:
+                    _add(found, term_index, left + at)
+            if split_after:
+                after, after_end = _word_after(text, right)
+                passed = split_memo.get((written, 1, after))
+                if passed is None:
+                    passed = split_memo[written, 1, after] = _joined(split_after, written + after)
                 for term_index, at in passed:
                     _add(found, term_index, left + at)
             for side, options in sides:
