@@ -10,7 +10,6 @@ _SNIPPET_REACH = 400  # characters searched each side for the sentence boundary
 # single line break is only wrapping.
 _SENTENCE_END_BEFORE = re.compile(r"[.!?][\"'”’)\]]*\s+|\n\s*\n")
 _SENTENCE_END_AFTER = re.compile(r"[.!?][\"'”’)\]]*(?=\s|$)|\n\s*\n")
-_WORD = re.compile(r"\S+")
 _SPACES = re.compile(r"\s+")
 
 
@@ -23,18 +22,23 @@ def make_snippet(plain: str, start: int, end: int) -> tuple[str, int, int]:
     left_from = max(0, start - _SNIPPET_REACH)
     boundaries = list(_SENTENCE_END_BEFORE.finditer(plain, left_from, start))
     sentence_start = boundaries[-1].end() if boundaries else left_from
-    left_words = list(_WORD.finditer(plain, sentence_start, start))
     cut_left = not boundaries and left_from > 0
-    if len(left_words) > _SNIPPET_WORDS:
-        sentence_start = left_words[-_SNIPPET_WORDS].start()
+    # Split from the right at most a dozen times (str.split's whitespace is regex `\s`):
+    # more parts than that, and the first holds the words cut off.
+    left = plain[sentence_start:start]
+    parts = left.rsplit(None, _SNIPPET_WORDS)
+    if len(parts) > _SNIPPET_WORDS:
+        kept = left[len(parts[0]) :]
+        sentence_start += len(left) - len(kept.lstrip())
         cut_left = True
     right_to = min(len(plain), end + _SNIPPET_REACH)
     boundary = _SENTENCE_END_AFTER.search(plain, end, right_to)
     sentence_end = boundary.end() if boundary else right_to
     cut_right = boundary is None and right_to < len(plain)
-    right_words = list(_WORD.finditer(plain, end, sentence_end))
-    if len(right_words) > _SNIPPET_WORDS:
-        sentence_end = right_words[_SNIPPET_WORDS - 1].end()
+    right = plain[end:sentence_end]
+    parts = right.split(None, _SNIPPET_WORDS)
+    if len(parts) > _SNIPPET_WORDS:
+        sentence_end = end + len(right[: len(right) - len(parts[-1])].rstrip())
         cut_right = True
     before = _SPACES.sub(" ", plain[sentence_start:start]).lstrip()
     matched = _SPACES.sub(" ", plain[start:end])
