@@ -48,7 +48,11 @@ _WordLooks = (
         tuple[_At, ...],
         _Joined,
         _Joined,
-        tuple[tuple[int, tuple[tuple[_Beside, tuple[_At, ...]], ...]], ...],
+        # by side: the words wanted there, and what each word found there gave
+        tuple[
+            tuple[int, tuple[tuple[_Beside, tuple[_At, ...]], ...], dict[str, tuple[_At, ...]]],
+            ...,
+        ],
     ]
     | tuple[()]
 )
@@ -249,12 +253,12 @@ class PieceFinder:
                     automaton.add_word(piece, (False, groups))
             automaton.make_automaton()
             self._automaton = automaton
-        # text word → what the pieces in it ask for; (text word, side, neighbour) → the
-        # terms then worth a look. Words recur from article to article, so most words
-        # holding a piece cost a look-up or two; both are only ever added to (or emptied
-        # when full), which keeps `find` safe from several threads.
+        # text word → what the pieces in it ask for, with, by side, neighbour → the terms
+        # then worth a look. Words recur from article to article, so most words holding a
+        # piece cost a look-up or two; the memos are only ever added to (or emptied when
+        # full), which keeps `find` safe from several threads.
         self._word_memo: dict[str, _WordLooks] = {}
-        self._beside_memo: dict[tuple[str, int, str], tuple[_At, ...]] = {}
+        self._neighbours = 0  # neighbours remembered in the word memo's entries
         # (text word, the words just before and after it) → the terms worth a look
         # because the word is one of theirs split in two there.
         self._split_memo: dict[tuple[str, int, str], tuple[_At, ...]] = {}
@@ -298,7 +302,7 @@ class PieceFinder:
             joined_before,
             joined_after,
             tuple(
-                (side, tuple((beside, tuple(refs)) for beside, refs in by_word.items()))
+                (side, tuple((beside, tuple(refs)) for beside, refs in by_word.items()), {})
                 for side, by_word in sides.items()
             ),
         )
@@ -308,11 +312,10 @@ class PieceFinder:
         if self._automaton is None:
             return {}
         memo = self._word_memo
-        if len(memo) > _MEMO_SIZE:
+        if len(memo) > _MEMO_SIZE or self._neighbours > _MEMO_SIZE:
             memo.clear()
-        near_memo = self._beside_memo
-        if len(near_memo) > _MEMO_SIZE:
-            near_memo.clear()
+            self._neighbours = 0
+        neighbours = 0
         split_memo = self._split_memo
         if len(split_memo) > _MEMO_SIZE:
             split_memo.clear()
@@ -369,7 +372,7 @@ class PieceFinder:
                     passed = split_memo[written, 1, after] = _joined(split_after, written + after)
                 for term_index, at in passed:
                     _add(found, term_index, left + at)
-            for side, options in sides:
+            for side, options, fits_by_near in sides:
                 # " ro" in "route" is no look at "Trump Route" unless "Trump" is beside
                 # it; nor "Baku" in "Baku officials" one at "Baku port".
                 if side > 0:
@@ -391,9 +394,10 @@ class PieceFinder:
                     near = before
                     if near in STOPWORDS:
                         near = _word_before(text, before_start)[0]
-                fitting = near_memo.get((written, side, near))
+                fitting = fits_by_near.get(near)
                 if fitting is None:
-                    fitting = near_memo[written, side, near] = tuple(
+                    neighbours += 1
+                    fitting = fits_by_near[near] = tuple(
                         dict.fromkeys(
                             ref
                             for wanted, at_refs in options
@@ -407,4 +411,5 @@ class PieceFinder:
                         found[term_index] = {left + at}
                     else:
                         starts.add(left + at)
+        self._neighbours += neighbours
         return found
