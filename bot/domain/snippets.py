@@ -11,6 +11,28 @@ _SNIPPET_REACH = 400  # characters searched each side for the sentence boundary
 _SENTENCE_END_BEFORE = re.compile(r"[.!?][\"'”’)\]]*\s+|\n\s*\n")
 _SENTENCE_END_AFTER = re.compile(r"[.!?][\"'”’)\]]*(?=\s|$)|\n\s*\n")
 _SPACES = re.compile(r"\s+")
+_OUTSIDE_SENTENCE_END = re.compile(r"[^.!?\"'”’)\]\s]")  # a character no sentence end holds
+_NEAR_REACH = 100  # characters searched first for the sentence's start
+
+
+def _last_sentence_end(plain: str, left_from: int, start: int) -> int:
+    """Where the last sentence end in `plain[left_from:start]` ends (-1: none there).
+
+    The sentence ends are looked for near `start` first. The answer is the one a search
+    from `left_from` gives once a character that no sentence end holds stands between
+    where the near search began and the end it found: both searches are past any sentence
+    end in progress there, so they find the same ones from then on.
+    """
+    near_from = max(left_from, start - _NEAR_REACH)
+    last = None
+    for last in _SENTENCE_END_BEFORE.finditer(plain, near_from, start):
+        pass
+    if near_from > left_from and (
+        last is None or _OUTSIDE_SENTENCE_END.search(plain, near_from, last.start()) is None
+    ):
+        for last in _SENTENCE_END_BEFORE.finditer(plain, left_from, start):
+            pass
+    return last.end() if last is not None else -1
 
 
 def make_snippet(plain: str, start: int, end: int) -> tuple[str, int, int]:
@@ -20,9 +42,9 @@ def make_snippet(plain: str, start: int, end: int) -> tuple[str, int, int]:
     space; `…` marks a cut inside a sentence.
     """
     left_from = max(0, start - _SNIPPET_REACH)
-    boundaries = list(_SENTENCE_END_BEFORE.finditer(plain, left_from, start))
-    sentence_start = boundaries[-1].end() if boundaries else left_from
-    cut_left = not boundaries and left_from > 0
+    boundary = _last_sentence_end(plain, left_from, start)
+    sentence_start = boundary if boundary >= 0 else left_from
+    cut_left = boundary < 0 and left_from > 0
     # Split from the right at most a dozen times (str.split's whitespace is regex `\s`):
     # more parts than that, and the first holds the words cut off.
     left = plain[sentence_start:start]
