@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 _SNIPPET_WORDS = 12
 _SNIPPET_REACH = 400  # characters searched each side for the sentence boundary
@@ -24,15 +25,19 @@ def _last_sentence_end(plain: str, left_from: int, start: int) -> int:
     end in progress there, so they find the same ones from then on.
     """
     near_from = max(left_from, start - _NEAR_REACH)
-    last = None
-    for last in _SENTENCE_END_BEFORE.finditer(plain, near_from, start):
-        pass
+    last = _last(_SENTENCE_END_BEFORE.finditer(plain, near_from, start))
     if near_from > left_from and (
         last is None or _OUTSIDE_SENTENCE_END.search(plain, near_from, last.start()) is None
     ):
-        for last in _SENTENCE_END_BEFORE.finditer(plain, left_from, start):
-            pass
+        last = _last(_SENTENCE_END_BEFORE.finditer(plain, left_from, start))
     return last.end() if last is not None else -1
+
+
+def _last(found: Iterator[re.Match[str]]) -> re.Match[str] | None:
+    last = None
+    for last in found:  # noqa: B007 (the loop is for the last one)
+        pass
+    return last
 
 
 def make_snippet(plain: str, start: int, end: int) -> tuple[str, int, int]:
@@ -42,9 +47,10 @@ def make_snippet(plain: str, start: int, end: int) -> tuple[str, int, int]:
     space; `…` marks a cut inside a sentence.
     """
     left_from = max(0, start - _SNIPPET_REACH)
-    boundary = _last_sentence_end(plain, left_from, start)
-    sentence_start = boundary if boundary >= 0 else left_from
-    cut_left = boundary < 0 and left_from > 0
+    sentence_start = _last_sentence_end(plain, left_from, start)
+    cut_left = sentence_start < 0 and left_from > 0
+    if sentence_start < 0:
+        sentence_start = left_from
     # Split from the right at most a dozen times (str.split's whitespace is regex `\s`):
     # more parts than that, and the first holds the words cut off.
     left = plain[sentence_start:start]
