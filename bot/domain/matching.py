@@ -14,7 +14,9 @@ How a field is matched:
    " ro" in "road" is no look at "Trump Route", nor "Baku" in "Baku officials" one at
    "Baku port". Both checks are made once per text word, however many terms share it,
    and remembered from article to article (a bounded memo keyed on the words).
-4. Verify: where a term is looked at, it would start a few characters away. Windows of
+4. Verify: where a term is looked at, it would start a few characters away. A place
+   whose text does not hold the term's letters in order but for its typos (longest
+   common subsequence) is dropped at once; elsewhere windows of
    whole words starting there are compared with the term by edit distance
    (`rapidfuzz.distance.OSA`, cut off at the term's typo budget), then word for word
    (each word within its own share of typos); a literal term (`3+3 format`) is checked
