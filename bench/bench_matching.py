@@ -450,21 +450,21 @@ def compile_cost(watchlists: Sequence[Watchlist]) -> None:
     for _ in range(RUNS):
         for name, build in builders.items():
             tracemalloc.start()
-            start = time.perf_counter()
+            start = time.process_time()
             built = build()
-            elapsed = time.perf_counter() - start
+            elapsed = time.process_time() - start
             held, _ = tracemalloc.get_traced_memory()
             tracemalloc.stop()
             del built
             costs[name][0].append(elapsed)
             costs[name][1].append(held)
-    # tracemalloc slows Python down; the time is measured again without it.
+    # tracemalloc slows Python down; the time (CPU) is measured again without it.
     for name, build in builders.items():
         costs[name][0].clear()
         for _ in range(RUNS):
-            start = time.perf_counter()
+            start = time.process_time()
             build()
-            costs[name][0].append(time.perf_counter() - start)
+            costs[name][0].append(time.process_time() - start)
     ms = {n: statistics.median(c[0]) * 1000 / terms for n, c in costs.items()}
     kb = {n: statistics.median(c[1]) / 1024 / terms for n, c in costs.items()}
     print(
