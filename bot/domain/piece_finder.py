@@ -56,7 +56,9 @@ _WordLooks = (
     ]
     | tuple[()]
 )
-_MEMO_SIZE = 16_384  # entries each memo keeps (about 3.5 MB at most); then it starts afresh
+# Entries each memo keeps, and neighbours the word memo's entries keep all together
+# (about 3.5 MB at most); then it starts afresh.
+_MEMO_SIZE = 16_384
 
 
 def _may_be(written: str, expected: str, cap: int) -> bool:
@@ -259,8 +261,8 @@ class PieceFinder:
         # full), which keeps `find` safe from several threads.
         self._word_memo: dict[str, _WordLooks] = {}
         self._neighbours = 0  # neighbours remembered in the word memo's entries
-        # (text word, the words just before and after it) → the terms worth a look
-        # because the word is one of theirs split in two there.
+        # (text word, side, the word just there) → the terms worth a look because the
+        # two words are one of theirs split in two.
         self._split_memo: dict[tuple[str, int, str], tuple[_At, ...]] = {}
 
     def _looks(self, written: str) -> _WordLooks:
