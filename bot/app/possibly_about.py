@@ -32,8 +32,8 @@ async def after_poll(
     clock: Callable[[], datetime],
 ) -> tuple[AboutAlert, ...]:
     """Run the tier on what ``decision`` stored as new or changed, when it is on
-    (``[about] enabled``) and some list has `about`; store its findings and queue their alerts. Returns the alerts raised (for
-    the poll's report); never raises."""
+    (``[about] enabled``) and some list has `about`; store its findings and queue their
+    alerts. Returns the alerts raised (for the poll's report); never raises."""
     if not service.config.about.enabled:
         return ()
     lists = [w for w in service.watchlists if w.about]

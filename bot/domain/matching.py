@@ -14,7 +14,9 @@ How a field is matched:
    " ro" in "road" is no look at "Trump Route", nor "Baku" in "Baku officials" one at
    "Baku port". Both checks are made once per text word, however many terms share it,
    and remembered from article to article (a bounded memo keyed on the words).
-4. Verify: where a term is looked at, it would start a few characters away. Windows of
+4. Verify: where a term is looked at, it would start a few characters away. A place
+   whose text does not hold the term's letters in order but for its typos (longest
+   common subsequence) is dropped at once; elsewhere windows of
    whole words starting there are compared with the term by edit distance
    (`rapidfuzz.distance.OSA`, cut off at the term's typo budget), then word for word
    (each word within its own share of typos); a literal term (`3+3 format`) is checked
@@ -38,7 +40,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from rapidfuzz.distance import OSA
+from rapidfuzz.distance import OSA, LCSseq
 
 from bot.domain.compiled_terms import (
     BARRIERS,
@@ -178,8 +180,24 @@ class Matcher:
         for term_index, starts in found.items():
             term = terms[term_index]
             tried: set[int] = set()
+            budget = term.budget
             for start in starts:
-                for p in word_starts(text, start - term.slack, start + term.budget):
+                if budget and term.literal is None:
+                    # Every window `_check` tries below starts here or after and is at
+                    # most the term's length and its typos long: without a run of spaces
+                    # (which `_check` skips) it lies in `region`, which then holds the
+                    # letters of a form in order but for its typos, or none matches.
+                    lo = max(0, start - term.slack)
+                    hi = start + 2 * budget + len(term.phrase)
+                    region = text[lo:hi]
+                    if "  " not in region and all(
+                        not LCSseq.similarity(
+                            form.phrase, region, score_cutoff=len(form.phrase) - budget
+                        )
+                        for form in term.forms
+                    ):
+                        continue
+                for p in word_starts(text, start - term.slack, start + budget):
                     if p in tried:
                         continue
                     tried.add(p)
@@ -214,7 +232,17 @@ class Matcher:
             # Runs of spaces (a blanked tag, a spaced dash) between the words.
             words = [text[a:b] for a, b in spans_from(text, position, len(term.words) + 1)]
         best: tuple[int, int, float, int] | None = None  # distance, size, score
+        # Every window tried below is a prefix of these words: a form whose letters they
+        # do not hold, in order, but for its typos (each typo costs the longest common
+        # subsequence at most one letter) is no match in any of them.
+        seen_all = " ".join(words[: len(term.words) + 1])
         for form in term.forms:
+            if (
+                budget
+                and LCSseq.similarity(form.phrase, seen_all, score_cutoff=len(form.phrase) - budget)
+                == 0
+            ):
+                continue
             n = len(form.words)
             for size in (n, n - 1, n + 1) if budget else (n,):
                 if size < 1 or size > len(words):

@@ -10,7 +10,6 @@ memo keyed on the words. `Matcher` verifies what this finds.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,7 +19,6 @@ from bot.domain.compiled_terms import STOPWORDS, CompiledTerm
 
 __all__ = ["PieceFinder"]
 
-_WORD_AFTER = re.compile(r" *([^ ]*)")
 _SPLIT_PART = 3  # letters of a word split in two, at least, on the side found
 
 
@@ -40,7 +38,27 @@ _Looks = (
     ]
     | tuple[()]
 )
-_MEMO_SIZE = 16_384  # entries each memo keeps (about 3.5 MB at most); then it starts afresh
+_At = tuple[int, int]  # (term, where it starts counted from the start of a text word)
+_Joined = tuple[tuple[str, int, tuple[_At, ...]], ...]  # (term word, its typos, terms)
+# What the pieces in a text word ask for (empty: nothing): the terms worth a look at
+# once; those worth one if the word joined with the word before (after) it is a term word
+# split in two; and by side, for each word wanted there, those worth one if it fits.
+_WordLooks = (
+    tuple[
+        tuple[_At, ...],
+        _Joined,
+        _Joined,
+        # by side: the words wanted there, and what each word found there gave
+        tuple[
+            tuple[int, tuple[tuple[_Beside, tuple[_At, ...]], ...], dict[str, tuple[_At, ...]]],
+            ...,
+        ],
+    ]
+    | tuple[()]
+)
+# Entries each memo keeps, and neighbours the word memo's entries keep all together
+# (about 3.5 MB at most); then it starts afresh.
+_MEMO_SIZE = 16_384
 
 
 def _may_be(written: str, expected: str, cap: int) -> bool:
@@ -82,6 +100,12 @@ def _add(found: dict[int, set[int]], term: int, start: int) -> None:
         found[term] = {start}
     else:
         starts.add(start)
+
+
+def _shifted(refs: tuple[_Ref, ...], end: int) -> tuple[_At, ...]:
+    """Refs of a piece ending at `end` of " " + word + " ": where each term would start,
+    counted from the word's start."""
+    return tuple((term, end + 1 - piece_end) for term, piece_end in refs)
 
 
 def _word_looks(groups: tuple[_Group, ...], written: str) -> _Looks:
@@ -126,30 +150,39 @@ def _word_looks(groups: tuple[_Group, ...], written: str) -> _Looks:
     )
 
 
-def _split(
-    text: str, left: int, right: int, expected: str, cap: int, before: bool, after: bool
-) -> bool:
-    """`text[left:right]`, shorter than `expected`, and the word before it (`before`) or
-    after it (`after`) are `expected` split in two (a line break without a hyphen: `Kam` /
-    `chik`); the split is one of the word's typos (`bot.domain.typos.fits`)."""
-    written = text[left:right]
-    return (
-        before
-        and OSA.distance(
-            expected,
-            _text_beside(text, left, right, -1, past_function_words=False) + written,
-            score_cutoff=cap,
+def _joined(options: tuple[tuple[str, int, tuple[_At, ...]], ...], joined: str) -> tuple[_At, ...]:
+    """The terms whose word `expected` is `joined`, a text word shorter than it joined with
+    the word beside it (a line break without a hyphen: `Kam` / `chik`), the split one of
+    the word's typos (`bot.domain.typos.fits`)."""
+    return tuple(
+        dict.fromkeys(
+            ref
+            for expected, cap, refs in options
+            if OSA.distance(expected, joined, score_cutoff=cap) <= cap
+            for ref in refs
         )
-        <= cap
-    ) or (
-        after
-        and OSA.distance(
-            expected,
-            written + _text_beside(text, left, right, 1, past_function_words=False),
-            score_cutoff=cap,
-        )
-        <= cap
     )
+
+
+def _word_after(text: str, right: int) -> tuple[str, int]:
+    """The word after offset `right` of `text` (a word's end) and where it ends; empty at
+    the text's end."""
+    size = len(text)
+    while right < size and text[right] == " ":
+        right += 1
+    end = text.find(" ", right)
+    if end < 0:
+        end = size
+    return text[right:end], end
+
+
+def _word_before(text: str, left: int) -> tuple[str, int]:
+    """The word before offset `left` of `text` (a word's start) and where it starts; empty
+    at the text's start."""
+    while left > 0 and text[left - 1] == " ":
+        left -= 1
+    start = text.rfind(" ", 0, left) + 1
+    return text[start:left], start
 
 
 def _text_beside(
@@ -160,16 +193,9 @@ def _text_beside(
     written = ""
     for _ in range(2 if past_function_words else 1):
         if step > 0:
-            found = _WORD_AFTER.match(text, right)
-            assert found is not None  # it matches the empty string too
-            written = found[1]
-            right = found.end()
+            written, right = _word_after(text, right)
         else:
-            end = left
-            while end > 0 and text[end - 1] == " ":
-                end -= 1
-            left = text.rfind(" ", 0, end) + 1
-            written = text[left:end]
+            written, left = _word_before(text, left)
         if written not in STOPWORDS:
             return written
     return written
@@ -215,7 +241,7 @@ class PieceFinder:
             import ahocorasick
 
             automaton = ahocorasick.Automaton()
-            for key, (piece, in_words) in enumerate(found_by.items()):
+            for piece, in_words in found_by.items():
                 groups: tuple[_Group, ...] = tuple(
                     (word, cap, tuple((b, tuple(refs)) for b, refs in besides.items()))
                     for (word, cap), besides in in_words.items()
@@ -224,80 +250,168 @@ class PieceFinder:
                     whole = tuple(
                         ref for _, _, besides in groups for _, refs in besides for ref in refs
                     )
-                    automaton.add_word(piece, (-1, whole, 0))
+                    automaton.add_word(piece, (True, whole))
                 else:
-                    # Where the word holding the piece starts, counted back from where the
-                    # piece ends, when the piece starts with its space (0: unknown).
-                    automaton.add_word(
-                        piece, (key, groups, len(piece) - 1 if piece[0] == " " else 0)
-                    )
+                    automaton.add_word(piece, (False, groups))
             automaton.make_automaton()
             self._automaton = automaton
-        # (piece, text word) → what it asks for; (piece, text word, side, neighbour) → the
-        # terms then worth a look. Words recur from article to article, so most pieces
-        # found cost a look-up or two; both are only ever added to (or emptied when full),
-        # which keeps `match` safe from several threads.
-        self._word_memo: dict[tuple[int, str], _Looks] = {}
-        self._beside_memo: dict[tuple[int, str, int, str], tuple[_Ref, ...]] = {}
+        # text word → what the pieces in it ask for, with, by side, neighbour → the terms
+        # then worth a look. Words recur from article to article, so most words holding a
+        # piece cost a look-up or two; the memos are only ever added to (or emptied when
+        # full), which keeps `find` safe from several threads.
+        self._word_memo: dict[str, _WordLooks] = {}
+        self._neighbours = 0  # neighbours remembered in the word memo's entries
+        # (text word, side, the word just there) → the terms worth a look because the
+        # two words are one of theirs split in two.
+        self._split_memo: dict[tuple[str, int, str], tuple[_At, ...]] = {}
+
+    def _looks(self, written: str) -> _WordLooks:
+        """What every piece in text word `written` asks for, where the term would start
+        counted from the word's start: the word is scanned alone, so a word holding
+        several pieces (" rai", "way " in "railway") is checked once for all of them, and
+        each word wanted beside it or joined to it once for all the terms wanting it."""
+        free: dict[_At, None] = {}
+        joined: tuple[dict[tuple[str, int], dict[_At, None]], ...] = ({}, {})  # before, after
+        sides: dict[int, dict[_Beside, dict[_At, None]]] = {}
+        # `end` counts from the space before the word, as the text's pieces do from the
+        # space before the term: a term starts `end + 1 - piece_end` after that space.
+        for end, (whole, groups) in self._automaton.iter(" " + written + " "):
+            if whole:
+                continue  # found in the whole text's pass
+            looks = _word_looks(groups, written)
+            if not looks:
+                continue
+            free_refs, split_refs, side_refs = looks
+            free.update(dict.fromkeys(_shifted(free_refs, end)))
+            for expected, cap, refs, before, after in split_refs:
+                for wanted, by in zip((before, after), joined, strict=True):
+                    if wanted:
+                        by.setdefault((expected, cap), {}).update(
+                            dict.fromkeys(_shifted(refs, end))
+                        )
+            for side, options in side_refs:
+                by_word = sides.setdefault(side, {})
+                for beside, refs in options:
+                    by_word.setdefault(beside, {}).update(dict.fromkeys(_shifted(refs, end)))
+        if not (free or joined[0] or joined[1] or sides):
+            return ()
+        joined_before, joined_after = (
+            tuple((expected, cap, tuple(refs)) for (expected, cap), refs in by.items())
+            for by in joined
+        )
+        return (
+            tuple(free),
+            joined_before,
+            joined_after,
+            tuple(
+                (side, tuple((beside, tuple(refs)) for beside, refs in by_word.items()), {})
+                for side, by_word in sides.items()
+            ),
+        )
 
     def find(self, text: str) -> dict[int, set[int]]:
         """term → where its pieces in `text` (normalised) say it starts, where worth a look."""
         if self._automaton is None:
             return {}
         memo = self._word_memo
-        if len(memo) > _MEMO_SIZE:
+        if len(memo) > _MEMO_SIZE or self._neighbours > _MEMO_SIZE:
             memo.clear()
-        near_memo = self._beside_memo
-        if len(near_memo) > _MEMO_SIZE:
-            near_memo.clear()
+            self._neighbours = 0
+        neighbours = 0
+        split_memo = self._split_memo
+        if len(split_memo) > _MEMO_SIZE:
+            split_memo.clear()
         found: dict[int, set[int]] = {}
-        beside: dict[int, str] = {}  # the text's word beside each word found
+        size = len(text)
+        done = -1  # hits ending up to here are in a word already looked at
         # Padded so that a piece may be anchored at the first or last word. A piece
         # ending at `end` says its term starts at `end + 1 - piece_end` in `text`.
-        for end, (key, groups, back) in self._automaton.iter(" " + text + " "):
-            if key < 0:  # whole terms: nothing to check per word
-                for term_index, piece_end in groups:
+        for end, (whole, refs) in self._automaton.iter(" " + text + " "):
+            if whole:  # whole terms: nothing to check per word
+                for term_index, piece_end in refs:
                     _add(found, term_index, end + 1 - piece_end)
                 continue
-            # The text word holding the piece. Most pieces found are in words that cannot
-            # be their term word (" ro" in "road"): the memo, keyed on the word, says so
-            # in one look however many articles hold it.
-            if back:
-                left = end - back
+            if end <= done:
+                continue
+            # The text word holding the piece (`text[end - 1]`, or the word just before
+            # it when that is the space after the word). Most pieces found are in words
+            # that cannot be their term word (" ro" in "road"): the memo, keyed on the
+            # word, says so in one look however many articles hold it.
+            if end > size or text[end - 1] == " ":
+                right = end - 1
+                left = text.rfind(" ", 0, right) + 1
             else:
-                last = end - 1 if text[end - 1 : end] not in ("", " ") else end - 2
-                left = text.rfind(" ", 0, max(last, 0)) + 1
-            right = text.find(" ", left)
-            if right < 0:
-                right = len(text)
+                left = text.rfind(" ", 0, end - 1) + 1
+                right = text.find(" ", end)
+                if right < 0:
+                    right = size
+            done = right + 1
             written = text[left:right]
-            looks = memo.get((key, written))
+            looks = memo.get(written)
             if looks is None:
-                looks = memo[key, written] = _word_looks(groups, written)
+                looks = memo[written] = self._looks(written)
             if not looks:
                 continue
-            free, splits, sides = looks
-            for term_index, piece_end in free:
-                _add(found, term_index, end + 1 - piece_end)
-            for expected, cap, refs, before, after in splits:
-                if _split(text, left, right, expected, cap, before, after):
-                    for term_index, piece_end in refs:
-                        _add(found, term_index, end + 1 - piece_end)
-            for side, options in sides:
+            free, split_before, split_after, sides = looks
+            for term_index, at in free:
+                _add(found, term_index, left + at)
+            before = after = None
+            # The word may be a term word split in two (`Kam` / `chik`) with the word
+            # before it or after it.
+            if split_before:
+                before, before_start = _word_before(text, left)
+                passed = split_memo.get((written, -1, before))
+                if passed is None:
+                    passed = split_memo[written, -1, before] = _joined(
+                        split_before, before + written
+                    )
+                for term_index, at in passed:
+                    _add(found, term_index, left + at)
+            if split_after:
+                after, after_end = _word_after(text, right)
+                passed = split_memo.get((written, 1, after))
+                if passed is None:
+                    passed = split_memo[written, 1, after] = _joined(split_after, written + after)
+                for term_index, at in passed:
+                    _add(found, term_index, left + at)
+            for side, options, fits_by_near in sides:
                 # " ro" in "route" is no look at "Trump Route" unless "Trump" is beside
                 # it; nor "Baku" in "Baku officials" one at "Baku port".
-                where = 2 * left + (side > 0)
-                near = beside.get(where)
-                if near is None:
-                    near = beside[where] = _text_beside(text, left, right, side)
-                fitting = near_memo.get((key, written, side, near))
+                if side > 0:
+                    if after is None:
+                        # `_word_after`, inline: this runs for most words looked at.
+                        start = right + 1
+                        while start < size and text[start] == " ":
+                            start += 1
+                        after_end = text.find(" ", start)
+                        if after_end < 0:
+                            after_end = size
+                        after = text[start:after_end]
+                    near = after
+                    if near in STOPWORDS:
+                        near = _word_after(text, after_end)[0]
+                else:
+                    if before is None:
+                        before, before_start = _word_before(text, left)
+                    near = before
+                    if near in STOPWORDS:
+                        near = _word_before(text, before_start)[0]
+                fitting = fits_by_near.get(near)
                 if fitting is None:
-                    fitting = near_memo[key, written, side, near] = tuple(
-                        ref
-                        for wanted, refs in options
-                        if _beside_fits(near, wanted)
-                        for ref in refs
+                    neighbours += 1
+                    fitting = fits_by_near[near] = tuple(
+                        dict.fromkeys(
+                            ref
+                            for wanted, at_refs in options
+                            if _beside_fits(near, wanted)
+                            for ref in at_refs
+                        )
                     )
-                for term_index, piece_end in fitting:
-                    _add(found, term_index, end + 1 - piece_end)
+                for term_index, at in fitting:
+                    starts = found.get(term_index)
+                    if starts is None:
+                        found[term_index] = {left + at}
+                    else:
+                        starts.add(left + at)
+        self._neighbours += neighbours
         return found
