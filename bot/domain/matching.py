@@ -16,7 +16,7 @@ How a field is matched:
    and remembered from article to article (a bounded memo keyed on the words).
 4. Verify: where a term is looked at, it would start a few characters away. Windows of
    whole words starting there are compared with the term by edit distance
-   (`rapidfuzz.distance.OSA`, cut off at the term's typo budget), then word for word
+   (`bot.domain.edit_distance`, cut off at the term's typo budget), then word for word
    (each word within its own share of typos); a literal term (`3+3 format`) is checked
    as written by its pattern over the plain text.
 5. A window is refused when it crosses a sentence or clause boundary (`middle. Corridor`),
@@ -38,8 +38,6 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from rapidfuzz.distance import OSA
-
 from bot.domain.compiled_terms import (
     BARRIERS,
     STOPWORDS,
@@ -47,6 +45,7 @@ from bot.domain.compiled_terms import (
     compile_term,
     exclude_pattern,
 )
+from bot.domain.edit_distance import osa_distance
 from bot.domain.models import Match, Watchlist
 from bot.domain.piece_finder import PieceFinder
 from bot.domain.snippets import make_snippet
@@ -226,7 +225,7 @@ class Matcher:
                     or len(form.phrase) - len(written) > budget
                 ):
                     continue
-                distance = OSA.distance(form.phrase, written, score_cutoff=budget)
+                distance = osa_distance(form.phrase, written, budget)
                 if distance > budget or (best is not None and distance >= best[0]):
                     continue
                 if budget and not fits(form.words, form.caps, seen):
@@ -298,7 +297,7 @@ class Matcher:
             written = fold_keep_case(plain[start:end])
             if not term.budget:
                 return written == term.cased_phrase
-            distance = OSA.distance(term.cased_phrase, written, score_cutoff=term.budget)
+            distance = osa_distance(term.cased_phrase, written, term.budget)
             return distance <= term.budget
         return True
 

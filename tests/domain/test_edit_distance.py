@@ -1,0 +1,69 @@
+"""The matcher's typo count (`bot.domain.edit_distance`) gives rapidfuzz's figures: the
+optimal string alignment distance, cut off where rapidfuzz cuts it off."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rapidfuzz.distance import OSA
+
+from bot.domain.edit_distance import osa_distance
+
+# A small alphabet makes near misses, swaps and repeated letters common.
+_NEAR = st.text(alphabet="abc -", max_size=10)
+_WIDE = st.text(max_size=14)
+_CUTOFF = st.integers(min_value=0, max_value=6)
+
+
+@settings(max_examples=2000)
+@given(_NEAR, _NEAR, _CUTOFF)
+def test_near_strings_get_rapidfuzz_distance_within_the_cutoff(
+    s1: str, s2: str, cutoff: int
+) -> None:
+    assert osa_distance(s1, s2, cutoff) == OSA.distance(s1, s2, score_cutoff=cutoff)
+
+
+@settings(max_examples=500)
+@given(_WIDE, _WIDE, _CUTOFF)
+def test_any_strings_get_rapidfuzz_distance_within_the_cutoff(
+    s1: str, s2: str, cutoff: int
+) -> None:
+    assert osa_distance(s1, s2, cutoff) == OSA.distance(s1, s2, score_cutoff=cutoff)
+
+
+@st.composite
+def _with_typos(draw: st.DrawFn) -> tuple[str, str]:
+    """(a word, the word after up to three typos of every kind)."""
+    word = draw(st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=1, max_size=16))
+    edited = list(word)
+    for _ in range(draw(st.integers(0, 3))):
+        at = draw(st.integers(0, max(0, len(edited) - 1)))
+        kind = draw(st.sampled_from(["insert", "delete", "substitute", "transpose"]))
+        letter = draw(st.sampled_from("abcdefghijklmnopqrstuvwxyz"))
+        if kind == "insert":
+            edited.insert(at, letter)
+        elif kind == "delete" and edited:
+            del edited[at]
+        elif kind == "substitute" and edited:
+            edited[at] = letter
+        elif kind == "transpose" and at + 1 < len(edited):
+            edited[at], edited[at + 1] = edited[at + 1], edited[at]
+    return word, "".join(edited)
+
+
+@settings(max_examples=1000)
+@given(_with_typos(), _CUTOFF)
+def test_a_word_with_typos_gets_rapidfuzz_distance(pair: tuple[str, str], cutoff: int) -> None:
+    word, edited = pair
+    assert osa_distance(word, edited, cutoff) == OSA.distance(word, edited, score_cutoff=cutoff)
+
+
+def test_a_swap_of_neighbours_is_one_typo_and_an_edited_swap_is_not() -> None:
+    assert osa_distance("corridor", "corirdor", 2) == 1
+    # Optimal string alignment edits no substring twice: "ca" -> "ac" -> "abc" is 3.
+    assert osa_distance("ca", "abc", 5) == 3
+
+
+def test_past_the_cutoff_is_the_cutoff_plus_one() -> None:
+    assert osa_distance("azerbaijan", "kazakhstan", 2) == 3
+    assert osa_distance("", "abcdef", 2) == 3
