@@ -21,7 +21,12 @@ def osa_distance(s1: str, s2: str, score_cutoff: int) -> int:
         return 0
     over = score_cutoff + 1
     n1, n2 = len(s1), len(s2)
-    if abs(n1 - n2) > score_cutoff:
+    if n1 - n2 > score_cutoff or n2 - n1 > score_cutoff:
+        return over
+    # Each letter of one that the other lacks takes an edit of its own: a bound below
+    # the distance, worked out in C, that turns most words away at once.
+    letters1, letters2 = set(s1), set(s2)
+    if len(letters1 - letters2) > score_cutoff or len(letters2 - letters1) > score_cutoff:
         return over
     # The common prefix and suffix cost nothing, and leave the table small.
     shorter = min(n1, n2)
@@ -35,11 +40,6 @@ def osa_distance(s1: str, s2: str, score_cutoff: int) -> int:
     la, lb = len(a), len(b)
     if not la or not lb:
         return la + lb if la + lb <= score_cutoff else over
-    # Each letter of one that the other lacks takes an edit of its own: a bound below
-    # the distance, worked out in C, that turns most words away before the table.
-    letters1, letters2 = set(a), set(b)
-    if len(letters1 - letters2) > score_cutoff or len(letters2 - letters1) > score_cutoff:
-        return over
     # Row i of the table holds the distances of a[:i] to each b[:j]; a cell further than
     # the cutoff from the diagonal is past it anyway, so only the band is computed.
     before: list[int] = []
