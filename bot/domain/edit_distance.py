@@ -5,10 +5,13 @@ neighbours swapped, no substring edited twice. Written here rather than taken fr
 rapidfuzz, which gives the same figures, because the bot would otherwise load rapidfuzz
 for it alone: importing any part of rapidfuzz imports all of it (its fuzz, process and
 utils extensions and the C++ runtime), about 4 MB of a bot that idles near 50 MB. The
-matcher asks only whether a word is within two or three typos of a term word, a few
-times an article, after its prefilter: the common prefix and suffix come off first, and
-what remains, a letter or two for a typo, goes through a band of the table 2 × cutoff + 1
-wide, so a call costs a microsecond or so.
+matcher asks only whether a word is within a typo or two of a term word, some tens of
+times an article after its prefilter, so each question is answered the cheapest way
+that is still exact: most words lack letters the other has (a bound worked out in C);
+one typo leaves, past the common prefix and suffix, a letter or two; two typos are one
+typo after some first edit where the words first differ; only a larger cutoff (a word
+run together with its neighbour) takes the table, in a band 2 × cutoff + 1 wide. On the
+matching bench's articles a call costs about 0.7 µs on average, rapidfuzz's 0.15 µs.
 """
 
 from __future__ import annotations
@@ -24,10 +27,56 @@ def osa_distance(s1: str, s2: str, score_cutoff: int) -> int:
     if n1 - n2 > score_cutoff or n2 - n1 > score_cutoff:
         return over
     # Each letter of one that the other lacks takes an edit of its own: a bound below
-    # the distance, worked out in C, that turns most words away at once.
+    # the distance that turns most words away at once.
     letters1, letters2 = set(s1), set(s2)
     if len(letters1 - letters2) > score_cutoff or len(letters2 - letters1) > score_cutoff:
         return over
+    if score_cutoff <= 2:
+        if _one_apart(s1, s2):
+            return 1 if score_cutoff else over
+        if score_cutoff < 2:
+            return over
+        # Two: an edit where they first differ leaves them one apart, or equal.
+        shorter = min(n1, n2)
+        start = 0
+        while start < shorter and s1[start] == s2[start]:
+            start += 1
+        a, b = s1[start:], s2[start:]
+        a1, b1 = a[1:], b[1:]
+        for x, y in ((a1, b1), (a1, b), (a, b1)):
+            if x == y or _one_apart(x, y):
+                return 2
+        if len(a) > 1 and len(b) > 1 and a[0] == b[1] and a[1] == b[0]:
+            x, y = a[2:], b[2:]
+            if x == y or _one_apart(x, y):
+                return 2
+        return over
+    return _banded(s1, s2, score_cutoff)
+
+
+def _one_apart(a: str, b: str) -> bool:
+    """Whether unequal ``a`` and ``b`` are one typo apart: past their common prefix and
+    suffix, one letter against one or none, or two swapped."""
+    la, lb = len(a), len(b)
+    if la - lb > 1 or lb - la > 1:
+        return False
+    shorter = min(la, lb)
+    start = 0
+    while start < shorter and a[start] == b[start]:
+        start += 1
+    end = 0
+    while end < shorter - start and a[la - 1 - end] == b[lb - 1 - end]:
+        end += 1
+    ra, rb = la - start - end, lb - start - end
+    if ra + rb == 1 or (ra == 1 and rb == 1):
+        return True
+    return ra == 2 and rb == 2 and a[start] == b[start + 1] and a[start + 1] == b[start]
+
+
+def _banded(s1: str, s2: str, score_cutoff: int) -> int:
+    """``osa_distance`` by the table, for unequal strings of lengths within the cutoff."""
+    over = score_cutoff + 1
+    n1, n2 = len(s1), len(s2)
     # The common prefix and suffix cost nothing, and leave the table small.
     shorter = min(n1, n2)
     start = 0
