@@ -71,7 +71,7 @@ def resolve_watchlist(query: str, names: Sequence[str]) -> WatchlistResolution:
     scored: dict[str, float] = {}
 
     def scores() -> dict[str, float]:
-        # Only a name not typed in full or in part is scored: scoring loads rapidfuzz.
+        # Scored only to guess a name or rank candidates: scoring loads rapidfuzz.
         if not scored:
             scored.update((name, _similarity(query_folded, f)) for name, f in folded.items())
         return scored
@@ -121,7 +121,7 @@ def _word_run_prefix(query_words: list[str], name_words: list[str]) -> bool:
 def _similarity(query: str, name: str) -> float:
     """How close `query` is to a folded name, 0-100: to the whole name or to any run of
     its words, so a typo in one word of a long name still scores high."""
-    # Imported here: the bot that is only asked for names typed right never loads it
+    # Imported here: a bot asked only for names it finds as typed never loads rapidfuzz
     # (see bot.domain.edit_distance).
     from rapidfuzz import fuzz
 
