@@ -30,6 +30,7 @@ lint: $(STAMP)
 ## Benchmarks print numbers; they assert nothing.
 bench: $(STAMP)
 	$(PY) bench/bench_matching.py
+	$(PY) bench/bench_typo_count.py
 	$(PY) bench/bench_personal_lists.py
 	$(PY) bench/bench_eval_process.py
 	$(PY) bench/bench_watchlist_test.py

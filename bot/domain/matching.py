@@ -18,7 +18,7 @@ How a field is matched:
    whose text does not hold the term's letters in order but for its typos (longest
    common subsequence) is dropped at once; elsewhere windows of
    whole words starting there are compared with the term by edit distance
-   (`rapidfuzz.distance.OSA`, cut off at the term's typo budget), then word for word
+   (`bot.domain.edit_distance`, cut off at the term's typo budget), then word for word
    (each word within its own share of typos); a literal term (`3+3 format`) is checked
    as written by its pattern over the plain text.
 5. A window is refused when it crosses a sentence or clause boundary (`middle. Corridor`),
@@ -40,8 +40,6 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from rapidfuzz.distance import OSA, LCSseq
-
 from bot.domain.compiled_terms import (
     BARRIERS,
     STOPWORDS,
@@ -49,6 +47,7 @@ from bot.domain.compiled_terms import (
     compile_term,
     exclude_pattern,
 )
+from bot.domain.edit_distance import lcs_at_least, osa_distance
 from bot.domain.models import Match, Watchlist
 from bot.domain.piece_finder import PieceFinder
 from bot.domain.snippets import make_snippet
@@ -191,9 +190,7 @@ class Matcher:
                     hi = start + 2 * budget + len(term.phrase)
                     region = text[lo:hi]
                     if "  " not in region and all(
-                        not LCSseq.similarity(
-                            form.phrase, region, score_cutoff=len(form.phrase) - budget
-                        )
+                        not lcs_at_least(form.phrase, region, len(form.phrase) - budget)
                         for form in term.forms
                     ):
                         continue
@@ -237,11 +234,7 @@ class Matcher:
         # subsequence at most one letter) is no match in any of them.
         seen_all = " ".join(words[: len(term.words) + 1])
         for form in term.forms:
-            if (
-                budget
-                and LCSseq.similarity(form.phrase, seen_all, score_cutoff=len(form.phrase) - budget)
-                == 0
-            ):
+            if budget and not lcs_at_least(form.phrase, seen_all, len(form.phrase) - budget):
                 continue
             n = len(form.words)
             for size in (n, n - 1, n + 1) if budget else (n,):
@@ -254,7 +247,7 @@ class Matcher:
                     or len(form.phrase) - len(written) > budget
                 ):
                     continue
-                distance = OSA.distance(form.phrase, written, score_cutoff=budget)
+                distance = osa_distance(form.phrase, written, budget)
                 if distance > budget or (best is not None and distance >= best[0]):
                     continue
                 if budget and not fits(form.words, form.caps, seen):
@@ -326,7 +319,7 @@ class Matcher:
             written = fold_keep_case(plain[start:end])
             if not term.budget:
                 return written == term.cased_phrase
-            distance = OSA.distance(term.cased_phrase, written, score_cutoff=term.budget)
+            distance = osa_distance(term.cased_phrase, written, term.budget)
             return distance <= term.budget
         return True
 

@@ -13,9 +13,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from rapidfuzz.distance import OSA
-
 from bot.domain.compiled_terms import STOPWORDS, CompiledTerm
+from bot.domain.edit_distance import osa_distance
 
 __all__ = ["PieceFinder"]
 
@@ -67,21 +66,21 @@ def _may_be(written: str, expected: str, cap: int) -> bool:
     holding `expected` shares; the word beside it then decides for each term)."""
     difference = len(written) - len(expected)
     if -cap <= difference <= cap:
-        return OSA.distance(expected, written, score_cutoff=cap) <= cap
+        return osa_distance(expected, written, cap) <= cap
     # A typo that adds or drops a letter moves the end of the word by one.
     loose = cap + 1 if cap else 0
     if difference > 0:
         size = len(expected)
         return (
-            OSA.distance(expected, written[:size], score_cutoff=loose) <= loose
-            or OSA.distance(expected, written[-size:], score_cutoff=loose) <= loose
+            osa_distance(expected, written[:size], loose) <= loose
+            or osa_distance(expected, written[-size:], loose) <= loose
         )
     if len(written) < _SPLIT_PART:
         return False
     size = len(written)
     return (
-        OSA.distance(expected[:size], written, score_cutoff=loose) <= loose
-        or OSA.distance(expected[-size:], written, score_cutoff=loose) <= loose
+        osa_distance(expected[:size], written, loose) <= loose
+        or osa_distance(expected[-size:], written, loose) <= loose
     )
 
 
@@ -91,7 +90,7 @@ def _run_together(expected: str, cap: int, wanted: _Beside, written: str) -> boo
     step, other, other_cap = wanted
     joined = expected + other if step > 0 else other + expected
     cap += other_cap + 1
-    return OSA.distance(joined, written, score_cutoff=cap) <= cap
+    return osa_distance(joined, written, cap) <= cap
 
 
 def _add(found: dict[int, set[int]], term: int, start: int) -> None:
@@ -128,8 +127,8 @@ def _word_looks(groups: tuple[_Group, ...], written: str) -> _Looks:
             # The piece's word is the start of the term word, or its end: the joined word
             # carries at most `cap - 1` typos, and where it is split may move as far.
             size, loose = len(written), 2 * (cap - 1)
-            after = OSA.distance(expected[:size], written, score_cutoff=loose) <= loose
-            before = OSA.distance(expected[-size:], written, score_cutoff=loose) <= loose
+            after = osa_distance(expected[:size], written, loose) <= loose
+            before = osa_distance(expected[-size:], written, loose) <= loose
             if not (before or after):
                 continue
         for wanted, refs in besides:
@@ -158,7 +157,7 @@ def _joined(options: tuple[tuple[str, int, tuple[_At, ...]], ...], joined: str) 
         dict.fromkeys(
             ref
             for expected, cap, refs in options
-            if OSA.distance(expected, joined, score_cutoff=cap) <= cap
+            if osa_distance(expected, joined, cap) <= cap
             for ref in refs
         )
     )
@@ -215,7 +214,7 @@ def _beside_fits(near: str, wanted: _Beside) -> bool:
         if len(near) < _SPLIT_PART:
             return False
         expected = expected[: len(near)] if step > 0 else expected[-len(near) :]
-    return OSA.distance(expected, near, score_cutoff=cap) <= cap
+    return osa_distance(expected, near, cap) <= cap
 
 
 class PieceFinder:

@@ -11,14 +11,12 @@ from __future__ import annotations
 import re
 import unicodedata
 import zoneinfo
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from itertools import chain
 from zoneinfo import ZoneInfo
-
-from rapidfuzz import fuzz
 
 from bot.domain.text import fold
 
@@ -70,7 +68,13 @@ def resolve_watchlist(query: str, names: Sequence[str]) -> WatchlistResolution:
     folded = {name: f for name, f in folded.items() if f}
     query_compact = query_folded.replace(" ", "")
     query_words = query_folded.split()
-    scores = {name: _similarity(query_folded, f) for name, f in folded.items()}
+    scored: dict[str, float] = {}
+
+    def scores() -> dict[str, float]:
+        # Scored only to guess a name or rank candidates: scoring loads rapidfuzz.
+        if not scored:
+            scored.update((name, _similarity(query_folded, f)) for name, f in folded.items())
+        return scored
 
     exact = [
         [name for name, f in folded.items() if f == query_folded],
@@ -87,22 +91,22 @@ def resolve_watchlist(query: str, names: Sequence[str]) -> WatchlistResolution:
         if found:
             return _decide(found, scores)
     if too_short:
-        return WatchlistResolution(None, _best(dict.fromkeys(chain(*prefixed)), scores))
+        return WatchlistResolution(None, _best(dict.fromkeys(chain(*prefixed)), scores()))
 
-    ranked = _best(folded, scores, limit=2)
+    ranked = _best(folded, scores(), limit=2)
     if ranked:
-        best = scores[ranked[0]]
-        runner_up = scores[ranked[1]] if len(ranked) > 1 else 0.0
+        best = scored[ranked[0]]
+        runner_up = scored[ranked[1]] if len(ranked) > 1 else 0.0
         if best >= _FUZZY_ACCEPT and best - runner_up >= _FUZZY_MARGIN:
             return WatchlistResolution(ranked[0])
-    close = [name for name in folded if scores[name] >= _CANDIDATE_FLOOR]
-    return WatchlistResolution(None, _best(close, scores))
+    close = [name for name in folded if scored[name] >= _CANDIDATE_FLOOR]
+    return WatchlistResolution(None, _best(close, scored))
 
 
-def _decide(found: list[str], scores: dict[str, float]) -> WatchlistResolution:
+def _decide(found: list[str], scores: Callable[[], dict[str, float]]) -> WatchlistResolution:
     if len(found) == 1:
         return WatchlistResolution(found[0])
-    return WatchlistResolution(None, _best(found, scores))
+    return WatchlistResolution(None, _best(found, scores()))
 
 
 def _word_run_prefix(query_words: list[str], name_words: list[str]) -> bool:
@@ -117,6 +121,10 @@ def _word_run_prefix(query_words: list[str], name_words: list[str]) -> bool:
 def _similarity(query: str, name: str) -> float:
     """How close `query` is to a folded name, 0-100: to the whole name or to any run of
     its words, so a typo in one word of a long name still scores high."""
+    # Imported here: a bot asked only for names it finds as typed never loads rapidfuzz
+    # (see bot.domain.edit_distance).
+    from rapidfuzz import fuzz
+
     words = name.split()
     runs = (" ".join(words[i:j]) for i in range(len(words)) for j in range(i + 1, len(words) + 1))
     return max(
@@ -280,6 +288,8 @@ def _same_zone(keys: tuple[str, ...]) -> bool:
 
 def _suggest_timezones(key: str) -> tuple[str, ...]:
     """Up to three keys close to the loose form `key`, the best first."""
+    from rapidfuzz import fuzz
+
     words = key.replace("/", " ").split()
     best: dict[str, float] = {}
     for choice, zone in _tz_index().choices:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from rapidfuzz.distance import OSA
+from bot.domain.edit_distance import osa_distance
 
 TERM_ONE_TYPO_LETTERS = 5
 TERM_TWO_TYPOS_LETTERS = 10
@@ -56,10 +56,7 @@ def word_caps(words: Sequence[str], content: Sequence[int]) -> tuple[int, ...]:
 
 
 def _word_for_word(expected: Sequence[str], caps: Sequence[int], seen: Sequence[str]) -> bool:
-    return all(
-        OSA.distance(e, s, score_cutoff=c) <= c
-        for e, s, c in zip(expected, seen, caps, strict=True)
-    )
+    return all(osa_distance(e, s, c) <= c for e, s, c in zip(expected, seen, caps, strict=True))
 
 
 def fits(term_words: Sequence[str], caps: Sequence[int], words: Sequence[str]) -> bool:
