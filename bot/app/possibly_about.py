@@ -29,8 +29,10 @@ from bot.domain.possibly_about import (
     AboutAlert,
     Owed,
     OwedChange,
+    TierBackoff,
     about_alerts,
     about_alerts_for,
+    backoff_wait,
     outranked,
 )
 from bot.lists.registry import about_fingerprint
@@ -42,6 +44,15 @@ log = logging.getLogger(__name__)
 # Marks read by one child: its model loads once for them (half a second), and each
 # article costs milliseconds more, with a timeout to match.
 BATCH = 50
+
+
+# A failing tier reads smaller batches each time, down to one article: a text it cannot
+# read (one that crashes or hangs the child) is then found, and read alone from then on,
+# after the others, with a pause of its own (``AboutStore.failed_alone``).
+def batch_size(backoff: TierBackoff) -> int:
+    return max(1, BATCH >> backoff.failures)
+
+
 # Batches read in one turn; what is left waits for the next poll, so that a long
 # reading (after an edit of `about`) never holds a poll's turn for long.
 BATCHES_PER_TURN = 20
@@ -135,7 +146,7 @@ async def catch_up(
                 if not service.about_backoff.may_try(clock()):
                     break
                 store.about.drop_owed({w.name for w in lists})
-                owed = store.about.owed(BATCH)
+                owed = store.about.owed(batch_size(service.about_backoff), clock())
                 turn = {(o.article.id, o.watchlist) for o in owed}
                 if not turn or turn <= read:
                     break  # nothing left, or marks that reading does not clear: not again
@@ -166,7 +177,24 @@ async def _read(
     try:
         found = await service.about_tier(articles, asked, named)
     except Exception as exc:
-        backoff = service.about_backoff.failed(clock())
+        now = clock()
+        if len(articles) == 1:
+            failures = service.store.about.failed_alone(
+                articles[0].id, lambda n: now + backoff_wait(n)
+            )
+            if failures > 1:
+                # A text the tier failed on alone before: its own pause, not the tier's,
+                # which reads the other texts as usual meanwhile. Said once a text.
+                log.log(
+                    logging.WARNING if failures == 2 else logging.DEBUG,
+                    "possibly_about article=%r status=failed_alone failures=%d error=%s"
+                    " (read alone after the others from now on)",
+                    articles[0].id,
+                    failures,
+                    exc,
+                )
+                return None
+        backoff = service.about_backoff.failed(now)
         service.about_backoff = backoff
         if backoff.failures == 1:
             log.error(
@@ -179,7 +207,7 @@ async def _read(
         return None
     if service.about_backoff.failures:
         log.info("possibly_about status=recovered failures=%d", service.about_backoff.failures)
-        service.about_backoff = type(service.about_backoff)()
+        service.about_backoff = TierBackoff()
     return found
 
 

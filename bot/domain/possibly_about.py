@@ -118,6 +118,7 @@ class Owed:
     alerts: bool
     owed_since: datetime
     named: frozenset[str] = frozenset()
+    failures: int = 0  # how often the tier failed on this text read alone
 
 
 def may_alert(owed: Owed, *, now: datetime, backfill_days: int) -> bool:
@@ -174,12 +175,17 @@ class TierBackoff:
         return self.retry_at is None or now >= self.retry_at
 
     def failed(self, now: datetime) -> TierBackoff:
-        wait = min(BACKOFF_FIRST * 2**self.failures, BACKOFF_MAX)
-        return TierBackoff(self.failures + 1, now + wait)
+        return TierBackoff(self.failures + 1, now + backoff_wait(self.failures + 1))
 
 
 BACKOFF_FIRST = timedelta(minutes=1)
 BACKOFF_MAX = timedelta(hours=1)
+
+
+def backoff_wait(failures: int) -> timedelta:
+    """The pause after ``failures`` failures in a row (of the tier, or of one text the
+    tier fails on alone): 1, 2, 4 ... minutes, an hour at most."""
+    return min(BACKOFF_FIRST * (1 << max(0, min(failures - 1, 16))), BACKOFF_MAX)
 
 
 @dataclass(frozen=True, slots=True)

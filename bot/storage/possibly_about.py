@@ -7,7 +7,7 @@ article, or by an edit of a list's `about`, and cleared with the findings.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import datetime
 
 from bot.domain.aboutness import PossiblyAbout
@@ -132,19 +132,18 @@ class AboutStore:
         )
         return cur.rowcount
 
-    def owed(self, limit: int) -> list[Owed]:
+    def owed(self, limit: int, now: datetime) -> list[Owed]:
         """Up to ``limit`` marks, the polls' first, then the oldest, with the articles'
-        current text and the lists each names now."""
-        rows = self._conn.execute(
-            f"""
-            SELECT {article_columns("a")}, a.ref, o.watchlist, o.change, o.alerts,
-                   o.owed_since
-            FROM about_owed AS o JOIN articles AS a ON a.ref = o.article
-            ORDER BY o.watchlist != '', o.owed_since, o.article
-            LIMIT ?
-            """,
-            (limit,),
-        ).fetchall()
+        current text and the lists each names now. When only texts the tier failed on
+        alone are left: the marks of one whose time to try again has come, alone."""
+        rows = self._owed_rows("o.failures = 0", (), limit)
+        if not rows:
+            rows = self._owed_rows(
+                """o.article = (SELECT article FROM about_owed WHERE failures > 0
+                                AND retry_at <= ? ORDER BY retry_at, article LIMIT 1)""",
+                (db_time(now),),
+                limit,
+            )
         named = self._named({r["ref"] for r in rows})
         return [
             Owed(
@@ -154,9 +153,40 @@ class AboutStore:
                 alerts=bool(r["alerts"]),
                 owed_since=required_time(r["owed_since"]),
                 named=frozenset(named.get(r["ref"], ())),
+                failures=r["failures"],
             )
             for r in rows
         ]
+
+    def _owed_rows(self, where: str, params: tuple[object, ...], limit: int) -> list[sqlite3.Row]:
+        rows: list[sqlite3.Row] = self._conn.execute(
+            f"""
+            SELECT {article_columns("a")}, a.ref, o.watchlist, o.change, o.alerts,
+                   o.owed_since, o.failures
+            FROM about_owed AS o JOIN articles AS a ON a.ref = o.article
+            WHERE {where}
+            ORDER BY o.failures, o.watchlist != '', o.owed_since, o.article
+            LIMIT ?
+            """,
+            (*params, limit),
+        ).fetchall()
+        return rows
+
+    def failed_alone(self, article_id: str, retry_at: Callable[[int], datetime]) -> int:
+        """The tier failed on this article read alone: it is read alone from now on,
+        after the others, at ``retry_at(failures)``; returns how often it failed so."""
+        ref = self._conn.execute("SELECT ref FROM articles WHERE id = ?", (article_id,)).fetchone()
+        if ref is None:
+            return 0
+        row = self._conn.execute(
+            "SELECT max(failures) FROM about_owed WHERE article = ?", (ref[0],)
+        ).fetchone()
+        failures = int(row[0] or 0) + 1
+        self._conn.execute(
+            "UPDATE about_owed SET failures = ?, retry_at = ? WHERE article = ?",
+            (failures, db_time(retry_at(failures)), ref[0]),
+        )
+        return failures
 
     def owes(self) -> bool:
         return self._conn.execute("SELECT 1 FROM about_owed LIMIT 1").fetchone() is not None

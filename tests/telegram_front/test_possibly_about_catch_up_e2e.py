@@ -167,10 +167,11 @@ def test_a_failing_tier_is_tried_again_after_a_growing_pause_and_logged_once(
                         "after 1, 2, then 4 minutes' pause: never twice in a pause"
                     )
                     assert caplog.text.count("status=failing") == 1
+                    assert caplog.text.count("status=failed_alone") == 1
                     b.runner.service.about_tier = working
                     clock.set(NOW + timedelta(minutes=8))
                     await b.poll()
-                    assert "status=recovered failures=3" in caplog.text
+                    assert "status=recovered" in caplog.text
                 assert not b.store.about.owes()
 
         asyncio.run(scenario())
@@ -275,5 +276,45 @@ def test_an_edit_of_about_has_recent_articles_read_again_in_the_background_into_
                 await b.digest_tick()
                 assert await b.outbox_settled()
                 assert TITLE not in fake.messages_to(ANN)[-1].text
+
+        asyncio.run(scenario())
+
+
+def test_an_article_the_tier_cannot_read_holds_up_no_other_and_stays_owed(
+    tmp_path: Path, fake: FakeTelegram
+) -> None:
+    clock = Clock(NOW)
+    poison = ("9002", "A Text That Crashes the Tier", "<p>Whatever it holds.</p>", NOW)
+    calls: list[int] = []
+    with FeedServer() as feeds:
+        feeds.serve_feed("/a.feed", rss([OLD_ITEM]))
+        config = config_for(tmp_path, fake, feeds)
+
+        async def scenario() -> None:
+            async with bot(config, fake, clock) as b:
+                await b.poll()
+                real = b.runner.service.about_tier
+
+                async def crashes_on_one(
+                    articles: Sequence[Article],
+                    lists: Sequence[Watchlist],
+                    named: Mapping[str, frozenset[str]],
+                ) -> list[PossiblyAbout]:
+                    calls.append(len(articles))
+                    if any(a.title == poison[1] for a in articles):
+                        return await _child_killed(articles, lists, named)
+                    return await real(articles, lists, named)
+
+                b.runner.service.about_tier = crashes_on_one
+                feeds.publish("/a.feed", rss([poison, PARAPHRASE_ITEM, OLD_ITEM]))
+                for minute in range(1, 91):
+                    clock.set(NOW + timedelta(minutes=minute))
+                    await b.poll()
+                [seen] = b.store.about.found_between(NOW, clock())
+                assert seen.article.title == TITLE, "read in the end, alone"
+                [owed] = b.store.about.owed(10, clock() + timedelta(days=1))
+                assert owed.article.title == poison[1], "still owed, never dropped"
+                assert calls[:6] == [2, 2, 2, 2, 2, 1], "smaller batches, down to one"
+                assert len(calls) < 12, "paused each time: never once a minute"
 
         asyncio.run(scenario())

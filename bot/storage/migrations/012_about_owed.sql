@@ -20,10 +20,15 @@ CREATE TABLE about_owed (
     -- backfill); a finding read late alerts only if it is also recent. An edit's: 0.
     alerts        INTEGER NOT NULL CHECK (alerts IN (0, 1)),
     owed_since    TEXT NOT NULL,
+    -- How often the tier failed reading this text alone, and when to try it again: such
+    -- a text is read alone, after the others, so that one text the tier cannot read
+    -- (one that crashes or hangs its child) holds up no other, and is not dropped.
+    failures      INTEGER NOT NULL DEFAULT 0,
+    retry_at      TEXT,
     PRIMARY KEY (article, watchlist)
 ) WITHOUT ROWID;
--- What is owed, the poll's marks first, then oldest first.
-CREATE INDEX about_owed_in_turn ON about_owed (watchlist != '', owed_since, article);
+-- What is owed, in turn: the polls' marks first, then the oldest.
+CREATE INDEX about_owed_in_turn ON about_owed (failures, watchlist != '', owed_since, article);
 
 -- The `about` side of each list (about, not_about, thresholds, hashed) the tier last read
 -- the recent articles with: a list whose hash differs, or that has none, is owed a reading.
