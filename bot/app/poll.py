@@ -49,6 +49,8 @@ PollStatus = Literal["ok", "not_modified", "error", "not_due"]
 OnAlerts = Callable[[Sequence[Alert], datetime], None]
 # After a feed's poll has committed: what it decided, and whether it was the feed's first.
 AfterStored = Callable[[PollDecision, bool], Awaitable[object]]
+# Inside a feed's poll's transaction, after it stored what it decided: the same.
+OnStored = Callable[[PollDecision, bool], None]
 
 
 class FeedParser(Protocol):
@@ -91,7 +93,7 @@ async def poll_once(
     if client is None:
         async with make_feed_client(service.config.feeds) as own:
             return await poll_once(service, now, force=force, clock=clock, client=own)
-    return await poll_feeds(
+    reports = await poll_feeds(
         client,
         service.store,
         service.config.feeds,
@@ -101,10 +103,18 @@ async def poll_once(
         clock=clock,
         matcher_of=lambda: service.matcher,
         warm=service.warm_matcher,
+        on_stored=lambda decision, first_poll: possibly_about.owe(
+            service, decision, first_poll=first_poll
+        ),
         after_stored=lambda decision, first_poll: possibly_about.after_poll(
             service, decision, first_poll=first_poll, clock=clock or (lambda: now)
         ),
     )
+    # What the "possibly about" tier still owes from before (the bot stopped, or its
+    # child failed, before reading it; a list's `about` edited): even when no feed
+    # brought anything, as at start-up.
+    await possibly_about.catch_up(service, clock or (lambda: now))
+    return reports
 
 
 def make_feed_client(feeds: FeedsConfig, *, tls: ssl.SSLContext | None = None) -> httpx.AsyncClient:
@@ -164,6 +174,7 @@ async def poll_feeds(
     clock: Callable[[], datetime] | None = None,
     warm: Callable[[], Awaitable[None]] | None = None,
     parse: FeedParser = parse_in_child,
+    on_stored: OnStored | None = None,
     after_stored: AfterStored | None = None,
 ) -> list[FeedPollReport]:
     """Poll every configured feed that is due at ``now`` (all with ``force``),
@@ -183,8 +194,9 @@ async def poll_feeds(
     ``warm``, awaited last before an article is decided, has ``matcher_of()`` compiled
     for the lists in force by then, off the event loop (``Service.warm_matcher``).
     ``parse`` reads a changed feed's body (a child process each, ``parse_in_child``).
-    ``after_stored`` is awaited once a feed's poll has committed (the "possibly about"
-    tier, which must not hold up what was stored and queued).
+    ``on_stored`` is called inside the transaction that stores a feed's poll (what the
+    "possibly about" tier will owe is marked with it), ``after_stored`` awaited once it
+    has committed (the tier, which must not hold up what was stored and queued).
     """
     run = _PollRun(
         client,
@@ -197,6 +209,7 @@ async def poll_feeds(
         matcher_of=matcher_of,
         warm=warm or _nothing_to_warm,
         parse=parse,
+        on_stored=on_stored or _nothing_stored,
         after_stored=after_stored or _nothing_after,
     )
     return list(await asyncio.gather(*(run.guarded(url) for url in cfg.urls)))
@@ -207,6 +220,10 @@ def _no_alerts(alerts: Sequence[Alert], now: datetime) -> None:
 
 
 async def _nothing_to_warm() -> None:
+    pass
+
+
+def _nothing_stored(decision: PollDecision, first_poll: bool) -> None:
     pass
 
 
@@ -228,6 +245,7 @@ class _PollRun:
     matcher_of: Callable[[], ArticleMatcher]
     warm: Callable[[], Awaitable[None]]
     parse: FeedParser
+    on_stored: OnStored
     after_stored: AfterStored
 
     async def guarded(self, url: str) -> FeedPollReport:
@@ -338,6 +356,7 @@ class _PollRun:
                 started=self.started,
             )
             self.store.apply_poll(decision)
+            self.on_stored(decision, not state.initialised)
             if decision.alerts:
                 self.on_alerts(decision.alerts, now)
         return decision

@@ -20,9 +20,10 @@ from bot.app.steps import Steps, Worker
 from bot.domain.aboutness import PossiblyAbout
 from bot.domain.matchers import Matchers
 from bot.domain.models import Article, Watchlist
+from bot.domain.possibly_about import TierBackoff
 from bot.lists.personal import PersonalList
 from bot.lists.registry import WatchlistChange, WatchlistRegistry
-from bot.semantic.about_child import possibly_about_in_child
+from bot.semantic.about_child import possibly_about_or_fail
 from bot.storage import Store, open_store
 
 log = logging.getLogger(__name__)
@@ -31,7 +32,8 @@ T = TypeVar("T")
 
 
 class AboutTier(Protocol):
-    """The "possibly about" tier (``bot.semantic.about_child.possibly_about_in_child``)."""
+    """The "possibly about" tier (``bot.semantic.about_child.possibly_about_or_fail``):
+    raises when it cannot answer, so that what it owes is read again later."""
 
     def __call__(
         self,
@@ -59,7 +61,9 @@ class Service:
     # Runs heavy work off the event loop (see ``off_loop``); tests may hand in a gated one.
     worker: Worker = field(default=asyncio.to_thread, repr=False)
     # Finds articles possibly about a list after each poll (tests may hand in one that fails).
-    about_tier: AboutTier = field(default=possibly_about_in_child, repr=False)
+    about_tier: AboutTier = field(default=possibly_about_or_fail, repr=False)
+    # The tier failing: when to try again (``bot.app.possibly_about.catch_up``).
+    about_backoff: TierBackoff = field(default_factory=TierBackoff, repr=False)
     # Made on first use, on the running event loop.
     _one_at_a_time: asyncio.Lock | None = field(default=None, init=False, repr=False)
     _compiling: asyncio.Lock | None = field(default=None, init=False, repr=False)

@@ -21,6 +21,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 
+from bot.app import possibly_about
 from bot.app.rematch import RematchReport, rematch_steps
 from bot.app.service import Service, log_invalid
 from bot.app.steps import Steps, inline
@@ -154,6 +155,10 @@ def apply_steps(
     if changed:
         yield from rematch_changed_steps(service, set(changed), now)
         _remember(service, {name: current[name] for name in changed}, now)
+    if rematch:
+        # The tier reads the recent articles again for a list whose `about` changed; in
+        # the background, after the next poll (bot.app.possibly_about.catch_up).
+        possibly_about.owe_edited_lists(service, now)
     return changed
 
 

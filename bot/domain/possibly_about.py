@@ -8,12 +8,13 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Literal
 
 from bot.domain.aboutness import VERY_CLOSE, PossiblyAbout
 from bot.domain.models import Article, Subscriber
 from bot.domain.mute import heard_lists
-from bot.domain.poll import ArticleDecision, should_alert
+from bot.domain.poll import should_alert
 
 
 def outranked(found: PossiblyAbout, named: AbstractSet[str]) -> bool:
@@ -95,37 +96,96 @@ class AboutAlert:
         return tuple(sorted({f.watchlist for f in self.found}))
 
 
+# An article the tier reads this soon after a poll stored it is read on time: its poll's
+# own rule decides whether it alerts, as it would have right after the poll. Read later
+# (the bot was down, the tier failing), it alerts only if it is also recent by the
+# backfill rule: a late finding is still in the digest, but old news makes no alert.
+ON_TIME = timedelta(minutes=10)
+
+OwedChange = Literal["new", "updated", "edit"]
+
+
+@dataclass(frozen=True, slots=True)
+class Owed:
+    """An article's text the tier still owes a reading: for every list with `about`
+    (``watchlist`` None: a poll stored it, ``change`` "new" or "updated", ``alerts``
+    whether that poll's rule let it alert), or for one list whose `about` was edited
+    (``change`` "edit", never alerting). ``named``: the lists it names now."""
+
+    article: Article
+    watchlist: str | None
+    change: OwedChange
+    alerts: bool
+    owed_since: datetime
+    named: frozenset[str] = frozenset()
+    failures: int = 0  # how often the tier failed on this text read alone
+
+
+def may_alert(owed: Owed, *, now: datetime, backfill_days: int) -> bool:
+    """Whether a finding in ``owed`` may alert, read at ``now``: as a named match's
+    would at its poll, and, read late, only if the article is recent by the backfill
+    rule (``should_alert`` on a feed's first poll). A reading after an edit never
+    alerts, as a re-match after an edit never does."""
+    if owed.change == "edit" or not owed.alerts:
+        return False
+    if now - owed.owed_since <= ON_TIME:
+        return True
+    return should_alert(
+        first_poll=True, published=owed.article.published, now=now, backfill_days=backfill_days
+    )
+
+
 def about_alerts(
-    decided: Sequence[ArticleDecision],
+    read: Sequence[Owed],
     found: Sequence[PossiblyAbout],
     before: Mapping[str, frozenset[str]],
     *,
-    first_poll: bool,
     now: datetime,
     backfill_days: int,
 ) -> tuple[AboutAlert, ...]:
-    """The alerts a poll's verdicts raise, in feed order, as a named match's would: a new
-    article's (within the backfill on a feed's first poll), and for an edited one only
-    the lists it was not possibly about before (``before``, by article id)."""
+    """The alerts a reading of polled articles (``read``, in order) raises, as a named
+    match's would: a new article's, and for an edited one only the lists it was not
+    possibly about before (``before``, by article id); each as ``may_alert`` allows."""
     by_article: dict[str, list[PossiblyAbout]] = {}
     for f in found:
         by_article.setdefault(f.article_id, []).append(f)
     alerts = []
-    for item in decided:
+    for item in read:
         mine = by_article.get(item.article.id)
-        named = {m.watchlist for m in item.matches}
-        if not mine or item.change == "same":
+        if not mine or not may_alert(item, now=now, backfill_days=backfill_days):
             continue
         earlier = before.get(item.article.id, frozenset())
-        carried = tuple(f for f in mine if not outranked(f, named) and f.watchlist not in earlier)
-        if carried and should_alert(
-            first_poll=first_poll and item.change == "new",
-            published=item.article.published,
-            now=now,
-            backfill_days=backfill_days,
-        ):
+        carried = tuple(
+            f for f in mine if not outranked(f, item.named) and f.watchlist not in earlier
+        )
+        if carried:
             alerts.append(AboutAlert(item.article, carried, updated=item.change == "updated"))
     return tuple(alerts)
+
+
+@dataclass(frozen=True, slots=True)
+class TierBackoff:
+    """The tier failing (its child crashing or timing out): how many times in a row, and
+    when to try again. What it owes waits meanwhile; it is never lost."""
+
+    failures: int = 0
+    retry_at: datetime | None = None
+
+    def may_try(self, now: datetime) -> bool:
+        return self.retry_at is None or now >= self.retry_at
+
+    def failed(self, now: datetime) -> TierBackoff:
+        return TierBackoff(self.failures + 1, now + backoff_wait(self.failures + 1))
+
+
+BACKOFF_FIRST = timedelta(minutes=1)
+BACKOFF_MAX = timedelta(hours=1)
+
+
+def backoff_wait(failures: int) -> timedelta:
+    """The pause after ``failures`` failures in a row (of the tier, or of one text the
+    tier fails on alone): 1, 2, 4 ... minutes, an hour at most."""
+    return min(BACKOFF_FIRST * (1 << max(0, min(failures - 1, 16))), BACKOFF_MAX)
 
 
 @dataclass(frozen=True, slots=True)

@@ -145,3 +145,12 @@ def fingerprint(watchlist: Watchlist) -> str:
     """What decides matching, hashed: comments, layout, file and description do not count."""
     rules = repr((watchlist.name, watchlist.terms, watchlist.exclude, watchlist.threshold))
     return hashlib.sha256(rules.encode("utf-8")).hexdigest()
+
+
+def about_fingerprint(watchlist: Watchlist) -> str:
+    """What decides the "possibly about" tier's reading of a list, hashed: its `about`,
+    `not_about` and thresholds (its name and terms are ``fingerprint``'s business)."""
+    rules = repr(
+        (watchlist.about, watchlist.not_about, watchlist.about_close, watchlist.about_very_close)
+    )
+    return hashlib.sha256(rules.encode("utf-8")).hexdigest()

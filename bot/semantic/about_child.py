@@ -51,6 +51,11 @@ CHILD_COMMAND: tuple[str, ...] = (
 )
 
 
+class AboutTierFailed(Exception):
+    """The child gave no answer: it failed to start, crashed, overran its timeout or its
+    output cap, or wrote what cannot be read. The message says which, as logged."""
+
+
 async def possibly_about_in_child(
     articles: Sequence[Article],
     lists: Sequence[Watchlist],
@@ -63,6 +68,26 @@ async def possibly_about_in_child(
     the model or numpy), like bot/feeds/parse_child.py does for feedparser. Lists without
     `about` are skipped; an article never comes back for a list it names. A child that fails
     or times out is logged and gives [] (the named matches are never held up by it)."""
+    try:
+        return await possibly_about_or_fail(
+            articles, lists, named, timeout=timeout, command=command
+        )
+    except AboutTierFailed as exc:
+        log.error("about_tier %s", exc)
+        return []
+
+
+async def possibly_about_or_fail(
+    articles: Sequence[Article],
+    lists: Sequence[Watchlist],
+    named: Mapping[str, frozenset[str]],
+    *,
+    timeout: float | None = None,
+    command: Sequence[str] = CHILD_COMMAND,
+) -> list[PossiblyAbout]:
+    """``possibly_about_in_child`` for a caller that must tell a failure from finding
+    nothing (the running bot, which reads the articles again later): a child that fails
+    raises ``AboutTierFailed``, unlogged."""
     lists = [w for w in lists if w.about]
     articles = [a for a in articles if any(w.name not in named.get(a.id, ()) for w in lists)]
     if not lists or not articles:
@@ -79,8 +104,7 @@ async def possibly_about_in_child(
             stderr=asyncio.subprocess.PIPE,
         )
     except OSError as exc:
-        log.error("about_tier status=not_started articles=%d error=%r", len(articles), exc)
-        return []
+        raise AboutTierFailed(f"status=not_started articles={len(articles)} error={exc!r}") from exc
     try:
         async with asyncio.timeout(timeout):
             async with asyncio.TaskGroup() as group:
@@ -89,8 +113,9 @@ async def possibly_about_in_child(
                 err = group.create_task(_read_tail(proc.stderr, _STDERR_TAIL))
             code = await proc.wait()
     except TimeoutError:
-        log.error("about_tier status=timeout articles=%d timeout=%gs", len(articles), timeout)
-        return []
+        raise AboutTierFailed(
+            f"status=timeout articles={len(articles)} timeout={timeout:g}s"
+        ) from None
     finally:
         if proc.returncode is None:
             proc.kill()
@@ -98,17 +123,14 @@ async def possibly_about_in_child(
                 await proc.wait()
     output = out.result()
     if output is None:
-        log.error("about_tier status=output_over_cap articles=%d cap=%d", len(articles), cap)
-        return []
+        raise AboutTierFailed(f"status=output_over_cap articles={len(articles)} cap={cap}")
     if code != 0:
         reason = _exit_reason(code, err.result())
-        log.error("about_tier status=failed articles=%d reason=%r", len(articles), reason)
-        return []
+        raise AboutTierFailed(f"status=failed articles={len(articles)} reason={reason!r}")
     try:
         found = found_from_json(output)
     except (ValueError, KeyError, TypeError) as exc:
-        log.error("about_tier status=garbled articles=%d error=%r", len(articles), exc)
-        return []
+        raise AboutTierFailed(f"status=garbled articles={len(articles)} error={exc!r}") from exc
     # Whatever the child says, the contract holds: never a list the article names, and
     # only the lists and articles asked about.
     asked = {a.id for a in articles}
