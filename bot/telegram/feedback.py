@@ -8,7 +8,7 @@ import logging
 import re
 
 from telegram import CallbackQuery, Message, Update
-from telegram.error import BadRequest
+from telegram.error import TelegramError
 
 from bot.app import feedback
 from bot.app.feedback import FeedbackRefused, SuggestionGone, apply_steps, suggestion_key
@@ -39,6 +39,7 @@ from bot.messages.watchlist_screens import (
 )
 from bot.telegram.busy import typing
 from bot.telegram.context import Context, actor, bot_context, chat_of, is_group, user_id_of
+from bot.telegram.errors import error_text
 from bot.telegram.handlers import may_change_settings, subscriber_for
 from bot.telegram.replies import checked_arguments, command_text, markup, reply
 
@@ -66,9 +67,12 @@ async def _show(query: CallbackQuery, keyboard: screens.Keyboard) -> None:
         return  # too old for Telegram to show us: the answer alone says it
     try:
         await query.edit_message_reply_markup(reply_markup=markup(keyboard))
-    except BadRequest as exc:
+    except TelegramError as exc:
+        # The vote or mute is kept and the answer has said so: buttons Telegram would not
+        # update (a double tap, a message it no longer edits, a flood limit) are no error
+        # to report in the chat, where it would read as if the tap had failed.
         if "not modified" not in exc.message.lower():
-            raise
+            log.info("alert_buttons status=not_updated error=%r", error_text(exc))
 
 
 async def alert_button(update: Update, context: Context) -> None:
