@@ -88,10 +88,18 @@ def mute_button(
 
 
 def mute(service: Service, chat: Chat, query: str, days: int, now: datetime) -> MuteOutcome:
-    """``/mute LIST DAYS`` (``days`` 0: ``/unmute LIST``); ValueError for a length the
-    domain refuses."""
-    if days:
-        mute_end(now, days)  # refuse a bad length before anything else
+    """``/mute LIST DAYS``; ValueError for a length the domain refuses (0 days among
+    them: that is no mute, and never an unmute)."""
+    mute_end(now, days)  # refuse a bad length before anything else
+    return _mute_named(service, chat, query, now, days)
+
+
+def unmute(service: Service, chat: Chat, query: str, now: datetime) -> MuteOutcome:
+    """``/unmute LIST``."""
+    return _mute_named(service, chat, query, now, 0)
+
+
+def _mute_named(service: Service, chat: Chat, query: str, now: datetime, days: int) -> MuteOutcome:
     sub = ensure_chat(service, chat, now)
     meant = list_meant(service, sub, query, now, leaving=True)
     if not meant.target:

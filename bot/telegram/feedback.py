@@ -131,7 +131,8 @@ async def mute_command(update: Update, context: Context) -> None:
     if not text:
         return
     name, days = text, BUTTON_MUTE_DAYS
-    if (found := re.fullmatch(r"(.+?)\s+([+-]?\d{1,6})", text, re.DOTALL)) is not None:
+    # Any number of digits: "/mute TRIPP 1000000" is a length to refuse, not a list name.
+    if (found := re.fullmatch(r"(.+?)\s+([+-]?\d+)", text, re.DOTALL)) is not None:
         name, days = found.group(1), int(found.group(2))
     await _mute(update, context, name, days)
 
@@ -139,17 +140,21 @@ async def mute_command(update: Update, context: Context) -> None:
 async def unmute_command(update: Update, context: Context) -> None:
     text = await checked_arguments(update, words.MUTE_USAGE)
     if text:
-        await _mute(update, context, text, 0)
+        await _mute(update, context, text, None)
 
 
-async def _mute(update: Update, context: Context, name: str, days: int) -> None:
+async def _mute(update: Update, context: Context, name: str, days: int | None) -> None:
+    """Mute the list for ``days`` days; None: unmute it."""
     ctx = bot_context(context)
     if not await may_change_settings(update, context):
         await reply(update, screens.GROUP_ADMINS_ONLY)
         return
     sub = subscriber_for(update, ctx)
     try:
-        done = feedback.mute(ctx.service, chat_of(update), name, days, ctx.clock())
+        if days is None:
+            done = feedback.unmute(ctx.service, chat_of(update), name, ctx.clock())
+        else:
+            done = feedback.mute(ctx.service, chat_of(update), name, days, ctx.clock())
     except ValueError as exc:
         await reply(update, words.mute_refused(str(exc)))
         return

@@ -152,6 +152,26 @@ def test_a_vote_whose_buttons_cannot_be_updated_is_kept_and_no_error_reaches_the
         asyncio.run(scenario())
 
 
+def test_mute_with_zero_or_a_huge_number_of_days_is_refused_and_leaves_the_mute_alone(
+    tmp_path: Path, fake: FakeTelegram
+) -> None:
+    clock = Clock(NOW)
+    config = make_config(tmp_path, api_url=fake.api_url, feed_urls=["http://127.0.0.1:9/x"])
+
+    async def scenario() -> None:
+        async with BotUnderTest(config, fake, clock, pacer=fast_pacer()) as b:
+            await b.send("/subscribe TRIPP", user_id=ANN)
+            [muted] = await b.send("/mute TRIPP 3", user_id=ANN)
+            assert "Muted <b>TRIPP</b> until" in (muted.html or "")
+            for days in ("0", "00", "1000000"):
+                [refused] = await b.send(f"/mute TRIPP {days}", user_id=ANN)
+                assert "Nothing muted" in refused.text and "1 to 365 days" in refused.text
+            [subs] = await b.send("/mysubs", user_id=ANN)
+            assert "TRIPP (muted until " in subs.text
+
+    asyncio.run(scenario())
+
+
 def test_a_muted_list_sends_no_alerts_nor_digest_items_until_the_mute_runs_out(
     tmp_path: Path, fake: FakeTelegram
 ) -> None:
