@@ -5,6 +5,7 @@ votes say of a list, and the edits they suggest), ``/mute`` and ``/unmute``, and
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import logging
@@ -312,10 +313,19 @@ def export_records(service: Service) -> tuple[list[dict[str, object]], int]:
 def export(service: Service, path: Path) -> ExportOutcome:
     """Write ``export_records`` to ``path`` as JSON Lines (a temporary file renamed over
     it, so a failed export leaves no half file)."""
+    if not path.name or path.is_dir():
+        # ("" and "/" have no name to put the temporary file beside.)
+        raise IsADirectoryError(
+            errno.EISDIR, "a directory: give a file to write, e.g. votes.jsonl", str(path)
+        )
     records, votes = export_records(service)
     tmp = path.with_name(f".{path.name}.tmp")
-    with tmp.open("w", encoding="utf-8") as out:
-        for r in records:
-            out.write(json.dumps(r, ensure_ascii=False) + "\n")
-    tmp.replace(path)
+    try:
+        with tmp.open("w", encoding="utf-8") as out:
+            for r in records:
+                out.write(json.dumps(r, ensure_ascii=False) + "\n")
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     return ExportOutcome(len(records), votes)

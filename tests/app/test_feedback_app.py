@@ -164,3 +164,30 @@ def test_the_votes_export_as_eval_records_up_is_a_label_down_is_not(
     ]
     assert records[1]["text"] == "A trip to Tripoli."
     assert set(records[0]) == {"id", "title", "text", "labels", "notes"}
+
+
+@pytest.mark.parametrize("where", ["", "/", "a-directory"])
+def test_an_export_to_a_path_that_is_no_file_is_refused_clearly_and_leaves_nothing_behind(
+    service: Service,
+    tmp_path: Path,
+    watchlists_dir: Path,
+    where: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    service.close()
+    (tmp_path / "a-directory").mkdir()
+    target = str(tmp_path / where) if where == "a-directory" else where
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[store]\npath = "{tmp_path / "store.sqlite3"}"\n'
+        f'[watchlists]\ndir = "{watchlists_dir}"\n'
+        '[feeds]\nurls = ["http://127.0.0.1:9/never-polled.feed"]\n',
+        encoding="utf-8",
+    )
+    before = set(tmp_path.iterdir())
+    assert main(["--config", str(config), "feedback", "export", target]) == 2
+    said = capsys.readouterr().err
+    assert "caci-watch: error:" in said and "Traceback" not in said
+    assert "a file" in said or "directory" in said
+    assert set(tmp_path.iterdir()) == before
+    assert (tmp_path / "a-directory").is_dir()
