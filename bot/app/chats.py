@@ -287,7 +287,9 @@ def bot_added(service: Service, chat: Chat, now: datetime) -> None:
 
 # -- possibly-about alerts ---------------------------------------------------------------
 
-AboutAlertsResult = Literal["on", "off", "unknown", "not_following", "no_about", "unknown_chat"]
+AboutAlertsResult = Literal[
+    "on", "off", "unknown", "not_following", "no_about", "tier_off", "unknown_chat"
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -321,6 +323,9 @@ def about_alerts(
     was = meant.target in sub.about_alerts
     if on is None or on == was:
         return AboutAlertsOutcome("on" if was else "off", meant.shown, subscriber=sub)
+    if on and not service.config.about.enabled:
+        # (The tier never runs: "on" would promise alerts that never come.)
+        return AboutAlertsOutcome("tier_off", meant.shown, subscriber=sub)
     if on and not any(w.name == meant.target and w.about for w in service.watchlists):
         return AboutAlertsOutcome("no_about", meant.shown, subscriber=sub)
     chats_.set_about_alerts(sub.chat_id, meant.target, on)

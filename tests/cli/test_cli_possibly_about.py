@@ -66,3 +66,21 @@ def test_an_operator_sets_a_chats_possibly_about_alerts(
     assert "no chat 8" in capsys.readouterr().err
     assert main([*run, "7", "middle corridor", "on"]) != 0
     assert "does not follow Middle Corridor" in capsys.readouterr().err
+
+
+def test_possibly_about_alerts_are_not_turned_on_while_the_tier_is_off(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cfg = config(tmp_path, "http://127.0.0.1:9/none.feed")
+    cfg.write_text(cfg.read_text(encoding="utf-8") + "[about]\nenabled = false\n", "utf-8")
+    now = datetime.now(UTC)
+    with closing(open_store(tmp_path / "s.sqlite3")) as store:
+        chats = store.chats
+        chats.ensure(7, kind="private", title="", timezone="UTC", digest_time="08:00", now=now)
+        chats.subscribe(7, "TRIPP", now)
+    run = ["--config", str(cfg), "about-alerts"]
+    # "on" would promise alerts that never come: the tier never runs.
+    assert main([*run, "7", "tripp", "on"]) != 0
+    assert "[about] enabled = false" in capsys.readouterr().err
+    assert main([*run, "7", "tripp"]) == 0
+    assert capsys.readouterr().out.strip() == "chat 7: possibly-about alerts for TRIPP are off"
