@@ -49,8 +49,10 @@ def vote(
         return VoteOutcome("gone")
     sub = ensure_chat(service, chat, now)
     # The lists the article matches, and the chat's own (an article it was told is
-    # "possibly about" a list does not name it).
-    names = set(found.watchlists) | set(sub.watchlists)
+    # "possibly about" a list does not name it); someone else's personal list never (its
+    # feedback is its owner's alone, and a modified client can send any button's data).
+    named = {w for w in found.watchlists if owner_of(w) is None}
+    names = named | set(sub.watchlists)
     watchlist = next((w for w in sorted(names) if watchlist_key(w) == list_key), None)
     if watchlist is None:
         return VoteOutcome("not_listed", title=found.title)

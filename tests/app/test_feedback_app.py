@@ -71,6 +71,23 @@ def test_a_vote_is_kept_per_chat_article_and_list_and_can_be_changed(service: Se
     assert feedback.vote(service, ann, key, other, True, NOW).result == "not_listed"
 
 
+def test_nobody_votes_on_someone_elses_personal_list_even_with_a_forged_button(
+    service: Service,
+) -> None:
+    personal_lists.create(
+        service, NOW, owner=ANN, name="Rogun", terms=[Term("Rogun Dam")], actor="t"
+    )
+    key = stored(service, 1, "The Rogun Dam filled.", match(ROGUN, "Rogun Dam"))
+    # A modified client can send any callback data: Bob names Ann's list by its key.
+    bob = Chat(BOB, "private")
+    assert feedback.vote(service, bob, key, watchlist_key(ROGUN), False, NOW).result == (
+        "not_listed"
+    )
+    assert list(service.store.feedback.all_votes()) == []
+    [own] = feedback.report(service, ANN, "Rogun", NOW, is_admin=False)
+    assert own.down == ()
+
+
 def test_feedback_is_for_admins_and_for_the_owner_of_a_personal_list(service: Service) -> None:
     with pytest.raises(FeedbackRefused):
         feedback.report(service, BOB, "", NOW, is_admin=False)
