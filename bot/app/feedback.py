@@ -285,27 +285,34 @@ class ExportOutcome:
 
 
 def export_records(service: Service) -> tuple[list[dict[str, object]], int]:
-    """The votes as evaluation records (``shared/eval/README.md``), one per article, its
-    labels the lists voted 👍 on it: a list voted 👎 is not a label; when chats disagree,
-    the vote cast last counts. Personal lists are left out (one person's, and not lists
-    an evaluation knows). Also how many votes they hold."""
+    """The votes as evaluation records (``shared/eval/README.md``), one per article: its
+    ``about`` the lists voted 👍 on it, its ``labels`` those of them it names (the format's
+    rule: a 👍 on a "possibly about" alert says the article is about the list, not that it
+    names it); a list voted 👎 is neither; when chats disagree, the vote cast last counts.
+    Personal lists are left out (one person's, and not lists an evaluation knows). Also
+    how many votes they hold."""
     latest: dict[str, dict[str, bool]] = {}
     articles: dict[str, tuple[str, str]] = {}
+    named: set[tuple[str, str]] = set()
     for v in service.store.feedback.all_votes():
         if owner_of(v.watchlist) is not None:
             continue
         latest.setdefault(v.article.id, {})[v.watchlist] = v.up
         articles[v.article.id] = (v.article.title, v.article.text)
+        if v.matches:
+            named.add((v.article.id, v.watchlist))
     records: list[dict[str, object]] = []
     for n, (article_id, said) in enumerate(latest.items(), start=1):
         title, text = articles[article_id]
         votes = ", ".join(f"{w} {'up' if up else 'down'}" for w, up in sorted(said.items()))
+        about = sorted(w for w, up in said.items() if up)
         records.append(
             {
                 "id": f"feedback-{n:04d}",
                 "title": title,
                 "text": text,
-                "labels": sorted(w for w, up in said.items() if up),
+                "labels": [w for w in about if (article_id, w) in named],
+                "about": about,
                 "notes": f"votes on {article_id}: {votes}",
             }
         )

@@ -180,7 +180,7 @@ def test_the_votes_export_as_eval_records_up_is_a_label_down_is_not(
         ("feedback-0002", "Article number 2", []),
     ]
     assert records[1]["text"] == "A trip to Tripoli."
-    assert set(records[0]) == {"id", "title", "text", "labels", "notes"}
+    assert set(records[0]) == {"id", "title", "text", "labels", "about", "notes"}
 
 
 @pytest.mark.parametrize("where", ["", "/", "a-directory"])
@@ -208,3 +208,23 @@ def test_an_export_to_a_path_that_is_no_file_is_refused_clearly_and_leaves_nothi
     assert "a file" in said or "directory" in said
     assert set(tmp_path.iterdir()) == before
     assert (tmp_path / "a-directory").is_dir()
+
+
+def test_an_up_vote_on_an_article_that_does_not_name_the_list_exports_as_about_not_as_a_label(
+    service: Service, tmp_path: Path
+) -> None:
+    # "labels" are the lists a record names (the eval format's rule); a 👍 on a
+    # possibly-about alert says the article is about the list, which is "about".
+    named = stored(service, 1, "The TRIPP crossing.", match("TRIPP", "TRIPP"))
+    unnamed = stored(service, 2, "The transit strip across Syunik to Nakhchivan.")
+    ann = Chat(ANN, "private")
+    tripp = watchlist_key("TRIPP")
+    assert feedback.vote(service, ann, named, tripp, True, NOW).result == "recorded"
+    assert feedback.vote(service, ann, unnamed, tripp, True, NOW).result == "recorded"
+    out = tmp_path / "votes.jsonl"
+    feedback.export(service, out)
+    records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [(r["title"], r["labels"], r["about"]) for r in records] == [
+        ("Article number 1", ["TRIPP"], ["TRIPP"]),
+        ("Article number 2", [], ["TRIPP"]),
+    ]
