@@ -290,13 +290,15 @@ def export_records(service: Service) -> tuple[list[dict[str, object]], int]:
     rule: a 👍 on a "possibly about" alert says the article is about the list, not that it
     names it); a list voted 👎 is neither; when chats disagree, the vote cast last counts.
     Personal lists are left out (one person's, and not lists an evaluation knows). Also
-    how many votes they hold."""
+    how many votes were read (every chat's, not only the last)."""
     latest: dict[str, dict[str, bool]] = {}
     articles: dict[str, tuple[str, str]] = {}
     named: set[tuple[str, str]] = set()
+    read = 0
     for v in service.store.feedback.all_votes():
         if owner_of(v.watchlist) is not None:
             continue
+        read += 1
         latest.setdefault(v.article.id, {})[v.watchlist] = v.up
         articles[v.article.id] = (v.article.title, v.article.text)
         if v.matches:
@@ -316,7 +318,7 @@ def export_records(service: Service) -> tuple[list[dict[str, object]], int]:
                 "notes": f"votes on {article_id}: {votes}",
             }
         )
-    return records, sum(len(s) for s in latest.values())
+    return records, read
 
 
 def export(service: Service, path: Path) -> ExportOutcome:

@@ -228,3 +228,15 @@ def test_an_up_vote_on_an_article_that_does_not_name_the_list_exports_as_about_n
         ("Article number 1", ["TRIPP"], ["TRIPP"]),
         ("Article number 2", [], ["TRIPP"]),
     ]
+
+
+def test_an_export_counts_every_vote_it_read_though_a_record_keeps_the_last(
+    service: Service, tmp_path: Path
+) -> None:
+    key = stored(service, 1, "The TRIPP crossing.", match("TRIPP", "TRIPP"))
+    tripp = watchlist_key("TRIPP")
+    service.store.chats.subscribe(BOB, "TRIPP", NOW)
+    feedback.vote(service, Chat(ANN, "private"), key, tripp, True, NOW)
+    feedback.vote(service, Chat(BOB, "private"), key, tripp, False, NOW + timedelta(minutes=1))
+    done = feedback.export(service, tmp_path / "votes.jsonl")
+    assert (done.records, done.votes) == (1, 2)
