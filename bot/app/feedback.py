@@ -173,6 +173,11 @@ def report(
     if query:
         found = resolve_watchlist(query, list(visible))
         if found.name is None:
+            shared = [w.name for w in service.watchlists]
+            if not is_admin and resolve_watchlist(query, shared).name is not None:
+                # A list that exists, but whose feedback is for admins: saying "no list
+                # called TRIPP" would be untrue.
+                raise FeedbackRefused()
             raise FeedbackRefused(query, found.candidates)
         names = [visible[found.name]]
     else:

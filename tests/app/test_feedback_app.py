@@ -240,3 +240,14 @@ def test_an_export_counts_every_vote_it_read_though_a_record_keeps_the_last(
     feedback.vote(service, Chat(BOB, "private"), key, tripp, False, NOW + timedelta(minutes=1))
     done = feedback.export(service, tmp_path / "votes.jsonl")
     assert (done.records, done.votes) == (1, 2)
+
+
+def test_feedback_on_a_shared_list_for_a_non_admin_says_it_is_for_admins_not_unknown(
+    service: Service,
+) -> None:
+    with pytest.raises(FeedbackRefused) as refused:
+        feedback.report(service, BOB, "TRIPP", NOW, is_admin=False)
+    assert refused.value.query == ""  # "for the bot's admins", not "no watchlist called TRIPP"
+    with pytest.raises(FeedbackRefused) as unknown:
+        feedback.report(service, BOB, "Atlantis", NOW, is_admin=False)
+    assert unknown.value.query == "Atlantis"
