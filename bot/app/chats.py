@@ -18,7 +18,7 @@ from bot.domain.models import MODES, Mode, Subscriber, Watchlist, watchlist_key
 from bot.domain.mute import muted_lists
 from bot.domain.resolve import UnknownTimezone, resolve_timezone, resolve_watchlist
 from bot.domain.schedule import chat_next_digest, parse_time_of_day
-from bot.lists.personal import display_name
+from bot.lists.personal import display_name, owner_of
 
 log = logging.getLogger(__name__)
 
@@ -287,7 +287,9 @@ def bot_added(service: Service, chat: Chat, now: datetime) -> None:
 
 # -- possibly-about alerts ---------------------------------------------------------------
 
-AboutAlertsResult = Literal["on", "off", "unknown", "not_following", "no_about", "unknown_chat"]
+AboutAlertsResult = Literal[
+    "on", "off", "unknown", "not_following", "no_about", "personal", "tier_off", "unknown_chat"
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -321,6 +323,11 @@ def about_alerts(
     was = meant.target in sub.about_alerts
     if on is None or on == was:
         return AboutAlertsOutcome("on" if was else "off", meant.shown, subscriber=sub)
+    if on and not service.config.about.enabled:
+        # (The tier never runs: "on" would promise alerts that never come.)
+        return AboutAlertsOutcome("tier_off", meant.shown, subscriber=sub)
+    if on and owner_of(meant.target) is not None:
+        return AboutAlertsOutcome("personal", meant.shown, subscriber=sub)
     if on and not any(w.name == meant.target and w.about for w in service.watchlists):
         return AboutAlertsOutcome("no_about", meant.shown, subscriber=sub)
     chats_.set_about_alerts(sub.chat_id, meant.target, on)

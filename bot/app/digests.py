@@ -79,6 +79,19 @@ def digest_tick(service: Service, now: datetime) -> int:
     return queued
 
 
+def _about_seen(service: Service, since: datetime, until: datetime) -> list[AboutSeen]:
+    """What the "possibly about" tier found in ``[since, until)``, for the lists it runs
+    on now: nothing once ``[about] enabled = false``, nor for a list whose `about` was
+    taken out (their verdicts stay stored, but turning the tier off turns them off too)."""
+    if not service.config.about.enabled:
+        return []
+    running = {w.name for w in service.watchlists if w.about}
+    if not running:
+        return []
+    found = service.store.about.found_between(since, until)
+    return [s for s in found if s.found.watchlist in running]
+
+
 def digest_between(
     service: Service, since: datetime, until: datetime, watchlists: Sequence[str] | None = None
 ) -> Digest:
@@ -91,7 +104,7 @@ def digest_between(
         feeds=service.store.feed_states(service.config.feeds.urls),
         watchlists=watchlists,
         shared=[w.name for w in service.watchlists],
-        about=service.store.about.found_between(since, until),
+        about=_about_seen(service, since, until),
     )
 
 
@@ -106,7 +119,7 @@ def _queue_digest(
     if window not in cache.seen:
         # Subscribers at the same time share a window: read the articles once.
         cache.seen[window] = service.store.articles_seen_between(*window)
-        cache.about[window] = service.store.about.found_between(*window)
+        cache.about[window] = _about_seen(service, *window)
     # ... and most share their lists and zone too: build and render each digest once.
     # A muted list is left out of the digest while the mute lasts.
     heard = heard_lists(sub, now)

@@ -5,6 +5,7 @@ votes say of a list, and the edits they suggest), ``/mute`` and ``/unmute``, and
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import logging
@@ -48,8 +49,10 @@ def vote(
         return VoteOutcome("gone")
     sub = ensure_chat(service, chat, now)
     # The lists the article matches, and the chat's own (an article it was told is
-    # "possibly about" a list does not name it).
-    names = set(found.watchlists) | set(sub.watchlists)
+    # "possibly about" a list does not name it); someone else's personal list never (its
+    # feedback is its owner's alone, and a modified client can send any button's data).
+    named = {w for w in found.watchlists if owner_of(w) is None}
+    names = named | set(sub.watchlists)
     watchlist = next((w for w in sorted(names) if watchlist_key(w) == list_key), None)
     if watchlist is None:
         return VoteOutcome("not_listed", title=found.title)
@@ -88,10 +91,18 @@ def mute_button(
 
 
 def mute(service: Service, chat: Chat, query: str, days: int, now: datetime) -> MuteOutcome:
-    """``/mute LIST DAYS`` (``days`` 0: ``/unmute LIST``); ValueError for a length the
-    domain refuses."""
-    if days:
-        mute_end(now, days)  # refuse a bad length before anything else
+    """``/mute LIST DAYS``; ValueError for a length the domain refuses (0 days among
+    them: that is no mute, and never an unmute)."""
+    mute_end(now, days)  # refuse a bad length before anything else
+    return _mute_named(service, chat, query, now, days)
+
+
+def unmute(service: Service, chat: Chat, query: str, now: datetime) -> MuteOutcome:
+    """``/unmute LIST``."""
+    return _mute_named(service, chat, query, now, 0)
+
+
+def _mute_named(service: Service, chat: Chat, query: str, now: datetime, days: int) -> MuteOutcome:
     sub = ensure_chat(service, chat, now)
     meant = list_meant(service, sub, query, now, leaving=True)
     if not meant.target:
@@ -162,6 +173,11 @@ def report(
     if query:
         found = resolve_watchlist(query, list(visible))
         if found.name is None:
+            shared = [w.name for w in service.watchlists]
+            if not is_admin and resolve_watchlist(query, shared).name is not None:
+                # A list that exists, but whose feedback is for admins: saying "no list
+                # called TRIPP" would be untrue.
+                raise FeedbackRefused()
             raise FeedbackRefused(query, found.candidates)
         names = [visible[found.name]]
     else:
@@ -274,40 +290,58 @@ class ExportOutcome:
 
 
 def export_records(service: Service) -> tuple[list[dict[str, object]], int]:
-    """The votes as evaluation records (``shared/eval/README.md``), one per article, its
-    labels the lists voted 👍 on it: a list voted 👎 is not a label; when chats disagree,
-    the vote cast last counts. Personal lists are left out (one person's, and not lists
-    an evaluation knows). Also how many votes they hold."""
+    """The votes as evaluation records (``shared/eval/README.md``), one per article: its
+    ``about`` the lists voted 👍 on it, its ``labels`` those of them it names (the format's
+    rule: a 👍 on a "possibly about" alert says the article is about the list, not that it
+    names it); a list voted 👎 is neither; when chats disagree, the vote cast last counts.
+    Personal lists are left out (one person's, and not lists an evaluation knows). Also
+    how many votes were read (every chat's, not only the last)."""
     latest: dict[str, dict[str, bool]] = {}
     articles: dict[str, tuple[str, str]] = {}
+    named: set[tuple[str, str]] = set()
+    read = 0
     for v in service.store.feedback.all_votes():
         if owner_of(v.watchlist) is not None:
             continue
+        read += 1
         latest.setdefault(v.article.id, {})[v.watchlist] = v.up
         articles[v.article.id] = (v.article.title, v.article.text)
+        if v.matches:
+            named.add((v.article.id, v.watchlist))
     records: list[dict[str, object]] = []
     for n, (article_id, said) in enumerate(latest.items(), start=1):
         title, text = articles[article_id]
         votes = ", ".join(f"{w} {'up' if up else 'down'}" for w, up in sorted(said.items()))
+        about = sorted(w for w, up in said.items() if up)
         records.append(
             {
                 "id": f"feedback-{n:04d}",
                 "title": title,
                 "text": text,
-                "labels": sorted(w for w, up in said.items() if up),
+                "labels": [w for w in about if (article_id, w) in named],
+                "about": about,
                 "notes": f"votes on {article_id}: {votes}",
             }
         )
-    return records, sum(len(s) for s in latest.values())
+    return records, read
 
 
 def export(service: Service, path: Path) -> ExportOutcome:
     """Write ``export_records`` to ``path`` as JSON Lines (a temporary file renamed over
     it, so a failed export leaves no half file)."""
+    if not path.name or path.is_dir():
+        # ("" and "/" have no name to put the temporary file beside.)
+        raise IsADirectoryError(
+            errno.EISDIR, "a directory: give a file to write, e.g. votes.jsonl", str(path)
+        )
     records, votes = export_records(service)
     tmp = path.with_name(f".{path.name}.tmp")
-    with tmp.open("w", encoding="utf-8") as out:
-        for r in records:
-            out.write(json.dumps(r, ensure_ascii=False) + "\n")
-    tmp.replace(path)
+    try:
+        with tmp.open("w", encoding="utf-8") as out:
+            for r in records:
+                out.write(json.dumps(r, ensure_ascii=False) + "\n")
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     return ExportOutcome(len(records), votes)

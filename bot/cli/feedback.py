@@ -16,7 +16,8 @@ def add_parser(sub: Any) -> None:
     fb = sub.add_parser("feedback", help="the 👍 and 👎 people gave alerts")
     actions = fb.add_subparsers(metavar="ACTION", required=True)
     export = actions.add_parser(
-        "export", help="write the votes as evaluation records (JSON Lines: id, title, text, labels)"
+        "export",
+        help="write the votes as evaluation records (JSON Lines: id, title, text, labels, about)",
     )
     export.add_argument("file", type=Path, help="where to write, e.g. votes.jsonl")
 

@@ -138,4 +138,8 @@ def about_alerts_console(
         return f"chat {chat_id} does not follow {name} (these alerts are for lists followed)"
     if result == "no_about":
         return f"{name} has no `about` in its file: nothing is found as possibly about it"
+    if result == "personal":
+        return f"{name} is a personal list, matched by name only: nothing is possibly about it"
+    if result == "tier_off":
+        return f"[about] enabled = false: no article is found as possibly about {name}"
     return f"chat {chat_id}: possibly-about alerts for {name} are {result}"

@@ -17,6 +17,7 @@ from bot.lists.personal import display_name
 from bot.messages.about import about_digest_items, render_about_alert, render_about_alerts
 from bot.messages.alert_keyboard import alert_keyboard, encode
 from bot.messages.articles import render_alert, render_alerts, render_digest, render_empty_digest
+from bot.messages.html import ITEM_SEP
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,9 +83,10 @@ def _part_keyboards(
     parts: Sequence[str], items: Sequence[Sequence[tuple[Article, str]]]
 ) -> list[str]:
     """Each part of a combined alert with the buttons of the items it holds (each item's
-    (article, list) pairs): item
-    ``n`` is in the part where the line "n. <b>" (its number and title) is found next,
-    parts and items both being in order; an item not found goes with the last part."""
+    (article, list) pairs): item ``n`` is in the part where "n. " next starts a block
+    (items are blocks apart, ``ITEM_SEP``; no line inside an item follows a blank line,
+    while a lead may well start "n. "), parts and items both being in order; an item
+    not found goes with the last part."""
     held: list[list[int]] = [[] for _ in parts]
     part = 0
     for n in range(1, len(items) + 1):
@@ -92,7 +94,7 @@ def _part_keyboards(
             (
                 k
                 for k in range(part, len(parts))
-                if parts[k].startswith(f"{n}. ") or f"\n{n}. <b>" in parts[k]
+                if parts[k].startswith(f"{n}. ") or f"{ITEM_SEP}{n}. " in parts[k]
             ),
             None,
         )

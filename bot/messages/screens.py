@@ -444,6 +444,16 @@ def about_alerts_reply(
             f"{shown} does not say what it is about (no <code>about</code> in its file), so no"
             " article is found as possibly about it; an admin can add that."
         )
+    if result == "personal":
+        return (
+            f"{shown} is a personal list: those are matched by name only, so no article is"
+            " found as possibly about it."
+        )
+    if result == "tier_off":
+        return (
+            f"Possibly-about alerts for {shown} stay off: this bot does not look for articles"
+            " possibly about a list (its config says <code>[about] enabled = false</code>)."
+        )
     if result == "on":
         text = (
             f"Possibly-about alerts for {shown} are on: articles that discuss it without"

@@ -18,6 +18,7 @@ is an ``EmbedderUnavailable``.
 from __future__ import annotations
 
 import importlib.util
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -32,6 +33,9 @@ if TYPE_CHECKING:
 WEIGHTS = Path("weights") / "l2_supercat_256.safetensors"
 TOKENIZER = Path("tokenizers") / "l2_supercat_tokenizer_config.json"
 TENSOR = "embedding.weight"
+# A lone surrogate is a valid str but no Unicode (an eval record's "\ud800", say): the
+# tokenizer refuses the whole batch for one, so it is read as the replacement character.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class EmbedderUnavailable(RuntimeError):
@@ -79,7 +83,8 @@ class WordLlamaEmbedder:
         vectors = np.zeros((len(texts), table.shape[1]), dtype=np.float32)
         if not texts:
             return vectors
-        encoded = self._tokenizer.encode_batch(list(texts), add_special_tokens=False)
+        valid = [_SURROGATE.sub("\ufffd", t) if _SURROGATE.search(t) else t for t in texts]
+        encoded = self._tokenizer.encode_batch(valid, add_special_tokens=False)
         lengths = np.fromiter((len(e.ids) for e in encoded), dtype=np.int64, count=len(encoded))
         if not lengths.sum():
             return vectors

@@ -8,7 +8,7 @@ import logging
 import re
 
 from telegram import CallbackQuery, Message, Update
-from telegram.error import BadRequest
+from telegram.error import TelegramError
 
 from bot.app import feedback
 from bot.app.feedback import FeedbackRefused, SuggestionGone, apply_steps, suggestion_key
@@ -39,6 +39,7 @@ from bot.messages.watchlist_screens import (
 )
 from bot.telegram.busy import typing
 from bot.telegram.context import Context, actor, bot_context, chat_of, is_group, user_id_of
+from bot.telegram.errors import error_text
 from bot.telegram.handlers import may_change_settings, subscriber_for
 from bot.telegram.replies import checked_arguments, command_text, markup, reply
 
@@ -66,9 +67,12 @@ async def _show(query: CallbackQuery, keyboard: screens.Keyboard) -> None:
         return  # too old for Telegram to show us: the answer alone says it
     try:
         await query.edit_message_reply_markup(reply_markup=markup(keyboard))
-    except BadRequest as exc:
+    except TelegramError as exc:
+        # The vote or mute is kept and the answer has said so: buttons Telegram would not
+        # update (a double tap, a message it no longer edits, a flood limit) are no error
+        # to report in the chat, where it would read as if the tap had failed.
         if "not modified" not in exc.message.lower():
-            raise
+            log.info("alert_buttons status=not_updated error=%r", error_text(exc))
 
 
 async def alert_button(update: Update, context: Context) -> None:
@@ -127,7 +131,8 @@ async def mute_command(update: Update, context: Context) -> None:
     if not text:
         return
     name, days = text, BUTTON_MUTE_DAYS
-    if (found := re.fullmatch(r"(.+?)\s+([+-]?\d{1,6})", text, re.DOTALL)) is not None:
+    # Any number of digits: "/mute TRIPP 1000000" is a length to refuse, not a list name.
+    if (found := re.fullmatch(r"(.+?)\s+([+-]?\d+)", text, re.DOTALL)) is not None:
         name, days = found.group(1), int(found.group(2))
     await _mute(update, context, name, days)
 
@@ -135,17 +140,21 @@ async def mute_command(update: Update, context: Context) -> None:
 async def unmute_command(update: Update, context: Context) -> None:
     text = await checked_arguments(update, words.MUTE_USAGE)
     if text:
-        await _mute(update, context, text, 0)
+        await _mute(update, context, text, None)
 
 
-async def _mute(update: Update, context: Context, name: str, days: int) -> None:
+async def _mute(update: Update, context: Context, name: str, days: int | None) -> None:
+    """Mute the list for ``days`` days; None: unmute it."""
     ctx = bot_context(context)
     if not await may_change_settings(update, context):
         await reply(update, screens.GROUP_ADMINS_ONLY)
         return
     sub = subscriber_for(update, ctx)
     try:
-        done = feedback.mute(ctx.service, chat_of(update), name, days, ctx.clock())
+        if days is None:
+            done = feedback.unmute(ctx.service, chat_of(update), name, ctx.clock())
+        else:
+            done = feedback.mute(ctx.service, chat_of(update), name, days, ctx.clock())
     except ValueError as exc:
         await reply(update, words.mute_refused(str(exc)))
         return

@@ -13,13 +13,17 @@ import pytest
 from bot.app import chats, digests, watchlist_sync
 from bot.app.chats import Chat
 from bot.app.config import builtin_config
+from bot.app.config.settings import AboutConfig
 from bot.app.poll import queue_alerts
 from bot.app.service import Service, build_service
+from bot.domain.aboutness import VERY_CLOSE, PossiblyAbout
 from bot.domain.digest import Digest
 from bot.domain.models import Alert, OutgoingMessage, Subscriber
 from bot.domain.schedule import chat_digest_due
 from bot.messages.html import MAX_MESSAGE, utf16_len
+from tests.about_lists import give_tripp_about
 from tests.factories import make_article, make_match
+from tests.watchlist_copy import FROZEN_WATCHLISTS
 
 BERLIN_8AM_WINTER = datetime(2026, 11, 26, 7, 0, tzinfo=UTC)
 
@@ -385,3 +389,40 @@ def test_a_digest_time_moved_earlier_is_kept_the_same_day_and_the_summary_agrees
     assert later.next_digest == BERLIN_8AM_WINTER + timedelta(days=1, minutes=-90)
     assert digests.digest_tick(svc, later.next_digest - timedelta(minutes=1)) == 0
     assert digests.digest_tick(svc, later.next_digest) == 1
+
+
+def test_possibly_about_sections_leave_the_digest_once_the_tier_is_off_or_the_list_has_no_about(
+    tmp_path: Path, watchlists_dir: Path
+) -> None:
+    give_tripp_about(watchlists_dir)
+    config = builtin_config(
+        store_path=tmp_path / "s.sqlite3",
+        watchlists_dir=watchlists_dir,
+        feed_urls=["https://f/a"],
+    )
+    article = make_article(1, text="The transit strip across Syunik.")
+    found = PossiblyAbout(article.id, "TRIPP", 0.9, VERY_CLOSE, "The transit strip.")
+    now = BERLIN_8AM_WINTER
+    window = (now - timedelta(days=1), now)
+    svc = build_service(config)
+    svc.store.upsert_article(article, now - timedelta(hours=2))
+    svc.store.about.replace(article.id, article.content_hash, [found], now - timedelta(hours=2))
+    subscribe(svc, 7, joined=now - timedelta(days=2))
+    assert [s.watchlist for s in digests.digest_between(svc, *window).about] == ["TRIPP"]
+    svc.close()
+
+    # `[about] enabled = false`: what the tier found before is no longer shown either.
+    off = build_service(replace(config, about=AboutConfig(enabled=False)))
+    assert digests.digest_between(off, *window).about == ()
+    digests.digest_tick(off, now)
+    [text] = [m.text for m in off.store.outbox.pending_for(7)]
+    assert "Possibly about" not in text, text
+    off.close()
+
+    # TRIPP without `about` again: likewise.
+    (watchlists_dir / "tripp.toml").write_text(
+        (FROZEN_WATCHLISTS / "tripp.toml").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    plain = build_service(config)
+    assert digests.digest_between(plain, *window).about == ()
+    plain.close()

@@ -71,6 +71,23 @@ def test_a_vote_is_kept_per_chat_article_and_list_and_can_be_changed(service: Se
     assert feedback.vote(service, ann, key, other, True, NOW).result == "not_listed"
 
 
+def test_nobody_votes_on_someone_elses_personal_list_even_with_a_forged_button(
+    service: Service,
+) -> None:
+    personal_lists.create(
+        service, NOW, owner=ANN, name="Rogun", terms=[Term("Rogun Dam")], actor="t"
+    )
+    key = stored(service, 1, "The Rogun Dam filled.", match(ROGUN, "Rogun Dam"))
+    # A modified client can send any callback data: Bob names Ann's list by its key.
+    bob = Chat(BOB, "private")
+    assert feedback.vote(service, bob, key, watchlist_key(ROGUN), False, NOW).result == (
+        "not_listed"
+    )
+    assert list(service.store.feedback.all_votes()) == []
+    [own] = feedback.report(service, ANN, "Rogun", NOW, is_admin=False)
+    assert own.down == ()
+
+
 def test_feedback_is_for_admins_and_for_the_owner_of_a_personal_list(service: Service) -> None:
     with pytest.raises(FeedbackRefused):
         feedback.report(service, BOB, "", NOW, is_admin=False)
@@ -163,4 +180,74 @@ def test_the_votes_export_as_eval_records_up_is_a_label_down_is_not(
         ("feedback-0002", "Article number 2", []),
     ]
     assert records[1]["text"] == "A trip to Tripoli."
-    assert set(records[0]) == {"id", "title", "text", "labels", "notes"}
+    assert set(records[0]) == {"id", "title", "text", "labels", "about", "notes"}
+
+
+@pytest.mark.parametrize("where", ["", "/", "a-directory"])
+def test_an_export_to_a_path_that_is_no_file_is_refused_clearly_and_leaves_nothing_behind(
+    service: Service,
+    tmp_path: Path,
+    watchlists_dir: Path,
+    where: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    service.close()
+    (tmp_path / "a-directory").mkdir()
+    target = str(tmp_path / where) if where == "a-directory" else where
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[store]\npath = "{tmp_path / "store.sqlite3"}"\n'
+        f'[watchlists]\ndir = "{watchlists_dir}"\n'
+        '[feeds]\nurls = ["http://127.0.0.1:9/never-polled.feed"]\n',
+        encoding="utf-8",
+    )
+    before = set(tmp_path.iterdir())
+    assert main(["--config", str(config), "feedback", "export", target]) == 2
+    said = capsys.readouterr().err
+    assert "caci-watch: error:" in said and "Traceback" not in said
+    assert "a file" in said or "directory" in said
+    assert set(tmp_path.iterdir()) == before
+    assert (tmp_path / "a-directory").is_dir()
+
+
+def test_an_up_vote_on_an_article_that_does_not_name_the_list_exports_as_about_not_as_a_label(
+    service: Service, tmp_path: Path
+) -> None:
+    # "labels" are the lists a record names (the eval format's rule); a 👍 on a
+    # possibly-about alert says the article is about the list, which is "about".
+    named = stored(service, 1, "The TRIPP crossing.", match("TRIPP", "TRIPP"))
+    unnamed = stored(service, 2, "The transit strip across Syunik to Nakhchivan.")
+    ann = Chat(ANN, "private")
+    tripp = watchlist_key("TRIPP")
+    assert feedback.vote(service, ann, named, tripp, True, NOW).result == "recorded"
+    assert feedback.vote(service, ann, unnamed, tripp, True, NOW).result == "recorded"
+    out = tmp_path / "votes.jsonl"
+    feedback.export(service, out)
+    records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [(r["title"], r["labels"], r["about"]) for r in records] == [
+        ("Article number 1", ["TRIPP"], ["TRIPP"]),
+        ("Article number 2", [], ["TRIPP"]),
+    ]
+
+
+def test_an_export_counts_every_vote_it_read_though_a_record_keeps_the_last(
+    service: Service, tmp_path: Path
+) -> None:
+    key = stored(service, 1, "The TRIPP crossing.", match("TRIPP", "TRIPP"))
+    tripp = watchlist_key("TRIPP")
+    service.store.chats.subscribe(BOB, "TRIPP", NOW)
+    feedback.vote(service, Chat(ANN, "private"), key, tripp, True, NOW)
+    feedback.vote(service, Chat(BOB, "private"), key, tripp, False, NOW + timedelta(minutes=1))
+    done = feedback.export(service, tmp_path / "votes.jsonl")
+    assert (done.records, done.votes) == (1, 2)
+
+
+def test_feedback_on_a_shared_list_for_a_non_admin_says_it_is_for_admins_not_unknown(
+    service: Service,
+) -> None:
+    with pytest.raises(FeedbackRefused) as refused:
+        feedback.report(service, BOB, "TRIPP", NOW, is_admin=False)
+    assert refused.value.query == ""  # "for the bot's admins", not "no watchlist called TRIPP"
+    with pytest.raises(FeedbackRefused) as unknown:
+        feedback.report(service, BOB, "Atlantis", NOW, is_admin=False)
+    assert unknown.value.query == "Atlantis"

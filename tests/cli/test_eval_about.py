@@ -70,3 +70,25 @@ def test_eval_about_on_a_file_without_about_fields_says_so(
     )
     assert main(["--config", str(config), "eval", str(data), "--about"]) == 2
     assert "record 'n-1' has no 'about' field, which --about needs" in capsys.readouterr().err
+
+
+def test_eval_about_reads_a_record_with_a_lone_surrogate_escape_without_a_traceback(
+    tmp_path: Path, config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # "\ud800" is valid JSON and a valid Python str, but no Unicode text: the tokenizer
+    # refused it, and the whole evaluation ended in a traceback.
+    data = tmp_path / "about.jsonl"
+    broken = ABOUT_IT.text + " \ud800 " + ABOUT_IT.text
+    data.write_text(
+        "\n".join(
+            [
+                record(ABOUT_IT.id, ABOUT_IT.title, broken, [], ["Route"]),
+                record(NEIGHBOUR.id, NEIGHBOUR.title, NEIGHBOUR.text, [], []),
+            ]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    assert main(["--config", str(config), "eval", str(data), "--about", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["watchlists"]["Route"]["tp"] == 1

@@ -3,6 +3,7 @@ back exactly, forged data refused, and the vote and mute in force shown in place
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -150,3 +151,28 @@ def test_each_part_of_a_long_combined_alert_carries_the_buttons_of_its_own_items
             assert f"\n{n}. " in "\n" + m.text  # its buttons are for the items it shows
         numbers += mine
     assert numbers == list(range(1, 31))
+
+
+def test_an_items_buttons_stay_with_its_part_when_another_items_lead_starts_with_its_number() -> (
+    None
+):
+    # Each article's text starts "<next number>. TRIPP …": its lead then shows the line
+    # "N. <b>TRIPP</b>", which looked like the start of item N.
+    filler = " The route and its customs posts were discussed at length once more." * 4
+    alerts = []
+    for n in range(1, 41):
+        text = f"{n + 1}. TRIPP crossing opened in Meghri.{filler}"
+        match = replace(make_match("TRIPP"), snippet="TRIPP crossing opened", mark_start=0)
+        match = replace(match, mark_end=5)
+        article = make_article(n, title=f"Title {n} " + "long " * 20, text=text)
+        alerts.append(ChatAlert(f"alert:1:{n}:TRIPP", Alert(article, (match,))))
+    messages = chat_alert_messages(_sub(), alerts)
+    assert len(messages) > 1
+    for m in messages:
+        shown = {int(n) for n in re.findall(r"(?:^|\n\n)(\d+)\. ", m.text)}
+        voted = {
+            int(row[0][0].split()[1].rstrip("."))
+            for row in decode(m.reply_markup)
+            if row[0][0].startswith("👍")
+        }
+        assert voted == shown

@@ -14,7 +14,7 @@ import pytest
 from bot.messages.alert_keyboard import CHOSEN
 from tests.bot_harness import ADMIN_ID, TOKEN, BotUnderTest, Clock, fast_pacer, make_config
 from tests.factories import rss
-from tests.fake_telegram import FakeTelegram, SentMessage
+from tests.fake_telegram import MESSAGE_CANT_BE_EDITED, ApiError, FakeTelegram, SentMessage
 from tests.feed_server import FeedServer
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
@@ -111,6 +111,65 @@ def test_votes_are_acknowledged_in_place_changed_and_forged_ones_answered(
                 assert len(list(b.store.feedback.all_votes())) == 1
 
         asyncio.run(scenario())
+
+
+def test_a_vote_whose_buttons_cannot_be_updated_is_kept_and_no_error_reaches_the_chat(
+    tmp_path: Path, fake: FakeTelegram
+) -> None:
+    clock = Clock(NOW)
+    with FeedServer() as feeds:
+        feeds.serve_feed("/a.feed", rss([OLD]))
+        config = make_config(tmp_path, api_url=fake.api_url, feed_urls=[feeds.url("/a.feed")])
+
+        async def scenario() -> None:
+            async with BotUnderTest(config, fake, clock, pacer=fast_pacer()) as b:
+                await b.poll()
+                await b.send("/subscribe TRIPP", user_id=ANN)
+                feeds.publish("/a.feed", rss([item(1, TRIPP), OLD]))
+                clock.set(NOW + timedelta(minutes=2))
+                await b.poll()
+                assert await b.outbox_settled()
+                alert = fake.messages_to(ANN)[-1]
+                before = len(fake.messages_to(ANN))
+
+                # Telegram refuses to edit the buttons (an old message, a flood limit):
+                # the vote is kept and was acknowledged; nothing else is said.
+                fake.script("editMessageReplyMarkup", [ApiError(400, MESSAGE_CANT_BE_EDITED)])
+                said, _ = await press(b, alert, button(b, alert, "👍"))
+                assert said == "Noted: about TRIPP. Thanks!"
+                fake.script("editMessageReplyMarkup", [ApiError.too_many_requests(5)], chat_id=ANN)
+                said, _ = await press(b, alert, button(b, alert, "🔕"))
+                assert said.startswith("Muted TRIPP until ")
+                # Updates of one chat are handled in order: once /mysubs is answered,
+                # anything the taps said has been said.
+                await b.send("/mysubs", user_id=ANN)
+                assert await b.wait(lambda: len(fake.messages_to(ANN)) >= before + 1)
+                after = [m.text for m in fake.messages_to(ANN)[before:]]
+                assert len(after) == 1 and after[0].startswith("Your subscriptions"), after
+                [voted] = list(b.store.feedback.all_votes())
+                assert (voted.watchlist, voted.up) == ("TRIPP", True)
+
+        asyncio.run(scenario())
+
+
+def test_mute_with_zero_or_a_huge_number_of_days_is_refused_and_leaves_the_mute_alone(
+    tmp_path: Path, fake: FakeTelegram
+) -> None:
+    clock = Clock(NOW)
+    config = make_config(tmp_path, api_url=fake.api_url, feed_urls=["http://127.0.0.1:9/x"])
+
+    async def scenario() -> None:
+        async with BotUnderTest(config, fake, clock, pacer=fast_pacer()) as b:
+            await b.send("/subscribe TRIPP", user_id=ANN)
+            [muted] = await b.send("/mute TRIPP 3", user_id=ANN)
+            assert "Muted <b>TRIPP</b> until" in (muted.html or "")
+            for days in ("0", "00", "1000000"):
+                [refused] = await b.send(f"/mute TRIPP {days}", user_id=ANN)
+                assert "Nothing muted" in refused.text and "1 to 365 days" in refused.text
+            [subs] = await b.send("/mysubs", user_id=ANN)
+            assert "TRIPP (muted until " in subs.text
+
+    asyncio.run(scenario())
 
 
 def test_a_muted_list_sends_no_alerts_nor_digest_items_until_the_mute_runs_out(
