@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -267,20 +268,34 @@ def apply_steps(
 # -- caci-watch feedback export -------------------------------------------------------------
 
 
+# (votes read, votes in all): called as an export goes.
+Progress = Callable[[int, int], None]
+# Votes read between two calls of a `Progress`.
+_PROGRESS_EVERY = 100
+
+
 @dataclass(frozen=True, slots=True)
 class ExportOutcome:
     records: int
     votes: int
 
 
-def export_records(service: Service) -> tuple[list[dict[str, object]], int]:
+def export_records(
+    service: Service, *, progress: Progress | None = None
+) -> tuple[list[dict[str, object]], int]:
     """The votes as evaluation records (``shared/eval/README.md``), one per article, its
     labels the lists voted 👍 on it: a list voted 👎 is not a label; when chats disagree,
     the vote cast last counts. Personal lists are left out (one person's, and not lists
-    an evaluation knows). Also how many votes they hold."""
+    an evaluation knows). Also how many votes they hold. ``progress`` hears how many
+    votes have been read, of how many."""
     latest: dict[str, dict[str, bool]] = {}
     articles: dict[str, tuple[str, str]] = {}
-    for v in service.store.feedback.all_votes():
+    total = service.store.feedback.count_votes() if progress is not None else 0
+    if progress is not None:
+        progress(0, total)
+    for read, v in enumerate(service.store.feedback.all_votes(), start=1):
+        if progress is not None and (read % _PROGRESS_EVERY == 0 or read == total):
+            progress(read, total)
         if owner_of(v.watchlist) is not None:
             continue
         latest.setdefault(v.article.id, {})[v.watchlist] = v.up
@@ -301,10 +316,10 @@ def export_records(service: Service) -> tuple[list[dict[str, object]], int]:
     return records, sum(len(s) for s in latest.values())
 
 
-def export(service: Service, path: Path) -> ExportOutcome:
+def export(service: Service, path: Path, *, progress: Progress | None = None) -> ExportOutcome:
     """Write ``export_records`` to ``path`` as JSON Lines (a temporary file renamed over
     it, so a failed export leaves no half file)."""
-    records, votes = export_records(service)
+    records, votes = export_records(service, progress=progress)
     tmp = path.with_name(f".{path.name}.tmp")
     with tmp.open("w", encoding="utf-8") as out:
         for r in records:

@@ -32,7 +32,7 @@ from bot.messages.screens import (
     one_of,
     quote_input,
 )
-from bot.messages.watchlist_console import gone_sentence
+from bot.messages.watchlist_console import gone_sentence, trial_sentence
 from bot.messages.words import plural
 
 Blocks = tuple[str, list[str], str]
@@ -92,7 +92,9 @@ ADMIN_USAGE = {
     "rmterm": "/rmterm LIST | TERM, for example /rmterm TRIPP | Zangezour",
     "exclude": "/exclude LIST | PHRASE, for example /exclude Middle Corridor | Middle East "
     "corridor",
-    "testlist": "/testlist LIST [DAYS], for example /testlist TRIPP 30",
+    "rmexclude": "/rmexclude LIST | PHRASE, for example /rmexclude TRIPP | Trump routed",
+    "testlist": "/testlist LIST [DAYS] [| +TERM, +TERM], for example /testlist TRIPP 30 | +Syunik",
+    "deletelist": "/deletelist LIST, for example /deletelist Rogun Dam",
 }
 PERSONAL_USAGE = {
     "mynew": "/mynew NAME | TERM, TERM, for example /mynew Rogun Dam | Rogun, Vakhsh cascade",
@@ -264,6 +266,29 @@ def dry_run_blocks(report: DryRun, days: int, *, name: str, note: str = "") -> B
     return header, items, footer
 
 
+def trial_blocks(report: DryRun, days: int, *, name: str, terms: Sequence[Term]) -> Blocks:
+    """/testlist LIST +TERM's answer: what the terms would add, the first
+    EXAMPLES_SHOWN of those articles with the passage each would match."""
+    tried = ", ".join(f"“{escape(t.text)}”" for t in terms)
+    header = (
+        f"🧪 <b>Trying {tried} on {escape(name)}</b>\n"
+        f"Over {plural(report.checked, 'stored article')} first seen in the last "
+        f"{plural(days, 'day')}: {escape(trial_sentence(report))}"
+    )
+    shown = report.examples[:EXAMPLES_SHOWN]
+    items = [_example(e.article, e.match, new=True) for e in shown]
+    if report.newly > len(shown):
+        items.append(f"… and {plural(report.newly - len(shown), 'more article')} it would add.")
+    it = "it" if len(terms) == 1 else "them"
+    footer = f"/addterm {escape(name)} | {escape(', '.join(t.text for t in terms))} adds {it}."
+    return header, items, footer if report.newly else ""
+
+
+def nothing_to_try(reason: str) -> str:
+    """A term refused for a dry run, for the reason /addterm would refuse it."""
+    return _refused("Not tried", reason, usage="", hint="")
+
+
 def _about_blocks(report: DryRun) -> list[str]:
     """The "possibly about" tier's finds, apart from the names (nothing when it did not
     run: no `about` sentences, or the tier turned off)."""
@@ -310,6 +335,8 @@ def edit_done(
         return f"Added {terms_html(terms)} to {bold(name)}."
     if action == "remove-term":
         return f"Removed the term “{escape(terms[0].text)}” from {bold(name)}."
+    if action == "remove-exclude":
+        return f"{bold(name)} no longer excludes “{escape(phrase)}”."
     return f"{bold(name)} now excludes “{escape(phrase)}”: it cancels any match it overlaps."
 
 

@@ -41,8 +41,10 @@ from bot.messages.watchlist_screens import (
     not_created,
     nothing_changed,
     nothing_to_change,
+    nothing_to_try,
     refused_with_usage,
     showlist_blocks,
+    trial_blocks,
     unknown_list_to_edit,
     write_failed,
 )
@@ -54,6 +56,7 @@ from bot.telegram.arguments import (
     split_days,
     split_list,
     split_name,
+    split_trial,
 )
 from bot.telegram.busy import typing
 from bot.telegram.context import BotContext, Context, actor, bot_context
@@ -131,20 +134,29 @@ async def testlist(update: Update, context: Context) -> None:
     if not text:
         return
     try:
+        text, trial = split_trial(text)
         query, days = split_days(text, TEST_DAYS)
     except ArgumentError as exc:
         await reply(update, refused_with_usage(str(exc), ADMIN_USAGE["testlist"]))
         return
-    steps = shared_lists.dry_run_steps(ctx.service, ctx.clock(), query, days, shown=EXAMPLES_SHOWN)
+    steps = shared_lists.dry_run_steps(
+        ctx.service, ctx.clock(), query, days, shown=EXAMPLES_SHOWN, trial=trial
+    )
     try:
         async with typing(update, context.bot):
             found = await ctx.service.off_loop(steps)
     except UnknownList as exc:
         await reply(update, screens.unknown_watchlist(exc.query, exc.candidates))
         return
-    note = dry_run_note(found.note, found.error_line, found.error_reason)
-    parts = split_messages(*dry_run_blocks(found.report, days, name=found.name, note=note))
-    await reply_parts(update, ctx, parts, kind="testlist", queue=True)
+    except EditError as exc:
+        await reply(update, nothing_to_try(str(exc)))
+        return
+    if found.trial:
+        blocks = trial_blocks(found.report, days, name=found.name, terms=found.trial)
+    else:
+        note = dry_run_note(found.note, found.error_line, found.error_reason)
+        blocks = dry_run_blocks(found.report, days, name=found.name, note=note)
+    await reply_parts(update, ctx, split_messages(*blocks), kind="testlist", queue=True)
 
 
 # -- editing ----------------------------------------------------------------------------
@@ -229,6 +241,12 @@ def _exclude(service: Service, now: datetime, name: str, rest: str, who: str) ->
     return shared_lists.add_exclude_steps(service, now, name, rest, actor=who)
 
 
+def _remove_exclude(
+    service: Service, now: datetime, name: str, rest: str, who: str
+) -> Steps[EditOutcome]:
+    return shared_lists.remove_exclude_steps(service, now, name, rest, actor=who)
+
+
 async def _edited(update: Update, ctx: BotContext, done: EditOutcome) -> None:
     ctx.wake_outbox()  # a broken file, or renamed and removed lists, may have queued notices
     said = edit_done(
@@ -248,5 +266,6 @@ COMMANDS: dict[str, Handler] = {
     "addterm": admin_only(_editor("addterm", _add_terms)),
     "rmterm": admin_only(_editor("rmterm", _remove_term)),
     "exclude": admin_only(_editor("exclude", _exclude)),
+    "rmexclude": admin_only(_editor("rmexclude", _remove_exclude)),
     "testlist": admin_only(testlist),
 }
