@@ -31,7 +31,7 @@ from bot.app.service import Service
 from bot.app.steps import Steps, inline
 from bot.app.watchlist_files import FilesCheck as FilesCheck
 from bot.app.watchlist_files import check_files as check_files
-from bot.domain.models import AuditEntry, Term, Watchlist
+from bot.domain.models import AuditEntry, Term, Watchlist, watchlist_key
 from bot.domain.resolve import resolve_watchlist
 from bot.lists.edit import (
     EditError,
@@ -50,6 +50,7 @@ from bot.lists.files import (
     terms_detail,
     write_atomically,
 )
+from bot.lists.registry import fingerprint
 from bot.lists.rules import PERSONAL_PREFIX, same_name
 from bot.messages.watchlist_console import file_taken, name_taken
 
@@ -99,6 +100,7 @@ class EditOutcome:
     reloaded: bool = True
     report: DryRun | None = None  # what the list now matches; None for "delete"
     days: int = 0  # how far back the report and the re-match looked
+    followers: int = 0  # for "delete": the chats that followed it, told it is gone
 
 
 # -- finding and reading -----------------------------------------------------------------
@@ -396,6 +398,52 @@ def remove_exclude_steps(
     return (yield from _edit(service, now, query, "remove-exclude", actor, change, phrase=said))
 
 
+@dataclass(frozen=True, slots=True)
+class DeleteQuestion:
+    """What to ask before deleting a shared list from Telegram."""
+
+    name: str
+    terms: int
+    followers: int
+    version: str  # names the list as it is now (`version_of`), for the "Yes" button
+
+
+def version_of(w: Watchlist) -> str:
+    """A short key naming a list as it matches now: a "Yes" to deleting it is not taken
+    for a list changed since, or made since under the same name."""
+    return watchlist_key(fingerprint(w))
+
+
+def ask_delete(service: Service, now: datetime, query: str) -> DeleteQuestion:
+    return inline(ask_delete_steps(service, now, query))
+
+
+def ask_delete_steps(service: Service, now: datetime, query: str) -> Steps[DeleteQuestion]:
+    """The list `query` names, for the question asked before deleting it."""
+    yield from watchlist_sync.reload_steps(service, now)
+    w = find(service, query)
+    followers = len(service.store.chats.subscribers_of(w.name))
+    return DeleteQuestion(w.name, len(w.terms), followers, version_of(w))
+
+
+def delete_confirmed(
+    service: Service, now: datetime, version: str, *, actor: str
+) -> EditOutcome | None:
+    return inline(delete_confirmed_steps(service, now, version, actor=actor))
+
+
+def delete_confirmed_steps(
+    service: Service, now: datetime, version: str, *, actor: str
+) -> Steps[EditOutcome | None]:
+    """Delete the list whose `version_of` is `version`, once an admin said yes; None when
+    there is none in force (deleted already, or changed since they were asked)."""
+    yield from watchlist_sync.reload_steps(service, now)
+    w = next((w for w in service.watchlists if version_of(w) == version), None)
+    if w is None:
+        return None
+    return (yield from delete_steps(service, now, w.name, actor=actor))
+
+
 def delete(service: Service, now: datetime, query: str, *, actor: str) -> EditOutcome:
     return inline(delete_steps(service, now, query, actor=actor))
 
@@ -405,6 +453,7 @@ def delete_steps(service: Service, now: datetime, query: str, *, actor: str) -> 
     yield from watchlist_sync.reload_steps(service, now)
     w = find(service, query)
     path = Path(w.source)
+    followers = len(service.store.chats.subscribers_of(w.name))
     try:
         text = path.read_text(encoding="utf-8")
         path.unlink()
@@ -416,7 +465,7 @@ def delete_steps(service: Service, now: datetime, query: str, *, actor: str) -> 
         service, now, actor=actor, edit=(w.name, "delete", f"{path}\n{text}")
     )
     log.info("watchlist=%r action=delete actor=%s status=saved", w.name, actor)
-    return EditOutcome("delete", w.name, path)
+    return EditOutcome("delete", w.name, path, followers=followers)
 
 
 def _edit(

@@ -355,6 +355,37 @@ def nothing_to_change(name: str, usage: str) -> str:
     return f"What should change in {bold(name)}? Usage: {escape(usage)}"
 
 
+# -- /deletelist -----------------------------------------------------------------------
+
+
+def shared_delete_question(name: str, terms: int, followers: int) -> str:
+    """/deletelist LIST asks first."""
+    who = f"its {plural(followers, 'follower')} will be told" if followers else "nobody follows it"
+    return (
+        f"Delete the watchlist {bold(name)} and its {plural(terms, 'term')}? Its file goes and"
+        f" {who}; the audit keeps its text."
+    )
+
+
+def shared_delete_keyboard(version: str, asked: str) -> Keyboard:
+    """Yes (naming the list as it was asked about, and when) and Cancel."""
+    return [[("Yes, delete it", f"c:rmlist:{version}:{asked}"), ("Cancel", CANCEL_DATA)]]
+
+
+SHARED_DELETE_GONE = (
+    "That list is already gone, or has changed since you were asked, so nothing was"
+    " deleted. /watchlists shows those in force."
+)
+
+
+def shared_deleted(name: str, file_name: str, followers: int) -> str:
+    told = f" {plural(followers, 'follower')} told." if followers else ""
+    return (
+        f"Deleted {bold(name)} ({code(file_name)}).{told} /showlist {escape(name)} shows its"
+        " last text, to restore it."
+    )
+
+
 # -- personal lists -------------------------------------------------------------------
 
 

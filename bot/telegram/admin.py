@@ -24,6 +24,7 @@ from bot.app import health, shared_lists
 from bot.app.service import Service
 from bot.app.shared_lists import EditOutcome, UnknownList, WriteFailed
 from bot.app.steps import Steps
+from bot.domain import confirm
 from bot.lists.edit import EditError
 from bot.messages import screens
 from bot.messages.html import split_messages
@@ -33,6 +34,7 @@ from bot.messages.watchlist_screens import (
     ADMIN_USAGE,
     AUDIT_SHOWN,
     EXAMPLES_SHOWN,
+    SHARED_DELETE_GONE,
     dry_run_blocks,
     edit_done,
     edit_failed,
@@ -43,6 +45,9 @@ from bot.messages.watchlist_screens import (
     nothing_to_change,
     nothing_to_try,
     refused_with_usage,
+    shared_delete_keyboard,
+    shared_delete_question,
+    shared_deleted,
     showlist_blocks,
     trial_blocks,
     unknown_list_to_edit,
@@ -60,7 +65,8 @@ from bot.telegram.arguments import (
 )
 from bot.telegram.busy import typing
 from bot.telegram.context import BotContext, Context, actor, bot_context
-from bot.telegram.replies import checked_arguments, reply, reply_parts
+from bot.telegram.handlers import answer_expired
+from bot.telegram.replies import checked_arguments, edit, reply, reply_parts
 
 log = logging.getLogger(__name__)
 
@@ -157,6 +163,62 @@ async def testlist(update: Update, context: Context) -> None:
         note = dry_run_note(found.note, found.error_line, found.error_reason)
         blocks = dry_run_blocks(found.report, days, name=found.name, note=note)
     await reply_parts(update, ctx, split_messages(*blocks), kind="testlist", queue=True)
+
+
+# -- deleting -----------------------------------------------------------------------------
+
+
+async def deletelist(update: Update, context: Context) -> None:
+    """Asks first (Yes / Cancel): the Yes button deletes, in ``confirm_deletelist``."""
+    ctx = bot_context(context)
+    query = await _arguments(update, "deletelist")
+    if not query:
+        return
+    now = ctx.clock()
+    try:
+        asked = await ctx.service.off_loop(shared_lists.ask_delete_steps(ctx.service, now, query))
+    except UnknownList as exc:
+        await reply(update, screens.unknown_watchlist(exc.query, exc.candidates))
+        return
+    await reply(
+        update,
+        shared_delete_question(asked.name, asked.terms, asked.followers),
+        shared_delete_keyboard(asked.version, confirm.asked_at(now)),
+    )
+
+
+async def confirm_deletelist(update: Update, context: Context) -> None:
+    """The "Yes" under /deletelist's question ("c:rmlist:VERSION:ASKED"): delete the list
+    it asked about if it is still as it was, for an admin only."""
+    query = update.callback_query
+    if query is None:
+        return
+    ctx = bot_context(context)
+    if not ctx.is_admin(query.from_user.id if query.from_user else None):
+        await query.answer(screens.ADMINS_ONLY, show_alert=True)
+        return
+    now = ctx.clock()
+    _, _, version, asked = (query.data or "").split(":")
+    if not confirm.still_open(asked, now):
+        await answer_expired(query)
+        return
+    steps = shared_lists.delete_confirmed_steps(ctx.service, now, version, actor=actor(update))
+    try:
+        done = await ctx.service.off_loop(steps)
+    except WriteFailed as exc:
+        await query.answer()
+        await edit(query.message, edit_failed(exc.path.name, exc.reason), [])
+        return
+    await query.answer()
+    ctx.wake_outbox()  # the followers' notices
+    if done is None:
+        await edit(query.message, SHARED_DELETE_GONE, [])
+        return
+    await edit(query.message, shared_deleted(done.name, done.path.name, done.followers), [])
+
+
+# The callback data confirm_deletelist answers.
+CONFIRM_DELETELIST_PATTERN = r"^c:rmlist:[0-9a-f]+:[0-9a-z]+$"
 
 
 # -- editing ----------------------------------------------------------------------------
@@ -268,4 +330,5 @@ COMMANDS: dict[str, Handler] = {
     "exclude": admin_only(_editor("exclude", _exclude)),
     "rmexclude": admin_only(_editor("rmexclude", _remove_exclude)),
     "testlist": admin_only(testlist),
+    "deletelist": admin_only(deletelist),
 }
