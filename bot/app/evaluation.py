@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import overload
 
 from bot.app.watchlist_files import check_files
 from bot.domain.evaluate import (
@@ -62,7 +63,11 @@ class _Reported(Sequence[EvalRecord]):
     def __len__(self) -> int:
         return len(self._records)
 
-    def __getitem__(self, index: int) -> EvalRecord:  # type: ignore[override]
+    @overload
+    def __getitem__(self, index: int) -> EvalRecord: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[EvalRecord]: ...
+    def __getitem__(self, index: int | slice) -> EvalRecord | Sequence[EvalRecord]:
         return self._records[index]
 
     def __iter__(self) -> Iterator[EvalRecord]:

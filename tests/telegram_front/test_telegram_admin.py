@@ -11,6 +11,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.domain.confirm import ANSWER_WITHIN
 from bot.lists.files import WatchlistError, parse_watchlist
@@ -24,6 +26,7 @@ from bot.telegram.arguments import (
     split_days,
     split_list,
     split_name,
+    split_trial,
 )
 from tests.bot_harness import ADMIN_ID, TOKEN, BotUnderTest, Clock, fast_pacer, make_config
 from tests.factories import rss
@@ -399,6 +402,43 @@ def test_days_and_names_and_size() -> None:
     check_size("x" * MAX_ARGUMENTS)
     with pytest.raises(ArgumentError, match="2,001 characters"):
         check_size("x" * (MAX_ARGUMENTS + 1))
+
+
+def test_terms_to_try_follow_the_first_word_starting_with_a_plus() -> None:
+    cases = {
+        "TRIPP": ("TRIPP", []),
+        "TRIPP +Syunik": ("TRIPP", ["Syunik"]),
+        "Middle Corridor 30 +Port of Alat +TITR --exact": (
+            "Middle Corridor 30",
+            ["Port of Alat", "TITR"],
+        ),
+        "TRIPP | 7 +Syunik, Lachin\n+Nakhchivan": ("TRIPP | 7", ["Syunik", "Lachin", "Nakhchivan"]),
+        "C5+1 +C5+1 format": ("C5+1", ["C5+1 format"]),  # a "+" inside a word is a letter
+    }
+    for text, (rest, terms) in cases.items():
+        found = split_trial(text)
+        assert (found[0], [t.text for t in found[1]]) == (rest, terms), text
+    assert split_trial("TRIPP +TITR --exact")[1][0].exact
+    for empty in ("TRIPP +", "TRIPP + , +"):
+        with pytest.raises(ArgumentError, match="at least one term"):
+            split_trial(empty)
+
+
+# Names and terms without the characters that mean something here ("+", "|", commas,
+# dashes that start an option, line breaks).
+_PLAIN = st.text(
+    st.characters(categories=("L", "N"), include_characters=" '"), min_size=1, max_size=30
+).filter(str.strip)
+
+
+@given(name=_PLAIN, terms=st.lists(_PLAIN, min_size=1, max_size=4))
+def test_any_list_and_terms_written_with_pluses_split_back_into_them(
+    name: str, terms: list[str]
+) -> None:
+    text = name + "".join(f" +{t}" for t in terms)
+    rest, found = split_trial(text)
+    assert rest == name.strip()
+    assert [t.text for t in found] == [" ".join(t.split()) for t in terms]
 
 
 def test_a_broken_file_error_is_read_back_into_line_and_reason() -> None:
