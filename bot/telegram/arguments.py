@@ -49,8 +49,9 @@ _FLAGS = {
 }
 _TERM_SEPARATORS = re.compile(r"[,\n]")
 _WORD = re.compile(r"\S+")
-# A "+" starting a word marks a term to try (/testlist TRIPP +Syunik); "C5+1" is a term.
-_TRIAL = re.compile(r"(?<!\S)\+")
+# A "+" starting a word marks a term to try (/testlist TRIPP +Syunik); "C5+1" is a term,
+# and a last "+30" is a number of days, as it always was.
+_TRIAL = re.compile(r"(?<!\S)\+(?!\d+\s*$)")
 
 
 class ArgumentError(ValueError):
