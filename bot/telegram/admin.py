@@ -6,7 +6,9 @@ re-matched the same way, and refused for the same reasons) and words the outcome
 `bot.messages.watchlist_screens`.
 
 /deletelist asks first, with Yes / Cancel buttons (as /stop and /myrm do), and only an
-admin's Yes counts. A dry run and an edit's re-match read every recent article: they run off the event
+admin's Yes counts.
+
+A dry run and an edit's re-match read every recent article: they run off the event
 loop (``Service.off_loop``), "typing…" showing meanwhile, while other chats' updates
 are handled (``bot.telegram.ordering``).
 """
