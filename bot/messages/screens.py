@@ -82,7 +82,7 @@ ADMIN_COMMANDS: tuple[tuple[str, str], ...] = (
     ("rmterm", "Remove a term: /rmterm LIST | TERM"),
     ("exclude", "Add an exclusion: /exclude LIST | PHRASE"),
     ("rmexclude", "Remove an exclusion: /rmexclude LIST | PHRASE"),
-    ("testlist", "Dry run: /testlist LIST [days] [| +TERM]"),
+    ("testlist", "Dry run: /testlist LIST [days] [+TERM]"),
     ("deletelist", "Delete a watchlist: /deletelist LIST"),
 )
 

@@ -93,7 +93,8 @@ ADMIN_USAGE = {
     "exclude": "/exclude LIST | PHRASE, for example /exclude Middle Corridor | Middle East "
     "corridor",
     "rmexclude": "/rmexclude LIST | PHRASE, for example /rmexclude TRIPP | Trump routed",
-    "testlist": "/testlist LIST [DAYS] [| +TERM, +TERM], for example /testlist TRIPP 30 | +Syunik",
+    "testlist": "/testlist LIST [DAYS] [+TERM +TERM], for example /testlist TRIPP 30, or"
+    " /testlist TRIPP +Syunik for what Syunik would add",
     "deletelist": "/deletelist LIST, for example /deletelist Rogun Dam",
 }
 PERSONAL_USAGE = {
