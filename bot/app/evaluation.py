@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import overload
 
 from bot.app.watchlist_files import check_files
 from bot.domain.evaluate import (
@@ -31,11 +33,50 @@ class Evaluation:
     watchlist_errors: tuple[str, ...]  # files that did not load, and so were not judged
 
 
-def evaluate_file(watchlists_dir: Path, path: Path) -> Evaluation:
+# (records done, records in all): called as an evaluation goes.
+Progress = Callable[[int, int], None]
+# How many records between two calls of a `Progress`: often enough for a bar to move,
+# seldom enough to cost nothing next to matching.
+_PROGRESS_EVERY = 50
+
+
+def evaluate_file(
+    watchlists_dir: Path, path: Path, *, progress: Progress | None = None
+) -> Evaluation:
     files = check_files(watchlists_dir)
     lists = list(files.watchlists)
-    report = evaluate(compile_watchlists(lists), load_eval(path), [w.name for w in lists])
+    records: Sequence[EvalRecord] = load_eval(path)
+    if progress is not None:
+        records = _Reported(records, progress)
+    report = evaluate(compile_watchlists(lists), records, [w.name for w in lists])
     return Evaluation(report, tuple(files.errors))
+
+
+class _Reported(Sequence[EvalRecord]):
+    """The records, telling `progress` how far an evaluation reading them in order has
+    got: the evaluation itself stays a pure function of the records."""
+
+    def __init__(self, records: Sequence[EvalRecord], progress: Progress) -> None:
+        self._records = records
+        self._progress = progress
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    @overload
+    def __getitem__(self, index: int) -> EvalRecord: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[EvalRecord]: ...
+    def __getitem__(self, index: int | slice) -> EvalRecord | Sequence[EvalRecord]:
+        return self._records[index]
+
+    def __iter__(self) -> Iterator[EvalRecord]:
+        total = len(self._records)
+        self._progress(0, total)
+        for done, record in enumerate(self._records, start=1):
+            yield record
+            if done % _PROGRESS_EVERY == 0 or done == total:
+                self._progress(done, total)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ import errno
 import hashlib
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -283,24 +284,38 @@ def apply_steps(
 # -- caci-watch feedback export -------------------------------------------------------------
 
 
+# (votes read, votes in all): called as an export goes.
+Progress = Callable[[int, int], None]
+# Votes read between two calls of a `Progress`.
+_PROGRESS_EVERY = 100
+
+
 @dataclass(frozen=True, slots=True)
 class ExportOutcome:
     records: int
     votes: int
 
 
-def export_records(service: Service) -> tuple[list[dict[str, object]], int]:
+def export_records(
+    service: Service, *, progress: Progress | None = None
+) -> tuple[list[dict[str, object]], int]:
     """The votes as evaluation records (``shared/eval/README.md``), one per article: its
     ``about`` the lists voted 👍 on it, its ``labels`` those of them it names (the format's
     rule: a 👍 on a "possibly about" alert says the article is about the list, not that it
     names it); a list voted 👎 is neither; when chats disagree, the vote cast last counts.
     Personal lists are left out (one person's, and not lists an evaluation knows). Also
-    how many votes were read (every chat's, not only the last)."""
+    how many votes were read (every chat's, not only the last). ``progress`` hears how
+    many votes have been read, of how many."""
     latest: dict[str, dict[str, bool]] = {}
     articles: dict[str, tuple[str, str]] = {}
     named: set[tuple[str, str]] = set()
     read = 0
-    for v in service.store.feedback.all_votes():
+    total = service.store.feedback.count_votes() if progress is not None else 0
+    if progress is not None:
+        progress(0, total)
+    for seen, v in enumerate(service.store.feedback.all_votes(), start=1):
+        if progress is not None and (seen % _PROGRESS_EVERY == 0 or seen == total):
+            progress(seen, total)
         if owner_of(v.watchlist) is not None:
             continue
         read += 1
@@ -326,7 +341,7 @@ def export_records(service: Service) -> tuple[list[dict[str, object]], int]:
     return records, read
 
 
-def export(service: Service, path: Path) -> ExportOutcome:
+def export(service: Service, path: Path, *, progress: Progress | None = None) -> ExportOutcome:
     """Write ``export_records`` to ``path`` as JSON Lines (a temporary file renamed over
     it, so a failed export leaves no half file)."""
     if not path.name or path.is_dir():
@@ -334,7 +349,7 @@ def export(service: Service, path: Path) -> ExportOutcome:
         raise IsADirectoryError(
             errno.EISDIR, "a directory: give a file to write, e.g. votes.jsonl", str(path)
         )
-    records, votes = export_records(service)
+    records, votes = export_records(service, progress=progress)
     tmp = path.with_name(f".{path.name}.tmp")
     try:
         with tmp.open("w", encoding="utf-8") as out:

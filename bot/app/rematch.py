@@ -52,19 +52,21 @@ def dry_run_steps(
     progress: Progress | None = None,
     compiled: Callable[[], Matcher] | None = None,
     about: bool = False,
+    only_new: bool = False,
 ) -> Steps[DryRun]:
     """The list as given (the file on disk now) against what the store says it matched,
     over the articles first seen in the last ``days`` days; ``shown`` examples of each
     kind are kept. ``compiled`` gives the list's matcher where one is kept compiled (a
     personal list's, ``Service.compiled``); otherwise the list is compiled for the run.
     With ``about`` (and `about` sentences in the list) the "possibly about" tier reads
-    the articles the list does not name too, up to ABOUT_DRY_RUN_ARTICLES."""
+    the articles the list does not name too, up to ABOUT_DRY_RUN_ARTICLES. With
+    ``only_new`` the examples are only of articles it does not match now."""
     since = now - timedelta(days=days)
     compile_it = compiled or partial(compile_watchlists, [watchlist])
     reader = store.reader()
     try:
         matcher, total = yield from heavy(partial(_start_dry_run, reader, compile_it, since))
-        tally = DryRunTally(matcher, watchlist.name, shown=shown)
+        tally = DryRunTally(matcher, watchlist.name, shown=shown, only_new=only_new)
         batches = reader.first_seen_since(since)
         if progress is not None:
             progress(0, total)

@@ -31,15 +31,17 @@ from bot.app.service import Service
 from bot.app.steps import Steps, inline
 from bot.app.watchlist_files import FilesCheck as FilesCheck
 from bot.app.watchlist_files import check_files as check_files
-from bot.domain.models import AuditEntry, Term, Watchlist
+from bot.domain.models import AuditEntry, Term, Watchlist, watchlist_key
 from bot.domain.resolve import resolve_watchlist
 from bot.lists.edit import (
     EditError,
     new_watchlist_text,
     watchlist_file_name,
+    with_terms,
 )
 from bot.lists.edit import add_exclude as add_exclude_text
 from bot.lists.edit import add_term as add_term_text
+from bot.lists.edit import remove_exclude as remove_exclude_text
 from bot.lists.edit import remove_term as remove_term_text
 from bot.lists.files import (
     WatchlistError,
@@ -48,12 +50,13 @@ from bot.lists.files import (
     terms_detail,
     write_atomically,
 )
+from bot.lists.registry import fingerprint
 from bot.lists.rules import PERSONAL_PREFIX, same_name
 from bot.messages.watchlist_console import file_taken, name_taken
 
 log = logging.getLogger(__name__)
 
-Action = Literal["new", "add-term", "remove-term", "exclude", "delete"]
+Action = Literal["new", "add-term", "remove-term", "exclude", "remove-exclude", "delete"]
 
 
 class UnknownList(LookupError):
@@ -91,12 +94,13 @@ class EditOutcome:
     name: str
     path: Path
     terms: tuple[Term, ...] = ()  # added (for "new", the list's), or the one removed
-    phrase: str = ""  # the exclude phrase added
+    phrase: str = ""  # the exclude phrase added, or the one removed as the file had it
     # False when the written file did not load back, which only a hand edit racing this
     # one can cause: the version in force is unchanged and the admins have been told.
     reloaded: bool = True
     report: DryRun | None = None  # what the list now matches; None for "delete"
     days: int = 0  # how far back the report and the re-match looked
+    followers: int = 0  # for "delete": the chats that followed it, told it is gone
 
 
 # -- finding and reading -----------------------------------------------------------------
@@ -212,6 +216,9 @@ class DryRunOutcome:
     note: NoteKind = ""
     error_line: int | None = None
     error_reason: str = ""
+    # The terms tried on the list (`dry_run(trial=…)`): the report is of the list with
+    # them, against what it matches now, its examples only what they would add.
+    trial: tuple[Term, ...] = ()
 
 
 # How far back a dry run may look, as for `[watchlists] rematch_days`: far enough for any
@@ -227,8 +234,11 @@ def dry_run(
     *,
     shown: int = 10,
     progress: Progress | None = None,
+    trial: Sequence[Term] = (),
 ) -> DryRunOutcome:
-    return inline(dry_run_steps(service, now, query, days, shown=shown, progress=progress))
+    return inline(
+        dry_run_steps(service, now, query, days, shown=shown, progress=progress, trial=trial)
+    )
 
 
 def dry_run_steps(
@@ -239,11 +249,21 @@ def dry_run_steps(
     *,
     shown: int = 10,
     progress: Progress | None = None,
+    trial: Sequence[Term] = (),
 ) -> Steps[DryRunOutcome]:
     """What the list, as its file reads now, would match among the articles first seen
     in the last `days` days, against what it matches now, with the first `shown`
-    examples of each kind; `progress` hears how far it has got. Nothing is stored."""
+    examples of each kind; `progress` hears how far it has got. Nothing is stored.
+
+    With `trial` terms, the list in force with them added (refused as `/addterm` would
+    refuse them: EditError), and only the articles they would add as examples."""
     w = find(service, query)
+    if trial:
+        tried = with_terms(w, trial)
+        report = yield from rematch.dry_run_steps(
+            service.store, tried, days=days, now=now, shown=shown, progress=progress, only_new=True
+        )
+        return DryRunOutcome(w.name, report, days, trial=tried.terms[len(w.terms) :])
     note: NoteKind = ""
     line, reason = None, ""
     try:
@@ -352,6 +372,78 @@ def add_exclude_steps(
     return (yield from _edit(service, now, query, "exclude", actor, change, phrase=phrase.strip()))
 
 
+def remove_exclude(
+    service: Service, now: datetime, query: str, phrase: str, *, actor: str
+) -> EditOutcome:
+    return inline(remove_exclude_steps(service, now, query, phrase, actor=actor))
+
+
+def remove_exclude_steps(
+    service: Service, now: datetime, query: str, phrase: str, *, actor: str
+) -> Steps[EditOutcome]:
+    """The exclude phrase matching `phrase` (compared as duplicates are) taken out;
+    EditError, with the closest phrase as a hint, when the list has none such."""
+    removed: list[str] = []
+
+    def change(text: str, path: str) -> str:
+        edited = remove_exclude_text(text, phrase, path=path)
+        before = parse_watchlist(text, path).exclude
+        removed.extend(p for p in before if p not in parse_watchlist(edited, path).exclude)
+        return edited
+
+    def said() -> str:
+        # The phrase as the file had it, which is what the audit and the reply quote.
+        return removed[0] if removed else phrase.strip()
+
+    return (yield from _edit(service, now, query, "remove-exclude", actor, change, phrase=said))
+
+
+@dataclass(frozen=True, slots=True)
+class DeleteQuestion:
+    """What to ask before deleting a shared list from Telegram."""
+
+    name: str
+    terms: int
+    followers: int
+    version: str  # names the list as it is now (`version_of`), for the "Yes" button
+
+
+def version_of(w: Watchlist) -> str:
+    """A short key naming a list as it matches now: a "Yes" to deleting it is not taken
+    for a list changed since, or made since under the same name."""
+    return watchlist_key(fingerprint(w))
+
+
+def ask_delete(service: Service, now: datetime, query: str) -> DeleteQuestion:
+    return inline(ask_delete_steps(service, now, query))
+
+
+def ask_delete_steps(service: Service, now: datetime, query: str) -> Steps[DeleteQuestion]:
+    """The list `query` names, for the question asked before deleting it."""
+    yield from watchlist_sync.reload_steps(service, now)
+    w = find(service, query)
+    followers = len(service.store.chats.subscribers_of(w.name))
+    return DeleteQuestion(w.name, len(w.terms), followers, version_of(w))
+
+
+def delete_confirmed(
+    service: Service, now: datetime, version: str, *, actor: str
+) -> EditOutcome | None:
+    return inline(delete_confirmed_steps(service, now, version, actor=actor))
+
+
+def delete_confirmed_steps(
+    service: Service, now: datetime, version: str, *, actor: str
+) -> Steps[EditOutcome | None]:
+    """Delete the list whose `version_of` is `version`, once an admin said yes; None when
+    there is none in force (deleted already, or changed since they were asked)."""
+    yield from watchlist_sync.reload_steps(service, now)
+    w = next((w for w in service.watchlists if version_of(w) == version), None)
+    if w is None:
+        return None
+    return (yield from delete_steps(service, now, w.name, actor=actor))
+
+
 def delete(service: Service, now: datetime, query: str, *, actor: str) -> EditOutcome:
     return inline(delete_steps(service, now, query, actor=actor))
 
@@ -361,6 +453,7 @@ def delete_steps(service: Service, now: datetime, query: str, *, actor: str) -> 
     yield from watchlist_sync.reload_steps(service, now)
     w = find(service, query)
     path = Path(w.source)
+    followers = len(service.store.chats.subscribers_of(w.name))
     try:
         text = path.read_text(encoding="utf-8")
         path.unlink()
@@ -372,7 +465,7 @@ def delete_steps(service: Service, now: datetime, query: str, *, actor: str) -> 
         service, now, actor=actor, edit=(w.name, "delete", f"{path}\n{text}")
     )
     log.info("watchlist=%r action=delete actor=%s status=saved", w.name, actor)
-    return EditOutcome("delete", w.name, path)
+    return EditOutcome("delete", w.name, path, followers=followers)
 
 
 def _edit(
@@ -384,8 +477,9 @@ def _edit(
     change: Callable[[str, str], str],
     *,
     terms: tuple[Term, ...] = (),
-    phrase: str = "",
+    phrase: str | Callable[[], str] = "",
 ) -> Steps[EditOutcome]:
+    """``phrase`` may be known only once ``change`` has run (as the file wrote it)."""
     yield from watchlist_sync.reload_steps(service, now)
     w = find(service, query)
     path = Path(w.source)
@@ -394,8 +488,9 @@ def _edit(
     except OSError as exc:
         raise WriteFailed(path, exc.strerror or str(exc)) from exc
     _write(path, change(before, str(path)), w.name)
+    said = phrase() if callable(phrase) else phrase
     return (
-        yield from _applied(service, now, action, w.name, path, actor, terms=terms, phrase=phrase)
+        yield from _applied(service, now, action, w.name, path, actor, terms=terms, phrase=said)
     )
 
 
@@ -426,7 +521,7 @@ def _applied(
     days = service.config.watchlists.rematch_days
     # Before the edit is applied, while the store still holds the old version's matches.
     report = yield from rematch.dry_run_steps(service.store, current, days=days, now=now, shown=0)
-    detail = phrase if action == "exclude" else terms_detail(terms)
+    detail = phrase if action in ("exclude", "remove-exclude") else terms_detail(terms)
     yield from watchlist_sync.apply_steps(service, now, actor=actor, edit=(name, action, detail))
     log.info("watchlist=%r action=%s actor=%s status=saved", name, action, actor)
     return EditOutcome(action, name, path, terms, phrase, True, report, days)

@@ -1,8 +1,11 @@
-"""What every subcommand shares: the error a user can fix, and the poll report."""
+"""What every subcommand shares: the error a user can fix, the poll report, and the
+progress bar of long work."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the poll (httpx, feedparser) is imported by the one command that polls
@@ -27,3 +30,36 @@ def print_poll_reports(reports: Sequence[FeedPollReport], out: Callable[[str], N
         for alert in r.alerts:
             out("")
             out(render_alert_console(alert))
+
+
+@contextmanager
+def progress_bar(label: str) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar on the terminal (on stderr, gone when done), as a callback taking
+    (done, in all); None, and no bar, when the output goes to a pipe or a file. rich is
+    imported only when a bar is drawn."""
+    if not (sys.stdout.isatty() and sys.stderr.isatty()):
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+    from rich.progress import Progress as Bar
+
+    with Bar(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
+        task = bar.add_task(label, total=None)
+
+        def advance(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield advance

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.app.config import Config
-from bot.cli.common import UserError
+from bot.cli.common import UserError, progress_bar
 
 
 def add_parser(sub: Any) -> None:
@@ -25,13 +25,14 @@ def add_parser(sub: Any) -> None:
 def run(args: argparse.Namespace, config: Config) -> int:
     from bot.app.feedback import export
     from bot.app.service import build_service
-    from bot.messages.feedback_screens import export_line
+    from bot.messages.feedback_screens import EXPORT_PROGRESS, export_line
 
     if not config.store.path.exists():
         raise UserError(f"No store at {config.store.path}: there are no votes to export yet.")
     with closing(build_service(config)) as service:
         try:
-            done = export(service, args.file)
+            with progress_bar(EXPORT_PROGRESS) as progress:
+                done = export(service, args.file, progress=progress)
         except OSError as exc:
             raise UserError(f"{args.file}: {exc.strerror or exc}") from exc
     print(export_line(done.records, done.votes, str(args.file)))

@@ -431,14 +431,16 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     import json
 
     from bot.app.evaluation import evaluate_file
+    from bot.cli.common import progress_bar
     from bot.domain.evaluate import EvalError
-    from bot.messages.eval_report import render_report, report_to_json
+    from bot.messages.eval_report import EVAL_PROGRESS, render_report, report_to_json
 
     config = _load_config(args)
     if args.about:
         return _eval_about(args, config)
     try:
-        done = evaluate_file(config.watchlists.dir, args.file)
+        with progress_bar(EVAL_PROGRESS) as progress:
+            done = evaluate_file(config.watchlists.dir, args.file, progress=progress)
     except OSError as exc:
         raise UserError(f"{args.file}: {exc.strerror}") from exc
     except EvalError as exc:

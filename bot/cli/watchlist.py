@@ -9,16 +9,15 @@ audited, as ``cli:<user>``, the same way) and prints the outcome with
 from __future__ import annotations
 
 import argparse
-import sys
-from collections.abc import Callable, Iterator
-from contextlib import closing, contextmanager
+from collections.abc import Callable
+from contextlib import closing
 from datetime import UTC, datetime
 
 from bot.app import shared_lists
 from bot.app.config import Config
-from bot.app.rematch import Progress
 from bot.app.service import Service, build_service
 from bot.app.shared_lists import EditOutcome, UnknownList, WriteFailed
+from bot.cli.common import progress_bar as _progress_bar
 from bot.domain.models import Term
 from bot.lists.edit import EditError
 from bot.messages.watchlist_console import (
@@ -29,6 +28,7 @@ from bot.messages.watchlist_console import (
     edit_saved,
     gone_text,
     show_text,
+    trial_text,
     unknown_list_line,
 )
 
@@ -74,6 +74,11 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     ex.add_argument("phrase")
     ex.set_defaults(watchlist_handler=_exclude)
 
+    unex = wsub.add_parser("remove-exclude", help="remove an exclude phrase from a list")
+    unex.add_argument("name")
+    unex.add_argument("phrase")
+    unex.set_defaults(watchlist_handler=_remove_exclude)
+
     delete = wsub.add_parser("delete", help="delete a watchlist file (the audit keeps its text)")
     delete.add_argument("name")
     delete.set_defaults(watchlist_handler=_delete)
@@ -81,6 +86,12 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     test = wsub.add_parser("test", help="dry run: what the list would match among stored articles")
     test.add_argument("name")
     test.add_argument("--days", type=int, default=30, help="articles first seen this recently")
+    test.add_argument(
+        "--term",
+        action="append",
+        default=[],
+        help="try this term on the list: what it would add (repeatable)",
+    )
     test.set_defaults(watchlist_handler=_test)
 
 
@@ -138,43 +149,20 @@ def _test(args: argparse.Namespace, config: Config) -> int:
         raise WatchlistCommandError(f"--days must be from 0 to {shared_lists.MAX_DRY_RUN_DAYS}")
     with closing(build_service(config)) as service, _progress_bar(DRY_RUN_PROGRESS) as progress:
         found = shared_lists.dry_run(
-            service, _now(), args.name, args.days, shown=DRY_RUN_SHOWN, progress=progress
+            service,
+            _now(),
+            args.name,
+            args.days,
+            shown=DRY_RUN_SHOWN,
+            progress=progress,
+            trial=[Term(t) for t in args.term],
         )
+    if found.trial:
+        print(trial_text(found.report, days=found.days, terms=found.trial))
+        return 0
     note = dry_run_note(found.note, found.error_line, found.error_reason)
     print(dry_run_text(found.report, days=found.days, note=note))
     return 0
-
-
-@contextmanager
-def _progress_bar(label: str) -> Iterator[Progress | None]:
-    """A progress bar on the terminal (on stderr, gone when done), as a ``Progress``
-    callback; None, and no bar, when the output goes to a pipe or a file."""
-    if not (sys.stdout.isatty() and sys.stderr.isatty()):
-        yield None
-        return
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        TextColumn,
-        TimeRemainingColumn,
-    )
-    from rich.progress import Progress as Bar
-
-    with Bar(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=Console(stderr=True),
-        transient=True,
-    ) as bar:
-        task = bar.add_task(label, total=None)
-
-        def advance(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        yield advance
 
 
 # -- editing ------------------------------------------------------------------------
@@ -220,6 +208,17 @@ def _exclude(args: argparse.Namespace, config: Config) -> int:
         _edit(
             config,
             lambda service, now, who: shared_lists.add_exclude(
+                service, now, args.name, args.phrase, actor=who
+            ),
+        )
+    )
+
+
+def _remove_exclude(args: argparse.Namespace, config: Config) -> int:
+    return _saved(
+        _edit(
+            config,
+            lambda service, now, who: shared_lists.remove_exclude(
                 service, now, args.name, args.phrase, actor=who
             ),
         )

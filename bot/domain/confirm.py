@@ -1,5 +1,6 @@
 """Questions asked before an action that cannot be undone with one tap (/stop, deleting a
-personal list), answered with a button: how long an answer counts (pure).
+personal list or, for an admin, a shared one), answered with a button: how long an
+answer counts (pure).
 
 The button carries when it was asked, in minutes since the epoch in base 36 (a few
 bytes of Telegram's 64 of callback data). A "Yes" tapped later than ``ANSWER_WITHIN``

@@ -60,10 +60,20 @@ class DryRunTally:
     """A dry run counted a batch of articles at a time, keeping the first ``shown``
     examples of each kind."""
 
-    def __init__(self, matcher: Matcher, watchlist: str, *, shown: int = DEFAULT_SHOWN) -> None:
+    def __init__(
+        self,
+        matcher: Matcher,
+        watchlist: str,
+        *,
+        shown: int = DEFAULT_SHOWN,
+        only_new: bool = False,
+    ) -> None:
+        """With ``only_new`` the examples kept are only articles the list does not match
+        now: what a term tried on the list would add."""
         self._matcher = matcher
         self.watchlist = watchlist
         self._shown = shown
+        self._only_new = only_new
         self.checked = 0
         self._matched = 0
         self._newly = 0
@@ -89,7 +99,7 @@ class DryRunTally:
                 named.add(article.id)
                 self._matched += 1
                 self._newly += not now
-                if len(self._examples) < self._shown:
+                if len(self._examples) < self._shown and not (self._only_new and now):
                     self._examples.append(Example(_without_text(article), found, new=not now))
             elif now:
                 self._dropped += 1

@@ -60,6 +60,7 @@ __all__ = [
     "remove_exclude",
     "remove_term",
     "watchlist_file_name",
+    "with_terms",
 ]
 
 _MAX_SLUG_LENGTH = 80  # well under any file system's limit, and still readable in `ls`
@@ -187,6 +188,27 @@ def add_term(text: str, term: Term, *, path: str = _DEFAULT_PATH) -> str:
     text: ignoring case, accents and the kind of hyphen) or excludes it.
     """
     before, document = _load(text, path)
+    term = _new_term(before, term)
+    from bot.lists.toml_arrays import append_item, term_item
+
+    append_item(_array(document, "terms"), term_item(term), None)
+    expected = dataclasses.replace(before, terms=(*before.terms, term))
+    return _checked(document.as_string(), path, expected)
+
+
+def with_terms(before: Watchlist, terms: Sequence[Term]) -> Watchlist:
+    """`before` with `terms` added as `add_term` would add them, refused for the same
+    reasons: the list a dry run tries a term on before anyone adds it (no file is read)."""
+    if isinstance(terms, Term) or not terms:
+        raise EditError("give at least one term to try")
+    after = before
+    for term in terms:
+        after = dataclasses.replace(after, terms=(*after.terms, _new_term(after, term)))
+    return after
+
+
+def _new_term(before: Watchlist, term: Term) -> Term:
+    """`term` cleaned, or EditError when `before` may not take it."""
     term = _clean_term(term)
     try:
         [term] = checked_terms([term], SHARED, existing=before.terms)
@@ -203,11 +225,7 @@ def add_term(text: str, term: Term, *, path: str = _DEFAULT_PATH) -> str:
                 f'"{before.name}" excludes "{phrase}", so the term "{term.text}" would never'
                 " match; remove the exclude first"
             )
-    from bot.lists.toml_arrays import append_item, term_item
-
-    append_item(_array(document, "terms"), term_item(term), None)
-    expected = dataclasses.replace(before, terms=(*before.terms, term))
-    return _checked(document.as_string(), path, expected)
+    return term
 
 
 def remove_term(text: str, term_text: str, *, path: str = _DEFAULT_PATH) -> str:

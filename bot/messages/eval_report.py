@@ -6,6 +6,9 @@ from typing import Any
 
 from bot.domain.evaluate import AboutReport, EvalReport, WatchlistScore
 
+# The label of `caci-watch eval`'s progress bar on a terminal.
+EVAL_PROGRESS = "matching labelled articles"
+
 
 def report_to_json(report: EvalReport) -> dict[str, Any]:
     """The report as plain JSON data (the shape `caci-watch eval --json` prints)."""

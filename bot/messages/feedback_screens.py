@@ -161,5 +161,9 @@ def feedback_keyboard(
 # -- caci-watch feedback export ---------------------------------------------------------
 
 
+# The label of `caci-watch feedback export`'s progress bar on a terminal.
+EXPORT_PROGRESS = "reading votes"
+
+
 def export_line(records: int, votes: int, path: str) -> str:
     return f"Wrote {plural(records, 'record')} ({plural(votes, 'vote')}) to {path}."

@@ -81,7 +81,9 @@ ADMIN_COMMANDS: tuple[tuple[str, str], ...] = (
     ("addterm", "Add terms: /addterm LIST | TERM[, TERM…] [--exact]"),
     ("rmterm", "Remove a term: /rmterm LIST | TERM"),
     ("exclude", "Add an exclusion: /exclude LIST | PHRASE"),
-    ("testlist", "Dry run: /testlist LIST [days]"),
+    ("rmexclude", "Remove an exclusion: /rmexclude LIST | PHRASE"),
+    ("testlist", "Dry run: /testlist LIST [days] [+TERM]"),
+    ("deletelist", "Delete a watchlist: /deletelist LIST"),
 )
 
 

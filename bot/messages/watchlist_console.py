@@ -8,7 +8,7 @@ from pathlib import Path
 
 from bot.domain.aboutness import thresholds_of
 from bot.domain.dry_run import DryRun
-from bot.domain.models import AuditEntry, Watchlist
+from bot.domain.models import AuditEntry, Term, Watchlist
 from bot.lists.files import how_term_matches
 from bot.messages.console import mark_snippet
 from bot.messages.dates import date_label, utc_stamp
@@ -144,6 +144,38 @@ def dry_run_text(report: DryRun, *, days: int, note: str = "") -> str:
         lines.append("(+ new match, = matches now too, - would no longer match)")
     lines.extend(_about_lines(report))
     return "\n".join(lines)
+
+
+def trial_text(report: DryRun, *, days: int, terms: Sequence[Term]) -> str:
+    """`watchlist test NAME --term X`: what the terms would add to the list, each article
+    with why it would match."""
+    tried = ", ".join(repr(t.text) for t in terms)
+    lines = [
+        f"Trying {tried} on {report.watchlist!r} over {report.checked} stored article(s)"
+        f" first seen in the last {days} day(s): {trial_sentence(report)}"
+    ]
+    for example in report.examples:
+        article, match = example.article, example.match
+        lines.append(f"  + {article.title or '(untitled)'} · {date_label(article.published)}")
+        lines.append(f"      {article.link}")
+        lines.append(f"      {why_matched(match)}")
+        if quotes_snippet(match):
+            lines.append(f"        {mark_snippet(match)}")
+    if report.newly > len(report.examples):
+        lines.append(
+            f"  … and {report.newly - len(report.examples)} more it would add"
+            f" (the first {len(report.examples)} are listed)"
+        )
+    return "\n".join(lines)
+
+
+def trial_sentence(report: DryRun) -> str:
+    """How many articles tried terms would add to a list (from a dry run of the list
+    with them), next to what it matches now."""
+    now = report.matched - report.newly + report.dropped
+    if not report.newly:
+        return f"it would add none (the list matches {now} now)."
+    return f"it would add {report.newly} (the list matches {now} now, {report.matched} with it)."
 
 
 def _about_lines(report: DryRun) -> list[str]:

@@ -32,7 +32,7 @@ from bot.messages.screens import (
     one_of,
     quote_input,
 )
-from bot.messages.watchlist_console import gone_sentence
+from bot.messages.watchlist_console import gone_sentence, trial_sentence
 from bot.messages.words import plural
 
 Blocks = tuple[str, list[str], str]
@@ -92,7 +92,10 @@ ADMIN_USAGE = {
     "rmterm": "/rmterm LIST | TERM, for example /rmterm TRIPP | Zangezour",
     "exclude": "/exclude LIST | PHRASE, for example /exclude Middle Corridor | Middle East "
     "corridor",
-    "testlist": "/testlist LIST [DAYS], for example /testlist TRIPP 30",
+    "rmexclude": "/rmexclude LIST | PHRASE, for example /rmexclude TRIPP | Trump routed",
+    "testlist": "/testlist LIST [DAYS] [+TERM +TERM], for example /testlist TRIPP 30, or"
+    " /testlist TRIPP +Syunik for what Syunik would add",
+    "deletelist": "/deletelist LIST, for example /deletelist Rogun Dam",
 }
 PERSONAL_USAGE = {
     "mynew": "/mynew NAME | TERM, TERM, for example /mynew Rogun Dam | Rogun, Vakhsh cascade",
@@ -264,6 +267,29 @@ def dry_run_blocks(report: DryRun, days: int, *, name: str, note: str = "") -> B
     return header, items, footer
 
 
+def trial_blocks(report: DryRun, days: int, *, name: str, terms: Sequence[Term]) -> Blocks:
+    """/testlist LIST +TERM's answer: what the terms would add, the first
+    EXAMPLES_SHOWN of those articles with the passage each would match."""
+    tried = ", ".join(f"“{escape(t.text)}”" for t in terms)
+    header = (
+        f"🧪 <b>Trying {tried} on {escape(name)}</b>\n"
+        f"Over {plural(report.checked, 'stored article')} first seen in the last "
+        f"{plural(days, 'day')}: {escape(trial_sentence(report))}"
+    )
+    shown = report.examples[:EXAMPLES_SHOWN]
+    items = [_example(e.article, e.match, new=True) for e in shown]
+    if report.newly > len(shown):
+        items.append(f"… and {plural(report.newly - len(shown), 'more article')} it would add.")
+    it = "it" if len(terms) == 1 else "them"
+    footer = f"/addterm {escape(name)} | {escape(', '.join(t.text for t in terms))} adds {it}."
+    return header, items, footer if report.newly else ""
+
+
+def nothing_to_try(reason: str) -> str:
+    """A term refused for a dry run, for the reason /addterm would refuse it."""
+    return _refused("Not tried", reason, usage="", hint="")
+
+
 def _about_blocks(report: DryRun) -> list[str]:
     """The "possibly about" tier's finds, apart from the names (nothing when it did not
     run: no `about` sentences, or the tier turned off)."""
@@ -310,6 +336,8 @@ def edit_done(
         return f"Added {terms_html(terms)} to {bold(name)}."
     if action == "remove-term":
         return f"Removed the term “{escape(terms[0].text)}” from {bold(name)}."
+    if action == "remove-exclude":
+        return f"{bold(name)} no longer excludes “{escape(phrase)}”."
     return f"{bold(name)} now excludes “{escape(phrase)}”: it cancels any match it overlaps."
 
 
@@ -326,6 +354,37 @@ def edit_reply(done: str, report: DryRun | None, days: int, *, reloaded: bool = 
 
 def nothing_to_change(name: str, usage: str) -> str:
     return f"What should change in {bold(name)}? Usage: {escape(usage)}"
+
+
+# -- /deletelist -----------------------------------------------------------------------
+
+
+def shared_delete_question(name: str, terms: int, followers: int) -> str:
+    """/deletelist LIST asks first."""
+    who = f"its {plural(followers, 'follower')} will be told" if followers else "nobody follows it"
+    return (
+        f"Delete the watchlist {bold(name)} and its {plural(terms, 'term')}? Its file goes and"
+        f" {who}; the audit keeps its text."
+    )
+
+
+def shared_delete_keyboard(version: str, asked: str) -> Keyboard:
+    """Yes (naming the list as it was asked about, and when) and Cancel."""
+    return [[("Yes, delete it", f"c:rmlist:{version}:{asked}"), ("Cancel", CANCEL_DATA)]]
+
+
+SHARED_DELETE_GONE = (
+    "That list is already gone, or has changed since you were asked, so nothing was"
+    " deleted. /watchlists shows those in force."
+)
+
+
+def shared_deleted(name: str, file_name: str, followers: int) -> str:
+    told = f" {plural(followers, 'follower')} told." if followers else ""
+    return (
+        f"Deleted {bold(name)} ({code(file_name)}).{told} /showlist {escape(name)} shows its"
+        " last text, to restore it."
+    )
 
 
 # -- personal lists -------------------------------------------------------------------

@@ -92,6 +92,13 @@ class FeedbackStore:
         )
         return self._voted(rows)
 
+    def count_votes(self) -> int:
+        """How many votes ``all_votes`` gives."""
+        row = self._conn.execute(
+            "SELECT COUNT(*) FROM votes AS v JOIN articles AS a ON a.ref = v.article"
+        ).fetchone()
+        return int(row[0])
+
     def _voted(self, rows: Iterable[sqlite3.Row]) -> Iterator[VotedArticle]:
         matches: dict[tuple[int, str], tuple[Match, ...]] = {}
         for r in rows:

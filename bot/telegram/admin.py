@@ -5,6 +5,9 @@ Thin: each reads its arguments, calls `bot.app.shared_lists` (the same use cases
 re-matched the same way, and refused for the same reasons) and words the outcome with
 `bot.messages.watchlist_screens`.
 
+/deletelist asks first, with Yes / Cancel buttons (as /stop and /myrm do), and only an
+admin's Yes counts.
+
 A dry run and an edit's re-match read every recent article: they run off the event
 loop (``Service.off_loop``), "typing…" showing meanwhile, while other chats' updates
 are handled (``bot.telegram.ordering``).
@@ -24,6 +27,7 @@ from bot.app import health, shared_lists
 from bot.app.service import Service
 from bot.app.shared_lists import EditOutcome, UnknownList, WriteFailed
 from bot.app.steps import Steps
+from bot.domain import confirm
 from bot.lists.edit import EditError
 from bot.messages import screens
 from bot.messages.html import split_messages
@@ -33,6 +37,7 @@ from bot.messages.watchlist_screens import (
     ADMIN_USAGE,
     AUDIT_SHOWN,
     EXAMPLES_SHOWN,
+    SHARED_DELETE_GONE,
     dry_run_blocks,
     edit_done,
     edit_failed,
@@ -41,8 +46,13 @@ from bot.messages.watchlist_screens import (
     not_created,
     nothing_changed,
     nothing_to_change,
+    nothing_to_try,
     refused_with_usage,
+    shared_delete_keyboard,
+    shared_delete_question,
+    shared_deleted,
     showlist_blocks,
+    trial_blocks,
     unknown_list_to_edit,
     write_failed,
 )
@@ -54,10 +64,12 @@ from bot.telegram.arguments import (
     split_days,
     split_list,
     split_name,
+    split_trial,
 )
 from bot.telegram.busy import typing
 from bot.telegram.context import BotContext, Context, actor, bot_context
-from bot.telegram.replies import checked_arguments, reply, reply_parts
+from bot.telegram.handlers import answer_expired
+from bot.telegram.replies import checked_arguments, edit, reply, reply_parts
 
 log = logging.getLogger(__name__)
 
@@ -131,20 +143,85 @@ async def testlist(update: Update, context: Context) -> None:
     if not text:
         return
     try:
+        text, trial = split_trial(text)
         query, days = split_days(text, TEST_DAYS)
     except ArgumentError as exc:
         await reply(update, refused_with_usage(str(exc), ADMIN_USAGE["testlist"]))
         return
-    steps = shared_lists.dry_run_steps(ctx.service, ctx.clock(), query, days, shown=EXAMPLES_SHOWN)
+    steps = shared_lists.dry_run_steps(
+        ctx.service, ctx.clock(), query, days, shown=EXAMPLES_SHOWN, trial=trial
+    )
     try:
         async with typing(update, context.bot):
             found = await ctx.service.off_loop(steps)
     except UnknownList as exc:
         await reply(update, screens.unknown_watchlist(exc.query, exc.candidates))
         return
-    note = dry_run_note(found.note, found.error_line, found.error_reason)
-    parts = split_messages(*dry_run_blocks(found.report, days, name=found.name, note=note))
-    await reply_parts(update, ctx, parts, kind="testlist", queue=True)
+    except EditError as exc:
+        await reply(update, nothing_to_try(str(exc)))
+        return
+    if found.trial:
+        blocks = trial_blocks(found.report, days, name=found.name, terms=found.trial)
+    else:
+        note = dry_run_note(found.note, found.error_line, found.error_reason)
+        blocks = dry_run_blocks(found.report, days, name=found.name, note=note)
+    await reply_parts(update, ctx, split_messages(*blocks), kind="testlist", queue=True)
+
+
+# -- deleting -----------------------------------------------------------------------------
+
+
+async def deletelist(update: Update, context: Context) -> None:
+    """Asks first (Yes / Cancel): the Yes button deletes, in ``confirm_deletelist``."""
+    ctx = bot_context(context)
+    query = await _arguments(update, "deletelist")
+    if not query:
+        return
+    now = ctx.clock()
+    try:
+        asked = await ctx.service.off_loop(shared_lists.ask_delete_steps(ctx.service, now, query))
+    except UnknownList as exc:
+        await reply(update, screens.unknown_watchlist(exc.query, exc.candidates))
+        return
+    await reply(
+        update,
+        shared_delete_question(asked.name, asked.terms, asked.followers),
+        shared_delete_keyboard(asked.version, confirm.asked_at(now)),
+    )
+
+
+async def confirm_deletelist(update: Update, context: Context) -> None:
+    """The "Yes" under /deletelist's question ("c:rmlist:VERSION:ASKED"): delete the list
+    it asked about if it is still as it was, for an admin only."""
+    query = update.callback_query
+    if query is None:
+        return
+    ctx = bot_context(context)
+    if not ctx.is_admin(query.from_user.id if query.from_user else None):
+        await query.answer(screens.ADMINS_ONLY, show_alert=True)
+        return
+    now = ctx.clock()
+    _, _, version, asked = (query.data or "").split(":")
+    if not confirm.still_open(asked, now):
+        await answer_expired(query)
+        return
+    steps = shared_lists.delete_confirmed_steps(ctx.service, now, version, actor=actor(update))
+    try:
+        done = await ctx.service.off_loop(steps)
+    except WriteFailed as exc:
+        await query.answer()
+        await edit(query.message, edit_failed(exc.path.name, exc.reason), [])
+        return
+    await query.answer()
+    ctx.wake_outbox()  # the followers' notices
+    if done is None:
+        await edit(query.message, SHARED_DELETE_GONE, [])
+        return
+    await edit(query.message, shared_deleted(done.name, done.path.name, done.followers), [])
+
+
+# The callback data confirm_deletelist answers.
+CONFIRM_DELETELIST_PATTERN = r"^c:rmlist:[0-9a-f]+:[0-9a-z]+$"
 
 
 # -- editing ----------------------------------------------------------------------------
@@ -229,6 +306,12 @@ def _exclude(service: Service, now: datetime, name: str, rest: str, who: str) ->
     return shared_lists.add_exclude_steps(service, now, name, rest, actor=who)
 
 
+def _remove_exclude(
+    service: Service, now: datetime, name: str, rest: str, who: str
+) -> Steps[EditOutcome]:
+    return shared_lists.remove_exclude_steps(service, now, name, rest, actor=who)
+
+
 async def _edited(update: Update, ctx: BotContext, done: EditOutcome) -> None:
     ctx.wake_outbox()  # a broken file, or renamed and removed lists, may have queued notices
     said = edit_done(
@@ -248,5 +331,7 @@ COMMANDS: dict[str, Handler] = {
     "addterm": admin_only(_editor("addterm", _add_terms)),
     "rmterm": admin_only(_editor("rmterm", _remove_term)),
     "exclude": admin_only(_editor("exclude", _exclude)),
+    "rmexclude": admin_only(_editor("rmexclude", _remove_exclude)),
     "testlist": admin_only(testlist),
+    "deletelist": admin_only(deletelist),
 }

@@ -113,6 +113,9 @@ def build_application(
         CallbackQueryHandler(personal.confirm_delete, pattern=personal.CONFIRM_DELETE_PATTERN)
     )
     app.add_handler(
+        CallbackQueryHandler(admin.confirm_deletelist, pattern=admin.CONFIRM_DELETELIST_PATTERN)
+    )
+    app.add_handler(
         CallbackQueryHandler(feedback.alert_button, pattern=feedback.ALERT_BUTTON_PATTERN)
     )
     app.add_handler(

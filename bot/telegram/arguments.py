@@ -31,6 +31,7 @@ __all__ = [
     "split_days",
     "split_list",
     "split_name",
+    "split_trial",
 ]
 
 SEPARATOR = "|"
@@ -48,6 +49,9 @@ _FLAGS = {
 }
 _TERM_SEPARATORS = re.compile(r"[,\n]")
 _WORD = re.compile(r"\S+")
+# A "+" starting a word marks a term to try (/testlist TRIPP +Syunik); "C5+1" is a term,
+# and a last "+30" is a number of days, as it always was.
+_TRIAL = re.compile(r"(?<!\S)\+(?!\d+\s*$)")
 
 
 class ArgumentError(ValueError):
@@ -119,6 +123,19 @@ def split_days(text: str, default: int) -> tuple[str, int]:
     if not re.fullmatch(r"[+-]?\d+", days) or not 0 <= int(days) <= MAX_DAYS:
         raise ArgumentError(reasons.days_refused(MAX_DAYS))
     return query.strip(), int(days)
+
+
+def split_trial(text: str) -> tuple[str, list[Term]]:
+    """`LIST [days] +TERM +TERM` (or `+TERM, TERM`): what comes before the first word
+    starting with "+", and the terms to try; no terms when there is no such word."""
+    found = _TRIAL.search(text)
+    if found is None:
+        return text.strip(), []
+    items = [item for item in _TRIAL.split(text[found.start() :]) if item.strip()]
+    terms = [term for item in items for term in parse_terms(item)]
+    if not terms:
+        raise ArgumentError(reasons.NO_TERM)
+    return text[: found.start()].strip(), terms
 
 
 def parse_term(text: str) -> Term:

@@ -251,3 +251,23 @@ def test_feedback_on_a_shared_list_for_a_non_admin_says_it_is_for_admins_not_unk
     with pytest.raises(FeedbackRefused) as unknown:
         feedback.report(service, BOB, "Atlantis", NOW, is_admin=False)
     assert unknown.value.query == "Atlantis"
+
+
+def test_the_votes_export_tells_its_progress_over_every_vote(
+    service: Service, tmp_path: Path
+) -> None:
+    ann, bob = Chat(ANN, "private"), Chat(BOB, "private")
+    tripp = watchlist_key("TRIPP")
+    for n in range(1, 131):
+        key = stored(service, n, "The TRIPP crossing.", match("TRIPP", "TRIPP"))
+        feedback.vote(service, ann, key, tripp, True, NOW)
+        if n % 2:
+            feedback.vote(service, bob, key, tripp, False, NOW)
+    heard: list[tuple[int, int]] = []
+    done = feedback.export(
+        service, tmp_path / "votes.jsonl", progress=lambda read, total: heard.append((read, total))
+    )
+    assert done.records == 130
+    # Every chat's vote is read (195), the last one on an article and list counts (130).
+    assert heard[0] == (0, 195) and heard[-1] == (195, 195)
+    assert [read for read, _ in heard] == sorted(read for read, _ in heard)

@@ -382,3 +382,94 @@ def test_dates_and_days_out_of_range_are_one_line_not_a_traceback(
     config.write_text(config.read_text() + '[digest]\ntimezone = "Asia/Tokyo"\n')
     assert cli(config, "digest", "--since", "0001-01-01") == 2
     assert "out of range" in capsys.readouterr().err
+
+
+# -- removing an exclusion, trying a term, deleting after a question ------------------------
+
+
+def test_removing_an_exclusion_keeps_the_comments_is_audited_with_the_files_wording(
+    service: Service, watchlists_dir: Path
+) -> None:
+    path = watchlists_dir / "tripp.toml"
+    comments = [line for line in path.read_text().splitlines() if line.lstrip().startswith("#")]
+    done = shared_lists.remove_exclude(service, NOW, "tripp", "trump ROUTED", actor=WHO)
+    assert (done.action, done.name, done.phrase) == ("remove-exclude", "TRIPP", "Trump routed")
+    assert service.registry.find("TRIPP").exclude == ()  # type: ignore[union-attr]
+    after = path.read_text()
+    assert [line for line in after.splitlines() if line.lstrip().startswith("#")] == comments
+    assert actions(service, "TRIPP")[-1] == (WHO, "remove-exclude", "Trump routed")
+    with pytest.raises(EditError, match='"TRIPP" has no exclude phrases'):
+        shared_lists.remove_exclude(service, NOW, "TRIPP", "Trump routed", actor=WHO)
+    assert path.read_text() == after
+
+
+def test_an_exclusion_that_is_not_there_is_refused_with_the_closest_and_nothing_changes(
+    service: Service, watchlists_dir: Path
+) -> None:
+    path = watchlists_dir / "tripp.toml"
+    before = path.read_text()
+    with pytest.raises(
+        EditError,
+        match='no exclude phrase "Trump rooted" in "TRIPP"'
+        r' \(did you mean "Trump routed"\?\)',
+    ):
+        shared_lists.remove_exclude(service, NOW, "TRIPP", "Trump rooted", actor=WHO)
+    assert path.read_text() == before
+    assert all(a != "remove-exclude" for _, a, _ in actions(service, "TRIPP"))
+
+
+def test_a_term_tried_on_a_list_says_what_it_would_add_and_changes_nothing(
+    service: Service, watchlists_dir: Path
+) -> None:
+    before = (watchlists_dir / "tripp.toml").read_text()
+    tried = shared_lists.dry_run(service, NOW, "tripp", 30, trial=[Term("Port of Alat")])
+    assert tried.trial == (Term("Port of Alat"),)
+    report = tried.report
+    assert (report.checked, report.matched, report.newly, report.dropped) == (2, 2, 1, 0)
+    [added] = report.examples  # only what the term adds: the Trump Route article is not
+    assert added.new and added.article.title == "Article number 2"
+    assert "Port of Alat" in added.match.snippet
+    nothing = shared_lists.dry_run(service, NOW, "tripp", 30, trial=[Term("Syunik")])
+    assert (nothing.report.matched, nothing.report.newly, nothing.report.examples) == (1, 0, ())
+    assert (watchlists_dir / "tripp.toml").read_text() == before
+    assert all(a == "file" for a, _, _ in actions(service, "TRIPP"))
+
+
+def test_a_term_tried_is_refused_as_add_term_refuses_it() -> None:
+    # The same wording from the same place: bot/lists/edit.py over bot/lists/rules.py.
+    from bot.lists.edit import add_term, with_terms
+    from bot.lists.files import parse_watchlist
+
+    text = (Path(__file__).parents[1] / "data" / "watchlists" / "tripp.toml").read_text()
+    tripp = parse_watchlist(text, "tripp.toml")
+    for term in (Term("zangezur"), Term("Trump routed"), Term("x" * 300), Term("  ")):
+        with pytest.raises(EditError) as tried:
+            with_terms(tripp, [term])
+        with pytest.raises(EditError) as added:
+            add_term(text, term)
+        assert str(tried.value) == str(added.value)
+    with pytest.raises(EditError, match="already has the term"):
+        with_terms(tripp, [Term("Syunik"), Term("syunik")])
+
+
+def test_a_yes_deletes_the_list_asked_about_not_one_changed_since(
+    service: Service, watchlists_dir: Path
+) -> None:
+    chats = service.store.chats
+    chats.ensure(7, kind="private", title="Ann", timezone="UTC", digest_time="08:00", now=NOW)
+    chats.subscribe(7, "TRIPP", NOW)
+    asked = shared_lists.ask_delete(service, NOW, "tripp")
+    assert (asked.name, asked.terms, asked.followers) == ("TRIPP", 8, 1)
+    shared_lists.add_terms(service, NOW, "TRIPP", [Term("Syunik")], actor=WHO)
+    assert shared_lists.delete_confirmed(service, NOW, asked.version, actor=WHO) is None
+    assert (watchlists_dir / "tripp.toml").exists()
+
+    again = shared_lists.ask_delete(service, NOW, "tripp")
+    done = shared_lists.delete_confirmed(service, NOW, again.version, actor=WHO)
+    assert done is not None and (done.action, done.name, done.followers) == ("delete", "TRIPP", 1)
+    assert not (watchlists_dir / "tripp.toml").exists()
+    assert chats.get(7).watchlists == ()
+    [told] = [m for m in service.store.outbox.heads() if m.chat_id == 7]
+    assert "TRIPP" in told.text and "removed" in told.text
+    assert shared_lists.delete_confirmed(service, NOW, again.version, actor=WHO) is None
+    assert [a for _, a, _ in actions(service, "TRIPP")].count("delete") == 1

@@ -1,8 +1,10 @@
 """The command line on real pipes and a real terminal: `caci-watch check | head -1` ends
-quietly, and `caci-watch watchlist test` draws a progress bar on a terminal only."""
+quietly, and `caci-watch watchlist test`, `eval` and `feedback export` draw a progress
+bar on a terminal only."""
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 import signal
@@ -13,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.domain.models import article_key
 from bot.storage import open_store
 from tests.factories import T0, make_article
 
@@ -112,3 +115,68 @@ def test_watchlist_test_shows_a_progress_bar_on_a_terminal_and_none_into_a_pipe(
     assert "\x1b[" not in out + piped.stderr.decode()  # no terminal control sequences
     assert "over 1200 stored article(s) first seen in the last 100000 day(s): 300 would" in out
     assert "… and 200 more that would match (the first 100 are listed)" in out
+
+
+def labelled_file(path: Path, n: int) -> Path:
+    lines = [
+        json.dumps(
+            {
+                "id": f"r{i}",
+                "title": f"Record {i}",
+                "text": TRIPP_TEXT if i % 2 else "Other.",
+                "labels": ["TRIPP"] if i % 2 else [],
+            }
+        )
+        for i in range(n)
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_eval_shows_a_progress_bar_on_a_terminal_and_none_into_a_pipe(
+    config: Path, tmp_path: Path
+) -> None:
+    args = command(config, "eval", str(labelled_file(tmp_path / "eval.jsonl", 400)))
+
+    status, shown = on_a_terminal(args)
+    assert status == 0
+    assert "matching labelled articles" in shown  # the bar's label, on stderr
+
+    piped = subprocess.run(args, capture_output=True, env=environment(), timeout=60, check=False)
+    assert piped.returncode == 0
+    said = piped.stdout.decode() + piped.stderr.decode()
+    assert "matching labelled articles" not in said and "\x1b[" not in said
+    assert "TRIPP" in piped.stdout.decode()
+
+
+def voted_articles(config: Path, n: int) -> None:
+    store = open_store(config.parent / "s.sqlite3")
+    with store.transaction():
+        for i in range(n):
+            article = make_article(i, text=TRIPP_TEXT)
+            store.upsert_article(article, T0)
+            store.feedback.remember_articles([article.id])
+            found = store.feedback.article(article_key(article.id))
+            assert found is not None
+            store.feedback.vote(7, found.ref, "TRIPP", i % 3 != 0, T0)
+    store.close()
+
+
+def test_feedback_export_shows_a_progress_bar_on_a_terminal_and_none_into_a_pipe(
+    config: Path, tmp_path: Path
+) -> None:
+    voted_articles(config, 300)
+    out = tmp_path / "votes.jsonl"
+    args = command(config, "feedback", "export", str(out))
+
+    status, shown = on_a_terminal(args)
+    assert status == 0
+    assert "reading votes" in shown  # the bar's label, on stderr
+    assert "Wrote 300 records (300 votes)" in shown
+
+    out.unlink()
+    piped = subprocess.run(args, capture_output=True, env=environment(), timeout=60, check=False)
+    assert piped.returncode == 0
+    said = piped.stdout.decode() + piped.stderr.decode()
+    assert "reading votes" not in said and "\x1b[" not in said
+    assert len(out.read_text(encoding="utf-8").splitlines()) == 300

@@ -152,3 +152,45 @@ def test_cli_edit_is_audited_once_even_when_the_bot_reloads_after_it(config: Pat
         service.close()
     assert actions.count(("cli", "add-term")) == 1
     assert ("file", "changed") not in actions
+
+
+def test_remove_exclude_keeps_every_comment_is_audited_and_a_typo_gets_a_did_you_mean(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = config.parent / "watchlists" / "tripp.toml"
+    before = comment_lines(path)
+    assert run(config, "remove-exclude", "tripp", "Trump rooted") == 2
+    err = capsys.readouterr().err
+    assert 'no exclude phrase "Trump rooted" in "TRIPP" (did you mean "Trump routed"?)' in err
+    assert run(config, "remove-exclude", "tripp", "trump routed") == 0
+    assert "saved" in capsys.readouterr().out
+    assert comment_lines(path) == before
+    assert "exclude = [\n" in path.read_text()
+    assert run(config, "show", "TRIPP") == 0
+    shown = capsys.readouterr().out
+    assert "remove-exclude" in shown and "Trump routed" in shown and "cli:" in shown
+
+
+def test_watchlist_test_with_a_term_lists_only_what_it_would_add_and_changes_nothing(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with SnapshotServer(bundled_snapshot()) as server:
+        text = config.read_text().replace("[feeds]\n", f'[feeds]\nurls = ["{server.url}"]\n')
+        config.write_text(text)
+        assert main(["--config", str(config), "poll", "--once"]) == 0
+    capsys.readouterr()
+    path = config.parent / "watchlists" / "tripp.toml"
+    before = path.read_text()
+    days = ("--days", "100000")
+    assert run(config, "test", "TRIPP", *days) == 0
+    plain = capsys.readouterr().out
+    assert run(config, "test", "TRIPP", "--term", "Syunik", "--term", "Azerbaijan", *days) == 0
+    tried = capsys.readouterr().out
+    assert tried.startswith("Trying 'Syunik', 'Azerbaijan' on 'TRIPP' over ")
+    assert "it would add 2 (the list matches 3 now, 5 with it)." in tried
+    added = [line for line in tried.splitlines() if line.startswith("  + ")]
+    assert added, tried
+    assert all(line not in plain for line in added)  # none it matches now
+    assert run(config, "test", "TRIPP", "--term", "zangezur") == 2
+    assert '"TRIPP" already has the term "Zangezur"' in capsys.readouterr().err
+    assert path.read_text() == before

@@ -11,7 +11,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from bot.domain.confirm import ANSWER_WITHIN
 from bot.lists.files import WatchlistError, parse_watchlist
 from bot.lists.registry import WatchlistChange
 from bot.messages.notices import where_and_why
@@ -23,11 +26,13 @@ from bot.telegram.arguments import (
     split_days,
     split_list,
     split_name,
+    split_trial,
 )
 from tests.bot_harness import ADMIN_ID, TOKEN, BotUnderTest, Clock, fast_pacer, make_config
 from tests.factories import rss
 from tests.fake_telegram import FakeTelegram
 from tests.feed_server import FeedServer
+from tests.telegram_front.test_confirmations import CANCEL, YES, now_reads, press
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 ANN, BOB = 4242, 4343
@@ -192,6 +197,9 @@ def test_non_admins_are_refused_politely_and_each_attempt_is_logged(
         "/exclude TRIPP | Trump Tower",
         "/showlist TRIPP",
         "/testlist TRIPP",
+        "/testlist TRIPP +Syunik",
+        "/rmexclude TRIPP | Trump routed",
+        "/deletelist TRIPP",
     ]
 
     async def scenario() -> None:
@@ -396,6 +404,48 @@ def test_days_and_names_and_size() -> None:
         check_size("x" * (MAX_ARGUMENTS + 1))
 
 
+def test_terms_to_try_follow_the_first_word_starting_with_a_plus() -> None:
+    cases = {
+        "TRIPP": ("TRIPP", []),
+        "TRIPP +Syunik": ("TRIPP", ["Syunik"]),
+        "Middle Corridor 30 +Port of Alat +TITR --exact": (
+            "Middle Corridor 30",
+            ["Port of Alat", "TITR"],
+        ),
+        "TRIPP | 7 +Syunik, Lachin\n+Nakhchivan": ("TRIPP | 7", ["Syunik", "Lachin", "Nakhchivan"]),
+        "C5+1 +C5+1 format": ("C5+1", ["C5+1 format"]),  # a "+" inside a word is a letter
+        "TRIPP +30": ("TRIPP +30", []),  # days, as split_days reads them
+    }
+    for text, (rest, terms) in cases.items():
+        found = split_trial(text)
+        assert (found[0], [t.text for t in found[1]]) == (rest, terms), text
+    assert split_trial("TRIPP +TITR --exact")[1][0].exact
+    for empty in ("TRIPP +", "TRIPP + , +"):
+        with pytest.raises(ArgumentError, match="at least one term"):
+            split_trial(empty)
+
+
+# Names and terms without the characters that mean something here ("+", "|", commas,
+# dashes that start an option, line breaks).
+_PLAIN = st.text(
+    st.characters(categories=("L", "N"), include_characters=" '"), min_size=1, max_size=30
+).filter(str.strip)
+
+
+def _has_a_letter(text: str) -> bool:
+    return any(c.isalpha() for c in text)  # a last "+30" is days
+
+
+@given(name=_PLAIN, terms=st.lists(_PLAIN.filter(_has_a_letter), min_size=1, max_size=4))
+def test_any_list_and_terms_written_with_pluses_split_back_into_them(
+    name: str, terms: list[str]
+) -> None:
+    text = name + "".join(f" +{t}" for t in terms)
+    rest, found = split_trial(text)
+    assert rest == name.strip()
+    assert [t.text for t in found] == [" ".join(t.split()) for t in terms]
+
+
 def test_a_broken_file_error_is_read_back_into_line_and_reason() -> None:
     path = "/srv/caci-watch/watchlists/tripp.toml"
     with pytest.raises(WatchlistError) as caught:
@@ -432,3 +482,147 @@ def test_a_list_broken_while_the_bot_was_stopped_is_not_taken_for_removed(
     good = path.read_text()
     path.write_text(good.replace("terms = [", "terms = ", 1))
     asyncio.run(after_the_restart())
+
+
+# -- /rmexclude, /testlist +TERM, /deletelist ----------------------------------------------
+
+
+def test_rmexclude_removes_an_exclusion_and_says_so_and_one_not_there_gets_a_did_you_mean(
+    tmp_path: Path, fake: FakeTelegram, feeds: FeedServer
+) -> None:
+    clock = Clock(NOW)
+    path = tmp_path / "watchlists" / "tripp.toml"
+
+    async def scenario() -> None:
+        async with bot(tmp_path, fake, feeds, clock) as b:
+            before = comment_lines(path)
+            answer = await admin(b, "/rmexclude TRIPP | Trump rooted")
+            assert 'Nothing changed: no exclude phrase "Trump rooted" in "TRIPP"' in answer
+            assert 'did you mean "Trump routed"?' in answer
+            answer = await admin(b, "/rmexclude tripp trump routed")
+            assert "TRIPP no longer excludes “Trump routed”." in answer
+            assert "It now matches" in answer
+            assert comment_lines(path) == before
+            assert "Trump routed" not in path.read_text().replace('# "Trump routed', "")
+            entry = b.store.audit_for("TRIPP")[0]
+            assert (entry.actor, entry.action, entry.detail) == (
+                f"telegram:{ADMIN_ID}",
+                "remove-exclude",
+                "Trump routed",
+            )
+            [refused] = await b.send("/rmexclude TRIPP | Trump Tower", user_id=ANN)
+            assert refused.text == "Sorry, that command is for the bot's admins."
+
+    asyncio.run(scenario())
+
+
+def test_testlist_with_a_term_shows_only_what_it_would_add_and_refuses_as_addterm_does(
+    tmp_path: Path, fake: FakeTelegram, feeds: FeedServer
+) -> None:
+    clock = Clock(NOW)
+    path = tmp_path / "watchlists" / "tripp.toml"
+
+    async def scenario() -> None:
+        async with bot(tmp_path, fake, feeds, clock) as b:
+            await b.poll()
+            before = path.read_text()
+            [tried] = await b.send("/testlist TRIPP +Syunik +Port of Alat", user_id=ADMIN_ID)
+            assert "Trying “Syunik”, “Port of Alat” on TRIPP" in tried.text
+            assert "Over 3 stored articles first seen in the last 30 days" in tried.text
+            assert "it would add 2 (the list matches 1 now, 3 with it)." in tried.text
+            assert "➕ Roads Across Syunik" in tried.text
+            assert "➕ Baku Expands Its Port" in tried.text
+            assert "Iran Watches the New Route" not in tried.text  # matched already
+            assert "Cargo through the <b>Port of Alat</b> doubled" in (tried.html or "")
+            assert "/addterm TRIPP | Syunik, Port of Alat adds them." in tried.text
+
+            [none] = await b.send("/testlist tripp 7 +Nakhchivan", user_id=ADMIN_ID)
+            assert "in the last 7 days: it would add none (the list matches 1 now)." in none.text
+
+            for command, expected in {
+                "/testlist TRIPP +Zangezur": 'Not tried: "TRIPP" already has the term "Zangezur"',
+                "/testlist TRIPP +Trump routed": 'excludes "Trump routed"',
+                "/testlist TRIPP +" + "x" * 300: "must be 1–200 characters",
+                "/testlist TRIPP + , ": "give at least one term",
+            }.items():
+                answer = await admin(b, command)
+                assert expected in answer, (command, answer)
+            assert path.read_text() == before
+            assert all(e.actor == "file" for e in b.store.audit_for("TRIPP"))
+
+    asyncio.run(scenario())
+
+
+def test_deletelist_asks_first_cancel_keeps_it_and_yes_deletes_and_tells_followers_once(
+    tmp_path: Path, fake: FakeTelegram, feeds: FeedServer
+) -> None:
+    clock = Clock(NOW)
+    path = tmp_path / "watchlists" / "tripp.toml"
+
+    async def scenario() -> None:
+        async with bot(tmp_path, fake, feeds, clock) as b:
+            await b.send("/subscribe TRIPP", user_id=ANN)
+            [asked] = await b.send("/deletelist tripp", user_id=ADMIN_ID)
+            assert "Delete the watchlist TRIPP and its 8 terms?" in asked.text
+            assert "its 1 follower will be told" in asked.text
+            assert [label for label, _ in fake.buttons(asked)] == ["Yes, delete it", "Cancel"]
+
+            await press(b, asked, CANCEL)
+            assert await b.wait(lambda: now_reads(fake, asked).startswith("Cancelled"))
+            assert path.exists()
+
+            [asked] = await b.send("/deletelist TRIPP", user_id=ADMIN_ID)
+            # Only an admin's Yes counts, even under an admin's question.
+            said = await press(b, asked, YES, user_id=ANN)
+            assert said == "Sorry, that command is for the bot's admins."
+            assert path.exists()
+
+            yes = fake.buttons(asked)[YES][1]
+            await press(b, asked, YES)
+            assert await b.wait(lambda: "Deleted TRIPP (tripp.toml)" in now_reads(fake, asked))
+            assert "1 follower told" in now_reads(fake, asked)
+            assert fake.buttons(asked) == []
+            assert not path.exists()
+            assert await b.outbox_settled()
+            told = [m for m in fake.messages_to(ANN) if "TRIPP was removed" in m.text]
+            assert len(told) == 1
+            assert b.store.chats.get(ANN).watchlists == ()
+
+            # The same Yes again (a replayed tap), and the minute job: nothing more is
+            # deleted or told.
+            answered = len(fake.callback_answers)
+            fake.user_presses(asked, yes, forged=True)
+            assert await b.wait(lambda: len(fake.callback_answers) > answered)
+            assert await b.wait(lambda: "already gone" in now_reads(fake, asked))
+            clock.set(NOW + timedelta(minutes=1))
+            await watchlist_tick(b)
+            assert len([m for m in fake.messages_to(ANN) if "TRIPP was removed" in m.text]) == 1
+            deletes = [e for e in b.store.audit_for("TRIPP") if e.action == "delete"]
+            assert [(e.actor, e.action) for e in deletes] == [(f"telegram:{ADMIN_ID}", "delete")]
+            assert "deleted" in await admin(b, "/showlist TRIPP")
+
+    asyncio.run(scenario())
+
+
+def test_an_old_or_outdated_yes_to_deletelist_deletes_nothing(
+    tmp_path: Path, fake: FakeTelegram, feeds: FeedServer
+) -> None:
+    clock = Clock(NOW)
+    path = tmp_path / "watchlists" / "tripp.toml"
+
+    async def scenario() -> None:
+        async with bot(tmp_path, fake, feeds, clock) as b:
+            [asked] = await b.send("/deletelist TRIPP", user_id=ADMIN_ID)
+            clock.set(NOW + ANSWER_WITHIN + timedelta(minutes=2))
+            assert "expired" in await press(b, asked, YES)
+            assert path.exists()
+
+            clock.set(NOW)
+            [asked] = await b.send("/deletelist TRIPP", user_id=ADMIN_ID)
+            await admin(b, "/addterm TRIPP | Syunik")  # changed since the question
+            await press(b, asked, YES)
+            assert await b.wait(lambda: "already gone, or has changed" in now_reads(fake, asked))
+            assert path.exists()
+            assert "Did you mean TRIPP?" in await admin(b, "/deletelist Tripoli")
+
+    asyncio.run(scenario())
