@@ -13,9 +13,10 @@ from collections.abc import Sequence
 from datetime import tzinfo
 
 from bot.domain.aboutness import PossiblyAbout
+from bot.domain.lead import article_lead
 from bot.domain.models import Article
 from bot.domain.possibly_about import AboutAlert, AboutSection
-from bot.messages.articles import _byline, _title_line
+from bot.messages.articles import _byline, _title_line, lead_line
 from bot.messages.html import (
     MAX_MESSAGE,
     fit,
@@ -41,21 +42,29 @@ def closeness(found: PossiblyAbout) -> str:
     return f"{fit(found.strength, 20)} to what {_name(found.watchlist)} is about"
 
 
-def _passage(found: PossiblyAbout) -> str:
+def _passage(found: PossiblyAbout, article: Article) -> str:
+    # A passage the lead already shows is not quoted a second time.
+    if one_line(found.passage) in one_line(article_lead(article)):
+        return ""
     passage = fit(one_line(found.passage), _PASSAGE)
     return f"<blockquote>{passage}</blockquote>" if passage else ""
 
 
 def _head(article: Article, *, updated: bool, tz: tzinfo) -> str:
-    return f"{_title_line(article, updated=updated, rematched=False)}\n{_byline(article, tz)}"
+    """Title, byline and the article's lead, as a named alert's item has them."""
+    lines = [_title_line(article, updated=updated, rematched=False), _byline(article, tz)]
+    if lead := lead_line(article):
+        lines.append(lead)
+    return "\n".join(lines)
 
 
-def _found_lines(found: Sequence[PossiblyAbout]) -> list[str]:
+def _found_lines(found: Sequence[PossiblyAbout], article: Article) -> list[str]:
     lines = []
     for f in sorted(found, key=lambda f: -f.score):
-        lines.append(f"<i>{closeness(f)}</i>:")
-        if passage := _passage(f):
-            lines.append(passage)
+        if passage := _passage(f, article):
+            lines += [f"<i>{closeness(f)}</i>:", passage]
+        else:
+            lines.append(f"<i>{closeness(f)}</i>, as its lead shows")
     return lines
 
 
@@ -71,7 +80,7 @@ def render_about_alert(alert: AboutAlert, *, tz: tzinfo) -> str:
     """``🔎 Possibly about TRIPP``, the article, and the closest passage per list."""
     head = f"🔎 Possibly about {_names(alert.watchlists)}"
     text = "\n".join([head, _head(alert.article, updated=alert.updated, tz=tz)])
-    text += "\n" + "\n".join(_found_lines(alert.found))
+    text += "\n" + "\n".join(_found_lines(alert.found, alert.article))
     # A plainer message beats one Telegram refuses (no realistic alert comes near).
     return text if utf16_len(text) <= MAX_MESSAGE else fit(html_to_plain(text), MAX_MESSAGE)
 
@@ -84,7 +93,7 @@ def render_about_alerts(alerts: Sequence[AboutAlert], *, tz: tzinfo) -> list[str
     items = []
     for i, alert in enumerate(alerts, start=1):
         head = f"{i}. {_head(alert.article, updated=alert.updated, tz=tz)}"
-        item = "\n".join([head, *_found_lines(alert.found)])
+        item = "\n".join([head, *_found_lines(alert.found, alert.article)])
         items.append(item)  # split_messages cuts one too long for a part
     return split_messages(heading, items, "", continuation=heading)
 
@@ -103,7 +112,7 @@ def about_digest_items(sections: Sequence[AboutSection], *, tz: tzinfo) -> list[
     for section in sections:
         for i, item in enumerate(section.items):
             lines = ["• " + _head(item.article, updated=item.updated, tz=tz)]
-            lines += _found_lines([item.found])
+            lines += _found_lines([item.found], item.article)
             block = "\n".join(lines)  # split_messages cuts one too long for a part
             if i == 0:
                 block = f"{about_heading(section.watchlist)}\n{block}"
@@ -120,6 +129,8 @@ def about_console_lines(sections: Sequence[AboutSection]) -> list[str]:
             title = one_line(item.article.title) or "(untitled)"
             lines.append(f"  - {title}{' (updated)' if item.updated else ''}")
             lines.append(f"    {item.article.link}")
+            if lead := article_lead(item.article):
+                lines.append(f"    {lead}")
             lines.append(f"    {item.found.strength}: “{one_line(item.found.passage)}”")
         lines.append("")
     return lines
