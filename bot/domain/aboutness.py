@@ -55,8 +55,8 @@ VERY_CLOSE = "very close"
 # For a list whose file carries no calibrated thresholds (a list someone wrote): the
 # strictest of the shipped lists' calibrated values, so that an uncalibrated list errs
 # towards saying nothing.
-DEFAULT_CLOSE = 0.85
-DEFAULT_VERY_CLOSE = 1.00
+DEFAULT_CLOSE = 0.79
+DEFAULT_VERY_CLOSE = 0.95
 
 MAX_QUOTE = 300
 # Enough for a long analysis (about 120 sentences, each alone and with the next); the
