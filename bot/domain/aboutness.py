@@ -5,7 +5,14 @@ list's subject without naming it, how strongly, and which passage to quote.
 The similarities come in as plain floats (``bot/semantic`` computes them with the
 embedder, in a child process): nothing here knows how a sentence became a vector.
 
-The score adds three things, each a cosine similarity or a difference of them:
+A passage's similarity to `about` is its mean similarity to the two `about` sentences
+closest to it (ABOUT_AGREEING): a passage on the subject agrees with more than one of
+the ways the list describes it, while a passage on a neighbouring subject tends to
+share words with one (the Negev Forum's members are those of the 2020 agreements, and
+nothing more). Its similarity to `not_about` is to the closest sentence: one neighbour
+is enough to be confused with.
+
+The score adds four things, each a cosine similarity or a difference of them:
 - support: the mean similarity to `about` of the article's five passages closest to it
   (one close sentence is an allusion; a subject discussed fills a paragraph, which gives
   about five passages: its sentences and each two running on);
@@ -32,6 +39,7 @@ from dataclasses import dataclass
 from bot.domain.models import Watchlist
 
 __all__ = [
+    "ABOUT_AGREEING",
     "CLOSE",
     "DEFAULT_CLOSE",
     "DEFAULT_VERY_CLOSE",
@@ -55,8 +63,12 @@ VERY_CLOSE = "very close"
 # For a list whose file carries no calibrated thresholds (a list someone wrote): the
 # strictest of the shipped lists' calibrated values, so that an uncalibrated list errs
 # towards saying nothing.
-DEFAULT_CLOSE = 0.79
-DEFAULT_VERY_CLOSE = 0.95
+DEFAULT_CLOSE = 0.64
+DEFAULT_VERY_CLOSE = 0.80
+
+# How many `about` sentences a passage's similarity to the subject is the mean of (see
+# the module's docstring); calibrated thresholds hold for this value only.
+ABOUT_AGREEING = 2
 
 MAX_QUOTE = 300
 # Enough for a long analysis (about 120 sentences, each alone and with the next); the
@@ -101,9 +113,9 @@ class Thresholds:
 class ArticleSimilarities:
     """One article against one list.
 
-    ``about[i]`` and ``not_about[i]``: passage i's greatest similarity to any `about`
-    sentence and to any `not_about` sentence (anything when the list has none: see
-    `score`).
+    ``about[i]``: passage i's mean similarity to the ABOUT_AGREEING `about` sentences
+    closest to it; ``not_about[i]``: its greatest similarity to any `not_about` sentence
+    (anything when the list has none: see `score`).
     ``whole_about`` and ``whole_not_about``: the whole article's similarity to each
     `about` and each `not_about` sentence.
     ``paragraphs_about[j]`` and ``paragraphs_not_about[j]``: paragraph j's (see

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from bot.domain.aboutness import (
+    ABOUT_AGREEING,
     ArticleSimilarities,
     Passages,
     PossiblyAbout,
@@ -58,8 +59,17 @@ class _Vectors:
     paragraphs: NDArray[np.float32]
 
 
+def _closest_mean(similarities: NDArray[np.float32]) -> NDArray[np.float32]:
+    """Each passage's (row's) mean similarity to its ABOUT_AGREEING closest `about`
+    sentences (all of them when the list has fewer)."""
+    k = min(ABOUT_AGREEING, similarities.shape[1])
+    closest = -np.partition(-similarities, k - 1, axis=1)[:, :k]
+    mean: NDArray[np.float32] = closest.mean(axis=1)
+    return mean
+
+
 def _similarities(ref: _References, found: _Vectors) -> ArticleSimilarities:
-    about = (found.passages @ ref.about.T).max(axis=1)
+    about = _closest_mean(found.passages @ ref.about.T)
     if ref.not_about is None:
         return ArticleSimilarities(
             about.tolist(), about.tolist(), (ref.about @ found.whole).tolist(), []
