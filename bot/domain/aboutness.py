@@ -63,7 +63,7 @@ VERY_CLOSE = "very close"
 # For a list whose file carries no calibrated thresholds (a list someone wrote): the
 # strictest of the shipped lists' calibrated values, so that an uncalibrated list errs
 # towards saying nothing.
-DEFAULT_CLOSE = 0.64
+DEFAULT_CLOSE = 0.65
 DEFAULT_VERY_CLOSE = 0.80
 
 # How many `about` sentences a passage's similarity to the subject is the mean of (see
