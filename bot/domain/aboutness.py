@@ -8,9 +8,9 @@ embedder, in a child process): nothing here knows how a sentence became a vector
 A passage's similarity to `about` is its mean similarity to the two `about` sentences
 closest to it (ABOUT_AGREEING): a passage on the subject agrees with more than one of
 the ways the list describes it, while a passage on a neighbouring subject tends to
-share words with one (the Negev Forum's members are those of the 2020 agreements, and
-nothing more). Its similarity to `not_about` is to the closest sentence: one neighbour
-is enough to be confused with.
+echo one (a passage on the Negev Forum lists the states of the 2020 agreements, and
+says nothing else of them). Its similarity to `not_about` is to the closest sentence:
+one neighbour is enough to be confused with.
 
 The score adds four things, each a cosine similarity or a difference of them:
 - support: the mean similarity to `about` of the article's five passages closest to it
@@ -18,8 +18,8 @@ The score adds four things, each a cosine similarity or a difference of them:
   about five passages: its sentences and each two running on);
 - contrast: the mean margin over `not_about` of the three passages closest to `about`
   (are the article's most subject-like passages closer to the subject than to any of its
-  neighbours? The best margin of any passage, used before, let one stray sentence that
-  is near nothing in `not_about` lift an article on a neighbouring subject);
+  neighbours? The best margin of any one passage would let a stray sentence that is
+  near nothing in `not_about` lift an article on a neighbouring subject);
 - lean: the whole article's mean similarity to `about` less its mean similarity to
   `not_about` (what the article as a whole is closer to);
 - focus: the same difference for the article's best paragraph (of two sentences or
