@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from bot.domain.aboutness import (
+    ABOUT_AGREEING,
     ArticleSimilarities,
     Passages,
     PossiblyAbout,
@@ -48,28 +49,47 @@ def _references(lists: Sequence[Watchlist], embedder: Embedder) -> list[_Referen
     ]
 
 
-def _similarities(
-    ref: _References, found: NDArray[np.float32], whole: NDArray[np.float32]
-) -> ArticleSimilarities:
-    about = (found @ ref.about.T).max(axis=1)
+@dataclass(frozen=True, slots=True)
+class _Vectors:
+    """An article's unit vectors: each passage, the whole, each paragraph
+    (``Passages.paragraphs``; a (0, dimensions) array when it has none)."""
+
+    passages: NDArray[np.float32]
+    whole: NDArray[np.float32]
+    paragraphs: NDArray[np.float32]
+
+
+def _closest_mean(similarities: NDArray[np.float32]) -> NDArray[np.float32]:
+    """Each passage's (row's) mean similarity to its ABOUT_AGREEING closest `about`
+    sentences (all of them when the list has fewer)."""
+    k = min(ABOUT_AGREEING, similarities.shape[1])
+    closest = -np.partition(-similarities, k - 1, axis=1)[:, :k]
+    mean: NDArray[np.float32] = closest.mean(axis=1)
+    return mean
+
+
+def _similarities(ref: _References, found: _Vectors) -> ArticleSimilarities:
+    about = _closest_mean(found.passages @ ref.about.T)
     if ref.not_about is None:
-        return ArticleSimilarities(about.tolist(), about.tolist(), (ref.about @ whole).tolist(), [])
+        return ArticleSimilarities(
+            about.tolist(), about.tolist(), (ref.about @ found.whole).tolist(), []
+        )
     return ArticleSimilarities(
         about.tolist(),
-        (found @ ref.not_about.T).max(axis=1).tolist(),
-        (ref.about @ whole).tolist(),
-        (ref.not_about @ whole).tolist(),
+        (found.passages @ ref.not_about.T).max(axis=1).tolist(),
+        (ref.about @ found.whole).tolist(),
+        (ref.not_about @ found.whole).tolist(),
+        (found.paragraphs @ ref.about.T).mean(axis=1).tolist(),
+        (found.paragraphs @ ref.not_about.T).mean(axis=1).tolist(),
     )
 
 
-def _vectors(
-    found: Passages, embedder: Embedder
-) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
-    """Each passage's vector and the whole article's, from one embedding per sentence:
-    a passage of two sentences, and the whole article, is their sentences' vectors
-    summed, each weighted by its words (for a model that averages word vectors, as
-    WordLlama does, nearly what embedding the joined text gives, for a third of the
-    work), then made unit length."""
+def _vectors(found: Passages, embedder: Embedder) -> _Vectors:
+    """Each passage's vector, the whole article's and each paragraph's, from one
+    embedding per sentence: a passage of two sentences, a paragraph and the whole article
+    is their sentences' vectors summed, each weighted by its words (for a model that
+    averages word vectors, as WordLlama does, nearly what embedding the joined text
+    gives, for a third of the work), then made unit length."""
     sentences = embedder.embed(found.sentences)
     weights = np.fromiter((len(s.split()) for s in found.sentences), dtype=np.float32)
     weighted = sentences * weights[:, None]
@@ -78,7 +98,14 @@ def _vectors(
     # Groups are one sentence or two running on: first == last for one.
     passage = weighted[first] + np.where((last != first)[:, None], weighted[last], 0.0)
     whole = weighted.sum(axis=0)
-    return _unit(passage.astype(np.float32)), _unit(whole[None, :].astype(np.float32))[0]
+    paragraphs = np.zeros((len(found.paragraphs), weighted.shape[1]), dtype=np.float32)
+    for j, paragraph in enumerate(found.paragraphs):
+        paragraphs[j] = weighted[paragraph[0] : paragraph[-1] + 1].sum(axis=0)
+    return _Vectors(
+        _unit(passage.astype(np.float32)),
+        _unit(whole[None, :].astype(np.float32))[0],
+        _unit(paragraphs),
+    )
 
 
 def _unit(vectors: NDArray[np.float32]) -> NDArray[np.float32]:
@@ -108,10 +135,10 @@ def possibly_about(
         found_passages = passages(article.title, article.text)
         if not found_passages.groups:
             continue
-        vectors, whole = _vectors(found_passages, embedder)
+        vectors = _vectors(found_passages, embedder)
         texts = found_passages.texts
         for ref in todo:
-            similarities = _similarities(ref, vectors, whole)
+            similarities = _similarities(ref, vectors)
             decision = decide(
                 article.id,
                 ref.watchlist.name,
@@ -135,8 +162,8 @@ def scores(
         found_passages = passages(article.title, article.text)
         if not found_passages.groups:
             continue
-        vectors, whole = _vectors(found_passages, embedder)
+        vectors = _vectors(found_passages, embedder)
         for ref in refs:
-            value, _ = score(_similarities(ref, vectors, whole))
+            value, _ = score(_similarities(ref, vectors))
             out[(article.id, ref.watchlist.name)] = value
     return out

@@ -73,6 +73,15 @@ def test_abbreviations_and_initials_do_not_end_a_sentence() -> None:
     ]
 
 
+@given(article_text)
+def test_paragraphs_are_those_of_two_sentences_or_more_in_reading_order(text: str) -> None:
+    found = passages("Title", text)
+    expected = [p for p in text.split("\n\n") if p and len(re.findall(r"[.!?](?: |$)", p)) >= 2]
+    joined = [" ".join(found.sentences[i] for i in p) for p in found.paragraphs]
+    assert joined == expected
+    assert all(0 not in p for p in found.paragraphs)  # the title is no paragraph
+
+
 def test_the_title_is_a_passage_and_line_wraps_are_spaces() -> None:
     assert passages("  A  title ", "One line\nwrapped.").texts == ["A title", "One line wrapped."]
 
@@ -101,12 +110,36 @@ def sims(about: list[float], not_about: list[float], whole: float = 0.5) -> Arti
     return ArticleSimilarities(about, not_about, [whole, whole], [0.4])
 
 
-def test_the_score_adds_support_contrast_and_lean() -> None:
+def test_the_score_adds_support_contrast_lean_and_focus() -> None:
     value, best = score(sims([0.2, 0.7, 0.6, 0.5, 0.6, 0.6], [0.5, 0.4, 0.6, 0.1, 0.7, 0.7]))
-    # support: the mean of the five closest (0.7, 0.6, 0.6, 0.6, 0.5); contrast: the best
-    # margin, 0.5 - 0.1; lean: 0.5 - 0.4
-    assert round(value, 6) == round(0.6 + 0.4 + 0.1, 6)
+    # support: the mean of the five closest (0.7, 0.6, 0.6, 0.6, 0.5); contrast: the mean
+    # margin of the three closest, passages 1, 2 and 4 (0.3, 0.0, -0.1); lean: 0.5 - 0.4;
+    # focus: without paragraphs, the lean again
+    assert round(value, 6) == round(0.6 + 0.2 / 3 + 0.1 + 0.1, 6)
     assert best == 1
+
+
+def test_a_stray_passage_far_from_every_neighbour_adds_nothing() -> None:
+    # Passage 3 is near nothing in `not_about`, but it is not among the closest to the
+    # subject: the article's contrast is that of its most subject-like passages.
+    plain, _ = score(sims([0.7, 0.6, 0.6, 0.3], [0.7, 0.6, 0.6, 0.3]))
+    stray, _ = score(sims([0.7, 0.6, 0.6, 0.3], [0.7, 0.6, 0.6, -0.5]))
+    assert stray == plain
+
+
+def test_a_paragraph_on_the_subject_counts_among_paragraphs_on_a_neighbour() -> None:
+    # The whole article leans to the neighbour (0.4 against 0.5); its second paragraph
+    # leans to the subject by 0.3, and that is its focus.
+    def article(paragraphs_about: list[float]) -> ArticleSimilarities:
+        return ArticleSimilarities(
+            [0.7, 0.6, 0.5], [0.4, 0.4, 0.4], [0.4], [0.5], paragraphs_about, [0.5, 0.4, 0.5]
+        )
+
+    focused, _ = score(article([0.3, 0.7, 0.3]))
+    spread, _ = score(article([0.3, 0.4, 0.3]))
+    assert round(focused - spread, 6) == 0.3
+    lean = 0.4 - 0.5
+    assert round(focused, 6) == round(0.6 + 0.2 + lean + 0.3, 6)
 
 
 def test_closer_to_a_neighbouring_subject_scores_lower() -> None:
@@ -129,12 +162,12 @@ def test_an_article_without_passages_is_about_nothing() -> None:
 
 def test_strength_is_close_from_the_first_threshold_and_very_close_from_the_second() -> None:
     texts = ["Title", "The closest sentence.", "Another.", "A third.", "Four.", "Five."]
-    s = sims([0.2, 0.7, 0.6, 0.5, 0.6, 0.6], [0.5, 0.4, 0.6, 0.1, 0.7, 0.7])  # scores 1.1
-    assert decide("a", "L", texts, s, Thresholds(close=1.2, very_close=1.5)) is None
-    found = decide("a", "L", texts, s, Thresholds(close=1.0, very_close=1.5))
+    s = sims([0.2, 0.7, 0.6, 0.5, 0.6, 0.6], [0.5, 0.4, 0.6, 0.1, 0.7, 0.7])  # scores 0.867
+    assert decide("a", "L", texts, s, Thresholds(close=0.9, very_close=1.5)) is None
+    found = decide("a", "L", texts, s, Thresholds(close=0.8, very_close=1.5))
     assert found is not None
     assert (found.strength, found.passage) == (CLOSE, "The closest sentence.")
-    found = decide("a", "L", texts, s, Thresholds(close=1.0, very_close=1.1))
+    found = decide("a", "L", texts, s, Thresholds(close=0.8, very_close=0.85))
     assert found is not None and found.strength == VERY_CLOSE
 
 
