@@ -82,6 +82,7 @@ ADMIN_COMMANDS: tuple[tuple[str, str], ...] = (
     ("rmterm", "Remove a term: /rmterm LIST | TERM"),
     ("exclude", "Add an exclusion: /exclude LIST | PHRASE"),
     ("testlist", "Dry run: /testlist LIST [days]"),
+    ("route", "Deliver a list elsewhere: /route LIST @channel|here|off"),
 )
 
 
@@ -164,6 +165,7 @@ def help_text(*, is_admin: bool, group: bool) -> str:
     lines += [f"/{name} — {escape(about)}" for name, about in shown]
     if group:
         lines += ["", "In a group, only its admins can change what it follows and its settings."]
+        lines += ["In a forum topic, /route LIST here sends the list's alerts there."]
         lines += [PERSONAL_PRIVATE_ONLY]
     if is_admin:
         lines += ["", "<b>Admin</b>"]

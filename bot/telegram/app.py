@@ -32,7 +32,7 @@ from bot.messages.screens import (
     STORE_FAILED_REPLY,
 )
 from bot.storage.database import describe_store_fault, store_fault
-from bot.telegram import admin, feedback, handlers, personal
+from bot.telegram import admin, feedback, handlers, personal, routes
 from bot.telegram.context import CONTEXT_TYPES, BotContext, BotData, Context
 from bot.telegram.errors import error_text
 from bot.telegram.limiter import SharedPacer
@@ -61,6 +61,7 @@ COMMANDS = {
     **feedback.COMMANDS,
     **personal.COMMANDS,
     **admin.COMMANDS,
+    **routes.COMMANDS,
 }
 
 

@@ -22,6 +22,7 @@ from bot.domain.schedule import zone
 from bot.messages import screens
 from bot.messages.fanout import digest_texts, latest_texts
 from bot.messages.html import escape
+from bot.messages.route_screens import routes_block
 from bot.telegram.context import (
     BotContext,
     Context,
@@ -65,12 +66,14 @@ def _summary(ctx: BotContext, sub: Subscriber) -> SettingsSummary:
 
 
 def _mysubs(summary: SettingsSummary) -> str:
-    return screens.mysubs_text(
+    text = screens.mysubs_text(
         summary.subscriber,
         next_digest=summary.next_digest,
         missing=summary.missing,
         muted=summary.muted,
     )
+    routed = routes_block(summary.routes)
+    return f"{text}\n\n{routed}" if routed else text
 
 
 # -- commands -------------------------------------------------------------------------
