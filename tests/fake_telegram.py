@@ -1472,7 +1472,19 @@ class FakeTelegram(LoopbackServer):
             chat_id = self._resolve(chat_id)
             if chat_id not in self._chats:
                 raise ApiError(400, CHAT_NOT_FOUND)
-            return self._chat(chat_id)
+            # getChat answers a ChatFullInfo: the Chat and what only it carries.
+            return {
+                **self._chat(chat_id),
+                "accent_color_id": 0,
+                "max_reaction_count": 11,
+                "accepted_gift_types": {
+                    "unlimited_gifts": False,
+                    "limited_gifts": False,
+                    "unique_gifts": False,
+                    "premium_subscription": False,
+                    "gifts_from_channels": False,
+                },
+            }
 
     def _get_chat_member(self, params: JSON) -> JSON:
         chat_id = _chat_ref(params)
