@@ -330,6 +330,7 @@ class OutboxWorker:
             with store.transaction():
                 store.chats.move_chat(m.chat_id, r.new_chat_id)
                 store.outbox.move_chat(m.chat_id, r.new_chat_id)
+                store.routes.move_target(m.chat_id, r.new_chat_id)
             log.info("chat=%d status=migrated new_chat=%d", m.chat_id, r.new_chat_id)
         elif (
             r.outcome == "transient"

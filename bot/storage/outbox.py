@@ -102,6 +102,11 @@ class OutboxStore:
             "UPDATE outbox SET chat_id = ? WHERE chat_id = ? AND state = 'pending'",
             (new_id, old_id),
         )
+        # Messages a route sent elsewhere fall back to the group under its new id.
+        self._conn.execute(
+            "UPDATE outbox SET origin_chat_id = ? WHERE origin_chat_id = ? AND state = 'pending'",
+            (new_id, old_id),
+        )
 
     def fall_back(self, chat_id: int, thread_id: int | None, error: str) -> list[int]:
         """The pending messages routed to a chat the bot lost (``thread_id`` None), or to
