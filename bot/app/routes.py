@@ -70,6 +70,8 @@ def clear_route(service: Service, chat: Chat, query: str, now: datetime) -> Rout
     meant = list_meant(service, sub, query, now, leaving=True)
     if not meant.target:
         return RouteOutcome("unknown", query=query, candidates=meant.candidates)
+    if meant.target not in sub.watchlists:
+        return RouteOutcome("not_followed", meant.target, query)
     with service.store.transaction():
         cleared = service.store.routes.clear(chat.chat_id, meant.target)
     if cleared:

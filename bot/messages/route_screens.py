@@ -153,4 +153,6 @@ def route_off_console(result: str, chat: str, name: str) -> str:
         return f"Chat {chat}: {display_name(name)}'s alerts go to the chat itself again."
     if result == "not_set":
         return f"Chat {chat}: {display_name(name)} was not routed anywhere."
+    if result == "not_followed":
+        return f"Chat {chat} does not follow {display_name(name)}."
     return f"Chat {chat} follows no list called {name!r}."
