@@ -1,4 +1,4 @@
-"""Routes as use cases (app/routes.py) and in the fan-out (app/poll.queue_alerts): a
+"""Routes as use cases (app/routes.py) and in the fan-outs (named and possibly-about alerts): a
 routed list's alerts leave the chat for their topic or channel, the rest stay."""
 
 from __future__ import annotations
@@ -11,9 +11,13 @@ from bot.app import routes
 from bot.app.chats import Chat
 from bot.app.config import builtin_config
 from bot.app.poll import queue_alerts
+from bot.app.possibly_about import queue_about_alerts
 from bot.app.service import Service, build_service
+from bot.domain.aboutness import CLOSE, PossiblyAbout
+from bot.domain.possibly_about import AboutAlert
 from bot.domain.routing import Destination
 from tests.app.test_alert_queue import alert, follower
+from tests.factories import make_article
 from tests.watchlist_copy import copy_watchlists
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
@@ -83,3 +87,19 @@ def test_routing_needs_a_followed_list_and_off_brings_it_back(tmp_path: Path) ->
     # Routing to the chat itself is the same as off.
     route(svc, ANN, "tripp", Destination(CHANNEL))
     assert route(svc, ANN, "tripp", Destination(ANN)) == "cleared"
+
+
+def test_possibly_about_alerts_follow_the_lists_route_too(tmp_path: Path) -> None:
+    svc = service(tmp_path)
+    follower(svc, ANN, "TRIPP")
+    svc.store.chats.set_about_alerts(ANN, "TRIPP", True)
+    assert route(svc, ANN, "tripp", Destination(CHANNEL)) == "set"
+    article = make_article(5)
+    svc.store.upsert_article(article, NOW)
+    found = PossiblyAbout(article.id, "TRIPP", 0.8, CLOSE, "A road through Syunik.")
+    with svc.store.transaction():
+        queue_about_alerts(svc, [AboutAlert(article, (found,))], NOW)
+    assert svc.store.outbox.pending_for(ANN) == []
+    [posted] = svc.store.outbox.pending_for(CHANNEL)
+    assert "TRIPP" in posted.text and posted.origin_chat_id == ANN
+    assert posted.reply_markup == ""
