@@ -74,6 +74,11 @@ PERSONAL_COMMANDS: tuple[tuple[str, str], ...] = (
 # Everyone's commands, in the order /help and the command menu show them.
 PUBLIC_COMMANDS = (*CHAT_COMMANDS, *PERSONAL_COMMANDS)
 
+# In the menu of a group's admins (in groups only), after the chat commands.
+GROUP_ADMIN_COMMANDS: tuple[tuple[str, str], ...] = (
+    ("route", "A list's alerts to this topic: /route LIST here|off"),
+)
+
 ADMIN_COMMANDS: tuple[tuple[str, str], ...] = (
     ("status", "Feeds, outbox, subscribers"),
     ("showlist", "A watchlist's terms and history: /showlist LIST"),

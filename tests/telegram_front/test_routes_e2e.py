@@ -66,6 +66,10 @@ def test_a_group_admin_routes_a_list_to_a_topic_and_a_deleted_topic_falls_back(
         async def scenario() -> None:
             async with BotUnderTest(config, fake, clock, pacer=chat_limits_lifted_pacer()) as b:
                 await b.poll()
+                # Group admins find it in their menu (in groups); everyone else does not.
+                menu = fake.commands_for({"type": "all_chat_administrators"})
+                assert "route" in [name for name, _ in menu]
+                assert "route" not in [name for name, _ in fake.commands_for()]
                 await b.send("/subscribe TRIPP", user_id=GROUP_ADMIN, **in_forum())
                 [refused] = await b.send(
                     "/route tripp here", user_id=MEMBER, **in_forum(thread_id=TOPIC)
