@@ -16,6 +16,7 @@ from typing import Literal
 
 from bot.app.chats import Chat, ensure_chat, list_meant
 from bot.app.service import Service
+from bot.delivery.outbox import fall_back_from
 from bot.domain.routing import Destination, Route
 
 log = logging.getLogger(__name__)
@@ -77,6 +78,18 @@ def clear_route(service: Service, chat: Chat, query: str, now: datetime) -> Rout
     if cleared:
         log.info("chat=%d action=unroute watchlist=%r", chat.chat_id, meant.target)
     return RouteOutcome("cleared" if cleared else "not_set", meant.target, query)
+
+
+def channel_left(service: Service, channel_id: int, why: str, now: datetime) -> int:
+    """Telegram says the bot was removed from a channel (or lost its admin rights):
+    the routes to it fall back now, not at the next alert. Returns how many."""
+    routes, origins = fall_back_from(service.store, Destination(channel_id), why, now)
+    if routes or origins:
+        service.on_queued()
+        log.info(
+            "channel=%d status=route_lost routes=%d back_to=%r", channel_id, len(routes), origins
+        )
+    return len(routes)
 
 
 def chat_routes(service: Service, chat_id: int) -> list[Route]:

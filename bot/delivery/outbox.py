@@ -254,17 +254,7 @@ class OutboxWorker:
         """A route's channel or topic is gone: its routes are dropped, what waits for
         it goes back to the subscribers it was made for (this message first, as it was
         the oldest), and each is told why."""
-        store, now = self._store, self._clock()
-        with store.transaction():
-            routes = store.routes.drop_target(lost.chat_id, lost.thread_id)
-            origins = store.outbox.fall_back(lost.chat_id, lost.thread_id, error)
-            by_chat: dict[int, list[Route]] = {}
-            for route in routes:
-                by_chat.setdefault(route.chat_id, []).append(route)
-            store.outbox.enqueue(
-                (route_lost_message(chat, mine, error, now) for chat, mine in by_chat.items()),
-                now,
-            )
+        routes, origins = fall_back_from(self._store, lost, error, self._clock())
         self.stats.rerouted += 1
         log.warning(
             "outbox id=%d chat=%d thread=%s status=route_lost error=%r routes=%d back_to=%r",
@@ -381,6 +371,26 @@ class OutboxWorker:
                 r.outcome,
                 r.error,
             )
+
+
+def fall_back_from(
+    store: Store, lost: Destination, error: str, now: datetime
+) -> tuple[list[Route], list[int]]:
+    """A channel (or topic) the bot can no longer post in: the routes to it are dropped,
+    what waits for it goes to the subscribers it was made for, and each subscriber whose
+    route it was is told, in one transaction. Returns the routes and those subscribers.
+    The drain calls it on Telegram's refusal, the Telegram front end when told the bot
+    left a channel."""
+    with store.transaction():
+        routes = store.routes.drop_target(lost.chat_id, lost.thread_id)
+        origins = store.outbox.fall_back(lost.chat_id, lost.thread_id, error)
+        by_chat: dict[int, list[Route]] = {}
+        for route in routes:
+            by_chat.setdefault(route.chat_id, []).append(route)
+        store.outbox.enqueue(
+            (route_lost_message(chat, mine, error, now) for chat, mine in by_chat.items()), now
+        )
+    return routes, origins
 
 
 def _lost_target(m: OutboxMessage, r: SendResult) -> Destination | None:

@@ -23,6 +23,8 @@ ROUTE_HERE_NEEDS_TOPIC = (
 )
 ROUTE_GROUP_ADMINS_ONLY = "Only this group's admins can route its alerts."
 ROUTE_CHANNEL_ADMINS_ONLY = "Only the bot's admins can route alerts to a channel."
+# What a lost-route notice quotes when Telegram told the bot it left a channel.
+CHANNEL_LEFT = "the bot was removed from the channel, or is no longer an admin there"
 
 
 def target_name(destination: Destination, title: str, subscriber_chat: int) -> str:
@@ -119,7 +121,7 @@ def route_lost_message(
         lost = f"The forum topic {bold(target)} is gone (deleted or closed)"
         here = "this group's General topic"
     text = (
-        f"⚠️ {lost}: Telegram said {code(error[:200])}.\n"
+        f"⚠️ {lost} ({escape(error[:200])}).\n"
         f"The alerts of {names} come to {here} from now on, the ones still waiting"
         " included; nothing was lost. An admin can route them again with /route."
     )

@@ -166,3 +166,31 @@ def test_a_bot_admin_routes_a_list_to_a_channel_which_then_removes_the_bot(
                 assert "was not routed" in off.text
 
         asyncio.run(scenario())
+
+
+def test_a_channel_that_tells_the_bot_it_was_removed_sends_its_routes_back_at_once(
+    tmp_path: Path, fake: FakeTelegram
+) -> None:
+    clock = Clock(NOW)
+    fake.add_chat(CHANNEL, chat_type="channel", title="CACI news", username="caci_news")
+    fake.set_chat_member(CHANNEL, fake.bot_id, "administrator")
+    with FeedServer() as feeds:
+        feeds.serve_feed("/a.feed", rss([OLD]))
+        config = make_config(tmp_path, api_url=fake.api_url, feed_urls=[feeds.url("/a.feed")])
+
+        async def scenario() -> None:
+            async with BotUnderTest(config, fake, clock, pacer=chat_limits_lifted_pacer()) as b:
+                await b.send("/subscribe TRIPP", user_id=ADMIN_ID)
+                [done] = await b.send(f"/route tripp {CHANNEL}", user_id=ADMIN_ID)
+                assert "the channel CACI news" in done.text
+                mine = len(fake.messages_to(ADMIN_ID))
+                fake.kick_bot(CHANNEL, by_user_id=GROUP_ADMIN)
+                await b.messages(ADMIN_ID, mine + 1)
+                notice = fake.messages_to(ADMIN_ID)[mine]
+                assert "can no longer post in the channel CACI news" in notice.text
+                assert await b.until(lambda: b.store.routes.all() == [])
+                # A channel is never a subscriber: no digest or welcome goes there.
+                assert b.store.chats.get(CHANNEL) is None
+                assert fake.messages_to(CHANNEL) == []
+
+        asyncio.run(scenario())
