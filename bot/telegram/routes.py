@@ -29,6 +29,7 @@ from bot.messages.route_screens import (
     route_not_followed,
     route_not_set,
     route_set,
+    routes_block,
     topic_title,
 )
 from bot.telegram.context import Context, actor, bot_context, chat_of, user_id_of
@@ -42,7 +43,8 @@ async def route_command(update: Update, context: Context) -> None:
     ctx = bot_context(context)
     words = list(context.args or [])
     if len(words) < 2:
-        await reply(update, ROUTE_USAGE)
+        routed = routes_block(routes.chat_routes(ctx.service, chat_of(update).chat_id))
+        await reply(update, f"{routed}\n\n{ROUTE_USAGE}" if routed else ROUTE_USAGE)
         return
     *name, where = words
     query, target = " ".join(name), where.strip()

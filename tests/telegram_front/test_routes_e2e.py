@@ -83,6 +83,8 @@ def test_a_group_admin_routes_a_list_to_a_topic_and_a_deleted_topic_falls_back(
                 assert "TRIPP's alerts now go to topic 77" in done.text
                 [mysubs] = await b.send("/mysubs", user_id=GROUP_ADMIN, **in_forum())
                 assert "TRIPP → topic 77" in mysubs.text
+                [usage] = await b.send("/route", user_id=MEMBER, **in_forum())
+                assert "TRIPP → topic 77" in usage.text and "/route LIST here" in usage.text
 
                 before = len(fake.messages_to(FORUM))
                 feeds.publish("/a.feed", rss([item(1), OLD]))
