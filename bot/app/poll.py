@@ -127,8 +127,10 @@ def queue_alerts(service: Service, alerts: Sequence[Alert], now: datetime) -> No
     texts = AlertTexts()
     subscribers = service.store.chats.following({w for a in alerts for w in a.watchlists})
     routes = service.store.routes.of_chats([s.chat_id for s in subscribers])
-    for destination, sub in (
-        (d, view) for whole in subscribers for d, view in subscriber_views(whole, routes)
+    for origin, destination, sub in (
+        (whole.chat_id, d, view)
+        for whole in subscribers
+        for d, view in subscriber_views(whole, routes)
     ):
         mine = alerts_for(sub, alerts, now)
         if len(mine) > 1:
@@ -150,7 +152,7 @@ def queue_alerts(service: Service, alerts: Sequence[Alert], now: datetime) -> No
                 [a.alert.article.id for a in mine],
             )
             continue
-        if outbox.enqueue(to_destination(messages, destination, sub.chat_id), now):
+        if outbox.enqueue(to_destination(messages, destination, origin), now):
             # Inside the poll's transaction this only sets an event: the drain runs
             # once the poll awaits again, by which time the alert is committed. A slow
             # second feed then no longer holds back the first feed's alerts.

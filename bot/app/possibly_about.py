@@ -114,8 +114,10 @@ def queue_about_alerts(service: Service, alerts: Sequence[AboutAlert], now: date
     service.store.feedback.remember_articles(a.article.id for a in alerts)
     subscribers = service.store.chats.following({w for a in alerts for w in a.watchlists})
     routes = service.store.routes.of_chats([s.chat_id for s in subscribers])
-    for destination, sub in (
-        (d, view) for whole in subscribers for d, view in subscriber_views(whole, routes)
+    for origin, destination, sub in (
+        (whole.chat_id, d, view)
+        for whole in subscribers
+        for d, view in subscriber_views(whole, routes)
     ):
         mine = about_alerts_for(sub, alerts, now)
         if len(mine) > 1:
@@ -132,5 +134,5 @@ def queue_about_alerts(service: Service, alerts: Sequence[AboutAlert], now: date
                 [a.alert.article.id for a in mine],
             )
             continue
-        if outbox.enqueue(to_destination(messages, destination, sub.chat_id), now):
+        if outbox.enqueue(to_destination(messages, destination, origin), now):
             service.on_queued()

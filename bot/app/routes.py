@@ -98,7 +98,7 @@ def chat_routes(service: Service, chat_id: int) -> list[Route]:
 
 
 def list_routes(service: Service, name: str) -> list[Route]:
-    """Every chat's route of one list (/showlist, ``caci-watch routes``)."""
+    """Every chat's route of one list (/showlist)."""
     return service.store.routes.of_watchlist(name)
 
 

@@ -59,8 +59,13 @@ def subscriber_views(
     subscriber: Subscriber, routes: Sequence[Route]
 ) -> list[tuple[Destination, Subscriber]]:
     """The subscriber as each of its destinations is to hear it: following only the
-    lists that go there (a chat without routes: itself, once, unchanged)."""
+    lists that go there (a chat without routes: itself, once, unchanged).
+
+    For another chat (a channel) it takes that chat's id, so that its messages are keyed
+    by the channel: two subscribers routing the same list to one channel put each alert
+    there once, not once each.
+    """
     groups = destinations(subscriber.chat_id, subscriber.watchlists, routes)
     if len(groups) == 1 and groups[0][0] == Destination(subscriber.chat_id):
         return [(groups[0][0], subscriber)]
-    return [(d, replace(subscriber, watchlists=names)) for d, names in groups]
+    return [(d, replace(subscriber, chat_id=d.chat_id, watchlists=names)) for d, names in groups]

@@ -79,8 +79,7 @@ def to_destination(
     messages: Sequence[OutgoingMessage], destination: Destination, subscriber_chat: int
 ) -> list[OutgoingMessage]:
     """A subscriber's messages sent where its route says: another chat (a channel), which
-    remembers the subscriber to fall back to, or a topic of its own group; the dedup keys
-    stay the subscriber's."""
+    remembers the subscriber to fall back to, or a topic of its own group."""
     if destination == Destination(subscriber_chat):
         return list(messages)
     elsewhere = destination.is_elsewhere(subscriber_chat)

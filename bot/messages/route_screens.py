@@ -31,7 +31,7 @@ def target_name(destination: Destination, title: str, subscriber_chat: int) -> s
     """How a route's target is named: the channel by its title (or @name), a topic of
     the subscriber's own group as "topic N" (Telegram does not tell a bot its name)."""
     if not destination.is_elsewhere(subscriber_chat):
-        return title or f"topic {destination.thread_id}"
+        return title or topic_title(destination.thread_id or 0)
     return title or f"chat {destination.chat_id}"
 
 
@@ -61,10 +61,6 @@ def route_not_followed(name: str) -> str:
         f"This chat does not follow {bold(display_name(name))}: /subscribe to it first,"
         " then route it."
     )
-
-
-def route_unknown_list(query: str) -> str:
-    return f"This chat follows no list called {code(query)}. /mysubs shows what it follows."
 
 
 def channel_refused(target: str, reason: str) -> str:

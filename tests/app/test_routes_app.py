@@ -103,3 +103,19 @@ def test_possibly_about_alerts_follow_the_lists_route_too(tmp_path: Path) -> Non
     [posted] = svc.store.outbox.pending_for(CHANNEL)
     assert "TRIPP" in posted.text and posted.origin_chat_id == ANN
     assert posted.reply_markup == ""
+
+
+def test_two_subscribers_routing_a_list_to_one_channel_post_each_alert_there_once(
+    tmp_path: Path,
+) -> None:
+    svc = service(tmp_path)
+    follower(svc, ANN, "TRIPP")
+    follower(svc, 2, "TRIPP")
+    route(svc, ANN, "tripp", Destination(CHANNEL))
+    route(svc, 2, "tripp", Destination(CHANNEL))
+    with svc.store.transaction():
+        queue_alerts(svc, [alert(1)], NOW)
+        queue_alerts(svc, [alert(2), alert(3)], NOW)
+    posted = svc.store.outbox.pending_for(CHANNEL)
+    assert len(posted) == 2  # the lone alert, then the two as one combined alert
+    assert svc.store.outbox.pending_for(ANN) == svc.store.outbox.pending_for(2) == []

@@ -38,8 +38,10 @@ def test_routed_lists_leave_the_chat_for_their_topic_or_channel() -> None:
         (Destination(CHANNEL), ("B",)),
         (Destination(GROUP, 7), ("C",)),
     ]
-    # Everything else about the subscriber (mode, zone, mutes) stays as it is.
-    assert all(replace(v, watchlists=SUB.watchlists) == SUB for _, v in views)
+    # Everything else about the subscriber (mode, zone, mutes) stays as it is; a view for
+    # a channel is keyed by the channel.
+    assert [v.chat_id for _, v in views] == [GROUP, CHANNEL, GROUP]
+    assert all(replace(v, chat_id=GROUP, watchlists=SUB.watchlists) == SUB for _, v in views)
 
 
 def test_a_chat_with_every_list_routed_has_no_message_of_its_own() -> None:
