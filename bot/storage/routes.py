@@ -42,6 +42,13 @@ class RouteStore:
         )
         return cur.rowcount > 0
 
+    def rename(self, chat_id: int, old: str, new: str) -> None:
+        """A renamed list's route, once the chat follows the new name."""
+        self._conn.execute(
+            "UPDATE OR IGNORE routes SET watchlist = ? WHERE chat_id = ? AND watchlist = ?",
+            (new, chat_id, old),
+        )
+
     def of_chats(self, chat_ids: Collection[int]) -> list[Route]:
         """The routes of these subscribers (their messages' destinations). Routes are
         few, a fan-out's chats may be thousands: all are read, then picked."""

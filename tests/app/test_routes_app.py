@@ -7,7 +7,7 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.app import routes
+from bot.app import routes, watchlist_sync
 from bot.app.chats import Chat
 from bot.app.config import builtin_config
 from bot.app.poll import queue_alerts
@@ -119,3 +119,15 @@ def test_two_subscribers_routing_a_list_to_one_channel_post_each_alert_there_onc
     posted = svc.store.outbox.pending_for(CHANNEL)
     assert len(posted) == 2  # the lone alert, then the two as one combined alert
     assert svc.store.outbox.pending_for(ANN) == svc.store.outbox.pending_for(2) == []
+
+
+def test_a_list_renamed_in_its_file_keeps_its_route(tmp_path: Path) -> None:
+    svc = service(tmp_path)
+    watchlist_sync.reload_watchlists(svc, NOW)
+    follower(svc, ANN, "TRIPP")
+    route(svc, ANN, "tripp", Destination(CHANNEL))
+    path = tmp_path / "watchlists" / "tripp.toml"
+    path.write_text(path.read_text().replace('name = "TRIPP"', 'name = "TRIPP corridor"'))
+    watchlist_sync.reload_watchlists(svc, NOW)
+    [moved] = routes.chat_routes(svc, ANN)
+    assert (moved.watchlist, moved.target) == ("TRIPP corridor", Destination(CHANNEL))

@@ -36,6 +36,15 @@ def test_routing_again_replaces_the_route_and_unfollowing_drops_it() -> None:
     assert s.routes.all() == []
 
 
+def test_a_renamed_list_keeps_its_route() -> None:
+    s = store()
+    s.routes.set(Route(ANN, "TRIPP", Destination(CHANNEL), "News"), T0)
+    s.chats.subscribe(ANN, "Trump Route", T0)
+    s.routes.rename(ANN, "TRIPP", "Trump Route")
+    s.chats.unsubscribe(ANN, "TRIPP")
+    assert s.routes.of_chat(ANN) == [Route(ANN, "Trump Route", Destination(CHANNEL), "News")]
+
+
 def test_a_group_that_migrates_keeps_its_topic_route() -> None:
     s = store()
     s.routes.set(Route(FORUM, "TRIPP", Destination(FORUM, 7)), T0)
