@@ -40,8 +40,14 @@ long poll with an empty result, so a bot's shutdown never waits out a long-poll 
 
 Implemented methods: getMe, getUpdates, deleteWebhook, getWebhookInfo, sendMessage,
 editMessageText, editMessageReplyMarkup, deleteMessage, answerCallbackQuery, setMyCommands,
-getMyCommands, deleteMyCommands, getChatMember, sendChatAction. Any other is a 404, as an
-unknown method is on Telegram.
+getMyCommands, deleteMyCommands, getChat, getChatMember, sendChatAction. Any other is a 404,
+as an unknown method is on Telegram.
+
+Channels and forum topics: ``add_chat(..., chat_type="channel", username="news")`` makes a
+channel the bot can be told about by its @username (``chat_id="@news"``); ``add_topic``
+opens a topic in a forum supergroup, ``user_sends(..., thread_id=N)`` writes in it,
+``delete_topic`` deletes it, after which a send to it is refused as Telegram refuses it
+(400 "message thread not found"). ``remove_from_channel`` takes the bot out of a channel.
 """
 
 from __future__ import annotations
@@ -101,6 +107,8 @@ UNSUPPORTED_PARSE_MODE: Final = "Bad Request: unsupported parse_mode"
 BLOCKED_BY_USER: Final = "Forbidden: bot was blocked by the user"
 KICKED_FROM_GROUP: Final = "Forbidden: bot was kicked from the group chat"
 KICKED_FROM_SUPERGROUP: Final = "Forbidden: bot was kicked from the supergroup chat"
+NOT_IN_CHANNEL: Final = "Forbidden: bot is not a member of the channel chat"
+THREAD_NOT_FOUND: Final = "Bad Request: message thread not found"
 GET_UPDATES_CONFLICT: Final = (
     "Conflict: terminated by other getUpdates request; "
     "make sure that only one bot instance is running"
@@ -554,7 +562,7 @@ class CallbackAnswer:
 
 
 MemberStatus = Literal["creator", "administrator", "member", "restricted", "left", "kicked"]
-ChatType = Literal["private", "group", "supergroup"]
+ChatType = Literal["private", "group", "supergroup", "channel"]
 
 _ADMIN_RIGHTS: Final[JSON] = {
     "can_be_edited": False,
@@ -698,6 +706,7 @@ class FakeTelegram(LoopbackServer):
         self._callback_ids = itertools.count(1)
         self._open_callback_queries: set[str] = set()
         self._members: dict[tuple[int, int], JSON] = {}
+        self._topics: dict[int, set[int]] = {}  # a forum's open topics (thread ids)
         self._blocked: dict[int, str] = {}
         self._scripts: dict[tuple[str, int | None], deque[Scripted]] = {}
         self._method_delays: dict[str, float] = {}
@@ -732,6 +741,7 @@ class FakeTelegram(LoopbackServer):
                 ("setMyCommands", self._set_my_commands),
                 ("getMyCommands", self._get_my_commands),
                 ("deleteMyCommands", self._delete_my_commands),
+                ("getChat", self._get_chat),
                 ("getChatMember", self._get_chat_member),
                 ("sendChatAction", self._send_chat_action),
             )
@@ -779,18 +789,23 @@ class FakeTelegram(LoopbackServer):
         title: str | None = None,
         first_name: str | None = None,
         username: str | None = None,
+        is_forum: bool = False,
     ) -> JSON:
         """Make a chat known (``user_sends`` does this itself); returns its Chat JSON."""
         kind = chat_type or _default_chat_type(chat_id)
         if (kind == "private") != (chat_id > 0):
             raise ValueError(f"a {kind} chat cannot have id {chat_id}")
+        if is_forum and kind != "supergroup":
+            raise ValueError("only a supergroup can be a forum")
         chat: JSON = {"id": chat_id, "type": kind}
         if kind == "private":
             chat["first_name"] = first_name or f"User {chat_id}"
-            if username:
-                chat["username"] = username
         else:
             chat["title"] = title or f"Chat {chat_id}"
+        if username and (kind == "private" or kind == "channel"):
+            chat["username"] = username
+        if is_forum:
+            chat["is_forum"] = True
         with self._changed:
             self._chats[chat_id] = chat
             self._changed.notify_all()
@@ -808,6 +823,7 @@ class FakeTelegram(LoopbackServer):
         username: str | None = None,
         language_code: str | None = "en",
         chat_title: str = "Test group",
+        thread_id: int | None = None,
     ) -> JSON:
         """Queue a ``message`` update from a user; returns the update.
 
@@ -824,9 +840,15 @@ class FakeTelegram(LoopbackServer):
             message["entities"] = [
                 {"offset": 0, "length": utf16_len(command.group()), "type": "bot_command"}
             ]
+        if thread_id is not None:
+            # Written inside a forum topic, as Telegram marks such a message.
+            message["message_thread_id"] = thread_id
+            message["is_topic_message"] = True
         with self._changed:
             self._users[user_id] = user
-            if chat_id not in self._chats or chat_type != "private":
+            if chat_id not in self._chats or (
+                chat_type != "private" and not self._chats[chat_id].get("is_forum")
+            ):
                 self.add_chat(
                     chat_id,
                     chat_type=chat_type,
@@ -1034,6 +1056,25 @@ class FakeTelegram(LoopbackServer):
                     }
                 }
             )
+
+    def add_topic(self, chat_id: int, thread_id: int) -> None:
+        """Open a topic in a forum supergroup (made with ``add_chat(..., is_forum=True)``)."""
+        with self._changed:
+            if not self._chats.get(chat_id, {}).get("is_forum"):
+                raise ValueError(f"chat {chat_id} is not a forum")
+            self._topics.setdefault(chat_id, set()).add(thread_id)
+            self._changed.notify_all()
+
+    def delete_topic(self, chat_id: int, thread_id: int) -> None:
+        with self._changed:
+            self._topics.get(chat_id, set()).discard(thread_id)
+            self._changed.notify_all()
+
+    def remove_from_channel(self, chat_id: int) -> None:
+        """The bot is taken out of a channel: sends there get 403, getChatMember says
+        "left". (Telegram tells a bot of this only if it asked for my_chat_member.)"""
+        self.block(chat_id, NOT_IN_CHANNEL)
+        self.set_chat_member(chat_id, self.bot_id, "left")
 
     def set_chat_member(
         self, chat_id: int, user_id: int, status: MemberStatus, **fields: Any
@@ -1289,13 +1330,17 @@ class FakeTelegram(LoopbackServer):
             return copy.deepcopy(self._updates[:limit])
 
     def _send_message(self, params: JSON) -> JSON:
-        chat_id = _chat_id(params)
+        chat_id = _chat_ref(params)
         formatted = _message_text(params)
         markup = _reply_markup(params)
         reply_to = _reply_to(params)
+        thread_id = _opt_int(params, "message_thread_id")
         with self._changed:
+            chat_id = self._resolve(chat_id)
             chat = self._chat(chat_id)
             self._check_blocked(chat_id)
+            if thread_id is not None and thread_id not in self._topics.get(chat_id, set()):
+                raise ApiError(400, THREAD_NOT_FOUND)
             replied = None
             if reply_to is not None:
                 replied = self._messages.get((chat_id, reply_to[0]))
@@ -1317,6 +1362,9 @@ class FakeTelegram(LoopbackServer):
             }
             if formatted.entities:
                 message["entities"] = formatted.entities
+            if thread_id is not None:
+                message["message_thread_id"] = thread_id
+                message["is_topic_message"] = True
             if replied is not None:
                 message["reply_to_message"] = {
                     k: v for k, v in replied.items() if k != "reply_to_message"
@@ -1418,12 +1466,33 @@ class FakeTelegram(LoopbackServer):
             self._changed.notify_all()
         return True
 
+    def _get_chat(self, params: JSON) -> JSON:
+        chat_id = _chat_ref(params)
+        with self._lock:
+            chat_id = self._resolve(chat_id)
+            if chat_id not in self._chats:
+                raise ApiError(400, CHAT_NOT_FOUND)
+            # getChat answers a ChatFullInfo: the Chat and what only it carries.
+            return {
+                **self._chat(chat_id),
+                "accent_color_id": 0,
+                "max_reaction_count": 11,
+                "accepted_gift_types": {
+                    "unlimited_gifts": False,
+                    "limited_gifts": False,
+                    "unique_gifts": False,
+                    "premium_subscription": False,
+                    "gifts_from_channels": False,
+                },
+            }
+
     def _get_chat_member(self, params: JSON) -> JSON:
-        chat_id = _chat_id(params)
+        chat_id = _chat_ref(params)
         user_id = _opt_int(params, "user_id")
         if user_id is None:
             raise ApiError(400, INVALID_USER_ID)
         with self._lock:
+            chat_id = self._resolve(chat_id)
             self._chat(chat_id)
             configured = self._members.get((chat_id, user_id))
             if configured is None:
@@ -1432,7 +1501,10 @@ class FakeTelegram(LoopbackServer):
             status = configured["status"]
             member: JSON = {"user": self._user(user_id), "status": status}
             member.update(_STATUS_FIELDS[status])
-            if status == "administrator" and chat_id <= _SUPERGROUP_IDS_BELOW:
+            if status == "administrator" and self._chats[chat_id]["type"] == "channel":
+                # A channel's admin rights: posting instead of a group's topics.
+                member.update(can_post_messages=True, can_edit_messages=True)
+            elif status == "administrator" and chat_id <= _SUPERGROUP_IDS_BELOW:
                 member["can_manage_topics"] = False
             member.update({k: v for k, v in configured.items() if k != "status"})
             return copy.deepcopy(member)
@@ -1474,6 +1546,16 @@ class FakeTelegram(LoopbackServer):
                 raise ApiError(400, CHAT_NOT_FOUND)
             chat = self.add_chat(chat_id)
         return copy.deepcopy(chat)
+
+    def _resolve(self, chat_id: int | str) -> int:
+        """A chat id, or a public chat's @username as Telegram takes it for one."""
+        if isinstance(chat_id, int):
+            return chat_id
+        name = chat_id.removeprefix("@").lower()
+        for known, chat in self._chats.items():
+            if chat["type"] != "private" and str(chat.get("username", "")).lower() == name:
+                return known
+        raise ApiError(400, CHAT_NOT_FOUND)
 
     def _user(self, user_id: int) -> JSON:
         if user_id == self.bot_id:
@@ -1684,8 +1766,16 @@ def _chat_id(params: JSON) -> int:
         raise ApiError(400, CHAT_ID_EMPTY)
     chat_id = _maybe_int(value)
     if chat_id is None or chat_id == 0:
-        raise ApiError(400, CHAT_NOT_FOUND)  # @usernames included: the fake has none
+        raise ApiError(400, CHAT_NOT_FOUND)  # @usernames: only where _chat_ref reads them
     return chat_id
+
+
+def _chat_ref(params: JSON) -> int | str:
+    """A chat's id, or a public chat's "@username" (sendMessage, getChat, getChatMember)."""
+    value = params.get("chat_id")
+    if isinstance(value, str) and value.startswith("@") and len(value) > 1:
+        return value
+    return _chat_id(params)
 
 
 def _message_text(params: JSON) -> FormattedText:

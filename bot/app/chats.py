@@ -17,6 +17,7 @@ from bot.app.service import Service
 from bot.domain.models import MODES, Mode, Subscriber, Watchlist, watchlist_key
 from bot.domain.mute import muted_lists
 from bot.domain.resolve import UnknownTimezone, resolve_timezone, resolve_watchlist
+from bot.domain.routing import Route
 from bot.domain.schedule import chat_next_digest, parse_time_of_day
 from bot.lists.personal import display_name, owner_of
 
@@ -196,6 +197,8 @@ class SettingsSummary:
     missing: tuple[str, ...]  # followed lists that no longer exist
     # Followed lists muted at the time asked, with when each mute ends.
     muted: dict[str, datetime] = field(default_factory=dict)
+    # Followed lists delivered elsewhere (a topic, a channel).
+    routes: tuple[Route, ...] = ()
 
 
 def settings_summary(service: Service, chat_id: int, now: datetime) -> SettingsSummary:
@@ -205,7 +208,8 @@ def settings_summary(service: Service, chat_id: int, now: datetime) -> SettingsS
     known |= {p.internal_name for p in service.store.personal.of(chat_id)}
     upcoming = chat_next_digest(sub, service.store.chats.last_digest(chat_id), now)
     missing = tuple(n for n in sub.watchlists if n not in known)
-    return SettingsSummary(sub, upcoming, missing, muted_lists(sub, now))
+    routes = tuple(service.store.routes.of_chat(chat_id))
+    return SettingsSummary(sub, upcoming, missing, muted_lists(sub, now), routes)
 
 
 def set_digest_time(service: Service, chat: Chat, text: str, now: datetime) -> SettingsSummary:

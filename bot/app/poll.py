@@ -36,10 +36,11 @@ from bot.domain.poll import (
     prematch,
     to_match,
 )
+from bot.domain.routing import subscriber_views
 from bot.feeds.fetch import fetch_feed, make_http_client
 from bot.feeds.parse import ParsedFeed
 from bot.feeds.parse_child import parse_in_child
-from bot.messages.fanout import AlertTexts, alerts_for, chat_alert_messages
+from bot.messages.fanout import AlertTexts, alerts_for, chat_alert_messages, to_destination
 from bot.storage import Store
 from bot.storage.database import describe_store_fault, store_fault
 
@@ -134,7 +135,13 @@ def queue_alerts(service: Service, alerts: Sequence[Alert], now: datetime) -> No
     # The alerts' buttons name their articles by a short key: note which is which.
     service.store.feedback.remember_articles(a.article.id for a in alerts)
     texts = AlertTexts()
-    for sub in service.store.chats.following({w for a in alerts for w in a.watchlists}):
+    subscribers = service.store.chats.following({w for a in alerts for w in a.watchlists})
+    routes = service.store.routes.of_chats([s.chat_id for s in subscribers])
+    for origin, destination, sub in (
+        (whole.chat_id, d, view)
+        for whole in subscribers
+        for d, view in subscriber_views(whole, routes)
+    ):
         mine = alerts_for(sub, alerts, now)
         if len(mine) > 1:
             # A combined alert is keyed by its set, so an alert that already went out
@@ -155,7 +162,7 @@ def queue_alerts(service: Service, alerts: Sequence[Alert], now: datetime) -> No
                 [a.alert.article.id for a in mine],
             )
             continue
-        if outbox.enqueue(messages, now):
+        if outbox.enqueue(to_destination(messages, destination, origin), now):
             # Inside the poll's transaction this only sets an event: the drain runs
             # once the poll awaits again, by which time the alert is committed. A slow
             # second feed then no longer holds back the first feed's alerts.

@@ -35,8 +35,9 @@ from bot.domain.possibly_about import (
     backoff_wait,
     outranked,
 )
+from bot.domain.routing import subscriber_views
 from bot.lists.registry import about_fingerprint
-from bot.messages.fanout import chat_about_messages
+from bot.messages.fanout import chat_about_messages, to_destination
 from bot.storage.database import describe_store_fault, store_fault
 
 log = logging.getLogger(__name__)
@@ -265,7 +266,13 @@ def queue_about_alerts(service: Service, alerts: Sequence[AboutAlert], now: date
     outbox = service.store.outbox
     # The alerts' buttons name their articles by a short key: note which is which.
     service.store.feedback.remember_articles(a.article.id for a in alerts)
-    for sub in service.store.chats.following({w for a in alerts for w in a.watchlists}):
+    subscribers = service.store.chats.following({w for a in alerts for w in a.watchlists})
+    routes = service.store.routes.of_chats([s.chat_id for s in subscribers])
+    for origin, destination, sub in (
+        (whole.chat_id, d, view)
+        for whole in subscribers
+        for d, view in subscriber_views(whole, routes)
+    ):
         mine = about_alerts_for(sub, alerts, now)
         if len(mine) > 1:
             # As with named alerts: what already went out on its own stays out of a set.
@@ -281,5 +288,5 @@ def queue_about_alerts(service: Service, alerts: Sequence[AboutAlert], now: date
                 [a.alert.article.id for a in mine],
             )
             continue
-        if outbox.enqueue(messages, now):
+        if outbox.enqueue(to_destination(messages, destination, origin), now):
             service.on_queued()

@@ -228,6 +228,7 @@ def _tell_followers(
             for chat_id in chats.subscribers_of(name):
                 if new is not None:
                     chats.subscribe(chat_id, new, now)
+                    service.store.routes.rename(chat_id, name, new)  # a route goes along
                 chats.unsubscribe(chat_id, name)
                 sub = chats.get(chat_id)
                 if sub is None or not sub.active:

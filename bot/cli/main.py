@@ -181,6 +181,14 @@ def _parser() -> argparse.ArgumentParser:
     about.add_argument("switch", nargs="?", choices=("on", "off"), help="on or off (omit: show)")
     about.set_defaults(handler=_cmd_about_alerts)
 
+    routes = sub.add_parser(
+        "routes",
+        help="where chats' lists are delivered other than to the chat (a topic, a channel);"
+        " with --off CHAT LIST, bring one back to its chat (as /route LIST off does)",
+    )
+    routes.add_argument("--off", nargs=2, metavar=("CHAT", "LIST"), help="the route to drop")
+    routes.set_defaults(handler=_cmd_routes)
+
     cli_watchlist.add_parser(sub)
     sub.choices["watchlist"].set_defaults(handler=_cmd_watchlist)
     cli_feedback.add_parser(sub)
@@ -386,6 +394,29 @@ def _cmd_about_alerts(args: argparse.Namespace) -> int:
         candidates=outcome.candidates,
     )
     if outcome.result not in ("on", "off"):
+        raise UserError(line)
+    print(line)
+    return 0
+
+
+def _cmd_routes(args: argparse.Namespace) -> int:
+    from bot.app import routes
+    from bot.app.chats import Chat
+    from bot.app.service import build_service
+    from bot.messages.route_screens import route_off_console, routes_console
+
+    config = _load_config(args)
+    with closing(build_service(config)) as service:
+        if args.off is None:
+            print(routes_console(routes.all_routes(service)))
+            return 0
+        chat_text, query = args.off
+        sub = service.store.chats.get(int(chat_text)) if chat_text.lstrip("-").isdigit() else None
+        if sub is None:
+            raise UserError(route_off_console("no_chat", chat_text, query))
+        outcome = routes.clear_route(service, Chat(sub.chat_id, sub.kind, sub.title), query, _now())
+    line = route_off_console(outcome.result, chat_text, outcome.name or query)
+    if outcome.result not in ("cleared", "not_set"):
         raise UserError(line)
     print(line)
     return 0

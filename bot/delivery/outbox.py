@@ -24,7 +24,9 @@ from bot.delivery.outage import OutageLog
 from bot.delivery.pacing import Pacer, transient_backoff
 from bot.delivery.senders import Sender, SendResult
 from bot.domain.models import OutboxMessage
+from bot.domain.routing import Destination, Route
 from bot.messages.html import html_to_plain
+from bot.messages.route_screens import route_lost_message
 from bot.storage import Store
 from bot.storage.database import describe_store_fault, store_fault
 
@@ -56,6 +58,7 @@ class DeliveryStats:
     failed: int = 0
     plain_text_resends: int = 0
     deactivated: int = 0
+    rerouted: int = 0
 
 
 class OutboxWorker:
@@ -230,7 +233,9 @@ class OutboxWorker:
     async def _deliver(self, m: OutboxMessage) -> None:
         sent_at = self._mono()
         try:
-            result = await self._sender.send(m.chat_id, m.text, m.parse_mode, m.reply_markup)
+            result = await self._sender.send(
+                m.chat_id, m.text, m.parse_mode, m.reply_markup, m.thread_id
+            )
         except Exception as exc:  # a sender bug must not kill the drain or lose the message
             log.exception("outbox id=%d chat=%d status=sender_crashed", m.id, m.chat_id)
             result = SendResult("transient", error=f"{INTERNAL_ERROR}: {exc!r}")
@@ -244,6 +249,22 @@ class OutboxWorker:
                 self._unrecorded.append((m, result, sent_at))
             if self._record_failure is None:
                 self._record_failure = exc
+
+    def _route_lost(self, m: OutboxMessage, lost: Destination, error: str) -> None:
+        """A route's channel or topic is gone: its routes are dropped, what waits for
+        it goes back to the subscribers it was made for (this message first, as it was
+        the oldest), and each is told why."""
+        routes, origins = fall_back_from(self._store, lost, error, self._clock())
+        self.stats.rerouted += 1
+        log.warning(
+            "outbox id=%d chat=%d thread=%s status=route_lost error=%r routes=%d back_to=%r",
+            m.id,
+            lost.chat_id,
+            lost.thread_id,
+            error,
+            len(routes),
+            origins,
+        )
 
     def _record(self, m: OutboxMessage, r: SendResult, sent_at: float) -> None:
         store, now = self._store, self._clock()
@@ -275,6 +296,8 @@ class OutboxWorker:
                     throttle.until - self._mono(),
                     throttle.rate,
                 )
+        elif lost := _lost_target(m, r):
+            self._route_lost(m, lost, r.error)
         elif r.outcome == "blocked":
             with store.transaction():
                 store.chats.deactivate(m.chat_id, r.error, now)
@@ -297,6 +320,7 @@ class OutboxWorker:
             with store.transaction():
                 store.chats.move_chat(m.chat_id, r.new_chat_id)
                 store.outbox.move_chat(m.chat_id, r.new_chat_id)
+                store.routes.move_target(m.chat_id, r.new_chat_id)
             log.info("chat=%d status=migrated new_chat=%d", m.chat_id, r.new_chat_id)
         elif (
             r.outcome == "transient"
@@ -347,3 +371,39 @@ class OutboxWorker:
                 r.outcome,
                 r.error,
             )
+
+
+def fall_back_from(
+    store: Store, lost: Destination, error: str, now: datetime
+) -> tuple[list[Route], list[int]]:
+    """A channel (or topic) the bot can no longer post in: the routes to it are dropped,
+    what waits for it goes to the subscribers it was made for, and each subscriber whose
+    route it was is told, in one transaction. Returns the routes and those subscribers.
+    The drain calls it on Telegram's refusal, the Telegram front end when told the bot
+    left a channel."""
+    with store.transaction():
+        routes = store.routes.drop_target(lost.chat_id, lost.thread_id)
+        origins = store.outbox.fall_back(lost.chat_id, lost.thread_id, error)
+        by_chat: dict[int, list[Route]] = {}
+        for route in routes:
+            by_chat.setdefault(route.chat_id, []).append(route)
+        store.outbox.enqueue(
+            (route_lost_message(chat, mine, error, now) for chat, mine in by_chat.items()), now
+        )
+    return routes, origins
+
+
+def _lost_target(m: OutboxMessage, r: SendResult) -> Destination | None:
+    """The channel (or topic) a routed message went to, when Telegram's answer says the
+    bot can no longer post there; None for any other answer.
+
+    The subscriber's own chat refusing is not a lost route but a chat that left (the
+    "blocked" path): only a channel that is not the subscriber's own, or a topic, falls
+    back; and a routed message is never dropped for its target's sake.
+    """
+    if m.thread_id is not None and r.outcome == "topic_gone":
+        return Destination(m.chat_id, m.thread_id)
+    if m.origin_chat_id is None or m.origin_chat_id == m.chat_id:
+        return None
+    refused = r.outcome == "blocked" or (r.outcome == "rejected" and "rights" in r.error.lower())
+    return Destination(m.chat_id) if refused else None

@@ -13,7 +13,16 @@ from typing import Literal, Protocol, TextIO
 from bot.messages.html import html_to_plain
 
 Outcome = Literal[
-    "sent", "retry_after", "blocked", "bad_html", "too_long", "rejected", "transient", "migrated"
+    "sent",
+    "retry_after",
+    "blocked",
+    "bad_html",
+    "too_long",
+    "rejected",
+    "transient",
+    "migrated",
+    # the forum topic it went to was deleted (or closed): the chat itself still takes it
+    "topic_gone",
 ]
 
 
@@ -28,10 +37,16 @@ class SendResult:
 
 class Sender(Protocol):
     async def send(
-        self, chat_id: int, text: str, parse_mode: str, reply_markup: str = ""
+        self,
+        chat_id: int,
+        text: str,
+        parse_mode: str,
+        reply_markup: str = "",
+        thread_id: int | None = None,
     ) -> SendResult:
         """Send one message; ``reply_markup`` is its inline keyboard as the outbox keeps
-        it (JSON, see ``bot.messages.alert_keyboard``), "" for none."""
+        it (JSON, see ``bot.messages.alert_keyboard``), "" for none; ``thread_id`` the
+        forum topic it goes to (None: the chat itself)."""
         ...
 
 
@@ -43,12 +58,18 @@ class ConsoleSender:
         self._next_id = 0
 
     async def send(
-        self, chat_id: int, text: str, parse_mode: str, reply_markup: str = ""
+        self,
+        chat_id: int,
+        text: str,
+        parse_mode: str,
+        reply_markup: str = "",
+        thread_id: int | None = None,
     ) -> SendResult:
         # A terminal has no buttons: they are left out.
         stream = self._stream or sys.stdout
         plain = html_to_plain(text) if parse_mode else text
-        stream.write(f"--- to chat {chat_id} ---\n{plain}\n")
+        topic = "" if thread_id is None else f", topic {thread_id}"
+        stream.write(f"--- to chat {chat_id}{topic} ---\n{plain}\n")
         stream.flush()
         self._next_id += 1
         return SendResult("sent", message_id=self._next_id)

@@ -209,6 +209,11 @@ class OutgoingMessage:
     parse_mode: str = "HTML"
     # The inline keyboard as JSON (``bot.messages.alert_keyboard``), or "" for none.
     reply_markup: str = ""
+    # The forum topic it goes to (``message_thread_id``), None for the chat itself.
+    thread_id: int | None = None
+    # The subscriber it was made for when a route sends it to another chat (a channel),
+    # the chat it falls back to should that one be lost; None when ``chat_id`` is it.
+    origin_chat_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,6 +227,8 @@ class OutboxMessage:
     attempts: int
     created_at: datetime
     reply_markup: str = ""
+    thread_id: int | None = None
+    origin_chat_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

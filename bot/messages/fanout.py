@@ -12,6 +12,7 @@ from bot.domain.digest import Digest
 from bot.domain.models import Alert, Article, Match, OutgoingMessage, Subscriber
 from bot.domain.mute import heard_lists
 from bot.domain.possibly_about import ChatAboutAlert
+from bot.domain.routing import Destination, buttons_allowed
 from bot.domain.schedule import zone
 from bot.lists.personal import display_name
 from bot.messages.about import about_digest_items, render_about_alert, render_about_alerts
@@ -72,6 +73,27 @@ def chat_alert_messages(
     return [
         OutgoingMessage(f"{key}:{i}", subscriber.chat_id, "alert", text, "HTML", buttons)
         for i, (text, buttons) in enumerate(zip(words, keyboards, strict=True), start=1)
+    ]
+
+
+def to_destination(
+    messages: Sequence[OutgoingMessage], destination: Destination, subscriber_chat: int
+) -> list[OutgoingMessage]:
+    """A subscriber's messages sent where its route says: another chat (a channel), which
+    remembers the subscriber to fall back to, or a topic of its own group."""
+    if destination == Destination(subscriber_chat):
+        return list(messages)
+    elsewhere = destination.is_elsewhere(subscriber_chat)
+    keep_buttons = buttons_allowed(destination, subscriber_chat)
+    return [
+        replace(
+            m,
+            chat_id=destination.chat_id,
+            thread_id=destination.thread_id,
+            origin_chat_id=subscriber_chat if elsewhere else None,
+            reply_markup=m.reply_markup if keep_buttons else "",
+        )
+        for m in messages
     ]
 
 

@@ -74,6 +74,11 @@ PERSONAL_COMMANDS: tuple[tuple[str, str], ...] = (
 # Everyone's commands, in the order /help and the command menu show them.
 PUBLIC_COMMANDS = (*CHAT_COMMANDS, *PERSONAL_COMMANDS)
 
+# In the menu of a group's admins (in groups only), after the chat commands.
+GROUP_ADMIN_COMMANDS: tuple[tuple[str, str], ...] = (
+    ("route", "A list's alerts to this topic: /route LIST here|off"),
+)
+
 ADMIN_COMMANDS: tuple[tuple[str, str], ...] = (
     ("status", "Feeds, outbox, subscribers"),
     ("showlist", "A watchlist's terms and history: /showlist LIST"),
@@ -84,6 +89,7 @@ ADMIN_COMMANDS: tuple[tuple[str, str], ...] = (
     ("rmexclude", "Remove an exclusion: /rmexclude LIST | PHRASE"),
     ("testlist", "Dry run: /testlist LIST [days] [+TERM]"),
     ("deletelist", "Delete a watchlist: /deletelist LIST"),
+    ("route", "Deliver a list elsewhere: /route LIST @channel|here|off"),
 )
 
 
@@ -166,6 +172,7 @@ def help_text(*, is_admin: bool, group: bool) -> str:
     lines += [f"/{name} — {escape(about)}" for name, about in shown]
     if group:
         lines += ["", "In a group, only its admins can change what it follows and its settings."]
+        lines += ["In a forum topic, /route LIST here sends the list's alerts there."]
         lines += [PERSONAL_PRIVATE_ONLY]
     if is_admin:
         lines += ["", "<b>Admin</b>"]

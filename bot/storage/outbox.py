@@ -31,8 +31,19 @@ class OutboxStore:
         for m in messages:
             cur = self._conn.execute(
                 "INSERT INTO outbox (dedup_key, chat_id, kind, text, parse_mode, reply_markup,"
-                " created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedup_key) DO NOTHING",
-                (m.dedup_key, m.chat_id, m.kind, m.text, m.parse_mode, m.reply_markup, stamp),
+                " thread_id, origin_chat_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (dedup_key) DO NOTHING",
+                (
+                    m.dedup_key,
+                    m.chat_id,
+                    m.kind,
+                    m.text,
+                    m.parse_mode,
+                    m.reply_markup,
+                    m.thread_id,
+                    m.origin_chat_id,
+                    stamp,
+                ),
             )
             added += cur.rowcount
         return added
@@ -91,6 +102,39 @@ class OutboxStore:
             "UPDATE outbox SET chat_id = ? WHERE chat_id = ? AND state = 'pending'",
             (new_id, old_id),
         )
+        # Messages a route sent elsewhere fall back to the group under its new id.
+        self._conn.execute(
+            "UPDATE outbox SET origin_chat_id = ? WHERE origin_chat_id = ? AND state = 'pending'",
+            (new_id, old_id),
+        )
+
+    def fall_back(self, chat_id: int, thread_id: int | None, error: str) -> list[int]:
+        """The pending messages routed to a chat the bot lost (``thread_id`` None), or to
+        one topic of it, go to the subscribers they were made for instead, in order.
+
+        Returns those subscribers' chats. A message the chat's own subscriber made for a
+        topic (no origin) goes to the chat itself, out of the topic.
+        """
+        self.revision += 1
+        where, args = ("chat_id = ?", [chat_id])
+        if thread_id is not None:
+            where, args = ("chat_id = ? AND thread_id = ?", [chat_id, thread_id])
+        origins = [
+            int(r[0])
+            for r in self._conn.execute(
+                "SELECT DISTINCT COALESCE(origin_chat_id, chat_id) FROM outbox"
+                f" WHERE {where} AND state = 'pending' AND (origin_chat_id IS NOT NULL"
+                " OR thread_id IS NOT NULL)",
+                args,
+            )
+        ]
+        self._conn.execute(
+            "UPDATE outbox SET chat_id = COALESCE(origin_chat_id, chat_id), thread_id = NULL,"
+            f" origin_chat_id = NULL, last_error = ? WHERE {where} AND state = 'pending'"
+            " AND (origin_chat_id IS NOT NULL OR thread_id IS NOT NULL)",
+            [error, *args],
+        )
+        return origins
 
     def backlog(self) -> int:
         return int(
@@ -173,4 +217,6 @@ def _message(r: sqlite3.Row) -> OutboxMessage:
         attempts=r["attempts"],
         created_at=required_time(r["created_at"]),
         reply_markup=r["reply_markup"],
+        thread_id=r["thread_id"],
+        origin_chat_id=r["origin_chat_id"],
     )

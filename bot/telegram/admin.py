@@ -23,7 +23,7 @@ from typing import Any
 
 from telegram import Update
 
-from bot.app import health, shared_lists
+from bot.app import health, routes, shared_lists
 from bot.app.service import Service
 from bot.app.shared_lists import EditOutcome, UnknownList, WriteFailed
 from bot.app.steps import Steps
@@ -31,6 +31,7 @@ from bot.domain import confirm
 from bot.lists.edit import EditError
 from bot.messages import screens
 from bot.messages.html import split_messages
+from bot.messages.route_screens import list_routes_block
 from bot.messages.status import status_html_blocks
 from bot.messages.watchlist_console import dry_run_note
 from bot.messages.watchlist_screens import (
@@ -134,6 +135,10 @@ async def showlist(update: Update, context: Context) -> None:
             matching=found.matching,
             audit=found.history,
         )
+        routed = list_routes_block(routes.list_routes(ctx.service, found.watchlist.name))
+        if routed:
+            head, items, foot = blocks
+            blocks = head, [*items, routed], foot
     await reply_parts(update, ctx, split_messages(*blocks), kind="showlist")
 
 

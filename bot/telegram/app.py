@@ -9,7 +9,7 @@ import ssl
 from typing import Any
 
 import httpx
-from telegram import BotCommand, BotCommandScopeChat, Update
+from telegram import BotCommand, BotCommandScopeAllChatAdministrators, BotCommandScopeChat, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, NetworkError, TelegramError
 from telegram.ext import (
@@ -26,13 +26,15 @@ from telegram.request import HTTPXRequest
 
 from bot.messages.screens import (
     ADMIN_COMMANDS,
+    CHAT_COMMANDS,
+    GROUP_ADMIN_COMMANDS,
     PUBLIC_COMMANDS,
     SOMETHING_WRONG,
     STORE_BUSY_REPLY,
     STORE_FAILED_REPLY,
 )
 from bot.storage.database import describe_store_fault, store_fault
-from bot.telegram import admin, feedback, handlers, personal
+from bot.telegram import admin, feedback, handlers, personal, routes
 from bot.telegram.context import CONTEXT_TYPES, BotContext, BotData, Context
 from bot.telegram.errors import error_text
 from bot.telegram.limiter import SharedPacer
@@ -61,6 +63,7 @@ COMMANDS = {
     **feedback.COMMANDS,
     **personal.COMMANDS,
     **admin.COMMANDS,
+    **routes.COMMANDS,
 }
 
 
@@ -144,6 +147,13 @@ async def publish_commands(app: BotApplication, admins: tuple[int, ...]) -> None
         # The menu is a convenience; typed commands work without it.
         log.warning("status=commands_not_set error=%r", exc.message)
         return
+    group_admins = [
+        BotCommand(name, about) for name, about in (*CHAT_COMMANDS, *GROUP_ADMIN_COMMANDS)
+    ]
+    try:
+        await app.bot.set_my_commands(group_admins, scope=BotCommandScopeAllChatAdministrators())
+    except TelegramError as exc:
+        log.info("status=group_admin_commands_not_set error=%r", exc.message)
     everything = public + [BotCommand(name, about) for name, about in ADMIN_COMMANDS]
     for admin_id in admins:
         try:

@@ -11,10 +11,11 @@ import re
 from typing import Literal
 
 from telegram import CallbackQuery, Update
+from telegram import Chat as TelegramChat
 from telegram.constants import ChatMemberStatus
 from telegram.error import BadRequest
 
-from bot.app import chats, digests
+from bot.app import chats, digests, routes
 from bot.app.chats import SettingRefused, SettingsSummary
 from bot.domain import confirm
 from bot.domain.models import Subscriber
@@ -22,6 +23,7 @@ from bot.domain.schedule import zone
 from bot.messages import screens
 from bot.messages.fanout import digest_texts, latest_texts
 from bot.messages.html import escape
+from bot.messages.route_screens import CHANNEL_LEFT, routes_block
 from bot.telegram.context import (
     BotContext,
     Context,
@@ -65,12 +67,14 @@ def _summary(ctx: BotContext, sub: Subscriber) -> SettingsSummary:
 
 
 def _mysubs(summary: SettingsSummary) -> str:
-    return screens.mysubs_text(
+    text = screens.mysubs_text(
         summary.subscriber,
         next_digest=summary.next_digest,
         missing=summary.missing,
         muted=summary.muted,
     )
+    routed = routes_block(summary.routes)
+    return f"{text}\n\n{routed}" if routed else text
 
 
 # -- commands -------------------------------------------------------------------------
@@ -311,6 +315,13 @@ async def membership(update: Update, context: Context) -> None:
         return
     ctx = bot_context(context)
     status = changed.new_chat_member.status
+    if changed.chat.type == TelegramChat.CHANNEL:
+        # A channel is no subscriber (it sends no commands): it only receives the alerts
+        # routed to it, so being added makes nothing; being removed, or made a plain
+        # member who may not post, sends its routes back to their chats.
+        if status != ChatMemberStatus.ADMINISTRATOR and status != ChatMemberStatus.OWNER:
+            routes.channel_left(ctx.service, changed.chat.id, CHANNEL_LEFT, ctx.clock())
+        return
     if status in (ChatMemberStatus.BANNED, ChatMemberStatus.LEFT):
         chats.bot_removed(ctx.service, chat_of(update), ctx.clock())
     elif status in (ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR):

@@ -29,7 +29,12 @@ class TelegramSender:
         self._bot = bot
 
     async def send(
-        self, chat_id: int, text: str, parse_mode: str, reply_markup: str = ""
+        self,
+        chat_id: int,
+        text: str,
+        parse_mode: str,
+        reply_markup: str = "",
+        thread_id: int | None = None,
     ) -> SendResult:
         try:
             sent = await self._bot.send_message(
@@ -39,6 +44,7 @@ class TelegramSender:
                 # An alert's buttons; the same on a retry and on the plain-text resend.
                 reply_markup=markup(decode(reply_markup)),
                 link_preview_options=_NO_PREVIEW,
+                message_thread_id=thread_id,
                 # The outbox has paced this one already (see bot.telegram.limiter).
                 rate_limit_args=OUTBOX,
             )
@@ -64,6 +70,8 @@ def _bad_request(exc: BadRequest) -> SendResult:
     text = exc.message.lower()
     if "can't parse entities" in text or "can't find end tag" in text:
         return SendResult("bad_html", error=exc.message)
+    if "message thread not found" in text or "topic_closed" in text:
+        return SendResult("topic_gone", error=exc.message)
     if "message is too long" in text:
         return SendResult("too_long", error=exc.message)
     if "chat not found" in text or "user is deactivated" in text:

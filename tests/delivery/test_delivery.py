@@ -33,7 +33,12 @@ class ScriptedSender:
         self.attempts: list[tuple[int, str, str]] = []
 
     async def send(
-        self, chat_id: int, text: str, parse_mode: str, reply_markup: str = ""
+        self,
+        chat_id: int,
+        text: str,
+        parse_mode: str,
+        reply_markup: str = "",
+        thread_id: int | None = None,
     ) -> SendResult:
         self.attempts.append((chat_id, text, parse_mode))
         queue = self.script.get(chat_id)
@@ -132,7 +137,12 @@ def test_an_alerts_buttons_go_with_every_try_the_plain_text_resend_included() ->
 
     class Recording(ScriptedSender):
         async def send(
-            self, chat_id: int, text: str, parse_mode: str, reply_markup: str = ""
+            self,
+            chat_id: int,
+            text: str,
+            parse_mode: str,
+            reply_markup: str = "",
+            thread_id: int | None = None,
         ) -> SendResult:
             marks.append(reply_markup)
             return await super().send(chat_id, text, parse_mode)
@@ -167,7 +177,12 @@ def test_network_errors_are_retried_with_a_pause_and_nothing_is_lost() -> None:
 def test_a_crashing_sender_does_not_lose_the_message() -> None:
     class Crashing(ScriptedSender):
         async def send(
-            self, chat_id: int, text: str, parse_mode: str, reply_markup: str = ""
+            self,
+            chat_id: int,
+            text: str,
+            parse_mode: str,
+            reply_markup: str = "",
+            thread_id: int | None = None,
         ) -> SendResult:
             if not self.attempts:
                 self.attempts.append((chat_id, text, parse_mode))
@@ -196,7 +211,12 @@ def test_stop_lets_the_messages_in_flight_finish_and_leaves_the_rest_pending() -
         worker: OutboxWorker
 
         async def send(
-            self, chat_id: int, text: str, parse_mode: str, reply_markup: str = ""
+            self,
+            chat_id: int,
+            text: str,
+            parse_mode: str,
+            reply_markup: str = "",
+            thread_id: int | None = None,
         ) -> SendResult:
             result = await super().send(chat_id, text, parse_mode)
             if len(self.attempts) == 2:
@@ -221,7 +241,12 @@ class HeldSender(ScriptedSender):
         self.overlapping_chat = False
 
     async def send(
-        self, chat_id: int, text: str, parse_mode: str, reply_markup: str = ""
+        self,
+        chat_id: int,
+        text: str,
+        parse_mode: str,
+        reply_markup: str = "",
+        thread_id: int | None = None,
     ) -> SendResult:
         self.overlapping_chat |= chat_id in self.open
         self.open.add(chat_id)
@@ -279,7 +304,12 @@ def test_a_chat_that_leaves_during_a_round_gets_nothing_more() -> None:
 
     class LeavesMeanwhile(ScriptedSender):
         async def send(
-            self, chat_id: int, text: str, parse_mode: str, reply_markup: str = ""
+            self,
+            chat_id: int,
+            text: str,
+            parse_mode: str,
+            reply_markup: str = "",
+            thread_id: int | None = None,
         ) -> SendResult:
             if chat_id == 1:  # while this one is out, chat 2 blocks the bot
                 store.outbox.fail_pending_for_chat(2, "blocked the bot")
@@ -449,7 +479,12 @@ def test_a_message_that_keeps_failing_does_not_starve_the_other_chats() -> None:
 def test_a_message_that_crashes_our_sender_is_given_up_after_a_few_attempts() -> None:
     class Crashing(ScriptedSender):
         async def send(
-            self, chat_id: int, text: str, parse_mode: str, reply_markup: str = ""
+            self,
+            chat_id: int,
+            text: str,
+            parse_mode: str,
+            reply_markup: str = "",
+            thread_id: int | None = None,
         ) -> SendResult:
             self.attempts.append((chat_id, text, parse_mode))
             raise RuntimeError("bug")

@@ -924,3 +924,31 @@ def test_polling_application_replies_answers_a_button_and_shuts_down_promptly(
     assert fake.callback_answers[0].text == "pressed go"
     assert fake.pending_updates == 0  # PTB confirmed both updates on the way out
     assert fake.internal_errors == []
+
+
+def test_channels_and_forum_topics_as_telegram_serves_them(fake: FakeTelegram) -> None:
+    fake.add_chat(-1009001, chat_type="channel", title="News", username="news")
+    fake.set_chat_member(-1009001, fake.bot_id, "administrator")
+    fake.add_chat(-1005001, chat_type="supergroup", title="Forum", is_forum=True)
+    fake.add_topic(-1005001, 7)
+
+    async def scenario() -> None:
+        async with _ptb_bot(fake) as bot:
+            channel = await bot.get_chat("@news")
+            assert (channel.id, channel.type, channel.title) == (-1009001, "channel", "News")
+            me = await bot.get_chat_member("@news", fake.bot_id)
+            assert isinstance(me, ChatMemberAdministrator) and me.can_post_messages
+            with pytest.raises(BadRequest, match=r"(?i)chat not found"):
+                await bot.get_chat("@nobody")
+            sent = await bot.send_message(-1005001, "in topic", message_thread_id=7)
+            assert sent.message_thread_id == 7 and sent.is_topic_message
+            fake.delete_topic(-1005001, 7)
+            with pytest.raises(BadRequest, match=r"(?i)message thread not found"):
+                await bot.send_message(-1005001, "gone", message_thread_id=7)
+            fake.remove_from_channel(-1009001)
+            with pytest.raises(Forbidden, match="not a member of the channel"):
+                await bot.send_message("@news", "no longer")
+
+    asyncio.run(scenario())
+    [topic] = fake.messages_to(-1005001)
+    assert topic.params["message_thread_id"] == 7
