@@ -217,8 +217,8 @@ class OutboxWorker:
                 # The message stays pending for whichever process holds the lease.
                 log.warning("outbox status=not_sending reason=no_sender_lease")
                 return NOT_SENDING_RECHECK
-            self._pacer.took(chat, self._mono(), turn=turn)
-            flying.add(asyncio.create_task(self._deliver(message), name=f"send-to-{chat}"))
+            booked = self._pacer.took(chat, self._mono(), turn=turn)
+            flying.add(asyncio.create_task(self._deliver(message, booked), name=f"send-to-{chat}"))
             progressed = True
         return 0.0 if progressed else earliest
 
@@ -227,8 +227,9 @@ class OutboxWorker:
         if delay > 0:
             await asyncio.sleep(delay)
 
-    async def _deliver(self, m: OutboxMessage) -> None:
+    async def _deliver(self, m: OutboxMessage, booked: float) -> None:
         sent_at = self._mono()
+        self._pacer.started(booked, sent_at)
         try:
             result = await self._sender.send(m.chat_id, m.text, m.parse_mode)
         except Exception as exc:  # a sender bug must not kill the drain or lose the message

@@ -30,9 +30,7 @@ from bot.telegram.limiter import OUTBOX
 # Alerts carry one link; a preview of the article page would push the text out of view.
 _NO_PREVIEW = {"is_disabled": True}
 # do_api_request warns that send_message exists; we skip it on purpose (see above).
-warnings.filterwarnings(
-    "ignore", message=r"Please use 'Bot\.sendMessage'", category=PTBUserWarning
-)
+warnings.filterwarnings("ignore", message=r"Please use 'Bot\.sendMessage'", category=PTBUserWarning)
 
 
 class TelegramSender:
