@@ -158,6 +158,7 @@ class Pacer:
     """When may the next message go, overall and to one chat (monotonic seconds)."""
 
     global_per_second: float = GLOBAL_PER_SECOND
+    global_burst: int = GLOBAL_BURST
     # Per chat: a burst, then so many a second (Telegram's, unless a test lifts them).
     private_pace: tuple[float, float] = (PRIVATE_BURST, PRIVATE_PER_SECOND)
     group_pace: tuple[float, float] = (GROUP_BURST, GROUP_PER_SECOND)
@@ -166,9 +167,11 @@ class Pacer:
     _holds: dict[int, float] = field(default_factory=dict)
     # Everything waits until then: Telegram said 429 for the bot as a whole.
     paused_until: float = 0.0
-    # 429s since the last accepted message that hint at the bot's limit: (chat, until).
-    # (chat, when refused, until when) of the 429s since the last accepted message
+    # (chat, when sent (else when refused), until when) of the 429s since the last
+    # accepted message that hint at the bot's limit
     _refused: list[tuple[int, float, float]] = field(default_factory=list)
+    # When the latest message Telegram accepted was sent (as the outbox tells it).
+    _accepted_sent_at: float = -math.inf
     # Per chat: when it was last refused, and whether its last message was a burst.
     _refused_at: dict[int, float] = field(default_factory=dict)
     _last_send: dict[int, tuple[float, bool]] = field(default_factory=dict)
@@ -180,7 +183,7 @@ class Pacer:
     bot_wide_episodes: int = 0
 
     def __post_init__(self) -> None:
-        self._global = Spacing(self.global_per_second, GLOBAL_BURST)
+        self._global = Spacing(self.global_per_second, self.global_burst)
 
     # -- when may a message go
 
@@ -243,7 +246,9 @@ class Pacer:
         if sent_at is None:
             self._refused.clear()
         else:
-            self._refused = [r for r in self._refused if r[1] >= sent_at]
+            # Sent no later than this one: Telegram was not refusing everyone then.
+            self._refused = [r for r in self._refused if r[1] > sent_at]
+            self._accepted_sent_at = max(self._accepted_sent_at, sent_at)
         self._accepted.append(now)
         while self._accepted and self._accepted[0] < now - 1.0:
             self._accepted.popleft()
@@ -252,26 +257,33 @@ class Pacer:
         """This chat waits until then; the others go on."""
         self._holds[chat_id] = max(until, self._holds.get(chat_id, 0.0))
 
-    def throttled(self, chat_id: int, retry_after: float, now: float) -> Throttle:
+    def throttled(
+        self, chat_id: int, retry_after: float, now: float, *, sent_at: float | None = None
+    ) -> Throttle:
         """Telegram said 429 with ``retry_after`` for a message to this chat.
 
         The chat waits it out, and resumes one message at a time (no burst). If another
         chat was refused since the last accepted message, and neither refusal is
         explained by its chat's own pace, the limit is the bot's: everything pauses
         until the later of the waits, and resumes at the pace Telegram accepted in the
-        second before.
+        second before. A message sent at ``sent_at`` (if known) no later than one
+        Telegram accepted (several go at once) was refused by its chat's own limit.
         """
         until = now + retry_after
         self.hold(chat_id, until)
         self._bucket(chat_id).no_burst_from(until)
         _, burst = self._last_send.get(chat_id, (0.0, False))
-        explained = burst or now - self._refused_at.get(chat_id, -math.inf) < REFUSED_LATELY
+        explained = (
+            burst
+            or now - self._refused_at.get(chat_id, -math.inf) < REFUSED_LATELY
+            or (sent_at is not None and sent_at <= self._accepted_sent_at)
+        )
         self._refused_at[chat_id] = now
         if explained:
             return Throttle(False, until, self.global_rate(now))
         self._refused = [r for r in self._refused if r[2] > now]
         others = [u for c, _, u in self._refused if c != chat_id]
-        self._refused.append((chat_id, now, until))
+        self._refused.append((chat_id, now if sent_at is None else sent_at, until))
         if not others and self.paused_until <= now:
             return Throttle(False, until, self.global_rate(now))
         new_episode = self.paused_until <= now
@@ -305,7 +317,7 @@ class Pacer:
             climbed = (now - self._slow_until) / BOT_WIDE_RAMP_SECONDS
             if climbed >= 1.0:
                 self._slow_rate = None
-                self._global.burst = GLOBAL_BURST
+                self._global.burst = self.global_burst
                 rate = self.global_per_second
             else:
                 rate = slow + (self.global_per_second - slow) * climbed
