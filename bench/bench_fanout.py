@@ -14,8 +14,8 @@ Two fan-outs, each ``--messages`` long, queued straight into the outbox:
   set the time), a fifth as 4-message runs to private chats, the rest one each.
 
 Each is delivered by the drain as it ships (several chats at once, in bursts of
-``GLOBAL_BURST`` a window apart, each through ``Bot.do_api_request`` with no Message
-built from the answer) and, as the baseline in the same run, with one message in flight;
+``GLOBAL_BURST`` (one today) a window apart, each through ``Bot.do_api_request`` with no
+Message built from the answer) and, as the baseline in the same run, with one message in flight;
 then a bare PTB loop (``await bot.send_message`` per chat, one every 1/28.8 s) sends the
 alerts. The machine this runs on may be shared: CPU per message grows with the load
 (a send alone every 35 ms runs on a cold interpreter, about twice the CPU of sends back

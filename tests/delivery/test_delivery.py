@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 
 from bot.delivery.outbox import OutboxWorker
 from bot.delivery.pacing import (
-    GLOBAL_BURST,
     GLOBAL_PER_SECOND,
     LATE_SLACK,
     PRIVATE_PER_SECOND,
@@ -465,18 +464,20 @@ def test_no_window_of_a_burst_s_length_ever_holds_more_than_the_burst(
 
 
 def test_sends_go_in_bursts_of_a_few_each_burst_a_window_after_the_one_before() -> None:
-    pacer = Pacer()
-    window = GLOBAL_BURST / GLOBAL_PER_SECOND
-    for chat in range(1, GLOBAL_BURST + 1):
+    burst = 3
+    pacer = Pacer(global_burst=burst)
+    window = burst / GLOBAL_PER_SECOND
+    for chat in range(1, burst + 1):
         assert pacer.global_ready_at(10.0) == 10.0
         pacer.took(chat, 10.0, turn=10.0)
     assert pacer.global_ready_at(10.0) == pytest.approx(10.0 + window)
 
 
 def test_a_send_that_starts_late_pushes_the_next_turns_back_from_when_it_went() -> None:
-    pacer = Pacer()
-    window = GLOBAL_BURST / GLOBAL_PER_SECOND
-    booked = [pacer.took(chat, 10.0, turn=10.0) for chat in range(1, GLOBAL_BURST + 1)]
+    burst = 3
+    pacer = Pacer(global_burst=burst)
+    window = burst / GLOBAL_PER_SECOND
+    booked = [pacer.took(chat, 10.0, turn=10.0) for chat in range(1, burst + 1)]
     # A start within LATE_SLACK of its turn counts as on time ...
     pacer.started(booked[0], 10.0 + LATE_SLACK / 2)
     assert pacer.global_ready_at(10.0) == pytest.approx(10.0 + window)

@@ -13,7 +13,6 @@ from bot.delivery.pacing import (
     BOT_WIDE_RAMP_SECONDS,
     BOT_WIDE_SHARE,
     BOT_WIDE_SLOW_SECONDS,
-    GLOBAL_BURST,
     GLOBAL_PER_SECOND,
     PRIVATE_PER_SECOND,
     Pacer,
@@ -163,17 +162,11 @@ def test_a_reply_booked_behind_its_chat_s_429_does_not_hold_up_other_chats() -> 
     # A reply to A books its turn after A's wait ...
     assert pacer.reserve(A, 10.02) == pytest.approx(17.01)
     # ... and the other chats go on meanwhile, at Telegram's usual pace.
-    # (A's own message at 10.0 was the first of a burst of three.)
-    window = GLOBAL_BURST / GLOBAL_PER_SECOND
-    for chat in (B, C):
-        assert pacer.global_ready_at(10.05) == 10.05
-        pacer.took(chat, 10.05)
-    assert pacer.global_ready_at(10.05) == pytest.approx(10.0 + window)
-    # A's booked moment counts: two more may go with it, not three.
-    for chat in (B, C):
-        assert pacer.global_ready_at(17.0) == 17.0
-        pacer.took(chat, 17.0)
-    assert pacer.global_ready_at(17.0) == pytest.approx(17.0 + window)
+    assert pacer.global_ready_at(10.05) == 10.05
+    pacer.took(B, 10.05)
+    assert pacer.global_ready_at(10.05) == pytest.approx(10.05 + 1 / GLOBAL_PER_SECOND)
+    # Nothing else goes at A's booked moment.
+    assert pacer.global_ready_at(17.0) == pytest.approx(17.01 + 1 / GLOBAL_PER_SECOND)
 
 
 def test_429s_for_messages_sent_with_one_telegram_took_are_the_chats_own() -> None:
