@@ -13,11 +13,14 @@ Two fan-outs, each ``--messages`` long, queued straight into the outbox:
 - mix: a tenth to 10-message groups (queued first, so that their 20 a minute does not
   set the time), a fifth as 4-message runs to private chats, the rest one each.
 
-Each is delivered by the drain as it ships (several chats at once) and, as the
-baseline in the same run, with one message in flight (the drain before this change);
-then a bare PTB loop (``await bot.send_message`` per chat, paced as the drain is) sends
-the alerts. ``--only WORD`` runs only the modes whose name holds WORD. Printed per
-mode, medians of ``--runs``:
+Each is delivered by the drain as it ships (several chats at once, in bursts of
+``GLOBAL_BURST`` (one today) a window apart, each through ``Bot.do_api_request`` with no
+Message built from the answer) and, as the baseline in the same run, with one message in flight;
+then a bare PTB loop (``await bot.send_message`` per chat, one every 1/28.8 s) sends the
+alerts. The machine this runs on may be shared: CPU per message grows with the load
+(a send alone every 35 ms runs on a cold interpreter, about twice the CPU of sends back
+to back), so compare figures from one run only. ``--only WORD`` runs only the modes
+whose name holds WORD. Printed per mode, medians of ``--runs``:
 
 - the rate the fake accepted, from its first message to its last, as a share of 30/s;
 - CPU per message of the thread that runs the bot (the event loop, where PTB, httpx,

@@ -99,6 +99,8 @@ class OutboxWorker:
         self._store_failures = 0
         # Messages Telegram took whose "sent" could not be written to the store.
         self._unrecorded: list[tuple[OutboxMessage, SendResult, float]] = []
+        # Sends still waiting for Telegram's answer, and when each started.
+        self._unanswered: dict[asyncio.Task[None] | None, float] = {}
         # What writing down an answer met, raised once the round's messages are back.
         self._record_failure: Exception | None = None
         self.stats = DeliveryStats()
@@ -220,8 +222,8 @@ class OutboxWorker:
                 # The message stays pending for whichever process holds the lease.
                 log.warning("outbox status=not_sending reason=no_sender_lease")
                 return NOT_SENDING_RECHECK
-            self._pacer.took(chat, self._mono(), turn=turn)
-            flying.add(asyncio.create_task(self._deliver(message), name=f"send-to-{chat}"))
+            booked = self._pacer.took(chat, self._mono(), turn=turn)
+            flying.add(asyncio.create_task(self._deliver(message, booked), name=f"send-to-{chat}"))
             progressed = True
         return 0.0 if progressed else earliest
 
@@ -230,8 +232,11 @@ class OutboxWorker:
         if delay > 0:
             await asyncio.sleep(delay)
 
-    async def _deliver(self, m: OutboxMessage) -> None:
+    async def _deliver(self, m: OutboxMessage, booked: float) -> None:
         sent_at = self._mono()
+        self._pacer.started(booked, sent_at)
+        me = asyncio.current_task()
+        self._unanswered[me] = sent_at
         try:
             result = await self._sender.send(
                 m.chat_id, m.text, m.parse_mode, m.reply_markup, m.thread_id
@@ -239,6 +244,15 @@ class OutboxWorker:
         except Exception as exc:  # a sender bug must not kill the drain or lose the message
             log.exception("outbox id=%d chat=%d status=sender_crashed", m.id, m.chat_id)
             result = SendResult("transient", error=f"{INTERNAL_ERROR}: {exc!r}")
+        finally:
+            del self._unanswered[me]
+        if result.outcome == "retry_after":
+            # Sent together (a burst), a 429 is judged once the messages sent with it or
+            # before it are answered: one of them taken means the limit was its chat's
+            # own, not the bot's (see Pacer.throttled).
+            earlier = [t for t, at in self._unanswered.items() if t is not None and at <= sent_at]
+            if earlier:
+                await asyncio.wait(earlier)
         try:
             self._record(m, result, sent_at)
         except Exception as exc:
@@ -281,7 +295,9 @@ class OutboxWorker:
             self.stats.too_many_requests += 1
             # The pause is taken before the store is written: a store that cannot record
             # the attempt must not make the next round send into the flood limit again.
-            throttle = self._pacer.throttled(m.chat_id, r.retry_after, self._mono())
+            throttle = self._pacer.throttled(
+                m.chat_id, r.retry_after, self._mono(), sent_at=sent_at
+            )
             store.outbox.mark_attempt(m.id, f"429: retry after {r.retry_after:g}s")
             log.warning(
                 "outbox id=%d chat=%d status=429 retry_after=%g scope=%s",

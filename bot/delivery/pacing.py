@@ -5,6 +5,9 @@ different limits), the holds a 429 puts on a chat, and the pause a bot-wide 429 
 everything. ``transient_backoff`` is the wait after network or 5xx errors in a row.
 Monotonic seconds throughout; no I/O.
 
+Overall, messages may go a few at once (``GLOBAL_BURST``, one today), each burst a window after the
+one before, and the window counts from when a send really started (``started``).
+
 Two callers share one pacer: the outbox drain, which sends only when a message may go
 (``took``), and command replies, which book the next free moment (``reserve``) and
 wait for it. A 429 for one chat holds that chat. A 429 the chat's own pace cannot explain
@@ -33,6 +36,15 @@ PRIVATE_BURST, PRIVATE_PER_SECOND = 3.0, 0.9
 # 20 messages a minute per group: a burst of 3 plus 16 a minute never exceeds 19 in any
 # 60-second window (one spare for jitter between our clock and Telegram's).
 GROUP_BURST, GROUP_PER_SECOND = 3.0, 16.0 / 60.0
+
+# Up to this many messages may go at once, then the next waits: any GLOBAL_BURST + 1 in a
+# row span at least GLOBAL_BURST / rate seconds. A burst must divide 30, so that any 31 in
+# a row still span 30 / rate. Bursts of 3 cost about a fifth less CPU a message (sends
+# built back to back while the interpreter is warm, bench/bench_fanout.py), but put three
+# in flight at once even when Telegram answers at once, so a crash can repeat three
+# messages (tests/runtime/test_run_command.py proves at most one): one at a time, until
+# that trade is decided. After a bot-wide 429 the pace is one at a time whatever this is.
+GLOBAL_BURST = 1
 
 # A send the event loop made a little after its turn counts as made at its turn, up to
 # this many seconds late: otherwise each late wake-up (a millisecond or two on a busy
@@ -86,31 +98,51 @@ class TokenBucket:
 
 @dataclass(slots=True)
 class Spacing:
-    """At most ``rate`` messages a second, one at a time: any two at least 1/rate apart.
+    """At most ``burst`` messages in any ``burst / rate`` seconds: with ``burst`` 1, any
+    two at least 1/rate apart.
 
-    Like a token bucket of one, but a message booked ahead (a reply waiting out its
-    chat's 429) blocks only its own moment, not every moment until it.
+    Like a token bucket, but a message booked ahead (a reply waiting out its chat's 429)
+    takes only its own moment's share, not every moment until it.
     """
 
     rate: float
+    burst: int = 1
     _booked: list[float] = field(default_factory=list)  # sorted
 
     def ready_at(self, now: float, earliest: float = 0.0) -> float:
         """The first free moment at or after ``now`` (and ``earliest``)."""
-        gap = 1.0 / self.rate
+        window = self.burst / self.rate
         booked = self._booked
-        while booked and booked[0] <= now - gap:
+        while booked and booked[0] <= now - window:
             booked.pop(0)
         at = max(now, earliest)
-        for moment in booked:
-            if moment >= at + gap:
-                break  # a free moment before this one
-            if moment > at - gap:
-                at = moment + gap
-        return at
+        # The first free moment is ``at`` or the end of some booked moment's window.
+        for candidate in [at, *(b + window for b in booked if b + window > at)]:
+            if self._fits(candidate, window):
+                return candidate
+        raise AssertionError("the moment after every window is always free")
 
     def take(self, at: float) -> None:
         bisect.insort(self._booked, at)
+
+    def moved(self, booked: float, at: float) -> None:
+        """A message booked for ``booked`` went at ``at`` instead."""
+        i = bisect.bisect_left(self._booked, booked)
+        if i < len(self._booked) and self._booked[i] == booked:
+            del self._booked[i]
+        bisect.insort(self._booked, at)
+
+    def _fits(self, at: float, window: float) -> bool:
+        """No ``burst + 1`` messages in a row, ``at`` among them, within ``window``."""
+        n, booked = self.burst, self._booked
+        i = bisect.bisect_right(booked, at)
+        row = [*booked[max(0, i - n) : i], at, *booked[i : i + n]]
+        mine = min(i, n)
+        return all(
+            row[first + n] - row[first] >= window - 1e-9
+            for first in range(max(0, mine - n), mine + 1)
+            if first + n < len(row)
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +160,7 @@ class Pacer:
     """When may the next message go, overall and to one chat (monotonic seconds)."""
 
     global_per_second: float = GLOBAL_PER_SECOND
+    global_burst: int = GLOBAL_BURST
     # Per chat: a burst, then so many a second (Telegram's, unless a test lifts them).
     private_pace: tuple[float, float] = (PRIVATE_BURST, PRIVATE_PER_SECOND)
     group_pace: tuple[float, float] = (GROUP_BURST, GROUP_PER_SECOND)
@@ -136,9 +169,11 @@ class Pacer:
     _holds: dict[int, float] = field(default_factory=dict)
     # Everything waits until then: Telegram said 429 for the bot as a whole.
     paused_until: float = 0.0
-    # 429s since the last accepted message that hint at the bot's limit: (chat, until).
-    # (chat, when refused, until when) of the 429s since the last accepted message
+    # (chat, when sent (else when refused), until when) of the 429s since the last
+    # accepted message that hint at the bot's limit
     _refused: list[tuple[int, float, float]] = field(default_factory=list)
+    # When the latest message Telegram accepted was sent (as the outbox tells it).
+    _accepted_sent_at: float = -math.inf
     # Per chat: when it was last refused, and whether its last message was a burst.
     _refused_at: dict[int, float] = field(default_factory=dict)
     _last_send: dict[int, tuple[float, bool]] = field(default_factory=dict)
@@ -150,7 +185,7 @@ class Pacer:
     bot_wide_episodes: int = 0
 
     def __post_init__(self) -> None:
-        self._global = Spacing(self.global_per_second)
+        self._global = Spacing(self.global_per_second, self.global_burst)
 
     # -- when may a message go
 
@@ -172,13 +207,24 @@ class Pacer:
 
     # -- a message goes
 
-    def took(self, chat_id: int, now: float, *, turn: float | None = None) -> None:
+    def took(self, chat_id: int, now: float, *, turn: float | None = None) -> float:
         """The outbox sends to this chat now (it asked ``chat_ready_at`` first), at the
-        ``turn`` ``global_ready_at`` gave it if it is at most ``LATE_SLACK`` late."""
+        ``turn`` ``global_ready_at`` gave it if it is at most ``LATE_SLACK`` late.
+        Returns the moment booked, for ``started``."""
         self._tune(now)
         on_time = turn is not None and 0.0 <= now - turn <= LATE_SLACK
-        self._global.take(turn if on_time and turn is not None else now)
+        booked = turn if on_time and turn is not None else now
+        self._global.take(booked)
         self._take(chat_id, now)
+        return booked
+
+    def started(self, booked: float, at: float) -> None:
+        """The send booked for ``booked`` started only at ``at``: later turns are counted
+        from when it went. Sends reach Telegram when they start, not when they were
+        booked; a busy event loop can start one tens of milliseconds late, and the next
+        thirty, on time, would then reach Telegram within its second."""
+        if at - booked > LATE_SLACK:
+            self._global.moved(booked, at)
 
     def reserve(self, chat_id: int, now: float) -> float:
         """Book the next moment a message to this chat may go, and return it.
@@ -202,7 +248,9 @@ class Pacer:
         if sent_at is None:
             self._refused.clear()
         else:
-            self._refused = [r for r in self._refused if r[1] >= sent_at]
+            # Sent no later than this one: Telegram was not refusing everyone then.
+            self._refused = [r for r in self._refused if r[1] > sent_at]
+            self._accepted_sent_at = max(self._accepted_sent_at, sent_at)
         self._accepted.append(now)
         while self._accepted and self._accepted[0] < now - 1.0:
             self._accepted.popleft()
@@ -211,26 +259,33 @@ class Pacer:
         """This chat waits until then; the others go on."""
         self._holds[chat_id] = max(until, self._holds.get(chat_id, 0.0))
 
-    def throttled(self, chat_id: int, retry_after: float, now: float) -> Throttle:
+    def throttled(
+        self, chat_id: int, retry_after: float, now: float, *, sent_at: float | None = None
+    ) -> Throttle:
         """Telegram said 429 with ``retry_after`` for a message to this chat.
 
         The chat waits it out, and resumes one message at a time (no burst). If another
         chat was refused since the last accepted message, and neither refusal is
         explained by its chat's own pace, the limit is the bot's: everything pauses
         until the later of the waits, and resumes at the pace Telegram accepted in the
-        second before.
+        second before. A message sent at ``sent_at`` (if known) no later than one
+        Telegram accepted (several go at once) was refused by its chat's own limit.
         """
         until = now + retry_after
         self.hold(chat_id, until)
         self._bucket(chat_id).no_burst_from(until)
         _, burst = self._last_send.get(chat_id, (0.0, False))
-        explained = burst or now - self._refused_at.get(chat_id, -math.inf) < REFUSED_LATELY
+        explained = (
+            burst
+            or now - self._refused_at.get(chat_id, -math.inf) < REFUSED_LATELY
+            or (sent_at is not None and sent_at <= self._accepted_sent_at)
+        )
         self._refused_at[chat_id] = now
         if explained:
             return Throttle(False, until, self.global_rate(now))
         self._refused = [r for r in self._refused if r[2] > now]
         others = [u for c, _, u in self._refused if c != chat_id]
-        self._refused.append((chat_id, now, until))
+        self._refused.append((chat_id, now if sent_at is None else sent_at, until))
         if not others and self.paused_until <= now:
             return Throttle(False, until, self.global_rate(now))
         new_episode = self.paused_until <= now
@@ -251,6 +306,7 @@ class Pacer:
         self._slow_rate = max(BOT_WIDE_MIN_RATE, min(rate, self.global_per_second))
         self._slow_until = self.paused_until + BOT_WIDE_SLOW_SECONDS
         self._global.rate = self._slow_rate
+        self._global.burst = 1
 
     def _tune(self, now: float) -> None:
         """The overall pace: slow after a bot-wide 429, then back to normal gradually."""
@@ -263,6 +319,7 @@ class Pacer:
             climbed = (now - self._slow_until) / BOT_WIDE_RAMP_SECONDS
             if climbed >= 1.0:
                 self._slow_rate = None
+                self._global.burst = self.global_burst
                 rate = self.global_per_second
             else:
                 rate = slow + (self.global_per_second - slow) * climbed

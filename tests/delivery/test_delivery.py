@@ -16,6 +16,7 @@ from bot.delivery.pacing import (
     LATE_SLACK,
     PRIVATE_PER_SECOND,
     Pacer,
+    Spacing,
     TokenBucket,
     transient_backoff,
 )
@@ -502,3 +503,55 @@ def test_a_message_that_crashes_our_sender_is_given_up_after_a_few_attempts() ->
 
     asyncio.run(scenario())
     assert store.outbox.counts() == {"pending": 0, "sent": 0, "failed": 1}
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    burst=st.integers(1, 5),
+    steps=st.lists(
+        st.tuples(st.floats(0.0, 0.5), st.floats(0.0, 3.0), st.booleans()),
+        min_size=1,
+        max_size=80,
+    ),
+)
+def test_no_window_of_a_burst_s_length_ever_holds_more_than_the_burst(
+    burst: int, steps: list[tuple[float, float, bool]]
+) -> None:
+    rate = 10.0
+    spacing = Spacing(rate, burst)
+    now, taken = 0.0, []
+    for pause, ahead, book_ahead in steps:
+        now += pause
+        # A reply books a moment ahead (behind its chat's 429); the drain sends now.
+        at = spacing.ready_at(now, now + ahead if book_ahead else 0.0)
+        assert at >= now
+        spacing.take(at)
+        taken.append(at)
+    taken.sort()
+    window = burst / rate
+    for first, last in zip(taken, taken[burst:], strict=False):
+        assert last - first >= window - 1e-6
+
+
+def test_sends_go_in_bursts_of_a_few_each_burst_a_window_after_the_one_before() -> None:
+    burst = 3
+    pacer = Pacer(global_burst=burst)
+    window = burst / GLOBAL_PER_SECOND
+    for chat in range(1, burst + 1):
+        assert pacer.global_ready_at(10.0) == 10.0
+        pacer.took(chat, 10.0, turn=10.0)
+    assert pacer.global_ready_at(10.0) == pytest.approx(10.0 + window)
+
+
+def test_a_send_that_starts_late_pushes_the_next_turns_back_from_when_it_went() -> None:
+    burst = 3
+    pacer = Pacer(global_burst=burst)
+    window = burst / GLOBAL_PER_SECOND
+    booked = [pacer.took(chat, 10.0, turn=10.0) for chat in range(1, burst + 1)]
+    # A start within LATE_SLACK of its turn counts as on time ...
+    pacer.started(booked[0], 10.0 + LATE_SLACK / 2)
+    assert pacer.global_ready_at(10.0) == pytest.approx(10.0 + window)
+    # ... one tens of milliseconds late counts from when it went: it reaches Telegram then.
+    for moment in booked:
+        pacer.started(moment, 10.03)
+    assert pacer.global_ready_at(10.0) == pytest.approx(10.03 + window)

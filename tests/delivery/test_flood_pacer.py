@@ -167,3 +167,16 @@ def test_a_reply_booked_behind_its_chat_s_429_does_not_hold_up_other_chats() -> 
     assert pacer.global_ready_at(10.05) == pytest.approx(10.05 + 1 / GLOBAL_PER_SECOND)
     # Nothing else goes at A's booked moment.
     assert pacer.global_ready_at(17.0) == pytest.approx(17.01 + 1 / GLOBAL_PER_SECOND)
+
+
+def test_429s_for_messages_sent_with_one_telegram_took_are_the_chats_own() -> None:
+    pacer = Pacer()
+    for i, chat in enumerate((1, 2, 3)):
+        sent(pacer, chat, 10.0 + i * 0.04)
+    # A burst of three at 10.2: B's message is taken, A's and C's are refused.
+    for chat in (A, B, C):
+        pacer.took(chat, 10.2, turn=10.2)
+    pacer.answered(10.25, sent_at=10.2)
+    assert not pacer.throttled(A, 7, 10.26, sent_at=10.2).bot_wide
+    assert not pacer.throttled(C, 7, 10.27, sent_at=10.2).bot_wide
+    assert pacer.paused_until == 0.0

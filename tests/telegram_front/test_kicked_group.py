@@ -42,7 +42,8 @@ def test_a_group_that_kicked_the_bot_gets_nothing_more(
     async def scenario() -> None:
         # Two seconds between any two messages: the drain picks the group's message and
         # waits for its turn while the group removes the bot.
-        async with BotUnderTest(config, fake, clock, pacer=Pacer(global_per_second=0.5)) as b:
+        pacer = Pacer(global_per_second=0.5, global_burst=1)
+        async with BotUnderTest(config, fake, clock, pacer=pacer) as b:
             await b.poll()
             store = b.store
             with store.transaction():
