@@ -269,12 +269,12 @@ def set_schedule(service: Service, chat: Chat, text: str, now: datetime) -> Sett
         return _update(service, chat, now, digest_skips_alerted=not on)
     # Days first, then an optional time: "weekly fri 9:00", "weekdays 7:30", "daily".
     digest_time = None
-    if len(words) > 1:
+    if len(words) > 1 and any(c.isdigit() for c in words[-1]):
         try:
             digest_time = parse_time_of_day(words[-1]).strftime("%H:%M")
-            words = words[:-1]
-        except ValueError:
-            pass
+        except ValueError as exc:
+            raise SettingRefused("schedule", text, str(exc)) from exc
+        words = words[:-1]
     try:
         days = parse_cadence(" ".join(words))
     except ValueError as exc:

@@ -198,7 +198,10 @@ class Subscriber:
     digest_skips_alerted: bool = False
 
     def mode_of(self, watchlist: str) -> Mode:
-        """The mode a followed list goes by: its own, else the chat's."""
+        """The mode a followed list goes by: its own, else the chat's; a chat paused
+        ("off") pauses every list."""
+        if self.mode == "off":
+            return "off"
         return next((m for name, m in self.list_modes if name == watchlist), self.mode)
 
     def _modes(self) -> set[Mode]:

@@ -139,6 +139,8 @@ def release_due(
 
 def chat_is_quiet(sub: Subscriber, now: datetime) -> bool:
     """Whether the chat's instant alerts are held at ``now``."""
+    if not sub.quiet_hours:
+        return False  # most chats: asked for every alert, so kept cheap
     return is_quiet(now, quiet_hours_of(sub.quiet_hours), zone(sub.timezone))
 
 

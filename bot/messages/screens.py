@@ -159,7 +159,7 @@ def settings_line(sub: Subscriber, next_digest: datetime | None = None) -> str:
             f" (the digest at {at})."
         )
     if sub.list_modes:
-        line += " Lists with a mode of their own say so above."
+        line += " (Lists with a mode of their own are marked in /mysubs.)"
     if quiet := quiet_hours_of(sub.quiet_hours):
         line += (
             f"\nQuiet hours {quiet.start:%H:%M}–{quiet.end:%H:%M}: alerts then are held and"

@@ -145,7 +145,8 @@ def test_a_weekly_digest_comes_on_its_day_only_and_covers_the_week(tmp_path: Pat
 
 
 @pytest.mark.parametrize(
-    "typed", ["fortnightly", "weekly", "quiet 22:00", "quiet 7-7", "repeats maybe"]
+    "typed",
+    ["fortnightly", "weekly", "daily 25:00", "quiet 22:00", "quiet 7-7", "repeats maybe"],
 )
 def test_a_schedule_that_cannot_be_read_is_refused_and_nothing_changes(
     tmp_path: Path, typed: str

@@ -362,6 +362,13 @@ def test_each_list_goes_by_its_own_mode_else_the_chats() -> None:
     assert sub.wants_alerts and sub.wants_digest
 
 
+def test_a_paused_chat_pauses_every_list_whatever_its_own_mode() -> None:
+    now = local(BERLIN, 2026, 6, 10, 12)
+    sub = chat("off", list_modes=(("B", "instant"),))
+    assert alert_lists(sub, now) == () and digest_lists(sub, now) == ()
+    assert not sub.wants_alerts and not sub.wants_digest
+
+
 def test_a_chat_in_instant_mode_with_one_digest_list_still_gets_a_digest() -> None:
     now = local(BERLIN, 2026, 6, 10, 12)
     assert chat_next_digest(chat("instant"), None, now) is None
