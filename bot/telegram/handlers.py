@@ -410,8 +410,8 @@ async def _schedule_button(
     if data == screens.SCHEDULE_DATA:
         summary = _summary(ctx, sub)
     else:
-        _, what, value = data.split(":", 2)
-        if what not in _SCHEDULE_BUTTONS:
+        what, _, value = data.removeprefix(screens.SCHEDULE_DATA).partition(":")
+        if what not in _SCHEDULE_BUTTONS or not value:
             await query.answer(screens.STALE_BUTTON)
             return
         arg = _SCHEDULE_BUTTONS[what].format(value)

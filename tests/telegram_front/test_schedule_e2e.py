@@ -76,6 +76,10 @@ def test_schedule_buttons_change_the_days_and_quiet_hours_and_mysubs_shows_them(
             assert r.text.startswith("Say daily, weekdays, or weekly") and "/schedule" in r.text
             [r] = await b.send("/schedule repeats off", user_id=ANN)
             assert "leaves out what came as an instant alert" in r.text
+            answered = len(fake.callback_answers)
+            fake.user_presses(r, "sch:x", forged=True)
+            assert await b.wait(lambda: len(fake.callback_answers) > answered)
+            assert "out of date" in (fake.callback_answers[-1].text or "")
 
     asyncio.run(scenario())
 
