@@ -114,21 +114,39 @@ def next_quiet_end(now: datetime, quiet: QuietHours, tz: ZoneInfo) -> datetime:
 def held_span(
     now: datetime, quiet: QuietHours | None, tz: ZoneInfo, released_until: datetime | None
 ) -> tuple[datetime, datetime] | None:
-    """The alerts held and not yet sent at ``now``: [since, until) of the latest span
-    (``until`` is ``now`` while it lasts), after ``released_until``; None when nothing is."""
+    """The alerts held and not yet sent at ``now``: [since, until), from the first span
+    after ``released_until`` (from it, if it falls inside one) to the end of the latest
+    span, or ``now`` while that lasts; None when nothing is held.
+
+    After an outage over several spans this covers them all, and the hours between them
+    too: what arrived then was not sent either, as nothing ran."""
     if quiet is None:
         return None
     start, end = _latest_span(now, quiet, tz)
-    since = start if released_until is None else max(start, released_until)
+    since = start if released_until is None else _first_held(released_until, quiet, tz)
     until = min(now, end)
     return (since, until) if since < until else None
+
+
+def _first_held(released_until: datetime, quiet: QuietHours, tz: ZoneInfo) -> datetime:
+    """Where holding starts again after ``released_until``: there, inside a span; else
+    at the start of the next span."""
+    start, end = _latest_span(released_until, quiet, tz)
+    if released_until < end:
+        return released_until
+    day = released_until.astimezone(tz).date()
+    for ahead in range(3):
+        start, _ = _span_from(day + ahead * _ONE_DAY, quiet, tz)
+        if start > released_until:
+            return start
+    raise AssertionError("a span starts every local day")  # pragma: no cover
 
 
 def release_due(
     now: datetime, quiet: QuietHours | None, tz: ZoneInfo, released_until: datetime | None
 ) -> tuple[datetime, datetime] | None:
-    """The span whose held alerts are to be sent at ``now`` as one message: the latest
-    span once it has ended, from ``released_until`` on; None while quiet or when sent."""
+    """The alerts held to send at ``now`` as one message (``held_span``): once a span
+    has ended; None while quiet or when nothing is held."""
     if quiet is None or is_quiet(now, quiet, tz):
         return None
     return held_span(now, quiet, tz, released_until)

@@ -298,6 +298,20 @@ def test_what_was_held_is_released_once_when_the_night_ends() -> None:
     assert release_due(night_end + MINUTE, NIGHT, BERLIN, night_end) is None
 
 
+def test_after_an_outage_over_two_nights_one_message_covers_both() -> None:
+    released = local(BERLIN, 2026, 6, 10, 23)  # the first night, half sent
+    back = local(BERLIN, 2026, 6, 12, 9)
+    assert release_due(back, NIGHT, BERLIN, released) == (released, local(BERLIN, 2026, 6, 12, 7))
+
+
+def test_held_alerts_start_with_the_next_night_after_the_last_sent() -> None:
+    sent_at_seven = local(BERLIN, 2026, 6, 11, 7)
+    assert held_span(local(BERLIN, 2026, 6, 11, 23), NIGHT, BERLIN, sent_at_seven) == (
+        local(BERLIN, 2026, 6, 11, 22),
+        local(BERLIN, 2026, 6, 11, 23),
+    )
+
+
 def test_quiet_hours_set_in_the_night_hold_only_from_then() -> None:
     set_at = local(BERLIN, 2026, 6, 11, 1)
     assert held_span(local(BERLIN, 2026, 6, 11, 5), NIGHT, BERLIN, set_at) == (
@@ -411,3 +425,44 @@ def test_scheduled_instants_are_what_quiet_hours_end_on() -> None:
     assert next_quiet_end(
         local(BERLIN, 2026, 3, 28, 23), QuietHours(time(22), time(2, 30)), BERLIN
     ) == (scheduled_at(day, time(2, 30), BERLIN))
+
+
+@given(
+    tz=st.sampled_from(["Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "UTC"]),
+    start=st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2035, 1, 1)),
+    gaps=st.lists(st.integers(1, 60 * 30).map(lambda n: timedelta(minutes=n)), max_size=40),
+    quiet=st.tuples(st.integers(0, 23), st.integers(0, 23)).filter(lambda hs: hs[0] != hs[1]),
+    cadence=st.sampled_from(["daily", "weekdays", "fri"]),
+)
+@settings(max_examples=120, deadline=None)
+def test_the_stored_wake_has_come_whenever_a_digest_or_a_release_is_due(
+    tz: str, start: datetime, gaps: list[timedelta], quiet: tuple[int, int], cadence: str
+) -> None:
+    """What keeps the tick's index right with quiet hours: the tick never finds work for
+    a chat before the instant stored for it (it may find none after it, when a new span
+    began before the tick came back: then it stores the next instant)."""
+    now = start.replace(tzinfo=UTC)
+    sub = replace(
+        chat(),
+        timezone=tz,
+        digest_days=cadence,
+        quiet_hours=QuietHours(time(quiet[0]), time(quiet[1])).stored(),
+        quiet_released_until=now,
+        created_at=now,
+    )
+    last: DigestRecord | None = None
+    stored = chat_next_wake(sub, last, now)
+    assert stored is not None
+    for gap in gaps:
+        now += gap
+        due = chat_digest_due(sub, last, now)
+        release = chat_release_due(sub, now)
+        if due is not None or release is not None:
+            assert stored <= now
+        if due is not None:
+            last = DigestRecord(1, due.local_date, due.since, due.until, 0, 1, now)
+            sub = replace(sub, quiet_released_until=now)  # as the tick folds what was held
+        elif release is not None:
+            sub = replace(sub, quiet_released_until=release[1])
+        stored = chat_next_wake(sub, last, now)
+        assert stored is not None and stored > now
