@@ -204,16 +204,18 @@ class Subscriber:
             return "off"
         return next((m for name, m in self.list_modes if name == watchlist), self.mode)
 
-    def _modes(self) -> set[Mode]:
+    def _modes(self) -> set[Mode] | tuple[Mode]:
+        if not self.list_modes or self.mode == "off":
+            return (self.mode,)  # most chats: asked for every alert and digest
         return {self.mode_of(name) for name in self.watchlists} or {self.mode}
 
     @property
     def wants_alerts(self) -> bool:
-        return self.active and bool(self._modes() & {"instant", "both"})
+        return self.active and any(m in ("instant", "both") for m in self._modes())
 
     @property
     def wants_digest(self) -> bool:
-        return self.active and bool(self._modes() & {"daily", "both"})
+        return self.active and any(m in ("daily", "both") for m in self._modes())
 
     @property
     def is_group(self) -> bool:

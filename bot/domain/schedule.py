@@ -76,14 +76,17 @@ def parse_cadence(text: str) -> str:
     raise ValueError(CADENCE_HINT)
 
 
+_CADENCE_DAYS = {
+    "daily": _EVERY_DAY,
+    "weekdays": frozenset(range(5)),
+    **{day: frozenset({n}) for n, day in enumerate(WEEKDAYS)},
+}
+
+
 def cadence_days(cadence: str) -> frozenset[int]:
     """The local weekdays (Monday 0) a stored cadence brings a digest on; every day for
     "daily" and for a value no longer understood."""
-    if cadence == "weekdays":
-        return frozenset(range(5))
-    if cadence in WEEKDAYS:
-        return frozenset({WEEKDAYS.index(cadence)})
-    return _EVERY_DAY
+    return _CADENCE_DAYS.get(cadence, _EVERY_DAY)
 
 
 # -- parsing what people type ------------------------------------------------------------
