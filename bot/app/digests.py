@@ -18,7 +18,7 @@ from bot.app.service import Service
 from bot.domain.digest import Digest, build_digest
 from bot.domain.models import Alert, DigestEntry, DigestRecord, FeedState, Subscriber
 from bot.domain.mute import alert_lists, digest_lists, heard_lists
-from bot.domain.possibly_about import AboutSeen
+from bot.domain.possibly_about import AboutAlert, AboutSeen, about_alerts_for
 from bot.domain.quiet import chat_held_span, chat_next_wake, chat_release_due
 from bot.domain.schedule import (
     DueDigest,
@@ -29,6 +29,7 @@ from bot.domain.schedule import (
 )
 from bot.messages.fanout import (
     alerts_for,
+    chat_about_messages,
     chat_alert_messages,
     digest_key,
     digest_messages,
@@ -187,7 +188,8 @@ def _queue_held_alerts(
     service: Service, sub: Subscriber, span: tuple[datetime, datetime], now: datetime
 ) -> int:
     """Queue what the chat's quiet hours held in ``span`` as one alert (a lone article as
-    its usual alert, several combined), and note the span sent, together."""
+    its usual alert, several combined), and the possibly-about alerts it asked for as
+    another, and note the span sent, all together."""
     alerts = [
         Alert(entry.article, entry.matches, updated=entry.updated)
         for entry in sorted(
@@ -202,14 +204,33 @@ def _queue_held_alerts(
         # As a poll's combined alert: leave out what already went out on its own.
         mine = [a for a in mine if outbox.by_key(a.key) is None]
     messages = chat_alert_messages(sub, mine)
+    about = about_alerts_for(sub, _about_alerts(service.store.about.found_between(*span)), now)
+    if len(about) > 1:
+        about = [a for a in about if outbox.by_key(a.key) is None]
+    messages += chat_about_messages(sub, about)
     with service.store.transaction():
         # The alerts' buttons name their articles by a short key: note which is which.
-        service.store.feedback.remember_articles(a.alert.article.id for a in mine)
+        service.store.feedback.remember_articles(
+            [a.alert.article.id for a in mine] + [a.alert.article.id for a in about]
+        )
         queued = outbox.enqueue(messages, now) if messages else 0
         service.store.chats.set_quiet_released(sub.chat_id, span[1])
-    if mine:
-        log.info("quiet_release chat=%d alerts=%d", sub.chat_id, len(mine))
+    if mine or about:
+        log.info("quiet_release chat=%d alerts=%d about=%d", sub.chat_id, len(mine), len(about))
     return queued
+
+
+def _about_alerts(seen: Sequence[AboutSeen]) -> list[AboutAlert]:
+    """The possibly-about findings as the alerts they were (a list the article names
+    now is the named alert's, not this one's)."""
+    by_article: dict[str, AboutAlert] = {}
+    for item in seen:
+        if item.found.watchlist in item.named:
+            continue
+        earlier = by_article.get(item.article.id)
+        found = (*earlier.found, item.found) if earlier else (item.found,)
+        by_article[item.article.id] = AboutAlert(item.article, found, item.updated)
+    return list(by_article.values())
 
 
 def day_digest(service: Service, sub: Subscriber, day: date, now: datetime) -> Digest:

@@ -13,8 +13,11 @@ from bot.app import chats, digests
 from bot.app.chats import Chat, SettingRefused
 from bot.app.config import builtin_config
 from bot.app.poll import queue_alerts
+from bot.app.possibly_about import queue_about_alerts
 from bot.app.service import Service, build_service
+from bot.domain.aboutness import CLOSE, PossiblyAbout
 from bot.domain.models import Alert
+from bot.domain.possibly_about import AboutAlert
 from tests.factories import make_article, make_match
 from tests.watchlist_copy import copy_watchlists
 
@@ -191,3 +194,20 @@ def test_a_new_chat_has_a_daily_digest_no_quiet_hours_and_no_list_modes(tmp_path
     assert sub is not None
     assert (sub.digest_days, sub.quiet_hours, sub.list_modes) == ("daily", "", ())
     assert sub.digest_skips_alerted is False
+
+
+def test_possibly_about_alerts_in_quiet_hours_come_when_they_end_too(tmp_path: Path) -> None:
+    svc = service(tmp_path)
+    follow(svc, "TRIPP")
+    svc.store.chats.set_about_alerts(ANN.chat_id, "TRIPP", True)
+    chats.set_schedule(svc, ANN, "quiet 22:00-07:00", EVENING)
+    found_at = NIGHT_START + timedelta(hours=3)
+    article = make_article(7, title="A Corridor Through Syunik")
+    svc.store.upsert_article(article, found_at)
+    finding = PossiblyAbout(article.id, "TRIPP", 0.7, CLOSE, "The transit strip across Syunik.")
+    svc.store.about.replace(article.id, article.content_hash, [finding], found_at)
+    queue_about_alerts(svc, [AboutAlert(article, (finding,))], found_at)
+    assert sent(svc, "alert") == [], "held in the night"
+    digests.digest_tick(svc, NIGHT_END)
+    [held] = sent(svc, "alert")
+    assert "A Corridor Through Syunik" in held and "possibly about" in held.casefold()
