@@ -459,7 +459,9 @@ def setting_shown(sub: Subscriber, setting: str) -> str:
         return f"The digest time is {at}. Change it with /time 07:30.\n{settings_line(sub)}"
     if setting == "timezone":
         return (
-            f"The time zone is <b>{escape(sub.timezone)}</b>. "
+            f"The time zone is <b>{escape(zone_name(sub.timezone))}</b>"
+            + (f" ({escape(sub.timezone)})" if zone_name(sub.timezone) != sub.timezone else "")
+            + ". "
             "Change it with /timezone Europe/Berlin (or a city: /timezone Tbilisi)."
         )
     return settings_line(sub) + "\nChoose:"
