@@ -8,7 +8,7 @@ and word its outcome with ``bot.messages.screens``. Nothing here knows Telegram.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Literal
 
@@ -16,9 +16,16 @@ from bot.app import watchlist_sync
 from bot.app.service import Service
 from bot.domain.models import MODES, Mode, Subscriber, Watchlist, watchlist_key
 from bot.domain.mute import muted_lists
-from bot.domain.resolve import UnknownTimezone, resolve_timezone, resolve_watchlist
+from bot.domain.quiet import parse_quiet_hours
+from bot.domain.resolve import (
+    TimezoneReading,
+    UnknownTimezone,
+    resolve_timezone,
+    resolve_watchlist,
+    timezone_reading,
+)
 from bot.domain.routing import Route
-from bot.domain.schedule import chat_next_digest, parse_time_of_day
+from bot.domain.schedule import chat_next_digest, parse_cadence, parse_time_of_day
 from bot.lists.personal import display_name, owner_of
 
 log = logging.getLogger(__name__)
@@ -175,12 +182,13 @@ def stop(service: Service, chat: Chat, now: datetime) -> list[str]:
 # -- settings ----------------------------------------------------------------------------
 
 
-class SettingRefused(ValueError):
-    """A value for the digest time, time zone or mode that cannot be used."""
+Setting = Literal["time", "timezone", "mode", "schedule"]
 
-    def __init__(
-        self, setting: Literal["time", "timezone", "mode"], value: str, reason: str = ""
-    ) -> None:
+
+class SettingRefused(ValueError):
+    """A value for the digest time, time zone, mode or schedule that cannot be used."""
+
+    def __init__(self, setting: Setting, value: str, reason: str = "") -> None:
         self.setting = setting
         self.value = value
         self.reason = reason
@@ -199,6 +207,10 @@ class SettingsSummary:
     muted: dict[str, datetime] = field(default_factory=dict)
     # Followed lists delivered elsewhere (a topic, a channel).
     routes: tuple[Route, ...] = ()
+    # (typed, zone, how read) when /timezone took an abbreviation for its place ("EST":
+    # America/New_York) or an offset for a fixed zone ("UTC+4": Etc/GMT-4): the reply
+    # says so.
+    zone_read_as: tuple[str, str, TimezoneReading] | None = None
 
 
 def settings_summary(service: Service, chat_id: int, now: datetime) -> SettingsSummary:
@@ -227,7 +239,95 @@ def set_timezone(service: Service, chat: Chat, text: str, now: datetime) -> Sett
         refused = SettingRefused("timezone", text, str(exc))
         refused.suggestions = exc.suggestions
         raise refused from exc
-    return _update(service, chat, now, timezone=key)
+    summary = _update(service, chat, now, timezone=key)
+    reading = timezone_reading(text)
+    if reading != "name":
+        summary = replace(summary, zone_read_as=(text.strip(), key, reading))
+    return summary
+
+
+# -- /schedule: which days, quiet hours, repeats -------------------------------------------
+
+_SWITCH = {"on": True, "off": False, "yes": True, "no": False}
+
+
+def set_schedule(service: Service, chat: Chat, text: str, now: datetime) -> SettingsSummary:
+    """``/schedule`` with arguments: "daily|weekdays|weekly DAY [HH:MM]" for the digest's
+    days (and time), "quiet HH:MM-HH:MM|off" for quiet hours, "repeats on|off" for
+    whether the digest repeats what came as alerts (mode both)."""
+    words = text.split()
+    head = words[0].casefold() if words else ""
+    rest = " ".join(words[1:])
+    if head == "quiet":
+        try:
+            quiet = parse_quiet_hours(rest)
+        except ValueError as exc:
+            raise SettingRefused("schedule", text, str(exc)) from exc
+        sub = ensure_chat(service, chat, now)
+        service.store.chats.set_quiet_hours(sub.chat_id, quiet.stored() if quiet else "", now)
+        return _logged(service, sub.chat_id, now)
+    if head == "repeats":
+        on = _SWITCH.get(rest.strip().casefold())
+        if on is None:
+            raise SettingRefused("schedule", text, "Say repeats on or repeats off.")
+        return _update(service, chat, now, digest_skips_alerted=not on)
+    # Days first, then an optional time: "weekly fri 9:00", "weekdays 7:30", "daily".
+    digest_time = None
+    if len(words) > 1 and any(c.isdigit() for c in words[-1]):
+        try:
+            digest_time = parse_time_of_day(words[-1]).strftime("%H:%M")
+        except ValueError as exc:
+            raise SettingRefused("schedule", text, str(exc)) from exc
+        words = words[:-1]
+    try:
+        days = parse_cadence(" ".join(words))
+    except ValueError as exc:
+        raise SettingRefused("schedule", text, str(exc)) from exc
+    return _update(service, chat, now, digest_days=days, digest_time=digest_time)
+
+
+# -- a mode per list -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ListModeOutcome:
+    """A followed list's own mode set (``mode`` None: back to the chat's), or why not:
+    ``result`` "set", "unknown" (``candidates``) or "not_following"."""
+
+    result: Literal["set", "unknown", "not_following"]
+    name: str = ""
+    mode: Mode | None = None
+    query: str = ""
+    candidates: tuple[str, ...] = ()
+    summary: SettingsSummary | None = None
+
+
+def list_mode_asked(text: str) -> tuple[str, Mode | None] | None:
+    """``/mode LIST MODE`` read as (list, mode; None for "default"), or None when the
+    text is not that shape (a mode alone is the chat's)."""
+    name, _, last = text.strip().rpartition(" ")
+    if not name.strip():
+        return None
+    if last.casefold() == "default":
+        return name.strip(), None
+    mode = mode_named(last)
+    return None if mode is None else (name.strip(), mode)
+
+
+def set_list_mode(
+    service: Service, chat: Chat, query: str, mode: Mode | None, now: datetime
+) -> ListModeOutcome:
+    """Give the followed list ``query`` names a mode of its own (None: the chat's)."""
+    sub = ensure_chat(service, chat, now)
+    meant = list_meant(service, sub, query, now, leaving=True)
+    if not meant.target:
+        return ListModeOutcome("unknown", query=query, candidates=meant.candidates)
+    if not service.store.chats.set_list_mode(sub.chat_id, meant.target, mode):
+        return ListModeOutcome("not_following", meant.shown)
+    log.info("chat=%d action=list_mode watchlist=%r mode=%s", sub.chat_id, meant.target, mode)
+    return ListModeOutcome(
+        "set", meant.shown, mode, summary=settings_summary(service, sub.chat_id, now)
+    )
 
 
 def mode_named(text: str) -> Mode | None:
@@ -250,19 +350,34 @@ def _update(
     timezone: str | None = None,
     digest_time: str | None = None,
     mode: Mode | None = None,
+    digest_days: str | None = None,
+    digest_skips_alerted: bool | None = None,
 ) -> SettingsSummary:
     sub = ensure_chat(service, chat, now)
     service.store.chats.update_settings(
-        sub.chat_id, now, timezone=timezone, digest_time=digest_time, mode=mode
+        sub.chat_id,
+        now,
+        timezone=timezone,
+        digest_time=digest_time,
+        mode=mode,
+        digest_days=digest_days,
+        digest_skips_alerted=digest_skips_alerted,
     )
-    summary = settings_summary(service, sub.chat_id, now)
+    return _logged(service, sub.chat_id, now)
+
+
+def _logged(service: Service, chat_id: int, now: datetime) -> SettingsSummary:
+    summary = settings_summary(service, chat_id, now)
     fresh = summary.subscriber
     log.info(
-        "chat=%d action=settings mode=%s time=%s tz=%s",
+        "chat=%d action=settings mode=%s time=%s days=%s tz=%s quiet=%r skips_alerted=%s",
         fresh.chat_id,
         fresh.mode,
         fresh.digest_time,
+        fresh.digest_days,
         fresh.timezone,
+        fresh.quiet_hours,
+        fresh.digest_skips_alerted,
     )
     return summary
 

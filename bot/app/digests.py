@@ -1,4 +1,5 @@
-"""Digests: the scheduled daily one for every subscriber, and those asked for on demand.
+"""Digests: the scheduled one for every subscriber, and those asked for on demand; and
+the alerts held in a subscriber's quiet hours, sent as one message when they end.
 
 What is due is decided by ``bot.domain.schedule`` from stored state and ``now``; what a
 digest holds by ``bot.domain.digest``; its words by ``bot.messages``. This module reads
@@ -15,18 +16,25 @@ from datetime import date, datetime, timedelta
 from bot.app.chats import list_meant
 from bot.app.service import Service
 from bot.domain.digest import Digest, build_digest
-from bot.domain.models import DigestEntry, DigestRecord, FeedState, Subscriber
-from bot.domain.mute import heard_lists
-from bot.domain.possibly_about import AboutSeen
+from bot.domain.models import Alert, DigestEntry, DigestRecord, FeedState, Subscriber
+from bot.domain.mute import alert_lists, digest_lists, heard_lists
+from bot.domain.possibly_about import AboutAlert, AboutSeen, about_alerts_for
+from bot.domain.quiet import chat_held_span, chat_next_wake, chat_release_due
 from bot.domain.schedule import (
     DueDigest,
     chat_digest_due,
-    chat_next_digest,
     local_day_window,
     parse_day,
     zone,
 )
-from bot.messages.fanout import digest_key, digest_messages, digest_texts
+from bot.messages.fanout import (
+    alerts_for,
+    chat_about_messages,
+    chat_alert_messages,
+    digest_key,
+    digest_messages,
+    digest_texts,
+)
 from bot.storage.chats import DigestCandidate
 from bot.storage.database import store_fault
 
@@ -62,7 +70,14 @@ def digest_tick(service: Service, now: datetime) -> int:
             if due is not None:
                 made, last = _queue_digest(service, sub, due, now, cache)
                 queued += made
-            upcoming.append((candidate, chat_next_digest(sub, last, now)))
+                if chat_held_span(sub, now) is not None:
+                    # The digest took the held alerts.
+                    sub = replace(sub, quiet_released_until=now)
+            release = chat_release_due(sub, now)
+            if release is not None:
+                queued += _queue_held_alerts(service, sub, release, now)
+                sub = replace(sub, quiet_released_until=release[1])
+            upcoming.append((candidate, chat_next_wake(sub, last, now)))
         except Exception as exc:
             if store_fault(exc) is not None:
                 # Every other chat would wait busy_timeout and fail the same way.
@@ -121,9 +136,12 @@ def _queue_digest(
         cache.seen[window] = service.store.articles_seen_between(*window)
         cache.about[window] = _about_seen(service, *window)
     # ... and most share their lists and zone too: build and render each digest once.
-    # A muted list is left out of the digest while the mute lasts.
-    heard = heard_lists(sub, now)
-    shape = (window, heard, tz.key, sub.is_group)
+    # A muted list is left out of the digest while the mute lasts; a list whose articles
+    # came as alerts, too, when the chat asked (but not what its quiet hours held).
+    heard = digest_lists(sub, now)
+    alerted = alert_lists(sub, now)
+    held = chat_held_span(sub, now)
+    shape = (window, heard, alerted, held, tz.key, sub.is_group)
     if shape not in cache.rendered:
         digest = build_digest(
             cache.seen[window],
@@ -133,6 +151,8 @@ def _queue_digest(
             watchlists=heard,
             shared=[w.name for w in service.watchlists],
             about=cache.about[window],
+            alerted=alerted,
+            held=held,
         )
         digest = replace(digest, for_group=sub.is_group)
         texts = digest_texts(
@@ -163,6 +183,8 @@ def _queue_digest(
         if chats.record_digest(record):
             queued = service.store.outbox.enqueue(messages, now)
             last: DigestRecord | None = record
+            if held is not None:
+                chats.set_quiet_released(sub.chat_id, now)
         else:  # made meanwhile (by another process's tick)
             last = chats.last_digest(sub.chat_id)
     log.info(
@@ -173,6 +195,55 @@ def _queue_digest(
         len(messages),
     )
     return queued, last
+
+
+def _queue_held_alerts(
+    service: Service, sub: Subscriber, span: tuple[datetime, datetime], now: datetime
+) -> int:
+    """Queue what the chat's quiet hours held in ``span`` as one alert (a lone article as
+    its usual alert, several combined), and the possibly-about alerts it asked for as
+    another, and note the span sent, all together."""
+    alerts = [
+        Alert(entry.article, entry.matches, updated=entry.updated)
+        for entry in sorted(
+            service.store.articles_seen_between(*span), key=lambda e: e.first_seen_at
+        )
+        # A list's edit matching old articles again alerts nobody; the digest has them.
+        if not entry.rematched
+    ]
+    outbox = service.store.outbox
+    mine = alerts_for(sub, alerts, now)
+    if len(mine) > 1:
+        # As a poll's combined alert: leave out what already went out on its own.
+        mine = [a for a in mine if outbox.by_key(a.key) is None]
+    messages = chat_alert_messages(sub, mine)
+    about = about_alerts_for(sub, _about_alerts(service.store.about.found_between(*span)), now)
+    if len(about) > 1:
+        about = [a for a in about if outbox.by_key(a.key) is None]
+    messages += chat_about_messages(sub, about)
+    with service.store.transaction():
+        # The alerts' buttons name their articles by a short key: note which is which.
+        service.store.feedback.remember_articles(
+            [a.alert.article.id for a in mine] + [a.alert.article.id for a in about]
+        )
+        queued = outbox.enqueue(messages, now) if messages else 0
+        service.store.chats.set_quiet_released(sub.chat_id, span[1])
+    if mine or about:
+        log.info("quiet_release chat=%d alerts=%d about=%d", sub.chat_id, len(mine), len(about))
+    return queued
+
+
+def _about_alerts(seen: Sequence[AboutSeen]) -> list[AboutAlert]:
+    """The possibly-about findings as the alerts they were (a list the article names
+    now is the named alert's, not this one's)."""
+    by_article: dict[str, AboutAlert] = {}
+    for item in seen:
+        if item.found.watchlist in item.named:
+            continue
+        earlier = by_article.get(item.article.id)
+        found = (*earlier.found, item.found) if earlier else (item.found,)
+        by_article[item.article.id] = AboutAlert(item.article, found, item.updated)
+    return list(by_article.values())
 
 
 def day_digest(service: Service, sub: Subscriber, day: date, now: datetime) -> Digest:
@@ -264,5 +335,13 @@ class _TickCache:
     seen: dict[tuple[datetime, datetime], list[DigestEntry]] = field(default_factory=dict)
     about: dict[tuple[datetime, datetime], list[AboutSeen]] = field(default_factory=dict)
     rendered: dict[
-        tuple[tuple[datetime, datetime], tuple[str, ...], str, bool], tuple[int, list[str]]
+        tuple[
+            tuple[datetime, datetime],
+            tuple[str, ...],
+            tuple[str, ...],
+            tuple[datetime, datetime] | None,
+            str,
+            bool,
+        ],
+        tuple[int, list[str]],
     ] = field(default_factory=dict)

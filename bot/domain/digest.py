@@ -43,6 +43,8 @@ def build_digest(
     watchlists: Collection[str] | None = None,
     shared: Collection[str] | None = None,
     about: Sequence[AboutSeen] = (),
+    alerted: Collection[str] = (),
+    held: tuple[datetime, datetime] | None = None,
 ) -> Digest:
     """Select what a reader following ``watchlists`` (all when None) should see.
 
@@ -52,6 +54,11 @@ def build_digest(
     None): someone else's personal list, or a list since deleted, is no news to them.
     ``about`` are the "possibly about" findings made in the window: those of followed
     lists, each in its list's section (``about_sections``).
+
+    ``alerted`` are the lists the reader gets instant alerts for: a match of one that is
+    not in ``watchlists`` came as an alert, so it is neither shown nor counted, unless the
+    article was first seen in ``held`` (the reader's quiet hours not yet sent: the digest
+    takes them instead).
     """
     by_id: dict[str, DigestEntry] = {}
     unmatched: set[str] = set()
@@ -59,7 +66,16 @@ def build_digest(
     for entry in seen:
         if not since <= entry.first_seen_at < until and not (entry.updated or entry.rematched):
             continue
-        kept = tuple(m for m in entry.matches if watchlists is None or m.watchlist in watchlists)
+        in_held = held is not None and held[0] <= entry.first_seen_at < held[1]
+        kept = tuple(
+            m
+            for m in entry.matches
+            if watchlists is None
+            or m.watchlist in watchlists
+            or (in_held and m.watchlist in alerted)
+        )
+        if not kept and any(m.watchlist in alerted for m in entry.matches):
+            continue  # came as an alert
         if not kept:
             others = [m for m in entry.matches if shared is None or m.watchlist in shared]
             (elsewhere if others else unmatched).add(entry.article.id)

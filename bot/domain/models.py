@@ -184,14 +184,38 @@ class Subscriber:
     # (watchlist, muted until) for each subscription muted at some time; whether a mute
     # is still on at a given moment is `bot.domain.mute`'s to say.
     muted: tuple[tuple[str, datetime], ...] = ()
+    # (watchlist, mode) for each followed list with a mode of its own; the others go by
+    # the chat's `mode`.
+    list_modes: tuple[tuple[str, Mode], ...] = ()
+    # Which local days the digest comes on: "daily", "weekdays", or one day ("mon" ...
+    # "sun") for a weekly digest; read by `bot.domain.schedule.cadence_days`.
+    digest_days: str = "daily"
+    # "HH:MM-HH:MM" local: instant alerts held in that span (`bot.domain.quiet`); "" none.
+    quiet_hours: str = ""
+    # The end of the last span of held alerts sent (or folded into a digest).
+    quiet_released_until: datetime | None = None
+    # In "both": the digest leaves out what already came as an instant alert.
+    digest_skips_alerted: bool = False
+
+    def mode_of(self, watchlist: str) -> Mode:
+        """The mode a followed list goes by: its own, else the chat's; a chat paused
+        ("off") pauses every list."""
+        if self.mode == "off":
+            return "off"
+        return next((m for name, m in self.list_modes if name == watchlist), self.mode)
+
+    def _modes(self) -> set[Mode] | tuple[Mode]:
+        if not self.list_modes or self.mode == "off":
+            return (self.mode,)  # most chats: asked for every alert and digest
+        return {self.mode_of(name) for name in self.watchlists} or {self.mode}
 
     @property
     def wants_alerts(self) -> bool:
-        return self.active and self.mode in ("instant", "both")
+        return self.active and any(m in ("instant", "both") for m in self._modes())
 
     @property
     def wants_digest(self) -> bool:
-        return self.active and self.mode in ("daily", "both")
+        return self.active and any(m in ("daily", "both") for m in self._modes())
 
     @property
     def is_group(self) -> bool:

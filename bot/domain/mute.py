@@ -1,5 +1,6 @@
 """Muting a followed list for a while: no alerts and no digest items for it until the
-mute runs out, which it does by itself (pure: ``now`` is a parameter)."""
+mute runs out, which it does by itself; and which of the lists heard come as alerts and
+which in the digest, by each list's mode (pure: ``now`` is a parameter)."""
 
 from __future__ import annotations
 
@@ -36,3 +37,21 @@ def heard_lists(subscriber: Subscriber, now: datetime) -> tuple[str, ...]:
     digests are made of."""
     muted = muted_lists(subscriber, now)
     return tuple(w for w in subscriber.watchlists if w not in muted)
+
+
+def alert_lists(subscriber: Subscriber, now: datetime) -> tuple[str, ...]:
+    """The heard lists whose articles come as instant alerts (each list's own mode, else
+    the chat's)."""
+    if not subscriber.active:
+        return ()
+    heard = heard_lists(subscriber, now)
+    return tuple(w for w in heard if subscriber.mode_of(w) in ("instant", "both"))
+
+
+def digest_lists(subscriber: Subscriber, now: datetime) -> tuple[str, ...]:
+    """The heard lists whose articles the scheduled digest holds: those in "daily", and
+    those in "both" unless the chat asked the digest to leave out what it was alerted to
+    (then what was held in quiet hours is added by the digest itself)."""
+    heard = heard_lists(subscriber, now)
+    wanted = ("daily",) if subscriber.digest_skips_alerted else ("daily", "both")
+    return tuple(w for w in heard if subscriber.mode_of(w) in wanted)

@@ -13,8 +13,9 @@ from typing import Literal
 
 from bot.domain.aboutness import VERY_CLOSE, PossiblyAbout
 from bot.domain.models import Article, Subscriber
-from bot.domain.mute import heard_lists
+from bot.domain.mute import alert_lists
 from bot.domain.poll import should_alert
+from bot.domain.quiet import chat_is_quiet
 
 
 def outranked(found: PossiblyAbout, named: AbstractSet[str]) -> bool:
@@ -200,10 +201,11 @@ def about_alerts_for(
     subscriber: Subscriber, alerts: Sequence[AboutAlert], now: datetime
 ) -> list[ChatAboutAlert]:
     """The alerts a chat gets: instant alerts on, following the list (and not muted at
-    ``now``), and asking for its possibly-about alerts too."""
-    if not subscriber.wants_alerts:
+    ``now``), and asking for its possibly-about alerts too; none in its quiet hours (the
+    digest has them)."""
+    if not subscriber.wants_alerts or chat_is_quiet(subscriber, now):
         return []
-    wanted = set(heard_lists(subscriber, now)) & set(subscriber.about_alerts)
+    wanted = set(alert_lists(subscriber, now)) & set(subscriber.about_alerts)
     out = []
     for alert in alerts:
         found = tuple(f for f in alert.found if f.watchlist in wanted)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from itertools import chain
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from bot.domain.text import fold
@@ -25,6 +26,7 @@ __all__ = [
     "WatchlistResolution",
     "resolve_timezone",
     "resolve_watchlist",
+    "timezone_reading",
 ]
 
 # -- watchlists ---------------------------------------------------------------------------
@@ -151,9 +153,40 @@ _SPLIT_WORD_PENALTY = 0.9
 _AREAS = frozenset(
     "Africa America Antarctica Arctic Asia Atlantic Australia Europe Indian Pacific".split()  # noqa: SIM905
 )
-# "UTC+4" and the like: Etc/GMT-4 would be right but its sign reads backwards, so no fuzzy
-# suggestions (they would offer Etc/GMT+4); the message asks for a place instead.
-_OFFSET = re.compile(r"(?:utc|gmt|z)?\s*[+\-−]\s*\d{1,2}(?:[:.]?\d{2})?", re.IGNORECASE)
+# "UTC+4", "GMT-3", "+04:00": a fixed offset, read as the Etc/ zone that has it, whose
+# name has the sign the other way round (POSIX's: Etc/GMT-4 is four hours ahead of UTC).
+_OFFSET = re.compile(
+    r"(?:utc|gmt|z)?\s*(?P<sign>[+\-−])\s*(?P<hours>\d{1,2})(?:[:.]?(?P<minutes>\d{2}))?",
+    re.IGNORECASE,
+)
+# Abbreviations people type for a zone that changes its clocks: the tz database has
+# some as zones with fixed offsets or US rules ("EST" is UTC−5 all year), which is wrong
+# for the place meant half the year. The place is taken instead (and the reply says so).
+ABBREVIATIONS = {
+    "est": "America/New_York",
+    "edt": "America/New_York",
+    "est5edt": "America/New_York",
+    "cst": "America/Chicago",
+    "cdt": "America/Chicago",
+    "cst6cdt": "America/Chicago",
+    "mst": "America/Denver",
+    "mdt": "America/Denver",
+    "mst7mdt": "America/Denver",
+    "pst": "America/Los_Angeles",
+    "pdt": "America/Los_Angeles",
+    "pst8pdt": "America/Los_Angeles",
+    "hst": "Pacific/Honolulu",
+    "cet": "Europe/Berlin",
+    "cest": "Europe/Berlin",
+    "met": "Europe/Berlin",
+    "eet": "Europe/Athens",
+    "eest": "Europe/Athens",
+    "wet": "Europe/Lisbon",
+    "bst": "Europe/London",
+    "msk": "Europe/Moscow",
+}
+
+TimezoneReading = Literal["name", "abbreviation", "offset"]
 
 
 _INVISIBLE = frozenset({"Cc", "Cf", "Cs"})
@@ -191,24 +224,55 @@ def resolve_timezone(query: str) -> ZoneInfo:
     ("america/new york"), and a bare city or trailing part of a key when only one zone
     has it ("Berlin", "Indiana/Indianapolis"). A city shared by identical zones (links
     such as Asia/Istanbul and Europe/Istanbul) resolves; one shared by different zones
-    ("Pacific": US/ or Canada/) does not, and the zones are the suggestions.
+    ("Pacific": US/ or Canada/) does not, and the zones are the suggestions. An
+    abbreviation of a zone with summer time is taken for its place ("EST":
+    America/New_York, `ABBREVIATIONS`), and an offset for its fixed Etc/ zone ("UTC+4":
+    Etc/GMT-4); `timezone_reading` says which happened, for the reply to say so.
     """
     key = _loose(query)
     if not key:
         raise UnknownTimezone(query)
+    if key in ABBREVIATIONS:
+        return ZoneInfo(ABBREVIATIONS[key])
     index = _tz_index()
     exact = index.by_key.get(key)
     if exact is not None:
         return ZoneInfo(exact)
+    if (offset := _offset_zone(query)) is not None:
+        return ZoneInfo(offset)
     by_tail = index.by_tail.get(key, ())
     if by_tail:
         chosen = _one_zone(by_tail)
         if chosen is not None:
             return ZoneInfo(chosen)
         raise UnknownTimezone(query, by_tail[:_MAX_CANDIDATES])
-    if _OFFSET.fullmatch(query.strip()):
-        raise UnknownTimezone(query)
     raise UnknownTimezone(query, _suggest_timezones(key))
+
+
+def timezone_reading(query: str) -> TimezoneReading:
+    """How `resolve_timezone` reads `query`: as a zone's name or city, as an abbreviation
+    taken for its place ("EST": America/New_York), or as a fixed offset ("UTC+4")."""
+    if _loose(query) in ABBREVIATIONS:
+        return "abbreviation"
+    if _loose(query) in _tz_index().by_key:
+        return "name"
+    return "offset" if _OFFSET.fullmatch(query.strip()) else "name"
+
+
+def _offset_zone(query: str) -> str | None:
+    """The Etc/ zone of a fixed offset typed as "UTC+4", "GMT-3", "+04:00" or "utc + 4";
+    None when `query` is no offset. An offset no Etc/ zone has (+05:30, +15) is refused:
+    only a place has it (/timezone Kolkata)."""
+    match = _OFFSET.fullmatch(query.strip())
+    if match is None:
+        return None
+    hours, minutes = int(match["hours"]), int(match["minutes"] or 0)
+    ahead = match["sign"] == "+"
+    if minutes or hours > (14 if ahead else 12):
+        raise UnknownTimezone(query)
+    if hours == 0:
+        return "Etc/UTC"
+    return f"Etc/GMT{'-' if ahead else '+'}{hours}"
 
 
 def _loose(text: str) -> str:

@@ -1,4 +1,5 @@
-"""When each subscriber's daily digest is due, and the times and days people type.
+"""When each subscriber's digest is due (daily, on weekdays or weekly), and the times
+and days people type.
 
 Everything here is pure: no clock, disk or network. `now` is always an argument (an aware
 datetime) and every instant returned is an aware UTC datetime, so the caller can store and
@@ -26,18 +27,67 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.domain.models import DigestRecord, Subscriber
 
 __all__ = [
+    "CADENCE_HINT",
     "DueDigest",
+    "cadence_days",
     "chat_digest_due",
     "chat_next_digest",
     "due_digest",
     "local_day_window",
     "next_digest_at",
+    "parse_cadence",
     "parse_day",
     "parse_time_of_day",
     "scheduled_at",
 ]
 
 _ONE_DAY = timedelta(days=1)
+_ONE_WEEK = timedelta(days=7)
+
+# -- which days a digest comes on -------------------------------------------------------
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_EVERY_DAY = frozenset(range(7))
+CADENCE_HINT = "Say daily, weekdays, or weekly and a day, for example weekly fri."
+
+
+def parse_cadence(text: str) -> str:
+    """The stored cadence ("daily", "weekdays" or a day "mon" ... "sun") that ``text``
+    means: "daily", "weekdays", "weekly friday", "fri", "Friday". ValueError with a
+    sentence for the user otherwise."""
+    words = text.strip().casefold().split()
+    if words and words[0] == "weekly":
+        words = words[1:]
+        if not words:
+            raise ValueError("Say which day the weekly digest comes, for example weekly fri.")
+    if len(words) == 1:
+        word = words[0].rstrip(".")
+        if word in ("daily", "day", "everyday"):
+            return "daily"
+        if word in ("weekdays", "weekday", "workdays"):
+            return "weekdays"
+        if len(word) >= 2:
+            found = [
+                d for d, name in zip(WEEKDAYS, _DAY_NAMES, strict=True) if name.startswith(word)
+            ]
+            if len(found) == 1:
+                return found[0]
+    raise ValueError(CADENCE_HINT)
+
+
+_CADENCE_DAYS = {
+    "daily": _EVERY_DAY,
+    "weekdays": frozenset(range(5)),
+    **{day: frozenset({n}) for n, day in enumerate(WEEKDAYS)},
+}
+
+
+def cadence_days(cadence: str) -> frozenset[int]:
+    """The local weekdays (Monday 0) a stored cadence brings a digest on; every day for
+    "daily" and for a value no longer understood."""
+    return _CADENCE_DAYS.get(cadence, _EVERY_DAY)
+
 
 # -- parsing what people type ------------------------------------------------------------
 
@@ -186,6 +236,7 @@ def due_digest(
     last_until: datetime | None,
     subscribed_at: datetime,
     max_window: timedelta = timedelta(days=7),
+    days: frozenset[int] = _EVERY_DAY,
 ) -> DueDigest | None:
     """The digest that is due at `now` for a subscriber who wants it at `at` in `tz`, or None.
 
@@ -198,18 +249,22 @@ def due_digest(
     The window ends at `now`, so nothing that arrived before the digest was made is left
     out, and starts where the previous one ended (else a day earlier). After a long outage
     it is cut to `max_window`: a digest of weeks of articles would be read by nobody.
+
+    `days` are the local weekdays (Monday 0) that have a digest (``cadence_days``); the
+    first digest of a weekly cadence covers the week before it.
     """
     now = _aware(now, "now").astimezone(UTC)
     subscribed_at = _aware(subscribed_at, "subscribed_at")
     if max_window <= timedelta(0):
         raise ValueError("max_window must be positive")
-    day, scheduled = _latest_scheduled(now, at, tz)
+    day, scheduled = _latest_scheduled(now, at, tz, days)
     if not _owed(day, scheduled, last_date, subscribed_at):
         return None
     if last_until is not None and _aware(last_until, "last_until") >= now:
         # The clock went back since the last digest: any window would overlap that one's.
         return None
-    since = last_until.astimezone(UTC) if last_until is not None else now - _ONE_DAY
+    first = _ONE_WEEK if len(days) == 1 else _ONE_DAY
+    since = last_until.astimezone(UTC) if last_until is not None else now - first
     return DueDigest(local_date=day, since=max(since, now - max_window), until=now)
 
 
@@ -220,6 +275,7 @@ def next_digest_at(
     tz: ZoneInfo,
     last_date: date | None,
     subscribed_at: datetime | None = None,
+    days: frozenset[int] = _EVERY_DAY,
 ) -> datetime:
     """When the subscriber's next digest is due (UTC), for "next digest: Fri 27 Nov 08:00".
 
@@ -230,7 +286,7 @@ def next_digest_at(
     now = _aware(now, "now").astimezone(UTC)
     if subscribed_at is not None:
         subscribed_at = _aware(subscribed_at, "subscribed_at")
-    day, scheduled = _latest_scheduled(now, at, tz)
+    day, scheduled = _latest_scheduled(now, at, tz, days)
     if _owed(day, scheduled, last_date, subscribed_at):
         return scheduled
     day += _ONE_DAY
@@ -240,9 +296,10 @@ def next_digest_at(
         day = max(day, subscribed_at.astimezone(tz).date())
     # Scheduled instants grow with the day, so this ends within a step or two.
     while True:
-        scheduled = scheduled_at(day, at, tz)
-        if scheduled > now and (subscribed_at is None or scheduled >= subscribed_at):
-            return scheduled
+        if day.weekday() in days:
+            scheduled = scheduled_at(day, at, tz)
+            if scheduled > now and (subscribed_at is None or scheduled >= subscribed_at):
+                return scheduled
         day += _ONE_DAY
 
 
@@ -251,6 +308,7 @@ def chat_digest_due(sub: Subscriber, last: DigestRecord | None, now: datetime) -
     (also when the chat gets no digest at all)."""
     if not _gets_digests(sub):
         return None
+    days = cadence_days(sub.digest_days)
     return due_digest(
         now=now,
         at=parse_time_of_day(sub.digest_time),
@@ -258,6 +316,9 @@ def chat_digest_due(sub: Subscriber, last: DigestRecord | None, now: datetime) -
         last_date=last.local_date if last else None,
         last_until=last.until if last else None,
         subscribed_at=sub.created_at or now,
+        # A week's digest made late must still reach back to where the last one ended.
+        max_window=_ONE_WEEK + _ONE_DAY if len(days) == 1 else _ONE_WEEK,
+        days=days,
     )
 
 
@@ -278,6 +339,7 @@ def chat_next_digest(sub: Subscriber, last: DigestRecord | None, now: datetime) 
         tz=zone(sub.timezone),
         last_date=last.local_date if last else None,
         subscribed_at=sub.created_at or now,
+        days=cadence_days(sub.digest_days),
     )
 
 
@@ -285,16 +347,21 @@ def _gets_digests(sub: Subscriber) -> bool:
     return sub.wants_digest and bool(sub.watchlists)
 
 
-def _latest_scheduled(now: datetime, at: time, tz: ZoneInfo) -> tuple[date, datetime]:
-    """The latest local day whose scheduled instant is at or before `now`, and that instant."""
+def _latest_scheduled(
+    now: datetime, at: time, tz: ZoneInfo, days: frozenset[int] = _EVERY_DAY
+) -> tuple[date, datetime]:
+    """The latest local day of `days` whose scheduled instant is at or before `now`, and
+    that instant."""
     day = now.astimezone(tz).date()
-    scheduled = scheduled_at(day, at, tz)
-    if scheduled > now:
-        # One step back is enough: yesterday's instant is at the latest the start of today
-        # (when a clock change skips yesterday's time into today, as Samoa's did in 2011).
+    # At most a week and a day back: yesterday's instant is at the latest the start of
+    # today (when a clock change skips yesterday's time into today, as Samoa's did in 2011).
+    for _ in range(9):
+        if day.weekday() in days:
+            scheduled = scheduled_at(day, at, tz)
+            if scheduled <= now:
+                return day, scheduled
         day -= _ONE_DAY
-        scheduled = scheduled_at(day, at, tz)
-    return day, scheduled
+    raise ValueError("days must name at least one weekday")
 
 
 def _owed(

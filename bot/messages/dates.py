@@ -35,17 +35,49 @@ def date_label(when: datetime | None, tz: tzinfo = UTC) -> str:
     return day_label(local(when, tz).date())
 
 
+def zone_label(at: datetime) -> str:
+    """The zone of the local time ``at`` as a reader knows it: its abbreviation when it
+    has a real one ("CET", "EST"); else its city ("Baku" rather than "+04"), or "UTC+4"
+    for a fixed offset (Etc/GMT-4, whose sign reads backwards)."""
+    name = at.tzname() or ""
+    if name[:1].isalpha():
+        return name
+    key = str(getattr(at.tzinfo, "key", ""))
+    if key and not key.startswith("Etc/") and "/" in key:
+        return key.rsplit("/", 1)[-1].replace("_", " ")
+    return offset_label(at.utcoffset()) if at.utcoffset() is not None else name
+
+
+def zone_name(key: str) -> str:
+    """A stored zone as shown in the settings: its name ("Asia/Baku"), or "UTC+4" for a
+    fixed offset (Etc/GMT-4)."""
+    if key.startswith("Etc/GMT") and key[7:8] in ("+", "-") and key[8:].isdigit():
+        hours = int(key[8:])
+        return offset_label(timedelta(hours=-hours if key[7] == "+" else hours))
+    return key
+
+
+def offset_label(offset: timedelta | None) -> str:
+    """``UTC+4``, ``UTC−3``, ``UTC+5:30``, ``UTC``."""
+    if not offset:
+        return "UTC"
+    minutes = int(offset.total_seconds()) // 60
+    sign = "+" if minutes > 0 else "−"
+    hours, rest = divmod(abs(minutes), 60)
+    return f"UTC{sign}{hours}" + (f":{rest:02d}" if rest else "")
+
+
 def date_time_label(when: datetime, tz: tzinfo) -> str:
     """``6 Dec 2026, 19:00 (CET)``."""
     at = local(when, tz)
-    zone = at.tzname()
+    zone = zone_label(at)
     return f"{day_label(at.date())}, {at:%H:%M}" + (f" ({zone})" if zone else "")
 
 
 def weekday_time_label(when: datetime, tz: tzinfo) -> str:
     """``Mon 7 Dec 19:00 CET``: when something comes next, within the week."""
     at = local(when, tz)
-    zone = at.tzname() or ""
+    zone = zone_label(at)
     text = f"{_WEEKDAYS[at.weekday()]} {at.day} {_MONTHS[at.month - 1]} {at:%H:%M}"
     return f"{text} {zone}".rstrip()
 

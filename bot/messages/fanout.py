@@ -10,8 +10,9 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.digest import Digest
 from bot.domain.models import Alert, Article, Match, OutgoingMessage, Subscriber
-from bot.domain.mute import heard_lists
+from bot.domain.mute import alert_lists
 from bot.domain.possibly_about import ChatAboutAlert
+from bot.domain.quiet import chat_is_quiet
 from bot.domain.routing import Destination, buttons_allowed
 from bot.domain.schedule import zone
 from bot.lists.personal import display_name
@@ -34,10 +35,19 @@ def alerts_for(
     subscriber: Subscriber, alerts: Sequence[Alert], now: datetime | None = None
 ) -> list[ChatAlert]:
     """The alerts, in order, that a subscriber in instant mode gets: each that matched a
-    list it follows (and has not muted at ``now``), narrowed to those lists."""
+    list it follows (and has not muted at ``now``) in a mode with alerts, narrowed to
+    those lists; none in the chat's quiet hours."""
     if not subscriber.wants_alerts:
         return []
-    followed = set(subscriber.watchlists if now is None else heard_lists(subscriber, now))
+    if now is not None and chat_is_quiet(subscriber, now):
+        # Held: the articles are stored, and go out as one message when quiet hours end.
+        return []
+    if now is None:
+        followed = {
+            w for w in subscriber.watchlists if subscriber.mode_of(w) in ("instant", "both")
+        }
+    else:
+        followed = set(alert_lists(subscriber, now))
     out = []
     for alert in alerts:
         matches = tuple(m for m in alert.matches if m.watchlist in followed)

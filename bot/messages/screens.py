@@ -11,10 +11,11 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from bot.domain.models import MODES, Subscriber, Watchlist, watchlist_key
-from bot.domain.schedule import zone
+from bot.domain.quiet import quiet_hours_of
+from bot.domain.schedule import WEEKDAYS, zone
 from bot.lists.personal import display_name
 from bot.lists.rules import BIDI_CONTROLS
-from bot.messages.dates import weekday_time_label
+from bot.messages.dates import weekday_time_label, zone_name
 from bot.messages.html import bold, escape
 from bot.messages.words import plural
 
@@ -54,12 +55,13 @@ CHAT_COMMANDS: tuple[tuple[str, str], ...] = (
     ("mysubs", "Your subscriptions and settings"),
     ("digest", "Digest now: /digest [today|yesterday|DATE]"),
     ("latest", "Latest matches: /latest [LIST] [N]"),
-    ("time", "Daily digest time: /time HH:MM"),
-    ("timezone", "Your time zone: /timezone Area/City"),
-    ("mode", "instant, daily, both or off"),
-    ("aboutalerts", "Alerts for possibly-about articles: /aboutalerts LIST on|off"),
-    ("mute", "Mute a list: /mute LIST [DAYS]"),
-    ("unmute", "End a mute: /unmute LIST"),
+    ("time", "Digest time: HH:MM"),
+    ("schedule", "Digest days, quiet hours"),
+    ("timezone", "Time zone: Area/City or a city"),
+    ("mode", "[LIST] instant|daily|both|off"),
+    ("aboutalerts", "Possibly-about alerts: LIST on|off"),
+    ("mute", "Mute a list: LIST [DAYS]"),
+    ("unmute", "End a mute: LIST"),
     ("stop", "Unsubscribe from everything"),
 )
 # Refused in groups: /help there leaves them out (the command menu, published once for
@@ -134,22 +136,45 @@ def welcome(
     return "\n".join(lines)
 
 
+_DAY_WORDS = ("Mondays", "Tuesdays", "Wednesdays", "Thursdays", "Fridays", "Saturdays", "Sundays")
+
+
+def cadence_words(digest_days: str) -> tuple[str, str]:
+    """The digest's cadence as ("daily digest", "") / ("digest", " on weekdays") /
+    ("weekly digest", " on Fridays"): the noun and what follows the time."""
+    if digest_days == "weekdays":
+        return "digest", " on weekdays"
+    if digest_days in WEEKDAYS:
+        return "weekly digest", f" on {_DAY_WORDS[WEEKDAYS.index(digest_days)]}"
+    return "daily digest", ""
+
+
 def settings_line(sub: Subscriber, next_digest: datetime | None = None) -> str:
     """What the chat receives and when, true in every mode: the one wording of the
     settings, used by /start, /mysubs, /mode and every settings confirmation."""
     who = "This group gets" if sub.is_group else "You get"
-    at = f"<b>{escape(sub.digest_time)}</b> {escape(sub.timezone)}"
+    noun, days = cadence_words(sub.digest_days)
+    at = f"<b>{escape(sub.digest_time)}</b> {escape(zone_name(sub.timezone))}{days}"
     if sub.mode == "both":
-        line = f"{who} instant alerts and a daily digest at {at}."
+        line = f"{who} instant alerts and a {noun} at {at}."
     elif sub.mode == "instant":
-        line = f"{who} instant alerts only, no daily digest (it would come at {at})."
+        line = f"{who} instant alerts only, no {noun} (it would come at {at})."
     elif sub.mode == "daily":
-        line = f"{who} the daily digest only, at {at} (no instant alerts)."
+        line = f"{who} the {noun} only, at {at} (no instant alerts)."
     else:
         line = (
             f"{who} nothing (paused): /mode both turns alerts and the digest back on"
             f" (the digest at {at})."
         )
+    if sub.list_modes:
+        line += " (Lists with a mode of their own are marked in /mysubs.)"
+    if quiet := quiet_hours_of(sub.quiet_hours):
+        line += (
+            f"\nQuiet hours {quiet.start:%H:%M}–{quiet.end:%H:%M}: alerts then are held and"
+            f" come as one message at {quiet.end:%H:%M} (or in a digest due then)."
+        )
+    if sub.digest_skips_alerted:
+        line += "\nThe digest leaves out what came as an instant alert."
     if next_digest is not None and sub.wants_digest and sub.watchlists:
         line += f"\nNext digest: {weekday_time_label(next_digest, zone(sub.timezone))}."
     return line
@@ -211,6 +236,7 @@ def mysubs_text(
     if sub.watchlists:
         lines += [
             f"• {escape(display_name(name))}"
+            + list_mode_mark(sub, name)
             + about_alerts_mark(sub, name)
             + (
                 f" <i>(muted until {weekday_time_label(muted[name], tz)}; /unmute"
@@ -226,7 +252,11 @@ def mysubs_text(
     if missing:
         names = ", ".join(escape(display_name(n)) for n in missing)
         lines.append(f"No longer available: {names}.")
-    lines += ["", "Change with /mode, /time, /timezone, /aboutalerts, or tap below for the mode."]
+    lines += [
+        "",
+        "Change with /mode (or /mode LIST digest), /schedule, /time, /timezone,"
+        " /aboutalerts, or tap below.",
+    ]
     return "\n".join(lines)
 
 
@@ -246,8 +276,97 @@ def mode_chosen(mode: str) -> str:
 
 
 def mode_keyboard(sub: Subscriber) -> Keyboard:
+    """The chat's mode, and a button to the schedule's."""
     row = [(("• " if sub.mode == m else "") + m, f"m:{m}") for m in MODES]
-    return [row]
+    return [row, [("⏰ Digest days and quiet hours", SCHEDULE_DATA)]]
+
+
+SCHEDULE_DATA = "sch:"
+
+
+def schedule_keyboard(sub: Subscriber) -> Keyboard:
+    """/schedule's buttons: the digest's days (a weekly one on each day), quiet hours
+    (a common choice, or off) and whether the digest repeats what came as alerts."""
+
+    def mark(on: bool, label: str) -> str:
+        return ("• " if on else "") + label
+
+    days = sub.digest_days
+    return [
+        [
+            (mark(days == "daily", "daily"), "sch:d:daily"),
+            (mark(days == "weekdays", "weekdays"), "sch:d:weekdays"),
+        ],
+        [(mark(days == d, d.capitalize()), f"sch:d:{d}") for d in WEEKDAYS],
+        [
+            (mark(sub.quiet_hours == "22:00-07:00", "quiet 22–07"), "sch:q:22:00-07:00"),
+            (mark(sub.quiet_hours == "23:00-08:00", "quiet 23–08"), "sch:q:23:00-08:00"),
+            (mark(not sub.quiet_hours, "no quiet hours"), "sch:q:off"),
+        ],
+        [
+            (mark(not sub.digest_skips_alerted, "digest repeats alerts"), "sch:r:on"),
+            (mark(sub.digest_skips_alerted, "digest without them"), "sch:r:off"),
+        ],
+    ]
+
+
+def schedule_shown(sub: Subscriber, next_digest: datetime | None) -> str:
+    """/schedule without arguments: the settings, how to change them, and the buttons."""
+    return (
+        f"{settings_line(sub, next_digest)}\n\n{escape(SCHEDULE_USAGE)}\nOr tap (weekly: the"
+        " day; the time stays):"
+    )
+
+
+SCHEDULE_USAGE = (
+    "/schedule daily|weekdays [HH:MM], /schedule weekly fri [HH:MM],"
+    " /schedule quiet 22:00-07:00|off, /schedule repeats on|off."
+)
+
+LIST_MODE_LABELS = {
+    "instant": "alerts only",
+    "daily": "digest only",
+    "both": "alerts and digest",
+    "off": "paused",
+}
+
+
+def list_mode_mark(sub: Subscriber, name: str) -> str:
+    """After a followed list in /mysubs: its own mode, when it has one."""
+    own = dict(sub.list_modes).get(name)
+    return f" — {LIST_MODE_LABELS[own]}" if own else ""
+
+
+def list_mode_reply(
+    result: str, name: str, mode: str | None, *, query: str, candidates: Sequence[str]
+) -> str:
+    """The reply to /mode LIST MODE (``result`` as ``ListModeOutcome`` has it)."""
+    if result == "unknown":
+        return unknown_watchlist(query, candidates, then=escape(LIST_MODE_USAGE))
+    shown = bold(name)
+    if result == "not_following":
+        return f"Follow {shown} first (/subscribe {escape(name)}), then give it a mode."
+    if mode is None:
+        return f"{shown} goes by this chat's mode again."
+    return f"{shown}: {LIST_MODE_LABELS[mode]}, whatever the chat's mode."
+
+
+LIST_MODE_USAGE = "Use /mode LIST instant|daily|both|off, or /mode LIST default."
+
+
+def timezone_read_as(typed: str, key: str, reading: str) -> str:
+    """/timezone took an abbreviation for its place, or an offset for a fixed zone: say
+    which, before the settings."""
+    if reading == "abbreviation":
+        return (
+            f"I read {quote_input(typed, 20)} as <b>{escape(key)}</b>, which keeps its clock"
+            " changes (a fixed offset would be an hour off half the year)."
+        )
+    return (
+        f"I read {quote_input(typed, 20)} as a fixed <b>{escape(zone_name(key))}</b> all year"
+        f" ({escape(key)}: the tz database writes the sign the other way round). A place,"
+        " such as /timezone Baku, follows its clock changes."
+    )
 
 
 def one_of(names: Sequence[str], *, html: bool = True) -> str:
@@ -345,11 +464,13 @@ def stop_reply(gone: Sequence[str], *, group: bool) -> str:
 def setting_shown(sub: Subscriber, setting: str) -> str:
     """/time, /timezone or /mode without an argument."""
     if setting == "time":
-        at = f"<b>{escape(sub.digest_time)}</b> {escape(sub.timezone)}"
+        at = f"<b>{escape(sub.digest_time)}</b> {escape(zone_name(sub.timezone))}"
         return f"The digest time is {at}. Change it with /time 07:30.\n{settings_line(sub)}"
     if setting == "timezone":
         return (
-            f"The time zone is <b>{escape(sub.timezone)}</b>. "
+            f"The time zone is <b>{escape(zone_name(sub.timezone))}</b>"
+            + (f" ({escape(sub.timezone)})" if zone_name(sub.timezone) != sub.timezone else "")
+            + ". "
             "Change it with /timezone Europe/Berlin (or a city: /timezone Tbilisi)."
         )
     return settings_line(sub) + "\nChoose:"
@@ -358,6 +479,8 @@ def setting_shown(sub: Subscriber, setting: str) -> str:
 def setting_refused(setting: str, value: str, reason: str, suggestions: Sequence[str]) -> str:
     if setting == "time":
         return escape(reason)
+    if setting == "schedule":
+        return f"{escape(reason)} {escape(SCHEDULE_USAGE)}"
     if setting == "timezone":
         text = f"I don't know the time zone {quote_input(value, 40)}."
         if suggestions:

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from bot.domain.models import DigestRecord, Mode, Subscriber
+from bot.domain.models import MODES, DigestRecord, Mode, Subscriber
 from bot.storage.articles import chunks
 from bot.storage.times import db_time, from_db_time, required_time
 
@@ -52,12 +52,12 @@ class ChatStore:
         if row is None:
             return None
         lists = _Lists()
-        for name, muted_until, about_alerts in self._conn.execute(
-            "SELECT watchlist, muted_until, about_alerts FROM subscriptions WHERE chat_id = ?"
-            " ORDER BY watchlist",
+        for name, muted_until, about_alerts, mode in self._conn.execute(
+            "SELECT watchlist, muted_until, about_alerts, mode FROM subscriptions"
+            " WHERE chat_id = ? ORDER BY watchlist",
             (chat_id,),
         ):
-            lists.add(name, muted_until, about_alerts)
+            lists.add(name, muted_until, about_alerts, mode)
         return _subscriber(row, lists)
 
     def ensure(
@@ -107,13 +107,51 @@ class ChatStore:
         timezone: str | None = None,
         digest_time: str | None = None,
         mode: Mode | None = None,
+        digest_days: str | None = None,
+        digest_skips_alerted: bool | None = None,
     ) -> None:
         self._conn.execute(
             "UPDATE subscribers SET timezone = COALESCE(?, timezone),"
             " digest_time = COALESCE(?, digest_time), mode = COALESCE(?, mode),"
+            " digest_days = COALESCE(?, digest_days),"
+            " digest_skips_alerted = COALESCE(?, digest_skips_alerted),"
             f" updated_at = ?, next_digest_at = {LOOK_AGAIN} WHERE chat_id = ?",
-            (timezone, digest_time, mode, db_time(now), chat_id),
+            (
+                timezone,
+                digest_time,
+                mode,
+                digest_days,
+                None if digest_skips_alerted is None else int(digest_skips_alerted),
+                db_time(now),
+                chat_id,
+            ),
         )
+
+    def set_quiet_hours(self, chat_id: int, quiet_hours: str, now: datetime) -> None:
+        """Quiet hours as stored ("" none); what came before ``now`` is not held."""
+        self._conn.execute(
+            "UPDATE subscribers SET quiet_hours = ?, quiet_released_until = ?, updated_at = ?,"
+            f" next_digest_at = {LOOK_AGAIN} WHERE chat_id = ?",
+            (quiet_hours, db_time(now), db_time(now), chat_id),
+        )
+
+    def set_quiet_released(self, chat_id: int, until: datetime) -> None:
+        """The held alerts up to ``until`` were sent (or folded into a digest)."""
+        self._conn.execute(
+            "UPDATE subscribers SET quiet_released_until = ? WHERE chat_id = ?"
+            " AND (quiet_released_until IS NULL OR quiet_released_until < ?)",
+            (db_time(until), chat_id, db_time(until)),
+        )
+
+    def set_list_mode(self, chat_id: int, watchlist: str, mode: Mode | None) -> bool:
+        """A followed list's own mode (None: the chat's); False when not followed."""
+        cur = self._conn.execute(
+            "UPDATE subscriptions SET mode = ? WHERE chat_id = ? AND watchlist = ?",
+            (mode, chat_id, watchlist),
+        )
+        if cur.rowcount:
+            self._look_again(chat_id)
+        return cur.rowcount == 1
 
     def deactivate(self, chat_id: int, reason: str, now: datetime) -> None:
         self._conn.execute(
@@ -129,8 +167,9 @@ class ChatStore:
             # chat followed, and retire the old row so the group is not served twice.
             self._conn.execute(
                 "INSERT INTO subscriptions"
-                " (chat_id, watchlist, created_at, about_alerts, muted_until)"
-                " SELECT ?, watchlist, created_at, about_alerts, muted_until FROM subscriptions"
+                " (chat_id, watchlist, created_at, about_alerts, muted_until, mode)"
+                " SELECT ?, watchlist, created_at, about_alerts, muted_until, mode"
+                " FROM subscriptions"
                 " WHERE chat_id = ? ON CONFLICT DO NOTHING",
                 (new_id, old_id),
             )
@@ -160,11 +199,11 @@ class ChatStore:
         where = " WHERE active = 1" if active_only else ""
         rows = self._conn.execute(f"SELECT * FROM subscribers{where} ORDER BY chat_id").fetchall()
         subs: dict[int, _Lists] = {}
-        for chat_id, name, muted_until, about_alerts in self._conn.execute(
-            "SELECT chat_id, watchlist, muted_until, about_alerts FROM subscriptions"
+        for chat_id, name, muted_until, about_alerts, mode in self._conn.execute(
+            "SELECT chat_id, watchlist, muted_until, about_alerts, mode FROM subscriptions"
             " ORDER BY chat_id, watchlist"
         ):
-            subs.setdefault(chat_id, _Lists()).add(name, muted_until, about_alerts)
+            subs.setdefault(chat_id, _Lists()).add(name, muted_until, about_alerts, mode)
         return [_subscriber(r, subs.get(r["chat_id"], _NO_LISTS)) for r in rows]
 
     def following(self, watchlists: Iterable[str]) -> list[Subscriber]:
@@ -259,12 +298,12 @@ class ChatStore:
         last: dict[int, DigestRecord] = {}
         for chunk in chunks(ids):
             marks = ",".join("?" * len(chunk))
-            for chat_id, name, muted_until, about_alerts in self._conn.execute(
-                "SELECT chat_id, watchlist, muted_until, about_alerts FROM subscriptions"
+            for chat_id, name, muted_until, about_alerts, mode in self._conn.execute(
+                "SELECT chat_id, watchlist, muted_until, about_alerts, mode FROM subscriptions"
                 f" WHERE chat_id IN ({marks}) ORDER BY chat_id, watchlist",
                 chunk,
             ):
-                lists.setdefault(chat_id, _Lists()).add(name, muted_until, about_alerts)
+                lists.setdefault(chat_id, _Lists()).add(name, muted_until, about_alerts, mode)
             for r in self._conn.execute(
                 "SELECT d.* FROM digests d JOIN (SELECT chat_id, MAX(local_date) AS local_date"
                 f" FROM digests WHERE chat_id IN ({marks}) GROUP BY chat_id) latest"
@@ -356,9 +395,12 @@ class _Lists:
         self.names: list[str] = []
         self.muted: list[tuple[str, datetime]] = []
         self.about_alerts: list[str] = []
+        self.modes: list[tuple[str, Mode]] = []
 
-    def add(self, name: str, muted_until: str | None, about_alerts: int) -> None:
+    def add(self, name: str, muted_until: str | None, about_alerts: int, mode: str | None) -> None:
         self.names.append(name)
+        if mode in MODES:
+            self.modes.append((name, mode))
         if (until := from_db_time(muted_until)) is not None:
             self.muted.append((name, until))
         if about_alerts:
@@ -382,6 +424,11 @@ def _subscriber(r: sqlite3.Row, lists: _Lists) -> Subscriber:
         watchlists=tuple(lists.names),
         muted=tuple(lists.muted),
         about_alerts=tuple(lists.about_alerts),
+        list_modes=tuple(lists.modes),
+        digest_days=r["digest_days"],
+        quiet_hours=r["quiet_hours"],
+        quiet_released_until=from_db_time(r["quiet_released_until"]),
+        digest_skips_alerted=bool(r["digest_skips_alerted"]),
     )
 
 

@@ -58,6 +58,7 @@ COMMANDS = {
     "time": handlers.time_command,
     "timezone": handlers.timezone_command,
     "mode": handlers.mode_command,
+    "schedule": handlers.schedule_command,
     "aboutalerts": handlers.about_alerts_command,
     "stop": handlers.stop,
     **feedback.COMMANDS,

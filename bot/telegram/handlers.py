@@ -8,7 +8,6 @@ handler in ``app.py`` answers politely if something unexpected does).
 from __future__ import annotations
 
 import re
-from typing import Literal
 
 from telegram import CallbackQuery, Update
 from telegram import Chat as TelegramChat
@@ -18,7 +17,7 @@ from telegram.error import BadRequest
 from bot.app import chats, digests, routes
 from bot.app.chats import SettingRefused, SettingsSummary
 from bot.domain import confirm
-from bot.domain.models import Subscriber
+from bot.domain.models import Mode, Subscriber
 from bot.domain.schedule import zone
 from bot.messages import screens
 from bot.messages.fanout import digest_texts, latest_texts
@@ -142,26 +141,33 @@ async def mysubs(update: Update, context: Context) -> None:
     await reply(update, _mysubs(_summary(ctx, sub)), screens.mode_keyboard(sub))
 
 
-Setting = Literal["time", "timezone", "mode"]
-
-
-async def _change_setting(update: Update, context: Context, setting: Setting) -> None:
-    """The shape shared by /time, /timezone and /mode: no argument shows the setting;
-    an argument changes it (in a group, for its admins only) and confirms."""
+async def _change_setting(update: Update, context: Context, setting: chats.Setting) -> None:
+    """The shape shared by /time, /timezone, /mode and /schedule: no argument shows the
+    setting; an argument changes it (in a group, for its admins only) and confirms."""
     ctx = bot_context(context)
     sub = subscriber_for(update, ctx)
     arg = args_text(context)
     if not arg:
+        if setting == "schedule":
+            shown = screens.schedule_shown(sub, _summary(ctx, sub).next_digest)
+            await reply(update, shown, screens.schedule_keyboard(sub))
+            return
         keyboard = screens.mode_keyboard(sub) if setting == "mode" else []
         await reply(update, screens.setting_shown(sub, setting), keyboard)
         return
     if not await may_change_settings(update, context):
         await reply(update, screens.GROUP_ADMINS_ONLY)
         return
+    if setting == "mode" and chats.mode_named(arg) is None:
+        asked = chats.list_mode_asked(arg)
+        if asked is not None:
+            await _change_list_mode(update, ctx, *asked)
+            return
     setter = {
         "time": chats.set_digest_time,
         "timezone": chats.set_timezone,
         "mode": chats.set_mode,
+        "schedule": chats.set_schedule,
     }[setting]
     try:
         summary = setter(ctx.service, chat_of(update), arg, ctx.clock())
@@ -172,7 +178,29 @@ async def _change_setting(update: Update, context: Context, setting: Setting) ->
     done = screens.settings_done(
         summary.subscriber, next_digest=summary.next_digest, missing=summary.missing
     )
-    await reply(update, done, screens.mode_keyboard(summary.subscriber))
+    if summary.zone_read_as is not None:
+        done = screens.timezone_read_as(*summary.zone_read_as) + "\n\n" + done
+    keyboard = (
+        screens.schedule_keyboard(summary.subscriber)
+        if setting == "schedule"
+        else screens.mode_keyboard(summary.subscriber)
+    )
+    await reply(update, done, keyboard)
+
+
+async def _change_list_mode(update: Update, ctx: BotContext, query: str, mode: Mode | None) -> None:
+    """/mode LIST MODE: that list's own mode (``default``: the chat's again)."""
+    outcome = chats.set_list_mode(ctx.service, chat_of(update), query, mode, ctx.clock())
+    text = screens.list_mode_reply(
+        outcome.result,
+        outcome.name,
+        outcome.mode,
+        query=outcome.query,
+        candidates=outcome.candidates,
+    )
+    if outcome.summary is not None:
+        text += "\n\n" + _mysubs(outcome.summary)
+    await reply(update, text)
 
 
 async def time_command(update: Update, context: Context) -> None:
@@ -185,6 +213,10 @@ async def timezone_command(update: Update, context: Context) -> None:
 
 async def mode_command(update: Update, context: Context) -> None:
     await _change_setting(update, context, "mode")
+
+
+async def schedule_command(update: Update, context: Context) -> None:
+    await _change_setting(update, context, "schedule")
 
 
 _SWITCH = {"on": True, "off": False}
@@ -359,6 +391,8 @@ async def button(update: Update, context: Context) -> None:
         fresh = summary.subscriber
         await query.answer(screens.mode_chosen(fresh.mode))
         await edit(query.message, _mysubs(summary), screens.mode_keyboard(fresh))
+    elif data == screens.SCHEDULE_DATA or data.startswith("sch:"):
+        await _schedule_button(query, update, ctx, data)
     elif data == screens.CANCEL_DATA:
         await query.answer()
         await edit(query.message, screens.CONFIRM_CANCELLED, [])
@@ -373,6 +407,37 @@ async def button(update: Update, context: Context) -> None:
         await edit(query.message, screens.stop_reply(gone, group=is_group(update)), [])
     else:
         await query.answer(screens.STALE_BUTTON)
+
+
+# A schedule button's data to the /schedule arguments it stands for.
+_SCHEDULE_BUTTONS = {"d": "{}", "q": "quiet {}", "r": "repeats {}"}
+
+
+async def _schedule_button(
+    query: CallbackQuery, update: Update, ctx: BotContext, data: str
+) -> None:
+    """ "⏰" under /mysubs opens the schedule's buttons; each of those changes one thing."""
+    sub = subscriber_for(update, ctx)
+    if data == screens.SCHEDULE_DATA:
+        summary = _summary(ctx, sub)
+    else:
+        what, _, value = data.removeprefix(screens.SCHEDULE_DATA).partition(":")
+        if what not in _SCHEDULE_BUTTONS or not value:
+            await query.answer(screens.STALE_BUTTON)
+            return
+        arg = _SCHEDULE_BUTTONS[what].format(value)
+        try:
+            summary = chats.set_schedule(ctx.service, chat_of(update), arg, ctx.clock())
+        except SettingRefused:
+            await query.answer(screens.STALE_BUTTON)
+            return
+    await query.answer()
+    fresh = summary.subscriber
+    await edit(
+        query.message,
+        screens.schedule_shown(fresh, summary.next_digest),
+        screens.schedule_keyboard(fresh),
+    )
 
 
 async def answer_expired(query: CallbackQuery) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zoneinfo
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -10,10 +11,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.domain.resolve import (
+    ABBREVIATIONS,
     UnknownTimezone,
     WatchlistResolution,
     resolve_timezone,
     resolve_watchlist,
+    timezone_reading,
 )
 from bot.domain.text import fold
 
@@ -150,7 +153,8 @@ def test_tz_database_files_that_are_not_places_are_refused() -> None:
 
 
 def test_every_available_zone_is_found_by_its_name_in_any_case() -> None:
-    for key in ALL_ZONES:
+    # Bar the abbreviations taken for their place ("EST"): see the tests below.
+    for key in (k for k in ALL_ZONES if k.casefold() not in ABBREVIATIONS):
         for typed in (key, key.lower(), key.upper(), key.replace("_", " ")):
             assert resolve_timezone(typed).key == key, typed
 
@@ -219,12 +223,63 @@ def test_misspelt_city_is_refused_suggesting_its_zone_first(query: str, suggeste
     assert caught.value.suggestions[0] == suggested
 
 
-@pytest.mark.parametrize("query", ["UTC+4", "GMT-3", "gmt+3", "+05:30", "utc + 4", "UTC−5"])
-def test_bare_offset_is_refused_without_backwards_etc_suggestions(query: str) -> None:
+@pytest.mark.parametrize(
+    ("query", "expected", "hours"),
+    [
+        ("UTC+4", "Etc/GMT-4", 4),
+        ("GMT-3", "Etc/GMT+3", -3),
+        ("gmt+3", "Etc/GMT-3", 3),
+        ("+04:00", "Etc/GMT-4", 4),
+        ("utc + 4", "Etc/GMT-4", 4),
+        ("UTC−5", "Etc/GMT+5", -5),
+        ("-0300", "Etc/GMT+3", -3),
+        ("UTC+0", "Etc/UTC", 0),
+        ("UTC+14", "Etc/GMT-14", 14),
+    ],
+)
+def test_an_offset_is_read_as_the_fixed_zone_whose_name_has_the_sign_inverted(
+    query: str, expected: str, hours: int
+) -> None:
+    zone = resolve_timezone(query)
+    assert zone.key == expected
+    assert timezone_reading(query) == "offset"
+    noon = datetime(2026, 6, 1, 12, tzinfo=UTC)
+    assert noon.astimezone(zone).utcoffset() == timedelta(hours=hours)
+
+
+@pytest.mark.parametrize("query", ["+05:30", "UTC+15", "GMT-13"])
+def test_an_offset_no_fixed_zone_has_is_refused_asking_for_a_place(query: str) -> None:
     with pytest.raises(UnknownTimezone) as caught:
         resolve_timezone(query)
     assert caught.value.suggestions == ()
     assert "Europe/Berlin" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("query", "place"),
+    [
+        ("EST", "America/New_York"),
+        ("edt", "America/New_York"),
+        ("PST", "America/Los_Angeles"),
+        ("CET", "Europe/Berlin"),
+        ("EST5EDT", "America/New_York"),
+    ],
+)
+def test_an_abbreviation_is_taken_for_its_place_which_keeps_summer_time(
+    query: str, place: str
+) -> None:
+    assert resolve_timezone(query).key == place
+    assert timezone_reading(query) == "abbreviation"
+
+
+def test_new_york_typed_as_est_is_four_hours_behind_utc_in_july() -> None:
+    july = datetime(2026, 7, 1, 12, tzinfo=UTC)
+    assert july.astimezone(resolve_timezone("EST")).utcoffset() == timedelta(hours=-4)
+
+
+def test_a_place_is_read_as_a_name() -> None:
+    assert timezone_reading("Asia/Baku") == "name"
+    assert timezone_reading("berlin") == "name"
 
 
 @pytest.mark.parametrize("query", ["", "   "])
