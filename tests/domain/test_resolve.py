@@ -298,8 +298,9 @@ def test_unknown_zone_is_a_value_error() -> None:
         resolve_timezone("Atlantis")
 
 
-@given(st.sampled_from(ALL_ZONES), st.data())
+@given(st.sampled_from([k for k in ALL_ZONES if k.casefold() not in ABBREVIATIONS]), st.data())
 def test_every_zone_is_found_in_random_casing(key: str, data: st.DataObject) -> None:
+    # (Abbreviations such as "HST" are taken for their place: tested on their own.)
     typed = "".join(c.swapcase() if data.draw(st.booleans()) else c for c in key)
     assert resolve_timezone(typed).key == key
 
