@@ -31,6 +31,7 @@ import httpcore
 import httpx
 
 from bot.feeds.addresses import IPAddress, Peer, peer_address, redirect_refusal
+from bot.feeds.tls import shared_tls_context
 
 
 class RefusedAddress(Exception):
@@ -222,7 +223,7 @@ class CheckedTransport(httpx.AsyncBaseTransport):
     ) -> None:
         limits = limits or httpx.Limits(max_connections=100, max_keepalive_connections=20)
         self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=tls or httpx.create_ssl_context(),
+            ssl_context=tls or shared_tls_context(),
             max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections,
             keepalive_expiry=limits.keepalive_expiry,

@@ -14,7 +14,6 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-import httpx
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from telegram.error import BadRequest, InvalidToken, NetworkError
 
@@ -27,6 +26,7 @@ from bot.delivery.outbox import OutboxWorker
 from bot.delivery.pacing import Pacer, transient_backoff
 from bot.delivery.senders import ConsoleSender, Sender
 from bot.domain.health import JOB_SILENCE, Verdict, watchdog_verdict
+from bot.feeds.tls import shared_tls_context
 from bot.runtime.instance import is_gone, this_process
 from bot.runtime.jobs import BotJobs
 from bot.runtime.leadership import LeaseKeeper
@@ -89,7 +89,7 @@ class BotRunner:
         self.app: BotApplication | None = None
         self.worker: OutboxWorker | None = None
         # One TLS context for Telegram's two clients and the feeds' one.
-        self.tls: ssl.SSLContext = httpx.create_ssl_context()
+        self.tls: ssl.SSLContext = shared_tls_context()
         self.jobs = self._new_jobs()
         self._worker_task: asyncio.Task[None] | None = None
         self._watchdog_task: asyncio.Task[None] | None = None

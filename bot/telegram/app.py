@@ -8,7 +8,6 @@ import os
 import ssl
 from typing import Any
 
-import httpx
 from telegram import BotCommand, BotCommandScopeAllChatAdministrators, BotCommandScopeChat, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, NetworkError, TelegramError
@@ -24,6 +23,7 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
+from bot.feeds.tls import shared_tls_context
 from bot.messages.screens import (
     ADMIN_COMMANDS,
     CHAT_COMMANDS,
@@ -85,7 +85,7 @@ def build_application(
     """The bot's PTB application; ``tls`` is the TLS context to share with the feeds'
     client (one otherwise). Each context holds its own copy of the CA bundle, about
     0.8 MB, and PTB would build one for each of its two clients."""
-    tls = tls or httpx.create_ssl_context()
+    tls = tls or shared_tls_context()
     # Opt in to PTB 22's documented future behaviour (RetryAfter.retry_after as a
     # timedelta), which also silences the deprecation warning PTB raises on every 429.
     os.environ.setdefault("PTB_TIMEDELTA", "1")
