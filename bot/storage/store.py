@@ -30,6 +30,7 @@ from bot.storage.outbox import OutboxStore
 from bot.storage.personal import PersonalStore
 from bot.storage.possibly_about import AboutStore
 from bot.storage.reader import ArticleReader
+from bot.storage.search import SearchStore
 from bot.storage.times import from_db_time, required_time, to_db_time
 
 
@@ -49,6 +50,7 @@ class Store:
         self.personal = PersonalStore(conn)
         self.about = AboutStore(conn)
         self.feedback = FeedbackStore(conn)
+        self.search = SearchStore(conn)
         self.leases = LeaseStore(conn, self.transaction)
         self._file = database_file(conn)
 
