@@ -9,16 +9,15 @@ audited, as ``cli:<user>``, the same way) and prints the outcome with
 from __future__ import annotations
 
 import argparse
-import sys
-from collections.abc import Callable, Iterator
-from contextlib import closing, contextmanager
+from collections.abc import Callable
+from contextlib import closing
 from datetime import UTC, datetime
 
 from bot.app import shared_lists
 from bot.app.config import Config
-from bot.app.rematch import Progress
 from bot.app.service import Service, build_service
 from bot.app.shared_lists import EditOutcome, UnknownList, WriteFailed
+from bot.cli.common import progress_bar as _progress_bar
 from bot.domain.models import Term
 from bot.lists.edit import EditError
 from bot.messages.watchlist_console import (
@@ -143,38 +142,6 @@ def _test(args: argparse.Namespace, config: Config) -> int:
     note = dry_run_note(found.note, found.error_line, found.error_reason)
     print(dry_run_text(found.report, days=found.days, note=note))
     return 0
-
-
-@contextmanager
-def _progress_bar(label: str) -> Iterator[Progress | None]:
-    """A progress bar on the terminal (on stderr, gone when done), as a ``Progress``
-    callback; None, and no bar, when the output goes to a pipe or a file."""
-    if not (sys.stdout.isatty() and sys.stderr.isatty()):
-        yield None
-        return
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        TextColumn,
-        TimeRemainingColumn,
-    )
-    from rich.progress import Progress as Bar
-
-    with Bar(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=Console(stderr=True),
-        transient=True,
-    ) as bar:
-        task = bar.add_task(label, total=None)
-
-        def advance(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        yield advance
 
 
 # -- editing ------------------------------------------------------------------------
