@@ -54,10 +54,12 @@ CHAT_COMMANDS: tuple[tuple[str, str], ...] = (
     ("mysubs", "Your subscriptions and settings"),
     ("digest", "Digest now: /digest [today|yesterday|DATE]"),
     ("latest", "Latest matches: /latest [LIST] [N]"),
+    ("search", "Search all articles"),
+    ("export", "A list's matches as CSV"),
     ("time", "Daily digest time: /time HH:MM"),
     ("timezone", "Your time zone: /timezone Area/City"),
     ("mode", "instant, daily, both or off"),
-    ("aboutalerts", "Alerts for possibly-about articles: /aboutalerts LIST on|off"),
+    ("aboutalerts", "Possibly-about alerts: LIST on|off"),
     ("mute", "Mute a list: /mute LIST [DAYS]"),
     ("unmute", "End a mute: /unmute LIST"),
     ("stop", "Unsubscribe from everything"),
@@ -170,7 +172,7 @@ def help_text(*, is_admin: bool, group: bool) -> str:
         lines += [f"/{name} — {escape(about)}" for name, about in ADMIN_COMMANDS]
     lines += [
         "",
-        "Watchlist names are forgiving: /subscribe middle corridor, /subscribe tripp.",
+        "List names are forgiving: /subscribe tripp.",
     ]
     return "\n".join(lines)
 

@@ -17,6 +17,12 @@ SEARCH_USAGE = (
     " or /search pipeline TRIPP since 2026-01-01."
 )
 EXPORT_USAGE = "Use /export LIST [DAYS], for example /export TRIPP 30."
+
+
+def export_usage(most_days: int) -> str:
+    return f"{EXPORT_USAGE} DAYS is 1 to {most_days}."
+
+
 SEARCH_EXPIRED = "This search has expired: send it again."
 # callback data: "search:<serial>:<offset>"
 SEARCH_PAGE_PREFIX = "search:"
