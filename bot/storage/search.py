@@ -35,13 +35,18 @@ def match_expression(words: Sequence[str]) -> str:
 
 
 def _filters(since: datetime | None, watchlist: str | None) -> tuple[str, list[object]]:
+    """Conditions on the index's rowid (an article's ref), so that the index is read
+    alone and articles only for the page shown."""
     sql = ""
     params: list[object] = []
     if since is not None:
-        sql += " AND coalesce(a.published, a.first_seen_at) >= ?"
+        sql += (
+            " AND rowid IN (SELECT ref FROM articles"
+            " WHERE coalesce(published, first_seen_at) >= ?)"
+        )
         params.append(to_db_time(since))
     if watchlist is not None:
-        sql += " AND a.ref IN (SELECT article FROM matches WHERE watchlist = ?)"
+        sql += " AND rowid IN (SELECT article FROM matches WHERE watchlist = ?)"
         params.append(watchlist)
     return sql, params
 
@@ -55,30 +60,41 @@ def search(
     limit: int,
     offset: int = 0,
 ) -> SearchPage:
-    """A page of the articles holding all of ``words``, best first (bm25)."""
+    """A page of the articles holding all of ``words``, best first (bm25).
+
+    The page's refs are picked from the index alone; only then are those few articles
+    read and their snippets made (snippet() inflates an article's text), rather than
+    for every article found before sorting.
+    """
     if not words:
         return SearchPage(tuple(words), (), 0, offset)
     where, params = _filters(since, watchlist)
     query = match_expression(words)
     total = int(
         conn.execute(
-            "SELECT count(*) FROM article_search JOIN articles AS a"
-            " ON a.ref = article_search.rowid"
-            f" WHERE article_search MATCH ?{where}",
+            f"SELECT count(*) FROM article_search WHERE article_search MATCH ?{where}",
             (query, *params),
         ).fetchone()[0]
     )
     rows = conn.execute(
         f"""
+        WITH best AS MATERIALIZED (
+            SELECT rowid AS ref, bm25(article_search, {_WEIGHTS}) AS score
+            FROM article_search
+            WHERE article_search MATCH ?{where}
+            ORDER BY score, rowid DESC
+            LIMIT ? OFFSET ?
+        )
         SELECT a.id, a.title, a.link, a.author, a.section, a.published, a.first_seen_at,
                snippet(article_search, -1, '{MARK_OPEN}', '{MARK_CLOSE}', '…',
                        {_SNIPPET_TOKENS})
-        FROM article_search JOIN articles AS a ON a.ref = article_search.rowid
-        WHERE article_search MATCH ?{where}
-        ORDER BY bm25(article_search, {_WEIGHTS}), a.ref DESC
-        LIMIT ? OFFSET ?
+        FROM best
+        JOIN article_search ON article_search.rowid = best.ref
+        JOIN articles AS a ON a.ref = best.ref
+        WHERE article_search MATCH ?
+        ORDER BY best.score, best.ref DESC
         """,
-        (query, *params, limit, offset),
+        (query, *params, limit, offset, query),
     ).fetchall()
     hits = tuple(
         SearchHit(
