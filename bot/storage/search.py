@@ -41,8 +41,7 @@ def _filters(since: datetime | None, watchlist: str | None) -> tuple[str, list[o
     params: list[object] = []
     if since is not None:
         sql += (
-            " AND rowid IN (SELECT ref FROM articles"
-            " WHERE coalesce(published, first_seen_at) >= ?)"
+            " AND rowid IN (SELECT ref FROM articles WHERE coalesce(published, first_seen_at) >= ?)"
         )
         params.append(to_db_time(since))
     if watchlist is not None:
