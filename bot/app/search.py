@@ -7,10 +7,13 @@ it but quoted words (``bot/domain/search.py::search_words``).
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from bot.app.chats import list_meant
@@ -20,8 +23,11 @@ from bot.domain.models import Subscriber
 from bot.domain.resolve import resolve_watchlist
 from bot.domain.schedule import local_day_window, parse_day, zone
 from bot.domain.search import MatchedArticle, SearchPage, search_words
+from bot.messages.export import export_csv_bytes
+from bot.storage.search import SearchStore
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 PAGE_SIZE = 5
 # Fetched per query when a search is read whole (the CLI), so a bar can move.
@@ -162,17 +168,63 @@ def _counted(
             progress(done, total)
 
 
-def chat_export(
+# -- for the running bot: reading off the event loop ----------------------------------------
+
+
+async def _read_off_loop(service: Service, read: Callable[[SearchStore], T]) -> T:
+    """``read`` on a read-only connection of its own in a worker thread, so that the
+    event loop answers other chats meanwhile (a store in memory has one connection,
+    for this thread only: there it runs here). Reading needs no turn among the use
+    cases that write (``Service.off_loop``): WAL lets it read beside them."""
+    if not service.store.reads_elsewhere:
+        return read(service.store.search)
+
+    def run() -> T:
+        with closing(service.store.reader()) as reader:
+            return read(reader.search)
+
+    return await asyncio.to_thread(run)
+
+
+async def search_page(
+    service: Service, request: SearchRequest, *, offset: int = 0, limit: int = PAGE_SIZE
+) -> SearchPage:
+    """``search`` for /search and its buttons, off the event loop."""
+    return await _read_off_loop(
+        service,
+        lambda found: found.search(
+            request.words,
+            since=request.since,
+            watchlist=request.watchlist,
+            limit=limit,
+            offset=max(0, offset),
+        ),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ChatExport:
+    """``/export``'s file: the list as shown, how many rows, the CSV's bytes."""
+
+    label: str
+    count: int
+    csv: bytes
+
+
+async def chat_export(
     service: Service, sub: Subscriber, query: str, days: int, now: datetime
-) -> tuple[str, Export]:
-    """``/export LIST [DAYS]``: the list's matches of the last ``days`` days."""
+) -> ChatExport:
+    """``/export LIST [DAYS]``: the list's matches of the last ``days`` days as the CSV
+    ``caci-watch export`` writes, read and written off the event loop."""
     meant = list_meant(service, sub, query, now, leaving=True)
     if not meant.target:
         raise SearchRefused("unknown-list", query=query, candidates=meant.candidates)
-    found = export(
-        service,
-        since=now - timedelta(days=days),
-        until=now + timedelta(seconds=1),
-        watchlist=meant.target,
-    )
-    return meant.shown, found
+    since, until = now - timedelta(days=days), now + timedelta(seconds=1)
+    target = meant.target
+
+    def read(found: SearchStore) -> tuple[int, bytes]:
+        count = found.count_matched(since, until, target)
+        return count, export_csv_bytes(found.matched_articles(since, until, target))
+
+    count, data = await _read_off_loop(service, read)
+    return ChatExport(meant.shown, count, data)

@@ -50,7 +50,7 @@ async def search(update: Update, context: Context) -> None:
         await reply(update, text)
         return
     async with typing(update, context.bot):
-        page = search_app.search(ctx.service, request)
+        page = await search_app.search_page(ctx.service, request)
     kept = _kept(context)
     serial = max(kept, default=0) + 1
     kept[serial] = request
@@ -72,7 +72,7 @@ async def search_page(update: Update, context: Context) -> None:
         await query.answer(words.SEARCH_EXPIRED)
         return
     sub = subscriber_for(update, ctx)
-    page = search_app.search(ctx.service, request, offset=int(offset_text))
+    page = await search_app.search_page(ctx.service, request, offset=int(offset_text))
     await query.answer()
     text = words.search_page_text(page, label=request.label, tz=zone(sub.timezone))
     await edit(
@@ -92,7 +92,8 @@ async def export(update: Update, context: Context) -> None:
         await reply(update, words.export_usage(search_app.EXPORT_MAX_DAYS))
         return
     try:
-        label, found = search_app.chat_export(ctx.service, sub, " ".join(pieces), days, now)
+        async with typing(update, context.bot):
+            found = await search_app.chat_export(ctx.service, sub, " ".join(pieces), days, now)
     except SearchRefused as exc:
         text = words.search_refused(
             exc.reason, detail=exc.detail, query=exc.query, candidates=exc.candidates
@@ -100,19 +101,15 @@ async def export(update: Update, context: Context) -> None:
         await reply(update, f"{text} {words.EXPORT_USAGE}".strip())
         return
     if found.count == 0:
-        await reply(update, words.export_none(label, days))
+        await reply(update, words.export_none(found.label, days))
         return
-    from bot.messages.export import export_csv_bytes
-
     message = update.effective_message
     if message is None:
         return
-    async with typing(update, context.bot):
-        data = export_csv_bytes(found.rows)
     await message.reply_document(
-        document=data,
-        filename=words.export_file_name(label, days),
-        caption=words.export_caption(label, days, found.count),
+        document=found.csv,
+        filename=words.export_file_name(found.label, days),
+        caption=words.export_caption(found.label, days, found.count),
         parse_mode=ParseMode.HTML,
     )
 
