@@ -30,11 +30,11 @@ def search_words(query: str) -> tuple[str, ...]:
     characters, are dropped."""
     # A control character (NUL above all) ends FTS5's reading of a quoted word early.
     query = "".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in query)
-    seen: dict[str, None] = {}
+    seen: dict[str, str] = {}
     for piece in query.split():
-        if any(ch.isalnum() for ch in piece) and piece.casefold() not in seen:
-            seen[piece.casefold()] = None
-    return tuple(list(seen)[:MAX_WORDS])
+        if any(ch.isalnum() for ch in piece):
+            seen.setdefault(piece.casefold(), piece)
+    return tuple(list(seen.values())[:MAX_WORDS])
 
 
 @dataclass(frozen=True, slots=True)
