@@ -129,7 +129,7 @@ def search_all(
         hits.extend(more.hits)
     if progress is not None:
         progress(len(hits), wanted)
-    return SearchPage(first.words, tuple(hits), first.total, 0)
+    return SearchPage(first.words, tuple(hits), first.total, 0, first.ranked)
 
 
 # -- export ------------------------------------------------------------------------------

@@ -78,12 +78,18 @@ class SearchHit:
 
 @dataclass(frozen=True, slots=True)
 class SearchPage:
-    """One page of what a search found, best first; ``total`` is every article found."""
+    """One page of what a search found, best first; ``total`` is every article found,
+    of which the newest ``ranked`` are ranked (the rest follow, newest first)."""
 
     words: tuple[str, ...]
     hits: tuple[SearchHit, ...]
     total: int
     offset: int
+    ranked: int = 0
+
+    @property
+    def ranked_all(self) -> bool:
+        return self.ranked >= self.total
 
 
 @dataclass(frozen=True, slots=True)

@@ -52,7 +52,12 @@ def _found_line(page: SearchPage, label: str | None) -> str:
         f"{page.total} article{'s' if page.total != 1 else ''} with {quote_input(words)}{where}"
         + (f" ({first}–{last})" if page.total > len(page.hits) else "")
         + ":"
+        + ("" if page.ranked_all else f"\n{ranked_note(page.ranked)}")
     )
+
+
+def ranked_note(ranked: int) -> str:
+    return f"Best first among the newest {ranked:,}; older ones follow, newest first."
 
 
 def search_page_text(page: SearchPage, *, label: str | None, tz: tzinfo) -> str:

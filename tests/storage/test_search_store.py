@@ -7,10 +7,12 @@ import sqlite3
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.domain.search import search_words
+from bot.storage import search as search_storage
 from bot.storage.article_text import pack_text
 from bot.storage.database import MIGRATIONS, open_database
 from bot.storage.html_delta import pack_html
@@ -136,3 +138,18 @@ def test_migration_015_indexes_the_articles_already_stored(tmp_path: Path) -> No
     conn.close()
     store = open_store(path)
     assert _ids(store, "nakhchivan") == ["5"]
+
+
+def test_past_the_rank_window_the_newest_are_ranked_and_older_follow_by_date(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search_storage, "RANK_WINDOW", 2)
+    store = open_store(tmp_path / "bot.sqlite3")
+    for n in range(1, 6):
+        title = "Corridor" if n == 4 else f"Article {n}"
+        store.upsert_article(make_article(n, title=title, text="a corridor"), T0)
+    pages = [store.search.search(("corridor",), limit=2, offset=o) for o in (0, 2, 4)]
+    order = [h.article_id.rsplit("/", 1)[1] for p in pages for h in p.hits]
+    # 5 and 4 are the newest two: ranked, 4 first (its title); then 3, 2, 1 by date.
+    assert order == ["4", "5", "3", "2", "1"]
+    assert pages[0].total == 5 and pages[0].ranked == 2 and not pages[0].ranked_all
