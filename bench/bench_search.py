@@ -53,13 +53,14 @@ BATCH = 5000
 LIKE_RUNS = 3
 GOAL_SECONDS = 0.2
 
-# (what it shows, what is typed)
+# (what it shows, what is typed, only articles published in the last N days or None)
 QUERIES = (
-    ("a common word", "corridor"),
-    ("two common words", "pipeline corridor"),
-    ("a place and a rare word", "Tbilisi dossier4711"),
-    ("a rare word", "dossier123"),
-    ("hostile syntax", 'NEAR("corridor* -Georgia'),
+    ("a common word", "corridor", None),
+    ("two common words", "pipeline corridor", None),
+    ("a common word, 30 days", "corridor", 30),
+    ("a place and a rare word", "Tbilisi dossier4711", None),
+    ("a rare word", "dossier123", None),
+    ("hostile syntax", 'NEAR("corridor* -Georgia', None),
 )
 
 
@@ -135,12 +136,14 @@ def main() -> None:
                 f"LIKE: every text inflated and scanned, median of {LIKE_RUNS}"
             )
             print(f"{'query':<26} {'found':>8} {'search':>10} {'LIKE scan':>11} {'ratio':>8}  goal")
-            for label, typed in QUERIES:
+            now = datetime.now(UTC)
+            for label, typed, days in QUERIES:
                 words = search_words(typed)
-                request = search_app.SearchRequest(words)
+                since = None if days is None else now - timedelta(days=days)
+                request = search_app.SearchRequest(words, since=since)
                 search_app.search(service, request)  # warm the page cache, as a running bot is
                 fts, page = timed(lambda r=request: search_app.search(service, r), args.runs)
-                like, count = timed(lambda w=words: like_scan_count(conn, w), LIKE_RUNS)
+                like, count = timed(lambda w=words, s=since: like_scan_count(conn, w, s), LIKE_RUNS)
                 found = page.total  # type: ignore[attr-defined]
                 note = "" if found == count else f"  (LIKE finds {count}: substrings)"
                 verdict = "met" if fts < GOAL_SECONDS else "MISSED"

@@ -38,17 +38,20 @@ def match_expression(words: Sequence[str]) -> str:
 
 
 def _filters(since: datetime | None, watchlist: str | None) -> tuple[str, list[object]]:
-    """Conditions on the index's rowid (an article's ref), so that the index is read
-    alone and articles only for the page shown."""
+    """Conditions on the index's rowid (an article's ref), checked on each article the
+    index finds. The unary + keeps SQLite from handing the IN list to FTS5 as a
+    constraint, which runs the whole full-text query once per value in it (40,000
+    values: 43 s instead of 40 ms)."""
     sql = ""
     params: list[object] = []
     if since is not None:
         sql += (
-            " AND rowid IN (SELECT ref FROM articles WHERE coalesce(published, first_seen_at) >= ?)"
+            " AND +rowid IN (SELECT ref FROM articles"
+            " WHERE coalesce(published, first_seen_at) >= ?)"
         )
         params.append(to_db_time(since))
     if watchlist is not None:
-        sql += " AND rowid IN (SELECT article FROM matches WHERE watchlist = ?)"
+        sql += " AND +rowid IN (SELECT article FROM matches WHERE watchlist = ?)"
         params.append(watchlist)
     return sql, params
 
@@ -133,13 +136,17 @@ def _hit(conn: sqlite3.Connection, query: str, ref: int) -> SearchHit | None:
     )
 
 
-def like_scan_count(conn: sqlite3.Connection, words: Sequence[str]) -> int:
+def like_scan_count(
+    conn: sqlite3.Connection, words: Sequence[str], since: datetime | None = None
+) -> int:
     """How many articles hold every one of ``words``, by reading every text: the plain
     scan the index replaces, for the benchmark's baseline."""
     clauses = " AND ".join("inflate_text(text_deflated) LIKE ?" for _ in words)
-    row = conn.execute(
-        f"SELECT count(*) FROM articles WHERE {clauses}", [f"%{w}%" for w in words]
-    ).fetchone()
+    params: list[object] = [f"%{w}%" for w in words]
+    if since is not None:
+        clauses += " AND coalesce(published, first_seen_at) >= ?"
+        params.append(to_db_time(since))
+    row = conn.execute(f"SELECT count(*) FROM articles WHERE {clauses}", params).fetchone()
     return int(row[0])
 
 
