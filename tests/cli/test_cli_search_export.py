@@ -144,3 +144,31 @@ def test_search_and_export_draw_no_bar_into_a_pipe(polled: Path, tmp_path: Path)
         assert done.returncode == 0, done.stderr
         assert done.stderr == ""
         assert "\x1b" not in done.stdout
+
+
+def test_search_and_export_show_a_progress_bar_on_a_terminal(
+    tmp_path: Path, watchlists_dir: Path
+) -> None:
+    from bot.storage import open_store
+    from tests.cli.test_cli_pipes import TRIPP_TEXT, command, on_a_terminal
+    from tests.factories import T0, make_article, make_match
+
+    config = write_config(
+        tmp_path,
+        f'[store]\npath = "{tmp_path / "s.sqlite3"}"\n[watchlists]\ndir = "{watchlists_dir}"\n',
+    )
+    store = open_store(tmp_path / "s.sqlite3")
+    with store.transaction():
+        for i in range(400):
+            article = make_article(i, text=TRIPP_TEXT)
+            store.upsert_article(article, T0)
+            store.replace_matches(article.id, [make_match("TRIPP")], T0)
+    store.close()
+
+    status, shown = on_a_terminal(command(config, "search", "Tehran", "--limit", "300"))
+    assert status == 0 and "searching" in shown and "400 found, 300 shown" in shown
+    out = tmp_path / "out.csv"
+    args = command(config, "export", "--since", "2000-01-01", "--out", str(out))
+    status, shown = on_a_terminal(args)
+    assert status == 0 and "exporting" in shown and "400 rows written" in shown
+    assert len(out.read_text(encoding="utf-8").splitlines()) == 401
