@@ -33,6 +33,8 @@ PAGE_SIZE = 5
 # Fetched per query when a search is read whole (the CLI), so a bar can move.
 _CLI_BATCH = 50
 EXPORT_MAX_DAYS = 366
+# A list named at the end of /search's words has at most this many words in its name.
+_LIST_WORDS = 4
 
 
 class SearchRefused(ValueError):
@@ -70,20 +72,22 @@ def since_of(text: str, now: datetime, tz: ZoneInfo) -> datetime:
 
 
 def read_request(service: Service, sub: Subscriber, text: str, now: datetime) -> SearchRequest:
-    """``WORDS [LIST] [since DATE]`` as a chat types it. The last word is the list when
-    it is the name of one the chat may type (exactly, as any case); else it is a word."""
+    """``WORDS [LIST] [since DATE]`` as a chat types it. The last words are the list
+    when they are the name of one the chat may type, exactly (as any case: "middle
+    corridor"); else they are words searched for."""
     pieces = text.split()
     since = None
-    folded = [p.casefold() for p in pieces]
-    if "since" in folded[:-1] and folded.index("since") == len(folded) - 2:
+    if len(pieces) >= 2 and pieces[-2].casefold() == "since":
         since = since_of(pieces[-1], now, zone(sub.timezone))
         pieces = pieces[:-2]
     watchlist = label = None
-    if len(pieces) > 1:
-        meant = list_meant(service, sub, pieces[-1], now, leaving=False)
-        if meant.target and meant.shown.casefold() == pieces[-1].casefold():
+    for size in range(min(_LIST_WORDS, len(pieces) - 1), 0, -1):
+        typed = " ".join(pieces[-size:])
+        meant = list_meant(service, sub, typed, now, leaving=False)
+        if meant.target and meant.shown.casefold() == typed.casefold():
             watchlist, label = meant.target, meant.shown
-            pieces = pieces[:-1]
+            pieces = pieces[:-size]
+            break
     words = search_words(" ".join(pieces))
     if not words:
         raise SearchRefused("no-words")

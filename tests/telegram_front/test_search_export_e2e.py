@@ -102,6 +102,11 @@ def test_search_answers_hostile_words_and_bad_dates_with_a_sentence(
             assert kept.text.startswith("2 articles with")
             [in_list] = await b.send("/search route TRIPP", user_id=ANN)
             assert in_list.text.startswith("1 article with") and "in TRIPP" in in_list.text
+            [spaced] = await b.send("/search pipeline middle CORRIDOR", user_id=ANN)
+            assert (
+                spaced.text.startswith("No stored article holds")
+                and "Middle Corridor" in spaced.text
+            )
 
     asyncio.run(scenario())
 
