@@ -44,6 +44,7 @@ bench: $(STAMP)
 	$(PY) bench/bench_footprint.py
 	$(PY) bench/bench_poll_304.py
 	$(PY) bench/bench_about.py
+	$(PY) bench/bench_search.py
 
 ## Crash soak: kill -9 `caci-watch run` mid digest fan-out, restart, count lost and
 ## repeated messages (20 runs, a few minutes); then two `run` on one store, the active one

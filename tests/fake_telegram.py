@@ -39,9 +39,11 @@ predicate on every change of state, so tests never sleep. ``stop()`` wakes every
 long poll with an empty result, so a bot's shutdown never waits out a long-poll timeout.
 
 Implemented methods: getMe, getUpdates, deleteWebhook, getWebhookInfo, sendMessage,
-editMessageText, editMessageReplyMarkup, deleteMessage, answerCallbackQuery, setMyCommands,
-getMyCommands, deleteMyCommands, getChat, getChatMember, sendChatAction. Any other is a 404,
-as an unknown method is on Telegram.
+sendDocument (a file uploaded as multipart/form-data, recorded with its name and bytes in
+``documents``; a file_id or URL is refused, the fake keeps no files), editMessageText,
+editMessageReplyMarkup, deleteMessage, answerCallbackQuery, setMyCommands, getMyCommands,
+deleteMyCommands, getChat, getChatMember, sendChatAction. Any other is a 404, as an unknown
+method is on Telegram.
 
 Channels and forum topics: ``add_chat(..., chat_type="channel", username="news")`` makes a
 channel the bot can be told about by its @username (``chat_id="@news"``); ``add_topic``
@@ -84,6 +86,12 @@ TEXT_EMPTY: Final = "Bad Request: message text is empty"
 TEXT_TOO_LONG: Final = "Bad Request: message is too long"
 CHAT_ID_EMPTY: Final = "Bad Request: chat_id is empty"
 CHAT_NOT_FOUND: Final = "Bad Request: chat not found"
+NO_DOCUMENT: Final = "Bad Request: there is no document in the request"
+FILE_EMPTY: Final = "Bad Request: file must be non-empty"
+FILE_TOO_BIG: Final = "Request Entity Too Large"
+CAPTION_TOO_LONG: Final = "Bad Request: message caption is too long"
+MAX_CAPTION_LENGTH: Final = 1024  # UTF-16 code units, after entity parsing
+MAX_UPLOAD_BYTES: Final = 50 * 1024 * 1024
 MESSAGE_TO_EDIT_NOT_FOUND: Final = "Bad Request: message to edit not found"
 MESSAGE_CANT_BE_EDITED: Final = "Bad Request: message can't be edited"
 MESSAGE_TO_DELETE_NOT_FOUND: Final = "Bad Request: message to delete not found"
@@ -525,6 +533,30 @@ class SentMessage:
 
 
 @dataclass(frozen=True)
+class UploadedFile:
+    """A file part of a multipart/form-data request."""
+
+    file_name: str
+    data: bytes
+    content_type: str
+
+
+@dataclass(frozen=True)
+class SentDocument:
+    """A document the bot sent with ``sendDocument``."""
+
+    chat_id: int
+    message_id: int
+    file_name: str
+    data: bytes
+    mime_type: str
+    caption: str  # as the user sees it: entities parsed
+    caption_html: str | None
+    parse_mode: str | None
+    at: float
+
+
+@dataclass(frozen=True)
 class Call:
     """One request, recorded when it arrives (before its answer)."""
 
@@ -720,6 +752,7 @@ class FakeTelegram(LoopbackServer):
         self._commands: dict[tuple[str, str], list[JSON]] = {}
 
         self._sent: list[SentMessage] = []
+        self._documents: list[SentDocument] = []
         self._edits: list[SentMessage] = []
         self._callback_answers: list[CallbackAnswer] = []
         self._calls: list[Call] = []
@@ -734,6 +767,7 @@ class FakeTelegram(LoopbackServer):
                 ("deleteWebhook", self._delete_webhook),
                 ("getWebhookInfo", self._get_webhook_info),
                 ("sendMessage", self._send_message),
+                ("sendDocument", self._send_document),
                 ("editMessageText", self._edit_message_text),
                 ("editMessageReplyMarkup", self._edit_message_reply_markup),
                 ("deleteMessage", self._delete_message),
@@ -1095,6 +1129,19 @@ class FakeTelegram(LoopbackServer):
         with self._lock:
             return list(self._sent)
 
+    @property
+    def documents(self) -> list[SentDocument]:
+        """Every accepted sendDocument, in order."""
+        with self._lock:
+            return list(self._documents)
+
+    def wait_for_documents(self, chat_id: int, n: int, timeout: float = 10) -> list[SentDocument]:
+        """The documents sent to ``chat_id`` once there are ``n`` (fewer on timeout)."""
+        self.wait_for(
+            lambda: len([d for d in self.documents if d.chat_id == chat_id]) >= n, timeout
+        )
+        return [d for d in self.documents if d.chat_id == chat_id]
+
     def messages_to(self, chat_id: int) -> list[SentMessage]:
         with self._lock:
             return [m for m in self._sent if m.chat_id == chat_id]
@@ -1213,7 +1260,7 @@ class FakeTelegram(LoopbackServer):
         if isinstance(scripted, Drop):
             return scripted
         if scripted is not None:
-            if method == "sendMessage":
+            if method in ("sendMessage", "sendDocument"):
                 self._note_send(_maybe_int(params.get("chat_id")), scripted)
             return self._error(scripted)
         if method != "getUpdates":
@@ -1373,6 +1420,58 @@ class FakeTelegram(LoopbackServer):
                 message["reply_markup"] = markup
             self._messages[(chat_id, message["message_id"])] = message
             self._sent.append(self._record("sendMessage", message, params, now))
+            self._changed.notify_all()
+            return copy.deepcopy(message)
+
+    def _send_document(self, params: JSON) -> JSON:
+        chat_id = _chat_id(params)
+        upload = _uploaded(params, "document")
+        caption = _caption(params)
+        markup = _reply_markup(params)
+        with self._changed:
+            chat = self._chat(chat_id)
+            self._check_blocked(chat_id)
+            now = self._clock()
+            try:
+                self._admit(chat_id, now)  # a document counts against the limits as a message
+            except ApiError as refused:
+                self._note_send(chat_id, refused)
+                raise
+            self._note_send(chat_id, None)
+            message_id = self._new_message_id(chat_id)
+            message: JSON = {
+                "message_id": message_id,
+                "from": self.bot_user,
+                "chat": chat,
+                "date": int(time.time()),
+                "document": {
+                    "file_name": upload.file_name,
+                    "mime_type": upload.content_type,
+                    "file_id": f"DOC{chat_id}_{message_id}",
+                    "file_unique_id": f"U{chat_id}_{message_id}",
+                    "file_size": len(upload.data),
+                },
+            }
+            if caption.text:
+                message["caption"] = caption.text
+            if caption.entities:
+                message["caption_entities"] = caption.entities
+            if markup is not None:
+                message["reply_markup"] = markup
+            self._messages[(chat_id, message_id)] = message
+            self._documents.append(
+                SentDocument(
+                    chat_id=chat_id,
+                    message_id=message_id,
+                    file_name=upload.file_name,
+                    data=upload.data,
+                    mime_type=upload.content_type,
+                    caption=caption.text,
+                    caption_html=_opt_str(params, "caption"),
+                    parse_mode=_opt_str(params, "parse_mode") or None,
+                    at=now,
+                )
+            )
             self._changed.notify_all()
             return copy.deepcopy(message)
 
@@ -1694,9 +1793,48 @@ def _multipart_fields(content_type: str, body: bytes) -> dict[str, Any]:
         payload = part.get_payload(decode=True)
         if not isinstance(name, str) or not isinstance(payload, bytes):
             continue
-        is_file = part.get_filename() is not None
-        fields[name] = f"<file {part.get_filename()}>" if is_file else payload.decode("utf-8")
+        filename = part.get_filename()
+        if filename is not None:
+            fields[name] = UploadedFile(filename, payload, part.get_content_type())
+        else:
+            fields[name] = payload.decode("utf-8")
     return fields
+
+
+def _uploaded(params: JSON, name: str) -> UploadedFile:
+    """The file uploaded as ``name`` (directly, or as "attach://<field>"), or Telegram's
+    refusal: none, empty, too big. A file_id or URL names a file the fake does not keep."""
+    value = params.get(name)
+    if isinstance(value, str) and value.startswith("attach://"):
+        value = params.get(value.removeprefix("attach://"))
+    if value is None or value == "":
+        raise ApiError.bad_request(NO_DOCUMENT.removeprefix("Bad Request: "))
+    if not isinstance(value, UploadedFile):
+        raise ApiError.bad_request("wrong remote file identifier specified")
+    if not value.data:
+        raise ApiError.bad_request(FILE_EMPTY.removeprefix("Bad Request: "))
+    if len(value.data) > MAX_UPLOAD_BYTES:
+        raise ApiError(413, FILE_TOO_BIG)
+    return value
+
+
+def _caption(params: JSON) -> FormattedText:
+    """A caption as Telegram stores it: parsed like a message's text, at most 1,024."""
+    caption = _opt_str(params, "caption") or ""
+    if not caption.strip():
+        return FormattedText("", [])
+    as_text = {"text": caption, "parse_mode": params.get("parse_mode")}
+    if params.get("caption_entities") is not None:
+        as_text["entities"] = params["caption_entities"]
+    try:
+        formatted = _message_text(as_text)
+    except ApiError as refused:
+        if refused.description == TEXT_TOO_LONG:
+            raise ApiError(400, CAPTION_TOO_LONG) from None
+        raise
+    if utf16_len(formatted.text) > MAX_CAPTION_LENGTH:
+        raise ApiError(400, CAPTION_TOO_LONG)
+    return formatted
 
 
 def _decode_value(name: str, value: Any) -> Any:

@@ -22,8 +22,9 @@ from zoneinfo import ZoneInfo
 from bot import __version__
 from bot.app.config import Config, ConfigError, default_config_path, load_config
 from bot.cli import feedback as cli_feedback
+from bot.cli import search as cli_search
 from bot.cli import watchlist as cli_watchlist
-from bot.cli.common import UserError
+from bot.cli.common import UserError, parse_when
 from bot.lists.files import WatchlistError
 from bot.runtime.logs import setup_logging
 from bot.storage import StoreError
@@ -193,6 +194,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.choices["watchlist"].set_defaults(handler=_cmd_watchlist)
     cli_feedback.add_parser(sub)
     sub.choices["feedback"].set_defaults(handler=_cmd_feedback)
+    cli_search.add_parsers(sub, _load_config)
     return p
 
 
@@ -329,20 +331,6 @@ def _cmd_poll(args: argparse.Namespace) -> int:
 
 
 # -- digest -----------------------------------------------------------------------
-
-
-def parse_when(text: str, tz: ZoneInfo) -> datetime:
-    """A day (midnight, local) or an ISO time; naive values are local to ``tz``."""
-    try:
-        when = datetime.fromisoformat(text.strip())
-    except ValueError as exc:
-        raise UserError(f"{text!r} is not a date; use YYYY-MM-DD or YYYY-MM-DDTHH:MM") from exc
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=tz)
-    try:
-        return when.astimezone(UTC)
-    except OverflowError as exc:  # 0001-01-01 east of UTC falls before year 1
-        raise UserError(f"{text!r} is out of range") from exc
 
 
 def _cmd_digest(args: argparse.Namespace) -> int:

@@ -55,6 +55,8 @@ CHAT_COMMANDS: tuple[tuple[str, str], ...] = (
     ("mysubs", "Your subscriptions and settings"),
     ("digest", "Digest now: /digest [today|yesterday|DATE]"),
     ("latest", "Latest matches: /latest [LIST] [N]"),
+    ("search", "Find articles"),
+    ("export", "Matches as CSV"),
     ("time", "Digest time: HH:MM"),
     ("schedule", "Digest days, quiet hours"),
     ("timezone", "Time zone: Area/City or a city"),
@@ -204,7 +206,7 @@ def help_text(*, is_admin: bool, group: bool) -> str:
         lines += [f"/{name} — {escape(about)}" for name, about in ADMIN_COMMANDS]
     lines += [
         "",
-        "Watchlist names are forgiving: /subscribe middle corridor, /subscribe tripp.",
+        "List names are forgiving: /subscribe tripp.",
     ]
     return "\n".join(lines)
 

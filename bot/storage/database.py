@@ -18,7 +18,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Literal
 
-from bot.storage.article_text import pack_text
+from bot.storage.article_text import pack_text, unpack_text
 from bot.storage.html_delta import pack_html
 
 _MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
@@ -133,6 +133,7 @@ def open_reader(path: Path | str) -> sqlite3.Connection:
         conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA query_only = ON")
+        _give_functions(conn)
     except sqlite3.Error as exc:
         raise StoreError(_explain(Path(path), exc), passing=passes(exc)) from exc
     return conn
@@ -203,7 +204,14 @@ def _why_not_writable(where: Path) -> str:
     return "no write permission for this user"
 
 
+def _give_functions(conn: sqlite3.Connection) -> None:
+    # The search index (migration 015) reads and writes an article's text through
+    # inflate_text(): its triggers on every write to articles, snippet() on every search.
+    conn.create_function("inflate_text", 1, unpack_text, deterministic=True)
+
+
 def _configure(conn: sqlite3.Connection, *, in_memory: bool, where: str) -> None:
+    _give_functions(conn)
     # A writer and the readers (CLI commands while the bot runs) must not block each
     # other; WAL gives that. busy_timeout rides out the short locks that remain.
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")

@@ -20,6 +20,7 @@ from datetime import datetime
 
 from bot.domain.models import Article, Match
 from bot.storage.articles import ARTICLE_COLUMNS, article_columns, article_from_row, chunks
+from bot.storage.search import SearchStore
 from bot.storage.times import to_db_time
 
 # Articles per batch: enough that a query's overhead does not count, few enough that a
@@ -33,6 +34,7 @@ class ArticleReader:
     def __init__(self, conn: sqlite3.Connection, *, owned: bool) -> None:
         self._conn = conn
         self._owned = owned  # False: the store's own connection, left open
+        self.search = SearchStore(conn)
 
     def close(self) -> None:
         if self._owned:

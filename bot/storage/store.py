@@ -31,6 +31,7 @@ from bot.storage.personal import PersonalStore
 from bot.storage.possibly_about import AboutStore
 from bot.storage.reader import ArticleReader
 from bot.storage.routes import RouteStore
+from bot.storage.search import SearchStore
 from bot.storage.times import from_db_time, required_time, to_db_time
 
 
@@ -51,6 +52,7 @@ class Store:
         self.about = AboutStore(conn)
         self.feedback = FeedbackStore(conn)
         self.routes = RouteStore(conn)
+        self.search = SearchStore(conn)
         self.leases = LeaseStore(conn, self.transaction)
         self._file = database_file(conn)
 

@@ -35,6 +35,7 @@ from bot.messages.screens import (
 )
 from bot.storage.database import describe_store_fault, store_fault
 from bot.telegram import admin, feedback, handlers, personal, routes
+from bot.telegram import search as search_front
 from bot.telegram.context import CONTEXT_TYPES, BotContext, BotData, Context
 from bot.telegram.errors import error_text
 from bot.telegram.limiter import SharedPacer
@@ -55,6 +56,7 @@ COMMANDS = {
     "mysubs": handlers.mysubs,
     "digest": handlers.digest_command,
     "latest": handlers.latest,
+    **search_front.COMMANDS,
     "time": handlers.time_command,
     "timezone": handlers.timezone_command,
     "mode": handlers.mode_command,
@@ -124,6 +126,9 @@ def build_application(
     )
     app.add_handler(
         CallbackQueryHandler(feedback.apply_suggestion, pattern=feedback.SUGGESTION_PATTERN)
+    )
+    app.add_handler(
+        CallbackQueryHandler(search_front.search_page, pattern=search_front.SEARCH_PAGE_PATTERN)
     )
     app.add_handler(CallbackQueryHandler(handlers.button))
     app.add_handler(ChatMemberHandler(handlers.membership, ChatMemberHandler.MY_CHAT_MEMBER))

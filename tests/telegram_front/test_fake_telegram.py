@@ -952,3 +952,47 @@ def test_channels_and_forum_topics_as_telegram_serves_them(fake: FakeTelegram) -
     asyncio.run(scenario())
     [topic] = fake.messages_to(-1005001)
     assert topic.params["message_thread_id"] == 7
+
+
+# --- sendDocument ----------------------------------------------------------------------
+
+
+def test_send_document_records_the_uploaded_files_name_and_bytes(fake: FakeTelegram) -> None:
+    fake.add_chat(77)
+    data = "a,b\r\n=1,ü\r\n".encode()
+
+    async def send() -> Any:
+        async with _ptb_bot(fake) as bot:
+            return await bot.send_document(
+                77, document=data, filename="x.csv", caption="<b>two</b> rows", parse_mode="HTML"
+            )
+
+    message = asyncio.run(send())
+    [doc] = fake.documents
+    assert (doc.chat_id, doc.file_name, doc.data) == (77, "x.csv", data)
+    assert doc.caption == "two rows" and doc.caption_html == "<b>two</b> rows"
+    assert message.document.file_name == "x.csv" and message.document.file_size == len(data)
+    assert message.caption_entities[0].type == "bold"
+
+
+def test_send_document_refuses_what_telegram_refuses(fake: FakeTelegram, api: httpx.Client) -> None:
+    fake.add_chat(77)
+    missing = _post(api, "sendDocument", chat_id=77)
+    assert missing.json()["description"] == "Bad Request: there is no document in the request"
+    empty = api.post("sendDocument", data={"chat_id": "77"}, files={"document": ("e.csv", b"")})
+    assert empty.json()["description"] == "Bad Request: file must be non-empty"
+    by_id = _post(api, "sendDocument", chat_id=77, document="AgADBAAD")
+    assert by_id.status_code == 400
+    long = api.post(
+        "sendDocument",
+        data={"chat_id": "77", "caption": "x" * 1025},
+        files={"document": ("a.csv", b"a")},
+    )
+    assert long.json()["description"] == "Bad Request: message caption is too long"
+    bad_html = api.post(
+        "sendDocument",
+        data={"chat_id": "77", "caption": "<b>open", "parse_mode": "HTML"},
+        files={"document": ("a.csv", b"a")},
+    )
+    assert bad_html.json()["description"].startswith(CANT_PARSE_ENTITIES)
+    assert fake.documents == []
