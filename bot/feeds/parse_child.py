@@ -19,13 +19,13 @@ import asyncio
 import contextlib
 import json
 import logging
-import signal
 import sys
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from bot.children.pipes import exit_reason, read_capped, read_tail, send_all
 from bot.domain.models import Article
 from bot.feeds.parse import ParsedFeed, parse_feed
 
@@ -40,7 +40,6 @@ PARSE_TIMEOUT_SECONDS = 120.0
 _OUTPUT_PER_BODY_BYTE = 32
 _OUTPUT_SLACK = 1 << 20
 _STDERR_TAIL = 8 * 1024
-_CHUNK = 64 * 1024
 
 # The child imports from where the bot does: the directory holding the `bot` package,
 # then the bot's own import path (a virtualenv, PYTHONPATH, `pip --target`), which -I
@@ -81,9 +80,9 @@ async def parse_in_child(
     try:
         async with asyncio.timeout(timeout):
             async with asyncio.TaskGroup() as group:
-                group.create_task(_send(proc, request + b"\n" + body))
-                out = group.create_task(_read_capped(proc, cap))
-                err = group.create_task(_read_tail(proc.stderr, _STDERR_TAIL))
+                group.create_task(send_all(proc, request + b"\n" + body))
+                out = group.create_task(read_capped(proc, cap))
+                err = group.create_task(read_tail(proc.stderr, _STDERR_TAIL))
             code = await proc.wait()
     except TimeoutError:
         return _failed(f"the feed parser took longer than {timeout:g} s and was stopped")
@@ -96,7 +95,7 @@ async def parse_in_child(
     if output is None:
         return _failed(f"the feed parser wrote more than {cap // 2**20} MB and was stopped")
     if code != 0:
-        reason = _exit_reason(code, err.result())
+        reason = exit_reason(code, err.result())
         log.error("feed=%s status=parser_failed reason=%r", feed_url, reason)
         return _failed(f"the feed parser failed on this feed ({reason})")
     try:
@@ -169,55 +168,6 @@ def _article(fields: dict[str, Any]) -> Article:
         text=fields["text"],
         content_hash=fields["content_hash"],
     )
-
-
-async def _send(proc: asyncio.subprocess.Process, data: bytes) -> None:
-    assert proc.stdin is not None
-    # A child that dies before reading everything is reported by its exit status.
-    with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-        proc.stdin.write(data)
-        await proc.stdin.drain()
-        proc.stdin.close()
-        await proc.stdin.wait_closed()
-
-
-async def _read_capped(proc: asyncio.subprocess.Process, cap: int) -> bytes | None:
-    """All of the child's stdout, or None past ``cap`` bytes: the child is killed then,
-    and the rest is read and dropped, because a pipe left unread keeps ``wait()`` from
-    returning (asyncio pauses reading a full pipe, and never sees its end)."""
-    stream = proc.stdout
-    assert stream is not None
-    chunks: list[bytes] | None = []
-    size = 0
-    while chunk := await stream.read(_CHUNK):
-        size += len(chunk)
-        if chunks is not None and size > cap:
-            chunks = None
-            with contextlib.suppress(ProcessLookupError):
-                proc.kill()
-        if chunks is not None:
-            chunks.append(chunk)
-    return None if chunks is None else b"".join(chunks)
-
-
-async def _read_tail(stream: asyncio.StreamReader | None, keep: int) -> bytes:
-    """The last ``keep`` bytes of ``stream`` (a traceback's last line says most)."""
-    assert stream is not None
-    tail = b""
-    while chunk := await stream.read(_CHUNK):
-        tail = (tail + chunk)[-keep:]
-    return tail
-
-
-def _exit_reason(code: int, err: bytes) -> str:
-    if code < 0:
-        try:
-            name = signal.Signals(-code).name
-        except ValueError:
-            name = f"signal {-code}"
-        return f"killed by {name}"
-    last = err.decode("utf-8", "replace").strip().splitlines()[-1:]
-    return f"exit code {code}" + (f": {last[0][:200]}" if last else "")
 
 
 def _failed(error: str) -> ParsedFeed:

@@ -18,12 +18,12 @@ import concurrent.futures
 import contextlib
 import json
 import logging
-import signal
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from bot.children.pipes import exit_reason, read_capped, read_tail, send_all
 from bot.domain.aboutness import CLOSE, VERY_CLOSE, PossiblyAbout
 from bot.domain.models import Article, Term, Watchlist
 
@@ -37,7 +37,6 @@ TIMEOUT_PER_ARTICLE_SECONDS = 0.5
 _OUTPUT_PER_PAIR = 2048
 _OUTPUT_SLACK = 64 * 1024
 _STDERR_TAIL = 8 * 1024
-_CHUNK = 64 * 1024
 
 # The child imports from where the bot does (see bot/feeds/parse_child.py).
 _ROOT = str(Path(__file__).resolve().parent.parent.parent)
@@ -108,9 +107,9 @@ async def possibly_about_or_fail(
     try:
         async with asyncio.timeout(timeout):
             async with asyncio.TaskGroup() as group:
-                group.create_task(_send(proc, request))
-                out = group.create_task(_read_capped(proc, cap))
-                err = group.create_task(_read_tail(proc.stderr, _STDERR_TAIL))
+                group.create_task(send_all(proc, request))
+                out = group.create_task(read_capped(proc, cap))
+                err = group.create_task(read_tail(proc.stderr, _STDERR_TAIL))
             code = await proc.wait()
     except TimeoutError:
         raise AboutTierFailed(
@@ -125,7 +124,7 @@ async def possibly_about_or_fail(
     if output is None:
         raise AboutTierFailed(f"status=output_over_cap articles={len(articles)} cap={cap}")
     if code != 0:
-        reason = _exit_reason(code, err.result())
+        reason = exit_reason(code, err.result())
         raise AboutTierFailed(f"status=failed articles={len(articles)} reason={reason!r}")
     try:
         found = found_from_json(output)
@@ -263,50 +262,3 @@ def found_from_json(data: bytes) -> list[PossiblyAbout]:
             )
         )
     return found
-
-
-async def _send(proc: asyncio.subprocess.Process, data: bytes) -> None:
-    assert proc.stdin is not None
-    # A child that dies before reading everything is reported by its exit status.
-    with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-        proc.stdin.write(data)
-        await proc.stdin.drain()
-        proc.stdin.close()
-        await proc.stdin.wait_closed()
-
-
-async def _read_capped(proc: asyncio.subprocess.Process, cap: int) -> bytes | None:
-    """All of the child's stdout, or None past ``cap`` bytes (the child is then killed
-    and the rest read and dropped, so that ``wait()`` can return)."""
-    stream = proc.stdout
-    assert stream is not None
-    chunks: list[bytes] | None = []
-    size = 0
-    while chunk := await stream.read(_CHUNK):
-        size += len(chunk)
-        if chunks is not None and size > cap:
-            chunks = None
-            with contextlib.suppress(ProcessLookupError):
-                proc.kill()
-        if chunks is not None:
-            chunks.append(chunk)
-    return None if chunks is None else b"".join(chunks)
-
-
-async def _read_tail(stream: asyncio.StreamReader | None, keep: int) -> bytes:
-    assert stream is not None
-    tail = b""
-    while chunk := await stream.read(_CHUNK):
-        tail = (tail + chunk)[-keep:]
-    return tail
-
-
-def _exit_reason(code: int, err: bytes) -> str:
-    if code < 0:
-        try:
-            name = signal.Signals(-code).name
-        except ValueError:
-            name = f"signal {-code}"
-        return f"killed by {name}"
-    last = err.decode("utf-8", "replace").strip().splitlines()[-1:]
-    return f"exit code {code}" + (f": {last[0][:200]}" if last else "")
