@@ -61,6 +61,31 @@ def ensure_chat(service: Service, chat: Chat, now: datetime) -> Subscriber:
     return sub
 
 
+# A chat as the use cases below take it: one talking to the bot (``Chat``: made known,
+# active again) or one an operator names by its id from the server (never created, and
+# never made active again: a chat that blocked the bot stays stopped).
+ChatRef = Chat | int
+
+
+def known_chat(service: Service, chat: ChatRef, now: datetime) -> Subscriber:
+    """The subscriber ``chat`` is: ``ensure_chat`` for a ``Chat``; for an id, the row
+    as it is (``UnknownChat`` when the bot has never met it)."""
+    if isinstance(chat, Chat):
+        return ensure_chat(service, chat, now)
+    sub = service.store.chats.get(chat)
+    if sub is None:
+        raise UnknownChat(chat)
+    return sub
+
+
+class UnknownChat(LookupError):
+    """An operator named a chat the bot has never talked to."""
+
+    def __init__(self, chat_id: int) -> None:
+        self.chat_id = chat_id
+        super().__init__(f"no chat {chat_id}")
+
+
 def shared_lists(service: Service, now: datetime) -> list[Watchlist]:
     """The shared lists as people see them, by name; the files are read again first, so
     a list deleted a moment ago is neither offered nor followed. (A list edited is
@@ -224,7 +249,7 @@ def settings_summary(service: Service, chat_id: int, now: datetime) -> SettingsS
     return SettingsSummary(sub, upcoming, missing, muted_lists(sub, now), routes)
 
 
-def set_digest_time(service: Service, chat: Chat, text: str, now: datetime) -> SettingsSummary:
+def set_digest_time(service: Service, chat: ChatRef, text: str, now: datetime) -> SettingsSummary:
     try:
         at = parse_time_of_day(text).strftime("%H:%M")
     except ValueError as exc:
@@ -232,7 +257,7 @@ def set_digest_time(service: Service, chat: Chat, text: str, now: datetime) -> S
     return _update(service, chat, now, digest_time=at)
 
 
-def set_timezone(service: Service, chat: Chat, text: str, now: datetime) -> SettingsSummary:
+def set_timezone(service: Service, chat: ChatRef, text: str, now: datetime) -> SettingsSummary:
     try:
         key = resolve_timezone(text).key
     except UnknownTimezone as exc:
@@ -251,7 +276,7 @@ def set_timezone(service: Service, chat: Chat, text: str, now: datetime) -> Sett
 _SWITCH = {"on": True, "off": False, "yes": True, "no": False}
 
 
-def set_schedule(service: Service, chat: Chat, text: str, now: datetime) -> SettingsSummary:
+def set_schedule(service: Service, chat: ChatRef, text: str, now: datetime) -> SettingsSummary:
     """``/schedule`` with arguments: "daily|weekdays|weekly DAY [HH:MM]" for the digest's
     days (and time), "quiet HH:MM-HH:MM|off" for quiet hours, "repeats on|off" for
     whether the digest repeats what came as alerts (mode both)."""
@@ -263,7 +288,7 @@ def set_schedule(service: Service, chat: Chat, text: str, now: datetime) -> Sett
             quiet = parse_quiet_hours(rest)
         except ValueError as exc:
             raise SettingRefused("schedule", text, str(exc)) from exc
-        sub = ensure_chat(service, chat, now)
+        sub = known_chat(service, chat, now)
         service.store.chats.set_quiet_hours(sub.chat_id, quiet.stored() if quiet else "", now)
         return _logged(service, sub.chat_id, now)
     if head == "repeats":
@@ -315,10 +340,10 @@ def list_mode_asked(text: str) -> tuple[str, Mode | None] | None:
 
 
 def set_list_mode(
-    service: Service, chat: Chat, query: str, mode: Mode | None, now: datetime
+    service: Service, chat: ChatRef, query: str, mode: Mode | None, now: datetime
 ) -> ListModeOutcome:
     """Give the followed list ``query`` names a mode of its own (None: the chat's)."""
-    sub = ensure_chat(service, chat, now)
+    sub = known_chat(service, chat, now)
     meant = list_meant(service, sub, query, now, leaving=True)
     if not meant.target:
         return ListModeOutcome("unknown", query=query, candidates=meant.candidates)
@@ -335,7 +360,7 @@ def mode_named(text: str) -> Mode | None:
     return next((m for m in MODES if m == folded), None)
 
 
-def set_mode(service: Service, chat: Chat, text: str, now: datetime) -> SettingsSummary:
+def set_mode(service: Service, chat: ChatRef, text: str, now: datetime) -> SettingsSummary:
     mode = mode_named(text)
     if mode is None:
         raise SettingRefused("mode", text)
@@ -344,7 +369,7 @@ def set_mode(service: Service, chat: Chat, text: str, now: datetime) -> Settings
 
 def _update(
     service: Service,
-    chat: Chat,
+    chat: ChatRef,
     now: datetime,
     *,
     timezone: str | None = None,
@@ -353,7 +378,7 @@ def _update(
     digest_days: str | None = None,
     digest_skips_alerted: bool | None = None,
 ) -> SettingsSummary:
-    sub = ensure_chat(service, chat, now)
+    sub = known_chat(service, chat, now)
     service.store.chats.update_settings(
         sub.chat_id,
         now,

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Literal
 
 from bot.app import personal_lists, shared_lists
-from bot.app.chats import Chat, ensure_chat, list_meant
+from bot.app.chats import Chat, ChatRef, ensure_chat, known_chat, list_meant
 from bot.app.personal_lists import PersonalEdit
 from bot.app.service import Service
 from bot.app.shared_lists import EditOutcome
@@ -88,34 +88,36 @@ def mute_button(
     watchlist = next((w for w in sub.watchlists if watchlist_key(w) == list_key), None)
     if watchlist is None:
         return MuteOutcome("not_following")
-    return _set_mute(service, chat, watchlist, now, BUTTON_MUTE_DAYS if mute else 0)
+    return _set_mute(service, sub.chat_id, watchlist, now, BUTTON_MUTE_DAYS if mute else 0)
 
 
-def mute(service: Service, chat: Chat, query: str, days: int, now: datetime) -> MuteOutcome:
+def mute(service: Service, chat: ChatRef, query: str, days: int, now: datetime) -> MuteOutcome:
     """``/mute LIST DAYS``; ValueError for a length the domain refuses (0 days among
     them: that is no mute, and never an unmute)."""
     mute_end(now, days)  # refuse a bad length before anything else
     return _mute_named(service, chat, query, now, days)
 
 
-def unmute(service: Service, chat: Chat, query: str, now: datetime) -> MuteOutcome:
+def unmute(service: Service, chat: ChatRef, query: str, now: datetime) -> MuteOutcome:
     """``/unmute LIST``."""
     return _mute_named(service, chat, query, now, 0)
 
 
-def _mute_named(service: Service, chat: Chat, query: str, now: datetime, days: int) -> MuteOutcome:
-    sub = ensure_chat(service, chat, now)
+def _mute_named(
+    service: Service, chat: ChatRef, query: str, now: datetime, days: int
+) -> MuteOutcome:
+    sub = known_chat(service, chat, now)
     meant = list_meant(service, sub, query, now, leaving=True)
     if not meant.target:
         return MuteOutcome("unknown", query=query, candidates=meant.candidates)
-    return _set_mute(service, chat, meant.target, now, days)
+    return _set_mute(service, sub.chat_id, meant.target, now, days)
 
 
 def _set_mute(
-    service: Service, chat: Chat, watchlist: str, now: datetime, days: int
+    service: Service, chat_id: int, watchlist: str, now: datetime, days: int
 ) -> MuteOutcome:
     chats = service.store.chats
-    sub = chats.get(chat.chat_id)
+    sub = chats.get(chat_id)
     assert sub is not None
     if watchlist not in sub.watchlists:
         return MuteOutcome("not_following", watchlist)
@@ -124,13 +126,13 @@ def _set_mute(
         if not is_muted(was, now):
             return MuteOutcome("not_muted", watchlist)
         with service.store.transaction():
-            chats.set_muted_until(chat.chat_id, watchlist, None)
-        log.info("chat=%d action=unmute watchlist=%r", chat.chat_id, watchlist)
+            chats.set_muted_until(chat_id, watchlist, None)
+        log.info("chat=%d action=unmute watchlist=%r", chat_id, watchlist)
         return MuteOutcome("unmuted", watchlist)
     until = mute_end(now, days)
     with service.store.transaction():
-        chats.set_muted_until(chat.chat_id, watchlist, until)
-    log.info("chat=%d action=mute watchlist=%r until=%s", chat.chat_id, watchlist, until)
+        chats.set_muted_until(chat_id, watchlist, until)
+    log.info("chat=%d action=mute watchlist=%r until=%s", chat_id, watchlist, until)
     return MuteOutcome("muted", watchlist, until)
 
 

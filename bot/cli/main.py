@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 from bot import __version__
 from bot.app.config import Config, ConfigError, default_config_path, load_config
+from bot.cli import chat as cli_chat
 from bot.cli import feedback as cli_feedback
 from bot.cli import search as cli_search
 from bot.cli import watchlist as cli_watchlist
@@ -189,6 +190,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     routes.add_argument("--off", nargs=2, metavar=("CHAT", "LIST"), help="the route to drop")
     routes.set_defaults(handler=_cmd_routes)
+
+    cli_chat.add_parser(sub)
+    sub.choices["chat"].set_defaults(handler=lambda a: cli_chat.run(a, _load_config(a)))
 
     cli_watchlist.add_parser(sub)
     sub.choices["watchlist"].set_defaults(handler=_cmd_watchlist)

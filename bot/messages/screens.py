@@ -230,8 +230,10 @@ def mysubs_text(
     next_digest: datetime | None,
     missing: Sequence[str],
     muted: Mapping[str, datetime] | None = None,
+    commands: bool = True,
 ) -> str:
-    """/mysubs; ``muted``: the lists muted now, with when each mute ends."""
+    """/mysubs; ``muted``: the lists muted now, with when each mute ends. Without
+    ``commands``, no hint of which command changes what (``caci-watch chat`` has its own)."""
     lines = ["<b>This group's subscriptions</b>" if sub.is_group else "<b>Your subscriptions</b>"]
     muted = muted or {}
     tz = zone(sub.timezone)
@@ -241,19 +243,22 @@ def mysubs_text(
             + list_mode_mark(sub, name)
             + about_alerts_mark(sub, name)
             + (
-                f" <i>(muted until {weekday_time_label(muted[name], tz)}; /unmute"
-                f" {escape(display_name(name))})</i>"
+                f" <i>(muted until {weekday_time_label(muted[name], tz)}"
+                + (f"; /unmute {escape(display_name(name))}" if commands else "")
+                + ")</i>"
                 if name in muted
                 else ""
             )
             for name in sub.watchlists
         ]
     else:
-        lines.append("none yet: /watchlists to pick some")
+        lines.append("none yet: /watchlists to pick some" if commands else "none yet")
     lines += ["", settings_line(sub, next_digest)]
     if missing:
         names = ", ".join(escape(display_name(n)) for n in missing)
         lines.append(f"No longer available: {names}.")
+    if not commands:
+        return "\n".join(lines)
     lines += [
         "",
         "Change with /mode (or /mode LIST digest), /schedule, /time, /timezone,"
