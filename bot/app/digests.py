@@ -34,6 +34,7 @@ from bot.messages.fanout import (
     digest_key,
     digest_messages,
     digest_texts,
+    with_held_heading,
 )
 from bot.storage.chats import DigestCandidate
 from bot.storage.database import store_fault
@@ -221,6 +222,7 @@ def _queue_held_alerts(
     if len(about) > 1:
         about = [a for a in about if outbox.by_key(a.key) is None]
     messages += chat_about_messages(sub, about)
+    messages = with_held_heading(sub, messages)
     with service.store.transaction():
         # The alerts' buttons name their articles by a short key: note which is which.
         service.store.feedback.remember_articles(

@@ -12,14 +12,14 @@ from bot.domain.digest import Digest
 from bot.domain.models import Alert, Article, Match, OutgoingMessage, Subscriber
 from bot.domain.mute import alert_lists
 from bot.domain.possibly_about import ChatAboutAlert
-from bot.domain.quiet import chat_is_quiet
+from bot.domain.quiet import chat_is_quiet, quiet_hours_of
 from bot.domain.routing import Destination, buttons_allowed
 from bot.domain.schedule import zone
 from bot.lists.personal import display_name
 from bot.messages.about import about_digest_items, render_about_alert, render_about_alerts
 from bot.messages.alert_keyboard import alert_keyboard, encode
 from bot.messages.articles import render_alert, render_alerts, render_digest, render_empty_digest
-from bot.messages.html import ITEM_SEP
+from bot.messages.html import ITEM_SEP, MAX_MESSAGE, utf16_len
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,6 +207,31 @@ def chat_about_messages(
         OutgoingMessage(f"{key}:{i}", subscriber.chat_id, "alert", text, "HTML", buttons)
         for i, (text, buttons) in enumerate(zip(texts, keyboards, strict=True), start=1)
     ]
+
+
+def held_heading(subscriber: Subscriber) -> str:
+    """The line over what quiet hours held, sent when they end."""
+    whose = "this group's" if subscriber.is_group else "your"
+    quiet = quiet_hours_of(subscriber.quiet_hours)
+    hours = f" ({quiet.start:%H:%M}–{quiet.end:%H:%M})" if quiet else ""
+    return f"🌙 Held during {whose} quiet hours{hours}:"
+
+
+def with_held_heading(
+    subscriber: Subscriber, messages: Sequence[OutgoingMessage]
+) -> list[OutgoingMessage]:
+    """The messages quiet hours held, the first under ``held_heading``; should that not
+    fit in it (a part already near Telegram's limit), the heading comes on its own first,
+    keyed by the message it heads."""
+    if not messages:
+        return []
+    first, *rest = messages
+    heading = held_heading(subscriber)
+    text = f"{heading}\n\n{first.text}"
+    if utf16_len(text) <= MAX_MESSAGE:
+        return [replace(first, text=text), *rest]
+    alone = replace(first, dedup_key=f"held:{first.dedup_key}", text=heading, reply_markup="")
+    return [alone, *messages]
 
 
 def combined_key(chat_id: int, keys: Sequence[str]) -> str:

@@ -120,6 +120,7 @@ def test_alerts_in_quiet_hours_wait_and_come_as_one_message_when_they_end(
             await b.digest_tick()
             [held] = (await b.messages(ANN, before + 1))[before:]
             assert "Iran and the New Route" in held.text and "Syunik Roads" in held.text
+            assert held.text.startswith("🌙 Held during your quiet hours (22:00–07:00):")
             await b.digest_tick()
             await b.outbox_settled()
             assert len(fake.messages_to(ANN)) == before + 1, "sent once"
