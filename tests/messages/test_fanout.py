@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.domain.models import MODES, Alert, Subscriber
-from bot.messages.fanout import alert_messages, digest_key
+from bot.domain.models import MODES, Alert, OutgoingMessage, Subscriber
+from bot.messages.fanout import alert_messages, digest_key, held_heading, with_held_heading
+from bot.messages.html import MAX_MESSAGE, utf16_len
 from tests.factories import T0, make_article, make_match
 
 LISTS = ["TRIPP", "Middle Corridor", "Abraham Accords", "~7/Rogun"]
@@ -65,3 +68,24 @@ def test_the_same_alert_twice_has_the_same_keys_and_a_new_list_a_new_one() -> No
 
 def test_digest_keys_name_the_chat_and_its_local_day() -> None:
     assert digest_key(-100, T0.date()) == "digest:-100:2025-08-20"
+
+
+def test_what_quiet_hours_held_comes_under_a_heading_naming_them() -> None:
+    sub = Subscriber(chat_id=5, kind="private", timezone="UTC", digest_time="08:00")
+    sub = replace(sub, quiet_hours="22:00-07:00", watchlists=("TRIPP",))
+    alert = Alert(make_article(1), (make_match("TRIPP"),))
+    [one] = alert_messages([alert], [sub])
+    [held] = with_held_heading(sub, [one])
+    assert held.text == f"🌙 Held during your quiet hours (22:00–07:00):\n\n{one.text}"
+    assert (held.dedup_key, held.reply_markup) == (one.dedup_key, one.reply_markup)
+    group = replace(sub, kind="supergroup")
+    assert held_heading(group) == "🌙 Held during this group's quiet hours (22:00–07:00):"
+
+
+def test_a_held_part_with_no_room_left_gets_its_heading_as_a_message_of_its_own() -> None:
+    sub = Subscriber(5, "private", "UTC", "08:00", quiet_hours="22:00-07:00")
+    full = OutgoingMessage("alerts:5:x:1", 5, "alert", "x" * MAX_MESSAGE, "HTML", "{}")
+    heading, part = with_held_heading(sub, [full])
+    assert part == full
+    assert heading.text == held_heading(sub) and heading.dedup_key == "held:alerts:5:x:1"
+    assert utf16_len(heading.text) <= MAX_MESSAGE
