@@ -17,6 +17,7 @@ from bot.domain.lead import article_lead
 from bot.domain.models import Article
 from bot.domain.possibly_about import AboutAlert, AboutSection
 from bot.messages.articles import _byline, _title_line, lead_line
+from bot.messages.chat_console import no_chat_line
 from bot.messages.html import (
     MAX_MESSAGE,
     fit,
@@ -141,7 +142,7 @@ def about_alerts_console(
 ) -> str:
     """``caci-watch about-alerts``'s one line (``result`` as ``AboutAlertsOutcome`` has it)."""
     if result == "unknown_chat":
-        return f"no chat {chat_id} in the store (a chat appears once it has talked to the bot)"
+        return no_chat_line(chat_id)
     if result == "unknown":
         text = f"no watchlist called “{one_line(query)}”"
         return f"{text}. {did_you_mean(candidates, html=False)}" if candidates else text
