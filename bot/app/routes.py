@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from bot.app.chats import Chat, ensure_chat, list_meant
+from bot.app.chats import Chat, ChatRef, ensure_chat, known_chat, list_meant
 from bot.app.service import Service
 from bot.delivery.outbox import fall_back_from
 from bot.domain.routing import Destination, Route
@@ -65,18 +65,19 @@ def set_route(
     return RouteOutcome("set", meant.target, query)
 
 
-def clear_route(service: Service, chat: Chat, query: str, now: datetime) -> RouteOutcome:
-    """The list's messages come to the chat itself again."""
-    sub = ensure_chat(service, chat, now)
+def clear_route(service: Service, chat: ChatRef, query: str, now: datetime) -> RouteOutcome:
+    """The list's messages come to the chat itself again (``chat`` an id: from the
+    server, for a chat the bot has met, which stays as active as it was)."""
+    sub = known_chat(service, chat, now)
     meant = list_meant(service, sub, query, now, leaving=True)
     if not meant.target:
         return RouteOutcome("unknown", query=query, candidates=meant.candidates)
     if meant.target not in sub.watchlists:
         return RouteOutcome("not_followed", meant.target, query)
     with service.store.transaction():
-        cleared = service.store.routes.clear(chat.chat_id, meant.target)
+        cleared = service.store.routes.clear(sub.chat_id, meant.target)
     if cleared:
-        log.info("chat=%d action=unroute watchlist=%r", chat.chat_id, meant.target)
+        log.info("chat=%d action=unroute watchlist=%r", sub.chat_id, meant.target)
     return RouteOutcome("cleared" if cleared else "not_set", meant.target, query)
 
 

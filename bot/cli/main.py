@@ -393,7 +393,6 @@ def _cmd_about_alerts(args: argparse.Namespace) -> int:
 
 def _cmd_routes(args: argparse.Namespace) -> int:
     from bot.app import routes
-    from bot.app.chats import Chat
     from bot.app.service import build_service
     from bot.messages.route_screens import route_off_console, routes_console
 
@@ -406,7 +405,7 @@ def _cmd_routes(args: argparse.Namespace) -> int:
         sub = service.store.chats.get(int(chat_text)) if chat_text.lstrip("-").isdigit() else None
         if sub is None:
             raise UserError(route_off_console("no_chat", chat_text, query))
-        outcome = routes.clear_route(service, Chat(sub.chat_id, sub.kind, sub.title), query, _now())
+        outcome = routes.clear_route(service, sub.chat_id, query, _now())
     line = route_off_console(outcome.result, chat_text, outcome.name or query)
     if outcome.result not in ("cleared", "not_set"):
         raise UserError(line)

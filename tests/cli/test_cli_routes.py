@@ -58,3 +58,22 @@ def test_an_operator_lists_the_routes_and_brings_one_back(
     assert "does not follow Middle Corridor" in capsys.readouterr().err
     assert main([*run, "--off", "7", "qqqqqq"]) != 0
     assert "follows no list called 'qqqqqq'" in capsys.readouterr().err
+
+
+def test_bringing_a_route_back_leaves_a_chat_that_blocked_the_bot_stopped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cfg = config(tmp_path)
+    now = datetime.now(UTC)
+    with closing(open_store(tmp_path / "s.sqlite3")) as store:
+        store.chats.ensure(
+            7, kind="private", title="", timezone="UTC", digest_time="08:00", now=now
+        )
+        store.chats.subscribe(7, "TRIPP", now)
+        store.routes.set(Route(7, "TRIPP", Destination(-1009001), "CACI news"), now)
+        store.chats.deactivate(7, "blocked the bot", now)
+    assert main(["--config", str(cfg), "routes", "--off", "7", "tripp"]) == 0
+    assert "go to the chat itself again" in capsys.readouterr().out
+    with closing(open_store(tmp_path / "s.sqlite3")) as store:
+        sub = store.chats.get(7)
+        assert sub is not None and not sub.active
