@@ -6,7 +6,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.domain.models import MODES, Alert, Subscriber
-from bot.messages.fanout import alert_messages, digest_key
+from bot.domain.routing import Destination
+from bot.messages.fanout import alert_messages, digest_key, routed_digest_key
 from tests.factories import T0, make_article, make_match
 
 LISTS = ["TRIPP", "Middle Corridor", "Abraham Accords", "~7/Rogun"]
@@ -65,3 +66,22 @@ def test_the_same_alert_twice_has_the_same_keys_and_a_new_list_a_new_one() -> No
 
 def test_digest_keys_name_the_chat_and_its_local_day() -> None:
     assert digest_key(-100, T0.date()) == "digest:-100:2025-08-20"
+
+
+def test_a_routed_digest_is_keyed_by_its_target_day_and_lists_not_by_the_subscriber() -> None:
+    channel, topic = Destination(-900), Destination(-100, 7)
+    day = T0.date()
+    # Whichever chat routes TRIPP and the Middle Corridor there, in whatever order.
+    assert routed_digest_key(channel, day, ["TRIPP", "Middle Corridor"]) == routed_digest_key(
+        channel, day, ["Middle Corridor", "TRIPP"]
+    )
+    assert routed_digest_key(channel, day, ["TRIPP"]) != routed_digest_key(
+        channel, day, ["TRIPP", "Middle Corridor"]
+    )
+    # A topic's digest is not the group's own, nor another topic's.
+    keys = {
+        digest_key(-100, day),
+        routed_digest_key(topic, day, ["TRIPP"]),
+        routed_digest_key(Destination(-100, 8), day, ["TRIPP"]),
+    }
+    assert len(keys) == 3
