@@ -163,7 +163,8 @@ def _queue_digest(
         heard = digest_lists(view, now)
         if not own and not heard:
             continue  # nothing routed there goes in a digest (alerts only, or muted)
-        count, texts = _digest_texts(service, view, due, heard, held, now, cache)
+        channel = destination.is_elsewhere(sub.chat_id)
+        count, texts = _digest_texts(service, view, due, heard, held, now, cache, channel)
         articles += count
         if own:
             key = digest_key(sub.chat_id, due.local_date)
@@ -214,13 +215,14 @@ def _digest_texts(
     held: tuple[datetime, datetime] | None,
     now: datetime,
     cache: _TickCache,
+    channel: bool,
 ) -> tuple[int, list[str]]:
     """A digest's article count and texts for the chat as one destination hears it;
     most chats share their window, lists and zone: each digest is built and rendered
     once a tick."""
     window = (due.since, due.until)
     alerted = alert_lists(view, now)
-    shape = (window, heard, alerted, held, view.timezone, view.is_group)
+    shape = (window, heard, alerted, held, view.timezone, view.is_group, channel)
     if shape not in cache.rendered:
         digest = build_digest(
             cache.seen[window],
@@ -233,7 +235,7 @@ def _digest_texts(
             alerted=alerted,
             held=held,
         )
-        digest = replace(digest, for_group=view.is_group)
+        digest = replace(digest, for_group=view.is_group, for_channel=channel)
         texts = digest_texts(
             digest,
             now=now,
@@ -397,6 +399,7 @@ class _TickCache:
             tuple[str, ...],
             tuple[datetime, datetime] | None,
             str,
+            bool,
             bool,
         ],
         tuple[int, list[str]],

@@ -146,6 +146,7 @@ def test_two_chats_routing_a_list_to_a_channel_put_one_digest_there_and_a_lost_c
                 assert "Route story on Meghri" in posted.text
                 assert "Caspian shipping story" not in posted.text
                 assert posted.reply_markup is None
+                assert "matched this channel's watchlists" in posted.text
                 for user in (ADMIN_ID, OTHER_ADMIN):
                     [own] = fake.messages_to(user)[mine[user] :]
                     assert "Caspian shipping story" in own.text
