@@ -161,7 +161,9 @@ def _queue_digest(
         # articles came as alerts, too, when the chat asked (but not what its quiet hours
         # held).
         heard = digest_lists(view, now)
-        if not own and not heard:
+        # What the chat's quiet hours held for the lists there goes in this digest too.
+        taken = heard + (alert_lists(view, now) if held is not None else ())
+        if not own and not taken:
             continue  # nothing routed there goes in a digest (alerts only, or muted)
         channel = destination.is_elsewhere(sub.chat_id)
         count, texts = _digest_texts(service, view, due, heard, held, now, cache, channel)
@@ -169,7 +171,7 @@ def _queue_digest(
         if own:
             key = digest_key(sub.chat_id, due.local_date)
         else:
-            key = routed_digest_key(destination, due.local_date, heard)
+            key = routed_digest_key(destination, due.local_date, sorted(set(taken)))
         messages = digest_messages(texts, chat_id=view.chat_id, key=key)
         parts.append((own, to_destination(messages, destination, sub.chat_id)))
     record = DigestRecord(

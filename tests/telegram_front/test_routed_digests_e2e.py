@@ -217,3 +217,49 @@ def test_alerts_held_in_quiet_hours_are_released_to_the_topic_their_list_is_rout
                 assert "Route story on Meghri" not in general.text
 
         asyncio.run(scenario())
+
+
+def test_a_routed_list_without_repeats_gets_what_quiet_hours_held_in_its_topic_digest(
+    tmp_path: Path, fake: FakeTelegram
+) -> None:
+    clock = Clock(NOW)
+    fake.add_chat(FORUM, chat_type="supergroup", title="Analysts", is_forum=True)
+    fake.add_topic(FORUM, TOPIC)
+    fake.set_chat_member(FORUM, GROUP_ADMIN, "administrator")
+    with FeedServer() as feeds:
+        feeds.serve_feed("/a.feed", rss([OLD]))
+        config = make_config(tmp_path, api_url=fake.api_url, feed_urls=[feeds.url("/a.feed")])
+
+        async def scenario() -> None:
+            async with BotUnderTest(config, fake, clock, pacer=chat_limits_lifted_pacer()) as b:
+                await b.poll()
+                for command in ("/subscribe TRIPP", "/subscribe Middle Corridor"):
+                    await b.send(command, user_id=GROUP_ADMIN, **in_forum())
+                await b.send("/route tripp here", user_id=GROUP_ADMIN, **in_forum(thread_id=TOPIC))
+                # Alerts only (the digest leaves out what came as an alert), held from
+                # 11:00 to 08:30: the 08:00 digest takes what they held.
+                for command in ("/schedule repeats off", "/schedule quiet 11:00-08:30"):
+                    await b.send(command, user_id=GROUP_ADMIN, **in_forum())
+                assert await b.outbox_settled()
+                before = len(fake.messages_to(FORUM))
+                feeds.publish("/a.feed", rss([TRIPP, CORRIDOR, OLD]))
+                clock.set(NOW + timedelta(minutes=2))
+                await b.poll()
+                assert await b.outbox_settled()
+                assert len(fake.messages_to(FORUM)) == before  # held
+
+                clock.set(DIGEST_DAY)
+                await b.digest_tick()
+                clock.set(DIGEST_DAY + timedelta(hours=1))
+                await b.digest_tick()
+                assert await b.outbox_settled()
+                made = fake.messages_to(FORUM)[before:]
+                [topic] = [m for m in made if m.params.get("message_thread_id") == TOPIC]
+                [general] = [m for m in made if "message_thread_id" not in m.params]
+                assert "CACI Analyst digest" in topic.text
+                assert "Route story on Meghri" in topic.text
+                assert "Caspian shipping story" not in topic.text
+                assert "Caspian shipping story" in general.text
+                assert "Route story on Meghri" not in general.text
+
+        asyncio.run(scenario())
