@@ -16,10 +16,18 @@ from datetime import date, datetime, timedelta
 from bot.app.chats import list_meant
 from bot.app.service import Service
 from bot.domain.digest import Digest, build_digest
-from bot.domain.models import Alert, DigestEntry, DigestRecord, FeedState, Subscriber
+from bot.domain.models import (
+    Alert,
+    DigestEntry,
+    DigestRecord,
+    FeedState,
+    OutgoingMessage,
+    Subscriber,
+)
 from bot.domain.mute import alert_lists, digest_lists, heard_lists
 from bot.domain.possibly_about import AboutAlert, AboutSeen, about_alerts_for
 from bot.domain.quiet import chat_held_span, chat_next_wake, chat_release_due
+from bot.domain.routing import Destination, Route, subscriber_views
 from bot.domain.schedule import (
     DueDigest,
     chat_digest_due,
@@ -34,6 +42,8 @@ from bot.messages.fanout import (
     digest_key,
     digest_messages,
     digest_texts,
+    routed_digest_key,
+    to_destination,
     with_held_heading,
 )
 from bot.storage.chats import DigestCandidate
@@ -58,6 +68,8 @@ def digest_tick(service: Service, now: datetime) -> int:
     if not candidates:
         return 0
     cache = _TickCache(feeds=service.store.feed_states(service.config.feeds.urls))
+    for route in service.store.routes.of_chats([c.subscriber.chat_id for c in candidates]):
+        cache.routes.setdefault(route.chat_id, []).append(route)
     queued = 0
     upcoming: list[tuple[DigestCandidate, datetime | None]] = []
     for candidate in candidates:
@@ -76,7 +88,7 @@ def digest_tick(service: Service, now: datetime) -> int:
                     sub = replace(sub, quiet_released_until=now)
             release = chat_release_due(sub, now)
             if release is not None:
-                queued += _queue_held_alerts(service, sub, release, now)
+                queued += _queue_held_alerts(service, sub, release, now, cache.routes)
                 sub = replace(sub, quiet_released_until=release[1])
             upcoming.append((candidate, chat_next_wake(sub, last, now)))
         except Exception as exc:
@@ -128,21 +140,92 @@ def _queue_digest(
     service: Service, sub: Subscriber, due: DueDigest, now: datetime, cache: _TickCache
 ) -> tuple[int, DigestRecord | None]:
     """Queue the chat's ``due`` digest; returns the messages queued and the chat's last
-    digest now."""
+    digest now.
+
+    A chat whose lists are routed gets a digest at each destination (``subscriber_views``):
+    its own of the lists that stay, and one in each topic or channel of the lists routed
+    there, all at the chat's schedule and under the day's one record.
+    """
     queued = 0
-    tz = zone(sub.timezone)
     window = (due.since, due.until)
     if window not in cache.seen:
         # Subscribers at the same time share a window: read the articles once.
         cache.seen[window] = service.store.articles_seen_between(*window)
         cache.about[window] = _about_seen(service, *window)
-    # ... and most share their lists and zone too: build and render each digest once.
-    # A muted list is left out of the digest while the mute lasts; a list whose articles
-    # came as alerts, too, when the chat asked (but not what its quiet hours held).
-    heard = digest_lists(sub, now)
-    alerted = alert_lists(sub, now)
+    # The held alerts are the chat's, whichever destination their lists go to.
     held = chat_held_span(sub, now)
-    shape = (window, heard, alerted, held, tz.key, sub.is_group)
+    parts: list[tuple[bool, list[OutgoingMessage]]] = []
+    articles = 0
+    for destination, view in subscriber_views(sub, cache.routes.get(sub.chat_id, ())):
+        own = destination == Destination(sub.chat_id)
+        # A muted list is left out of the digest while the mute lasts; a list whose
+        # articles came as alerts, too, when the chat asked (but not what its quiet hours
+        # held).
+        heard = digest_lists(view, now)
+        # What the chat's quiet hours held for the lists there goes in this digest too.
+        taken = heard + (alert_lists(view, now) if held is not None else ())
+        if not own and not taken:
+            continue  # nothing routed there goes in a digest (alerts only, or muted)
+        channel = destination.is_elsewhere(sub.chat_id)
+        count, texts = _digest_texts(service, view, due, heard, held, now, cache, channel)
+        articles += count
+        if own:
+            key = digest_key(sub.chat_id, due.local_date)
+        else:
+            key = routed_digest_key(destination, due.local_date, sorted(set(taken)))
+        messages = digest_messages(texts, chat_id=view.chat_id, key=key)
+        parts.append((own, to_destination(messages, destination, sub.chat_id)))
+    record = DigestRecord(
+        chat_id=sub.chat_id,
+        local_date=due.local_date,
+        since=due.since,
+        until=due.until,
+        articles=articles,
+        parts=sum(len(m) for _, m in parts),
+        created_at=now,
+    )
+    # The day's record and its messages land together: a crash between them can
+    # neither lose the digest nor make it twice.
+    chats, outbox = service.store.chats, service.store.outbox
+    with service.store.transaction():
+        if chats.record_digest(record):
+            for own, messages in parts:
+                # Another chat routing the same lists there made the day's digest
+                # already: its parts are not to be mixed with these.
+                if messages and (own or outbox.by_key(messages[0].dedup_key) is None):
+                    queued += outbox.enqueue(messages, now)
+            last: DigestRecord | None = record
+            if held is not None:
+                chats.set_quiet_released(sub.chat_id, now)
+        else:  # made meanwhile (by another process's tick)
+            last = chats.last_digest(sub.chat_id)
+    log.info(
+        "digest chat=%d date=%s articles=%d parts=%d destinations=%d",
+        sub.chat_id,
+        due.local_date,
+        articles,
+        record.parts,
+        len(parts),
+    )
+    return queued, last
+
+
+def _digest_texts(
+    service: Service,
+    view: Subscriber,
+    due: DueDigest,
+    heard: tuple[str, ...],
+    held: tuple[datetime, datetime] | None,
+    now: datetime,
+    cache: _TickCache,
+    channel: bool,
+) -> tuple[int, list[str]]:
+    """A digest's article count and texts for the chat as one destination hears it;
+    most chats share their window, lists and zone: each digest is built and rendered
+    once a tick."""
+    window = (due.since, due.until)
+    alerted = alert_lists(view, now)
+    shape = (window, heard, alerted, held, view.timezone, view.is_group, channel)
     if shape not in cache.rendered:
         digest = build_digest(
             cache.seen[window],
@@ -155,55 +238,28 @@ def _queue_digest(
             alerted=alerted,
             held=held,
         )
-        digest = replace(digest, for_group=sub.is_group)
+        digest = replace(digest, for_group=view.is_group, for_channel=channel)
         texts = digest_texts(
             digest,
             now=now,
-            tz=tz,
+            tz=zone(view.timezone),
             stale_after=service.stale_after,
             empty=service.config.digest.empty,
         )
         cache.rendered[shape] = (len(digest.entries), texts)
-    articles, texts = cache.rendered[shape]
-    messages = digest_messages(
-        texts, chat_id=sub.chat_id, key=digest_key(sub.chat_id, due.local_date)
-    )
-    record = DigestRecord(
-        chat_id=sub.chat_id,
-        local_date=due.local_date,
-        since=due.since,
-        until=due.until,
-        articles=articles,
-        parts=len(messages),
-        created_at=now,
-    )
-    # The day's record and its messages land together: a crash between them can
-    # neither lose the digest nor make it twice.
-    chats = service.store.chats
-    with service.store.transaction():
-        if chats.record_digest(record):
-            queued = service.store.outbox.enqueue(messages, now)
-            last: DigestRecord | None = record
-            if held is not None:
-                chats.set_quiet_released(sub.chat_id, now)
-        else:  # made meanwhile (by another process's tick)
-            last = chats.last_digest(sub.chat_id)
-    log.info(
-        "digest chat=%d date=%s articles=%d parts=%d",
-        sub.chat_id,
-        due.local_date,
-        articles,
-        len(messages),
-    )
-    return queued, last
+    return cache.rendered[shape]
 
 
 def _queue_held_alerts(
-    service: Service, sub: Subscriber, span: tuple[datetime, datetime], now: datetime
+    service: Service,
+    sub: Subscriber,
+    span: tuple[datetime, datetime],
+    now: datetime,
+    routes: dict[int, list[Route]],
 ) -> int:
     """Queue what the chat's quiet hours held in ``span`` as one alert (a lone article as
     its usual alert, several combined), and the possibly-about alerts it asked for as
-    another, and note the span sent, all together."""
+    another, each where its lists are routed, and note the span sent, all together."""
     alerts = [
         Alert(entry.article, entry.matches, updated=entry.updated)
         for entry in sorted(
@@ -213,25 +269,28 @@ def _queue_held_alerts(
         if not entry.rematched
     ]
     outbox = service.store.outbox
-    mine = alerts_for(sub, alerts, now)
-    if len(mine) > 1:
-        # As a poll's combined alert: leave out what already went out on its own.
-        mine = [a for a in mine if outbox.by_key(a.key) is None]
-    messages = chat_alert_messages(sub, mine)
-    about = about_alerts_for(sub, _about_alerts(service.store.about.found_between(*span)), now)
-    if len(about) > 1:
-        about = [a for a in about if outbox.by_key(a.key) is None]
-    messages += chat_about_messages(sub, about)
-    messages = with_held_heading(sub, messages)
+    found = _about_alerts(service.store.about.found_between(*span))
+    messages: list[OutgoingMessage] = []
+    articles: list[str] = []
+    for destination, view in subscriber_views(sub, routes.get(sub.chat_id, ())):
+        mine = alerts_for(view, alerts, now)
+        if len(mine) > 1:
+            # As a poll's combined alert: leave out what already went out on its own.
+            mine = [a for a in mine if outbox.by_key(a.key) is None]
+        about = about_alerts_for(view, found, now)
+        if len(about) > 1:
+            about = [a for a in about if outbox.by_key(a.key) is None]
+        made = chat_alert_messages(view, mine) + chat_about_messages(view, about)
+        made = with_held_heading(view, made)
+        messages += to_destination(made, destination, sub.chat_id)
+        articles += [a.alert.article.id for a in mine] + [a.alert.article.id for a in about]
     with service.store.transaction():
         # The alerts' buttons name their articles by a short key: note which is which.
-        service.store.feedback.remember_articles(
-            [a.alert.article.id for a in mine] + [a.alert.article.id for a in about]
-        )
+        service.store.feedback.remember_articles(articles)
         queued = outbox.enqueue(messages, now) if messages else 0
         service.store.chats.set_quiet_released(sub.chat_id, span[1])
-    if mine or about:
-        log.info("quiet_release chat=%d alerts=%d about=%d", sub.chat_id, len(mine), len(about))
+    if articles:
+        log.info("quiet_release chat=%d alerts=%d", sub.chat_id, len(articles))
     return queued
 
 
@@ -334,6 +393,7 @@ class _TickCache:
     """What one digest tick reads and renders once for every chat that shares it."""
 
     feeds: list[FeedState]
+    routes: dict[int, list[Route]] = field(default_factory=dict)
     seen: dict[tuple[datetime, datetime], list[DigestEntry]] = field(default_factory=dict)
     about: dict[tuple[datetime, datetime], list[AboutSeen]] = field(default_factory=dict)
     rendered: dict[
@@ -343,6 +403,7 @@ class _TickCache:
             tuple[str, ...],
             tuple[datetime, datetime] | None,
             str,
+            bool,
             bool,
         ],
         tuple[int, list[str]],

@@ -3,7 +3,8 @@ admin, or to a topic of its own forum supergroup.
 
 The front end checks what only it can (who may route: a group's admins for its
 topics, the bot's admins for a channel; whether the bot may post in the channel) and
-calls one function here; the fan-out (``app/poll.py``, ``app/possibly_about.py``) reads
+calls one function here; the fan-out (``app/poll.py``, ``app/possibly_about.py``,
+``app/digests.py``) reads
 the routes and the drain (``delivery/outbox.py``) falls back when a target is lost.
 """
 

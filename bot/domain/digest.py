@@ -24,8 +24,10 @@ class Digest:
     # The local day a day's digest covers (/digest yesterday): its heading names that
     # day, not the day its window ends.
     day: date | None = None
-    # A group's digest says "this group's watchlists" where a person's says "your".
+    # A group's digest says "this group's watchlists" where a person's says "your", and
+    # one a route posts in a channel "this channel's".
     for_group: bool = False
+    for_channel: bool = False
     # Articles that do not name a followed list but discuss its subject, a section each.
     about: tuple[AboutSection, ...] = ()
 

@@ -39,6 +39,8 @@ def digest_heading(digest: Digest, tz: tzinfo, title: str = DEFAULT_TITLE) -> st
 
 
 def whose(digest: Digest) -> str:
+    if digest.for_channel:
+        return "this channel's"
     return "this group's" if digest.for_group else "your"
 
 

@@ -295,6 +295,16 @@ def digest_key(chat_id: int, local_date: date) -> str:
     return f"digest:{chat_id}:{local_date.isoformat()}"
 
 
+def routed_digest_key(destination: Destination, local_date: date, lists: Sequence[str]) -> str:
+    """The key of the digest a route sends to a topic or channel: named by the target,
+    not the subscriber, and by the lists it holds, so that several chats routing the same
+    lists to one channel on the same day put one digest there (as an alert is keyed by
+    its channel); another chat routing other lists there adds its own."""
+    names = hashlib.sha256("\n".join(sorted(lists)).encode("utf-8")).hexdigest()[:16]
+    thread = "" if destination.thread_id is None else destination.thread_id
+    return f"digest:{destination.chat_id}:{thread}:{local_date.isoformat()}:{names}"
+
+
 def shown(matches: Sequence[Match]) -> tuple[Match, ...]:
     """The matches as a reader sees them: a personal list by the name its owner gave it.
 

@@ -14,7 +14,7 @@ from bot.messages.html import bold, code, escape
 ROUTE_USAGE = (
     "Usage: <code>/route LIST here</code> inside a topic of this group,"
     " <code>/route LIST @channel</code> (or the channel's id) to post a list's alerts"
-    " in a channel where the bot is an admin, <code>/route LIST off</code> to bring them"
+    " and digest in a channel where the bot is an admin, <code>/route LIST off</code> to bring them"
     " back here."
 )
 ROUTE_HERE_NEEDS_TOPIC = (
@@ -41,7 +41,7 @@ def topic_title(thread_id: int) -> str:
 
 def route_set(name: str, target: str, *, channel: bool) -> str:
     where = f"the channel {bold(target)}" if channel else bold(target)
-    line = f"➡️ {bold(display_name(name))}'s alerts now go to {where}."
+    line = f"➡️ {bold(display_name(name))}'s alerts and digest now go to {where}."
     if channel:
         # Why a channel's alerts have no buttons: see domain/routing.buttons_allowed.
         line += " They carry no 👍 / 👎 / mute buttons there: vote and mute here."
@@ -49,11 +49,11 @@ def route_set(name: str, target: str, *, channel: bool) -> str:
 
 
 def route_cleared(name: str) -> str:
-    return f"↩️ {bold(display_name(name))}'s alerts come to this chat again."
+    return f"↩️ {bold(display_name(name))}'s alerts and digest come to this chat again."
 
 
 def route_not_set(name: str) -> str:
-    return f"{bold(display_name(name))} was not routed anywhere: its alerts come here."
+    return f"{bold(display_name(name))} was not routed anywhere: its alerts and digest come here."
 
 
 def route_not_followed(name: str) -> str:
@@ -118,7 +118,7 @@ def route_lost_message(
         here = "this group's General topic"
     text = (
         f"⚠️ {lost} ({escape(error[:200])}).\n"
-        f"The alerts of {names} come to {here} from now on, the ones still waiting"
+        f"The alerts and digest of {names} come to {here} from now on, those still waiting"
         " included; nothing was lost. An admin can route them again with /route."
     )
     stamp = now.astimezone(UTC).isoformat(timespec="seconds")
@@ -129,7 +129,7 @@ def route_lost_message(
 def routes_console(routes: Sequence[Route]) -> str:
     """``caci-watch routes``: one line a route, for a terminal."""
     if not routes:
-        return "No routes: every chat gets its lists' alerts itself."
+        return "No routes: every chat gets its lists' alerts and digests itself."
     lines = []
     for r in routes:
         target = target_name(r.target, r.target_title, r.chat_id)
@@ -148,7 +148,7 @@ def route_off_console(result: str, chat: str, name: str) -> str:
     if result == "no_chat":
         return f"No chat {chat} has talked to the bot."
     if result == "cleared":
-        return f"Chat {chat}: {display_name(name)}'s alerts go to the chat itself again."
+        return f"Chat {chat}: {display_name(name)}'s alerts and digest go to the chat itself again."
     if result == "not_set":
         return f"Chat {chat}: {display_name(name)} was not routed anywhere."
     if result == "not_followed":

@@ -80,7 +80,7 @@ PUBLIC_COMMANDS = (*CHAT_COMMANDS, *PERSONAL_COMMANDS)
 
 # In the menu of a group's admins (in groups only), after the chat commands.
 GROUP_ADMIN_COMMANDS: tuple[tuple[str, str], ...] = (
-    ("route", "A list's alerts to this topic: /route LIST here|off"),
+    ("route", "A list's alerts and digest to this topic: /route LIST here|off"),
 )
 
 ADMIN_COMMANDS: tuple[tuple[str, str], ...] = (
@@ -199,7 +199,7 @@ def help_text(*, is_admin: bool, group: bool) -> str:
     lines += [f"/{name} — {escape(about)}" for name, about in shown]
     if group:
         lines += ["", "In a group, only its admins can change what it follows and its settings."]
-        lines += ["In a forum topic, /route LIST here sends the list's alerts there."]
+        lines += ["In a forum topic, /route LIST here sends the list's alerts and digest there."]
         lines += [PERSONAL_PRIVATE_ONLY]
     if is_admin:
         lines += ["", "<b>Admin</b>"]

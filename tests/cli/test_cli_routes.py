@@ -49,7 +49,7 @@ def test_an_operator_lists_the_routes_and_brings_one_back(
         "chat 7: TRIPP -> channel CACI news (-1009001)  (set by telegram:900)",
     ]
     assert main([*run, "--off", "7", "tripp"]) == 0
-    assert "TRIPP's alerts go to the chat itself again" in capsys.readouterr().out
+    assert "TRIPP's alerts and digest go to the chat itself again" in capsys.readouterr().out
     assert main([*run, "--off", "7", "tripp"]) == 0
     assert "was not routed" in capsys.readouterr().out
     assert main([*run, "--off", "8", "tripp"]) != 0

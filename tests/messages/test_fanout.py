@@ -8,7 +8,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.domain.models import MODES, Alert, OutgoingMessage, Subscriber
-from bot.messages.fanout import alert_messages, digest_key, held_heading, with_held_heading
+from bot.domain.routing import Destination
+from bot.messages.fanout import (
+    alert_messages,
+    digest_key,
+    held_heading,
+    routed_digest_key,
+    with_held_heading,
+)
 from bot.messages.html import MAX_MESSAGE, utf16_len
 from tests.factories import T0, make_article, make_match
 
@@ -89,3 +96,22 @@ def test_a_held_part_with_no_room_left_gets_its_heading_as_a_message_of_its_own(
     assert part == full
     assert heading.text == held_heading(sub) and heading.dedup_key == "held:alerts:5:x:1"
     assert utf16_len(heading.text) <= MAX_MESSAGE
+
+
+def test_a_routed_digest_is_keyed_by_its_target_day_and_lists_not_by_the_subscriber() -> None:
+    channel, topic = Destination(-900), Destination(-100, 7)
+    day = T0.date()
+    # Whichever chat routes TRIPP and the Middle Corridor there, in whatever order.
+    assert routed_digest_key(channel, day, ["TRIPP", "Middle Corridor"]) == routed_digest_key(
+        channel, day, ["Middle Corridor", "TRIPP"]
+    )
+    assert routed_digest_key(channel, day, ["TRIPP"]) != routed_digest_key(
+        channel, day, ["TRIPP", "Middle Corridor"]
+    )
+    # A topic's digest is not the group's own, nor another topic's.
+    keys = {
+        digest_key(-100, day),
+        routed_digest_key(topic, day, ["TRIPP"]),
+        routed_digest_key(Destination(-100, 8), day, ["TRIPP"]),
+    }
+    assert len(keys) == 3

@@ -80,7 +80,7 @@ def test_a_group_admin_routes_a_list_to_a_topic_and_a_deleted_topic_falls_back(
                 [done] = await b.send(
                     "/route tripp here", user_id=GROUP_ADMIN, **in_forum(thread_id=TOPIC)
                 )
-                assert "TRIPP's alerts now go to topic 77" in done.text
+                assert "TRIPP's alerts and digest now go to topic 77" in done.text
                 [mysubs] = await b.send("/mysubs", user_id=GROUP_ADMIN, **in_forum())
                 assert "TRIPP → topic 77" in mysubs.text
                 [usage] = await b.send("/route", user_id=MEMBER, **in_forum())
