@@ -324,6 +324,7 @@ def set_list_mode(
         return ListModeOutcome("unknown", query=query, candidates=meant.candidates)
     if not service.store.chats.set_list_mode(sub.chat_id, meant.target, mode):
         return ListModeOutcome("not_following", meant.shown)
+    _alerts_resumed(service, sub, now)
     log.info("chat=%d action=list_mode watchlist=%r mode=%s", sub.chat_id, meant.target, mode)
     return ListModeOutcome(
         "set", meant.shown, mode, summary=settings_summary(service, sub.chat_id, now)
@@ -363,7 +364,19 @@ def _update(
         digest_days=digest_days,
         digest_skips_alerted=digest_skips_alerted,
     )
+    _alerts_resumed(service, sub, now)
     return _logged(service, sub.chat_id, now)
+
+
+def _alerts_resumed(service: Service, before: Subscriber, now: datetime) -> None:
+    """A chat that got no instant alerts and gets them again from ``now`` has nothing
+    held from before: what came meanwhile went into its digests, and quiet hours ending
+    must not send it all again as one alert."""
+    if before.wants_alerts:
+        return
+    after = service.store.chats.get(before.chat_id)
+    if after is not None and after.wants_alerts:
+        service.store.chats.set_quiet_released(before.chat_id, now)
 
 
 def _logged(service: Service, chat_id: int, now: datetime) -> SettingsSummary:

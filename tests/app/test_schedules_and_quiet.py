@@ -211,3 +211,36 @@ def test_possibly_about_alerts_in_quiet_hours_come_when_they_end_too(tmp_path: P
     digests.digest_tick(svc, NIGHT_END)
     [held] = sent(svc, "alert")
     assert "A Corridor Through Syunik" in held and "possibly about" in held.casefold()
+
+
+@pytest.mark.parametrize("away", ["daily", "off", "blocked", "list daily"])
+def test_alerts_resumed_after_days_without_them_do_not_send_those_days_as_one_alert(
+    tmp_path: Path, away: str
+) -> None:
+    svc = service(tmp_path)
+    follow(svc, "TRIPP")
+    chats.set_mode(svc, ANN, "instant", EVENING)
+    chats.set_schedule(svc, ANN, "quiet 22:00-07:00", EVENING)
+    digests.digest_tick(svc, NIGHT_END)
+    leave = NIGHT_END + timedelta(hours=1)
+    if away == "blocked":
+        chats.bot_removed(svc, ANN, leave)
+    elif away == "list daily":
+        chats.set_list_mode(svc, ANN, "TRIPP", "daily", leave)
+    else:
+        chats.set_mode(svc, ANN, away, leave)
+    for day in range(1, 10):  # nine days' articles, in the day, in digests (or nowhere)
+        arrives(svc, day, NIGHT_END + timedelta(days=day, hours=3), "TRIPP")
+        digests.digest_tick(svc, NIGHT_END + timedelta(days=day, hours=4))
+    back = NIGHT_END + timedelta(days=10, hours=5)
+    if away == "blocked":
+        chats.bot_added(svc, ANN, back)
+    elif away == "list daily":
+        chats.set_list_mode(svc, ANN, "TRIPP", None, back)
+    else:
+        chats.set_mode(svc, ANN, "instant", back)
+    arrives(svc, 100, back + timedelta(hours=12), "TRIPP")  # held in that night
+    digests.digest_tick(svc, back)
+    digests.digest_tick(svc, back + timedelta(hours=19))  # 07:00: the night ends
+    [alert] = sent(svc, "alert")
+    assert "Story 100" in alert and "Story 1<" not in alert and "new articles" not in alert
