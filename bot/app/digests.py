@@ -16,10 +16,18 @@ from datetime import date, datetime, timedelta
 from bot.app.chats import list_meant
 from bot.app.service import Service
 from bot.domain.digest import Digest, build_digest
-from bot.domain.models import Alert, DigestEntry, DigestRecord, FeedState, Subscriber
+from bot.domain.models import (
+    Alert,
+    DigestEntry,
+    DigestRecord,
+    FeedState,
+    OutgoingMessage,
+    Subscriber,
+)
 from bot.domain.mute import alert_lists, digest_lists, heard_lists
 from bot.domain.possibly_about import AboutAlert, AboutSeen, about_alerts_for
 from bot.domain.quiet import chat_held_span, chat_next_wake, chat_release_due
+from bot.domain.routing import subscriber_views
 from bot.domain.schedule import (
     DueDigest,
     chat_digest_due,
@@ -34,6 +42,7 @@ from bot.messages.fanout import (
     digest_key,
     digest_messages,
     digest_texts,
+    to_destination,
 )
 from bot.storage.chats import DigestCandidate
 from bot.storage.database import store_fault
@@ -202,7 +211,8 @@ def _queue_held_alerts(
 ) -> int:
     """Queue what the chat's quiet hours held in ``span`` as one alert (a lone article as
     its usual alert, several combined), and the possibly-about alerts it asked for as
-    another, and note the span sent, all together."""
+    another, each where the list's route sends it (as a poll's would have gone), and
+    note the span sent, all together."""
     alerts = [
         Alert(entry.article, entry.matches, updated=entry.updated)
         for entry in sorted(
@@ -211,25 +221,30 @@ def _queue_held_alerts(
         # A list's edit matching old articles again alerts nobody; the digest has them.
         if not entry.rematched
     ]
+    about_found = _about_alerts(service.store.about.found_between(*span))
     outbox = service.store.outbox
-    mine = alerts_for(sub, alerts, now)
-    if len(mine) > 1:
-        # As a poll's combined alert: leave out what already went out on its own.
-        mine = [a for a in mine if outbox.by_key(a.key) is None]
-    messages = chat_alert_messages(sub, mine)
-    about = about_alerts_for(sub, _about_alerts(service.store.about.found_between(*span)), now)
-    if len(about) > 1:
-        about = [a for a in about if outbox.by_key(a.key) is None]
-    messages += chat_about_messages(sub, about)
+    messages: list[OutgoingMessage] = []
+    articles: list[str] = []
+    alerted = about_alerted = 0
+    for destination, view in subscriber_views(sub, service.store.routes.of_chat(sub.chat_id)):
+        mine = alerts_for(view, alerts, now)
+        if len(mine) > 1:
+            # As a poll's combined alert: leave out what already went out on its own.
+            mine = [a for a in mine if outbox.by_key(a.key) is None]
+        about = about_alerts_for(view, about_found, now)
+        if len(about) > 1:
+            about = [a for a in about if outbox.by_key(a.key) is None]
+        articles += [a.alert.article.id for a in mine] + [a.alert.article.id for a in about]
+        alerted, about_alerted = alerted + len(mine), about_alerted + len(about)
+        found = chat_alert_messages(view, mine) + chat_about_messages(view, about)
+        messages += to_destination(found, destination, sub.chat_id)
     with service.store.transaction():
         # The alerts' buttons name their articles by a short key: note which is which.
-        service.store.feedback.remember_articles(
-            [a.alert.article.id for a in mine] + [a.alert.article.id for a in about]
-        )
+        service.store.feedback.remember_articles(articles)
         queued = outbox.enqueue(messages, now) if messages else 0
         service.store.chats.set_quiet_released(sub.chat_id, span[1])
-    if mine or about:
-        log.info("quiet_release chat=%d alerts=%d about=%d", sub.chat_id, len(mine), len(about))
+    if articles:
+        log.info("quiet_release chat=%d alerts=%d about=%d", sub.chat_id, alerted, about_alerted)
     return queued
 
 

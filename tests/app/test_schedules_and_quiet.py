@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import chats, digests
+from bot.app import chats, digests, routes
 from bot.app.chats import Chat, SettingRefused
 from bot.app.config import builtin_config
 from bot.app.poll import queue_alerts
@@ -18,6 +18,7 @@ from bot.app.service import Service, build_service
 from bot.domain.aboutness import CLOSE, PossiblyAbout
 from bot.domain.models import Alert
 from bot.domain.possibly_about import AboutAlert
+from bot.domain.routing import Destination
 from tests.factories import make_article, make_match
 from tests.watchlist_copy import copy_watchlists
 
@@ -244,3 +245,28 @@ def test_alerts_resumed_after_days_without_them_do_not_send_those_days_as_one_al
     digests.digest_tick(svc, back + timedelta(hours=19))  # 07:00: the night ends
     [alert] = sent(svc, "alert")
     assert "Story 100" in alert and "Story 1<" not in alert and "new articles" not in alert
+
+
+def test_alerts_held_for_a_routed_list_go_to_its_route_when_quiet_hours_end(
+    tmp_path: Path,
+) -> None:
+    svc = service(tmp_path)
+    follow(svc, "TRIPP", "Middle Corridor")
+    chats.set_mode(svc, ANN, "instant", EVENING)
+    chats.set_schedule(svc, ANN, "quiet 22:00-07:00", EVENING)
+    channel = -1009001
+    outcome = routes.set_route(
+        svc, ANN, "TRIPP", Destination(channel), title="News", by="test", now=EVENING
+    )
+    assert outcome.result == "set"
+    arrives(svc, 1, NIGHT_START + timedelta(hours=1), "TRIPP")
+    arrives(svc, 2, NIGHT_START + timedelta(hours=2), "TRIPP")
+    arrives(svc, 3, NIGHT_START + timedelta(hours=3), "Middle Corridor")
+    assert svc.store.outbox.pending_for(channel) == [] and sent(svc, "alert") == []
+    digests.digest_tick(svc, NIGHT_END)
+    [posted] = svc.store.outbox.pending_for(channel)
+    assert "Story 1" in posted.text and "Story 2" in posted.text
+    assert "Story 3" not in posted.text and "Middle Corridor" not in posted.text
+    assert (posted.origin_chat_id, posted.reply_markup) == (ANN.chat_id, "")
+    [own] = sent(svc, "alert")
+    assert "Story 3" in own and "Story 1" not in own
