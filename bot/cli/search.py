@@ -103,6 +103,8 @@ def _export(args: argparse.Namespace, config: Config) -> int:
     since = parse_when(args.since, tz)
     until = parse_when(args.until, tz) if args.until else _now() + timedelta(seconds=1)
     if until <= since:
+        if not args.until:
+            raise UserError(f"--since {args.since} is in the future")
         raise UserError("--until must be later than --since")
     with closing(build_service(config)) as service:
         watchlist = _list_named(service, args.watchlist)
