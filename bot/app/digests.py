@@ -24,7 +24,7 @@ from bot.domain.models import (
     OutgoingMessage,
     Subscriber,
 )
-from bot.domain.mute import alert_lists, digest_lists, heard_lists
+from bot.domain.mute import alert_lists, digest_about_lists, digest_lists, heard_lists
 from bot.domain.possibly_about import AboutAlert, AboutSeen, about_alerts_for
 from bot.domain.quiet import chat_held_span, chat_next_wake, chat_release_due
 from bot.domain.routing import subscriber_views
@@ -150,7 +150,8 @@ def _queue_digest(
     heard = digest_lists(sub, now)
     alerted = alert_lists(sub, now)
     held = chat_held_span(sub, now)
-    shape = (window, heard, alerted, held, tz.key, sub.is_group)
+    about_lists = digest_about_lists(sub, now, held=held is not None)
+    shape = (window, heard, alerted, held, about_lists, tz.key, sub.is_group)
     if shape not in cache.rendered:
         digest = build_digest(
             cache.seen[window],
@@ -162,6 +163,7 @@ def _queue_digest(
             about=cache.about[window],
             alerted=alerted,
             held=held,
+            about_lists=about_lists,
         )
         digest = replace(digest, for_group=sub.is_group)
         texts = digest_texts(
@@ -355,6 +357,7 @@ class _TickCache:
             tuple[str, ...],
             tuple[str, ...],
             tuple[datetime, datetime] | None,
+            tuple[str, ...],
             str,
             bool,
         ],

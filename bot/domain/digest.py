@@ -45,6 +45,7 @@ def build_digest(
     about: Sequence[AboutSeen] = (),
     alerted: Collection[str] = (),
     held: tuple[datetime, datetime] | None = None,
+    about_lists: Collection[str] | None = None,
 ) -> Digest:
     """Select what a reader following ``watchlists`` (all when None) should see.
 
@@ -59,6 +60,9 @@ def build_digest(
     not in ``watchlists`` came as an alert, so it is neither shown nor counted, unless the
     article was first seen in ``held`` (the reader's quiet hours not yet sent: the digest
     takes them instead).
+
+    ``about_lists`` are the lists whose "possibly about" sections it holds, when not
+    ``watchlists`` (``mute.digest_about_lists``).
     """
     by_id: dict[str, DigestEntry] = {}
     unmatched: set[str] = set()
@@ -94,7 +98,7 @@ def build_digest(
         feeds=tuple(feeds),
         unmatched_count=len(unmatched),
         other_lists_count=len(elsewhere),
-        about=about_sections(about, watchlists),
+        about=about_sections(about, watchlists if about_lists is None else about_lists),
     )
 
 

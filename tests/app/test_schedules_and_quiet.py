@@ -19,6 +19,7 @@ from bot.domain.aboutness import CLOSE, PossiblyAbout
 from bot.domain.models import Alert
 from bot.domain.possibly_about import AboutAlert
 from bot.domain.routing import Destination
+from tests.about_lists import give_tripp_about
 from tests.factories import make_article, make_match
 from tests.watchlist_copy import copy_watchlists
 
@@ -270,3 +271,28 @@ def test_alerts_held_for_a_routed_list_go_to_its_route_when_quiet_hours_end(
     assert (posted.origin_chat_id, posted.reply_markup) == (ANN.chat_id, "")
     [own] = sent(svc, "alert")
     assert "Story 3" in own and "Story 1" not in own
+
+
+@pytest.mark.parametrize("repeats", ["on", "off"])
+def test_possibly_about_findings_not_taken_as_alerts_stay_in_the_digest_with_repeats_off(
+    tmp_path: Path, repeats: str
+) -> None:
+    watchlists = copy_watchlists(tmp_path / "watchlists")
+    give_tripp_about(watchlists)
+    svc = build_service(
+        builtin_config(
+            store_path=tmp_path / "s.sqlite3", watchlists_dir=watchlists, feed_urls=["https://f/a"]
+        )
+    )
+    follow(svc, "TRIPP")
+    chats.set_schedule(svc, ANN, f"repeats {repeats}", EVENING)
+    found_at = EVENING + timedelta(hours=1)
+    article = make_article(7, title="A Corridor Through Syunik")
+    svc.store.upsert_article(article, found_at)
+    finding = PossiblyAbout(article.id, "TRIPP", 0.7, CLOSE, "The transit strip across Syunik.")
+    svc.store.about.replace(article.id, article.content_hash, [finding], found_at)
+    queue_about_alerts(svc, [AboutAlert(article, (finding,))], found_at)
+    assert sent(svc, "alert") == [], "possibly-about alerts are off unless asked"
+    digests.digest_tick(svc, datetime(2026, 6, 11, 6, 0, tzinfo=UTC))
+    [digest] = sent(svc, "digest")
+    assert "A Corridor Through Syunik" in digest, "it came nowhere else"
