@@ -59,7 +59,8 @@ def build_digest(
     ``alerted`` are the lists the reader gets instant alerts for: a match of one that is
     not in ``watchlists`` came as an alert, so it is neither shown nor counted, unless the
     article was first seen in ``held`` (the reader's quiet hours not yet sent: the digest
-    takes them instead).
+    takes them instead) or is here because a list's edit matched it again (which
+    alerts nobody).
 
     ``about_lists`` are the lists whose "possibly about" sections it holds, when not
     ``watchlists`` (``mute.digest_about_lists``).
@@ -71,12 +72,14 @@ def build_digest(
         if not since <= entry.first_seen_at < until and not (entry.updated or entry.rematched):
             continue
         in_held = held is not None and held[0] <= entry.first_seen_at < held[1]
+        # Neither held nor a list's edit matching an article again sent an alert.
+        not_alerted = in_held or entry.rematched
         kept = tuple(
             m
             for m in entry.matches
             if watchlists is None
             or m.watchlist in watchlists
-            or (in_held and m.watchlist in alerted)
+            or (not_alerted and m.watchlist in alerted)
         )
         if not kept and any(m.watchlist in alerted for m in entry.matches):
             continue  # came as an alert

@@ -296,3 +296,22 @@ def test_possibly_about_findings_not_taken_as_alerts_stay_in_the_digest_with_rep
     digests.digest_tick(svc, datetime(2026, 6, 11, 6, 0, tzinfo=UTC))
     [digest] = sent(svc, "digest")
     assert "A Corridor Through Syunik" in digest, "it came nowhere else"
+
+
+@pytest.mark.parametrize("repeats", ["on", "off"])
+def test_an_article_a_list_edit_matched_again_is_in_the_digest_with_repeats_off_too(
+    tmp_path: Path, repeats: str
+) -> None:
+    svc = service(tmp_path)
+    follow(svc, "TRIPP", joined=EVENING - timedelta(days=3))
+    chats.set_schedule(svc, ANN, f"repeats {repeats}", EVENING)
+    article = make_article(8, title="Found By An Edit")
+    svc.store.upsert_article(article, EVENING - timedelta(days=2))
+    # The list's edit matches it now: no alert ("an edit alerts nobody"), the digest has it.
+    svc.store.replace_matches(
+        article.id, [make_match("TRIPP")], EVENING + timedelta(hours=1), rematched=["TRIPP"]
+    )
+    digests.digest_tick(svc, datetime(2026, 6, 11, 6, 0, tzinfo=UTC))
+    assert sent(svc, "alert") == []
+    [digest] = sent(svc, "digest")
+    assert "Found By An Edit" in digest
