@@ -13,10 +13,11 @@ from datetime import datetime
 from typing import Literal
 
 from bot.app import watchlist_sync
+from bot.app.quiet_release import queue_held_alerts
 from bot.app.service import Service
 from bot.domain.models import MODES, Mode, Subscriber, Watchlist, watchlist_key
 from bot.domain.mute import muted_lists
-from bot.domain.quiet import parse_quiet_hours
+from bot.domain.quiet import chat_held_span, parse_quiet_hours
 from bot.domain.resolve import (
     TimezoneReading,
     UnknownTimezone,
@@ -264,6 +265,11 @@ def set_schedule(service: Service, chat: Chat, text: str, now: datetime) -> Sett
         except ValueError as exc:
             raise SettingRefused("schedule", text, str(exc)) from exc
         sub = ensure_chat(service, chat, now)
+        held = chat_held_span(sub, now)
+        if held is not None and sub.quiet_hours != (quiet.stored() if quiet else ""):
+            # The new hours' spans would not start where the old ones' did (and "off" has
+            # none): what was held so far goes out now, to someone awake to change them.
+            queue_held_alerts(service, replace(sub, quiet_hours=""), held, now)
         service.store.chats.set_quiet_hours(sub.chat_id, quiet.stored() if quiet else "", now)
         return _logged(service, sub.chat_id, now)
     if head == "repeats":

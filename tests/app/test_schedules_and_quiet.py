@@ -315,3 +315,19 @@ def test_an_article_a_list_edit_matched_again_is_in_the_digest_with_repeats_off_
     assert sent(svc, "alert") == []
     [digest] = sent(svc, "digest")
     assert "Found By An Edit" in digest
+
+
+@pytest.mark.parametrize("change", ["quiet off", "quiet 22:00-09:00", "quiet 23:30-06:00"])
+def test_alerts_held_when_quiet_hours_change_or_end_early_are_sent_not_dropped(
+    tmp_path: Path, change: str
+) -> None:
+    svc = service(tmp_path)
+    follow(svc, "TRIPP")
+    chats.set_mode(svc, ANN, "instant", EVENING)
+    chats.set_schedule(svc, ANN, "quiet 22:00-07:00", EVENING)
+    arrives(svc, 1, NIGHT_START + timedelta(minutes=30), "TRIPP")  # held
+    chats.set_schedule(svc, ANN, change, NIGHT_START + timedelta(hours=1))
+    for hour in range(1, 14):
+        digests.digest_tick(svc, NIGHT_START + timedelta(hours=hour))
+    [alert] = sent(svc, "alert")
+    assert "Story 1" in alert
