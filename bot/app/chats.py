@@ -240,11 +240,25 @@ def set_timezone(service: Service, chat: Chat, text: str, now: datetime) -> Sett
         refused = SettingRefused("timezone", text, str(exc))
         refused.suggestions = exc.suggestions
         raise refused from exc
+    sub = ensure_chat(service, chat, now)
+    if key != sub.timezone:
+        _send_held(service, sub, now)
     summary = _update(service, chat, now, timezone=key)
     reading = timezone_reading(text)
     if reading != "name":
         summary = replace(summary, zone_read_as=(text.strip(), key, reading))
     return summary
+
+
+def _send_held(service: Service, sub: Subscriber, now: datetime) -> None:
+    """Before the chat's quiet hours or zone change: the new spans would not start where
+    the old ones did (and "off" has none), so what the old ones held so far goes out
+    now, to someone awake to change them, rather than never."""
+    held = chat_held_span(sub, now)
+    if held is not None:
+        queue_held_alerts(service, replace(sub, quiet_hours=""), held, now)
+        # From here the new setting holds afresh.
+        service.store.chats.set_quiet_released(sub.chat_id, now)
 
 
 # -- /schedule: which days, quiet hours, repeats -------------------------------------------
@@ -265,11 +279,8 @@ def set_schedule(service: Service, chat: Chat, text: str, now: datetime) -> Sett
         except ValueError as exc:
             raise SettingRefused("schedule", text, str(exc)) from exc
         sub = ensure_chat(service, chat, now)
-        held = chat_held_span(sub, now)
-        if held is not None and sub.quiet_hours != (quiet.stored() if quiet else ""):
-            # The new hours' spans would not start where the old ones' did (and "off" has
-            # none): what was held so far goes out now, to someone awake to change them.
-            queue_held_alerts(service, replace(sub, quiet_hours=""), held, now)
+        if sub.quiet_hours != (quiet.stored() if quiet else ""):
+            _send_held(service, sub, now)
         service.store.chats.set_quiet_hours(sub.chat_id, quiet.stored() if quiet else "", now)
         return _logged(service, sub.chat_id, now)
     if head == "repeats":

@@ -317,7 +317,9 @@ def test_an_article_a_list_edit_matched_again_is_in_the_digest_with_repeats_off_
     assert "Found By An Edit" in digest
 
 
-@pytest.mark.parametrize("change", ["quiet off", "quiet 22:00-09:00", "quiet 23:30-06:00"])
+@pytest.mark.parametrize(
+    "change", ["quiet off", "quiet 22:00-09:00", "quiet 23:30-06:00", "zone America/New_York"]
+)
 def test_alerts_held_when_quiet_hours_change_or_end_early_are_sent_not_dropped(
     tmp_path: Path, change: str
 ) -> None:
@@ -326,7 +328,10 @@ def test_alerts_held_when_quiet_hours_change_or_end_early_are_sent_not_dropped(
     chats.set_mode(svc, ANN, "instant", EVENING)
     chats.set_schedule(svc, ANN, "quiet 22:00-07:00", EVENING)
     arrives(svc, 1, NIGHT_START + timedelta(minutes=30), "TRIPP")  # held
-    chats.set_schedule(svc, ANN, change, NIGHT_START + timedelta(hours=1))
+    if change.startswith("zone "):
+        chats.set_timezone(svc, ANN, change.removeprefix("zone "), NIGHT_START + timedelta(hours=1))
+    else:
+        chats.set_schedule(svc, ANN, change, NIGHT_START + timedelta(hours=1))
     for hour in range(1, 14):
         digests.digest_tick(svc, NIGHT_START + timedelta(hours=hour))
     [alert] = sent(svc, "alert")
