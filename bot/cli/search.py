@@ -127,12 +127,16 @@ def _export(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
+FEED_MAX_DAYS = 100_000
+
+
 def _feeds(args: argparse.Namespace, config: Config) -> int:
     from bot.app.atom_feeds import write_feeds
     from bot.app.service import build_service
 
-    if args.days < 1:
-        raise UserError("--days must be at least 1")
+    # Further back than any article, and than datetime can count (OverflowError).
+    if not 1 <= args.days <= FEED_MAX_DAYS:
+        raise UserError(f"--days must be 1 to {FEED_MAX_DAYS}")
     with closing(build_service(config)) as service:
         try:
             written = write_feeds(service, args.out, _now(), days=args.days)

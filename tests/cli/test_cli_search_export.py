@@ -184,3 +184,11 @@ def test_export_refuses_a_window_that_ends_before_it_starts_saying_which(
     assert main([*args, "--since", "2999-01-01"]) == 2
     err = capsys.readouterr().err
     assert "--since 2999-01-01 is in the future" in err and "--until" not in err
+
+
+def test_feeds_refuses_days_past_any_date_with_a_sentence(
+    polled: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["--config", str(polled), "feeds", "--out", str(tmp_path / "feeds"), "--days"]
+    assert main([*args, "99999999"]) == 2
+    assert "--days must be 1 to 100000" in capsys.readouterr().err
