@@ -13,10 +13,11 @@ from datetime import datetime
 from typing import Literal
 
 from bot.app import watchlist_sync
+from bot.app.quiet_release import queue_held_alerts
 from bot.app.service import Service
 from bot.domain.models import MODES, Mode, Subscriber, Watchlist, watchlist_key
 from bot.domain.mute import muted_lists
-from bot.domain.quiet import parse_quiet_hours
+from bot.domain.quiet import chat_held_span, parse_quiet_hours
 from bot.domain.resolve import (
     TimezoneReading,
     UnknownTimezone,
@@ -264,11 +265,25 @@ def set_timezone(service: Service, chat: ChatRef, text: str, now: datetime) -> S
         refused = SettingRefused("timezone", text, str(exc))
         refused.suggestions = exc.suggestions
         raise refused from exc
+    sub = known_chat(service, chat, now)
+    if key != sub.timezone:
+        _send_held(service, sub, now)
     summary = _update(service, chat, now, timezone=key)
     reading = timezone_reading(text)
     if reading != "name":
         summary = replace(summary, zone_read_as=(text.strip(), key, reading))
     return summary
+
+
+def _send_held(service: Service, sub: Subscriber, now: datetime) -> None:
+    """Before the chat's quiet hours or zone change: the new spans would not start where
+    the old ones did (and "off" has none), so what the old ones held so far goes out
+    now, to someone awake to change them, rather than never."""
+    held = chat_held_span(sub, now)
+    if held is not None:
+        queue_held_alerts(service, replace(sub, quiet_hours=""), held, now)
+        # From here the new setting holds afresh.
+        service.store.chats.set_quiet_released(sub.chat_id, now)
 
 
 # -- /schedule: which days, quiet hours, repeats -------------------------------------------
@@ -289,6 +304,8 @@ def set_schedule(service: Service, chat: ChatRef, text: str, now: datetime) -> S
         except ValueError as exc:
             raise SettingRefused("schedule", text, str(exc)) from exc
         sub = known_chat(service, chat, now)
+        if sub.quiet_hours != (quiet.stored() if quiet else ""):
+            _send_held(service, sub, now)
         service.store.chats.set_quiet_hours(sub.chat_id, quiet.stored() if quiet else "", now)
         return _logged(service, sub.chat_id, now)
     if head == "repeats":
@@ -349,6 +366,7 @@ def set_list_mode(
         return ListModeOutcome("unknown", query=query, candidates=meant.candidates)
     if not service.store.chats.set_list_mode(sub.chat_id, meant.target, mode):
         return ListModeOutcome("not_following", meant.shown)
+    _alerts_resumed(service, sub, now)
     log.info("chat=%d action=list_mode watchlist=%r mode=%s", sub.chat_id, meant.target, mode)
     return ListModeOutcome(
         "set", meant.shown, mode, summary=settings_summary(service, sub.chat_id, now)
@@ -388,7 +406,19 @@ def _update(
         digest_days=digest_days,
         digest_skips_alerted=digest_skips_alerted,
     )
+    _alerts_resumed(service, sub, now)
     return _logged(service, sub.chat_id, now)
+
+
+def _alerts_resumed(service: Service, before: Subscriber, now: datetime) -> None:
+    """A chat that got no instant alerts and gets them again from ``now`` has nothing
+    held from before: what came meanwhile went into its digests, and quiet hours ending
+    must not send it all again as one alert."""
+    if before.wants_alerts:
+        return
+    after = service.store.chats.get(before.chat_id)
+    if after is not None and after.wants_alerts:
+        service.store.chats.set_quiet_released(before.chat_id, now)
 
 
 def _logged(service: Service, chat_id: int, now: datetime) -> SettingsSummary:

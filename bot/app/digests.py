@@ -14,18 +14,18 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from bot.app.chats import list_meant
+from bot.app.quiet_release import queue_held_alerts
 from bot.app.service import Service
 from bot.domain.digest import Digest, build_digest
 from bot.domain.models import (
-    Alert,
     DigestEntry,
     DigestRecord,
     FeedState,
     OutgoingMessage,
     Subscriber,
 )
-from bot.domain.mute import alert_lists, digest_lists, heard_lists
-from bot.domain.possibly_about import AboutAlert, AboutSeen, about_alerts_for
+from bot.domain.mute import alert_lists, digest_about_lists, digest_lists, heard_lists
+from bot.domain.possibly_about import AboutSeen
 from bot.domain.quiet import chat_held_span, chat_next_wake, chat_release_due
 from bot.domain.routing import Destination, Route, subscriber_views
 from bot.domain.schedule import (
@@ -36,15 +36,11 @@ from bot.domain.schedule import (
     zone,
 )
 from bot.messages.fanout import (
-    alerts_for,
-    chat_about_messages,
-    chat_alert_messages,
     digest_key,
     digest_messages,
     digest_texts,
     routed_digest_key,
     to_destination,
-    with_held_heading,
 )
 from bot.storage.chats import DigestCandidate
 from bot.storage.database import store_fault
@@ -88,7 +84,7 @@ def digest_tick(service: Service, now: datetime) -> int:
                     sub = replace(sub, quiet_released_until=now)
             release = chat_release_due(sub, now)
             if release is not None:
-                queued += _queue_held_alerts(service, sub, release, now, cache.routes)
+                queued += queue_held_alerts(service, sub, release, now)
                 sub = replace(sub, quiet_released_until=release[1])
             upcoming.append((candidate, chat_next_wake(sub, last, now)))
         except Exception as exc:
@@ -225,7 +221,8 @@ def _digest_texts(
     once a tick."""
     window = (due.since, due.until)
     alerted = alert_lists(view, now)
-    shape = (window, heard, alerted, held, view.timezone, view.is_group, channel)
+    about_lists = digest_about_lists(view, now, held=held is not None)
+    shape = (window, heard, alerted, held, about_lists, view.timezone, view.is_group, channel)
     if shape not in cache.rendered:
         digest = build_digest(
             cache.seen[window],
@@ -237,6 +234,7 @@ def _digest_texts(
             about=cache.about[window],
             alerted=alerted,
             held=held,
+            about_lists=about_lists,
         )
         digest = replace(digest, for_group=view.is_group, for_channel=channel)
         texts = digest_texts(
@@ -248,63 +246,6 @@ def _digest_texts(
         )
         cache.rendered[shape] = (len(digest.entries), texts)
     return cache.rendered[shape]
-
-
-def _queue_held_alerts(
-    service: Service,
-    sub: Subscriber,
-    span: tuple[datetime, datetime],
-    now: datetime,
-    routes: dict[int, list[Route]],
-) -> int:
-    """Queue what the chat's quiet hours held in ``span`` as one alert (a lone article as
-    its usual alert, several combined), and the possibly-about alerts it asked for as
-    another, each where its lists are routed, and note the span sent, all together."""
-    alerts = [
-        Alert(entry.article, entry.matches, updated=entry.updated)
-        for entry in sorted(
-            service.store.articles_seen_between(*span), key=lambda e: e.first_seen_at
-        )
-        # A list's edit matching old articles again alerts nobody; the digest has them.
-        if not entry.rematched
-    ]
-    outbox = service.store.outbox
-    found = _about_alerts(service.store.about.found_between(*span))
-    messages: list[OutgoingMessage] = []
-    articles: list[str] = []
-    for destination, view in subscriber_views(sub, routes.get(sub.chat_id, ())):
-        mine = alerts_for(view, alerts, now)
-        if len(mine) > 1:
-            # As a poll's combined alert: leave out what already went out on its own.
-            mine = [a for a in mine if outbox.by_key(a.key) is None]
-        about = about_alerts_for(view, found, now)
-        if len(about) > 1:
-            about = [a for a in about if outbox.by_key(a.key) is None]
-        made = chat_alert_messages(view, mine) + chat_about_messages(view, about)
-        made = with_held_heading(view, made)
-        messages += to_destination(made, destination, sub.chat_id)
-        articles += [a.alert.article.id for a in mine] + [a.alert.article.id for a in about]
-    with service.store.transaction():
-        # The alerts' buttons name their articles by a short key: note which is which.
-        service.store.feedback.remember_articles(articles)
-        queued = outbox.enqueue(messages, now) if messages else 0
-        service.store.chats.set_quiet_released(sub.chat_id, span[1])
-    if articles:
-        log.info("quiet_release chat=%d alerts=%d", sub.chat_id, len(articles))
-    return queued
-
-
-def _about_alerts(seen: Sequence[AboutSeen]) -> list[AboutAlert]:
-    """The possibly-about findings as the alerts they were (a list the article names
-    now is the named alert's, not this one's)."""
-    by_article: dict[str, AboutAlert] = {}
-    for item in seen:
-        if item.found.watchlist in item.named:
-            continue
-        earlier = by_article.get(item.article.id)
-        found = (*earlier.found, item.found) if earlier else (item.found,)
-        by_article[item.article.id] = AboutAlert(item.article, found, item.updated)
-    return list(by_article.values())
 
 
 def day_digest(service: Service, sub: Subscriber, day: date, now: datetime) -> Digest:
@@ -402,6 +343,7 @@ class _TickCache:
             tuple[str, ...],
             tuple[str, ...],
             tuple[datetime, datetime] | None,
+            tuple[str, ...],
             str,
             bool,
             bool,

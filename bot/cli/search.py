@@ -103,6 +103,8 @@ def _export(args: argparse.Namespace, config: Config) -> int:
     since = parse_when(args.since, tz)
     until = parse_when(args.until, tz) if args.until else _now() + timedelta(seconds=1)
     if until <= since:
+        if not args.until:
+            raise UserError(f"--since {args.since} is in the future")
         raise UserError("--until must be later than --since")
     with closing(build_service(config)) as service:
         watchlist = _list_named(service, args.watchlist)
@@ -125,12 +127,16 @@ def _export(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
+FEED_MAX_DAYS = 100_000
+
+
 def _feeds(args: argparse.Namespace, config: Config) -> int:
     from bot.app.atom_feeds import write_feeds
     from bot.app.service import build_service
 
-    if args.days < 1:
-        raise UserError("--days must be at least 1")
+    # Further back than any article, and than datetime can count (OverflowError).
+    if not 1 <= args.days <= FEED_MAX_DAYS:
+        raise UserError(f"--days must be 1 to {FEED_MAX_DAYS}")
     with closing(build_service(config)) as service:
         try:
             written = write_feeds(service, args.out, _now(), days=args.days)

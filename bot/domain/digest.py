@@ -47,6 +47,7 @@ def build_digest(
     about: Sequence[AboutSeen] = (),
     alerted: Collection[str] = (),
     held: tuple[datetime, datetime] | None = None,
+    about_lists: Collection[str] | None = None,
 ) -> Digest:
     """Select what a reader following ``watchlists`` (all when None) should see.
 
@@ -60,7 +61,11 @@ def build_digest(
     ``alerted`` are the lists the reader gets instant alerts for: a match of one that is
     not in ``watchlists`` came as an alert, so it is neither shown nor counted, unless the
     article was first seen in ``held`` (the reader's quiet hours not yet sent: the digest
-    takes them instead).
+    takes them instead) or is here because a list's edit matched it again (which
+    alerts nobody).
+
+    ``about_lists`` are the lists whose "possibly about" sections it holds, when not
+    ``watchlists`` (``mute.digest_about_lists``).
     """
     by_id: dict[str, DigestEntry] = {}
     unmatched: set[str] = set()
@@ -69,12 +74,14 @@ def build_digest(
         if not since <= entry.first_seen_at < until and not (entry.updated or entry.rematched):
             continue
         in_held = held is not None and held[0] <= entry.first_seen_at < held[1]
+        # Neither held nor a list's edit matching an article again sent an alert.
+        not_alerted = in_held or entry.rematched
         kept = tuple(
             m
             for m in entry.matches
             if watchlists is None
             or m.watchlist in watchlists
-            or (in_held and m.watchlist in alerted)
+            or (not_alerted and m.watchlist in alerted)
         )
         if not kept and any(m.watchlist in alerted for m in entry.matches):
             continue  # came as an alert
@@ -96,7 +103,7 @@ def build_digest(
         feeds=tuple(feeds),
         unmatched_count=len(unmatched),
         other_lists_count=len(elsewhere),
-        about=about_sections(about, watchlists),
+        about=about_sections(about, watchlists if about_lists is None else about_lists),
     )
 
 

@@ -55,3 +55,16 @@ def digest_lists(subscriber: Subscriber, now: datetime) -> tuple[str, ...]:
     heard = heard_lists(subscriber, now)
     wanted = ("daily",) if subscriber.digest_skips_alerted else ("daily", "both")
     return tuple(w for w in heard if subscriber.mode_of(w) in wanted)
+
+
+def digest_about_lists(subscriber: Subscriber, now: datetime, *, held: bool) -> tuple[str, ...]:
+    """The heard lists whose "possibly about" findings the scheduled digest holds: the
+    digest's lists, and a list whose named matches come as alerts but whose findings
+    the chat does not take as alerts (off unless asked: they come nowhere else). With
+    alerts ``held`` in quiet hours the digest takes those too (some may repeat)."""
+    digest = digest_lists(subscriber, now)
+    return digest + tuple(
+        w
+        for w in alert_lists(subscriber, now)
+        if w not in digest and (held or w not in subscriber.about_alerts)
+    )

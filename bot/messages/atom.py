@@ -60,7 +60,9 @@ def atom_feed(watchlist: str, rows: Sequence[MatchedArticle], now: datetime) -> 
             _text(who, "name", row.author)
         why = "; ".join(dict.fromkeys(why_matched(m) for m in row.matches))
         quote = row.matches[0].snippet if row.matches else ""
-        _text(entry, "summary", f"{why.capitalize()}. {quote}".strip() if why else quote)
+        # Not str.capitalize: it would lower-case the list's terms ("the abraham accords").
+        why = why[:1].upper() + why[1:]
+        _text(entry, "summary", f"{why}. {quote}".strip() if why else quote)
     body: bytes = ET.tostring(feed, encoding="utf-8", xml_declaration=True)
     return body + b"\n"
 

@@ -97,12 +97,16 @@ def search_refused(reason: str, *, detail: str, query: str, candidates: Sequence
     return SEARCH_USAGE
 
 
+def _last_days(days: int) -> str:
+    return "the last day" if days == 1 else f"the last {days} days"
+
+
 def export_none(label: str, days: int) -> str:
-    return f"Nothing matched <b>{escape(label)}</b> in the last {days} days."
+    return f"Nothing matched <b>{escape(label)}</b> in {_last_days(days)}."
 
 
 def export_caption(label: str, days: int, count: int) -> str:
-    return f"{bold(label)}: {count} match{'es' if count != 1 else ''} in the last {days} days."
+    return f"{bold(label)}: {count} match{'es' if count != 1 else ''} in {_last_days(days)}."
 
 
 def export_file_name(label: str, days: int) -> str:

@@ -91,9 +91,12 @@ class ChatStore:
         if not created:
             self._conn.execute(
                 "UPDATE subscribers SET kind = ?, title = ?, active = 1, inactive_reason = '',"
+                # Back after blocking the bot: nothing was held for it meanwhile.
+                " quiet_released_until = CASE WHEN active = 0 THEN ?"
+                " ELSE quiet_released_until END,"
                 f" updated_at = ?, next_digest_at = {LOOK_AGAIN}"
                 " WHERE chat_id = ? AND (active = 0 OR kind != ? OR title != ?)",
-                (kind, title, stamp, chat_id, kind, title),
+                (kind, title, stamp, stamp, chat_id, kind, title),
             )
         found = self.get(chat_id)
         assert found is not None

@@ -73,6 +73,11 @@ async def search_page(update: Update, context: Context) -> None:
         return
     sub = subscriber_for(update, ctx)
     page = await search_app.search_page(ctx.service, request, offset=int(offset_text))
+    if not page.hits and page.offset > 0:
+        # Past the last result (a forged button, or the store has fewer articles now):
+        # "No stored article holds …" in place of the results would not be true.
+        await query.answer(words.SEARCH_EXPIRED)
+        return
     await query.answer()
     text = words.search_page_text(page, label=request.label, tz=zone(sub.timezone))
     await edit(

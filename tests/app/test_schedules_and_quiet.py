@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import chats, digests
+from bot.app import chats, digests, routes
 from bot.app.chats import Chat, SettingRefused
 from bot.app.config import builtin_config
 from bot.app.poll import queue_alerts
@@ -18,6 +18,8 @@ from bot.app.service import Service, build_service
 from bot.domain.aboutness import CLOSE, PossiblyAbout
 from bot.domain.models import Alert
 from bot.domain.possibly_about import AboutAlert
+from bot.domain.routing import Destination
+from tests.about_lists import give_tripp_about
 from tests.factories import make_article, make_match
 from tests.watchlist_copy import copy_watchlists
 
@@ -211,3 +213,126 @@ def test_possibly_about_alerts_in_quiet_hours_come_when_they_end_too(tmp_path: P
     digests.digest_tick(svc, NIGHT_END)
     [held] = sent(svc, "alert")
     assert "A Corridor Through Syunik" in held and "possibly about" in held.casefold()
+
+
+@pytest.mark.parametrize("away", ["daily", "off", "blocked", "list daily"])
+def test_alerts_resumed_after_days_without_them_do_not_send_those_days_as_one_alert(
+    tmp_path: Path, away: str
+) -> None:
+    svc = service(tmp_path)
+    follow(svc, "TRIPP")
+    chats.set_mode(svc, ANN, "instant", EVENING)
+    chats.set_schedule(svc, ANN, "quiet 22:00-07:00", EVENING)
+    digests.digest_tick(svc, NIGHT_END)
+    leave = NIGHT_END + timedelta(hours=1)
+    if away == "blocked":
+        chats.bot_removed(svc, ANN, leave)
+    elif away == "list daily":
+        chats.set_list_mode(svc, ANN, "TRIPP", "daily", leave)
+    else:
+        chats.set_mode(svc, ANN, away, leave)
+    for day in range(1, 10):  # nine days' articles, in the day, in digests (or nowhere)
+        arrives(svc, day, NIGHT_END + timedelta(days=day, hours=3), "TRIPP")
+        digests.digest_tick(svc, NIGHT_END + timedelta(days=day, hours=4))
+    back = NIGHT_END + timedelta(days=10, hours=5)
+    if away == "blocked":
+        chats.bot_added(svc, ANN, back)
+    elif away == "list daily":
+        chats.set_list_mode(svc, ANN, "TRIPP", None, back)
+    else:
+        chats.set_mode(svc, ANN, "instant", back)
+    arrives(svc, 100, back + timedelta(hours=12), "TRIPP")  # held in that night
+    digests.digest_tick(svc, back)
+    digests.digest_tick(svc, back + timedelta(hours=19))  # 07:00: the night ends
+    [alert] = sent(svc, "alert")
+    assert "Story 100" in alert and "Story 1<" not in alert and "new articles" not in alert
+
+
+def test_alerts_held_for_a_routed_list_go_to_its_route_when_quiet_hours_end(
+    tmp_path: Path,
+) -> None:
+    svc = service(tmp_path)
+    follow(svc, "TRIPP", "Middle Corridor")
+    chats.set_mode(svc, ANN, "instant", EVENING)
+    chats.set_schedule(svc, ANN, "quiet 22:00-07:00", EVENING)
+    channel = -1009001
+    outcome = routes.set_route(
+        svc, ANN, "TRIPP", Destination(channel), title="News", by="test", now=EVENING
+    )
+    assert outcome.result == "set"
+    arrives(svc, 1, NIGHT_START + timedelta(hours=1), "TRIPP")
+    arrives(svc, 2, NIGHT_START + timedelta(hours=2), "TRIPP")
+    arrives(svc, 3, NIGHT_START + timedelta(hours=3), "Middle Corridor")
+    assert svc.store.outbox.pending_for(channel) == [] and sent(svc, "alert") == []
+    digests.digest_tick(svc, NIGHT_END)
+    [posted] = svc.store.outbox.pending_for(channel)
+    assert "Story 1" in posted.text and "Story 2" in posted.text
+    assert "Story 3" not in posted.text and "Middle Corridor" not in posted.text
+    assert (posted.origin_chat_id, posted.reply_markup) == (ANN.chat_id, "")
+    [own] = sent(svc, "alert")
+    assert "Story 3" in own and "Story 1" not in own
+
+
+@pytest.mark.parametrize("repeats", ["on", "off"])
+def test_possibly_about_findings_not_taken_as_alerts_stay_in_the_digest_with_repeats_off(
+    tmp_path: Path, repeats: str
+) -> None:
+    watchlists = copy_watchlists(tmp_path / "watchlists")
+    give_tripp_about(watchlists)
+    svc = build_service(
+        builtin_config(
+            store_path=tmp_path / "s.sqlite3", watchlists_dir=watchlists, feed_urls=["https://f/a"]
+        )
+    )
+    follow(svc, "TRIPP")
+    chats.set_schedule(svc, ANN, f"repeats {repeats}", EVENING)
+    found_at = EVENING + timedelta(hours=1)
+    article = make_article(7, title="A Corridor Through Syunik")
+    svc.store.upsert_article(article, found_at)
+    finding = PossiblyAbout(article.id, "TRIPP", 0.7, CLOSE, "The transit strip across Syunik.")
+    svc.store.about.replace(article.id, article.content_hash, [finding], found_at)
+    queue_about_alerts(svc, [AboutAlert(article, (finding,))], found_at)
+    assert sent(svc, "alert") == [], "possibly-about alerts are off unless asked"
+    digests.digest_tick(svc, datetime(2026, 6, 11, 6, 0, tzinfo=UTC))
+    [digest] = sent(svc, "digest")
+    assert "A Corridor Through Syunik" in digest, "it came nowhere else"
+
+
+@pytest.mark.parametrize("repeats", ["on", "off"])
+def test_an_article_a_list_edit_matched_again_is_in_the_digest_with_repeats_off_too(
+    tmp_path: Path, repeats: str
+) -> None:
+    svc = service(tmp_path)
+    follow(svc, "TRIPP", joined=EVENING - timedelta(days=3))
+    chats.set_schedule(svc, ANN, f"repeats {repeats}", EVENING)
+    article = make_article(8, title="Found By An Edit")
+    svc.store.upsert_article(article, EVENING - timedelta(days=2))
+    # The list's edit matches it now: no alert ("an edit alerts nobody"), the digest has it.
+    svc.store.replace_matches(
+        article.id, [make_match("TRIPP")], EVENING + timedelta(hours=1), rematched=["TRIPP"]
+    )
+    digests.digest_tick(svc, datetime(2026, 6, 11, 6, 0, tzinfo=UTC))
+    assert sent(svc, "alert") == []
+    [digest] = sent(svc, "digest")
+    assert "Found By An Edit" in digest
+
+
+@pytest.mark.parametrize(
+    "change", ["quiet off", "quiet 22:00-09:00", "quiet 23:30-06:00", "zone America/New_York"]
+)
+def test_alerts_held_when_quiet_hours_change_or_end_early_are_sent_not_dropped(
+    tmp_path: Path, change: str
+) -> None:
+    svc = service(tmp_path)
+    follow(svc, "TRIPP")
+    chats.set_mode(svc, ANN, "instant", EVENING)
+    chats.set_schedule(svc, ANN, "quiet 22:00-07:00", EVENING)
+    arrives(svc, 1, NIGHT_START + timedelta(minutes=30), "TRIPP")  # held
+    if change.startswith("zone "):
+        chats.set_timezone(svc, ANN, change.removeprefix("zone "), NIGHT_START + timedelta(hours=1))
+    else:
+        chats.set_schedule(svc, ANN, change, NIGHT_START + timedelta(hours=1))
+    for hour in range(1, 14):
+        digests.digest_tick(svc, NIGHT_START + timedelta(hours=hour))
+    [alert] = sent(svc, "alert")
+    assert "Story 1" in alert

@@ -172,3 +172,23 @@ def test_search_and_export_show_a_progress_bar_on_a_terminal(
     status, shown = on_a_terminal(args)
     assert status == 0 and "exporting" in shown and "400 rows written" in shown
     assert len(out.read_text(encoding="utf-8").splitlines()) == 401
+
+
+def test_export_refuses_a_window_that_ends_before_it_starts_saying_which(
+    polled: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["--config", str(polled), "export"]
+    assert main([*args, "--since", "2025-08-01", "--until", "2025-01-01"]) == 2
+    assert "--until must be later than --since" in capsys.readouterr().err
+    # No --until: the window ends now, and it is --since that is wrong.
+    assert main([*args, "--since", "2999-01-01"]) == 2
+    err = capsys.readouterr().err
+    assert "--since 2999-01-01 is in the future" in err and "--until" not in err
+
+
+def test_feeds_refuses_days_past_any_date_with_a_sentence(
+    polled: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["--config", str(polled), "feeds", "--out", str(tmp_path / "feeds"), "--days"]
+    assert main([*args, "99999999"]) == 2
+    assert "--days must be 1 to 100000" in capsys.readouterr().err

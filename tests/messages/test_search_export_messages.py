@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 from xml.etree import ElementTree as ET
 
@@ -24,7 +25,13 @@ from bot.domain.search import (
 )
 from bot.messages.atom import atom_feed
 from bot.messages.export import export_lines, neutral_cell
-from bot.messages.search_screens import marked, search_buttons, search_page_text
+from bot.messages.search_screens import (
+    export_caption,
+    export_none,
+    marked,
+    search_buttons,
+    search_page_text,
+)
 from tests.fake_telegram import parse_telegram_html
 
 T0 = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
@@ -112,3 +119,18 @@ def test_an_atom_feed_parses_whatever_the_articles_hold(
     empty = ET.fromstring(atom_feed(watchlist, [], T0))
     # The feed's id is the list's own, whatever it holds.
     assert [e.text for e in feed.findall(f"{ns}id")] == [e.text for e in empty.findall(f"{ns}id")]
+
+
+def test_an_atom_entry_says_why_with_the_term_as_written() -> None:
+    row = _row("Story")
+    match = Match("Middle Corridor", "Middle Corridor", "Middle Corridor", 100.0, "body", "x", 0, 1)
+    body = atom_feed("Middle Corridor", [replace(row, matches=(match,))], T0)
+    summary = ET.fromstring(body).find(".//{http://www.w3.org/2005/Atom}summary")
+    assert summary is not None and summary.text is not None
+    assert summary.text.startswith("Names Middle Corridor in the body")
+
+
+def test_export_answers_say_one_day_and_several_days() -> None:
+    assert export_none("TRIPP", 1) == "Nothing matched <b>TRIPP</b> in the last day."
+    assert export_caption("TRIPP", 1, 1) == "<b>TRIPP</b>: 1 match in the last day."
+    assert export_caption("TRIPP", 30, 2) == "<b>TRIPP</b>: 2 matches in the last 30 days."

@@ -134,3 +134,22 @@ def test_export_sends_the_lists_matches_as_a_csv_document(
             assert none.text.startswith("Nothing matched")
 
     asyncio.run(scenario())
+
+
+def test_a_page_button_past_the_last_result_leaves_the_results_as_they_are(
+    tmp_path: Path, fake: FakeTelegram, feeds: FeedServer
+) -> None:
+    clock = Clock(NOW)
+
+    async def scenario() -> None:
+        async with _bot(tmp_path, fake, feeds, clock) as b:
+            await b.poll()
+            [first] = await b.send("/search Georgia pipeline", user_id=ANN)
+            # An old button after the store lost articles, or a forged one.
+            for offset in ("1000000", "99999999999999999999"):
+                fake.user_presses(first, f"search:1:{offset}", user_id=ANN, forged=True)
+            await b.wait(lambda: len(fake.callback_answers) >= 2)
+            assert fake.edits == []
+            assert all("send it again" in (a.text or "") for a in fake.callback_answers)
+
+    asyncio.run(scenario())
