@@ -11,8 +11,10 @@ from __future__ import annotations
 import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
+# A digest's trend lines show this many weeks.
+SPARK_WEEKS = 8
 # The spike rule looks back this many weeks before the current one.
 SPIKE_HISTORY_WEEKS = 12
 # A spike is this many standard deviations above the mean of the weeks before ...
@@ -82,6 +84,13 @@ def week_mondays(now: datetime, weeks: int) -> list[date]:
     """The Mondays of the last ``weeks`` ISO weeks, oldest first, ending with now's."""
     this = monday_of(now)
     return [this - timedelta(weeks=n) for n in range(weeks - 1, -1, -1)]
+
+
+def window_start(now: datetime, weeks: int) -> datetime:
+    """Midnight (in ``now``'s zone) of the first Monday of the last ``weeks`` ISO weeks:
+    whatever was first seen before it is outside ``trends(..., weeks=weeks)``."""
+    first = week_mondays(now, weeks)[0]
+    return datetime.combine(first, time(), tzinfo=now.tzinfo)
 
 
 def is_spike(before: Sequence[int], current: int) -> bool:

@@ -1,0 +1,52 @@
+"""The words of trends: a list's sparkline of its last weeks and this week's change, the
+lines a weekly digest (and a week's first daily digest) opens with."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.domain.trends import ListTrend
+from bot.messages.html import MAX_MESSAGE, escape, utf16_len
+
+SPARKS = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(counts: Sequence[int]) -> str:
+    """One bar per count, scaled to the largest (all lowest when every count is 0)."""
+    top = max(counts, default=0)
+    if top <= 0:
+        return SPARKS[0] * len(counts)
+    steps = len(SPARKS) - 1
+    return "".join(SPARKS[round(max(c, 0) * steps / top)] for c in counts)
+
+
+def per_week(mean: float) -> str:
+    """A mean weekly count as people say it: 3, 2.5, 0.3."""
+    return f"{mean:.1f}".removesuffix(".0")
+
+
+def change(trend: ListTrend) -> str:
+    """This week against the weeks before: "9 this week, 3 a week on average before"."""
+    return f"{trend.this_week} this week, {per_week(trend.previous_mean)} a week on average before"
+
+
+def trend_line(trend: ListTrend) -> str:
+    """One list's line (HTML): "TRIPP ▁▂▅▇ 9 this week, 3 a week on average before"."""
+    counts = [w.total for w in trend.weeks]
+    return f"{escape(trend.watchlist)} {sparkline(counts)} {change(trend)}"
+
+
+def trend_block(trends: Sequence[ListTrend]) -> str:
+    """The lines a digest opens with, one per list ('' for no lists)."""
+    return "\n".join(trend_line(t) for t in trends)
+
+
+def with_trend_block(texts: Sequence[str], block: str) -> list[str]:
+    """A digest's texts opening with ``block``: atop its first part when it fits there,
+    else as a part of its own."""
+    if not block or not texts:
+        return list(texts)
+    first = f"{block}\n\n{texts[0]}"
+    if utf16_len(first) <= MAX_MESSAGE:
+        return [first, *texts[1:]]
+    return [block, *texts]
