@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.domain.trends import ListTrend
-from bot.messages.html import MAX_MESSAGE, escape, utf16_len
+from bot.messages.html import MAX_MESSAGE, bold, escape, utf16_len
+from bot.messages.screens import unknown_watchlist
 
 SPARKS = "▁▂▃▄▅▆▇█"
 
@@ -50,3 +51,32 @@ def with_trend_block(texts: Sequence[str], block: str) -> list[str]:
     if utf16_len(first) <= MAX_MESSAGE:
         return [first, *texts[1:]]
     return [block, *texts]
+
+
+# -- /trend ------------------------------------------------------------------------------
+
+TREND_USAGE = (
+    "Say /trend, or /trend LIST… and a number of weeks (1 to 104), for example /trend TRIPP 26."
+)
+
+
+def trend_caption(trends: Sequence[ListTrend], weeks: int) -> str:
+    """Under the chart: each list's week against the weeks before it in the period shown
+    ("TRIPP: 9 this week, 3 a week on average before")."""
+    head = f"Matches per week, the last {weeks} weeks (shaded: the {weeks} before)."
+    lines = [
+        f"{bold(t.watchlist)}: {change(ListTrend(t.watchlist, t.weeks[-weeks:]))}" for t in trends
+    ]
+    return "\n".join([head, *lines])
+
+
+def trend_refused(reason: str, *, query: str, candidates: Sequence[str]) -> str:
+    if reason == "unknown":
+        return unknown_watchlist(query, candidates, then=TREND_USAGE)
+    if reason == "no_lists":
+        return "You follow no lists yet: name one, for example /trend TRIPP."
+    return TREND_USAGE
+
+
+def chart_failed(reason: str) -> str:
+    return f"The chart could not be drawn ({escape(reason)}). Try again in a minute."
