@@ -80,3 +80,11 @@ def trend_refused(reason: str, *, query: str, candidates: Sequence[str]) -> str:
 
 def chart_failed(reason: str) -> str:
     return f"The chart could not be drawn ({escape(reason)}). Try again in a minute."
+
+
+def spike_notice(trend: ListTrend) -> str:
+    """To a list's followers when its week is a spike."""
+    return (
+        f"📈 {bold(trend.watchlist)} is busier than usual: {change(trend)}.\n"
+        f"{sparkline([w.total for w in trend.weeks])} · /trend {escape(trend.watchlist)}"
+    )
