@@ -25,7 +25,12 @@ def queue_spike_notices(service: Service, watchlists: Collection[str], now: date
     lists = sorted(watchlists)
     if not lists:
         return 0
-    seen = service.store.trends.sightings(lists, window_start(now, _WEEKS))
+    start = window_start(now, _WEEKS)
+    # A store not watching for the twelve weeks has no baseline: its first poll, which
+    # sees every article in the feeds at once, is no spike.
+    if not service.store.trends.seen_before(start):
+        return 0
+    seen = service.store.trends.sightings(lists, start)
     messages = [
         OutgoingMessage(
             spike_key(t.watchlist, t.weeks[-1].monday.isoformat(), chat_id),

@@ -29,6 +29,13 @@ class TrendStore:
         """Every article each of ``watchlists`` matched, first seen at or after ``since``."""
         return sightings(self._conn, watchlists, since)
 
+    def seen_before(self, when: datetime) -> bool:
+        """Was any article first seen before ``when`` (was the store watching then)?"""
+        row = self._conn.execute(
+            "SELECT 1 FROM articles WHERE first_seen_at < ? LIMIT 1", (db_time(when),)
+        ).fetchone()
+        return row is not None
+
 
 def sightings(
     conn: sqlite3.Connection, watchlists: Sequence[str], since: datetime

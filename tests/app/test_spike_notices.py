@@ -27,6 +27,7 @@ def arrive(svc: Service, n: int, when: datetime) -> None:
 def test_a_spike_is_noticed_once_that_week_by_the_lists_followers(tmp_path: Path) -> None:
     svc = service(tmp_path)
     follow(svc, "TRIPP", joined=NOW - timedelta(weeks=20))
+    arrive(svc, 99, NOW - timedelta(weeks=14))  # watching since before the twelve weeks
     for week in range(1, 13):  # one a week for twelve weeks: mean 1, deviation 0
         arrive(svc, week, NOW - timedelta(weeks=week))
     for n in range(100, 103):
@@ -44,5 +45,14 @@ def test_a_spike_is_noticed_once_that_week_by_the_lists_followers(tmp_path: Path
 def test_a_quiet_list_going_from_nothing_to_one_is_not_noticed(tmp_path: Path) -> None:
     svc = service(tmp_path)
     follow(svc, "TRIPP", joined=NOW - timedelta(weeks=20))
-    arrive(svc, 1, NOW)
+    arrive(svc, 1, NOW - timedelta(weeks=14))
+    arrive(svc, 2, NOW)
+    assert sent(svc, "notice") == []
+
+
+def test_a_new_stores_first_poll_is_no_spike(tmp_path: Path) -> None:
+    svc = service(tmp_path)
+    follow(svc, "TRIPP", joined=NOW - timedelta(days=1))
+    for n in range(10):
+        arrive(svc, n, NOW)
     assert sent(svc, "notice") == []
