@@ -40,7 +40,8 @@ long poll with an empty result, so a bot's shutdown never waits out a long-poll 
 
 Implemented methods: getMe, getUpdates, deleteWebhook, getWebhookInfo, sendMessage,
 sendDocument (a file uploaded as multipart/form-data, recorded with its name and bytes in
-``documents``; a file_id or URL is refused, the fake keeps no files), editMessageText,
+``documents``; a file_id or URL is refused, the fake keeps no files), sendPhoto (the same,
+in ``photos``), editMessageText,
 editMessageReplyMarkup, deleteMessage, answerCallbackQuery, setMyCommands, getMyCommands,
 deleteMyCommands, getChat, getChatMember, sendChatAction. Any other is a 404, as an unknown
 method is on Telegram.
@@ -753,6 +754,7 @@ class FakeTelegram(LoopbackServer):
 
         self._sent: list[SentMessage] = []
         self._documents: list[SentDocument] = []
+        self._photos: list[SentDocument] = []
         self._edits: list[SentMessage] = []
         self._callback_answers: list[CallbackAnswer] = []
         self._calls: list[Call] = []
@@ -768,6 +770,7 @@ class FakeTelegram(LoopbackServer):
                 ("getWebhookInfo", self._get_webhook_info),
                 ("sendMessage", self._send_message),
                 ("sendDocument", self._send_document),
+                ("sendPhoto", self._send_photo),
                 ("editMessageText", self._edit_message_text),
                 ("editMessageReplyMarkup", self._edit_message_reply_markup),
                 ("deleteMessage", self._delete_message),
@@ -1135,6 +1138,17 @@ class FakeTelegram(LoopbackServer):
         with self._lock:
             return list(self._documents)
 
+    @property
+    def photos(self) -> list[SentDocument]:
+        """Every accepted sendPhoto, in order (its bytes as uploaded)."""
+        with self._lock:
+            return list(self._photos)
+
+    def wait_for_photos(self, chat_id: int, n: int, timeout: float = 10) -> list[SentDocument]:
+        """The photos sent to ``chat_id`` once there are ``n`` (fewer on timeout)."""
+        self.wait_for(lambda: len([p for p in self.photos if p.chat_id == chat_id]) >= n, timeout)
+        return [p for p in self.photos if p.chat_id == chat_id]
+
     def wait_for_documents(self, chat_id: int, n: int, timeout: float = 10) -> list[SentDocument]:
         """The documents sent to ``chat_id`` once there are ``n`` (fewer on timeout)."""
         self.wait_for(
@@ -1260,7 +1274,7 @@ class FakeTelegram(LoopbackServer):
         if isinstance(scripted, Drop):
             return scripted
         if scripted is not None:
-            if method in ("sendMessage", "sendDocument"):
+            if method in ("sendMessage", "sendDocument", "sendPhoto"):
                 self._note_send(_maybe_int(params.get("chat_id")), scripted)
             return self._error(scripted)
         if method != "getUpdates":
@@ -1424,8 +1438,14 @@ class FakeTelegram(LoopbackServer):
             return copy.deepcopy(message)
 
     def _send_document(self, params: JSON) -> JSON:
+        return self._send_file(params, "document", self._documents)
+
+    def _send_photo(self, params: JSON) -> JSON:
+        return self._send_file(params, "photo", self._photos)
+
+    def _send_file(self, params: JSON, kind: str, kept: list[SentDocument]) -> JSON:
         chat_id = _chat_id(params)
-        upload = _uploaded(params, "document")
+        upload = _uploaded(params, kind)
         caption = _caption(params)
         markup = _reply_markup(params)
         with self._changed:
@@ -1444,14 +1464,21 @@ class FakeTelegram(LoopbackServer):
                 "from": self.bot_user,
                 "chat": chat,
                 "date": int(time.time()),
-                "document": {
+            }
+            file: JSON = {
+                "file_id": f"DOC{chat_id}_{message_id}",
+                "file_unique_id": f"U{chat_id}_{message_id}",
+                "file_size": len(upload.data),
+            }
+            if kind == "photo":
+                # Telegram answers a photo with its sizes; one, as uploaded, will do here.
+                message["photo"] = [{**file, "width": 1, "height": 1}]
+            else:
+                message["document"] = {
+                    **file,
                     "file_name": upload.file_name,
                     "mime_type": upload.content_type,
-                    "file_id": f"DOC{chat_id}_{message_id}",
-                    "file_unique_id": f"U{chat_id}_{message_id}",
-                    "file_size": len(upload.data),
-                },
-            }
+                }
             if caption.text:
                 message["caption"] = caption.text
             if caption.entities:
@@ -1459,7 +1486,7 @@ class FakeTelegram(LoopbackServer):
             if markup is not None:
                 message["reply_markup"] = markup
             self._messages[(chat_id, message_id)] = message
-            self._documents.append(
+            kept.append(
                 SentDocument(
                     chat_id=chat_id,
                     message_id=message_id,

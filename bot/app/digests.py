@@ -32,9 +32,11 @@ from bot.domain.schedule import (
     DueDigest,
     chat_digest_due,
     local_day_window,
+    opens_with_trends,
     parse_day,
     zone,
 )
+from bot.domain.trends import SPARK_WEEKS, ListTrend, trends, window_start
 from bot.messages.fanout import (
     digest_key,
     digest_messages,
@@ -42,6 +44,7 @@ from bot.messages.fanout import (
     routed_digest_key,
     to_destination,
 )
+from bot.messages.trend_lines import trend_block, with_trend_block
 from bot.storage.chats import DigestCandidate
 from bot.storage.database import store_fault
 
@@ -165,6 +168,8 @@ def _queue_digest(
         channel = destination.is_elsewhere(sub.chat_id)
         count, texts = _digest_texts(service, view, due, heard, held, now, cache, channel)
         articles += count
+        if heard and opens_with_trends(view.digest_days, due.local_date):
+            texts = with_trend_block(texts, trend_block(_trends(service, heard, due, cache)))
         if own:
             key = digest_key(sub.chat_id, due.local_date)
         else:
@@ -246,6 +251,17 @@ def _digest_texts(
         )
         cache.rendered[shape] = (len(digest.entries), texts)
     return cache.rendered[shape]
+
+
+def _trends(
+    service: Service, lists: tuple[str, ...], due: DueDigest, cache: _TickCache
+) -> list[ListTrend]:
+    """The lists' last weeks up to the digest's end (UTC weeks), read once a tick."""
+    key = (lists, due.until)
+    if key not in cache.trends:
+        seen = service.store.trends.sightings(lists, window_start(due.until, SPARK_WEEKS))
+        cache.trends[key] = trends(seen, lists, now=due.until, weeks=SPARK_WEEKS)
+    return cache.trends[key]
 
 
 def day_digest(service: Service, sub: Subscriber, day: date, now: datetime) -> Digest:
@@ -337,6 +353,7 @@ class _TickCache:
     routes: dict[int, list[Route]] = field(default_factory=dict)
     seen: dict[tuple[datetime, datetime], list[DigestEntry]] = field(default_factory=dict)
     about: dict[tuple[datetime, datetime], list[AboutSeen]] = field(default_factory=dict)
+    trends: dict[tuple[tuple[str, ...], datetime], list[ListTrend]] = field(default_factory=dict)
     rendered: dict[
         tuple[
             tuple[datetime, datetime],

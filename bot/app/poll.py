@@ -22,6 +22,7 @@ import httpx
 from bot.app import possibly_about
 from bot.app.config import FeedsConfig
 from bot.app.service import Service
+from bot.app.spikes import queue_spike_notices
 from bot.domain.matchers import ArticleMatcher
 from bot.domain.models import Alert, FeedState
 from bot.domain.poll import (
@@ -167,6 +168,8 @@ def queue_alerts(service: Service, alerts: Sequence[Alert], now: datetime) -> No
             # once the poll awaits again, by which time the alert is committed. A slow
             # second feed then no longer holds back the first feed's alerts.
             service.on_queued()
+    if queue_spike_notices(service, {w for a in alerts for w in a.watchlists}, now):
+        service.on_queued()
 
 
 async def poll_feeds(

@@ -35,6 +35,7 @@ __all__ = [
     "due_digest",
     "local_day_window",
     "next_digest_at",
+    "opens_with_trends",
     "parse_cadence",
     "parse_day",
     "parse_time_of_day",
@@ -81,6 +82,13 @@ _CADENCE_DAYS = {
     "weekdays": frozenset(range(5)),
     **{day: frozenset({n}) for n, day in enumerate(WEEKDAYS)},
 }
+
+
+def opens_with_trends(cadence: str, local_date: date) -> bool:
+    """Does the digest of ``local_date`` open with the lists' weekly trend lines? A weekly
+    digest always; otherwise the first digest day of the week (Monday for daily and
+    weekdays)."""
+    return local_date.weekday() == min(cadence_days(cadence))
 
 
 def cadence_days(cadence: str) -> frozenset[int]:

@@ -57,6 +57,7 @@ CHAT_COMMANDS: tuple[tuple[str, str], ...] = (
     ("latest", "Latest matches: /latest [LIST] [N]"),
     ("search", "Find articles"),
     ("export", "Matches as CSV"),
+    ("trend", "📈"),
     ("time", "Digest time: HH:MM"),
     ("schedule", "Digest days, quiet hours"),
     ("timezone", "Time zone: Area/City or a city"),

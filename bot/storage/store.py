@@ -33,6 +33,7 @@ from bot.storage.reader import ArticleReader
 from bot.storage.routes import RouteStore
 from bot.storage.search import SearchStore
 from bot.storage.times import from_db_time, required_time, to_db_time
+from bot.storage.trends import TrendStore
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +54,7 @@ class Store:
         self.feedback = FeedbackStore(conn)
         self.routes = RouteStore(conn)
         self.search = SearchStore(conn)
+        self.trends = TrendStore(conn)
         self.leases = LeaseStore(conn, self.transaction)
         self._file = database_file(conn)
 

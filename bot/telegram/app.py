@@ -36,6 +36,7 @@ from bot.messages.screens import (
 from bot.storage.database import describe_store_fault, store_fault
 from bot.telegram import admin, feedback, handlers, personal, routes
 from bot.telegram import search as search_front
+from bot.telegram import trends as trends_front
 from bot.telegram.context import CONTEXT_TYPES, BotContext, BotData, Context
 from bot.telegram.errors import error_text
 from bot.telegram.limiter import SharedPacer
@@ -57,6 +58,7 @@ COMMANDS = {
     "digest": handlers.digest_command,
     "latest": handlers.latest,
     **search_front.COMMANDS,
+    **trends_front.COMMANDS,
     "time": handlers.time_command,
     "timezone": handlers.timezone_command,
     "mode": handlers.mode_command,

@@ -1,0 +1,90 @@
+"""The words of trends: a list's sparkline of its last weeks and this week's change, the
+lines a weekly digest (and a week's first daily digest) opens with."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.domain.trends import ListTrend
+from bot.messages.html import MAX_MESSAGE, bold, escape, utf16_len
+from bot.messages.screens import unknown_watchlist
+
+SPARKS = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(counts: Sequence[int]) -> str:
+    """One bar per count, scaled to the largest (all lowest when every count is 0)."""
+    top = max(counts, default=0)
+    if top <= 0:
+        return SPARKS[0] * len(counts)
+    steps = len(SPARKS) - 1
+    return "".join(SPARKS[round(max(c, 0) * steps / top)] for c in counts)
+
+
+def per_week(mean: float) -> str:
+    """A mean weekly count as people say it: 3, 2.5, 0.3."""
+    return f"{mean:.1f}".removesuffix(".0")
+
+
+def change(trend: ListTrend) -> str:
+    """This week against the weeks before: "9 this week, 3 a week on average before"."""
+    return f"{trend.this_week} this week, {per_week(trend.previous_mean)} a week on average before"
+
+
+def trend_line(trend: ListTrend) -> str:
+    """One list's line (HTML): "TRIPP ▁▂▅▇ 9 this week, 3 a week on average before"."""
+    counts = [w.total for w in trend.weeks]
+    return f"{escape(trend.watchlist)} {sparkline(counts)} {change(trend)}"
+
+
+def trend_block(trends: Sequence[ListTrend]) -> str:
+    """The lines a digest opens with, one per list ('' for no lists)."""
+    return "\n".join(trend_line(t) for t in trends)
+
+
+def with_trend_block(texts: Sequence[str], block: str) -> list[str]:
+    """A digest's texts opening with ``block``: atop its first part when it fits there,
+    else as a part of its own."""
+    if not block or not texts:
+        return list(texts)
+    first = f"{block}\n\n{texts[0]}"
+    if utf16_len(first) <= MAX_MESSAGE:
+        return [first, *texts[1:]]
+    return [block, *texts]
+
+
+# -- /trend ------------------------------------------------------------------------------
+
+TREND_USAGE = (
+    "Say /trend, or /trend LIST… and a number of weeks (1 to 104), for example /trend TRIPP 26."
+)
+
+
+def trend_caption(trends: Sequence[ListTrend], weeks: int) -> str:
+    """Under the chart: each list's week against the weeks before it in the period shown
+    ("TRIPP: 9 this week, 3 a week on average before")."""
+    head = f"Matches per week, the last {weeks} weeks (shaded: the {weeks} before)."
+    lines = [
+        f"{bold(t.watchlist)}: {change(ListTrend(t.watchlist, t.weeks[-weeks:]))}" for t in trends
+    ]
+    return "\n".join([head, *lines])
+
+
+def trend_refused(reason: str, *, query: str, candidates: Sequence[str]) -> str:
+    if reason == "unknown":
+        return unknown_watchlist(query, candidates, then=TREND_USAGE)
+    if reason == "no_lists":
+        return "You follow no lists yet: name one, for example /trend TRIPP."
+    return TREND_USAGE
+
+
+def chart_failed(reason: str) -> str:
+    return f"The chart could not be drawn ({escape(reason)}). Try again in a minute."
+
+
+def spike_notice(trend: ListTrend) -> str:
+    """To a list's followers when its week is a spike."""
+    return (
+        f"📈 {bold(trend.watchlist)} is busier than usual: {change(trend)}.\n"
+        f"{sparkline([w.total for w in trend.weeks])} · /trend {escape(trend.watchlist)}"
+    )

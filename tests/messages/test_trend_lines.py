@@ -1,0 +1,56 @@
+"""A list's trend line: its sparkline, scaled to its busiest week, and this week's change."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.domain.schedule import opens_with_trends
+from bot.domain.trends import ListTrend, WeekCount
+from bot.messages.html import MAX_MESSAGE
+from bot.messages.trend_lines import SPARKS, sparkline, trend_line, with_trend_block
+
+
+def _trend(name: str, counts: list[int]) -> ListTrend:
+    start = date(2026, 10, 5)
+    return ListTrend(
+        name,
+        tuple(WeekCount(start + timedelta(weeks=i), c, 0) for i, c in enumerate(counts)),
+    )
+
+
+def test_the_sparkline_scales_to_the_busiest_week() -> None:
+    assert sparkline([0, 1, 2, 3, 4, 5, 6, 7]) == SPARKS
+    assert sparkline([0, 0, 0]) == "▁▁▁"
+    assert sparkline([5, 5]) == "██"
+    assert sparkline([]) == ""
+
+
+@given(st.lists(st.integers(min_value=0, max_value=10_000), max_size=52))
+def test_one_bar_per_week_and_the_busiest_is_full(counts: list[int]) -> None:
+    line = sparkline(counts)
+    assert len(line) == len(counts) and set(line) <= set(SPARKS)
+    if counts and max(counts) > 0:
+        assert line[counts.index(max(counts))] == "█"
+
+
+def test_the_line_names_the_list_and_this_week_against_the_mean_before() -> None:
+    line = trend_line(_trend("TRIPP", [1, 2, 6, 3, 9]))
+    assert line == "TRIPP ▂▃▆▃█ 9 this week, 3 a week on average before"
+    assert trend_line(_trend("A<B", [1, 2])).startswith("A&lt;B ")
+
+
+def test_the_block_goes_atop_the_first_part_or_in_its_own_when_that_is_full() -> None:
+    assert with_trend_block(["digest"], "TRIPP ▁█") == ["TRIPP ▁█\n\ndigest"]
+    full = "x" * MAX_MESSAGE
+    assert with_trend_block([full, "two"], "TRIPP ▁█") == ["TRIPP ▁█", full, "two"]
+    assert with_trend_block([], "TRIPP ▁█") == []
+
+
+def test_trend_lines_open_weekly_digests_and_the_weeks_first_daily_one() -> None:
+    monday, tuesday, friday = date(2026, 12, 7), date(2026, 12, 8), date(2026, 12, 11)
+    assert opens_with_trends("daily", monday) and not opens_with_trends("daily", tuesday)
+    assert opens_with_trends("weekdays", monday)
+    assert opens_with_trends("fri", friday) and not opens_with_trends("fri", monday)

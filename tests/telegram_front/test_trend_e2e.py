@@ -1,0 +1,74 @@
+"""/trend through the real PTB client against the fake Bot API: the chart comes as a
+photo, a valid PNG drawn from the numbers ``bot.domain.trends`` gives, with this week's
+change in the caption; a list it does not know is answered in words."""
+
+from __future__ import annotations
+
+import asyncio
+import struct
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.app.service import build_service
+from bot.app.trends import TrendAsked, trend_numbers
+from bot.messages.trend_chart import chart_data, chart_key
+from tests.bot_harness import BotUnderTest, Clock, fast_pacer, make_config
+from tests.factories import rss
+from tests.fake_telegram import FakeTelegram
+from tests.feed_server import FeedServer
+
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+ANN = 4343
+ITEMS = [
+    (
+        "9100",
+        "The TRIPP route",
+        "<p>Tehran objects to the Trump Route for International Peace and Prosperity (TRIPP).</p>",
+        NOW - timedelta(hours=2),
+    )
+]
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    """The width and height a PNG's IHDR chunk gives; AssertionError if it is no PNG."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert data[12:16] == b"IHDR"
+    width, height = struct.unpack(">II", data[16:24])
+    return width, height
+
+
+@pytest.fixture
+def feeds() -> Iterator[FeedServer]:
+    with FeedServer() as server:
+        server.serve_feed("/a.feed", rss(ITEMS))
+        yield server
+
+
+def test_trend_sends_a_png_chart_of_the_weeks_with_the_change_in_the_caption(
+    tmp_path: Path, fake: FakeTelegram, feeds: FeedServer
+) -> None:
+    clock = Clock(NOW)
+    config = make_config(tmp_path, api_url=fake.api_url, feed_urls=[feeds.url("/a.feed")])
+
+    async def scenario() -> None:
+        async with BotUnderTest(config, fake, clock, pacer=fast_pacer()) as b:
+            await b.poll()
+            fake.user_sends("/trend tripp 4", user_id=ANN)
+            [photo] = await asyncio.to_thread(fake.wait_for_photos, ANN, 1)
+            assert png_size(photo.data) == (800, 450)
+            assert "TRIPP" in photo.caption
+            assert "1 this week, 0 a week on average before" in photo.caption
+            [unknown] = await b.send("/trend nosuchlist", user_id=ANN)
+            assert "nosuchlist" in unknown.text and "/trend" in unknown.text
+            [bad] = await b.send("/trend tripp 500", user_id=ANN)
+            assert "1 to 104" in bad.text
+
+    asyncio.run(scenario())
+    service = build_service(config)
+    numbers = trend_numbers(service, TrendAsked(("TRIPP",), 4), NOW)
+    assert [w.total for w in numbers[0].weeks] == [0] * 7 + [1]
+    assert [w.named for w in numbers[0].weeks][-1] == 1
+    assert len(chart_key(chart_data(numbers, previous_weeks=4))) == 64
