@@ -6,8 +6,27 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
+import sys
+from pathlib import Path
 
 CHUNK = 64 * 1024
+
+_ROOT = str(Path(__file__).resolve().parent.parent.parent)
+
+
+def child_command(module: str) -> tuple[str, ...]:
+    """The command that runs ``module``'s ``child_main()`` in a fresh interpreter.
+
+    The child imports from where the bot does: the directory holding the `bot` package,
+    then the bot's own import path (a virtualenv, PYTHONPATH, `pip --target`), which -I
+    alone would drop; -I keeps the environment and user site-packages out otherwise."""
+    path = [_ROOT, *(entry for entry in sys.path if entry and entry != _ROOT)]
+    return (
+        sys.executable,
+        "-I",
+        "-c",
+        f"import sys; sys.path[:0] = {path!r}; from {module} import child_main; child_main()",
+    )
 
 
 async def send_all(proc: asyncio.subprocess.Process, data: bytes) -> None:

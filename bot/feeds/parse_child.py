@@ -22,10 +22,9 @@ import logging
 import sys
 from collections.abc import Sequence
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
-from bot.children.pipes import exit_reason, read_capped, read_tail, send_all
+from bot.children.pipes import child_command, exit_reason, read_capped, read_tail, send_all
 from bot.domain.models import Article
 from bot.feeds.parse import ParsedFeed, parse_feed
 
@@ -41,18 +40,7 @@ _OUTPUT_PER_BODY_BYTE = 32
 _OUTPUT_SLACK = 1 << 20
 _STDERR_TAIL = 8 * 1024
 
-# The child imports from where the bot does: the directory holding the `bot` package,
-# then the bot's own import path (a virtualenv, PYTHONPATH, `pip --target`), which -I
-# alone would drop; -I keeps the environment and user site-packages out otherwise.
-_ROOT = str(Path(__file__).resolve().parent.parent.parent)
-_PATH = [_ROOT, *(entry for entry in sys.path if entry and entry != _ROOT)]
-CHILD_COMMAND: tuple[str, ...] = (
-    sys.executable,
-    "-I",
-    "-c",
-    f"import sys; sys.path[:0] = {_PATH!r}; "
-    "from bot.feeds.parse_child import child_main; child_main()",
-)
+CHILD_COMMAND: tuple[str, ...] = child_command("bot.feeds.parse_child")
 
 
 async def parse_in_child(

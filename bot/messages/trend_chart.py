@@ -17,10 +17,9 @@ import json
 import sys
 from collections import OrderedDict
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
-from bot.children.pipes import exit_reason, read_capped, read_tail, send_all
+from bot.children.pipes import child_command, exit_reason, read_capped, read_tail, send_all
 from bot.domain.trends import ListTrend
 
 RENDER_TIMEOUT_SECONDS = 60.0
@@ -29,15 +28,7 @@ _STDERR_TAIL = 8 * 1024
 # Charts kept by content; a few kilobytes each.
 _CACHE_SIZE = 64
 
-_ROOT = str(Path(__file__).resolve().parent.parent.parent)
-_PATH = [_ROOT, *(entry for entry in sys.path if entry and entry != _ROOT)]
-CHILD_COMMAND: tuple[str, ...] = (
-    sys.executable,
-    "-I",
-    "-c",
-    f"import sys; sys.path[:0] = {_PATH!r}; "
-    "from bot.messages.trend_chart import child_main; child_main()",
-)
+CHILD_COMMAND: tuple[str, ...] = child_command("bot.messages.trend_chart")
 
 _cache: OrderedDict[str, bytes] = OrderedDict()
 

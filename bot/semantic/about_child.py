@@ -20,10 +20,9 @@ import json
 import logging
 import sys
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
-from bot.children.pipes import exit_reason, read_capped, read_tail, send_all
+from bot.children.pipes import child_command, exit_reason, read_capped, read_tail, send_all
 from bot.domain.aboutness import CLOSE, VERY_CLOSE, PossiblyAbout
 from bot.domain.models import Article, Term, Watchlist
 
@@ -38,16 +37,7 @@ _OUTPUT_PER_PAIR = 2048
 _OUTPUT_SLACK = 64 * 1024
 _STDERR_TAIL = 8 * 1024
 
-# The child imports from where the bot does (see bot/feeds/parse_child.py).
-_ROOT = str(Path(__file__).resolve().parent.parent.parent)
-_PATH = [_ROOT, *(entry for entry in sys.path if entry and entry != _ROOT)]
-CHILD_COMMAND: tuple[str, ...] = (
-    sys.executable,
-    "-I",
-    "-c",
-    f"import sys; sys.path[:0] = {_PATH!r}; "
-    "from bot.semantic.about_child import child_main; child_main()",
-)
+CHILD_COMMAND: tuple[str, ...] = child_command("bot.semantic.about_child")
 
 
 class AboutTierFailed(Exception):
