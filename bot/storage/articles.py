@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from bot.domain.models import Article
+from bot.domain.models import Article, Match
 from bot.domain.poll import ArticleChange, KnownArticle
 from bot.storage.article_text import pack_text, unpack_text
 from bot.storage.html_delta import pack_html, unpack_html
@@ -143,4 +143,18 @@ def _article_columns(a: Article) -> tuple[object, ...]:
         pack_html(a.html, a.text),
         pack_text(a.text),
         a.content_hash,
+    )
+
+
+def match_from_row(r: sqlite3.Row) -> Match:
+    """A row of the matches table as the domain's `Match`."""
+    return Match(
+        watchlist=r["watchlist"],
+        term=r["term"],
+        matched_text=r["matched_text"],
+        score=r["score"],
+        field=r["field"],
+        snippet=r["snippet"],
+        mark_start=r["mark_start"],
+        mark_end=r["mark_end"],
     )

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from bot.domain.feedback import VotedArticle
 from bot.domain.models import Match, article_key
-from bot.storage.articles import article_columns, article_from_row
+from bot.storage.articles import article_columns, article_from_row, match_from_row
 from bot.storage.times import db_time, required_time
 
 
@@ -105,7 +105,7 @@ class FeedbackStore:
             key = (r["ref"], r["watchlist"])
             if key not in matches:
                 matches[key] = tuple(
-                    _match(m)
+                    match_from_row(m)
                     for m in self._conn.execute(
                         "SELECT * FROM matches WHERE article = ? AND watchlist = ? ORDER BY id",
                         key,
@@ -122,16 +122,3 @@ class FeedbackStore:
 
     def rename(self, old: str, new: str) -> None:
         self._conn.execute("UPDATE votes SET watchlist = ? WHERE watchlist = ?", (new, old))
-
-
-def _match(r: sqlite3.Row) -> Match:
-    return Match(
-        watchlist=r["watchlist"],
-        term=r["term"],
-        matched_text=r["matched_text"],
-        score=r["score"],
-        field=r["field"],
-        snippet=r["snippet"],
-        mark_start=r["mark_start"],
-        mark_end=r["mark_end"],
-    )

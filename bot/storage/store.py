@@ -20,6 +20,7 @@ from bot.storage.articles import (
     article_from_row,
     chunks,
     known_articles,
+    match_from_row,
     write_article,
 )
 from bot.storage.chats import ChatStore
@@ -248,7 +249,7 @@ class Store:
         # Watchlists whose match an edit brought in this window, by article.
         fresh: dict[int, set[str]] = {}
         for m in self._match_rows([r["ref"] for r in rows]):
-            matches.setdefault(m["article"], []).append(_match_from_row(m))
+            matches.setdefault(m["article"], []).append(match_from_row(m))
             if m["rematched"] and lo <= m["matched_at"] < hi:
                 fresh.setdefault(m["article"], set()).add(m["watchlist"])
         entries = []
@@ -425,19 +426,6 @@ class Store:
 
 def open_store(path: Path | str) -> Store:
     return Store(open_database(path))
-
-
-def _match_from_row(r: sqlite3.Row) -> Match:
-    return Match(
-        watchlist=r["watchlist"],
-        term=r["term"],
-        matched_text=r["matched_text"],
-        score=r["score"],
-        field=r["field"],
-        snippet=r["snippet"],
-        mark_start=r["mark_start"],
-        mark_end=r["mark_end"],
-    )
 
 
 def _feed_from_row(r: sqlite3.Row) -> FeedState:
