@@ -14,8 +14,10 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from bot.app.chats import list_meant
+from bot.app.followers import queue_to_chats
 from bot.app.quiet_release import queue_held_alerts
 from bot.app.service import Service
+from bot.app.spikes import held_spike_notices
 from bot.domain.digest import Digest, build_digest
 from bot.domain.models import (
     DigestEntry,
@@ -169,7 +171,8 @@ def _queue_digest(
         count, texts = _digest_texts(service, view, due, heard, held, now, cache, channel)
         articles += count
         if heard and opens_with_trends(view.digest_days, due.local_date):
-            texts = with_trend_block(texts, trend_block(_trends(service, heard, due, cache)))
+            lines = _trends(service, heard, due, view.timezone, cache)
+            texts = with_trend_block(texts, trend_block(lines))
         if own:
             key = digest_key(sub.chat_id, due.local_date)
         else:
@@ -198,6 +201,7 @@ def _queue_digest(
             last: DigestRecord | None = record
             if held is not None:
                 chats.set_quiet_released(sub.chat_id, now)
+                queued += _queue_held_spikes(service, sub, held, now)
         else:  # made meanwhile (by another process's tick)
             last = chats.last_digest(sub.chat_id)
     log.info(
@@ -209,6 +213,18 @@ def _queue_digest(
         len(parts),
     )
     return queued, last
+
+
+def _queue_held_spikes(
+    service: Service, sub: Subscriber, held: tuple[datetime, datetime], now: datetime
+) -> int:
+    """The spike notices the quiet hours held, with the digest that took their alerts."""
+    outbox = service.store.outbox
+
+    def render(view: Subscriber) -> list[OutgoingMessage]:
+        return held_spike_notices(service, view, held, now, outbox)
+
+    return queue_to_chats(service, [sub], render, now, what="spike")
 
 
 def _digest_texts(
@@ -254,13 +270,15 @@ def _digest_texts(
 
 
 def _trends(
-    service: Service, lists: tuple[str, ...], due: DueDigest, cache: _TickCache
+    service: Service, lists: tuple[str, ...], due: DueDigest, timezone: str, cache: _TickCache
 ) -> list[ListTrend]:
-    """The lists' last weeks up to the digest's end (UTC weeks), read once a tick."""
-    key = (lists, due.until)
+    """The lists' last weeks up to the digest's end, weeks of the chat's zone (as its
+    weekly digest and /trend count them), read once a tick."""
+    key = (lists, due.until, timezone)
     if key not in cache.trends:
-        seen = service.store.trends.sightings(lists, window_start(due.until, SPARK_WEEKS))
-        cache.trends[key] = trends(seen, lists, now=due.until, weeks=SPARK_WEEKS)
+        tz = zone(timezone)
+        seen = service.store.trends.sightings(lists, window_start(due.until, SPARK_WEEKS, tz))
+        cache.trends[key] = trends(seen, lists, now=due.until, weeks=SPARK_WEEKS, tz=tz)
     return cache.trends[key]
 
 
@@ -353,7 +371,9 @@ class _TickCache:
     routes: dict[int, list[Route]] = field(default_factory=dict)
     seen: dict[tuple[datetime, datetime], list[DigestEntry]] = field(default_factory=dict)
     about: dict[tuple[datetime, datetime], list[AboutSeen]] = field(default_factory=dict)
-    trends: dict[tuple[tuple[str, ...], datetime], list[ListTrend]] = field(default_factory=dict)
+    trends: dict[tuple[tuple[str, ...], datetime, str], list[ListTrend]] = field(
+        default_factory=dict
+    )
     rendered: dict[
         tuple[
             tuple[datetime, datetime],

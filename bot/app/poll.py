@@ -21,10 +21,11 @@ import httpx
 
 from bot.app import possibly_about
 from bot.app.config import FeedsConfig
+from bot.app.followers import not_queued_before, queue_to_followers
 from bot.app.service import Service
 from bot.app.spikes import queue_spike_notices
 from bot.domain.matchers import ArticleMatcher
-from bot.domain.models import Alert, FeedState
+from bot.domain.models import Alert, FeedState, OutgoingMessage, Subscriber
 from bot.domain.poll import (
     DUE_SLACK,
     PollDecision,
@@ -37,11 +38,10 @@ from bot.domain.poll import (
     prematch,
     to_match,
 )
-from bot.domain.routing import subscriber_views
 from bot.feeds.fetch import fetch_feed, make_http_client
 from bot.feeds.parse import ParsedFeed
 from bot.feeds.parse_child import parse_in_child
-from bot.messages.fanout import AlertTexts, alerts_for, chat_alert_messages, to_destination
+from bot.messages.fanout import AlertTexts, alerts_for, chat_alert_messages
 from bot.storage import Store
 from bot.storage.database import describe_store_fault, store_fault
 
@@ -132,44 +132,18 @@ def queue_alerts(service: Service, alerts: Sequence[Alert], now: datetime) -> No
     (``chat_alert_messages``): forty matches make one message, in parts when long."""
     if not alerts:
         return
-    outbox = service.store.outbox
     # The alerts' buttons name their articles by a short key: note which is which.
     service.store.feedback.remember_articles(a.article.id for a in alerts)
     texts = AlertTexts()
-    subscribers = service.store.chats.following({w for a in alerts for w in a.watchlists})
-    routes = service.store.routes.of_chats([s.chat_id for s in subscribers])
-    for origin, destination, sub in (
-        (whole.chat_id, d, view)
-        for whole in subscribers
-        for d, view in subscriber_views(whole, routes)
-    ):
-        mine = alerts_for(sub, alerts, now)
-        if len(mine) > 1:
-            # A combined alert is keyed by its set, so an alert that already went out
-            # on its own (an article matching a list again after an edit) would come
-            # back inside it: leave out what its own key says was queued before.
-            mine = [a for a in mine if outbox.by_key(a.key) is None]
-        if not mine:
-            continue
-        # This runs inside the poll's transaction. One chat's message failing to
-        # render must not undo storing the article, or the feed would fail on every
-        # poll from now on; a storage error, though, fails the poll, to be retried whole.
-        try:
-            messages = chat_alert_messages(sub, mine, texts)
-        except Exception:
-            log.exception(
-                "alert chat=%d articles=%r status=failed",
-                sub.chat_id,
-                [a.alert.article.id for a in mine],
-            )
-            continue
-        if outbox.enqueue(to_destination(messages, destination, origin), now):
-            # Inside the poll's transaction this only sets an event: the drain runs
-            # once the poll awaits again, by which time the alert is committed. A slow
-            # second feed then no longer holds back the first feed's alerts.
-            service.on_queued()
-    if queue_spike_notices(service, {w for a in alerts for w in a.watchlists}, now):
-        service.on_queued()
+    outbox = service.store.outbox
+
+    def render(sub: Subscriber) -> list[OutgoingMessage]:
+        mine = not_queued_before(outbox, alerts_for(sub, alerts, now))
+        return chat_alert_messages(sub, mine, texts)
+
+    lists = {w for a in alerts for w in a.watchlists}
+    queue_to_followers(service, lists, render, now, what="alert")
+    queue_spike_notices(service, lists, now)
 
 
 async def poll_feeds(

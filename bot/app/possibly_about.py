@@ -21,9 +21,11 @@ import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
+from bot.app.followers import not_queued_before, queue_to_followers
 from bot.app.service import Service
+from bot.app.spikes import queue_spike_notices
 from bot.domain.aboutness import PossiblyAbout
-from bot.domain.models import Watchlist
+from bot.domain.models import OutgoingMessage, Subscriber, Watchlist
 from bot.domain.poll import PollDecision, should_alert
 from bot.domain.possibly_about import (
     AboutAlert,
@@ -35,9 +37,8 @@ from bot.domain.possibly_about import (
     backoff_wait,
     outranked,
 )
-from bot.domain.routing import subscriber_views
 from bot.lists.registry import about_fingerprint
-from bot.messages.fanout import chat_about_messages, to_destination
+from bot.messages.fanout import chat_about_messages
 from bot.storage.database import describe_store_fault, store_fault
 
 log = logging.getLogger(__name__)
@@ -248,6 +249,8 @@ def _store_and_alert(
             backfill_days=service.config.feeds.backfill_days,
         )
         queue_about_alerts(service, alerts, now)
+        # Findings count in a list's week as named matches do: they may make it a spike.
+        queue_spike_notices(service, {f.watchlist for f in found if f.watchlist in in_force}, now)
     log.info(
         "possibly_about articles=%d found=%d newly_after_edit=%d alerts=%d",
         len(owed),
@@ -266,27 +269,10 @@ def queue_about_alerts(service: Service, alerts: Sequence[AboutAlert], now: date
     outbox = service.store.outbox
     # The alerts' buttons name their articles by a short key: note which is which.
     service.store.feedback.remember_articles(a.article.id for a in alerts)
-    subscribers = service.store.chats.following({w for a in alerts for w in a.watchlists})
-    routes = service.store.routes.of_chats([s.chat_id for s in subscribers])
-    for origin, destination, sub in (
-        (whole.chat_id, d, view)
-        for whole in subscribers
-        for d, view in subscriber_views(whole, routes)
-    ):
-        mine = about_alerts_for(sub, alerts, now)
-        if len(mine) > 1:
-            # As with named alerts: what already went out on its own stays out of a set.
-            mine = [a for a in mine if outbox.by_key(a.key) is None]
-        if not mine:
-            continue
-        try:
-            messages = chat_about_messages(sub, mine)
-        except Exception:
-            log.exception(
-                "about_alert chat=%d articles=%r status=failed",
-                sub.chat_id,
-                [a.alert.article.id for a in mine],
-            )
-            continue
-        if outbox.enqueue(to_destination(messages, destination, origin), now):
-            service.on_queued()
+
+    def render(sub: Subscriber) -> list[OutgoingMessage]:
+        mine = not_queued_before(outbox, about_alerts_for(sub, alerts, now))
+        return chat_about_messages(sub, mine)
+
+    lists = {w for a in alerts for w in a.watchlists}
+    queue_to_followers(service, lists, render, now, what="about_alert")

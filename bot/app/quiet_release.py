@@ -1,6 +1,7 @@
-"""The alerts a subscriber's quiet hours held, sent as one message: when the hours
-end (``digests.digest_tick``), or at once when the chat changes or turns off its quiet
-hours (``chats.set_schedule``), which would otherwise leave them held for ever."""
+"""The alerts (and spike notices) a subscriber's quiet hours held, sent as one message:
+when the hours end (``digests.digest_tick``), or at once when the chat changes or turns
+off its quiet hours (``chats.set_schedule``), which would otherwise leave them held for
+ever."""
 
 from __future__ import annotations
 
@@ -8,15 +9,15 @@ import logging
 from collections.abc import Sequence
 from datetime import datetime
 
+from bot.app.followers import not_queued_before, queue_to_chats
 from bot.app.service import Service
+from bot.app.spikes import held_spike_notices
 from bot.domain.models import Alert, OutgoingMessage, Subscriber
 from bot.domain.possibly_about import AboutAlert, AboutSeen, about_alerts_for
-from bot.domain.routing import subscriber_views
 from bot.messages.fanout import (
     alerts_for,
     chat_about_messages,
     chat_alert_messages,
-    to_destination,
     with_held_heading,
 )
 
@@ -27,9 +28,9 @@ def queue_held_alerts(
     service: Service, sub: Subscriber, span: tuple[datetime, datetime], now: datetime
 ) -> int:
     """Queue what the chat's quiet hours held in ``span`` as one alert (a lone article as
-    its usual alert, several combined), and the possibly-about alerts it asked for as
-    another, each where the list's route sends it (as a poll's would have gone), and
-    note the span sent, all together."""
+    its usual alert, several combined), the possibly-about alerts it asked for as
+    another, and the spike notices they held, each where the list's route sends it (as
+    a poll's would have gone), and note the span sent, all together."""
     alerts = [
         Alert(entry.article, entry.matches, updated=entry.updated)
         for entry in sorted(
@@ -40,29 +41,34 @@ def queue_held_alerts(
     ]
     about_found = _about_alerts(service.store.about.found_between(*span))
     outbox = service.store.outbox
-    messages: list[OutgoingMessage] = []
     articles: list[str] = []
-    alerted = about_alerted = 0
-    for destination, view in subscriber_views(sub, service.store.routes.of_chat(sub.chat_id)):
-        mine = alerts_for(view, alerts, now)
-        if len(mine) > 1:
-            # As a poll's combined alert: leave out what already went out on its own.
-            mine = [a for a in mine if outbox.by_key(a.key) is None]
-        about = about_alerts_for(view, about_found, now)
-        if len(about) > 1:
-            about = [a for a in about if outbox.by_key(a.key) is None]
-        articles += [a.alert.article.id for a in mine] + [a.alert.article.id for a in about]
-        alerted, about_alerted = alerted + len(mine), about_alerted + len(about)
-        found = chat_alert_messages(view, mine) + chat_about_messages(view, about)
+    counts = {"alerts": 0, "about": 0, "spikes": 0}
+
+    def render(view: Subscriber) -> list[OutgoingMessage]:
+        mine = not_queued_before(outbox, alerts_for(view, alerts, now))
+        about = not_queued_before(outbox, about_alerts_for(view, about_found, now))
+        spikes = held_spike_notices(service, view, span, now, outbox)
+        articles.extend([a.alert.article.id for a in mine] + [a.alert.article.id for a in about])
+        counts["alerts"] += len(mine)
+        counts["about"] += len(about)
+        counts["spikes"] += len(spikes)
+        found = chat_alert_messages(view, mine) + chat_about_messages(view, about) + spikes
         # Under a heading saying they were held, wherever their lists are routed.
-        messages += to_destination(with_held_heading(view, found), destination, sub.chat_id)
+        return with_held_heading(view, found)
+
     with service.store.transaction():
+        queued = queue_to_chats(service, [sub], render, now, what="quiet_release", isolated=False)
         # The alerts' buttons name their articles by a short key: note which is which.
         service.store.feedback.remember_articles(articles)
-        queued = outbox.enqueue(messages, now) if messages else 0
         service.store.chats.set_quiet_released(sub.chat_id, span[1])
-    if articles:
-        log.info("quiet_release chat=%d alerts=%d about=%d", sub.chat_id, alerted, about_alerted)
+    if any(counts.values()):
+        log.info(
+            "quiet_release chat=%d alerts=%d about=%d spikes=%d",
+            sub.chat_id,
+            counts["alerts"],
+            counts["about"],
+            counts["spikes"],
+        )
     return queued
 
 

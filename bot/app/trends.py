@@ -13,12 +13,13 @@ from datetime import datetime
 from bot.app.chats import list_meant
 from bot.app.service import Service
 from bot.domain.models import Subscriber
+from bot.domain.schedule import zone
 from bot.domain.trends import ListTrend, trends, window_start
 from bot.messages.trend_chart import chart_data, trend_chart
 
 DEFAULT_WEEKS = 12
 MAX_WEEKS = 104
-_WEEKS = re.compile(r"\d{1,4}")
+_WEEKS = re.compile(r"\d+")
 
 
 class TrendRefused(Exception):
@@ -35,6 +36,8 @@ class TrendRefused(Exception):
 class TrendAsked:
     lists: tuple[str, ...]
     weeks: int
+    # The chat's zone: its weeks start on Monday 00:00 there, as its weekly digest's do.
+    timezone: str
 
 
 @dataclass(frozen=True)
@@ -51,30 +54,33 @@ def read_request(service: Service, sub: Subscriber, text: str, now: datetime) ->
     words = text.split()
     weeks = DEFAULT_WEEKS
     if words and _WEEKS.fullmatch(words[-1]):
-        weeks = int(words.pop())
+        # Any number, however long, is a number of weeks: "/trend 99999" is out of
+        # range, not a list called 99999.
+        number = words.pop()
+        weeks = int(number) if len(number) <= 4 else MAX_WEEKS + 1
         if not 1 <= weeks <= MAX_WEEKS:
             raise TrendRefused("weeks")
     if not words:
         if not sub.watchlists:
             raise TrendRefused("no_lists")
-        return TrendAsked(sub.watchlists, weeks)
+        return TrendAsked(sub.watchlists, weeks, sub.timezone)
     whole = list_meant(service, sub, " ".join(words), now, leaving=True)
     if whole.target:
-        return TrendAsked((whole.target,), weeks)
+        return TrendAsked((whole.target,), weeks, sub.timezone)
     lists: list[str] = []
     for word in words:
         meant = list_meant(service, sub, word, now, leaving=True)
         if not meant.target:
             raise TrendRefused("unknown", word, tuple(meant.candidates))
         lists.append(meant.target)
-    return TrendAsked(tuple(dict.fromkeys(lists)), weeks)
+    return TrendAsked(tuple(dict.fromkeys(lists)), weeks, sub.timezone)
 
 
 def trend_numbers(service: Service, asked: TrendAsked, now: datetime) -> list[ListTrend]:
     """The lists' counts over the weeks asked for and as many before them."""
-    span = 2 * asked.weeks
-    seen = service.store.trends.sightings(asked.lists, window_start(now, span))
-    return trends(seen, asked.lists, now=now, weeks=span)
+    span, tz = 2 * asked.weeks, zone(asked.timezone)
+    seen = service.store.trends.sightings(asked.lists, window_start(now, span, tz))
+    return trends(seen, asked.lists, now=now, weeks=span, tz=tz)
 
 
 async def chart(service: Service, asked: TrendAsked, now: datetime) -> TrendChart:

@@ -1,9 +1,11 @@
 """How often each list matched, week by week: counts per ISO week (named and "possibly
 about" apart), this week against the weeks before, and whether this week is a spike.
 
-Weeks are ISO weeks, Monday to Sunday, of the times as given (the store's are UTC).
-An article counts once per list and week; when it was both named and "possibly about"
-the same list it counts as named, as everywhere else a named match takes precedence.
+Weeks are ISO weeks, Monday 00:00 to Sunday 24:00 in the zone given (a reader's own:
+their week is the one their weekly digest and /trend speak of), whatever zone the times
+come in (the store's are UTC). An article counts once per list and week; when it was
+both named and "possibly about" the same list it counts as named, as everywhere else a
+named match takes precedence.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 
 # A digest's trend lines show this many weeks.
 SPARK_WEEKS = 8
@@ -80,17 +82,23 @@ def monday_of(moment: datetime | date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def week_mondays(now: datetime, weeks: int) -> list[date]:
-    """The Mondays of the last ``weeks`` ISO weeks, oldest first, ending with now's."""
-    this = monday_of(now)
+def week_mondays(now: datetime, weeks: int, tz: tzinfo) -> list[date]:
+    """The Mondays of the last ``weeks`` ISO weeks in ``tz``, oldest first, ending with
+    now's."""
+    this = monday_of(now.astimezone(tz))
     return [this - timedelta(weeks=n) for n in range(weeks - 1, -1, -1)]
 
 
-def window_start(now: datetime, weeks: int) -> datetime:
-    """Midnight (in ``now``'s zone) of the first Monday of the last ``weeks`` ISO weeks:
-    whatever was first seen before it is outside ``trends(..., weeks=weeks)``."""
-    first = week_mondays(now, weeks)[0]
-    return datetime.combine(first, time(), tzinfo=now.tzinfo)
+def window_start(now: datetime, weeks: int, tz: tzinfo) -> datetime:
+    """Midnight in ``tz`` of the first Monday of the last ``weeks`` ISO weeks there:
+    whatever was first seen before it is outside ``trends(..., weeks=weeks, tz=tz)``."""
+    first = week_mondays(now, weeks, tz)[0]
+    return datetime.combine(first, time(), tzinfo=tz)
+
+
+def week_end(monday: date, tz: tzinfo) -> datetime:
+    """The first instant after the ISO week starting on ``monday`` in ``tz``."""
+    return datetime.combine(monday + timedelta(weeks=1), time(), tzinfo=tz)
 
 
 def is_spike(before: Sequence[int], current: int) -> bool:
@@ -107,19 +115,21 @@ def trends(
     *,
     now: datetime,
     weeks: int,
+    tz: tzinfo,
 ) -> list[ListTrend]:
-    """Each of ``watchlists``' counts for the last ``weeks`` ISO weeks up to ``now``'s,
-    in the order given; weeks without a match count 0, sightings outside are ignored."""
+    """Each of ``watchlists``' counts for the last ``weeks`` ISO weeks in ``tz`` up to
+    ``now``'s, in the order given; weeks without a match count 0, sightings outside are
+    ignored."""
     if weeks < 1:
         raise ValueError("weeks must be at least 1")
-    mondays = week_mondays(now, weeks)
+    mondays = week_mondays(now, weeks, tz)
     first, index = mondays[0], {m: i for i, m in enumerate(mondays)}
     how: dict[tuple[str, int, int], bool] = {}
     wanted = set(watchlists)
     for s in sightings:
         if s.watchlist not in wanted or s.first_seen > now:
             continue
-        monday = monday_of(s.first_seen)
+        monday = monday_of(s.first_seen.astimezone(tz))
         if monday < first:
             continue
         key = (s.watchlist, s.article, index[monday])

@@ -32,7 +32,7 @@ def test_counts_per_week_oldest_first_with_empty_weeks_as_zero() -> None:
         _seen("TRIPP", 4, 20),  # three weeks back: outside a 3-week window
         _seen("OTHER", 5, 0),
     ]
-    [trend] = trends(seen, ["TRIPP"], now=NOW, weeks=3)
+    [trend] = trends(seen, ["TRIPP"], now=NOW, weeks=3, tz=UTC)
     assert [w.monday for w in trend.weeks] == [
         date(2026, 11, 23),
         date(2026, 11, 30),
@@ -52,12 +52,12 @@ def test_named_and_possibly_about_are_counted_apart_and_named_wins() -> None:
         _seen("TRIPP", 3, 0, named=True),
         _seen("TRIPP", 3, 0, named=True),  # two matches of one article count once
     ]
-    [trend] = trends(seen, ["TRIPP"], now=NOW, weeks=1)
+    [trend] = trends(seen, ["TRIPP"], now=NOW, weeks=1, tz=UTC)
     assert (trend.weeks[-1].named, trend.weeks[-1].possibly) == (2, 1)
 
 
 def test_every_list_asked_for_is_there_in_order_even_without_matches() -> None:
-    result = trends([_seen("B", 1, 0)], ["A", "B"], now=NOW, weeks=2)
+    result = trends([_seen("B", 1, 0)], ["A", "B"], now=NOW, weeks=2, tz=UTC)
     assert [t.watchlist for t in result] == ["A", "B"]
     assert [w.total for w in result[0].weeks] == [0, 0]
     assert result[0].previous_mean == 0.0
@@ -82,7 +82,7 @@ def test_the_spike_looks_back_twelve_weeks_only() -> None:
     # Busy long ago, quiet for the last twelve weeks, then 4 this week.
     seen = [_seen("T", n, 7 * 14 + n % 7) for n in range(40)]
     seen += [_seen("T", 100 + n, 0) for n in range(4)]
-    [trend] = trends(seen, ["T"], now=NOW, weeks=20)
+    [trend] = trends(seen, ["T"], now=NOW, weeks=20, tz=UTC)
     assert trend.spike
 
 
@@ -109,7 +109,7 @@ def test_counts_are_the_distinct_articles_in_the_window(
 ) -> None:
     seen = [_seen(w, a, d, named=n) for w, a, d, n in rows]
     start = monday_of(NOW) - timedelta(weeks=weeks - 1)
-    for trend in trends(seen, ["A", "B"], now=NOW, weeks=weeks):
+    for trend in trends(seen, ["A", "B"], now=NOW, weeks=weeks, tz=UTC):
         assert len(trend.weeks) == weeks
         expected = {
             (s.article, monday_of(s.first_seen))

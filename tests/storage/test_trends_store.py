@@ -3,7 +3,7 @@ the article was first seen."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 
 from bot.domain.trends import trends
@@ -29,7 +29,7 @@ def test_sightings_feed_weekly_counts_named_and_possibly_about_apart(tmp_path: P
     seen = store.trends.sightings(["TRIPP", "NONE"], T0 - timedelta(days=15))
     assert {(s.article, s.named) for s in seen} >= {(1, True), (1, False), (3, False)}
     assert all(s.first_seen >= T0 - timedelta(days=15) for s in seen)
-    [tripp, none] = trends(seen, ["TRIPP", "NONE"], now=T0, weeks=3)
+    [tripp, none] = trends(seen, ["TRIPP", "NONE"], now=T0, weeks=3, tz=UTC)
     assert [(w.named, w.possibly) for w in tripp.weeks] == [(0, 1), (1, 0), (1, 0)]
     assert [w.total for w in none.weeks] == [0, 0, 0]
     assert store.trends.sightings([], T0) == []

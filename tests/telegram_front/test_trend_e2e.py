@@ -68,7 +68,7 @@ def test_trend_sends_a_png_chart_of_the_weeks_with_the_change_in_the_caption(
 
     asyncio.run(scenario())
     service = build_service(config)
-    numbers = trend_numbers(service, TrendAsked(("TRIPP",), 4), NOW)
+    numbers = trend_numbers(service, TrendAsked(("TRIPP",), 4, "UTC"), NOW)
     assert [w.total for w in numbers[0].weeks] == [0] * 7 + [1]
     assert [w.named for w in numbers[0].weeks][-1] == 1
     assert len(chart_key(chart_data(numbers, previous_weeks=4))) == 64
