@@ -50,14 +50,14 @@ CHAT_COMMANDS: tuple[tuple[str, str], ...] = (
     ("start", "Welcome and watchlists to follow"),
     ("help", "What I can do"),
     ("watchlists", "All watchlists; tap to follow"),
-    ("subscribe", "Follow a watchlist: /subscribe NAME"),
-    ("unsubscribe", "Stop following: /unsubscribe NAME"),
+    ("subscribe", "Follow a watchlist: NAME"),
+    ("unsubscribe", "Stop following: NAME"),
     ("mysubs", "Your subscriptions and settings"),
-    ("digest", "Digest now: /digest [today|yesterday|DATE]"),
-    ("latest", "Latest matches: /latest [LIST] [N]"),
+    ("digest", "Digest now: [today|yesterday|DATE]"),
+    ("latest", "Latest matches: [LIST] [N]"),
     ("search", "Find articles"),
     ("export", "Matches as CSV"),
-    ("trend", "📈"),
+    ("trend", "Chart of matches per week: [LIST…] [WEEKS]"),
     ("time", "Digest time: HH:MM"),
     ("schedule", "Digest days, quiet hours"),
     ("timezone", "Time zone: Area/City or a city"),
@@ -71,10 +71,10 @@ CHAT_COMMANDS: tuple[tuple[str, str], ...] = (
 # every chat, still lists them).
 PERSONAL_COMMANDS: tuple[tuple[str, str], ...] = (
     ("mylists", "Your personal watchlists"),
-    ("mynew", "New personal list: /mynew NAME | TERM, TERM"),
-    ("myadd", "Add terms: /myadd NAME | TERM"),
-    ("myrm", "Remove a term: /myrm NAME | TERM; delete a list: /myrm NAME"),
-    ("feedback", "What votes say: /feedback [LIST]"),
+    ("mynew", "New personal list: NAME | TERM, TERM"),
+    ("myadd", "Add terms: NAME | TERM"),
+    ("myrm", "Remove a term: NAME | TERM; delete a list: NAME"),
+    ("feedback", "What votes say: [LIST]"),
 )
 # Everyone's commands, in the order /help and the command menu show them.
 PUBLIC_COMMANDS = (*CHAT_COMMANDS, *PERSONAL_COMMANDS)

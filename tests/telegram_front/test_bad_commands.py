@@ -164,7 +164,9 @@ def problems_with(answers: list[SentMessage], *, sent: str, replies: int = 1) ->
     for answer in answers:
         if answer.parse_mode != "HTML":
             found.append(f"{shown}: answered without parse_mode HTML: {answer.text[:80]!r}")
-        if len(sent) > 2_000 and len(answer.text) > 1_000:
+        if len(sent) > 2_000 and echoes(sent, answer.text):
+            found.append(f"{shown}: a huge argument was echoed back: {answer.text[:80]!r}")
+        if len(sent) > 2_000 and len(answer.text) > 2_000:
             found.append(f"{shown}: a huge argument gave a {len(answer.text)}-character answer")
         if "\x00" in answer.text or "\x1b" in answer.text:
             found.append(f"{shown}: control characters echoed back: {answer.text[:80]!r}")
@@ -172,6 +174,14 @@ def problems_with(answers: list[SentMessage], *, sent: str, replies: int = 1) ->
             # Echoed unbalanced, an override turns the rest of the reply around.
             found.append(f"{shown}: text-direction controls echoed back: {answer.text[:80]!r}")
     return found
+
+
+def echoes(sent: str, answer: str, stretch: int = 200) -> bool:
+    """Does ``answer`` repeat ``stretch`` characters of ``sent`` in a row (any 300 do)?
+    A reply quotes a few words of what was typed, never the whole of it. (The length of
+    /help, a fixed text, is ``tests/messages/test_help.py``'s business.)"""
+    step = stretch // 2
+    return any(sent[i : i + stretch] in answer for i in range(0, len(sent) - stretch + 1, step))
 
 
 def nothing_refused_or_logged(
