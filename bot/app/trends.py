@@ -19,6 +19,9 @@ from bot.messages.trend_chart import chart_data, trend_chart
 
 DEFAULT_WEEKS = 12
 MAX_WEEKS = 104
+# More lines than this on one chart cannot be told apart (and their caption would pass
+# Telegram's 1,024 characters): a chat following more sees its busiest.
+MAX_LISTS = 8
 _WEEKS = re.compile(r"\d+")
 
 
@@ -38,6 +41,8 @@ class TrendAsked:
     weeks: int
     # The chat's zone: its weeks start on Monday 00:00 there, as its weekly digest's do.
     timezone: str
+    # Not named but the chat's own: more than MAX_LISTS are cut to the busiest.
+    default: bool = False
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,9 @@ class TrendChart:
     trends: list[ListTrend]
     weeks: int
     png: bytes
+    # How many lists were asked for (more than charted: the busiest were).
+    asked: int
+    timezone: str
 
 
 def read_request(service: Service, sub: Subscriber, text: str, now: datetime) -> TrendAsked:
@@ -63,7 +71,7 @@ def read_request(service: Service, sub: Subscriber, text: str, now: datetime) ->
     if not words:
         if not sub.watchlists:
             raise TrendRefused("no_lists")
-        return TrendAsked(sub.watchlists, weeks, sub.timezone)
+        return TrendAsked(sub.watchlists, weeks, sub.timezone, default=True)
     whole = list_meant(service, sub, " ".join(words), now, leaving=True)
     if whole.target:
         return TrendAsked((whole.target,), weeks, sub.timezone)
@@ -73,6 +81,8 @@ def read_request(service: Service, sub: Subscriber, text: str, now: datetime) ->
         if not meant.target:
             raise TrendRefused("unknown", word, tuple(meant.candidates))
         lists.append(meant.target)
+    if len(set(lists)) > MAX_LISTS:
+        raise TrendRefused("too_many")
     return TrendAsked(tuple(dict.fromkeys(lists)), weeks, sub.timezone)
 
 
@@ -83,7 +93,18 @@ def trend_numbers(service: Service, asked: TrendAsked, now: datetime) -> list[Li
     return trends(seen, asked.lists, now=now, weeks=span, tz=tz)
 
 
+def busiest(numbers: list[ListTrend], weeks: int) -> list[ListTrend]:
+    """At most ``MAX_LISTS`` of the lists, those with the most matches in the last
+    ``weeks``, in the order given."""
+    if len(numbers) <= MAX_LISTS:
+        return numbers
+    counts = {t.watchlist: sum(w.total for w in t.weeks[-weeks:]) for t in numbers}
+    kept = set(sorted(counts, key=lambda w: -counts[w])[:MAX_LISTS])
+    return [t for t in numbers if t.watchlist in kept]
+
+
 async def chart(service: Service, asked: TrendAsked, now: datetime) -> TrendChart:
-    numbers = trend_numbers(service, asked, now)
-    png = await trend_chart(chart_data(numbers, previous_weeks=asked.weeks))
-    return TrendChart(numbers, asked.weeks, png)
+    numbers = busiest(trend_numbers(service, asked, now), asked.weeks)
+    data = chart_data(numbers, previous_weeks=asked.weeks, timezone=asked.timezone)
+    png = await trend_chart(data)
+    return TrendChart(numbers, asked.weeks, png, len(asked.lists), asked.timezone)

@@ -21,6 +21,7 @@ from typing import Any
 
 from bot.children.pipes import child_command, exit_reason, read_capped, read_tail, send_all
 from bot.domain.trends import ListTrend
+from bot.lists.personal import display_name
 
 RENDER_TIMEOUT_SECONDS = 60.0
 _OUTPUT_CAP = 4 << 20
@@ -37,16 +38,19 @@ class ChartFailed(Exception):
     """The child drew no chart; the reason in a few words."""
 
 
-def chart_data(trends: Sequence[ListTrend], previous_weeks: int) -> dict[str, Any]:
-    """The numbers the chart is drawn from: each list's weeks, and how many of the first
-    weeks are the previous period."""
+def chart_data(
+    trends: Sequence[ListTrend], previous_weeks: int, *, timezone: str = "UTC"
+) -> dict[str, Any]:
+    """The numbers the chart is drawn from: each list's weeks (Mondays in ``timezone``),
+    and how many of the first weeks are the previous period."""
     mondays = [w.monday.isoformat() for w in trends[0].weeks] if trends else []
     return {
         "mondays": mondays,
         "previous": previous_weeks,
+        "zone": timezone,
         "lists": [
             {
-                "name": t.watchlist,
+                "name": display_name(t.watchlist),
                 "named": [w.named for w in t.weeks],
                 "possibly": [w.possibly for w in t.weeks],
             }
@@ -125,7 +129,7 @@ def draw(data: dict[str, Any]) -> bytes:
             )
     step = max(1, len(x) // 8)
     ax.set_xticks(x[::step], [m[5:] for m in mondays[::step]])
-    ax.set_xlabel("week starting (UTC)")
+    ax.set_xlabel(f"week starting Monday ({data.get('zone', 'UTC')})")
     ax.set_ylabel("articles")
     ax.set_ylim(bottom=0)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))

@@ -6,8 +6,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.domain.trends import ListTrend
+from bot.lists.personal import display_name
 from bot.messages.html import MAX_MESSAGE, bold, escape, utf16_len
 from bot.messages.screens import unknown_watchlist
+
+# Telegram's limit on a photo's caption.
+MAX_CAPTION = 1024
 
 SPARKS = "▁▂▃▄▅▆▇█"
 
@@ -34,7 +38,7 @@ def change(trend: ListTrend) -> str:
 def trend_line(trend: ListTrend) -> str:
     """One list's line (HTML): "TRIPP ▁▂▅▇ 9 this week, 3 a week on average before"."""
     counts = [w.total for w in trend.weeks]
-    return f"{escape(trend.watchlist)} {sparkline(counts)} {change(trend)}"
+    return f"{escape(display_name(trend.watchlist))} {sparkline(counts)} {change(trend)}"
 
 
 def trend_block(trends: Sequence[ListTrend]) -> str:
@@ -60,21 +64,41 @@ TREND_USAGE = (
 )
 
 
-def trend_caption(trends: Sequence[ListTrend], weeks: int) -> str:
+def trend_caption(
+    trends: Sequence[ListTrend], weeks: int, *, of: int | None = None, zone: str = "UTC"
+) -> str:
     """Under the chart: each list's week against the weeks before it in the period shown
-    ("TRIPP: 9 this week, 3 a week on average before")."""
+    ("TRIPP: 9 this week, 3 a week on average before"); ``of`` the chat's lists, when
+    only the busiest are charted. Within a caption's limit: lines that would pass it are
+    left out, and say so."""
     head = f"Matches per week, the last {weeks} weeks (shaded: the {weeks} before)."
+    if zone != "UTC":
+        head += f" Weeks start on Monday in {escape(zone)}."
+    if of is not None and of > len(trends):
+        head += (
+            f"\nThe {len(trends)} busiest of your {of} lists; name others to see them: /trend LIST…"
+        )
     lines = [
-        f"{bold(t.watchlist)}: {change(ListTrend(t.watchlist, t.weeks[-weeks:]))}" for t in trends
+        f"{bold(display_name(t.watchlist))}: {change(ListTrend(t.watchlist, t.weeks[-weeks:]))}"
+        for t in trends
     ]
-    return "\n".join([head, *lines])
+    shown = [head]
+    for n, line in enumerate(lines):
+        rest = f"… and {len(lines) - n} more" if n < len(lines) - 1 else ""
+        if len("\n".join([*shown, line, rest])) > MAX_CAPTION:
+            shown.append(f"… and {len(lines) - n} more")
+            break
+        shown.append(line)
+    return "\n".join(shown)
 
 
-def trend_refused(reason: str, *, query: str, candidates: Sequence[str]) -> str:
+def trend_refused(reason: str, *, query: str, candidates: Sequence[str], most: int = 0) -> str:
     if reason == "unknown":
         return unknown_watchlist(query, candidates, then=TREND_USAGE)
     if reason == "no_lists":
         return "You follow no lists yet: name one, for example /trend TRIPP."
+    if reason == "too_many":
+        return f"A chart shows at most {most} lists: name fewer, for example /trend TRIPP."
     return TREND_USAGE
 
 
@@ -84,7 +108,8 @@ def chart_failed(reason: str) -> str:
 
 def spike_notice(trend: ListTrend) -> str:
     """To a list's followers when its week is a spike."""
+    name = display_name(trend.watchlist)
     return (
-        f"📈 {bold(trend.watchlist)} is busier than usual: {change(trend)}.\n"
-        f"{sparkline([w.total for w in trend.weeks])} · /trend {escape(trend.watchlist)}"
+        f"📈 {bold(name)} is busier than usual: {change(trend)}.\n"
+        f"{sparkline([w.total for w in trend.weeks])} · /trend {escape(name)}"
     )

@@ -23,7 +23,9 @@ async def trend(update: Update, context: Context) -> None:
     try:
         asked = trends_app.read_request(ctx.service, sub, args_text(context), now)
     except TrendRefused as exc:
-        text = words.trend_refused(exc.reason, query=exc.query, candidates=exc.candidates)
+        text = words.trend_refused(
+            exc.reason, query=exc.query, candidates=exc.candidates, most=trends_app.MAX_LISTS
+        )
         await reply(update, text)
         return
     try:
@@ -37,7 +39,7 @@ async def trend(update: Update, context: Context) -> None:
         return
     await message.reply_photo(
         photo=chart.png,
-        caption=words.trend_caption(chart.trends, chart.weeks),
+        caption=words.trend_caption(chart.trends, chart.weeks, of=chart.asked, zone=chart.timezone),
         parse_mode=ParseMode.HTML,
     )
 

@@ -28,6 +28,7 @@ def test_the_chart_data_keeps_named_and_possibly_about_apart() -> None:
     assert data == {
         "mondays": ["2026-10-05", "2026-10-12", "2026-10-19", "2026-10-26"],
         "previous": 2,
+        "zone": "UTC",
         "lists": [{"name": "TRIPP", "named": [1, 0, 3, 9], "possibly": [0, 2, 0, 1]}],
     }
 

@@ -10,7 +10,15 @@ from hypothesis import strategies as st
 from bot.domain.schedule import opens_with_trends
 from bot.domain.trends import ListTrend, WeekCount
 from bot.messages.html import MAX_MESSAGE
-from bot.messages.trend_lines import SPARKS, sparkline, trend_line, with_trend_block
+from bot.messages.trend_lines import (
+    MAX_CAPTION,
+    SPARKS,
+    sparkline,
+    spike_notice,
+    trend_caption,
+    trend_line,
+    with_trend_block,
+)
 
 
 def _trend(name: str, counts: list[int]) -> ListTrend:
@@ -54,3 +62,26 @@ def test_trend_lines_open_weekly_digests_and_the_weeks_first_daily_one() -> None
     assert opens_with_trends("daily", monday) and not opens_with_trends("daily", tuesday)
     assert opens_with_trends("weekdays", monday)
     assert opens_with_trends("fri", friday) and not opens_with_trends("fri", monday)
+
+
+def test_a_personal_list_is_shown_by_the_name_its_owner_gave_it() -> None:
+    rogun = _trend("~42/Rogun", [0, 3])
+    assert trend_line(rogun).startswith("Rogun (personal) ▁█")
+    assert "<b>Rogun (personal)</b>: 3 this week" in trend_caption([rogun], 1)
+    notice = spike_notice(rogun)
+    assert "~42" not in notice and notice.endswith("/trend Rogun (personal)")
+
+
+def test_the_caption_says_which_zones_weeks_and_which_lists_were_left_out() -> None:
+    caption = trend_caption([_trend("TRIPP", [1, 2])], 1, of=12, zone="Asia/Baku")
+    assert "Weeks start on Monday in Asia/Baku." in caption
+    assert "The 1 busiest of your 12 lists" in caption
+
+
+@given(st.lists(st.text(min_size=1, max_size=64), min_size=1, max_size=40))
+def test_the_caption_never_passes_telegrams_limit(names: list[str]) -> None:
+    trends = [_trend(name, [10_000, 99_999]) for name in names]
+    caption = trend_caption(trends, 1, of=len(names) + 5, zone="America/Argentina/Buenos_Aires")
+    assert len(caption) <= MAX_CAPTION
+    shown = caption.count(" this week, ")
+    assert shown == len(names) or caption.endswith(f"… and {len(names) - shown} more")

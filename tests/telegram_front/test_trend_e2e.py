@@ -22,6 +22,7 @@ from tests.feed_server import FeedServer
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 ANN = 4343
+BOB = 4444
 ITEMS = [
     (
         "9100",
@@ -63,8 +64,24 @@ def test_trend_sends_a_png_chart_of_the_weeks_with_the_change_in_the_caption(
             assert "1 this week, 0 a week on average before" in photo.caption
             [unknown] = await b.send("/trend nosuchlist", user_id=ANN)
             assert "nosuchlist" in unknown.text and "/trend" in unknown.text
-            [bad] = await b.send("/trend tripp 500", user_id=ANN)
-            assert "1 to 104" in bad.text
+            for weeks in ("0", "500", "1000", "99999"):
+                [bad] = await b.send(f"/trend tripp {weeks}", user_id=ANN)
+                assert "1 to 104" in bad.text, weeks
+            [none] = await b.send("/trend", user_id=ANN)
+            assert "You follow no lists yet" in none.text
+            # Someone else's personal list is not one Ann can see.
+            [made] = await b.send("/mynew Rogun | Rogun, Nurek", user_id=BOB)
+            assert made.text.startswith("Created Rogun")
+            [hidden] = await b.send("/trend Rogun", user_id=ANN)
+            assert "Rogun" in hidden.text and "/trend" in hidden.text
+            assert len(fake.photos) == 1
+            # Bob's own: charted under the name he gave it, in his zone's weeks.
+            await b.send("/timezone Asia/Baku", user_id=BOB)
+            fake.user_sends("/trend rogun", user_id=BOB)
+            [own] = await asyncio.to_thread(fake.wait_for_photos, BOB, 1)
+            assert png_size(own.data) == (800, 450)
+            assert "Rogun (personal): 0 this week" in own.caption
+            assert "Weeks start on Monday in Asia/Baku." in own.caption
 
     asyncio.run(scenario())
     service = build_service(config)
