@@ -67,8 +67,9 @@ TREND_USAGE = (
 def trend_caption(
     trends: Sequence[ListTrend], weeks: int, *, of: int | None = None, zone: str = "UTC"
 ) -> str:
-    """Under the chart: each list's week against the weeks before it in the period shown
-    ("TRIPP: 9 this week, 3 a week on average before"); ``of`` the chat's lists, when
+    """Under the chart: each list's week against every week charted before it, the shaded
+    ones too, so that "/trend TRIPP 1" has a week to compare with ("TRIPP: 9 this week, 3
+    a week on average before"); ``of`` the chat's lists, when
     only the busiest are charted. Within a caption's limit: lines that would pass it are
     left out, and say so."""
     head = f"Matches per week, the last {weeks} weeks (shaded: the {weeks} before)."
@@ -78,10 +79,7 @@ def trend_caption(
         head += (
             f"\nThe {len(trends)} busiest of your {of} lists; name others to see them: /trend LIST…"
         )
-    lines = [
-        f"{bold(display_name(t.watchlist))}: {change(ListTrend(t.watchlist, t.weeks[-weeks:]))}"
-        for t in trends
-    ]
+    lines = [f"{bold(display_name(t.watchlist))}: {change(t)}" for t in trends]
     shown = [head]
     for n, line in enumerate(lines):
         rest = f"… and {len(lines) - n} more" if n < len(lines) - 1 else ""

@@ -72,6 +72,14 @@ def test_a_personal_list_is_shown_by_the_name_its_owner_gave_it() -> None:
     assert "~42" not in notice and notice.endswith("/trend Rogun (personal)")
 
 
+def test_the_caption_compares_this_week_with_every_week_charted_before_it() -> None:
+    caption = trend_caption([_trend("TRIPP", [1, 3, 2, 9])], 2)
+    assert caption.endswith("<b>TRIPP</b>: 9 this week, 2 a week on average before")
+    assert trend_caption([_trend("TRIPP", [2, 5])], 1).endswith(
+        "5 this week, 2 a week on average before"
+    )
+
+
 def test_the_caption_says_which_zones_weeks_and_which_lists_were_left_out() -> None:
     caption = trend_caption([_trend("TRIPP", [1, 2])], 1, of=12, zone="Asia/Baku")
     assert "Weeks start on Monday in Asia/Baku." in caption
