@@ -16,7 +16,7 @@ from bot.app.service import build_service
 from bot.app.trends import TrendAsked, trend_numbers
 from bot.messages.trend_chart import chart_data, chart_key
 from tests.bot_harness import BotUnderTest, Clock, fast_pacer, make_config
-from tests.factories import rss
+from tests.factories import make_article, make_match, rss
 from tests.fake_telegram import FakeTelegram
 from tests.feed_server import FeedServer
 
@@ -89,3 +89,46 @@ def test_trend_sends_a_png_chart_of_the_weeks_with_the_change_in_the_caption(
     assert [w.total for w in numbers[0].weeks] == [0] * 7 + [1]
     assert [w.named for w in numbers[0].weeks][-1] == 1
     assert len(chart_key(chart_data(numbers, previous_weeks=4))) == 64
+
+
+def test_a_poll_that_makes_a_lists_week_a_spike_tells_its_follower_once(
+    tmp_path: Path, fake: FakeTelegram
+) -> None:
+    clock = Clock(NOW)
+    busy = [
+        (
+            f"95{n}",
+            f"TRIPP news {n}",
+            "<p>More on the TRIPP corridor.</p>",
+            NOW - timedelta(hours=n),
+        )
+        for n in range(1, 5)
+    ]
+    with FeedServer() as feeds:
+        feeds.serve_feed("/a.feed", rss(busy[:1]))
+        config = make_config(tmp_path, api_url=fake.api_url, feed_urls=[feeds.url("/a.feed")])
+
+        async def scenario() -> None:
+            async with BotUnderTest(config, fake, clock, pacer=fast_pacer()) as b:
+                await b.send("/subscribe TRIPP", user_id=ANN)
+                # Watching for fourteen weeks, one TRIPP article a week for twelve.
+                for week in (14, *range(1, 13)):
+                    article = make_article(week, title=f"Week {week}")
+                    when = NOW - timedelta(weeks=week)
+                    b.store.upsert_article(article, when)
+                    b.store.replace_matches(article.id, [make_match("TRIPP")], when)
+                await b.poll()
+                assert await b.outbox_settled()
+                assert not [m for m in fake.messages_to(ANN) if "busier than usual" in m.text]
+                feeds.publish("/a.feed", rss(busy))
+                clock.set(NOW + timedelta(minutes=5))
+                await b.poll()
+                feeds.publish("/a.feed", rss(busy[:1]))
+                clock.set(NOW + timedelta(minutes=10))
+                await b.poll()
+                assert await b.outbox_settled()
+
+        asyncio.run(scenario())
+    [notice] = [m for m in fake.messages_to(ANN) if "busier than usual" in m.text]
+    assert notice.text.startswith("📈 TRIPP is busier than usual: 4 this week, 1 a week")
+    assert notice.text.endswith("/trend TRIPP")
