@@ -21,7 +21,7 @@ import httpx
 
 from bot.app import possibly_about
 from bot.app.config import FeedsConfig
-from bot.app.followers import not_queued_before, queue_to_followers
+from bot.app.followers import not_queued_before, queue_to_chats
 from bot.app.service import Service
 from bot.app.spikes import queue_spike_notices
 from bot.domain.matchers import ArticleMatcher
@@ -142,8 +142,9 @@ def queue_alerts(service: Service, alerts: Sequence[Alert], now: datetime) -> No
         return chat_alert_messages(sub, mine, texts)
 
     lists = {w for a in alerts for w in a.watchlists}
-    queue_to_followers(service, lists, render, now, what="alert")
-    queue_spike_notices(service, lists, now)
+    followers = service.store.chats.following(lists)
+    queue_to_chats(service, followers, render, now, what="alert")
+    queue_spike_notices(service, lists, now, followers)
 
 
 async def poll_feeds(

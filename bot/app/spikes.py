@@ -11,9 +11,9 @@ the chat's own, from Monday 00:00 in its zone, as in its digests and /trend.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-from bot.app.followers import queue_to_followers
+from bot.app.followers import queue_to_chats, queue_to_followers
 from bot.app.service import Service
 from bot.domain.models import OutgoingMessage, Subscriber
 from bot.domain.mute import alert_lists
@@ -22,6 +22,7 @@ from bot.domain.schedule import zone
 from bot.domain.trends import (
     SPIKE_HISTORY_WEEKS,
     ListTrend,
+    Sighting,
     monday_of,
     trends,
     week_end,
@@ -40,9 +41,15 @@ def spike_key(watchlist: str, monday: str, chat_id: int) -> str:
     return f"spike:{watchlist}:{monday}:{chat_id}"
 
 
-def queue_spike_notices(service: Service, watchlists: Collection[str], now: datetime) -> int:
+def queue_spike_notices(
+    service: Service,
+    watchlists: Collection[str],
+    now: datetime,
+    followers: Sequence[Subscriber] | None = None,
+) -> int:
     """Queue a notice to each follower of each of ``watchlists`` whose week is a spike
-    at ``now``; returns how many were new (a week's notice is queued once)."""
+    at ``now``; returns how many were new (a week's notice is queued once).
+    ``followers``: the lists' followers when the caller has read them already."""
     lists = sorted(set(watchlists))
     if not lists:
         return 0
@@ -53,7 +60,9 @@ def queue_spike_notices(service: Service, watchlists: Collection[str], now: date
             return []  # held: judged again when the quiet hours end
         return judged.notices(view, now, lists=alert_lists(view, now))
 
-    return queue_to_followers(service, lists, render, now, what="spike")
+    if followers is None:
+        return queue_to_followers(service, lists, render, now, what="spike")
+    return queue_to_chats(service, followers, render, now, what="spike")
 
 
 def held_spike_notices(
@@ -90,6 +99,7 @@ class _Judged:
         self._service = service
         self._lists = lists
         self._made: dict[tuple[datetime, str], dict[str, ListTrend]] = {}
+        self._seen: dict[datetime, list[Sighting]] = {}
 
     def notices(
         self, view: Subscriber, at: datetime, lists: Collection[str]
@@ -120,7 +130,14 @@ class _Judged:
             if not store.trends.seen_before(start):
                 self._made[key] = {}
             else:
-                seen = store.trends.sightings(self._lists, start)
-                found = trends(seen, self._lists, now=at, weeks=_WEEKS, tz=tz)
+                found = trends(self._sightings(at), self._lists, now=at, weeks=_WEEKS, tz=tz)
                 self._made[key] = {t.watchlist: t for t in found}
         return self._made[key]
+
+    def _sightings(self, at: datetime) -> list[Sighting]:
+        """What the lists matched over the weeks up to ``at`` in any zone, read once:
+        from a day before they start in UTC (no zone is a day off it)."""
+        if at not in self._seen:
+            since = window_start(at, _WEEKS, UTC) - timedelta(days=1)
+            self._seen[at] = self._service.store.trends.sightings(self._lists, since)
+        return self._seen[at]
