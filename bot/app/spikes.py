@@ -75,18 +75,22 @@ def held_spike_notices(
     """The notices the chat's quiet hours held in ``span`` (for the lists it takes as
     alerts at ``now``): each week of its zone that the span touches, judged as that week
     stood when the span, or the week, ended (a count only grows within a week, so a
-    spike seen during the span still is one then); those queued before left out."""
+    spike seen during the span still is one then); those queued before left out. Only
+    this week and last: a span longer than that (the bot was down) holds stale news."""
     lists = alert_lists(view, now)
     if not lists:
         return []
     judged = _Judged(service, lists)
     tz = zone(view.timezone)
     since, until = span
-    monday, last = monday_of(since.astimezone(tz)), monday_of((until - _SECOND).astimezone(tz))
+    this = monday_of(now.astimezone(tz))
+    monday = max(monday_of(since.astimezone(tz)), this - timedelta(weeks=1))
+    last = monday_of((until - _SECOND).astimezone(tz))
     out: list[OutgoingMessage] = []
     while monday <= last:
         at = min(until, week_end(monday, tz)) - _SECOND
-        out += [m for m in judged.notices(view, at, lists) if outbox.by_key(m.dedup_key) is None]
+        found = judged.notices(view, at, lists, last_week=monday < this)
+        out += [m for m in found if outbox.by_key(m.dedup_key) is None]
         monday += timedelta(weeks=1)
     return out
 
@@ -102,10 +106,10 @@ class _Judged:
         self._seen: dict[datetime, list[Sighting]] = {}
 
     def notices(
-        self, view: Subscriber, at: datetime, lists: Collection[str]
+        self, view: Subscriber, at: datetime, lists: Collection[str], *, last_week: bool = False
     ) -> list[OutgoingMessage]:
         """The view's notices for the ``lists`` (of those judged) whose week is a spike
-        at ``at``."""
+        at ``at`` (``last_week``: a week before now's)."""
         if not view.wants_alerts:
             return []
         weeks = self._weeks(at, view.timezone)
@@ -114,7 +118,7 @@ class _Judged:
                 spike_key(name, trend.weeks[-1].monday.isoformat(), view.chat_id),
                 view.chat_id,
                 "notice",
-                spike_notice(trend),
+                spike_notice(trend, last_week=last_week),
             )
             for name in self._lists
             if name in lists and (trend := weeks.get(name)) is not None and trend.spike

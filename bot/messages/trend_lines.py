@@ -30,9 +30,9 @@ def per_week(mean: float) -> str:
     return f"{mean:.1f}".removesuffix(".0")
 
 
-def change(trend: ListTrend) -> str:
+def change(trend: ListTrend, week: str = "this week") -> str:
     """This week against the weeks before: "9 this week, 3 a week on average before"."""
-    return f"{trend.this_week} this week, {per_week(trend.previous_mean)} a week on average before"
+    return f"{trend.this_week} {week}, {per_week(trend.previous_mean)} a week on average before"
 
 
 def trend_line(trend: ListTrend) -> str:
@@ -104,10 +104,13 @@ def chart_failed(reason: str) -> str:
     return f"The chart could not be drawn ({escape(reason)}). Try again in a minute."
 
 
-def spike_notice(trend: ListTrend) -> str:
-    """To a list's followers when its week is a spike."""
+def spike_notice(trend: ListTrend, *, last_week: bool = False) -> str:
+    """To a list's followers when its week is a spike (``last_week``: held by quiet hours
+    over the week's end, it comes the week after)."""
     name = display_name(trend.watchlist)
+    busy = "was busier than usual" if last_week else "is busier than usual"
+    counted = change(trend, "last week" if last_week else "this week")
     return (
-        f"📈 {bold(name)} is busier than usual: {change(trend)}.\n"
+        f"📈 {bold(name)} {busy}: {counted}.\n"
         f"{sparkline([w.total for w in trend.weeks])} · /trend {escape(name)}"
     )

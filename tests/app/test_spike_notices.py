@@ -133,5 +133,5 @@ def test_a_spike_held_over_the_end_of_the_week_is_noticed_for_that_week(tmp_path
     [digest] = sent(svc, "digest")
     assert "Story 103" in digest
     [held] = sent(svc, "notice")
-    assert "4 this week, 1 a week on average before" in held
+    assert "TRIPP</b> was busier than usual: 4 last week, 1 a week on average before" in held
     assert svc.store.outbox.by_key(f"spike:TRIPP:2026-06-08:{ANN.chat_id}") is not None
