@@ -18,6 +18,7 @@ from bot.app.followers import queue_to_chats
 from bot.app.quiet_release import queue_held_alerts
 from bot.app.service import Service
 from bot.app.spikes import held_spike_notices
+from bot.app.trend_counts import counted_sightings
 from bot.domain.digest import Digest, build_digest
 from bot.domain.models import (
     DigestEntry,
@@ -277,7 +278,7 @@ def _trends(
     key = (lists, due.until, timezone)
     if key not in cache.trends:
         tz = zone(timezone)
-        seen = service.store.trends.sightings(lists, window_start(due.until, SPARK_WEEKS, tz))
+        seen = counted_sightings(service, lists, window_start(due.until, SPARK_WEEKS, tz))
         cache.trends[key] = trends(seen, lists, now=due.until, weeks=SPARK_WEEKS, tz=tz)
     return cache.trends[key]
 

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.app.followers import queue_to_chats, queue_to_followers
 from bot.app.service import Service
+from bot.app.trend_counts import counted_sightings
 from bot.domain.models import OutgoingMessage, Subscriber
 from bot.domain.mute import alert_lists
 from bot.domain.quiet import chat_is_quiet
@@ -143,5 +144,5 @@ class _Judged:
         from a day before they start in UTC (no zone is a day off it)."""
         if at not in self._seen:
             since = window_start(at, _WEEKS, UTC) - timedelta(days=1)
-            self._seen[at] = self._service.store.trends.sightings(self._lists, since)
+            self._seen[at] = counted_sightings(self._service, self._lists, since)
         return self._seen[at]

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from bot.app.chats import list_meant
 from bot.app.service import Service
+from bot.app.trend_counts import counted_sightings
 from bot.domain.models import Subscriber
 from bot.domain.schedule import zone
 from bot.domain.trends import ListTrend, trends, window_start
@@ -89,7 +90,7 @@ def read_request(service: Service, sub: Subscriber, text: str, now: datetime) ->
 def trend_numbers(service: Service, asked: TrendAsked, now: datetime) -> list[ListTrend]:
     """The lists' counts over the weeks asked for and as many before them."""
     span, tz = 2 * asked.weeks, zone(asked.timezone)
-    seen = service.store.trends.sightings(asked.lists, window_start(now, span, tz))
+    seen = counted_sightings(service, asked.lists, window_start(now, span, tz))
     return trends(seen, asked.lists, now=now, weeks=span, tz=tz)
 
 

@@ -11,8 +11,17 @@ import pytest
 from bot.app import trends as trends_app
 from bot.app.config import builtin_config
 from bot.app.service import Service, build_service
-from bot.app.trends import MAX_LISTS, TrendRefused, busiest, read_request, trend_numbers
+from bot.app.trends import (
+    MAX_LISTS,
+    TrendAsked,
+    TrendRefused,
+    busiest,
+    read_request,
+    trend_numbers,
+)
+from bot.domain.aboutness import CLOSE, PossiblyAbout
 from bot.domain.models import Subscriber
+from tests.about_lists import give_tripp_about
 from tests.factories import make_article, make_match
 from tests.watchlist_copy import copy_watchlists
 
@@ -79,3 +88,30 @@ def test_without_names_the_chats_busiest_lists_are_charted_in_its_zone(tmp_path:
     kept = busiest(trend_numbers(svc, asked, NOW), asked.weeks)
     assert [t.watchlist for t in kept] == NAMES[-MAX_LISTS:]
     assert trends_app.DEFAULT_WEEKS == 12
+
+
+def test_possibly_about_findings_count_only_while_the_tier_runs_on_the_list(
+    tmp_path: Path,
+) -> None:
+    lists = copy_watchlists(tmp_path / "watchlists")
+    plain = (lists / "tripp.toml").read_text()
+    give_tripp_about(lists)
+
+    def built() -> Service:
+        return build_service(
+            builtin_config(
+                store_path=tmp_path / "s.sqlite3", watchlists_dir=lists, feed_urls=["https://f/a"]
+            )
+        )
+
+    svc = built()
+    article = make_article(1, title="A Corridor Through Syunik")
+    svc.store.upsert_article(article, NOW - timedelta(days=1))
+    finding = PossiblyAbout(article.id, "TRIPP", 0.7, CLOSE, "The transit strip across Syunik.")
+    svc.store.about.replace(article.id, article.content_hash, [finding], NOW - timedelta(days=1))
+    asked = TrendAsked(("TRIPP",), 1, "UTC")
+    [running] = trend_numbers(svc, asked, NOW)
+    assert (running.weeks[-1].named, running.weeks[-1].possibly) == (0, 1)
+    (lists / "tripp.toml").write_text(plain)  # TRIPP's `about` taken out
+    [stopped] = trend_numbers(built(), asked, NOW)
+    assert stopped.weeks[-1].total == 0
