@@ -37,7 +37,6 @@ from bot.domain.schedule import (
     zone,
 )
 from bot.domain.trends import SPARK_WEEKS, ListTrend, trends, window_start
-from bot.messages.archive_links import archive_line, with_archive_line
 from bot.messages.fanout import (
     digest_key,
     digest_messages,
@@ -172,7 +171,7 @@ def _queue_digest(
         if heard and opens_with_trends(view.digest_days, due.local_date):
             texts = with_trend_block(texts, trend_block(_trends(service, heard, due, cache)))
         if service.config.site.public_base_url:
-            texts = with_archive_line(texts, _archive_line(service, heard, window, cache))
+            texts = _with_archive_line(texts, service, heard, window, cache)
         if own:
             key = digest_key(sub.chat_id, due.local_date)
         else:
@@ -267,14 +266,19 @@ def _trends(
     return cache.trends[key]
 
 
-def _archive_line(
+def _with_archive_line(
+    texts: list[str],
     service: Service,
     heard: Sequence[str],
     window: tuple[datetime, datetime],
     cache: _TickCache,
-) -> str:
-    """The digest's link to each archive day holding its shared lists' articles (the
-    archive's days are in the deployment's digest zone, as ``app.site`` writes them)."""
+) -> list[str]:
+    """The digest ending with a link to each archive day holding its shared lists'
+    articles (the archive's days are in the deployment's digest zone, as ``app.site``
+    writes them)."""
+    # Imported here: a bot whose archive is not published loads none of it.
+    from bot.messages.archive_links import archive_line, with_archive_line
+
     shared = {w.name for w in service.watchlists} & set(heard)
     tz = zone(service.config.digest.timezone)
     days = {
@@ -288,7 +292,8 @@ def _archive_line(
         for s in cache.about[window]
         if s.found.watchlist in shared
     }
-    return archive_line(service.config.site.public_base_url, sorted(days))
+    line = archive_line(service.config.site.public_base_url, sorted(days))
+    return with_archive_line(texts, line)
 
 
 def day_digest(service: Service, sub: Subscriber, day: date, now: datetime) -> Digest:

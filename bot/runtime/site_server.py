@@ -59,6 +59,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def version_string(self) -> str:
         return "caci-watch"
+
     def do_GET(self) -> None:
         self._answer(body=True)
 
