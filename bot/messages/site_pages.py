@@ -193,9 +193,7 @@ def _chart_section(chart: SiteChart) -> str:
     for i, t in enumerate(chart.trends):
         legend.append(f"<li>{swatch(i, possibly=False)} {esc(t.watchlist)}, named</li>")
         if any(w.possibly for w in t.weeks):  # the chart draws the line only then
-            legend.append(
-                f"<li>{swatch(i, possibly=True)} {esc(t.watchlist)}, possibly about</li>"
-            )
+            legend.append(f"<li>{swatch(i, possibly=True)} {esc(t.watchlist)}, possibly about</li>")
     head = "".join(f'<th scope="col">{esc(t.watchlist)}</th>' for t in chart.trends)
     rows = []
     for k, week in enumerate(chart.trends[0].weeks):
