@@ -33,7 +33,7 @@ from bot.storage.database import open_reader
 
 # Pages of the scheme in the folders the site owns; anything else there is left alone.
 _OWN_PAGE = re.compile(
-    r"(days/\d{4}-\d{2}-\d{2}\.html|lists/[a-z0-9-]+/(index|page-\d+)\.html"
+    r"(days/\d{4}-\d{2}-\d{2}(-p\d+)?\.html|lists/[a-z0-9-]+/(index|page-\d+)\.html"
     r"|articles/[0-9a-f]{16}\.html)"
 )
 
