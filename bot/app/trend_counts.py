@@ -10,14 +10,18 @@ from datetime import datetime
 
 from bot.app.service import Service
 from bot.domain.trends import Sighting
+from bot.storage import Store
 
 
-def counted_sightings(service: Service, lists: Sequence[str], since: datetime) -> list[Sighting]:
+def counted_sightings(
+    service: Service, lists: Sequence[str], since: datetime, *, store: Store | None = None
+) -> list[Sighting]:
     """Every article each of ``lists`` matched, first seen at or after ``since``, that
-    counts now."""
+    counts now (read from ``store`` when given: a read-only connection of another
+    thread's)."""
     # Here, not at the top: the tier queues spike notices, which count with this.
     from bot.app.possibly_about import tier_lists
 
     running = {w.name for w in tier_lists(service)}
-    seen = service.store.trends.sightings(lists, since)
+    seen = (store or service.store).trends.sightings(lists, since)
     return [s for s in seen if s.named or s.watchlist in running]
