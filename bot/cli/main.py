@@ -24,6 +24,7 @@ from bot.app.config import Config, ConfigError, default_config_path, load_config
 from bot.cli import chat as cli_chat
 from bot.cli import feedback as cli_feedback
 from bot.cli import search as cli_search
+from bot.cli import site as cli_site
 from bot.cli import watchlist as cli_watchlist
 from bot.cli.common import UserError, parse_when
 from bot.lists.files import WatchlistError
@@ -199,6 +200,7 @@ def _parser() -> argparse.ArgumentParser:
     cli_feedback.add_parser(sub)
     sub.choices["feedback"].set_defaults(handler=_cmd_feedback)
     cli_search.add_parsers(sub, _load_config)
+    cli_site.add_parsers(sub, _load_config)
     return p
 
 

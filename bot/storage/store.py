@@ -15,6 +15,7 @@ from pathlib import Path
 
 from bot.domain.models import Article, AuditEntry, DigestEntry, FeedState, JobRun, Match
 from bot.domain.poll import ArticleChange, KnownArticle, PollDecision
+from bot.storage.archive import ArchiveStore
 from bot.storage.articles import (
     article_columns,
     article_from_row,
@@ -56,6 +57,7 @@ class Store:
         self.routes = RouteStore(conn)
         self.search = SearchStore(conn)
         self.trends = TrendStore(conn)
+        self.archive = ArchiveStore(conn)
         self.leases = LeaseStore(conn, self.transaction)
         self._file = database_file(conn)
 

@@ -1,0 +1,116 @@
+"""``caci-watch site --out DIR`` and ``caci-watch serve``: the digest archive, as a
+folder of static pages or one page at a time.
+
+What the archive holds is the shared lists' named matches and, when the tier runs, the
+"possibly about" findings of lists with `about` (the digest's rules, ``digests``):
+personal lists are never published. The pages are ``bot.messages.site_pages``; the
+chart's numbers are /trend's (``app.trends.trend_numbers``).
+
+Writing compares each page with the file already there and writes (atomically) only a
+page whose bytes differ, so an unchanged page keeps its file and its time; a page of
+the scheme that the site no longer has (an article no list matches any more) is removed.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from bot.app.service import Service
+from bot.app.trends import DEFAULT_WEEKS, TrendAsked, trend_numbers
+from bot.domain.archive import Archive, build_archive, site_paths
+from bot.messages.site_pages import SiteChart, render_page
+
+# Pages of the scheme in the folders the site owns; anything else there is left alone.
+_OWN_PAGE = re.compile(
+    r"(days/\d{4}-\d{2}-\d{2}\.html|lists/[a-z0-9-]+/(index|page-\d+)\.html"
+    r"|articles/[0-9a-f]{16}\.html)"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SiteWritten:
+    out: Path
+    pages: int
+    written: int
+    removed: int
+
+    @property
+    def unchanged(self) -> int:
+        return self.pages - self.written
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    """What the pages are made of."""
+
+    archive: Archive
+    chart: SiteChart
+
+    def page(self, path: str) -> bytes | None:
+        """The page at ``path`` (relative to the root), or None when the site has none."""
+        text = render_page(self.archive, self.chart, path)
+        return None if text is None else text.encode("utf-8")
+
+
+def load_site(service: Service, now: datetime, *, weeks: int = DEFAULT_WEEKS) -> Site:
+    """The archive as the store holds it at ``now``, and the chart of its lists' last
+    ``weeks`` weeks against the ``weeks`` before."""
+    lists = [w.name for w in service.watchlists]
+    about = [w.name for w in service.watchlists if w.about] if service.config.about.enabled else []
+    tz = ZoneInfo(service.config.digest.timezone)
+    archive = build_archive(service.store.archive.entries(lists, about), lists, tz)
+    trends = trend_numbers(service, TrendAsked(archive.lists, weeks), now) if lists else []
+    return Site(archive, SiteChart(tuple(trends), weeks))
+
+
+def write_site(service: Service, out: Path, now: datetime) -> SiteWritten:
+    """Every page of the site under ``out``."""
+    site = load_site(service, now)
+    paths = site_paths(site.archive)
+    out.mkdir(parents=True, exist_ok=True)
+    written = 0
+    for path in paths:
+        body = site.page(path)
+        if body is not None and write_if_changed(out / path, body):
+            written += 1
+    removed = _remove_stale(out, set(paths))
+    return SiteWritten(out, len(paths), written, removed)
+
+
+def write_if_changed(path: Path, data: bytes) -> bool:
+    """Write ``data`` to ``path`` atomically unless the file holds it already."""
+    try:
+        if path.read_bytes() == data:
+            return False
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return True
+
+
+def _remove_stale(out: Path, keep: set[str]) -> int:
+    removed = 0
+    for folder in ("days", "lists", "articles"):
+        for file in sorted((out / folder).rglob("*.html")):
+            name = file.relative_to(out).as_posix()
+            if _OWN_PAGE.fullmatch(name) and name not in keep:
+                file.unlink(missing_ok=True)
+                removed += 1
+    for empty in sorted((out / "lists").glob("*/")):
+        if empty.is_dir() and not any(empty.iterdir()):
+            empty.rmdir()
+    return removed

@@ -1,0 +1,39 @@
+"""``caci-watch site --out DIR`` and ``caci-watch serve``: the digest archive written as
+a folder of static pages, or served from the store. They only parse and print; the
+use case is ``bot.app.site``, the server ``bot.runtime.site_server``."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from contextlib import closing
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bot.app.config import Config
+from bot.cli.common import UserError
+
+
+def add_parsers(sub: Any, load_config: Callable[[argparse.Namespace], Config]) -> None:
+    site = sub.add_parser(
+        "site", help="write the digest archive as static pages (index, days, lists, articles)"
+    )
+    site.add_argument("--out", type=Path, required=True, help="the folder to write it to")
+    site.set_defaults(handler=lambda a: _site(a, load_config(a)))
+
+
+def _site(args: argparse.Namespace, config: Config) -> int:
+    from bot.app.service import build_service
+    from bot.app.site import write_site
+
+    with closing(build_service(config)) as service:
+        try:
+            done = write_site(service, args.out, datetime.now(UTC))
+        except OSError as exc:
+            raise UserError(f"{args.out}: {exc.strerror or exc}") from exc
+    print(
+        f"{done.out / 'index.html'}: {done.pages} pages, {done.written} written, "
+        f"{done.unchanged} unchanged, {done.removed} removed"
+    )
+    return 0
