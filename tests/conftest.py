@@ -64,13 +64,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     """Lists the screenshots tests recorded (``record_property("screenshot", path)``): a
     test's tmp_path is under pytest's base temp, which differs by run and by worker."""
-    shots = [
+    shots = dict.fromkeys(  # each phase's report (setup, call, teardown) has them
         str(value)
         for reports in terminalreporter.stats.values()
         for report in reports
         for name, value in getattr(report, "user_properties", ())
         if name == "screenshot"
-    ]
+    )
     if shots:
         terminalreporter.write_sep("-", "screenshots")
         for shot in shots:

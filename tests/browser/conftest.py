@@ -15,12 +15,13 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from tests.browser.viewing import DESKTOP_HEIGHT, DESKTOP_WIDTH
+
 if TYPE_CHECKING:
     from selenium.webdriver.chrome.webdriver import WebDriver
 
 CHROMIUM = Path(os.environ.get("CACI_CHROMIUM", "/usr/bin/chromium"))
 CHROMEDRIVER = Path(os.environ.get("CACI_CHROMEDRIVER", "/usr/bin/chromedriver"))
-DESKTOP = (1280, 900)
 
 
 def _no_browser(reason: str) -> None:
@@ -62,7 +63,7 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
         "--disable-component-update",
         "--disable-sync",
         "--hide-scrollbars",
-        f"--window-size={DESKTOP[0]},{DESKTOP[1]}",
+        f"--window-size={DESKTOP_WIDTH},{DESKTOP_HEIGHT}",
         f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}",
     ):
         options.add_argument(argument)

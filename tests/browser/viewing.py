@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 
 PHONE_WIDTH = 375
 PHONE_HEIGHT = 812
+DESKTOP_WIDTH = 1280
+DESKTOP_HEIGHT = 900
 
 
 def load(driver: WebDriver, url: str) -> None:
@@ -37,24 +39,37 @@ def visible_text(driver: WebDriver) -> str:
     return str(driver.execute_script("return document.body.innerText"))
 
 
+_HEADINGS = (
+    "return [...document.querySelectorAll(arguments[0])]"
+    ".filter(h => h.getClientRects().length).map(h => h.innerText.trim())"
+)
+_ERROR_PAGE = (
+    "const n = performance.getEntriesByType('navigation')[0];"
+    "return [document.URL, n ? n.responseStatus : 0]"
+)
+# The name as a screen reader finds it, short of aria-labelledby.
+_LINKS = (
+    "return [...document.querySelectorAll('a[href]')].map(a => [a.href,"
+    " a.getAttribute('aria-label') || a.innerText.trim()"
+    " || [...a.querySelectorAll('img[alt], svg title')]"
+    ".map(e => e.alt || e.textContent).join(' ')])"
+)
+
+
 def headings(driver: WebDriver, level: str = "h1") -> list[str]:
-    found = driver.execute_script(
-        "return [...document.querySelectorAll(arguments[0])]"
-        ".filter(h => h.getClientRects().length).map(h => h.innerText.trim())",
-        level,
-    )
-    return [str(h) for h in found]
+    """The visible headings of ``level``."""
+    return [str(h) for h in driver.execute_script(_HEADINGS, level)]
+
+
+def _is_error(url: object, code: object) -> bool:
+    return str(url).startswith("chrome-error:") or int(str(code or 0)) >= 400
 
 
 def is_error_page(driver: WebDriver) -> bool:
     """Chromium's own page for a file or address it could not load ("This site can't be
     reached", ERR_FILE_NOT_FOUND), or a served page answered with an HTTP error."""
-    status = driver.execute_script(
-        "const n = performance.getEntriesByType('navigation')[0];"
-        "return [document.URL, n ? n.responseStatus : 0]"
-    )
-    url, code = str(status[0]), int(status[1] or 0)
-    return url.startswith("chrome-error:") or code >= 400
+    url, code = driver.execute_script(_ERROR_PAGE)
+    return _is_error(url, code)
 
 
 @dataclass(frozen=True)
@@ -72,12 +87,29 @@ class Link:
 
 
 def links(driver: WebDriver) -> list[Link]:
-    from selenium.webdriver.common.by import By
+    # One script for all of a page's links: a WebDriver call per link would take most of
+    # the suite's time.
+    return _links(driver.execute_script(_LINKS))
 
-    return [
-        Link(href=a.get_property("href") or "", text=a.accessible_name.strip())
-        for a in driver.find_elements(By.CSS_SELECTOR, "a[href]")
-    ]
+
+def _links(found: list[list[str]]) -> list[Link]:
+    return [Link(href=str(href), text=str(text).strip()) for href, text in found]
+
+
+@dataclass(frozen=True)
+class Glance:
+    headings: list[str]
+    error_page: bool
+    links: list[Link]
+
+
+def glance(driver: WebDriver) -> Glance:
+    """`headings`, `is_error_page` and `links` at once: one call to the browser, not three."""
+    got = driver.execute_script(
+        f"return [(function () {{ {_HEADINGS} }})('h1'), (function () {{ {_ERROR_PAGE} }})(),"
+        f" (function () {{ {_LINKS} }})()]"
+    )
+    return Glance([str(h) for h in got[0]], _is_error(*got[1]), _links(got[2]))
 
 
 def element_exists(driver: WebDriver, element_id: str) -> bool:
@@ -200,22 +232,39 @@ def dark(driver: WebDriver) -> Iterator[None]:
         )
 
 
-def background(driver: WebDriver) -> tuple[int, int, int]:
-    """The colour behind the page's text: the body's, or the root's where the body's is
-    transparent."""
-    got = driver.execute_script(
-        "for (const e of [document.body, document.documentElement]) {"
-        "  const c = getComputedStyle(e).backgroundColor;"
-        "  if (c !== 'rgba(0, 0, 0, 0)' && c !== 'transparent') return c;"
-        "}"
-        "return 'rgb(255, 255, 255)';"
-    )
-    parts = str(got)[str(got).index("(") + 1 : -1].split(",")
+RGB = tuple[int, int, int]
+
+
+def _rgb(css: object) -> RGB:
+    """``rgb(1, 2, 3)`` or ``rgba(1, 2, 3, 1)`` as computed styles give them."""
+    text = str(css)
+    parts = text[text.index("(") + 1 : -1].split(",")
     red, green, blue = (round(float(p)) for p in parts[:3])
     return red, green, blue
 
 
-def luminance(rgb: tuple[int, int, int]) -> float:
+def background(driver: WebDriver) -> RGB:
+    """The colour behind the page's text: the body's, or the root's where the body's is
+    transparent (the canvas: white, or in dark mode what `color-scheme` makes it)."""
+    return _rgb(
+        driver.execute_script(
+            "for (const e of [document.body, document.documentElement]) {"
+            "  const c = getComputedStyle(e).backgroundColor;"
+            "  if (c !== 'rgba(0, 0, 0, 0)' && c !== 'transparent') return c;"
+            "}"
+            "return matchMedia('(prefers-color-scheme: dark)').matches"
+            "  && getComputedStyle(document.documentElement).colorScheme.includes('dark')"
+            "  ? 'rgb(18, 18, 18)' : 'rgb(255, 255, 255)';"
+        )
+    )
+
+
+def foreground(driver: WebDriver) -> RGB:
+    """The colour of the body's text."""
+    return _rgb(driver.execute_script("return getComputedStyle(document.body).color"))
+
+
+def luminance(rgb: RGB) -> float:
     """Relative luminance (WCAG 2): 0 for black, 1 for white."""
 
     def channel(value: int) -> float:
@@ -224,6 +273,12 @@ def luminance(rgb: tuple[int, int, int]) -> float:
 
     red, green, blue = (channel(v) for v in rgb)
     return 0.2126 * red + 0.7152 * green + 0.0722 * blue
+
+
+def contrast(one: RGB, other: RGB) -> float:
+    """WCAG 2's contrast ratio, 1 to 21; body text needs 4.5."""
+    light, dark = sorted((luminance(one), luminance(other)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
 
 
 def screenshot(driver: WebDriver, path: Path) -> Path:

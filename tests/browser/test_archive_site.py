@@ -1,0 +1,217 @@
+"""The archive site `caci-watch site --out` writes, opened from its files in headless
+Chromium, as a person would read it: the chart shows and has words for those who cannot
+see it, every link leads to a page, nothing fails in the console, a hostile title reads as
+text, a phone needs no sideways scrolling, and dark mode is dark.
+
+The site is written once for the module (tests/browser/archive.py); the pages are walked
+once (`walk`) and each test asks what it is about of that walk or of a page it opens.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.browser import viewing
+from tests.browser.archive import HOSTILE_BODY, HOSTILE_TITLE, WrittenSite, write_site
+
+if TYPE_CHECKING:
+    from selenium.webdriver.chrome.webdriver import WebDriver
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> WrittenSite:
+    return write_site(tmp_path_factory.mktemp("archive"))
+
+
+def page_kinds(site: WrittenSite) -> dict[str, Path]:
+    """One page of each kind the site has."""
+    hostile = site.article_page(HOSTILE_TITLE)
+    return {
+        "index": site.index,
+        "days": site.root / "days" / "index.html",
+        "day": site.pages("days/????-??-??.html")[-1],
+        "lists": site.root / "lists" / "index.html",
+        "list": site.pages("lists/tripp-*/index.html")[0],
+        "list page": site.pages("lists/middle-corridor-*/page-1.html")[0],
+        "article": hostile,
+    }
+
+
+@dataclass
+class Visit:
+    """What one page showed when opened."""
+
+    headings: list[str]
+    console: list[str]
+    error_page: bool
+    links: list[viewing.Link]
+
+
+@dataclass
+class Walk:
+    """Every page of the site reached by a link from the index or from a page of each
+    kind, opened once; ``broken`` are links whose target or fragment is missing."""
+
+    visits: dict[str, Visit] = field(default_factory=dict)
+    sources: dict[str, list[str]] = field(default_factory=dict)  # target -> pages linking
+    external: set[str] = field(default_factory=set)
+    broken: list[str] = field(default_factory=list)
+
+
+def visit(driver: WebDriver, url: str) -> Visit:
+    viewing.load(driver, url)
+    seen = viewing.glance(driver)
+    return Visit(seen.headings, viewing.console_errors(driver), seen.error_page, seen.links)
+
+
+@pytest.fixture(scope="module")
+def walk(browser: WebDriver, site: WrittenSite) -> Walk:
+    done = Walk()
+    starts = [p.as_uri() for p in page_kinds(site).values()]
+    for start in starts:
+        done.visits[start] = visit(browser, start)
+    fragments: list[tuple[str, str, str]] = []  # (from, target, fragment)
+    for start in starts:
+        for link in done.visits[start].links:
+            if urlsplit(link.href).scheme != "file":
+                done.external.add(link.href)
+                continue
+            done.sources.setdefault(link.target, []).append(start)
+            if link.fragment:
+                fragments.append((start, link.target, link.fragment))
+    for target in done.sources:
+        if target not in done.visits:
+            done.visits[target] = visit(browser, target)
+    for source, target, fragment in fragments:
+        viewing.load(browser, target)
+        if not viewing.element_exists(browser, fragment):
+            done.broken.append(f"{source} -> {target}#{fragment}")
+    return done
+
+
+def test_the_chart_is_visible_with_a_size_and_a_text_alternative(
+    browser: WebDriver, site: WrittenSite
+) -> None:
+    viewing.load(browser, site.index.as_uri())
+    (chart,) = viewing.charts(browser)
+    assert chart.visible
+    assert chart.width > 300 and chart.height > 100
+    assert "Matches per week" in chart.name
+    # The numbers behind it are there in words too, for a screen reader.
+    assert "TRIPP: 1 this week" in viewing.visible_text(browser)
+    with viewing.phone(browser):
+        viewing.load(browser, site.index.as_uri())
+        (small,) = viewing.charts(browser)
+        assert small.visible and 0 < small.width <= viewing.PHONE_WIDTH and small.height > 0
+
+
+def test_every_link_leads_to_a_page_with_a_heading(walk: Walk) -> None:
+    failed = {
+        url: f"error page: {v.error_page}, headings: {v.headings}"
+        for url, v in walk.visits.items()
+        if v.error_page or len(v.headings) != 1
+    }
+    assert not failed, failed
+    assert not walk.broken, walk.broken
+    # From the index: every day, every list and every article of the last days.
+    assert len(walk.visits) > 60
+
+
+def test_links_say_where_they_go(walk: Walk) -> None:
+    unnamed = [
+        (url, link.href)
+        for url, v in walk.visits.items()
+        for link in v.links
+        if not link.text or link.text.casefold() in {"here", "click here", "more", "link"}
+    ]
+    assert not unnamed, unnamed
+
+
+def test_links_out_of_the_site_are_to_the_articles_on_the_web(walk: Walk) -> None:
+    for href in walk.external:
+        parts = urlsplit(href)
+        assert parts.scheme == "https" and parts.hostname, href
+    assert any("cacianalyst.org" in href for href in walk.external)
+
+
+def test_no_page_logs_a_console_error(walk: Walk) -> None:
+    noisy = {url: v.console for url, v in walk.visits.items() if v.console}
+    assert not noisy, noisy
+
+
+def test_a_hostile_title_shows_as_text_on_every_page_that_names_it(
+    browser: WebDriver, site: WrittenSite
+) -> None:
+    kinds = page_kinds(site)
+    for kind in ("index", "day", "list", "article"):
+        viewing.load(browser, kinds[kind].as_uri())
+        assert viewing.alert_text(browser) is None, kind
+        assert HOSTILE_TITLE in viewing.visible_text(browser), kind
+        assert viewing.count_elements(browser, "b", "bold") == 0, kind
+        assert viewing.count_elements(browser, "script", "alert(1)") == 0, kind
+        assert viewing.console_errors(browser) == [], kind
+    # The article's page: its title is the heading, and its body's markup is text too.
+    viewing.load(browser, kinds["article"].as_uri())
+    assert viewing.headings(browser) == [HOSTILE_TITLE]
+    text = viewing.visible_text(browser)
+    assert "<i>opens</i>" in text or "1 < 2" in text, text[:500]
+    assert viewing.count_elements(browser, "i", "opens") == 0
+    assert viewing.count_elements(browser, "img[src='x']", "") == 0
+    assert HOSTILE_BODY  # the body the feed carried, see tests/browser/archive.py
+
+
+@pytest.mark.parametrize("kind", ["index", "days", "day", "lists", "list", "list page", "article"])
+def test_a_phone_needs_no_sideways_scrolling(
+    browser: WebDriver, site: WrittenSite, kind: str
+) -> None:
+    with viewing.phone(browser):
+        viewing.load(browser, page_kinds(site)[kind].as_uri())
+        seen = viewing.widths(browser)
+        assert seen.fits_a_phone, (seen, viewing.widest_elements(browser))
+
+
+def test_dark_mode_darkens_the_page_and_keeps_its_text_readable(
+    browser: WebDriver, site: WrittenSite
+) -> None:
+    for page in page_kinds(site).values():
+        viewing.load(browser, page.as_uri())
+        light = viewing.background(browser), viewing.foreground(browser)
+        with viewing.dark(browser):
+            dark = viewing.background(browser), viewing.foreground(browser)
+        assert viewing.luminance(dark[0]) < viewing.luminance(light[0]), page
+        for background, text in (light, dark):
+            assert viewing.contrast(background, text) >= 4.5, (page, background, text)
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", path
+    width, height = struct.unpack(">II", data[16:24])
+    return width, height
+
+
+def test_screenshots_of_the_index_at_phone_and_desktop_widths(
+    browser: WebDriver,
+    site: WrittenSite,
+    tmp_path: Path,
+    record_property: Callable[[str, object], None],
+) -> None:
+    with viewing.phone(browser):
+        viewing.load(browser, site.index.as_uri())
+        phone = viewing.screenshot(browser, tmp_path / "index-375px.png")
+    viewing.load(browser, site.index.as_uri())
+    desktop = viewing.screenshot(browser, tmp_path / "index-1280px.png")
+    for shot in (phone, desktop):
+        record_property("screenshot", shot)
+        print(f"screenshot: {shot}")
+    assert png_size(phone)[0] == viewing.PHONE_WIDTH
+    assert png_size(desktop)[0] == viewing.DESKTOP_WIDTH
+    # The whole page, not just the first screen: the index is longer than a window.
+    assert png_size(desktop)[1] > 900
