@@ -170,6 +170,8 @@ def _queue_digest(
         articles += count
         if heard and opens_with_trends(view.digest_days, due.local_date):
             texts = with_trend_block(texts, trend_block(_trends(service, heard, due, cache)))
+        if service.config.site.public_base_url:
+            texts = _with_archive_line(texts, service, heard, window, cache)
         if own:
             key = digest_key(sub.chat_id, due.local_date)
         else:
@@ -262,6 +264,36 @@ def _trends(
         seen = service.store.trends.sightings(lists, window_start(due.until, SPARK_WEEKS))
         cache.trends[key] = trends(seen, lists, now=due.until, weeks=SPARK_WEEKS)
     return cache.trends[key]
+
+
+def _with_archive_line(
+    texts: list[str],
+    service: Service,
+    heard: Sequence[str],
+    window: tuple[datetime, datetime],
+    cache: _TickCache,
+) -> list[str]:
+    """The digest ending with a link to each archive day holding its shared lists'
+    articles (the archive's days are in the deployment's digest zone, as ``app.site``
+    writes them)."""
+    # Imported here: a bot whose archive is not published loads none of it.
+    from bot.messages.archive_links import archive_line, with_archive_line
+
+    shared = {w.name for w in service.watchlists} & set(heard)
+    tz = zone(service.config.digest.timezone)
+    days = {
+        e.first_seen_at.astimezone(tz).date()
+        for e in cache.seen[window]
+        if window[0] <= e.first_seen_at < window[1]
+        and any(m.watchlist in shared for m in e.matches)
+    }
+    days |= {
+        s.first_seen_at.astimezone(tz).date()
+        for s in cache.about[window]
+        if s.found.watchlist in shared
+    }
+    line = archive_line(service.config.site.public_base_url, sorted(days))
+    return with_archive_line(texts, line)
 
 
 def day_digest(service: Service, sub: Subscriber, day: date, now: datetime) -> Digest:

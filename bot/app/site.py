@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -23,8 +24,11 @@ from zoneinfo import ZoneInfo
 
 from bot.app.service import Service
 from bot.app.trends import DEFAULT_WEEKS, TrendAsked, trend_numbers
-from bot.domain.archive import Archive, build_archive, site_paths
+from bot.domain.archive import STYLE, Archive, build_archive, site_paths
 from bot.messages.site_pages import SiteChart, render_page
+from bot.messages.site_style import STYLE_CSS
+from bot.storage import Store
+from bot.storage.database import open_reader
 
 # Pages of the scheme in the folders the site owns; anything else there is left alone.
 _OWN_PAGE = re.compile(
@@ -58,15 +62,36 @@ class Site:
         return None if text is None else text.encode("utf-8")
 
 
-def load_site(service: Service, now: datetime, *, weeks: int = DEFAULT_WEEKS) -> Site:
-    """The archive as the store holds it at ``now``, and the chart of its lists' last
-    ``weeks`` weeks against the ``weeks`` before."""
+def load_site(
+    service: Service, now: datetime, *, store: Store | None = None, weeks: int = DEFAULT_WEEKS
+) -> Site:
+    """The archive as the store (``store`` when given, else the service's) holds it at
+    ``now``, and the chart of its lists' last ``weeks`` weeks against the ``weeks`` before."""
+    store = store or service.store
     lists = [w.name for w in service.watchlists]
     about = [w.name for w in service.watchlists if w.about] if service.config.about.enabled else []
     tz = ZoneInfo(service.config.digest.timezone)
-    archive = build_archive(service.store.archive.entries(lists, about), lists, tz)
-    trends = trend_numbers(service, TrendAsked(archive.lists, weeks), now) if lists else []
+    archive = build_archive(store.archive.entries(lists, about), lists, tz)
+    trends = (
+        trend_numbers(service, TrendAsked(archive.lists, weeks), now, store=store) if lists else []
+    )
     return Site(archive, SiteChart(tuple(trends), weeks))
+
+
+def page_source(service: Service, clock: Callable[[], datetime]) -> Callable[[str], bytes | None]:
+    """The site's pages made when asked for (``caci-watch serve``), from any thread: each
+    on a read-only connection of its own, as the store is at that moment."""
+
+    def page(path: str) -> bytes | None:
+        if path == STYLE:
+            return STYLE_CSS.encode("utf-8")
+        conn = open_reader(service.config.store.path)
+        try:
+            return load_site(service, clock(), store=Store(conn)).page(path)
+        finally:
+            conn.close()
+
+    return page
 
 
 def write_site(service: Service, out: Path, now: datetime) -> SiteWritten:

@@ -15,6 +15,7 @@ from bot.app.service import Service
 from bot.domain.models import Subscriber
 from bot.domain.trends import ListTrend, trends, window_start
 from bot.messages.trend_chart import chart_data, trend_chart
+from bot.storage import Store
 
 DEFAULT_WEEKS = 12
 MAX_WEEKS = 104
@@ -70,10 +71,13 @@ def read_request(service: Service, sub: Subscriber, text: str, now: datetime) ->
     return TrendAsked(tuple(dict.fromkeys(lists)), weeks)
 
 
-def trend_numbers(service: Service, asked: TrendAsked, now: datetime) -> list[ListTrend]:
-    """The lists' counts over the weeks asked for and as many before them."""
+def trend_numbers(
+    service: Service, asked: TrendAsked, now: datetime, *, store: Store | None = None
+) -> list[ListTrend]:
+    """The lists' counts over the weeks asked for and as many before them (read from
+    ``store`` when given: a read-only connection of another thread's)."""
     span = 2 * asked.weeks
-    seen = service.store.trends.sightings(asked.lists, window_start(now, span))
+    seen = (store or service.store).trends.sightings(asked.lists, window_start(now, span))
     return trends(seen, asked.lists, now=now, weeks=span)
 
 

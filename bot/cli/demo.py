@@ -15,6 +15,7 @@ from bot.app import digests
 from bot.app.config import builtin_config
 from bot.app.poll import poll_once
 from bot.app.service import build_service
+from bot.app.site import write_site
 from bot.cli.common import UserError, print_poll_reports
 from bot.feeds.snapshot_server import SnapshotServer, bundled_snapshot
 from bot.messages.about import about_console_lines
@@ -32,6 +33,11 @@ NEXT_STEPS = (
     "`. .venv/bin/activate`, as caci-watch COMMAND);\n"
     "  .venv/bin/caci-watch --help lists them, and .venv/bin/caci-watch run starts the bot."
 )
+
+
+def site_dir(store_path: Path) -> Path:
+    """Where the demo writes the archive site: beside its store (git-ignored)."""
+    return store_path.parent / "demo-site"
 
 
 async def run_demo(*, store_path: Path, watchlists_dir: Path) -> int:
@@ -77,6 +83,10 @@ async def run_demo(*, store_path: Path, watchlists_dir: Path) -> int:
                 "calls it stale,\n as it would a live feed that still answers 200 but "
                 "has stopped publishing.)"
             )
+            print()
+            written = write_site(service, site_dir(store_path), now)
+            print("== Archive site ==")
+            print(f"{written.out / 'index.html'} ({written.pages} pages): open it in a browser")
             print()
             print(NEXT_STEPS)
     failed = [r for r in reports if r.status == "error"]

@@ -22,6 +22,13 @@ def add_parsers(sub: Any, load_config: Callable[[argparse.Namespace], Config]) -
     site.add_argument("--out", type=Path, required=True, help="the folder to write it to")
     site.set_defaults(handler=lambda a: _site(a, load_config(a)))
 
+    serve = sub.add_parser(
+        "serve", help="serve the digest archive over HTTP, read-only, made from the store"
+    )
+    serve.add_argument("--host", help="the address to listen on ([site] host: 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="the port ([site] port: 8080; 0: any free one)")
+    serve.set_defaults(handler=lambda a: _serve(a, load_config(a)))
+
 
 def _site(args: argparse.Namespace, config: Config) -> int:
     from bot.app.service import build_service
@@ -36,4 +43,26 @@ def _site(args: argparse.Namespace, config: Config) -> int:
         f"{done.out / 'index.html'}: {done.pages} pages, {done.written} written, "
         f"{done.unchanged} unchanged, {done.removed} removed"
     )
+    return 0
+
+
+def _serve(args: argparse.Namespace, config: Config) -> int:
+    import threading
+
+    from bot.app.service import build_service
+    from bot.app.site import page_source
+    from bot.runtime.site_server import SiteServer
+
+    host = args.host if args.host is not None else config.site.host
+    port = args.port if args.port is not None else config.site.port
+    if not 0 <= port <= 65535:
+        raise UserError("--port must be 0 to 65535")
+    with closing(build_service(config)) as service:
+        try:
+            server = SiteServer(page_source(service, lambda: datetime.now(UTC)), host, port)
+        except OSError as exc:
+            raise UserError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
+        with server:
+            print(f"serving the archive at {server.url} (Ctrl-C stops)", flush=True)
+            threading.Event().wait()  # until Ctrl-C or a signal
     return 0

@@ -13,6 +13,7 @@ import ssl
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from telegram.error import BadRequest, InvalidToken, NetworkError
@@ -100,6 +101,8 @@ class BotRunner:
         self.keeper = lease
         self._renew_task: asyncio.Task[None] | None = None
         self._ready = False
+        # The archive served over HTTP when ``[site] serve`` says so (a SiteServer).
+        self._site: Any = None
 
     @property
     def scheduler(self) -> AsyncIOScheduler | None:
@@ -130,6 +133,8 @@ class BotRunner:
         watchlist_sync.reload_watchlists(self.service, self.clock())
         self.service.store.ping()
         self._opened_at = self._mono()
+        if self.config.site.serve and self._site is None:
+            self._site = _serve_site(self.service, self.clock)
         if schedule:
             self.jobs.start_scheduler()
 
@@ -230,6 +235,8 @@ class BotRunner:
             # Last, once nothing more can be sent or received: a standby takes over at
             # its next look instead of waiting for the lease to run out.
             self.keeper.release()
+        if self._site is not None:
+            self._site.close()
         self.service.close()
         self._stopped.set()
         log.info("status=stopped")
@@ -410,6 +417,22 @@ class BotRunner:
 
     async def drain_job(self) -> None:
         await self.jobs.drain_job()
+
+
+def _serve_site(service: Service, clock: Clock) -> Any:
+    """The archive's server, started; None when it cannot listen (the bot runs on)."""
+    # Imported here: a bot that does not serve the archive loads none of it.
+    from bot.app.site import page_source
+    from bot.runtime.site_server import SiteServer
+
+    site = service.config.site
+    try:
+        server = SiteServer(page_source(service, clock), site.host, site.port).start()
+    except OSError as exc:
+        log.error("site status=not_serving host=%s port=%d error=%s", site.host, site.port, exc)
+        return None
+    log.info("site status=serving url=%s", server.url)
+    return server
 
 
 def _log_polling_error(exc: Exception, *, outage: bool = False) -> None:

@@ -32,6 +32,7 @@ from bot.app.config.settings import (
     DigestConfig,
     FeedsConfig,
     LoggingConfig,
+    SiteConfig,
     StoreConfig,
     TelegramConfig,
     WatchlistsConfig,
@@ -167,6 +168,7 @@ def parse_config(
         telegram=_parse_telegram(tables["telegram"]),
         logging=_parse_logging(tables["logging"]),
         about=AboutConfig(enabled=read_bool(tables["about"], "enabled", True)),
+        site=_parse_site(tables["site"]),
         source=None,
     )
 
@@ -258,3 +260,21 @@ def _parse_logging(t: Table) -> LoggingConfig:
             "level", f"expected one of {or_list(LOG_LEVELS)}, got {describe(level)}{hint}"
         )
     return LoggingConfig(level=level.upper())
+
+
+def _parse_site(t: Table) -> SiteConfig:
+    host = read_str(t, "host", "127.0.0.1").strip()
+    if not host or not host.isprintable() or any(ch.isspace() for ch in host):
+        raise t.error("host", f"expected an address to listen on, got {describe(host)}")
+    base = read_str(t, "public_base_url", "")
+    problem = http_url_problem(base) if base else None
+    if problem is None and base and (urlsplit(base).query or urlsplit(base).fragment):
+        problem = "expected the archive's root without a query or fragment"
+    if problem is not None:
+        raise t.error("public_base_url", f"{problem}, got {describe(base)}")
+    return SiteConfig(
+        serve=read_bool(t, "serve", False),
+        host=host,
+        port=read_int(t, "port", 8080, minimum=1, maximum=65535),
+        public_base_url=base.rstrip("/") + "/" if base else "",
+    )

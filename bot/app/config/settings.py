@@ -83,6 +83,17 @@ class AboutConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class SiteConfig:
+    # `run` also serves the digest archive, read-only, on host:port (off: nothing of it
+    # is loaded).
+    serve: bool = False
+    host: str = "127.0.0.1"
+    port: int = 8080
+    # Where the archive is published ("" for nowhere): digests link to their day there.
+    public_base_url: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     feeds: FeedsConfig
     store: StoreConfig
@@ -91,6 +102,7 @@ class Config:
     telegram: TelegramConfig
     logging: LoggingConfig
     about: AboutConfig = AboutConfig()
+    site: SiteConfig = SiteConfig()
     # The file the settings came from; None when built in code (tests, the demo).
     source: Path | None = None
 
@@ -113,6 +125,7 @@ SCHEMA: dict[str, tuple[str, ...]] = {
     "telegram": ("api_url", "admins"),
     "logging": ("level",),
     "about": ("enabled",),
+    "site": ("serve", "host", "port", "public_base_url"),
 }
 
 # Names someone might reasonably reach for when pasting the token in.

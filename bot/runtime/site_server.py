@@ -1,0 +1,165 @@
+"""``caci-watch serve`` (and ``[site] serve = true`` in ``run``): the digest archive over
+HTTP, read-only, each page made from the store when asked for.
+
+The standard library's threading HTTP server in a thread of its own: GET and HEAD
+only (anything else is 405), a path the site has no page for is 404, and a path that
+tries to climb out of the site (``..``, a backslash, an encoded slash, a control
+character) is refused with 400 before anything is looked up. Pages come from
+``pages(path)``, which is ``bot.app.site.page_source``: nothing is read from disk.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+from collections.abc import Callable
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import unquote, urlsplit
+
+log = logging.getLogger(__name__)
+
+PageSource = Callable[[str], bytes | None]
+
+CONTENT_TYPES = {".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8"}
+# The pages need nothing but their own style sheet: no script runs, whatever a title says.
+_SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self'; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-cache",
+}
+_MAX_PATH = 512
+
+
+def site_path(raw: str) -> str | None:
+    """The site's page a request's target names (``days/2026-12-07.html``; a folder means
+    its ``index.html``), or None when the target is no plain path inside the site."""
+    target = urlsplit(raw).path
+    if not target.startswith("/") or len(target) > _MAX_PATH:
+        return None
+    if "%2f" in target.lower() or "%5c" in target.lower():
+        return None
+    path = unquote(target, errors="strict") if "%" in target else target
+    if "\\" in path or any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in path):
+        return None
+    parts = path.split("/")[1:]
+    if any(p in (".", "..") for p in parts) or any(p == "" for p in parts[:-1]):
+        return None
+    if parts[-1] == "":
+        parts[-1] = "index.html"
+    return "/".join(parts)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _SiteHTTPServer
+    protocol_version = "HTTP/1.1"
+
+    def version_string(self) -> str:
+        return "caci-watch"
+
+    def do_GET(self) -> None:
+        self._answer(body=True)
+
+    def do_HEAD(self) -> None:
+        self._answer(body=False)
+
+    def _refuse_method(self) -> None:
+        self._send(
+            HTTPStatus.METHOD_NOT_ALLOWED,
+            b"Only GET and HEAD.\n",
+            body=True,
+            extra={"Allow": "GET, HEAD"},
+        )
+
+    do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_TRACE = do_CONNECT = _refuse_method
+
+    def _answer(self, *, body: bool) -> None:
+        try:
+            path = site_path(self.path)
+        except UnicodeDecodeError:
+            path = None
+        if path is None:
+            self._send(HTTPStatus.BAD_REQUEST, b"No such path in this site.\n", body=body)
+            return
+        try:
+            page = self.server.pages(path)
+        except Exception:
+            log.exception("the archive page %s could not be made", path)
+            self._send(
+                HTTPStatus.INTERNAL_SERVER_ERROR, b"The page could not be made.\n", body=body
+            )
+            return
+        if page is None:
+            self._send(HTTPStatus.NOT_FOUND, b"No such page.\n", body=body)
+            return
+        kind = CONTENT_TYPES.get(path[path.rfind(".") :], "application/octet-stream")
+        self._send(HTTPStatus.OK, page, body=body, kind=kind)
+
+    def _send(
+        self,
+        status: HTTPStatus,
+        payload: bytes,
+        *,
+        body: bool,
+        kind: str = "text/plain; charset=utf-8",
+        extra: dict[str, str] | None = None,
+    ) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(payload)))
+        for name, value in {**_SECURITY_HEADERS, **(extra or {})}.items():
+            self.send_header(name, value)
+        self.end_headers()
+        if body:
+            self.wfile.write(payload)
+
+    def log_message(self, format: str, *args: object) -> None:
+        log.debug("%s %s", self.address_string(), format % args)
+
+
+class _SiteHTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], pages: PageSource) -> None:
+        if ":" in address[0]:
+            self.address_family = socket.AF_INET6
+        super().__init__(address, _Handler)
+        self.pages = pages
+
+
+class SiteServer:
+    """The archive served on ``host:port`` (port 0: a free one) until ``close``."""
+
+    def __init__(self, pages: PageSource, host: str = "127.0.0.1", port: int = 8080) -> None:
+        self._http = _SiteHTTPServer((host, port), pages)
+        self._thread = threading.Thread(
+            target=self._http.serve_forever, name="site-server", daemon=True
+        )
+
+    @property
+    def port(self) -> int:
+        return int(self._http.server_address[1])
+
+    @property
+    def url(self) -> str:
+        host = str(self._http.server_address[0])
+        shown = f"[{host}]" if ":" in host else host
+        return f"http://{shown}:{self.port}/"
+
+    def start(self) -> SiteServer:
+        self._thread.start()
+        return self
+
+    def close(self) -> None:
+        self._http.shutdown()
+        self._http.server_close()
+        self._thread.join(timeout=5)
+
+    def __enter__(self) -> SiteServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,157 @@
+"""``caci-watch site --out DIR`` from a store with known articles: the pages and their
+links, paging and escaping; every relative link resolves to a written file; writing
+again leaves unchanged pages as they are; personal lists are never published."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from posixpath import normpath
+from urllib.parse import urlsplit
+
+from bot.app.config import builtin_config
+from bot.app.service import Service, build_service
+from bot.app.site import load_site, write_site
+from bot.domain.aboutness import PossiblyAbout
+from bot.domain.archive import PAGE_SIZE, article_path, list_slug
+from tests.about_lists import give_tripp_about
+from tests.app.test_schedules_and_quiet import service
+from tests.factories import make_article, make_match
+from tests.watchlist_copy import copy_watchlists
+
+NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
+HOSTILE = 'Tehran & <Baku> "talks" <script>alert(1)</script>'
+_HREF = re.compile(r'href="([^"]*)"')
+
+
+def store_article(
+    svc: Service, n: int, when: datetime, *lists: str, title: str | None = None
+) -> None:
+    article = make_article(n, title=title if title is not None else f"Story {n}")
+    svc.store.upsert_article(article, when)
+    svc.store.replace_matches(article.id, [make_match(w) for w in lists], when)
+
+
+def written_links(out: Path) -> list[tuple[Path, str]]:
+    links = []
+    for page in out.rglob("*.html"):
+        for href in _HREF.findall(page.read_text("utf-8")):
+            links.append((page, href))
+    return links
+
+
+def test_every_relative_link_in_the_written_site_resolves_to_a_written_file(
+    tmp_path: Path,
+) -> None:
+    svc = service(tmp_path)
+    for n in range(PAGE_SIZE + 5):
+        store_article(svc, n, NOW - timedelta(days=n % 9, minutes=n), "TRIPP")
+    store_article(svc, 500, NOW - timedelta(days=2), "Middle Corridor", "TRIPP", title=HOSTILE)
+    out = tmp_path / "site"
+    done = write_site(svc, out, NOW)
+    assert done.written == done.pages > 0
+    checked = 0
+    for page, href in written_links(out):
+        href = href.split("#")[0]
+        if not href:
+            continue  # a link within the page (the skip link)
+        if urlsplit(href).scheme:
+            assert href.startswith("https://example.org/item/"), href
+            continue
+        assert not href.startswith("/"), (page, href)
+        target = out / normpath((page.parent.relative_to(out) / href).as_posix())
+        assert target.is_file(), (page, href)
+        checked += 1
+    assert checked > 100
+
+
+def test_pages_of_a_list_hold_fifty_newest_first_and_the_index_links_them(
+    tmp_path: Path,
+) -> None:
+    svc = service(tmp_path)
+    for n in range(PAGE_SIZE + 5):
+        store_article(svc, n, NOW - timedelta(hours=n), "TRIPP")
+    out = tmp_path / "site"
+    write_site(svc, out, NOW)
+    folder = out / "lists" / list_slug("TRIPP")
+    assert sorted(p.name for p in folder.iterdir()) == ["index.html", "page-1.html", "page-2.html"]
+    newest = (folder / "index.html").read_text("utf-8")
+    assert newest == (folder / "page-2.html").read_text("utf-8").replace(
+        "TRIPP, page 2 ·", "TRIPP ·"
+    )
+    assert newest.count('<li class="item">') == 5
+    assert newest.index("Story 0<") < newest.index("Story 4<")  # Story 0 is the newest
+    oldest = (folder / "page-1.html").read_text("utf-8")
+    assert oldest.count('<li class="item">') == PAGE_SIZE
+    index = (out / "index.html").read_text("utf-8")
+    assert f'href="lists/{list_slug("TRIPP")}/index.html"' in index
+    assert 'href="days/2026-12-07.html"' in index
+    assert "<svg" in index and "Matches per week" in index
+
+
+def test_a_hostile_title_is_escaped_everywhere_it_is_written(tmp_path: Path) -> None:
+    svc = service(tmp_path)
+    store_article(svc, 1, NOW, "TRIPP", title=HOSTILE)
+    out = tmp_path / "site"
+    write_site(svc, out, NOW)
+    escaped = "Tehran &amp; &lt;Baku&gt; &quot;talks&quot; &lt;script&gt;alert(1)&lt;/script&gt;"
+    for path in ("index.html", "days/2026-12-07.html", article_path(make_article(1).id)):
+        page = (out / path).read_text("utf-8")
+        assert "<script" not in page, path
+        assert escaped in page, path
+
+
+def test_writing_again_writes_only_what_changed_and_removes_what_is_gone(
+    tmp_path: Path,
+) -> None:
+    svc = service(tmp_path)
+    store_article(svc, 1, NOW - timedelta(days=1), "TRIPP")
+    store_article(svc, 2, NOW - timedelta(days=1), "Middle Corridor")
+    out = tmp_path / "site"
+    first = write_site(svc, out, NOW)
+    old_article = out / article_path(make_article(1).id)
+    stamp = old_article.stat().st_mtime_ns
+    again = write_site(svc, out, NOW)
+    assert (again.pages, again.written, again.removed) == (first.pages, 0, 0)
+    store_article(svc, 3, NOW, "TRIPP")
+    svc.store.replace_matches(make_article(2).id, [], NOW)
+    later = write_site(svc, out, NOW)
+    assert old_article.stat().st_mtime_ns == stamp, "an unchanged page keeps its file"
+    assert not (out / article_path(make_article(2).id)).exists()
+    assert (out / article_path(make_article(3).id)).is_file()
+    assert later.removed >= 1 and 0 < later.written < later.pages
+
+
+def test_personal_lists_and_lists_no_longer_in_force_are_not_published(tmp_path: Path) -> None:
+    svc = service(tmp_path)
+    store_article(svc, 1, NOW, "TRIPP", "Ann's secret list")
+    store_article(svc, 2, NOW, "Ann's secret list")
+    site = load_site(svc, NOW)
+    assert site.archive.lists == ("Abraham Accords", "Middle Corridor", "TRIPP")
+    assert [e.article.id for e in site.archive.entries] == [make_article(1).id]
+    out = tmp_path / "site"
+    write_site(svc, out, NOW)
+    assert not any("secret" in p.read_text("utf-8") for p in out.rglob("*.html"))
+
+
+def test_possibly_about_findings_are_on_their_lists_pages_with_the_passage(
+    tmp_path: Path,
+) -> None:
+    lists = copy_watchlists(tmp_path / "watchlists")
+    give_tripp_about(lists)
+    svc = build_service(
+        builtin_config(
+            store_path=tmp_path / "s.sqlite3", watchlists_dir=lists, feed_urls=["https://f/a"]
+        )
+    )
+    article = replace(make_article(7, title="A road through Syunik"), text="Long. " * 100)
+    svc.store.upsert_article(article, NOW)
+    found = PossiblyAbout(article.id, "TRIPP", 0.8, "very close", "A U.S.-run transit route.")
+    svc.store.about.replace(article.id, article.content_hash, [found], NOW)
+    site = load_site(svc, NOW)
+    page = (site.page(f"lists/{list_slug('TRIPP')}/index.html") or b"").decode()
+    assert "A road through Syunik" in page
+    assert "very close to what TRIPP is about" in page
+    assert "A U.S.-run transit route." in page
