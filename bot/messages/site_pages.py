@@ -119,7 +119,9 @@ def _out_link(entry: ArchiveEntry) -> str:
     if href is None:
         return ""
     host = urlsplit(entry.article.link.strip()).hostname or "its site"
-    return f'<p class="out"><a href="{href}">Read it at {esc(host)}</a></p>'
+    # Several on a page: the title, for those who hear links out of their context.
+    title = f'<span class="vh">: “{_title(entry)}”</span>'
+    return f'<p class="out"><a href="{href}">Read it at {esc(host)}{title}</a></p>'
 
 
 def _why_named(m: Match, lead: str, *, name: bool) -> str:
@@ -190,7 +192,10 @@ def _chart_section(chart: SiteChart) -> str:
     legend = []
     for i, t in enumerate(chart.trends):
         legend.append(f"<li>{swatch(i, possibly=False)} {esc(t.watchlist)}, named</li>")
-        legend.append(f"<li>{swatch(i, possibly=True)} {esc(t.watchlist)}, possibly about</li>")
+        if any(w.possibly for w in t.weeks):  # the chart draws the line only then
+            legend.append(
+                f"<li>{swatch(i, possibly=True)} {esc(t.watchlist)}, possibly about</li>"
+            )
     head = "".join(f'<th scope="col">{esc(t.watchlist)}</th>' for t in chart.trends)
     rows = []
     for k, week in enumerate(chart.trends[0].weeks):

@@ -31,6 +31,8 @@ h1, h2, h3 { line-height: 1.25; }
 h1 { font-size: 1.6rem; margin: 1.2rem 0 0.6rem; }
 h2 { font-size: 1.3rem; margin: 1.8rem 0 0.6rem; }
 h3 { font-size: 1.1rem; margin: 1.2rem 0 0.3rem; }
+.vh { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0);
+  clip-path: inset(50%); white-space: nowrap; }
 .skip { position: absolute; left: -9999px; }
 .skip:focus { position: static; }
 header.site { border-bottom: 1px solid var(--rule); padding: 0.6rem 0; }
@@ -57,6 +59,8 @@ svg.chart { display: block; width: 100%; max-width: 100%; height: auto; }
 svg.chart .previous { fill: var(--shade); }
 svg.chart .grid { stroke: var(--rule); stroke-width: 1; }
 svg.chart .label { fill: var(--muted); font: 13px system-ui, sans-serif; }
+/* The drawing shrinks with the screen: its words shrink less. */
+@media (max-width: 30rem) { svg.chart .label { font-size: 22px; } }
 svg .line { fill: none; stroke-width: 2.5; }
 svg .line.possibly { stroke-dasharray: 6 4; stroke-width: 2; }
 svg.swatch { width: 1.8em; height: 0.7em; vertical-align: middle; }

@@ -108,6 +108,11 @@ class BotRunner:
     def scheduler(self) -> AsyncIOScheduler | None:
         return self.jobs.scheduler
 
+    @property
+    def site_server(self) -> Any:
+        """The archive's server while ``[site] serve`` has it running (a SiteServer)."""
+        return self._site
+
     def _new_jobs(self) -> BotJobs:
         return BotJobs(
             self.service,

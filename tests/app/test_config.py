@@ -78,6 +78,7 @@ def test_shipped_config_spells_out_every_key() -> None:
         "telegram": {"api_url", "admins"},
         "logging": {"level"},
         "about": {"enabled"},
+        "site": {"serve", "host", "port", "public_base_url"},
     }
 
 

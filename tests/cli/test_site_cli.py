@@ -1,0 +1,53 @@
+"""``caci-watch site --out DIR`` and the demo's archive: the pages written, the index's
+path printed; run again, nothing rewritten."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.cli.main import main
+
+
+def test_the_demo_writes_the_snapshots_archive_and_prints_its_index(
+    tmp_path: Path, watchlists_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = tmp_path / "demo.sqlite3"
+    assert main(["demo", "--store", str(store), "--watchlists", str(watchlists_dir)]) == 0
+    out = capsys.readouterr().out
+    index = tmp_path / "demo-site" / "index.html"
+    assert f"{index} (" in out
+    page = index.read_text("utf-8")
+    assert "<svg" in page and "Middle Corridor" in page
+    assert len(list((tmp_path / "demo-site" / "articles").glob("*.html"))) == 5
+
+
+def test_site_writes_the_archive_of_the_store_and_says_what_it_wrote(
+    tmp_path: Path, watchlists_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = tmp_path / "demo.sqlite3"
+    assert main(["demo", "--store", str(store), "--watchlists", str(watchlists_dir)]) == 0
+    capsys.readouterr()
+    config = tmp_path / "config.toml"
+    config.write_text(f'[store]\npath = "{store}"\n[watchlists]\ndir = "{watchlists_dir}"\n')
+    out_dir = tmp_path / "out"
+    args = ["--config", str(config), "site", "--out", str(out_dir)]
+    assert main(args) == 0
+    first = capsys.readouterr().out
+    assert first.startswith(f"{out_dir / 'index.html'}: 16 pages, 16 written")
+    assert main(args) == 0
+    assert "0 written, 16 unchanged, 0 removed" in capsys.readouterr().out
+
+
+def test_site_into_a_file_is_refused_with_a_sentence(
+    tmp_path: Path, watchlists_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[store]\npath = "{tmp_path / "s.sqlite3"}"\n[watchlists]\ndir = "{watchlists_dir}"\n'
+    )
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    assert main(["--config", str(config), "site", "--out", str(blocker)]) == 2
+    assert "caci-watch: error:" in capsys.readouterr().err

@@ -1,0 +1,109 @@
+"""``caci-watch serve``: the archive over real HTTP on 127.0.0.1 (a free port), made from
+the store: 200 with the right type for its pages, 404 for what it has not, 405 for any
+method but GET and HEAD, and a path that climbs out of the site refused."""
+
+from __future__ import annotations
+
+import http.client
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.app.site import page_source
+from bot.domain.archive import article_path, day_path, list_path
+from bot.runtime.site_server import SiteServer, site_path
+from tests.app.test_schedules_and_quiet import service
+from tests.factories import make_article, make_match
+
+NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[SiteServer]:
+    svc = service(tmp_path)
+    article = make_article(1, title="Iran <and> the route")
+    svc.store.upsert_article(article, NOW)
+    svc.store.replace_matches(article.id, [make_match("TRIPP")], NOW)
+    (tmp_path / "secret.txt").write_text("do not serve me")
+    with SiteServer(page_source(svc, lambda: NOW), "127.0.0.1", 0) as running:
+        yield running
+    svc.close()
+
+
+def ask(server: SiteServer, method: str, target: str) -> tuple[int, dict[str, str], bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    try:
+        conn.putrequest(method, target, skip_accept_encoding=True)
+        conn.endheaders()
+        answer = conn.getresponse()
+        return answer.status, dict(answer.getheaders()), answer.read()
+    finally:
+        conn.close()
+
+
+def test_pages_are_served_with_their_type(server: SiteServer) -> None:
+    for target, kind in (
+        ("/", "text/html; charset=utf-8"),
+        ("/index.html", "text/html; charset=utf-8"),
+        ("/style.css", "text/css; charset=utf-8"),
+        ("/" + day_path(NOW.date()), "text/html; charset=utf-8"),
+        ("/" + list_path("TRIPP"), "text/html; charset=utf-8"),
+        ("/" + list_path("TRIPP").removesuffix("index.html"), "text/html; charset=utf-8"),
+        ("/" + article_path(make_article(1).id), "text/html; charset=utf-8"),
+    ):
+        status, headers, body = ask(server, "GET", target)
+        assert (status, headers["Content-Type"]) == (200, kind), target
+        assert int(headers["Content-Length"]) == len(body)
+        assert headers["X-Content-Type-Options"] == "nosniff"
+    status, _, body = ask(server, "GET", "/" + article_path(make_article(1).id))
+    assert b"Iran &lt;and&gt; the route" in body
+
+
+def test_head_answers_like_get_without_a_body(server: SiteServer) -> None:
+    _, got, body = ask(server, "GET", "/index.html")
+    status, headers, empty = ask(server, "HEAD", "/index.html")
+    assert (status, empty) == (200, b"")
+    assert headers["Content-Length"] == got["Content-Length"] == str(len(body))
+
+
+def test_what_the_site_has_not_is_404(server: SiteServer) -> None:
+    for target in ("/nope.html", "/days/1999-01-01.html", "/articles/0000000000000000.html",
+                   "/lists/tripp-000000/index.html", "/secret.txt"):  # fmt: skip
+        status, _, body = ask(server, "GET", target)
+        assert status == 404, target
+        assert b"do not serve me" not in body
+
+
+def test_other_methods_are_405_naming_the_allowed_ones(server: SiteServer) -> None:
+    for method in ("POST", "PUT", "DELETE", "PATCH", "OPTIONS"):
+        status, headers, _ = ask(server, method, "/index.html")
+        assert status == 405, method
+        assert headers["Allow"] == "GET, HEAD"
+
+
+def test_a_path_climbing_out_of_the_site_is_refused(server: SiteServer) -> None:
+    for target in (
+        "/../secret.txt",
+        "/days/../../secret.txt",
+        "/%2e%2e/secret.txt",
+        "/..%2fsecret.txt",
+        "/days/..%5c..%5csecret.txt",
+        "/days\\..\\secret.txt",
+        "/%00index.html",
+        "//etc/passwd",
+        "http://elsewhere/../secret.txt",
+    ):
+        status, _, body = ask(server, "GET", target)
+        assert status in (400, 404), target
+        assert b"do not serve me" not in body
+
+
+def test_a_request_target_names_a_path_inside_the_site_or_none() -> None:
+    assert site_path("/") == "index.html"
+    assert site_path("/lists/tripp-1/") == "lists/tripp-1/index.html"
+    assert site_path("/days/2026-12-07.html?x=1#y") == "days/2026-12-07.html"
+    assert site_path("/a%20b.html") == "a b.html"
+    for bad in ("/..", "/a/../b", "/./a", "//a", "/a%2Fb", "/a\\b", "/%0a", "a.html"):
+        assert site_path(bad) is None, bad
