@@ -24,10 +24,13 @@ def pages(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "no-viewport.html": '<meta charset="utf-8"><h1>No viewport</h1><p>Text.</p>',
         "noisy.html": f'{HEAD}<h1>Noisy</h1><img src="missing.png" alt="gone">',
         "alerting.html": f"{HEAD}<h1>Alerting</h1><script>alert(1)</script>",
+        "plain.html": f'{HEAD}<h1>Plain</h1><p>Text and <a href="wide.html">a link</a>.</p>',
         "dark.html": f"{HEAD}<style>@media (prefers-color-scheme: dark) "
         "{ body { background: #111; } }</style><h1>Dark</h1>",
         "chart.html": f'{HEAD}<h1>Chart</h1><svg width="300" height="100" role="img">'
-        '<title>Matches per week</title><rect width="300" height="100"/></svg>',
+        '<title>Matches per week</title><rect width="300" height="100"/>'
+        '<text x="10" y="50" font-size="14">inside</text>'
+        '<text x="290" y="50" font-size="14">cut off</text></svg>',
     }.items():
         (root / name).write_text(body, encoding="utf-8")
     return root
@@ -62,6 +65,7 @@ def test_a_script_that_runs_opens_an_alert(browser: WebDriver, pages: Path) -> N
     viewing.load(browser, (pages / "alerting.html").as_uri())
     assert viewing.alert_text(browser) == "1"
     assert viewing.alert_text(browser) is None
+    assert viewing.glance(browser).scripts == 1
 
 
 def test_dark_mode_is_emulated_and_undone(browser: WebDriver, pages: Path) -> None:
@@ -77,6 +81,16 @@ def test_a_chart_has_its_size_and_its_title_as_its_name(browser: WebDriver, page
     (chart,) = viewing.charts(browser)
     assert (chart.width, chart.height, chart.name) == (300, 100, "Matches per week")
     assert chart.visible
+    labels = {label.text: label for label in viewing.chart_labels(browser)}
+    assert not labels["inside"].clipped and labels["cut off"].clipped
+    assert 14 <= labels["inside"].height <= 20
+
+
+def test_a_glance_sees_the_heading_the_links_and_no_script(browser: WebDriver, pages: Path) -> None:
+    viewing.load(browser, (pages / "plain.html").as_uri())
+    seen = viewing.glance(browser)
+    assert seen.headings == ["Plain"] and seen.scripts == 0 and not seen.error_page
+    assert seen.links == [viewing.Link((pages / "wide.html").as_uri(), "a link")]
 
 
 def test_a_missing_file_is_an_error_page(browser: WebDriver, pages: Path) -> None:

@@ -55,6 +55,11 @@ _LINKS = (
     ".map(e => e.alt || e.textContent).join(' ')])"
 )
 
+_SCRIPTS = (
+    "return document.scripts.length + [...document.querySelectorAll('*')]"
+    ".filter(e => [...e.attributes].some(a => a.name.startsWith('on'))).length"
+)
+
 
 def headings(driver: WebDriver, level: str = "h1") -> list[str]:
     """The visible headings of ``level``."""
@@ -101,15 +106,16 @@ class Glance:
     headings: list[str]
     error_page: bool
     links: list[Link]
+    scripts: int  # script elements and on… attributes: what would need JavaScript
 
 
 def glance(driver: WebDriver) -> Glance:
     """`headings`, `is_error_page` and `links` at once: one call to the browser, not three."""
     got = driver.execute_script(
         f"return [(function () {{ {_HEADINGS} }})('h1'), (function () {{ {_ERROR_PAGE} }})(),"
-        f" (function () {{ {_LINKS} }})()]"
+        f" (function () {{ {_LINKS} }})(), (function () {{ {_SCRIPTS} }})()]"
     )
-    return Glance([str(h) for h in got[0]], _is_error(*got[1]), _links(got[2]))
+    return Glance([str(h) for h in got[0]], _is_error(*got[1]), _links(got[2]), int(got[3]))
 
 
 def element_exists(driver: WebDriver, element_id: str) -> bool:
@@ -143,6 +149,29 @@ def charts(driver: WebDriver) -> list[Chart]:
             )
         )
     return found
+
+
+@dataclass(frozen=True)
+class Label:
+    text: str
+    height: float  # of its box on the screen, in CSS pixels
+    clipped: bool  # reaching out of the chart's box, where the SVG cuts it off
+
+
+def chart_labels(driver: WebDriver) -> list[Label]:
+    """The words drawn in the page's charts (axes, notes) as they show on the screen."""
+    found = driver.execute_script(
+        "return [...document.querySelectorAll('svg')]"
+        ".filter(s => s.getAttribute('aria-hidden') !== 'true').flatMap(s => {"
+        "  const c = s.getBoundingClientRect(), clips = getComputedStyle(s).overflow !== 'visible';"
+        "  return [...s.querySelectorAll('text')].map(t => {"
+        "    const r = t.getBoundingClientRect();"
+        "    return [t.textContent, r.height, clips && (r.left < c.left - 0.5"
+        "      || r.right > c.right + 0.5 || r.top < c.top - 0.5 || r.bottom > c.bottom + 0.5)];"
+        "  });"
+        "})"
+    )
+    return [Label(str(text), float(height), bool(clipped)) for text, height, clipped in found]
 
 
 def alert_text(driver: WebDriver) -> str | None:
