@@ -132,3 +132,17 @@ def test_every_site_path_is_a_page_and_nothing_else_is() -> None:
         "secret.txt",
     ):
         assert page_wanted(archive, path) is None, path
+
+
+def test_articles_found_in_one_poll_are_ordered_by_their_publication_not_their_ids() -> None:
+    # A first poll or a backfill finds many at one moment; ids sort "item/10" before "item/9".
+    found = [
+        ArchiveEntry(make_article(n, published=T - timedelta(days=1, hours=n)), T, (make_match(),))
+        for n in (9, 10, 1)
+    ]
+    archive = build_archive(found, ["TRIPP"], UTC)
+    assert [e.article.title for e in archive.by_list["TRIPP"]] == [
+        "Article number 10",
+        "Article number 9",
+        "Article number 1",
+    ]
