@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -32,7 +33,7 @@ from bot.storage.database import open_reader
 
 # Pages of the scheme in the folders the site owns; anything else there is left alone.
 _OWN_PAGE = re.compile(
-    r"(days/\d{4}-\d{2}-\d{2}\.html|lists/[a-z0-9-]+/(index|page-\d+)\.html"
+    r"(days/\d{4}-\d{2}-\d{2}(-p\d+)?\.html|lists/[a-z0-9-]+/(index|page-\d+)\.html"
     r"|articles/[0-9a-f]{16}\.html)"
 )
 
@@ -79,17 +80,31 @@ def load_site(
 
 
 def page_source(service: Service, clock: Callable[[], datetime]) -> Callable[[str], bytes | None]:
-    """The site's pages made when asked for (``caci-watch serve``), from any thread: each
-    on a read-only connection of its own, as the store is at that moment."""
+    """The site's pages made when asked for (``caci-watch serve``), from any thread, on a
+    read-only connection of their own: as the store is at that moment (the archive is
+    read once per version of the store, and each page rendered from it)."""
+
+    kept: dict[str, tuple[tuple[object, ...], Site]] = {}
+    lock = threading.Lock()
 
     def page(path: str) -> bytes | None:
         if path == STYLE:
             return STYLE_CSS.encode("utf-8")
+        now = clock()
         conn = open_reader(service.config.store.path)
         try:
-            return load_site(service, clock(), store=Store(conn)).page(path)
+            store = Store(conn)
+            # The archive is read again only when the store or the lists changed, or
+            # the day did (the chart's weeks).
+            lists = tuple((w.name, bool(w.about)) for w in service.watchlists)
+            version = (store.archive.version(), lists, now.date())
+            with lock:
+                if "site" not in kept or kept["site"][0] != version:
+                    kept["site"] = (version, load_site(service, now, store=store))
+                site = kept["site"][1]
         finally:
             conn.close()
+        return site.page(path)
 
     return page
 

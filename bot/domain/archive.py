@@ -6,7 +6,8 @@ name, a day after its date, and a list's pages are counted from its oldest match
 page once full never changes as new articles arrive (only the newest page grows).
 
 The scheme, relative to the site's root:
-``index.html``, ``style.css``, ``days/index.html``, ``days/YYYY-MM-DD.html``,
+``index.html``, ``style.css``, ``days/index.html``, ``days/YYYY-MM-DD.html`` (and
+``days/YYYY-MM-DD-p2.html`` … for a day of more than ``PAGE_SIZE`` articles),
 ``lists/index.html``, ``lists/<slug>/index.html`` (the newest page),
 ``lists/<slug>/page-N.html`` (N = 1 holds the oldest ``PAGE_SIZE``), ``articles/<id>.html``.
 """
@@ -34,7 +35,7 @@ DAYS_INDEX = "days/index.html"
 LISTS_INDEX = "lists/index.html"
 
 _SLUG_UNSAFE = re.compile(r"[^a-z0-9]+")
-_DAY_PAGE = re.compile(r"days/(\d{4}-\d{2}-\d{2})\.html")
+_DAY_PAGE = re.compile(r"days/(\d{4}-\d{2}-\d{2})(?:-p([2-9]|[1-9][0-9]{1,8}))?\.html")
 _LIST_PAGE = re.compile(r"lists/([a-z0-9-]+)/(?:index|page-([1-9][0-9]{0,8}))\.html")
 _ARTICLE_PAGE = re.compile(r"articles/([0-9a-f]{16})\.html")
 
@@ -155,8 +156,10 @@ def article_slug(article_id: str) -> str:
     return hashlib.sha256(article_id.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
-def day_path(day: date) -> str:
-    return f"days/{day.isoformat()}.html"
+def day_path(day: date, page: int = 1) -> str:
+    """A day's page: its first (``days/YYYY-MM-DD.html``, the day's oldest ``PAGE_SIZE``
+    articles, or all of them) or a further one (``days/YYYY-MM-DD-p2.html``)."""
+    return f"days/{day.isoformat()}{'' if page == 1 else f'-p{page}'}.html"
 
 
 def list_path(watchlist: str, page: int | None = None) -> str:
@@ -177,7 +180,8 @@ def relative(from_page: str, to_page: str) -> str:
 def site_paths(archive: Archive) -> list[str]:
     """Every page of the site (and its style sheet)."""
     paths = [INDEX, STYLE, DAYS_INDEX, LISTS_INDEX]
-    paths += [day_path(d) for d in archive.days]
+    for d in archive.days:
+        paths += [day_path(d, p) for p in range(1, page_count(len(archive.by_day[d])) + 1)]
     for w in archive.lists:
         paths.append(list_path(w))
         paths += [list_path(w, p) for p in range(1, archive.pages_of(w) + 1)]
@@ -207,7 +211,10 @@ def page_wanted(archive: Archive, path: str) -> Wanted | None:
             day = date.fromisoformat(m[1])
         except ValueError:
             return None
-        return Wanted("day", day=day) if day in archive.by_day else None
+        number = 1 if m[2] is None else int(m[2])
+        if day not in archive.by_day or number > page_count(len(archive.by_day[day])):
+            return None
+        return Wanted("day", day=day, page=number)
     if m := _LIST_PAGE.fullmatch(path):
         name = archive.list_named(m[1])
         if name is None:

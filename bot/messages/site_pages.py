@@ -33,6 +33,7 @@ from bot.domain.archive import (
     article_path,
     day_path,
     list_path,
+    page_count,
     page_items,
     page_wanted,
     relative,
@@ -193,9 +194,7 @@ def _chart_section(chart: SiteChart) -> str:
     for i, t in enumerate(chart.trends):
         legend.append(f"<li>{swatch(i, possibly=False)} {esc(t.watchlist)}, named</li>")
         if any(w.possibly for w in t.weeks):  # the chart draws the line only then
-            legend.append(
-                f"<li>{swatch(i, possibly=True)} {esc(t.watchlist)}, possibly about</li>"
-            )
+            legend.append(f"<li>{swatch(i, possibly=True)} {esc(t.watchlist)}, possibly about</li>")
     head = "".join(f'<th scope="col">{esc(t.watchlist)}</th>' for t in chart.trends)
     rows = []
     for k, week in enumerate(chart.trends[0].weeks):
@@ -301,9 +300,13 @@ def lists_page(archive: Archive) -> str:
     return _document(here, "Every watchlist", body)
 
 
-def day_page(archive: Archive, day: date) -> str:
-    here = day_path(day)
-    entries = list(reversed(archive.by_day.get(day, ())))
+def day_page(archive: Archive, day: date, page: int = 1) -> str:
+    """A day's page ``page``: its articles by list, newest first; a day of more than
+    ``PAGE_SIZE`` has further pages, counted from its oldest."""
+    here = day_path(day, page)
+    everything = archive.by_day.get(day, ())
+    entries = page_items(everything, page)
+    last = page_count(len(everything))
     label = esc(day_label(day))
     sections = []
     for w in archive.lists:
@@ -311,9 +314,15 @@ def day_page(archive: Archive, day: date) -> str:
         if mine:
             items = _items(mine, here, [w], 3, archive.tz)
             sections.append(f"<section><h2>{_list_link(here, w)}</h2>\n{items}</section>")
+    nav = []
+    if page < last:
+        later = esc(relative(here, day_path(day, page + 1)))
+        nav.append(f'<li><a href="{later}">Later that day (page {page + 1} of {last})</a></li>')
+    if page > 1:
+        earlier = esc(relative(here, day_path(day, page - 1)))
+        nav.append(f'<li><a href="{earlier}">Earlier that day (page {page - 1} of {last})</a></li>')
     days = archive.days
     at = days.index(day) if day in days else -1
-    nav = []
     if 0 <= at < len(days) - 1:
         before = days[at + 1]
         nav.append(f"<li>{_day_link(here, before, f'Day before: {esc(day_label(before))}')}</li>")
@@ -321,15 +330,17 @@ def day_page(archive: Archive, day: date) -> str:
         after = days[at - 1]
         nav.append(f"<li>{_day_link(here, after, f'Day after: {esc(day_label(after))}')}</li>")
     pager = (
-        f'<nav class="pager" aria-label="Other days"><ul>{"".join(nav)}</ul></nav>' if nav else ""
+        f'<nav class="pager" aria-label="Other pages"><ul>{"".join(nav)}</ul></nav>' if nav else ""
     )
+    paged = f"; page {page} of {last}" if last > 1 else ""
     body = (
         f"<h1>Digest of {label}</h1>\n"
-        f"<p>{plural(len(entries), 'article')} first seen on {label}, by watchlist.</p>\n"
+        f"<p>{plural(len(everything), 'article')} first seen on {label}, by watchlist{paged}.</p>\n"
         + "\n".join(sections)
         + f"\n{pager}"
     )
-    return _document(here, f"Digest of {label}", body)
+    suffix = f", page {page}" if page > 1 else ""
+    return _document(here, f"Digest of {label}{suffix}", body)
 
 
 def list_page(archive: Archive, watchlist: str, page: int | None) -> str:
@@ -426,7 +437,7 @@ def render_page(archive: Archive, chart: SiteChart, path: str) -> str | None:
     if wanted.kind == "lists":
         return lists_page(archive)
     if wanted.kind == "day" and wanted.day is not None:
-        return day_page(archive, wanted.day)
+        return day_page(archive, wanted.day, wanted.page or 1)
     if wanted.kind == "list":
         return list_page(archive, wanted.watchlist, wanted.page)
     if wanted.kind == "article" and wanted.entry is not None:

@@ -139,7 +139,7 @@ class SiteServer:
     def __init__(self, pages: PageSource, host: str = "127.0.0.1", port: int = 8080) -> None:
         self._http = _SiteHTTPServer((host, port), pages)
         self._thread = threading.Thread(
-            target=self._http.serve_forever, name="site-server", daemon=True
+            target=self._http.serve_forever, args=(0.1,), name="site-server", daemon=True
         )
 
     @property

@@ -22,9 +22,23 @@ SELECT {columns}, a.ref, a.first_seen_at
 """
 
 
+# A match or a finding replaced gets a new time; one removed lowers a count.
+_VERSION = """
+SELECT (SELECT max(ref) FROM articles), (SELECT max(updated_at) FROM articles),
+       (SELECT count(*) FROM matches), (SELECT max(matched_at) FROM matches),
+       (SELECT count(*) FROM possibly_about), (SELECT max(found_at) FROM possibly_about)
+"""
+
+
 class ArchiveStore:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
+
+    def version(self) -> tuple[object, ...]:
+        """What changes whenever an article, a match or a finding is written or removed:
+        the archive read at the same version is the same."""
+        row = self._conn.execute(_VERSION).fetchone()
+        return tuple(row)
 
     def entries(self, named: Sequence[str], about: Sequence[str]) -> list[ArchiveEntry]:
         """Every article one of ``named`` matched by name or one of ``about`` found it

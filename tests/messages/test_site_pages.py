@@ -185,3 +185,21 @@ def test_the_index_shows_the_chart_with_its_numbers_as_text() -> None:
     assert "<svg" in page and "<table>" in page
     assert "5 this week, 3 a week on average before" in html.unescape(page)
     assert "TRIPP, possibly about" in page
+
+
+def test_a_day_of_more_than_a_page_goes_on_over_further_pages() -> None:
+    entries = [entry_titled(f"Story {n}", n) for n in range(60)]
+    entries = [replace(e, first_seen_at=T + timedelta(seconds=i)) for i, e in enumerate(entries)]
+    archive = build_archive(entries, ["TRIPP"], UTC)
+    day = T.date()
+    assert [p for p in site_paths(archive) if p.startswith("days/2")] == [
+        day_path(day),
+        day_path(day, 2),
+    ]
+    first = render_page(archive, NO_CHART, day_path(day)) or ""
+    second = render_page(archive, NO_CHART, day_path(day, 2)) or ""
+    assert first.count('<li class="item">') == 50 and "Story 49<" in first
+    assert second.count('<li class="item">') == 10 and "Story 59<" in second
+    assert "2026-12-07-p2.html" in Page(first).links
+    assert "2026-12-07.html" in Page(second).links
+    assert render_page(archive, NO_CHART, "days/2026-12-07-p3.html") is None

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.app.service import Service
 from bot.app.site import page_source
 from bot.domain.archive import article_path, day_path, list_path
 from bot.runtime.site_server import SiteServer, site_path
@@ -21,15 +22,34 @@ NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[SiteServer]:
-    svc = service(tmp_path)
-    article = make_article(1, title="Iran <and> the route")
-    svc.store.upsert_article(article, NOW)
-    svc.store.replace_matches(article.id, [make_match("TRIPP")], NOW)
+def svc(tmp_path: Path) -> Iterator[Service]:
+    made = service(tmp_path)
+    store_article(made, 1, "Iran <and> the route")
     (tmp_path / "secret.txt").write_text("do not serve me")
+    yield made
+    made.close()
+
+
+@pytest.fixture
+def server(svc: Service) -> Iterator[SiteServer]:
     with SiteServer(page_source(svc, lambda: NOW), "127.0.0.1", 0) as running:
         yield running
-    svc.close()
+
+
+def store_article(svc: Service, n: int, title: str) -> None:
+    article = make_article(n, title=title)
+    svc.store.upsert_article(article, NOW)
+    svc.store.replace_matches(article.id, [make_match("TRIPP")], NOW)
+
+
+def test_pages_follow_the_store_as_it_changes(svc: Service, server: SiteServer) -> None:
+    new = "/" + article_path(make_article(2).id)
+    assert ask(server, "GET", new)[0] == 404
+    store_article(svc, 2, "A later story")
+    status, _, body = ask(server, "GET", new)
+    assert status == 200 and b"A later story" in body
+    svc.store.replace_matches(make_article(2).id, [], NOW)
+    assert ask(server, "GET", new)[0] == 404
 
 
 def ask(server: SiteServer, method: str, target: str) -> tuple[int, dict[str, str], bytes]:
