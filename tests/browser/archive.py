@@ -2,7 +2,7 @@
 the frozen test lists matching), and the archive site `caci-watch site` writes from it.
 
 Three polls on three days: the bundled snapshot twenty days ago, sixty "Middle Corridor"
-articles nine days ago (more than a list's page holds, so that list is paged), and an
+articles nine days ago (more than a page holds, so that list and day are paged), and an
 hour ago an article whose title is hostile markup, matched by TRIPP.
 """
 

@@ -33,7 +33,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> WrittenSite:
     return write_site(tmp_path_factory.mktemp("archive"))
 
 
-KINDS = ("index", "days", "day", "lists", "list", "list page", "article")
+KINDS = ("index", "days", "day", "day page", "lists", "list", "list page", "article")
 
 
 def page_kinds(site: WrittenSite) -> dict[str, str]:
@@ -42,6 +42,7 @@ def page_kinds(site: WrittenSite) -> dict[str, str]:
         "index": site.index,
         "days": site.root / "days" / "index.html",
         "day": site.pages("days/????-??-??.html")[-1],
+        "day page": site.pages("days/????-??-??-p2.html")[0],
         "lists": site.root / "lists" / "index.html",
         "list": site.pages("lists/tripp-*/index.html")[0],
         "list page": site.pages("lists/middle-corridor-*/page-1.html")[0],
@@ -216,7 +217,7 @@ def test_a_hostile_title_shows_as_text_on_every_page_that_names_it(
     assert HOSTILE_BODY  # the body the feed carried, see tests/browser/archive.py
 
 
-@pytest.mark.parametrize("kind", ["index", "days", "day", "lists", "list", "list page", "article"])
+@pytest.mark.parametrize("kind", KINDS)
 def test_a_phone_needs_no_sideways_scrolling(
     browser: WebDriver, site: WrittenSite, kind: str
 ) -> None:
