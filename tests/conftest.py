@@ -50,9 +50,20 @@ def watchlists_dir(tmp_path: Path) -> Path:
 WAIT_FIRST = ("test_faults_telegram.py", "test_telegram_outage.py", "test_flood_bot_wide.py")
 
 
+# Before those, tests/browser/: its tests share one Chromium and one written site per
+# worker, and at the very front of the first worker's share no other worker steals them
+# (a worker steals from the end of another's), so one browser starts, not four.
+BROWSER_FIRST = "browser"
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if hasattr(config, "workerinput"):  # an xdist worker; each sorts the same way
-        items.sort(key=lambda item: item.path.name not in WAIT_FIRST)
+        items.sort(
+            key=lambda item: (
+                item.path.parent.name != BROWSER_FIRST,
+                item.path.name not in WAIT_FIRST,
+            )
+        )
 
 
 # --- other fixtures go below -----------------------------------------------------------

@@ -4,6 +4,10 @@
 Where there is no Chromium (or no Selenium) the tests skip and say why; under
 ``CACI_BROWSER_REQUIRED=1`` (set by .ci/run) they fail instead, so CI cannot pass by
 skipping them.
+
+The browser and the written site are per test process: under pytest-xdist the root
+conftest puts these tests at the front of one worker's share, so one browser starts;
+`pytest -n 0 tests/browser` runs them alone in one process (with `-n 4` alone, four).
 """
 
 from __future__ import annotations
