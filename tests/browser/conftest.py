@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import pytest
 
@@ -28,16 +28,19 @@ CHROMIUM = Path(os.environ.get("CACI_CHROMIUM", "/usr/bin/chromium"))
 CHROMEDRIVER = Path(os.environ.get("CACI_CHROMEDRIVER", "/usr/bin/chromedriver"))
 
 
-def _no_browser(reason: str) -> None:
+def _no_browser(reason: str) -> NoReturn:
     if os.environ.get("CACI_BROWSER_REQUIRED") == "1":
         pytest.fail(f"CACI_BROWSER_REQUIRED=1 but {reason}", pytrace=False)
-    pytest.skip(f"{reason} (run scripts/setup-browser.sh as root to install it)")
+    pytest.skip(reason)
 
 
 def _why_no_browser() -> str | None:
     for path in (CHROMIUM, CHROMEDRIVER):
         if not (path.is_file() and os.access(path, os.X_OK)):
-            return f"no headless browser: {path} is missing"
+            return (
+                f"no headless browser: {path} is missing"
+                " (scripts/setup-browser.sh, run as root, installs it)"
+            )
     return None
 
 
