@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 
 from bot.domain.aboutness import PossiblyAbout
+from bot.domain.lead import lead_only
 from bot.domain.models import Article, Match
 from bot.domain.possibly_about import outranked
 
@@ -108,7 +109,8 @@ def build_archive(entries: Iterable[ArchiveEntry], lists: Sequence[str], tz: tzi
         named = frozenset(m.watchlist for m in matches)
         about = tuple(f for f in e.about if f.watchlist in wanted and not outranked(f, named))
         if matches or about:
-            kept.append(ArchiveEntry(e.article, e.first_seen_at, matches, about))
+            # The pages show an article's lead, never its text: keep no more of it.
+            kept.append(ArchiveEntry(lead_only(e.article), e.first_seen_at, matches, about))
     kept.sort(key=_oldest_first)
     names = tuple(sorted(dict.fromkeys(lists), key=str.casefold))
     by_list: dict[str, list[ArchiveEntry]] = {w: [] for w in names}

@@ -9,6 +9,7 @@ with an ellipsis.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from bot.domain.models import Article, Match
 from bot.domain.sentences import boundaries
@@ -65,6 +66,16 @@ def first_sentences(text: str, count: int = LEAD_SENTENCES) -> str:
             stop = end
             break
     return _one_line(head[begin:stop])
+
+
+def lead_only(article: Article) -> Article:
+    """The article with no more of its summary and text than ``article_lead`` and
+    ``has_abstract`` read (and no HTML): the same lead, for keeping many articles."""
+    summary = article.summary[: 2 * _SCAN_CHARS]
+    text = article.text[: max(_SCAN_CHARS, 4 * len(summary) + 256)]
+    if article.summary is article.text or article.summary == article.text:
+        summary = text  # the feed's summary was the text: it still is
+    return replace(article, summary=summary, text=text, html="")
 
 
 def article_lead(article: Article, limit: int = LEAD_CHARS) -> str:

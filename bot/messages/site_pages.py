@@ -377,9 +377,10 @@ def list_page(archive: Archive, watchlist: str, page: int | None) -> str:
         if entries
         else "<p>Nothing matched it yet.</p>"
     )
+    paged = f"; page {number} of {last}" if last > 1 else ""
     body = (
         f"<h1>{name}</h1>\n"
-        f"<p>{plural(total, 'article')} matched, newest first; page {number} of {last}.</p>\n"
+        f"<p>{plural(total, 'article')} matched, newest first{paged}.</p>\n"
         f"{items}\n{pager}"
     )
     suffix = "" if page is None else f", page {page}"

@@ -114,3 +114,26 @@ def test_overlapping_marks_in_the_lead_are_merged() -> None:
     wide = match_at(lead, "Trump Route for International Peace (TRIPP)")
     narrow = match_at(lead, "TRIPP")
     assert lead_marks(lead, [narrow, wide]) == [(4, 47)]
+
+
+# -- lead_only: keeping many articles for their leads (the archive site) -----------------
+
+_WORDS = st.text(alphabet=st.sampled_from("ab. \n\tXY…"), max_size=6000)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_WORDS, _WORDS, st.sampled_from(["own", "same", "start"]))
+def test_an_article_cut_to_what_its_lead_reads_has_the_same_lead(
+    text: str, summary: str, kind: str
+) -> None:
+    from bot.domain.lead import article_lead, has_abstract, lead_only
+
+    if kind == "same":
+        summary = text
+    elif kind == "start":
+        summary = text[: len(summary) // 2] + "…"
+    article = replace(make_article(1), text=text, summary=summary)
+    cut = lead_only(article)
+    assert article_lead(cut) == article_lead(article)
+    assert has_abstract(cut) == has_abstract(article)
+    assert len(cut.text) <= max(len(text), 20_000)

@@ -93,13 +93,19 @@ def test_a_hostile_title_is_text_on_every_page_it_is_on() -> None:
 @given(st.text(max_size=80), st.text(max_size=80))
 def test_any_title_and_link_stay_text_and_never_make_markup(title: str, link: str) -> None:
     e = entry_titled(title)
-    e = replace(e, article=replace(e.article, link=link))
+    # Every field a feed gives: the lead comes from the summary and the text.
+    article = replace(e.article, link=link, summary=title, text=f"{title}. TRIPP. {title}")
+    e = replace(e, article=article)
     archive = build_archive([e], ["TRIPP"], UTC)
     page = render_page(archive, NO_CHART, article_path(e.article.id))
     assert page is not None
     parsed = Page(page)
     assert set(parsed.tags) <= OWN_TAGS
     assert parsed.h1 == [one_line(title) or "(untitled)"]
+    for page in (
+        render_page(archive, NO_CHART, p) or "" for p in site_paths(archive) if p != STYLE
+    ):
+        assert set(Page(page).tags) <= OWN_TAGS
     for href in parsed.links:
         # Only the site's own relative pages, or an http(s) link to the article.
         assert not href.lower().lstrip().startswith(("javascript:", "data:", "vbscript:"))
