@@ -15,6 +15,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -64,6 +65,8 @@ class Visit:
     error_page: bool
     links: list[viewing.Link]
     scripts: int
+    levels: list[int]
+    mains: int
 
 
 @dataclass
@@ -81,7 +84,9 @@ def visit(driver: WebDriver, url: str) -> Visit:
     viewing.load(driver, url)
     seen = viewing.glance(driver)
     console = viewing.console_errors(driver)
-    return Visit(seen.headings, console, seen.error_page, seen.links, seen.scripts)
+    return Visit(
+        seen.headings, console, seen.error_page, seen.links, seen.scripts, seen.levels, seen.mains
+    )
 
 
 def walk_from(driver: WebDriver, starts: list[str], base: str) -> Walk:
@@ -172,6 +177,14 @@ def test_every_link_leads_to_a_page_with_a_heading(walk: Walk) -> None:
 
 def test_no_page_needs_javascript(walk: Walk) -> None:
     assert {url: v.scripts for url, v in walk.visits.items() if v.scripts} == {}
+
+
+def test_every_page_has_one_main_part_and_headings_that_skip_no_level(walk: Walk) -> None:
+    def skips(levels: list[int]) -> bool:
+        return levels[:1] != [1] or any(b > a + 1 for a, b in pairwise(levels))
+
+    assert {url: v.levels for url, v in walk.visits.items() if skips(v.levels)} == {}
+    assert {url: v.mains for url, v in walk.visits.items() if v.mains != 1} == {}
 
 
 def test_links_say_where_they_go(walk: Walk) -> None:

@@ -90,6 +90,7 @@ def test_a_glance_sees_the_heading_the_links_and_no_script(browser: WebDriver, p
     viewing.load(browser, (pages / "plain.html").as_uri())
     seen = viewing.glance(browser)
     assert seen.headings == ["Plain"] and seen.scripts == 0 and not seen.error_page
+    assert seen.levels == [1] and seen.mains == 0
     assert seen.links == [viewing.Link((pages / "wide.html").as_uri(), "a link")]
 
 

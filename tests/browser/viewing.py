@@ -107,15 +107,26 @@ class Glance:
     error_page: bool
     links: list[Link]
     scripts: int  # script elements and on… attributes: what would need JavaScript
+    levels: list[int]  # of every heading, in the order a screen reader lists them
+    mains: int  # main landmarks: where "skip to the content" leads
 
 
 def glance(driver: WebDriver) -> Glance:
     """`headings`, `is_error_page` and `links` at once: one call to the browser, not three."""
     got = driver.execute_script(
         f"return [(function () {{ {_HEADINGS} }})('h1'), (function () {{ {_ERROR_PAGE} }})(),"
-        f" (function () {{ {_LINKS} }})(), (function () {{ {_SCRIPTS} }})()]"
+        f" (function () {{ {_LINKS} }})(), (function () {{ {_SCRIPTS} }})(),"
+        " [...document.querySelectorAll('h1, h2, h3, h4, h5, h6')].map(h => +h.tagName[1]),"
+        " document.querySelectorAll('main, [role=main]').length]"
     )
-    return Glance([str(h) for h in got[0]], _is_error(*got[1]), _links(got[2]), int(got[3]))
+    return Glance(
+        headings=[str(h) for h in got[0]],
+        error_page=_is_error(*got[1]),
+        links=_links(got[2]),
+        scripts=int(got[3]),
+        levels=[int(level) for level in got[4]],
+        mains=int(got[5]),
+    )
 
 
 def element_exists(driver: WebDriver, element_id: str) -> bool:
