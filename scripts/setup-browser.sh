@@ -47,7 +47,9 @@ apt=("${as_root[@]}" apt-get -q -y -o DPkg::Lock::Timeout=300)
 if ! "${apt[@]}" update >/dev/null; then
     give_up "apt-get update failed."
 fi
-if ! "${apt[@]}" install --no-install-recommends chromium chromium-driver >/dev/null; then
+# DejaVu: the font the tests' pages are measured in here (a minimal image could get
+# another of fontconfig's alternatives, and labels of other widths).
+if ! "${apt[@]}" install --no-install-recommends chromium chromium-driver fonts-dejavu-core >/dev/null; then
     give_up "apt-get install chromium chromium-driver failed."
 fi
 [[ -x "$BROWSER" && -x "$DRIVER" ]] || give_up "installed, but $BROWSER or $DRIVER is still missing."
