@@ -15,10 +15,9 @@ The scheme, relative to the site's root:
 from __future__ import annotations
 
 import hashlib
-import posixpath
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 
 from bot.domain.aboutness import PossiblyAbout
@@ -73,6 +72,8 @@ class Archive:
     by_list: dict[str, tuple[ArchiveEntry, ...]]
     by_day: dict[date, tuple[ArchiveEntry, ...]]
     tz: tzinfo
+    # Each entry by its page's name (``article_slug``).
+    by_slug: dict[str, ArchiveEntry] = field(default_factory=dict)
 
     @property
     def days(self) -> list[date]:
@@ -83,7 +84,7 @@ class Archive:
         return entry.first_seen_at.astimezone(self.tz).date()
 
     def entry(self, slug: str) -> ArchiveEntry | None:
-        return next((e for e in self.entries if article_slug(e.article.id) == slug), None)
+        return self.by_slug.get(slug)
 
     def list_named(self, slug: str) -> str | None:
         return next((w for w in self.lists if list_slug(w) == slug), None)
@@ -125,6 +126,7 @@ def build_archive(entries: Iterable[ArchiveEntry], lists: Sequence[str], tz: tzi
         by_list={w: tuple(v) for w, v in by_list.items()},
         by_day={d: tuple(v) for d, v in by_day.items()},
         tz=tz,
+        by_slug={article_slug(e.article.id): e for e in kept},
     )
 
 
@@ -175,8 +177,14 @@ def article_path(article_id: str) -> str:
 
 
 def relative(from_page: str, to_page: str) -> str:
-    """The relative link from one page of the site to another."""
-    return posixpath.relpath(to_page, posixpath.dirname(from_page) or ".")
+    """The relative link from one page of the site to another (both relative to the
+    root, as the scheme writes them: no "." or ".." in them)."""
+    here = from_page.split("/")[:-1]
+    there = to_page.split("/")
+    common = 0
+    while common < min(len(here), len(there) - 1) and here[common] == there[common]:
+        common += 1
+    return "../" * (len(here) - common) + "/".join(there[common:])
 
 
 def site_paths(archive: Archive) -> list[str]:

@@ -134,6 +134,19 @@ def test_every_site_path_is_a_page_and_nothing_else_is() -> None:
         assert page_wanted(archive, path) is None, path
 
 
+_SEGMENT = st.text(alphabet="abc-", min_size=1, max_size=3)
+
+
+@given(st.lists(_SEGMENT, min_size=1, max_size=4), st.lists(_SEGMENT, min_size=1, max_size=4))
+def test_a_relative_link_leads_where_relpath_says(here: list[str], there: list[str]) -> None:
+    import posixpath
+
+    from_page, to_page = "/".join(here) + ".html", "/".join(there) + ".html"
+    link = relative(from_page, to_page)
+    assert posixpath.normpath(posixpath.join(posixpath.dirname(from_page), link)) == to_page
+    assert link == posixpath.relpath(to_page, posixpath.dirname(from_page) or ".")
+
+
 def test_articles_found_in_one_poll_are_ordered_by_their_publication_not_their_ids() -> None:
     # A first poll or a backfill finds many at one moment; ids sort "item/10" before "item/9".
     found = [
