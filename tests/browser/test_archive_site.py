@@ -9,10 +9,13 @@ once (`walk`) and each test asks what it is about of that walk or of a page it o
 
 from __future__ import annotations
 
+import html
 import re
 import struct
 import subprocess
 import sys
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import pairwise
@@ -89,9 +92,15 @@ def visit(driver: WebDriver, url: str) -> Visit:
     )
 
 
-def walk_from(driver: WebDriver, starts: list[str], base: str) -> Walk:
-    """Opens ``starts`` and every page under ``base`` they link to; links elsewhere are
-    noted, not followed (the tests have no network)."""
+def walk_from(
+    driver: WebDriver,
+    starts: list[str],
+    base: str,
+    follow: Callable[[str], Visit] | None = None,
+) -> Walk:
+    """Opens ``starts`` and every page under ``base`` they link to (with ``follow``, by
+    default in the browser); links elsewhere are noted, not followed (the tests have no
+    network)."""
     done = Walk()
     for start in starts:
         done.visits[start] = visit(driver, start)
@@ -106,7 +115,7 @@ def walk_from(driver: WebDriver, starts: list[str], base: str) -> Walk:
                 fragments.append((start, link.target, link.fragment))
     for target in done.sources:
         if target not in done.visits:
-            done.visits[target] = visit(driver, target)
+            done.visits[target] = follow(target) if follow else visit(driver, target)
     for source, target, fragment in fragments:
         viewing.load(driver, target)
         if not viewing.element_exists(driver, fragment):
@@ -312,10 +321,24 @@ def served(site: WrittenSite) -> Iterator[str]:
             server.communicate(timeout=30)
 
 
+def fetched(url: str) -> Visit:
+    """A served page as plain HTTP sees it: its status and its first-level headings. The
+    browser has shown every page of the written site; served, it opens one of each kind
+    (which is where the server's headers, its security policy above all, would show)."""
+    try:
+        with urllib.request.urlopen(url, timeout=30) as answer:
+            status, page = answer.status, answer.read().decode("utf-8")
+            kind = answer.headers.get_content_type()
+    except urllib.error.HTTPError as error:
+        status, page, kind = error.code, "", ""
+    headings = [html.unescape(h) for h in re.findall(r"<h1[^>]*>(.*?)</h1>", page, re.S)]
+    return Visit(headings, [], status != 200 or kind != "text/html", [], 0, [], 1)
+
+
 @pytest.fixture(scope="module")
 def served_walk(browser: WebDriver, site: WrittenSite, served: str) -> Walk:
     starts = [served + path for path in page_kinds(site).values()]
-    return walk_from(browser, starts, served)
+    return walk_from(browser, starts, served, follow=fetched)
 
 
 def missing_icon(message: str) -> bool:
@@ -324,7 +347,7 @@ def missing_icon(message: str) -> bool:
 
 
 def test_served_links_lead_to_pages_with_a_heading_and_no_console_error(
-    served_walk: Walk, walk: Walk
+    served_walk: Walk, walk: Walk, served: str
 ) -> None:
     # The missing icon has a test of its own below.
     failed = {
@@ -337,6 +360,7 @@ def test_served_links_lead_to_pages_with_a_heading_and_no_console_error(
     assert not failed, failed
     assert not served_walk.broken, served_walk.broken
     assert len(served_walk.visits) == len(walk.visits)
+    assert fetched(served + "articles/0000000000000000.html").error_page  # a 404 is seen
 
 
 @pytest.mark.xfail(
