@@ -70,6 +70,8 @@ class _Handler(BaseHTTPRequestHandler):
         self._answer(body=False)
 
     def _refuse_method(self) -> None:
+        # A body it may carry is not read: the connection ends with the answer.
+        self.close_connection = True
         self._send(
             HTTPStatus.METHOD_NOT_ALLOWED,
             b"Only GET and HEAD.\n",
@@ -77,7 +79,12 @@ class _Handler(BaseHTTPRequestHandler):
             extra={"Allow": "GET, HEAD"},
         )
 
-    do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_TRACE = do_CONNECT = _refuse_method
+    def __getattr__(self, name: str) -> Callable[[], None]:
+        # The base class answers a method it finds no do_METHOD for with 501; every
+        # method but GET and HEAD is one this read-only site does not allow.
+        if name.startswith("do_"):
+            return self._refuse_method
+        raise AttributeError(name)
 
     def _answer(self, *, body: bool) -> None:
         try:

@@ -97,7 +97,7 @@ def test_what_the_site_has_not_is_404(server: SiteServer) -> None:
 
 
 def test_other_methods_are_405_naming_the_allowed_ones(server: SiteServer) -> None:
-    for method in ("POST", "PUT", "DELETE", "PATCH", "OPTIONS"):
+    for method in ("POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "PROPFIND", "FOO"):
         status, headers, _ = ask(server, method, "/index.html")
         assert status == 405, method
         assert headers["Allow"] == "GET, HEAD"
