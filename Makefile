@@ -16,8 +16,13 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(VENV)/bin/caci-watch demo
 
+## Chromium and its driver for tests/browser/ (apt-get, as root); without them those skip.
+.PHONY: browser
+browser:
+	scripts/setup-browser.sh
+
 ## The test suite, then the linters and the type checker.
-test: $(STAMP)
+test: $(STAMP) browser
 	$(PY) -m pytest -q
 	$(MAKE) --no-print-directory lint
 

@@ -50,9 +50,39 @@ def watchlists_dir(tmp_path: Path) -> Path:
 WAIT_FIRST = ("test_faults_telegram.py", "test_telegram_outage.py", "test_flood_bot_wide.py")
 
 
+# Before those, tests/browser/: its tests share one Chromium and one written site per
+# worker, and at the very front of the first worker's share no other worker steals them
+# (a worker steals from the end of another's), so one browser starts, not four.
+BROWSER_FIRST = "browser"
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if hasattr(config, "workerinput"):  # an xdist worker; each sorts the same way
-        items.sort(key=lambda item: item.path.name not in WAIT_FIRST)
+        items.sort(
+            key=lambda item: (
+                item.path.parent.name != BROWSER_FIRST,
+                item.path.name not in WAIT_FIRST,
+            )
+        )
 
 
 # --- other fixtures go below -----------------------------------------------------------
+
+
+# --- where the browser tests' screenshots are (tests/browser/) --------------------------
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Lists the screenshots tests recorded (``record_property("screenshot", path)``): a
+    test's tmp_path is under pytest's base temp, which differs by run and by worker."""
+    shots = dict.fromkeys(  # each phase's report (setup, call, teardown) has them
+        str(value)
+        for reports in terminalreporter.stats.values()
+        for report in reports
+        for name, value in getattr(report, "user_properties", ())
+        if name == "screenshot"
+    )
+    if shots:
+        terminalreporter.write_sep("-", "screenshots")
+        for shot in shots:
+            terminalreporter.write_line(shot)

@@ -93,8 +93,10 @@ class Archive:
         return page_count(len(self.by_list.get(watchlist, ())))
 
 
-def _oldest_first(entry: ArchiveEntry) -> tuple[datetime, str]:
-    return (entry.first_seen_at, entry.article.id)
+def _oldest_first(entry: ArchiveEntry) -> tuple[datetime, datetime, str]:
+    # One poll finds many articles at the same moment (the first poll, a backfill): among
+    # them the publication date orders, not the id's text ("report 9" before "report 60").
+    return (entry.first_seen_at, entry.article.published or entry.first_seen_at, entry.article.id)
 
 
 def build_archive(entries: Iterable[ArchiveEntry], lists: Sequence[str], tz: tzinfo) -> Archive:

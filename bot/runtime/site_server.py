@@ -56,6 +56,9 @@ def site_path(raw: str) -> str | None:
 class _Handler(BaseHTTPRequestHandler):
     server: _SiteHTTPServer
     protocol_version = "HTTP/1.1"
+    # The headers and the body go out in two writes; with Nagle's algorithm the body
+    # waits for the client's delayed ACK of the headers (about 40 ms a response).
+    disable_nagle_algorithm = True
 
     def version_string(self) -> str:
         return "caci-watch"

@@ -145,3 +145,17 @@ def test_a_relative_link_leads_where_relpath_says(here: list[str], there: list[s
     link = relative(from_page, to_page)
     assert posixpath.normpath(posixpath.join(posixpath.dirname(from_page), link)) == to_page
     assert link == posixpath.relpath(to_page, posixpath.dirname(from_page) or ".")
+
+
+def test_articles_found_in_one_poll_are_ordered_by_their_publication_not_their_ids() -> None:
+    # A first poll or a backfill finds many at one moment; ids sort "item/10" before "item/9".
+    found = [
+        ArchiveEntry(make_article(n, published=T - timedelta(days=1, hours=n)), T, (make_match(),))
+        for n in (9, 10, 1)
+    ]
+    archive = build_archive(found, ["TRIPP"], UTC)
+    assert [e.article.title for e in archive.by_list["TRIPP"]] == [
+        "Article number 10",
+        "Article number 9",
+        "Article number 1",
+    ]
