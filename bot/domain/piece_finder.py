@@ -42,6 +42,9 @@ _Joined = tuple[tuple[str, int, tuple[_At, ...]], ...]  # (term word, its typos,
 # What the pieces in a text word ask for (empty: nothing): the terms worth a look at
 # once; those worth one if the word joined with the word before (after) it is a term word
 # split in two; and by side, for each word wanted there, those worth one if it fits.
+# What the pieces in a text word ask for (empty: nothing): the terms worth a look at
+# once; those worth one if the word joined with the word before (after) it is a term word
+# split in two; and by side, for each word wanted there, those worth one if it fits.
 _WordLooks = (
     tuple[
         tuple[_At, ...],
@@ -217,6 +220,15 @@ def _beside_fits(near: str, wanted: _Beside) -> bool:
     return osa_distance(expected, near, cap) <= cap
 
 
+def _fitting(options: tuple[tuple[_Beside, tuple[_At, ...]], ...], near: str) -> tuple[_At, ...]:
+    """The terms worth a look when `near` is the text word beside the word found."""
+    return tuple(
+        dict.fromkeys(
+            ref for wanted, at_refs in options if _beside_fits(near, wanted) for ref in at_refs
+        )
+    )
+
+
 class PieceFinder:
     """The prefilter (step 3): the pieces of many terms in one Aho–Corasick automaton, and
     what a piece found asks of the words around it. One finder may serve the terms of
@@ -320,11 +332,14 @@ class PieceFinder:
         split_memo = self._split_memo
         if len(split_memo) > _MEMO_SIZE:
             split_memo.clear()
+        remembered = memo.get
         found: dict[int, set[int]] = {}
         size = len(text)
         done = -1  # hits ending up to here are in a word already looked at
         # Padded so that a piece may be anchored at the first or last word. A piece
-        # ending at `end` says its term starts at `end + 1 - piece_end` in `text`.
+        # ending at `end` says its term starts at `end + 1 - piece_end` in `text`. This
+        # loop runs for every piece found (tens to a hundred an article), so it is
+        # written for few steps a piece.
         for end, (whole, refs) in self._automaton.iter(" " + text + " "):
             if whole:  # whole terms: nothing to check per word
                 for term_index, piece_end in refs:
@@ -332,21 +347,18 @@ class PieceFinder:
                 continue
             if end <= done:
                 continue
-            # The text word holding the piece (`text[end - 1]`, or the word just before
-            # it when that is the space after the word). Most pieces found are in words
-            # that cannot be their term word (" ro" in "road"): the memo, keyed on the
-            # word, says so in one look however many articles hold it.
-            if end > size or text[end - 1] == " ":
-                right = end - 1
-                left = text.rfind(" ", 0, right) + 1
-            else:
-                left = text.rfind(" ", 0, end - 1) + 1
-                right = text.find(" ", end)
-                if right < 0:
-                    right = size
+            # The text word holding the piece: the piece's last character is
+            # `text[end - 1]`, a letter of the word or the space after it (at the text's
+            # end, the padding). Most pieces found are in words that cannot be their
+            # term word (" ro" in "road"): the memo, keyed on the word, says so in one
+            # look however many articles hold it.
+            left = text.rfind(" ", 0, end - 1) + 1
+            right = text.find(" ", end - 1)
+            if right < 0:
+                right = size
             done = right + 1
             written = text[left:right]
-            looks = memo.get(written)
+            looks = remembered(written)
             if looks is None:
                 looks = memo[written] = self._looks(written)
             if not looks:
@@ -354,11 +366,10 @@ class PieceFinder:
             free, split_before, split_after, sides = looks
             for term_index, at in free:
                 _add(found, term_index, left + at)
-            before = after = None
             # The word may be a term word split in two (`Kam` / `chik`) with the word
             # before it or after it.
             if split_before:
-                before, before_start = _word_before(text, left)
+                before = _word_before(text, left)[0]
                 passed = split_memo.get((written, -1, before))
                 if passed is None:
                     passed = split_memo[written, -1, before] = _joined(
@@ -367,7 +378,7 @@ class PieceFinder:
                 for term_index, at in passed:
                     _add(found, term_index, left + at)
             if split_after:
-                after, after_end = _word_after(text, right)
+                after = _word_after(text, right)[0]
                 passed = split_memo.get((written, 1, after))
                 if passed is None:
                     passed = split_memo[written, 1, after] = _joined(split_after, written + after)
@@ -375,42 +386,33 @@ class PieceFinder:
                     _add(found, term_index, left + at)
             for side, options, fits_by_near in sides:
                 # " ro" in "route" is no look at "Trump Route" unless "Trump" is beside
-                # it; nor "Baku" in "Baku officials" one at "Baku port".
+                # it; nor "Baku" in "Baku officials" one at "Baku port". The word beside
+                # is found as `_word_after` (`_word_before`) finds it, in a step or two
+                # when one space comes between (nearly always).
                 if side > 0:
-                    if after is None:
-                        # `_word_after`, inline: this runs for most words looked at.
-                        start = right + 1
-                        while start < size and text[start] == " ":
-                            start += 1
-                        after_end = text.find(" ", start)
-                        if after_end < 0:
-                            after_end = size
-                        after = text[start:after_end]
-                    near = after
+                    start = right + 1
+                    near_end = text.find(" ", start)
+                    if near_end == start:
+                        near, near_end = _word_after(text, right)
+                    else:
+                        if near_end < 0:
+                            near_end = size
+                        near = text[start:near_end]
                     if near in STOPWORDS:
-                        near = _word_after(text, after_end)[0]
+                        near = _word_after(text, near_end)[0]
                 else:
-                    if before is None:
-                        before, before_start = _word_before(text, left)
-                    near = before
+                    if left > 1 and text[left - 2] != " ":
+                        near_start = text.rfind(" ", 0, left - 1) + 1
+                        near = text[near_start : left - 1]
+                    else:
+                        near, near_start = _word_before(text, left)
                     if near in STOPWORDS:
-                        near = _word_before(text, before_start)[0]
+                        near = _word_before(text, near_start)[0]
                 fitting = fits_by_near.get(near)
                 if fitting is None:
                     neighbours += 1
-                    fitting = fits_by_near[near] = tuple(
-                        dict.fromkeys(
-                            ref
-                            for wanted, at_refs in options
-                            if _beside_fits(near, wanted)
-                            for ref in at_refs
-                        )
-                    )
+                    fitting = fits_by_near[near] = _fitting(options, near)
                 for term_index, at in fitting:
-                    starts = found.get(term_index)
-                    if starts is None:
-                        found[term_index] = {left + at}
-                    else:
-                        starts.add(left + at)
+                    _add(found, term_index, left + at)
         self._neighbours += neighbours
         return found
