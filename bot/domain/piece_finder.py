@@ -39,25 +39,14 @@ _Looks = (
 )
 _At = tuple[int, int]  # (term, where it starts counted from the start of a text word)
 _Joined = tuple[tuple[str, int, tuple[_At, ...]], ...]  # (term word, its typos, terms)
+# What a text word's neighbour on one side decides: the side, the words wanted there, and
+# what each word found there gave.
+_Side = tuple[int, tuple[tuple[_Beside, tuple[_At, ...]], ...], dict[str, tuple[_At, ...]]]
 # What the pieces in a text word ask for (empty: nothing): the terms worth a look at
 # once; those worth one if the word joined with the word before (after) it is a term word
-# split in two; and by side, for each word wanted there, those worth one if it fits.
-# What the pieces in a text word ask for (empty: nothing): the terms worth a look at
-# once; those worth one if the word joined with the word before (after) it is a term word
-# split in two; and by side, for each word wanted there, those worth one if it fits.
-_WordLooks = (
-    tuple[
-        tuple[_At, ...],
-        _Joined,
-        _Joined,
-        # by side: the words wanted there, and what each word found there gave
-        tuple[
-            tuple[int, tuple[tuple[_Beside, tuple[_At, ...]], ...], dict[str, tuple[_At, ...]]],
-            ...,
-        ],
-    ]
-    | tuple[()]
-)
+# split in two; and by side, for each word wanted there, those worth one if it fits. A
+# word whose one neighbour alone decides (most) is that side's `_Side` alone.
+_WordLooks = tuple[tuple[_At, ...], _Joined, _Joined, tuple[_Side, ...]] | _Side | tuple[()]
 # Entries each memo keeps, and neighbours the word memo's entries keep all together
 # (about 3.5 MB at most); then it starts afresh.
 _MEMO_SIZE = 16_384
@@ -310,15 +299,13 @@ class PieceFinder:
             tuple((expected, cap, tuple(refs)) for (expected, cap), refs in by.items())
             for by in joined
         )
-        return (
-            tuple(free),
-            joined_before,
-            joined_after,
-            tuple(
-                (side, tuple((beside, tuple(refs)) for beside, refs in by_word.items()), {})
-                for side, by_word in sides.items()
-            ),
+        by_side: tuple[_Side, ...] = tuple(
+            (side, tuple((beside, tuple(refs)) for beside, refs in by_word.items()), {})
+            for side, by_word in sides.items()
         )
+        if not (free or joined_before or joined_after) and len(by_side) == 1:
+            return by_side[0]  # the common case: one neighbour decides
+        return (tuple(free), joined_before, joined_after, by_side)
 
     def find(self, text: str) -> dict[int, set[int]]:
         """term → where its pieces in `text` (normalised) say it starts, where worth a look."""
@@ -363,27 +350,32 @@ class PieceFinder:
                 looks = memo[written] = self._looks(written)
             if not looks:
                 continue
-            free, split_before, split_after, sides = looks
-            for term_index, at in free:
-                _add(found, term_index, left + at)
-            # The word may be a term word split in two (`Kam` / `chik`) with the word
-            # before it or after it.
-            if split_before:
-                before = _word_before(text, left)[0]
-                passed = split_memo.get((written, -1, before))
-                if passed is None:
-                    passed = split_memo[written, -1, before] = _joined(
-                        split_before, before + written
-                    )
-                for term_index, at in passed:
+            if len(looks) == 3:
+                sides: tuple[_Side, ...] = (looks,)
+            else:
+                free, split_before, split_after, sides = looks
+                for term_index, at in free:
                     _add(found, term_index, left + at)
-            if split_after:
-                after = _word_after(text, right)[0]
-                passed = split_memo.get((written, 1, after))
-                if passed is None:
-                    passed = split_memo[written, 1, after] = _joined(split_after, written + after)
-                for term_index, at in passed:
-                    _add(found, term_index, left + at)
+                # The word may be a term word split in two (`Kam` / `chik`) with the word
+                # before it or after it.
+                if split_before:
+                    before = _word_before(text, left)[0]
+                    passed = split_memo.get((written, -1, before))
+                    if passed is None:
+                        passed = split_memo[written, -1, before] = _joined(
+                            split_before, before + written
+                        )
+                    for term_index, at in passed:
+                        _add(found, term_index, left + at)
+                if split_after:
+                    after = _word_after(text, right)[0]
+                    passed = split_memo.get((written, 1, after))
+                    if passed is None:
+                        passed = split_memo[written, 1, after] = _joined(
+                            split_after, written + after
+                        )
+                    for term_index, at in passed:
+                        _add(found, term_index, left + at)
             for side, options, fits_by_near in sides:
                 # " ro" in "route" is no look at "Trump Route" unless "Trump" is beside
                 # it; nor "Baku" in "Baku officials" one at "Baku port". The word beside

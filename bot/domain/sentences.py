@@ -36,10 +36,19 @@ _CANDIDATE = re.compile(r"[.!?][\"'”’»)\]]*(\s+)|(?P<blank>[ \t\r\f\v]*\n[ 
 # How far back `sentence_start` searches at a time: most sentences start closer.
 _STRETCH = 120
 # The word before a full stop: everything back to white space, less opening marks.
+_WORD_REACH = 24
 _OPENERS = "\"'“‘«([{"
 
 
 def _word_before(text: str, stop: int) -> str:
+    if not stop or text[stop - 1].isspace():
+        return ""
+    # The last run of non-white-space in a few dozen characters before `stop` (split
+    # treats as white space what `isspace` does); a longer word is walked back to its start.
+    lo = max(0, stop - _WORD_REACH)
+    parts = text[lo:stop].rsplit(None, 1)
+    if len(parts) == 2 or not lo:
+        return parts[-1].lstrip(_OPENERS)
     start = stop
     while start > 0 and not text[start - 1].isspace():
         start -= 1
