@@ -10,6 +10,7 @@ memo keyed on the words. `Matcher` verifies what this finds.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -209,13 +210,39 @@ def _beside_fits(near: str, wanted: _Beside) -> bool:
     return osa_distance(expected, near, cap) <= cap
 
 
+@functools.lru_cache(maxsize=4096)
+def _letters(word: str) -> frozenset[str]:
+    return frozenset(word)
+
+
 def _fitting(options: tuple[tuple[_Beside, tuple[_At, ...]], ...], near: str) -> tuple[_At, ...]:
-    """The terms worth a look when `near` is the text word beside the word found."""
-    return tuple(
-        dict.fromkeys(
-            ref for wanted, at_refs in options if _beside_fits(near, wanted) for ref in at_refs
+    """The terms worth a look when `near` is the text word beside the word found: the
+    options for which `_beside_fits`. Worked out once per word and neighbour, but that is
+    thousands of times over a first thousand articles, so the letters `near` has are
+    counted once for all the options, and a term word of about its length that differs
+    from it in more letters than its typos (the bound `osa_distance` tries first) is
+    turned away without a call."""
+    if not near or near in STOPWORDS:
+        return tuple(
+            dict.fromkeys(
+                ref for (_, expected, _), at_refs in options if expected == near for ref in at_refs
+            )
         )
-    )
+    size = len(near)
+    letters = frozenset(near)
+    fitting: dict[_At, None] = {}
+    for wanted, at_refs in options:
+        expected, cap = wanted[1], wanted[2]
+        if near != expected and len(expected) - cap <= size <= len(expected) + cap:
+            theirs = _letters(expected)
+            if len(theirs - letters) > cap or len(letters - theirs) > cap:
+                continue
+            if osa_distance(expected, near, cap) > cap:
+                continue
+        elif not _beside_fits(near, wanted):
+            continue
+        fitting.update(dict.fromkeys(at_refs))
+    return tuple(fitting)
 
 
 class PieceFinder:
