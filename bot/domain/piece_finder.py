@@ -10,7 +10,6 @@ memo keyed on the words. `Matcher` verifies what this finds.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -210,18 +209,13 @@ def _beside_fits(near: str, wanted: _Beside) -> bool:
     return osa_distance(expected, near, cap) <= cap
 
 
-@functools.lru_cache(maxsize=4096)
-def _letters(word: str) -> frozenset[str]:
-    return frozenset(word)
-
-
 def _fitting(options: tuple[tuple[_Beside, tuple[_At, ...]], ...], near: str) -> tuple[_At, ...]:
-    """The terms worth a look when `near` is the text word beside the word found: the
-    options for which `_beside_fits`. Worked out once per word and neighbour, but that is
-    thousands of times over a first thousand articles, so the letters `near` has are
-    counted once for all the options, and a term word of about its length that differs
-    from it in more letters than its typos (the bound `osa_distance` tries first) is
-    turned away without a call."""
+    """The terms worth a look when `near` is the text word beside the word found: those of
+    the options `_beside_fits`. Worked out once per word and neighbour, but that is
+    thousands of times over a first thousand articles, so `_beside_fits` is written out
+    here with the letters `near` has counted once for all the options: words that differ
+    in more letters than the typos allowed (the bound `osa_distance` tries first) are
+    turned away without computing a distance."""
     if not near or near in STOPWORDS:
         return tuple(
             dict.fromkeys(
@@ -231,16 +225,22 @@ def _fitting(options: tuple[tuple[_Beside, tuple[_At, ...]], ...], near: str) ->
     size = len(near)
     letters = frozenset(near)
     fitting: dict[_At, None] = {}
-    for wanted, at_refs in options:
-        expected, cap = wanted[1], wanted[2]
-        if near != expected and len(expected) - cap <= size <= len(expected) + cap:
-            theirs = _letters(expected)
-            if len(theirs - letters) > cap or len(letters - theirs) > cap:
-                continue
-            if osa_distance(expected, near, cap) > cap:
-                continue
-        elif not _beside_fits(near, wanted):
-            continue
+    for (step, expected, cap), at_refs in options:
+        if near != expected:
+            written, theirs = near, expected
+            if size > len(expected) + cap:
+                written = near[: len(expected)] if step > 0 else near[-len(expected) :]
+            elif size < len(expected) - cap:
+                if size < _SPLIT_PART:
+                    continue
+                theirs = expected[:size] if step > 0 else expected[-size:]
+            if written != theirs:
+                ours = letters if written is near else frozenset(written)
+                wanted_letters = frozenset(theirs)
+                if len(wanted_letters - ours) > cap or len(ours - wanted_letters) > cap:
+                    continue
+                if osa_distance(theirs, written, cap) > cap:
+                    continue
         fitting.update(dict.fromkeys(at_refs))
     return tuple(fitting)
 
