@@ -128,11 +128,15 @@ def _banded(s1: str, s2: str, score_cutoff: int) -> int:
 
 
 @functools.lru_cache(maxsize=4096)
-def _letter_masks(pattern: str) -> dict[str, int]:
+def _letter_masks(pattern: str) -> tuple[dict[str, int], dict[str, int], frozenset[str]]:
+    """For each letter of ``pattern``: the bits of its places, how often it occurs; and
+    its letters as a set."""
     masks: dict[str, int] = {}
+    counts: dict[str, int] = {}
     for i, ch in enumerate(pattern):
         masks[ch] = masks.get(ch, 0) | (1 << i)
-    return masks
+        counts[ch] = counts.get(ch, 0) + 1
+    return masks, counts, frozenset(masks)
 
 
 def lcs_at_least(pattern: str, text: str, need: int) -> bool:
@@ -147,11 +151,18 @@ def lcs_at_least(pattern: str, text: str, need: int) -> bool:
     size = len(pattern)
     if need > size or need > len(text):
         return False
-    masks = _letter_masks(pattern)
+    if pattern in text:
+        return True  # the common case where a term is written as it is
+    masks, counts, letters = _letter_masks(pattern)
+    # Each occurrence of a letter ``text`` lacks is outside any common subsequence: a
+    # bound worked out in C that answers most places the matcher asks about (a term's
+    # place-name word beside unrelated words) without the loop below.
+    missing = letters.difference(text)
+    if missing and size - sum(counts[ch] for ch in missing) < need:
+        return False
     full = (1 << size) - 1
     rows = full
-    for ch in text:
-        mask = masks.get(ch)
+    for mask in map(masks.get, text):
         if mask:
             u = rows & mask
             rows = ((rows + u) | (rows - u)) & full

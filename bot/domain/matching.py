@@ -189,11 +189,12 @@ class Matcher:
                     lo = max(0, start - term.slack)
                     hi = start + 2 * budget + len(term.phrase)
                     region = text[lo:hi]
-                    if "  " not in region and all(
-                        not lcs_at_least(form.phrase, region, len(form.phrase) - budget)
-                        for form in term.forms
-                    ):
-                        continue
+                    if "  " not in region:
+                        for form in term.forms:
+                            if lcs_at_least(form.phrase, region, len(form.phrase) - budget):
+                                break
+                        else:
+                            continue
                 for p in word_starts(text, start - term.slack, start + budget):
                     if p in tried:
                         continue

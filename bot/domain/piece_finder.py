@@ -39,22 +39,14 @@ _Looks = (
 )
 _At = tuple[int, int]  # (term, where it starts counted from the start of a text word)
 _Joined = tuple[tuple[str, int, tuple[_At, ...]], ...]  # (term word, its typos, terms)
+# What a text word's neighbour on one side decides: the side, the words wanted there, and
+# what each word found there gave.
+_Side = tuple[int, tuple[tuple[_Beside, tuple[_At, ...]], ...], dict[str, tuple[_At, ...]]]
 # What the pieces in a text word ask for (empty: nothing): the terms worth a look at
 # once; those worth one if the word joined with the word before (after) it is a term word
-# split in two; and by side, for each word wanted there, those worth one if it fits.
-_WordLooks = (
-    tuple[
-        tuple[_At, ...],
-        _Joined,
-        _Joined,
-        # by side: the words wanted there, and what each word found there gave
-        tuple[
-            tuple[int, tuple[tuple[_Beside, tuple[_At, ...]], ...], dict[str, tuple[_At, ...]]],
-            ...,
-        ],
-    ]
-    | tuple[()]
-)
+# split in two; and by side, for each word wanted there, those worth one if it fits. A
+# word whose one neighbour alone decides (most) is that side's `_Side` alone.
+_WordLooks = tuple[tuple[_At, ...], _Joined, _Joined, tuple[_Side, ...]] | _Side | tuple[()]
 # Entries each memo keeps, and neighbours the word memo's entries keep all together
 # (about 3.5 MB at most); then it starts afresh.
 _MEMO_SIZE = 16_384
@@ -217,6 +209,42 @@ def _beside_fits(near: str, wanted: _Beside) -> bool:
     return osa_distance(expected, near, cap) <= cap
 
 
+def _fitting(options: tuple[tuple[_Beside, tuple[_At, ...]], ...], near: str) -> tuple[_At, ...]:
+    """The terms worth a look when `near` is the text word beside the word found: those of
+    the options `_beside_fits`. Worked out once per word and neighbour, but that is
+    thousands of times over a first thousand articles, so `_beside_fits` is written out
+    here with the letters `near` has counted once for all the options: words that differ
+    in more letters than the typos allowed (the bound `osa_distance` tries first) are
+    turned away without computing a distance."""
+    if not near or near in STOPWORDS:
+        return tuple(
+            dict.fromkeys(
+                ref for (_, expected, _), at_refs in options if expected == near for ref in at_refs
+            )
+        )
+    size = len(near)
+    letters = frozenset(near)
+    fitting: dict[_At, None] = {}
+    for (step, expected, cap), at_refs in options:
+        if near != expected:
+            written, theirs = near, expected
+            if size > len(expected) + cap:
+                written = near[: len(expected)] if step > 0 else near[-len(expected) :]
+            elif size < len(expected) - cap:
+                if size < _SPLIT_PART:
+                    continue
+                theirs = expected[:size] if step > 0 else expected[-size:]
+            if written != theirs:
+                ours = letters if written is near else frozenset(written)
+                wanted_letters = frozenset(theirs)
+                if len(wanted_letters - ours) > cap or len(ours - wanted_letters) > cap:
+                    continue
+                if osa_distance(theirs, written, cap) > cap:
+                    continue
+        fitting.update(dict.fromkeys(at_refs))
+    return tuple(fitting)
+
+
 class PieceFinder:
     """The prefilter (step 3): the pieces of many terms in one Aho–Corasick automaton, and
     what a piece found asks of the words around it. One finder may serve the terms of
@@ -298,15 +326,13 @@ class PieceFinder:
             tuple((expected, cap, tuple(refs)) for (expected, cap), refs in by.items())
             for by in joined
         )
-        return (
-            tuple(free),
-            joined_before,
-            joined_after,
-            tuple(
-                (side, tuple((beside, tuple(refs)) for beside, refs in by_word.items()), {})
-                for side, by_word in sides.items()
-            ),
+        by_side: tuple[_Side, ...] = tuple(
+            (side, tuple((beside, tuple(refs)) for beside, refs in by_word.items()), {})
+            for side, by_word in sides.items()
         )
+        if not (free or joined_before or joined_after) and len(by_side) == 1:
+            return by_side[0]  # the common case: one neighbour decides
+        return (tuple(free), joined_before, joined_after, by_side)
 
     def find(self, text: str) -> dict[int, set[int]]:
         """term → where its pieces in `text` (normalised) say it starts, where worth a look."""
@@ -320,11 +346,14 @@ class PieceFinder:
         split_memo = self._split_memo
         if len(split_memo) > _MEMO_SIZE:
             split_memo.clear()
+        remembered = memo.get
         found: dict[int, set[int]] = {}
         size = len(text)
         done = -1  # hits ending up to here are in a word already looked at
         # Padded so that a piece may be anchored at the first or last word. A piece
-        # ending at `end` says its term starts at `end + 1 - piece_end` in `text`.
+        # ending at `end` says its term starts at `end + 1 - piece_end` in `text`. This
+        # loop runs for every piece found (tens to a hundred an article), so it is
+        # written for few steps a piece.
         for end, (whole, refs) in self._automaton.iter(" " + text + " "):
             if whole:  # whole terms: nothing to check per word
                 for term_index, piece_end in refs:
@@ -332,85 +361,77 @@ class PieceFinder:
                 continue
             if end <= done:
                 continue
-            # The text word holding the piece (`text[end - 1]`, or the word just before
-            # it when that is the space after the word). Most pieces found are in words
-            # that cannot be their term word (" ro" in "road"): the memo, keyed on the
-            # word, says so in one look however many articles hold it.
-            if end > size or text[end - 1] == " ":
-                right = end - 1
-                left = text.rfind(" ", 0, right) + 1
-            else:
-                left = text.rfind(" ", 0, end - 1) + 1
-                right = text.find(" ", end)
-                if right < 0:
-                    right = size
+            # The text word holding the piece: the piece's last character is
+            # `text[end - 1]`, a letter of the word or the space after it (at the text's
+            # end, the padding). Most pieces found are in words that cannot be their
+            # term word (" ro" in "road"): the memo, keyed on the word, says so in one
+            # look however many articles hold it.
+            left = text.rfind(" ", 0, end - 1) + 1
+            right = text.find(" ", end - 1)
+            if right < 0:
+                right = size
             done = right + 1
             written = text[left:right]
-            looks = memo.get(written)
+            looks = remembered(written)
             if looks is None:
                 looks = memo[written] = self._looks(written)
             if not looks:
                 continue
-            free, split_before, split_after, sides = looks
-            for term_index, at in free:
-                _add(found, term_index, left + at)
-            before = after = None
-            # The word may be a term word split in two (`Kam` / `chik`) with the word
-            # before it or after it.
-            if split_before:
-                before, before_start = _word_before(text, left)
-                passed = split_memo.get((written, -1, before))
-                if passed is None:
-                    passed = split_memo[written, -1, before] = _joined(
-                        split_before, before + written
-                    )
-                for term_index, at in passed:
+            if len(looks) == 3:
+                sides: tuple[_Side, ...] = (looks,)
+            else:
+                free, split_before, split_after, sides = looks
+                for term_index, at in free:
                     _add(found, term_index, left + at)
-            if split_after:
-                after, after_end = _word_after(text, right)
-                passed = split_memo.get((written, 1, after))
-                if passed is None:
-                    passed = split_memo[written, 1, after] = _joined(split_after, written + after)
-                for term_index, at in passed:
-                    _add(found, term_index, left + at)
+                # The word may be a term word split in two (`Kam` / `chik`) with the word
+                # before it or after it.
+                if split_before:
+                    before = _word_before(text, left)[0]
+                    passed = split_memo.get((written, -1, before))
+                    if passed is None:
+                        passed = split_memo[written, -1, before] = _joined(
+                            split_before, before + written
+                        )
+                    for term_index, at in passed:
+                        _add(found, term_index, left + at)
+                if split_after:
+                    after = _word_after(text, right)[0]
+                    passed = split_memo.get((written, 1, after))
+                    if passed is None:
+                        passed = split_memo[written, 1, after] = _joined(
+                            split_after, written + after
+                        )
+                    for term_index, at in passed:
+                        _add(found, term_index, left + at)
             for side, options, fits_by_near in sides:
                 # " ro" in "route" is no look at "Trump Route" unless "Trump" is beside
-                # it; nor "Baku" in "Baku officials" one at "Baku port".
+                # it; nor "Baku" in "Baku officials" one at "Baku port". The word beside
+                # is found as `_word_after` (`_word_before`) finds it, in a step or two
+                # when one space comes between (nearly always).
                 if side > 0:
-                    if after is None:
-                        # `_word_after`, inline: this runs for most words looked at.
-                        start = right + 1
-                        while start < size and text[start] == " ":
-                            start += 1
-                        after_end = text.find(" ", start)
-                        if after_end < 0:
-                            after_end = size
-                        after = text[start:after_end]
-                    near = after
+                    start = right + 1
+                    near_end = text.find(" ", start)
+                    if near_end == start:
+                        near, near_end = _word_after(text, right)
+                    else:
+                        if near_end < 0:
+                            near_end = size
+                        near = text[start:near_end]
                     if near in STOPWORDS:
-                        near = _word_after(text, after_end)[0]
+                        near = _word_after(text, near_end)[0]
                 else:
-                    if before is None:
-                        before, before_start = _word_before(text, left)
-                    near = before
+                    if left > 1 and text[left - 2] != " ":
+                        near_start = text.rfind(" ", 0, left - 1) + 1
+                        near = text[near_start : left - 1]
+                    else:
+                        near, near_start = _word_before(text, left)
                     if near in STOPWORDS:
-                        near = _word_before(text, before_start)[0]
+                        near = _word_before(text, near_start)[0]
                 fitting = fits_by_near.get(near)
                 if fitting is None:
                     neighbours += 1
-                    fitting = fits_by_near[near] = tuple(
-                        dict.fromkeys(
-                            ref
-                            for wanted, at_refs in options
-                            if _beside_fits(near, wanted)
-                            for ref in at_refs
-                        )
-                    )
+                    fitting = fits_by_near[near] = _fitting(options, near)
                 for term_index, at in fitting:
-                    starts = found.get(term_index)
-                    if starts is None:
-                        found[term_index] = {left + at}
-                    else:
-                        starts.add(left + at)
+                    _add(found, term_index, left + at)
         self._neighbours += neighbours
         return found

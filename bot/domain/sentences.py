@@ -33,11 +33,22 @@ ABBREVIATIONS = frozenset(word for line in _ABBREVIATED for word in line.split()
 # A sentence mark with its closing quotes and brackets, and the space after it; or a
 # blank line (with the spaces before it, which belong to neither sentence).
 _CANDIDATE = re.compile(r"[.!?][\"'”’»)\]]*(\s+)|(?P<blank>[ \t\r\f\v]*\n[ \t\r\f\v]*\n)\s*")
+# How far back `sentence_start` searches at a time: most sentences start closer.
+_STRETCH = 120
 # The word before a full stop: everything back to white space, less opening marks.
+_WORD_REACH = 24
 _OPENERS = "\"'“‘«([{"
 
 
 def _word_before(text: str, stop: int) -> str:
+    if not stop or text[stop - 1].isspace():
+        return ""
+    # The last run of non-white-space in a few dozen characters before `stop` (split
+    # treats as white space what `isspace` does); a longer word is walked back to its start.
+    lo = max(0, stop - _WORD_REACH)
+    parts = text[lo:stop].rsplit(None, 1)
+    if len(parts) == 2 or not lo:
+        return parts[-1].lstrip(_OPENERS)
     start = stop
     while start > 0 and not text[start - 1].isspace():
         start -= 1
@@ -105,13 +116,24 @@ def sentence_start(text: str, pos: int, reach: int) -> int | None:
     """Where the sentence holding `text[pos]` starts, looking back at most `reach`
     characters; None when no boundary (nor the text's start) is that close."""
     lo = max(0, pos - reach)
-    found = None
-    for _, next_start in boundaries(text, lo, pos):
-        if next_start <= pos:
-            found = next_start
-    if found is None and lo == 0:
-        return 0
-    return found
+    size = len(text)
+    # The last boundary is wanted, so the text is searched back from `pos` a stretch at a
+    # time, and the marks of a stretch judged from the last one back (each on its own, as
+    # `boundaries` judges them). A stretch starts after a letter or digit, which no
+    # candidate holds: it finds the candidates a search from `lo` finds there.
+    hi = pos
+    while hi > lo:
+        cut = max(lo, hi - _STRETCH)
+        while cut > lo and not text[cut - 1].isalnum():
+            cut -= 1
+        for candidate in reversed(list(_CANDIDATE.finditer(text, cut, hi))):
+            after = candidate.end()
+            while after < size and text[after].isspace():
+                after += 1
+            if after < size and after <= pos and _ends_here(text, candidate, after):
+                return after
+        hi = cut
+    return 0 if lo == 0 else None
 
 
 def sentence_end(text: str, pos: int, reach: int) -> int | None:

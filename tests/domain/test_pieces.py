@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from bot.domain.compiled_terms import compile_term
 from bot.domain.models import Term, Watchlist
+from bot.domain.piece_finder import _beside_fits, _fitting
 
 _WORD = st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=2, max_size=12)
 
@@ -70,3 +71,31 @@ def test_a_word_that_takes_no_typo_may_stand_for_its_term() -> None:
     assert term is not None
     assert term.budget == 2
     assert [piece for piece, _, _ in term.pieces] == ["port "]
+
+
+_NEAR_WORD = st.text(alphabet="abcdeor", max_size=10) | st.sampled_from(["the", "of", "and"])
+
+
+@settings(max_examples=500)
+@given(
+    _NEAR_WORD,
+    st.lists(
+        st.tuples(
+            st.sampled_from([1, -1]),
+            st.text(alphabet="abcdeor", min_size=1, max_size=10),
+            st.integers(0, 3),
+        ),
+        max_size=5,
+        unique=True,
+    ),
+)
+def test_a_neighbour_is_judged_for_every_word_wanted_beside_as_for_each_alone(
+    near: str, wanted: list[tuple[int, str, int]]
+) -> None:
+    # The prefilter judges a text word's neighbour against all the words wanted there at
+    # once, for speed; each verdict is the one `_beside_fits` gives.
+    options = tuple((w, ((i, 0), (i, 1))) for i, w in enumerate(wanted))
+    expected = tuple(
+        dict.fromkeys(ref for w, refs in options if _beside_fits(near, w) for ref in refs)
+    )
+    assert _fitting(options, near) == expected

@@ -6,6 +6,7 @@ from hypothesis import strategies as st
 
 from bot.domain.sentences import (
     ABBREVIATIONS,
+    boundaries,
     sentence_end,
     sentence_spans,
     sentence_start,
@@ -114,6 +115,24 @@ def test_sentence_start_and_end_find_the_sentence_around_a_position() -> None:
     # Out of reach: no boundary that close.
     assert sentence_start(text, at, 3) is None
     assert sentence_end(text, at, 3) is None
+
+
+@settings(max_examples=400)
+@given(
+    st.lists(
+        st.sampled_from(["a", "Bc", "No", ".", " ", "  ", "!", "\n", "”", "3", "J"]), max_size=200
+    ).map("".join),
+    st.integers(min_value=0, max_value=400),
+    st.integers(min_value=0, max_value=450),
+)
+def test_sentence_start_is_the_last_boundary_within_reach(text: str, pos: int, reach: int) -> None:
+    # `sentence_start` searches back a stretch at a time; what it finds is what every
+    # boundary from the reach on says: the last next sentence's start up to `pos`.
+    pos = min(pos, len(text))
+    lo = max(0, pos - reach)
+    starts = [after for _, after in boundaries(text, lo, pos) if after <= pos]
+    expected = starts[-1] if starts else (0 if lo == 0 else None)
+    assert sentence_start(text, pos, reach) == expected
 
 
 def test_snippet_keeps_a_sentence_with_no_whole_across_the_abbreviation() -> None:
