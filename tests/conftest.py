@@ -10,6 +10,7 @@ import pytest
 from tests.bot_harness import TOKEN
 from tests.fake_telegram import FakeTelegram
 from tests.feed_server import FeedServer
+from tests.postgres_server import PostgresServer, PostgresUnavailable
 from tests.watchlist_copy import copy_watchlists
 
 # --- feed layer (tests/feed_server.py) -------------------------------------------------
@@ -56,3 +57,35 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 # --- other fixtures go below -----------------------------------------------------------
+
+
+# --- the store on both databases (tests/postgres_server.py) ----------------------------
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """One throwaway PostgreSQL server per test session (per xdist worker)."""
+    try:
+        server = PostgresServer()
+    except PostgresUnavailable as exc:
+        pytest.skip(f"no PostgreSQL: {exc}")
+    try:
+        server.start()
+    except PostgresUnavailable as exc:
+        server.stop()
+        pytest.skip(f"PostgreSQL did not start: {exc}")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Where a store under test lives: an SQLite file, or a fresh PostgreSQL database
+    (migrated). Store tests take this to run on both."""
+    if request.param == "sqlite":
+        yield str(tmp_path / "s.sqlite3")
+        return
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    url = server.new_database()
+    yield url
+    server.drop_database(url)

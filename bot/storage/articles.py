@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from bot.domain.models import Article, Match
 from bot.domain.poll import ArticleChange, KnownArticle
 from bot.storage.article_text import pack_text, unpack_text
+from bot.storage.database import Connection
 from bot.storage.html_delta import pack_html, unpack_html
 from bot.storage.times import from_db_time, required_time, to_db_time
 
@@ -40,7 +41,7 @@ ARTICLE_COLUMNS = (
 )
 
 
-def known_articles(conn: sqlite3.Connection, ids: Iterable[str]) -> dict[str, KnownArticle]:
+def known_articles(conn: Connection, ids: Iterable[str]) -> dict[str, KnownArticle]:
     """The stored hash, first sight and current watchlists of each of ``ids`` stored."""
     wanted = sorted(set(ids))
     rows: dict[str, tuple[str, datetime]] = {}
@@ -63,9 +64,7 @@ def known_articles(conn: sqlite3.Connection, ids: Iterable[str]) -> dict[str, Kn
     }
 
 
-def write_article(
-    conn: sqlite3.Connection, article: Article, change: ArticleChange, now: datetime
-) -> None:
+def write_article(conn: Connection, article: Article, change: ArticleChange, now: datetime) -> None:
     """Store ``article`` as the ``change`` already decided for it."""
     stamp = to_db_time(now)
     if change == "new":

@@ -16,6 +16,7 @@ from datetime import date, datetime
 
 from bot.domain.models import MODES, DigestRecord, Mode, Subscriber
 from bot.storage.articles import chunks
+from bot.storage.database import Connection
 from bot.storage.times import db_time, from_db_time, required_time
 
 # "Look again at the next tick": sorts before every time, and differs at each change, so
@@ -40,7 +41,7 @@ class DigestCandidate:
 
 
 class ChatStore:
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
     # -- subscribers ---------------------------------------------------------------

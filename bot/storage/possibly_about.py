@@ -13,6 +13,7 @@ from datetime import datetime
 from bot.domain.aboutness import PossiblyAbout
 from bot.domain.possibly_about import AboutSeen, Owed, OwedChange
 from bot.storage.articles import article_columns, article_from_row, chunks
+from bot.storage.database import Connection
 from bot.storage.times import db_time, required_time
 
 # A mark for every list with `about` (a poll stored the text), as opposed to one list's.
@@ -20,7 +21,7 @@ ALL_LISTS = ""
 
 
 class AboutStore:
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
     def replace(

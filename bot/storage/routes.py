@@ -8,11 +8,12 @@ from collections.abc import Collection
 from datetime import datetime
 
 from bot.domain.routing import Destination, Route
+from bot.storage.database import Connection
 from bot.storage.times import db_time
 
 
 class RouteStore:
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
     def set(self, route: Route, now: datetime) -> bool:

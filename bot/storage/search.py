@@ -20,6 +20,7 @@ from bot.domain.search import (
     SearchPage,
     read_marked,
 )
+from bot.storage.database import Connection
 from bot.storage.times import from_db_time, required_time, to_db_time
 
 # Words of context snippet() gives around the words found.
@@ -57,7 +58,7 @@ def _filters(since: datetime | None, watchlist: str | None) -> tuple[str, list[o
 
 
 def search(
-    conn: sqlite3.Connection,
+    conn: Connection,
     words: Sequence[str],
     *,
     since: datetime | None = None,
@@ -111,7 +112,7 @@ def search(
     return SearchPage(tuple(words), hits, total, offset, ranked)
 
 
-def _hit(conn: sqlite3.Connection, query: str, ref: int) -> SearchHit | None:
+def _hit(conn: Connection, query: str, ref: int) -> SearchHit | None:
     r = conn.execute(
         f"""
         SELECT a.id, a.title, a.link, a.author, a.section, a.published, a.first_seen_at,
@@ -136,9 +137,7 @@ def _hit(conn: sqlite3.Connection, query: str, ref: int) -> SearchHit | None:
     )
 
 
-def like_scan_count(
-    conn: sqlite3.Connection, words: Sequence[str], since: datetime | None = None
-) -> int:
+def like_scan_count(conn: Connection, words: Sequence[str], since: datetime | None = None) -> int:
     """How many articles hold every one of ``words``, by reading every text: the plain
     scan the index replaces, for the benchmark's baseline."""
     clauses = " AND ".join("inflate_text(text_deflated) LIKE ?" for _ in words)
@@ -150,9 +149,7 @@ def like_scan_count(
     return int(row[0])
 
 
-def count_matched(
-    conn: sqlite3.Connection, since: datetime, until: datetime, watchlist: str | None
-) -> int:
+def count_matched(conn: Connection, since: datetime, until: datetime, watchlist: str | None) -> int:
     sql, params = _window(since, until, watchlist)
     row = conn.execute(
         f"SELECT count(*) FROM (SELECT 1 FROM matches AS m JOIN articles AS a"
@@ -163,7 +160,7 @@ def count_matched(
 
 
 def matched_articles(
-    conn: sqlite3.Connection, since: datetime, until: datetime, watchlist: str | None
+    conn: Connection, since: datetime, until: datetime, watchlist: str | None
 ) -> Iterator[MatchedArticle]:
     """Each article seen in ``[since, until)`` with each list it matches, newest first
     (by first sight), its matches in the order they were found."""
@@ -217,7 +214,7 @@ def _matched(r: Sequence[object], found: list[Match]) -> MatchedArticle:
 
 
 class SearchStore:
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
     def search(
