@@ -196,7 +196,10 @@ class ChatStore:
     def _move_votes(self, old_id: int, new_id: int) -> None:
         # The group's 👍 and 👎 stay its own (a vote the new id cast already wins).
         self._conn.execute(
-            "UPDATE OR IGNORE votes SET chat_id = ? WHERE chat_id = ?", (new_id, old_id)
+            "UPDATE votes SET chat_id = ? WHERE chat_id = ? AND NOT EXISTS (SELECT 1 FROM votes"
+            " AS mine WHERE mine.chat_id = ? AND mine.article = votes.article"
+            " AND mine.watchlist = votes.watchlist)",
+            (new_id, old_id, new_id),
         )
 
     def all(self, *, active_only: bool = True) -> list[Subscriber]:
@@ -218,7 +221,8 @@ class ChatStore:
     def counts(self) -> dict[str, int]:
         row = self._conn.execute(
             "SELECT COUNT(*) AS total, COALESCE(SUM(active), 0) AS active,"
-            " COALESCE(SUM(active AND kind <> 'private'), 0) AS active_groups FROM subscribers"
+            " COALESCE(SUM(CASE WHEN active <> 0 AND kind <> 'private' THEN 1 ELSE 0 END), 0)"
+            " AS active_groups FROM subscribers"
         ).fetchone()
         return {k: int(row[k]) for k in ("total", "active", "active_groups")}
 

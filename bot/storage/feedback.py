@@ -57,7 +57,7 @@ class FeedbackStore:
             "INSERT INTO votes (chat_id, article, watchlist, vote, voted_at)"
             " VALUES (?, ?, ?, ?, ?) ON CONFLICT (chat_id, article, watchlist)"
             " DO UPDATE SET vote = excluded.vote, voted_at = excluded.voted_at"
-            " WHERE vote <> excluded.vote",
+            " WHERE votes.vote <> excluded.vote",
             (chat_id, article, watchlist, value, db_time(now)),
         )
         return cur.rowcount == 1

@@ -231,8 +231,8 @@ def test_a_standby_says_once_which_instance_is_active(
     ]
 
 
-def test_the_drain_sends_nothing_without_the_lease(tmp_path: Path) -> None:
-    store = open_store(tmp_path / "s.sqlite3")
+def test_the_drain_sends_nothing_without_the_lease(tmp_path: Path, store_url: str) -> None:
+    store = open_store(store_url)
     store.outbox.enqueue([OutgoingMessage("k1", 5, "alert", "hello")], T0)
     printed = io.StringIO()
     allowed = [False]
