@@ -140,7 +140,15 @@ class PostgresServer:
     def stop(self) -> None:
         if self._started:
             subprocess.run(
-                [*self._prefix, str(self._bin / "pg_ctl"), "stop", "-m", "immediate", "-D", str(self._data)],
+                [
+                    *self._prefix,
+                    str(self._bin / "pg_ctl"),
+                    "stop",
+                    "-m",
+                    "immediate",
+                    "-D",
+                    str(self._data),
+                ],
                 capture_output=True,
                 timeout=60,
                 check=False,
