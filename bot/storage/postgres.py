@@ -66,7 +66,7 @@ def translate(sql: str, with_params: bool) -> str:
         sql = (
             sql.rstrip().rstrip(";") + tail
             if r is None
-            else sql[: r.start()] + tail + sql[r.start() :]
+            else sql[: r.start()].rstrip() + tail + sql[r.start() :]
         )
     out: list[str] = []
     i, n = 0, len(sql)
