@@ -146,6 +146,20 @@ class _NumericAsNumber(Loader):
         return int(value) if value == value.to_integral_value() else float(value)
 
 
+def _storable(value: Any) -> Any:
+    # PostgreSQL's text cannot hold NUL, which SQLite's can: a NUL from a feed or a file
+    # becomes U+FFFD rather than failing the whole poll or edit that carries it.
+    if isinstance(value, str) and "\x00" in value:
+        return value.replace("\x00", "\ufffd")
+    return value
+
+
+def _params(parameters: Sequence[Any] | Mapping[str, Any]) -> Sequence[Any] | Mapping[str, Any]:
+    if isinstance(parameters, Mapping):
+        return {k: _storable(v) for k, v in parameters.items()}
+    return tuple(_storable(v) for v in parameters)
+
+
 class Cursor:
     def __init__(self, cur: psycopg.Cursor[Any]) -> None:
         self._cur = cur
@@ -177,36 +191,47 @@ class PgConnection:
     def in_transaction(self) -> bool:
         return self._conn.info.transaction_status != pq.TransactionStatus.IDLE
 
+    def _reconnect_if_lost(self) -> None:
+        # A server restarted, or a connection cut by the network, fails the statement
+        # that finds it (a store fault, "io": the job is tried again later); the next
+        # statement opens a new connection, as SQLite's file would simply be there.
+        if self._conn.broken:
+            self._conn = _psycopg_connection(self.url)
+
     def execute(self, sql: str, parameters: Sequence[Any] | Mapping[str, Any] = (), /) -> Cursor:
         if sql.strip().upper() == "BEGIN IMMEDIATE":
             self._conn.execute("BEGIN")
             return Cursor(self._conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,)))
-        params: Sequence[Any] | Mapping[str, Any] = (
-            dict(parameters) if isinstance(parameters, Mapping) else tuple(parameters)
-        )
+        self._reconnect_if_lost()
+        params = _params(parameters)
         if not params:
             return Cursor(self._conn.execute(translate(sql, False)))
         return Cursor(self._conn.execute(translate(sql, True), params))
 
     def executemany(self, sql: str, seq: Iterable[Sequence[Any]], /) -> Cursor:
+        self._reconnect_if_lost()
         cur = self._conn.cursor()
-        cur.executemany(translate(sql, True), [tuple(p) for p in seq])
+        cur.executemany(translate(sql, True), [_params(p) for p in seq])
         return Cursor(cur)
 
     def close(self) -> None:
         self._conn.close()
 
 
-def connect(url: str) -> PgConnection:
-    try:
-        conn = psycopg.connect(url, autocommit=True, row_factory=_row_factory)
-    except psycopg.Error as exc:
-        raise StoreError(
-            f"{_safe(url)}: cannot connect to PostgreSQL: {exc}", passing=True
-        ) from exc
+def _psycopg_connection(url: str) -> psycopg.Connection[Any]:
+    conn = psycopg.connect(url, autocommit=True, row_factory=_row_factory)
     conn.adapters.register_dumper(bool, _BoolAsInt)
     conn.adapters.register_loader("numeric", _NumericAsNumber)
-    return PgConnection(conn, url)
+    return conn
+
+
+def connect(url: str) -> PgConnection:
+    try:
+        return PgConnection(_psycopg_connection(url), url)
+    except psycopg.Error as exc:
+        raise StoreError(
+            f"{_safe(url)}: cannot connect to PostgreSQL: {_safe(str(exc))}", passing=True
+        ) from exc
 
 
 def open_postgres(url: str) -> PgConnection:

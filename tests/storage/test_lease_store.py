@@ -33,9 +33,9 @@ ORIGIN = "box/boot-1/pid:[1]"
 
 
 @pytest.fixture
-def stores(tmp_path: Path) -> Iterator[tuple[Store, Store]]:
+def stores(store_url: str) -> Iterator[tuple[Store, Store]]:
     """One database, opened twice: what two `caci-watch run` on one store share."""
-    path = tmp_path / "store" / "bot.sqlite3"
+    path = store_url
     first, second = open_store(path), open_store(path)
     yield first, second
     first.close()

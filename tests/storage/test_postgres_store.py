@@ -9,8 +9,9 @@ import sys
 import pytest
 
 from bot.storage import StoreError, open_store
-from bot.storage.database import MIGRATIONS, load_migrations
+from bot.storage.database import MIGRATIONS, load_migrations, store_fault
 from bot.storage.postgres import translate
+from tests.factories import T0, make_article
 from tests.postgres_server import PostgresServer
 
 
@@ -60,3 +61,32 @@ def test_an_unreachable_server_is_one_line_without_the_password() -> None:
         open_store("postgresql://bot:secret@127.0.0.1:1/none?connect_timeout=2")
     assert "secret" not in str(raised.value)
     assert raised.value.passing
+
+
+def test_a_lost_connection_fails_one_call_and_the_next_reconnects(
+    postgres_server: PostgresServer,
+) -> None:
+    url = postgres_server.new_database()
+    try:
+        store = open_store(url)
+        store.chats.ensure(1, kind="private", title="", timezone="UTC", digest_time="08:00", now=T0)
+        other = open_store(url)
+        other._conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        with pytest.raises(Exception) as lost:
+            store.chats.get(1)
+        assert store_fault(lost.value) == "io"
+        assert store.chats.get(1) is not None
+        store.close()
+        other.close()
+    finally:
+        postgres_server.drop_database(url)
+
+
+def test_a_nul_in_a_title_is_stored_as_a_replacement_character(store_url: str) -> None:
+    store = open_store(store_url)
+    store.upsert_article(make_article(1, title="A\x00B"), T0)
+    title = store.article(make_article(1).id).title  # type: ignore[union-attr]
+    assert title in ("A\x00B", "A\ufffdB")  # SQLite keeps it; PostgreSQL's text cannot
