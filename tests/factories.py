@@ -80,3 +80,10 @@ def on_store(config: Config, store_url: str) -> Config:
     if store_url.startswith("postgresql://"):
         return replace(config, store=replace(config.store, url=store_url))
     return replace(config, store=replace(config.store, path=Path(store_url)))
+
+
+def store_toml(config: Config) -> str:
+    """The ``[store]`` table of a config file for ``config``'s store."""
+    if config.store.url:
+        return f'[store]\nurl = "{config.store.url}"\n'
+    return f'[store]\npath = "{config.store.path}"\n'
