@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Iterator
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from bot.domain.search import search_words
 from bot.storage import StoreError, open_store
 from bot.storage.database import MIGRATIONS, load_migrations, store_fault
 from bot.storage.postgres import translate
@@ -90,3 +94,40 @@ def test_a_nul_in_a_title_is_stored_as_a_replacement_character(store_url: str) -
     store.upsert_article(make_article(1, title="A\x00B"), T0)
     title = store.article(make_article(1).id).title  # type: ignore[union-attr]
     assert title in ("A\x00B", "A\ufffdB")  # SQLite keeps it; PostgreSQL's text cannot
+
+
+@pytest.fixture(scope="module")
+def one_database(postgres_server: PostgresServer) -> Iterator[str]:
+    url = postgres_server.new_database()
+    yield url
+    postgres_server.drop_database(url)
+
+
+_text = st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\x00"), max_size=200)
+
+
+@settings(max_examples=60, deadline=None)
+@given(title=_text, body=_text)
+def test_any_unicode_article_round_trips_through_postgresql(
+    one_database: str, title: str, body: str
+) -> None:
+    store = open_store(one_database)
+    try:
+        store._conn.execute("DELETE FROM articles")
+        article = make_article(1, title=title, text=body)
+        store.upsert_article(article, T0)
+        assert store.article(article.id) == article
+    finally:
+        store.close()
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(max_size=40))
+def test_any_typed_text_searches_postgresql_without_an_error(one_database: str, query: str) -> None:
+    store = open_store(one_database)
+    try:
+        store._conn.execute("DELETE FROM articles")
+        store.upsert_article(make_article(1, text="corridor NEAR port"), T0)
+        store.search.search(search_words(query), limit=5)
+    finally:
+        store.close()
