@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, TypeGuard
 
 from bot.storage.article_text import pack_text, unpack_text
 from bot.storage.html_delta import pack_html
@@ -70,6 +70,11 @@ class Connection(Protocol):
     def execute(self, sql: str, parameters: Any = ..., /) -> Cursor: ...
     def executemany(self, sql: str, seq: Iterable[Any], /) -> Cursor: ...
     def close(self) -> None: ...
+
+
+def is_postgres_url(where: object) -> TypeGuard[str]:
+    """Whether ``where`` (a ``[store]`` location) names a PostgreSQL database."""
+    return isinstance(where, str) and where.startswith(("postgresql://", "postgres://"))
 
 
 def is_postgres(conn: Connection) -> bool:

@@ -43,14 +43,12 @@ _INDEXED_BY = re.compile(r"\bINDEXED\s+BY\s+\w+", re.IGNORECASE)
 _RETURNING = re.compile(r"\bRETURNING\b", re.IGNORECASE)
 
 
-def is_postgres_url(where: str) -> bool:
-    return where.startswith(("postgresql://", "postgres://"))
-
-
 @lru_cache(maxsize=1024)
 def translate(sql: str, with_params: bool) -> str:
-    """SQLite's spelling of ``sql`` in PostgreSQL's: ``?`` becomes ``%s`` (and a literal
-    ``%`` is doubled when parameters are passed), outside quotes and comments."""
+    """SQLite's spelling of ``sql`` in PostgreSQL's: ``?`` becomes ``%s`` and ``:name``
+    ``%(name)s`` (and a literal ``%`` is doubled when parameters are passed), outside
+    quotes and comments; ``INSERT OR IGNORE`` becomes ``ON CONFLICT DO NOTHING``; an
+    ``INDEXED BY`` goes; the pragma deferring foreign keys becomes ``SET CONSTRAINTS``."""
     stripped = sql.strip()
     if stripped.upper() == "PRAGMA DEFER_FOREIGN_KEYS = ON":
         return "SET CONSTRAINTS ALL DEFERRED"

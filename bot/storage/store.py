@@ -28,6 +28,7 @@ from bot.storage.database import (
     Connection,
     database_file,
     is_postgres,
+    is_postgres_url,
     open_database,
     open_reader,
 )
@@ -444,7 +445,7 @@ class Store:
 def open_store(path: Path | str) -> Store:
     """The store at ``path``: an SQLite file (":memory:" for one in memory), or the
     PostgreSQL database a ``postgresql://`` url names (psycopg is imported only then)."""
-    if isinstance(path, str) and path.startswith(("postgresql://", "postgres://")):
+    if is_postgres_url(path):
         from bot.storage.postgres import open_postgres
 
         return Store(open_postgres(path))

@@ -30,13 +30,13 @@ NIGHT_END = datetime(2026, 6, 11, 5, 0, tzinfo=UTC)  # 07:00 local
 ANN = Chat(1, "private")
 
 
-def service(tmp_path: Path, store_url: str) -> Service:
+def service(tmp_path: Path, store_url: str | None = None) -> Service:
     config = builtin_config(
         store_path=tmp_path / "s.sqlite3",
         watchlists_dir=copy_watchlists(tmp_path / "watchlists"),
         feed_urls=["https://f/a"],
     )
-    return build_service(on_store(config, store_url))
+    return build_service(config if store_url is None else on_store(config, store_url))
 
 
 def follow(svc: Service, *lists: str, at: str = "08:00", joined: datetime = EVENING) -> None:
