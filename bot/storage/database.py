@@ -336,6 +336,9 @@ def describe_store_fault(exc: BaseException) -> str:
     fault = store_fault(exc)
     if fault is None:
         return repr(exc)
+    if fault == "io" and type(exc).__module__.startswith("psycopg"):
+        # The password never shows: psycopg's messages name the host, port and user.
+        return f"{exc} (the PostgreSQL server cannot be reached, or failed: check it)"
     return f"{exc} ({_FAULT_ADVICE[fault]})"
 
 

@@ -13,7 +13,12 @@ from hypothesis import strategies as st
 
 from bot.domain.search import search_words
 from bot.storage import StoreError, open_store
-from bot.storage.database import MIGRATIONS, load_migrations, store_fault
+from bot.storage.database import (
+    MIGRATIONS,
+    describe_store_fault,
+    load_migrations,
+    store_fault,
+)
 from bot.storage.postgres import translate
 from tests.factories import T0, make_article
 from tests.postgres_server import PostgresServer
@@ -82,6 +87,7 @@ def test_a_lost_connection_fails_one_call_and_the_next_reconnects(
         with pytest.raises(Exception) as lost:
             store.chats.get(1)
         assert store_fault(lost.value) == "io"
+        assert "PostgreSQL server cannot be reached" in describe_store_fault(lost.value)
         assert store.chats.get(1) is not None
         store.close()
         other.close()
