@@ -80,6 +80,9 @@ def postgres_server() -> Iterator[PostgresServer]:
         server.stop()
         give_up(f"PostgreSQL did not start: {exc}")
         raise
+    except BaseException:  # the template's migrations failed: no server left behind
+        server.stop()
+        raise
     yield server
     server.stop()
 
