@@ -26,6 +26,12 @@ test: $(STAMP) browser
 	$(PY) -m pytest -q
 	$(MAKE) --no-print-directory lint
 
+# The PostgreSQL store's tests run a server of their own: its programs installed if missing.
+.PHONY: postgresql
+test: postgresql
+postgresql:
+	.ci/install-postgresql
+
 lint: $(STAMP)
 	$(VENV)/bin/ruff check bot tests bench
 	$(VENV)/bin/ruff format --check bot tests bench

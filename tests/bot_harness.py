@@ -45,13 +45,17 @@ def make_config(
     feed_urls: Sequence[str],
     admins: Sequence[int] = (ADMIN_ID,),
     digest: dict[str, Any] | None = None,
+    store: str = "",
 ) -> Config:
+    """The bot's config; ``store``: the ``store_url`` fixture's, else an SQLite file."""
     lists = tmp / "watchlists"
     if not lists.exists():
         copy_watchlists(lists)
     data = {
         "feeds": {"urls": list(feed_urls), "poll_interval": "1m"},
-        "store": {"path": str(tmp / "store" / "bot.sqlite3")},
+        "store": {"url": store}
+        if store.startswith("postgresql://")
+        else {"path": store or str(tmp / "store" / "bot.sqlite3")},
         "watchlists": {"dir": str(lists)},
         "digest": {"time": "08:00", "timezone": "UTC", **(digest or {})},
         "telegram": {"api_url": api_url, "admins": list(admins)},

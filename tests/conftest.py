@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 from tests.bot_harness import TOKEN
 from tests.fake_telegram import FakeTelegram
 from tests.feed_server import FeedServer
+from tests.postgres_server import PostgresServer, PostgresUnavailable
 from tests.watchlist_copy import copy_watchlists
 
 # --- feed layer (tests/feed_server.py) -------------------------------------------------
@@ -86,3 +88,41 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.write_sep("-", "screenshots")
         for shot in shots:
             terminalreporter.write_line(shot)
+
+
+# --- the store on both databases (tests/postgres_server.py) ----------------------------
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """One throwaway PostgreSQL server per test session (per xdist worker). Without
+    one the tests that need it are skipped, saying why; CI sets
+    CACI_WATCH_REQUIRE_POSTGRES=1 to fail them instead."""
+    give_up = pytest.fail if os.environ.get("CACI_WATCH_REQUIRE_POSTGRES") else pytest.skip
+    try:
+        server = PostgresServer()
+    except PostgresUnavailable as exc:
+        give_up(f"no PostgreSQL: {exc}")
+        raise
+    try:
+        server.start()
+    except PostgresUnavailable as exc:
+        server.stop()
+        give_up(f"PostgreSQL did not start: {exc}")
+        raise
+    except BaseException:  # the template's migrations failed: no server left behind
+        server.stop()
+        raise
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Where a store under test lives: an SQLite file, or an empty PostgreSQL database
+    (migrated). Store tests take this to run on both."""
+    if request.param == "sqlite":
+        yield str(tmp_path / "s.sqlite3")
+        return
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    yield server.clean_database()

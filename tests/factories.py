@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from email.utils import format_datetime
+from pathlib import Path
 from xml.sax.saxutils import escape
 
+from bot.app.config import Config
 from bot.domain.models import Article, Match
 
 T0 = datetime(2025, 8, 20, 18, 51, tzinfo=UTC)
@@ -69,3 +72,18 @@ def rss(items: Sequence[tuple[str, str, str, datetime]]) -> bytes:
         "<title>Analytical Articles</title><link>https://www.cacianalyst.org/</link>"
         f"<description>test</description>{body}</channel></rss>"
     ).encode()
+
+
+def on_store(config: Config, store_url: str) -> Config:
+    """``config`` with its store at ``store_url`` (the ``store_url`` fixture's): an
+    SQLite file, or a PostgreSQL database."""
+    if store_url.startswith("postgresql://"):
+        return replace(config, store=replace(config.store, url=store_url))
+    return replace(config, store=replace(config.store, path=Path(store_url)))
+
+
+def store_toml(config: Config) -> str:
+    """The ``[store]`` table of a config file for ``config``'s store."""
+    if config.store.url:
+        return f'[store]\nurl = "{config.store.url}"\n'
+    return f'[store]\npath = "{config.store.path}"\n'

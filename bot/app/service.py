@@ -156,7 +156,7 @@ def build_service(config: Config) -> Service:
     log_invalid(changes)
     return Service(
         config=config,
-        store=open_store(config.store.path),
+        store=open_store(config.store.location),
         registry=registry,
         unreported=[c for c in changes if c.kind == "invalid"],
     )

@@ -30,7 +30,7 @@ from bot.domain.archive import STYLE, Archive, build_archive, site_paths
 from bot.messages.site_pages import SiteChart, render_page
 from bot.messages.site_style import STYLE_CSS
 from bot.storage import Store
-from bot.storage.database import open_reader
+from bot.storage.store import open_reading_store
 
 # Pages of the scheme in the folders the site owns; anything else there is left alone.
 _OWN_PAGE = re.compile(
@@ -99,9 +99,8 @@ def page_source(service: Service, clock: Callable[[], datetime]) -> Callable[[st
         if path == STYLE:
             return STYLE_CSS.encode("utf-8")
         now = clock()
-        conn = open_reader(service.config.store.path)
+        store = open_reading_store(service.config.store.location)
         try:
-            store = Store(conn)
             # The archive is read again only when the store or the lists changed, or
             # the day did (the chart's weeks).
             lists = tuple((w.name, bool(w.about)) for w in service.watchlists)
@@ -111,7 +110,7 @@ def page_source(service: Service, clock: Callable[[], datetime]) -> Callable[[st
                     kept["site"] = (version, load_site(service, now, store=store))
                 site = kept["site"][1]
         finally:
-            conn.close()
+            store.close()
         return site.page(path)
 
     return page

@@ -27,7 +27,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
     from bot.app.service import build_service
     from bot.messages.feedback_screens import EXPORT_PROGRESS, export_line
 
-    if not config.store.path.exists():
+    if not config.store.url and not config.store.path.exists():
         raise UserError(f"No store at {config.store.path}: there are no votes to export yet.")
     with closing(build_service(config)) as service:
         try:

@@ -11,7 +11,6 @@ import argparse
 import logging
 import os
 import signal
-import sqlite3
 import sys
 from collections.abc import Sequence
 from contextlib import closing
@@ -90,7 +89,7 @@ def _main(argv: Sequence[str] | None) -> int:
     ) as exc:
         print(f"caci-watch: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except sqlite3.Error as exc:
+    except Exception as exc:  # sqlite3's errors, or psycopg's on PostgreSQL
         # The store failing under a command (locked by the running bot for too long, a
         # full disk) is the operator's to fix, like a bad config: one line, no traceback.
         if store_fault(exc) is None:
@@ -107,7 +106,7 @@ def _store_path(args: argparse.Namespace) -> str:
     """The database the failed command used, to name it in the error line."""
     try:
         return str(
-            load_config(args.config or default_config_path(os.environ, Path.cwd())).store.path
+            load_config(args.config or default_config_path(os.environ, Path.cwd())).store.shown
         )
     except ConfigError:
         return "the store"
@@ -300,7 +299,7 @@ def _cmd_status(args: argparse.Namespace) -> int:
     from bot.messages.status import status_text
 
     config = _load_config(args)
-    if not config.store.path.exists():
+    if not config.store.url and not config.store.path.exists():
         # Opening it would create an empty database, and a report of nothing.
         print(
             f"No store yet at {config.store.path}: the bot is not running, and has never "
@@ -425,7 +424,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
     where = config.source or "built-in defaults"
     print(f"config: {where}: ok")
     print(f"  feeds: {', '.join(config.feeds.urls)}")
-    print(f"  store: {config.store.path}")
+    print(f"  store: {config.store.shown}")
     files = shared_lists.check_files(config.watchlists.dir)
     watchlists, errors = files.watchlists, files.errors
     for w in watchlists:

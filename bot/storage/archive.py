@@ -3,23 +3,28 @@ name, or found "possibly about" on its current text, with those matches and find
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 
 from bot.domain.aboutness import PossiblyAbout
 from bot.domain.archive import ArchiveEntry
 from bot.domain.models import Match
-from bot.storage.articles import article_columns, article_from_row, chunks
+from bot.storage.articles import article_columns, article_from_row, chunks, match_from_row
+from bot.storage.database import Connection
 from bot.storage.times import required_time
 
 _ARTICLES = """
 SELECT {columns}, a.ref, a.first_seen_at
   FROM articles AS a
- WHERE a.ref IN (SELECT article FROM matches WHERE watchlist IN ({named}))
-    OR a.ref IN (SELECT p.article FROM possibly_about AS p
-                  WHERE p.watchlist IN ({about}) AND p.content_hash = a.content_hash)
+ WHERE {which}
  ORDER BY a.first_seen_at, a.ref
 """
+_NAMED = "a.ref IN (SELECT article FROM matches WHERE watchlist IN ({marks}))"
+_ABOUT = """a.ref IN (SELECT p.article FROM possibly_about AS p
+                WHERE p.watchlist IN ({marks}) AND p.content_hash = a.content_hash)"""
+
+
+def _marks(values: Sequence[object]) -> str:
+    return ", ".join("?" * len(values))
 
 
 # A match or a finding replaced gets a new time; one removed lowers a count.
@@ -31,7 +36,7 @@ SELECT (SELECT max(ref) FROM articles), (SELECT max(updated_at) FROM articles),
 
 
 class ArchiveStore:
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
     def version(self) -> tuple[object, ...]:
@@ -47,44 +52,42 @@ class ArchiveStore:
 
 
 def archive_entries(
-    conn: sqlite3.Connection, named: Sequence[str], about: Sequence[str]
+    conn: Connection, named: Sequence[str], about: Sequence[str]
 ) -> list[ArchiveEntry]:
     named, about = list(dict.fromkeys(named)), list(dict.fromkeys(about))
     if not named and not about:
         return []
-    # An empty IN () is valid SQLite, but the marks are built from the lists.
-    sql = _ARTICLES.format(
-        columns=article_columns("a"),
-        named=", ".join("?" * len(named)),
-        about=", ".join("?" * len(about)),
-    )
+    # PostgreSQL refuses an empty IN (): a kind of list none is asked for is left out.
+    which = [_NAMED.format(marks=_marks(named))] if named else []
+    which += [_ABOUT.format(marks=_marks(about))] if about else []
+    sql = _ARTICLES.format(columns=article_columns("a"), which=" OR ".join(which))
     rows = conn.execute(sql, [*named, *about]).fetchall()
     refs = [int(r[-2]) for r in rows]
     matches: dict[int, list[Match]] = {}
     found: dict[int, list[PossiblyAbout]] = {}
     ids = {int(r[-2]): str(r[0]) for r in rows}
     for chunk in chunks(refs):
-        marks = ", ".join("?" * len(chunk))
-        lists = ", ".join("?" * len(named))
-        for m in conn.execute(
-            f"""SELECT article, watchlist, term, matched_text, score, field, snippet,
-                       mark_start, mark_end
-                  FROM matches WHERE article IN ({marks}) AND watchlist IN ({lists})
-                 ORDER BY article, watchlist, id""",
-            [*chunk, *named],
-        ):
-            matches.setdefault(int(m[0]), []).append(Match(*m[1:]))
-        lists = ", ".join("?" * len(about))
-        for p in conn.execute(
-            f"""SELECT p.article, p.watchlist, p.score, p.strength, p.passage
-                  FROM possibly_about AS p JOIN articles AS a ON a.ref = p.article
-                 WHERE p.article IN ({marks}) AND p.watchlist IN ({lists})
-                   AND p.content_hash = a.content_hash
-                 ORDER BY p.article, p.watchlist""",
-            [*chunk, *about],
-        ):
-            ref = int(p[0])
-            found.setdefault(ref, []).append(PossiblyAbout(ids[ref], p[1], p[2], p[3], p[4]))
+        marks = _marks(chunk)
+        if named:
+            for m in conn.execute(
+                f"""SELECT article, watchlist, term, matched_text, score, field, snippet,
+                           mark_start, mark_end
+                      FROM matches WHERE article IN ({marks}) AND watchlist IN ({_marks(named)})
+                     ORDER BY article, watchlist, id""",
+                [*chunk, *named],
+            ):
+                matches.setdefault(int(m["article"]), []).append(match_from_row(m))
+        if about:
+            for p in conn.execute(
+                f"""SELECT p.article, p.watchlist, p.score, p.strength, p.passage
+                      FROM possibly_about AS p JOIN articles AS a ON a.ref = p.article
+                     WHERE p.article IN ({marks}) AND p.watchlist IN ({_marks(about)})
+                       AND p.content_hash = a.content_hash
+                     ORDER BY p.article, p.watchlist""",
+                [*chunk, *about],
+            ):
+                ref = int(p[0])
+                found.setdefault(ref, []).append(PossiblyAbout(ids[ref], p[1], p[2], p[3], p[4]))
     return [
         ArchiveEntry(
             article=article_from_row(r, with_html=False),

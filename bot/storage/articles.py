@@ -17,7 +17,9 @@ from typing import Any, TypeVar
 from bot.domain.models import Article, Match
 from bot.domain.poll import ArticleChange, KnownArticle
 from bot.storage.article_text import pack_text, unpack_text
+from bot.storage.database import Connection, is_postgres
 from bot.storage.html_delta import pack_html, unpack_html
+from bot.storage.search import fold, search_words_sql
 from bot.storage.times import from_db_time, required_time, to_db_time
 
 T = TypeVar("T")
@@ -40,7 +42,7 @@ ARTICLE_COLUMNS = (
 )
 
 
-def known_articles(conn: sqlite3.Connection, ids: Iterable[str]) -> dict[str, KnownArticle]:
+def known_articles(conn: Connection, ids: Iterable[str]) -> dict[str, KnownArticle]:
     """The stored hash, first sight and current watchlists of each of ``ids`` stored."""
     wanted = sorted(set(ids))
     rows: dict[str, tuple[str, datetime]] = {}
@@ -63,9 +65,7 @@ def known_articles(conn: sqlite3.Connection, ids: Iterable[str]) -> dict[str, Kn
     }
 
 
-def write_article(
-    conn: sqlite3.Connection, article: Article, change: ArticleChange, now: datetime
-) -> None:
+def write_article(conn: Connection, article: Article, change: ArticleChange, now: datetime) -> None:
     """Store ``article`` as the ``change`` already decided for it."""
     stamp = to_db_time(now)
     if change == "new":
@@ -89,6 +89,12 @@ def write_article(
             WHERE id = ?
             """,
             (*_article_columns(article)[1:], stamp, stamp, article.id),
+        )
+    if change != "same" and is_postgres(conn):
+        # PostgreSQL's search index cannot read the deflated text (its 015): written here.
+        conn.execute(
+            f"UPDATE articles SET search_words = {search_words_sql()} WHERE id = ?",
+            (fold(article.title), fold(article.author), fold(article.text), article.id),
         )
 
 

@@ -16,6 +16,7 @@ from datetime import date, datetime
 
 from bot.domain.models import MODES, DigestRecord, Mode, Subscriber
 from bot.storage.articles import chunks
+from bot.storage.database import Connection
 from bot.storage.times import db_time, from_db_time, required_time
 
 # "Look again at the next tick": sorts before every time, and differs at each change, so
@@ -40,7 +41,7 @@ class DigestCandidate:
 
 
 class ChatStore:
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
     # -- subscribers ---------------------------------------------------------------
@@ -195,7 +196,10 @@ class ChatStore:
     def _move_votes(self, old_id: int, new_id: int) -> None:
         # The group's 👍 and 👎 stay its own (a vote the new id cast already wins).
         self._conn.execute(
-            "UPDATE OR IGNORE votes SET chat_id = ? WHERE chat_id = ?", (new_id, old_id)
+            "UPDATE votes SET chat_id = ? WHERE chat_id = ? AND NOT EXISTS (SELECT 1 FROM votes"
+            " AS mine WHERE mine.chat_id = ? AND mine.article = votes.article"
+            " AND mine.watchlist = votes.watchlist)",
+            (new_id, old_id, new_id),
         )
 
     def all(self, *, active_only: bool = True) -> list[Subscriber]:
@@ -217,7 +221,8 @@ class ChatStore:
     def counts(self) -> dict[str, int]:
         row = self._conn.execute(
             "SELECT COUNT(*) AS total, COALESCE(SUM(active), 0) AS active,"
-            " COALESCE(SUM(active AND kind <> 'private'), 0) AS active_groups FROM subscribers"
+            " COALESCE(SUM(CASE WHEN active <> 0 AND kind <> 'private' THEN 1 ELSE 0 END), 0)"
+            " AS active_groups FROM subscribers"
         ).fetchone()
         return {k: int(row[k]) for k in ("total", "active", "active_groups")}
 

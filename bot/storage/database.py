@@ -13,10 +13,11 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, Protocol, TypeGuard
 
 from bot.storage.article_text import pack_text, unpack_text
 from bot.storage.html_delta import pack_html
@@ -51,6 +52,36 @@ _SQLITE_FULL = 13
 _SQLITE_CANTOPEN = 14
 _SQLITE_NOTADB = 26
 
+
+class Cursor(Protocol):
+    @property
+    def rowcount(self) -> int: ...
+    def fetchone(self) -> Any: ...
+    def fetchall(self) -> list[Any]: ...
+    def __iter__(self) -> Iterator[Any]: ...
+
+
+class Connection(Protocol):
+    """What the storage modules use of a connection: ``sqlite3.Connection``, or
+    ``bot.storage.postgres.PgConnection`` taking the same SQL to PostgreSQL."""
+
+    @property
+    def in_transaction(self) -> bool: ...
+    def execute(self, sql: str, parameters: Any = ..., /) -> Cursor: ...
+    def executemany(self, sql: str, seq: Iterable[Any], /) -> Cursor: ...
+    def close(self) -> None: ...
+
+
+def is_postgres_url(where: object) -> TypeGuard[str]:
+    """Whether ``where`` (a ``[store]`` location) names a PostgreSQL database."""
+    return isinstance(where, str) and where.startswith(("postgresql://", "postgres://"))
+
+
+def is_postgres(conn: Connection) -> bool:
+    """Whether ``conn`` is PostgreSQL's, for the few statements written per dialect."""
+    return getattr(conn, "dialect", "sqlite") == "postgresql"
+
+
 StoreFault = Literal["busy", "full", "readonly", "corrupt", "io"]
 
 
@@ -71,8 +102,10 @@ class Migration:
     sql: str
 
 
-def load_migrations() -> list[Migration]:
-    folder = resources.files("bot.storage").joinpath("migrations")
+def load_migrations(name: str = "migrations") -> list[Migration]:
+    """The numbered migrations in folder ``name``: SQLite's, or PostgreSQL's
+    (``migrations_pg``, the same numbers, see ``bot.storage.postgres``)."""
+    folder = resources.files("bot.storage").joinpath(name)
     found: list[Migration] = []
     for entry in folder.iterdir():
         m = _MIGRATION_NAME.match(entry.name)
@@ -254,6 +287,8 @@ def store_fault(exc: BaseException) -> StoreFault | None:
     For the running bot: a job or a command that fails on one of these has lost
     nothing, as nothing was committed; the same work is tried again later.
     """
+    if type(exc).__module__.startswith("psycopg"):
+        return _postgres_fault(exc)
     if not isinstance(exc, sqlite3.Error):
         return None
     code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
@@ -267,6 +302,22 @@ def store_fault(exc: BaseException) -> StoreFault | None:
     if code in (_SQLITE_CORRUPT, _SQLITE_NOTADB) or "malformed" in text:
         return "corrupt"
     if code in (_SQLITE_IOERR, _SQLITE_CANTOPEN) or "i/o error" in text:
+        return "io"
+    return None
+
+
+def _postgres_fault(exc: BaseException) -> StoreFault | None:
+    # By SQLSTATE class, read off the exception: psycopg stays unimported here.
+    state = str(getattr(exc, "sqlstate", None) or "")
+    if state in ("40001", "40P01", "55P03", "57014"):
+        return "busy"
+    if state == "53100":
+        return "full"
+    if state in ("25006", "42501"):
+        return "readonly"
+    if state.startswith("XX"):
+        return "corrupt"
+    if state.startswith(("08", "53", "57")) or type(exc).__name__ == "OperationalError":
         return "io"
     return None
 
@@ -285,6 +336,9 @@ def describe_store_fault(exc: BaseException) -> str:
     fault = store_fault(exc)
     if fault is None:
         return repr(exc)
+    if fault == "io" and type(exc).__module__.startswith("psycopg"):
+        # The password never shows: psycopg's messages name the host, port and user.
+        return f"{exc} (the PostgreSQL server cannot be reached, or failed: check it)"
     return f"{exc} ({_FAULT_ADVICE[fault]})"
 
 

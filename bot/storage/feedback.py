@@ -11,6 +11,7 @@ from datetime import datetime
 from bot.domain.feedback import VotedArticle
 from bot.domain.models import Match, article_key
 from bot.storage.articles import article_columns, article_from_row, match_from_row
+from bot.storage.database import Connection
 from bot.storage.times import db_time, required_time
 
 
@@ -25,7 +26,7 @@ class ButtonArticle:
 
 
 class FeedbackStore:
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
     def remember_articles(self, article_ids: Iterable[str]) -> None:
@@ -56,7 +57,7 @@ class FeedbackStore:
             "INSERT INTO votes (chat_id, article, watchlist, vote, voted_at)"
             " VALUES (?, ?, ?, ?, ?) ON CONFLICT (chat_id, article, watchlist)"
             " DO UPDATE SET vote = excluded.vote, voted_at = excluded.voted_at"
-            " WHERE vote <> excluded.vote",
+            " WHERE votes.vote <> excluded.vote",
             (chat_id, article, watchlist, value, db_time(now)),
         )
         return cur.rowcount == 1

@@ -13,6 +13,7 @@ from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
 
 from bot.domain.lease import Instance, LeaseRecord, may_take, take
+from bot.storage.database import Connection
 
 
 def lease_time(value: datetime) -> str:
@@ -29,7 +30,7 @@ def _time(text: str) -> datetime:
 class LeaseStore:
     def __init__(
         self,
-        conn: sqlite3.Connection,
+        conn: Connection,
         transaction: Callable[[], AbstractContextManager[None]],
     ) -> None:
         self._conn = conn

@@ -7,11 +7,12 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from bot.domain.models import OutboxMessage, OutgoingMessage
+from bot.storage.database import Connection
 from bot.storage.times import db_time, from_db_time, required_time
 
 
 class OutboxStore:
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self._conn = conn
         # Counts the changes made through this connection that take pending messages out
         # of their chat's queue other than by sending them (a chat that left, or moved).

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime
 
 from bot.domain.models import Term
 from bot.domain.text import fold
 from bot.lists.personal import PersonalList
+from bot.storage.database import Connection
 from bot.storage.times import db_time
 
 
 class PersonalStore:
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
     def all(self) -> list[PersonalList]:

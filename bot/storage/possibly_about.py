@@ -13,6 +13,7 @@ from datetime import datetime
 from bot.domain.aboutness import PossiblyAbout
 from bot.domain.possibly_about import AboutSeen, Owed, OwedChange
 from bot.storage.articles import article_columns, article_from_row, chunks
+from bot.storage.database import Connection
 from bot.storage.times import db_time, required_time
 
 # A mark for every list with `about` (a poll stored the text), as opposed to one list's.
@@ -20,7 +21,7 @@ ALL_LISTS = ""
 
 
 class AboutStore:
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
     def replace(
@@ -90,8 +91,14 @@ class AboutStore:
         return seen
 
     def rename(self, old: str, new: str) -> None:
+        # The renamed list's finding replaces one the new name already had.
         self._conn.execute(
-            "UPDATE OR REPLACE possibly_about SET watchlist = ? WHERE watchlist = ?", (new, old)
+            "DELETE FROM possibly_about WHERE watchlist = ? AND article IN"
+            " (SELECT article FROM possibly_about WHERE watchlist = ?)",
+            (new, old),
+        )
+        self._conn.execute(
+            "UPDATE possibly_about SET watchlist = ? WHERE watchlist = ?", (new, old)
         )
 
     def forget_list(self, watchlist: str) -> None:
@@ -113,7 +120,8 @@ class AboutStore:
             SELECT ref, '', ?, ?, ?, ? FROM articles WHERE id = ?
             ON CONFLICT (article, watchlist) DO UPDATE SET
                 content_hash = excluded.content_hash,
-                alerts = max(alerts, excluded.alerts)
+                alerts = CASE WHEN excluded.alerts > about_owed.alerts
+                              THEN excluded.alerts ELSE about_owed.alerts END
             """,
             [(h, change, int(alerts), db_time(now), i) for i, h, change, alerts in articles],
         )
@@ -242,8 +250,11 @@ class AboutStore:
             )
             return False
         self._conn.execute(
-            "INSERT OR REPLACE INTO possibly_about (article, watchlist, content_hash, score,"
-            " strength, passage, found_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO possibly_about (article, watchlist, content_hash, score,"
+            " strength, passage, found_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (article, watchlist) DO UPDATE SET content_hash ="
+            " excluded.content_hash, score = excluded.score, strength = excluded.strength,"
+            " passage = excluded.passage, found_at = excluded.found_at",
             (ref, watchlist, content_hash, *_shown(found), db_time(now)),
         )
         return True

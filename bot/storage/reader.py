@@ -14,12 +14,12 @@ in that order), so that no read stays open across batches and only one batch is 
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Collection, Iterator, Sequence
 from datetime import datetime
 
 from bot.domain.models import Article, Match
 from bot.storage.articles import ARTICLE_COLUMNS, article_columns, article_from_row, chunks
+from bot.storage.database import Connection
 from bot.storage.search import SearchStore
 from bot.storage.times import to_db_time
 
@@ -31,7 +31,7 @@ BATCH_SIZE = 500
 class ArticleReader:
     """Reads articles first seen since a time, a batch at a time, and their matches."""
 
-    def __init__(self, conn: sqlite3.Connection, *, owned: bool) -> None:
+    def __init__(self, conn: Connection, *, owned: bool) -> None:
         self._conn = conn
         self._owned = owned  # False: the store's own connection, left open
         self.search = SearchStore(conn)

@@ -8,11 +8,12 @@ from collections.abc import Collection
 from datetime import datetime
 
 from bot.domain.routing import Destination, Route
+from bot.storage.database import Connection
 from bot.storage.times import db_time
 
 
 class RouteStore:
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
     def set(self, route: Route, now: datetime) -> bool:
@@ -45,8 +46,9 @@ class RouteStore:
     def rename(self, chat_id: int, old: str, new: str) -> None:
         """A renamed list's route, once the chat follows the new name."""
         self._conn.execute(
-            "UPDATE OR IGNORE routes SET watchlist = ? WHERE chat_id = ? AND watchlist = ?",
-            (new, chat_id, old),
+            "UPDATE routes SET watchlist = ? WHERE chat_id = ? AND watchlist = ? AND NOT EXISTS"
+            " (SELECT 1 FROM routes AS r WHERE r.chat_id = routes.chat_id AND r.watchlist = ?)",
+            (new, chat_id, old, new),
         )
 
     def of_chats(self, chat_ids: Collection[int]) -> list[Route]:

@@ -8,6 +8,7 @@ person types is read as FTS5's query language; words are joined by AND.
 from __future__ import annotations
 
 import sqlite3
+import unicodedata
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 
@@ -20,6 +21,8 @@ from bot.domain.search import (
     SearchPage,
     read_marked,
 )
+from bot.storage.article_text import unpack_text
+from bot.storage.database import Connection, is_postgres
 from bot.storage.times import from_db_time, required_time, to_db_time
 
 # Words of context snippet() gives around the words found.
@@ -57,7 +60,7 @@ def _filters(since: datetime | None, watchlist: str | None) -> tuple[str, list[o
 
 
 def search(
-    conn: sqlite3.Connection,
+    conn: Connection,
     words: Sequence[str],
     *,
     since: datetime | None = None,
@@ -75,6 +78,8 @@ def search(
     """
     if not words:
         return SearchPage(tuple(words), (), 0, offset)
+    if is_postgres(conn):
+        return _search_postgres(conn, words, since, watchlist, limit, offset)
     where, params = _filters(since, watchlist)
     query = match_expression(words)
     found = f"FROM article_search WHERE article_search MATCH ?{where}"
@@ -111,7 +116,125 @@ def search(
     return SearchPage(tuple(words), hits, total, offset, ranked)
 
 
-def _hit(conn: sqlite3.Connection, query: str, ref: int) -> SearchHit | None:
+# PostgreSQL (its 015): ts_rank's weights of the search words' labels D, C, B, A: text,
+# -, author, title, in the proportions of the bm25 weights above.
+_PG_WEIGHTS = "{0.1, 0, 0.5, 1.0}"
+_PG_HEADLINE = (
+    f"StartSel={MARK_OPEN}, StopSel={MARK_CLOSE}, MaxWords={_SNIPPET_TOKENS},"
+    f" MinWords={_SNIPPET_TOKENS // 2}, ShortWord=0, MaxFragments=1, FragmentDelimiter=…"
+)
+
+
+def fold(text: str) -> str:
+    """``text`` without its diacritics, as SQLite's index reads it ("remove_diacritics
+    2"): PostgreSQL's words are folded in Python, written and searched alike."""
+    return "".join(
+        ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch)
+    )
+
+
+def search_words_sql() -> str:
+    """The PostgreSQL expression for an article's search words from its title, author
+    and text (three parameters, in that order)."""
+    return (
+        "setweight(to_tsvector('simple', ?), 'A') || setweight(to_tsvector('simple', ?), 'B')"
+        " || setweight(to_tsvector('simple', ?), 'D')"
+    )
+
+
+def _pg_query(words: Sequence[str]) -> tuple[str, list[object]]:
+    # Each word a phrase of its own pieces, as FTS5 reads a quoted literal; ANDed.
+    sql = " && ".join("phraseto_tsquery('simple', ?)" for _ in words)
+    return f"({sql})", [fold(w) for w in words]
+
+
+def _search_postgres(
+    conn: Connection,
+    words: Sequence[str],
+    since: datetime | None,
+    watchlist: str | None,
+    limit: int,
+    offset: int,
+) -> SearchPage:
+    query, qparams = _pg_query(words)
+    found = f"FROM articles WHERE search_words @@ {query}"
+    params: list[object] = [*qparams]
+    if since is not None:
+        found += " AND coalesce(published, first_seen_at) >= ?"
+        params.append(to_db_time(since))
+    if watchlist is not None:
+        found += " AND ref IN (SELECT article FROM matches WHERE watchlist = ?)"
+        params.append(watchlist)
+    total = int(conn.execute(f"SELECT count(*) {found}", params).fetchone()[0])
+    ranked = min(total, RANK_WINDOW)
+    floor: int | None = None
+    if total > RANK_WINDOW:
+        floor = int(
+            conn.execute(
+                f"SELECT ref {found} ORDER BY ref DESC LIMIT 1 OFFSET ?",
+                (*params, RANK_WINDOW - 1),
+            ).fetchone()[0]
+        )
+    refs: list[int] = []
+    if offset < ranked:
+        above = "" if floor is None else " AND ref >= ?"
+        refs += [
+            r[0]
+            for r in conn.execute(
+                f"SELECT ref {found}{above} ORDER BY"
+                f" ts_rank('{_PG_WEIGHTS}', search_words, {query}) DESC, ref DESC"
+                " LIMIT ? OFFSET ?",
+                (
+                    *params,
+                    *([] if floor is None else [floor]),
+                    *qparams,
+                    limit,
+                    offset,
+                ),
+            )
+        ]
+    if floor is not None and len(refs) < limit:
+        refs += [
+            r[0]
+            for r in conn.execute(
+                f"SELECT ref {found} AND ref < ? ORDER BY ref DESC LIMIT ? OFFSET ?",
+                (*params, floor, limit - len(refs), max(0, offset - ranked)),
+            )
+        ]
+    hits = tuple(hit for ref in refs if (hit := _hit_postgres(conn, words, ref)) is not None)
+    return SearchPage(tuple(words), hits, total, offset, ranked)
+
+
+def _hit_postgres(conn: Connection, words: Sequence[str], ref: int) -> SearchHit | None:
+    r = conn.execute(
+        "SELECT id, title, link, author, section, published, first_seen_at, text_deflated"
+        " FROM articles WHERE ref = ?",
+        (ref,),
+    ).fetchone()
+    if r is None:
+        return None
+    query, qparams = _pg_query(words)
+    text = unpack_text(bytes(r[7]))
+    # The passage with the most of the words, from the text (else the title), marked.
+    passage = conn.execute(
+        f"SELECT CASE WHEN to_tsvector('simple', ?) @@ {query}"
+        f" THEN ts_headline('simple', ?, {query}, ?)"
+        f" ELSE ts_headline('simple', ?, {query}, ?) END",
+        (fold(text), *qparams, text, *qparams, _PG_HEADLINE, r[1], *qparams, _PG_HEADLINE),
+    ).fetchone()[0]
+    return SearchHit(
+        article_id=r[0],
+        title=r[1],
+        link=r[2],
+        author=r[3],
+        section=r[4],
+        published=from_db_time(r[5]),
+        first_seen_at=required_time(r[6]),
+        snippet=read_marked(str(passage)),
+    )
+
+
+def _hit(conn: Connection, query: str, ref: int) -> SearchHit | None:
     r = conn.execute(
         f"""
         SELECT a.id, a.title, a.link, a.author, a.section, a.published, a.first_seen_at,
@@ -136,9 +259,7 @@ def _hit(conn: sqlite3.Connection, query: str, ref: int) -> SearchHit | None:
     )
 
 
-def like_scan_count(
-    conn: sqlite3.Connection, words: Sequence[str], since: datetime | None = None
-) -> int:
+def like_scan_count(conn: Connection, words: Sequence[str], since: datetime | None = None) -> int:
     """How many articles hold every one of ``words``, by reading every text: the plain
     scan the index replaces, for the benchmark's baseline."""
     clauses = " AND ".join("inflate_text(text_deflated) LIKE ?" for _ in words)
@@ -150,20 +271,18 @@ def like_scan_count(
     return int(row[0])
 
 
-def count_matched(
-    conn: sqlite3.Connection, since: datetime, until: datetime, watchlist: str | None
-) -> int:
+def count_matched(conn: Connection, since: datetime, until: datetime, watchlist: str | None) -> int:
     sql, params = _window(since, until, watchlist)
     row = conn.execute(
         f"SELECT count(*) FROM (SELECT 1 FROM matches AS m JOIN articles AS a"
-        f" ON a.ref = m.article WHERE {sql} GROUP BY m.article, m.watchlist)",
+        f" ON a.ref = m.article WHERE {sql} GROUP BY m.article, m.watchlist) AS found",
         params,
     ).fetchone()
     return int(row[0])
 
 
 def matched_articles(
-    conn: sqlite3.Connection, since: datetime, until: datetime, watchlist: str | None
+    conn: Connection, since: datetime, until: datetime, watchlist: str | None
 ) -> Iterator[MatchedArticle]:
     """Each article seen in ``[since, until)`` with each list it matches, newest first
     (by first sight), its matches in the order they were found."""
@@ -217,7 +336,7 @@ def _matched(r: Sequence[object], found: list[Match]) -> MatchedArticle:
 
 
 class SearchStore:
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
     def search(

@@ -25,7 +25,14 @@ from bot.storage.articles import (
     write_article,
 )
 from bot.storage.chats import ChatStore
-from bot.storage.database import database_file, open_database, open_reader
+from bot.storage.database import (
+    Connection,
+    database_file,
+    is_postgres,
+    is_postgres_url,
+    open_database,
+    open_reader,
+)
 from bot.storage.feedback import FeedbackStore
 from bot.storage.leases import LeaseStore
 from bot.storage.outbox import OutboxStore
@@ -45,9 +52,10 @@ class UpsertOutcome:
 
 
 class Store:
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self._conn = conn
-        self._conn.row_factory = sqlite3.Row
+        if isinstance(conn, sqlite3.Connection):
+            conn.row_factory = sqlite3.Row
         self._depth = 0
         self.chats = ChatStore(conn)
         self.outbox = OutboxStore(conn)
@@ -59,7 +67,13 @@ class Store:
         self.trends = TrendStore(conn)
         self.archive = ArchiveStore(conn)
         self.leases = LeaseStore(conn, self.transaction)
-        self._file = database_file(conn)
+        # Where ``reader`` opens a connection of its own: the SQLite file, or the
+        # PostgreSQL url; "" for an SQLite store in memory.
+        self._file = (
+            str(getattr(conn, "url", ""))
+            if not isinstance(conn, sqlite3.Connection)
+            else database_file(conn)
+        )
 
     def close(self) -> None:
         self._conn.close()
@@ -75,6 +89,10 @@ class Store:
         (see ``bot.storage.reader``); close it when done."""
         if not self._file:
             return ArticleReader(self._conn, owned=False)
+        if is_postgres(self._conn):
+            from bot.storage.postgres import open_postgres_reader
+
+            return ArticleReader(open_postgres_reader(self._file), owned=True)
         return ArticleReader(open_reader(self._file), owned=True)
 
     @contextmanager
@@ -427,7 +445,24 @@ class Store:
 
 
 def open_store(path: Path | str) -> Store:
+    """The store at ``path``: an SQLite file (":memory:" for one in memory), or the
+    PostgreSQL database a ``postgresql://`` url names (psycopg is imported only then)."""
+    if is_postgres_url(path):
+        from bot.storage.postgres import open_postgres
+
+        return Store(open_postgres(path))
     return Store(open_database(path))
+
+
+def open_reading_store(where: Path | str) -> Store:
+    """The store at ``where`` on a read-only connection of its own, which another
+    thread may use (one at a time): an SQLite file (WAL lets it read while the bot
+    writes), or a PostgreSQL url."""
+    if is_postgres_url(where):
+        from bot.storage.postgres import open_postgres_reader
+
+        return Store(open_postgres_reader(where))
+    return Store(open_reader(where))
 
 
 def _feed_from_row(r: sqlite3.Row) -> FeedState:

@@ -3,11 +3,11 @@ article was first seen, named (``matches``) or "possibly about" (``possibly_abou
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
 
 from bot.domain.trends import Sighting
+from bot.storage.database import Connection
 from bot.storage.times import db_time, required_time
 
 _SIGHTINGS = """
@@ -22,7 +22,7 @@ SELECT p.watchlist, a.ref, a.first_seen_at, 0
 
 
 class TrendStore:
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
     def sightings(self, watchlists: Sequence[str], since: datetime) -> list[Sighting]:
@@ -37,9 +37,7 @@ class TrendStore:
         return row is not None
 
 
-def sightings(
-    conn: sqlite3.Connection, watchlists: Sequence[str], since: datetime
-) -> list[Sighting]:
+def sightings(conn: Connection, watchlists: Sequence[str], since: datetime) -> list[Sighting]:
     """Every article each of ``watchlists`` matched, first seen at or after ``since``."""
     if not watchlists:
         return []

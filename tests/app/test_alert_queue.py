@@ -10,16 +10,16 @@ from bot.app.poll import queue_alerts
 from bot.app.service import Service, build_service
 from bot.domain.models import Alert, Mode
 from bot.messages.html import MAX_MESSAGE, utf16_len
-from tests.factories import make_article, make_match
+from tests.factories import make_article, make_match, on_store
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
 
-def service(tmp_path: Path) -> Service:
+def service(tmp_path: Path, store_url: str) -> Service:
     config = builtin_config(
         store_path=tmp_path / "s.sqlite3", watchlists_dir=tmp_path, feed_urls=["https://f/a"]
     )
-    return build_service(config)
+    return build_service(on_store(config, store_url))
 
 
 def follower(svc: Service, chat: int, *lists: str, mode: Mode = "instant") -> None:
@@ -39,8 +39,10 @@ def pending(svc: Service, chat: int) -> list[str]:
     return [m.text for m in svc.store.outbox.pending_for(chat)]
 
 
-def test_forty_alerts_from_one_poll_queue_a_few_parts_not_forty_messages(tmp_path: Path) -> None:
-    svc = service(tmp_path)
+def test_forty_alerts_from_one_poll_queue_a_few_parts_not_forty_messages(
+    tmp_path: Path, store_url: str
+) -> None:
+    svc = service(tmp_path, store_url)
     follower(svc, 1, "TRIPP")
     follower(svc, 2, "Middle Corridor")
     follower(svc, 3, "TRIPP", mode="daily")
@@ -59,8 +61,8 @@ def test_forty_alerts_from_one_poll_queue_a_few_parts_not_forty_messages(tmp_pat
     assert pending(svc, 3) == []
 
 
-def test_the_same_poll_queued_again_adds_nothing(tmp_path: Path) -> None:
-    svc = service(tmp_path)
+def test_the_same_poll_queued_again_adds_nothing(tmp_path: Path, store_url: str) -> None:
+    svc = service(tmp_path, store_url)
     follower(svc, 1, "TRIPP")
     alerts = [alert(n) for n in range(1, 6)]
     queue_alerts(svc, alerts, NOW)
@@ -69,9 +71,9 @@ def test_the_same_poll_queued_again_adds_nothing(tmp_path: Path) -> None:
 
 
 def test_an_alert_already_sent_on_its_own_is_left_out_of_a_later_combined_one(
-    tmp_path: Path,
+    tmp_path: Path, store_url: str
 ) -> None:
-    svc = service(tmp_path)
+    svc = service(tmp_path, store_url)
     follower(svc, 1, "TRIPP")
     queue_alerts(svc, [alert(1)], NOW)
     # The article lost its match in an edit and found it again in the next one: the
@@ -87,8 +89,10 @@ def test_an_alert_already_sent_on_its_own_is_left_out_of_a_later_combined_one(
     assert "Article number 4" in pending(svc, 1)[-1]
 
 
-def test_a_chat_that_unfollowed_or_turned_alerts_off_gets_nothing(tmp_path: Path) -> None:
-    svc = service(tmp_path)
+def test_a_chat_that_unfollowed_or_turned_alerts_off_gets_nothing(
+    tmp_path: Path, store_url: str
+) -> None:
+    svc = service(tmp_path, store_url)
     follower(svc, 1, "TRIPP")
     follower(svc, 2, "TRIPP", mode="off")
     follower(svc, 3, "TRIPP")

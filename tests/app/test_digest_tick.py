@@ -22,18 +22,18 @@ from bot.domain.models import Alert, OutgoingMessage, Subscriber
 from bot.domain.schedule import chat_digest_due
 from bot.messages.html import MAX_MESSAGE, utf16_len
 from tests.about_lists import give_tripp_about
-from tests.factories import make_article, make_match
+from tests.factories import make_article, make_match, on_store
 from tests.watchlist_copy import FROZEN_WATCHLISTS
 
 BERLIN_8AM_WINTER = datetime(2026, 11, 26, 7, 0, tzinfo=UTC)
 
 
-def service(tmp_path: Path, *, empty: str = "send") -> Service:
+def service(tmp_path: Path, store_url: str | None = None, *, empty: str = "send") -> Service:
     config = builtin_config(
         store_path=tmp_path / "s.sqlite3", watchlists_dir=tmp_path, feed_urls=["https://f/a"]
     )
     config = replace(config, digest=replace(config.digest, empty=empty))  # type: ignore[arg-type]
-    return build_service(config)
+    return build_service(config if store_url is None else on_store(config, store_url))
 
 
 def subscribe(
@@ -59,8 +59,10 @@ def digests_for(svc: Service, chat: int) -> list[str]:
     return [m.text for m in svc.store.outbox.pending_for(chat) if m.kind == "digest"]
 
 
-def test_the_digest_is_due_at_the_subscribers_local_time_and_queued_once(tmp_path: Path) -> None:
-    svc = service(tmp_path)
+def test_the_digest_is_due_at_the_subscribers_local_time_and_queued_once(
+    tmp_path: Path, store_url: str
+) -> None:
+    svc = service(tmp_path, store_url)
     subscribe(svc, 1)
     store_articles(svc, 2, BERLIN_8AM_WINTER - timedelta(hours=3))
     assert digests.digest_tick(svc, BERLIN_8AM_WINTER - timedelta(minutes=1)) == 0
@@ -71,8 +73,10 @@ def test_the_digest_is_due_at_the_subscribers_local_time_and_queued_once(tmp_pat
     assert "TRIPP story 0" in text and "TRIPP story 1" in text
 
 
-def test_each_subscriber_gets_only_the_watchlists_they_follow(tmp_path: Path) -> None:
-    svc = service(tmp_path)
+def test_each_subscriber_gets_only_the_watchlists_they_follow(
+    tmp_path: Path, store_url: str
+) -> None:
+    svc = service(tmp_path, store_url)
     subscribe(svc, 1)
     svc.store.chats.ensure(
         2,
@@ -89,8 +93,10 @@ def test_each_subscriber_gets_only_the_watchlists_they_follow(tmp_path: Path) ->
     assert "No new articles" in digests_for(svc, 2)[0]
 
 
-def test_the_next_digest_starts_where_the_previous_one_ended(tmp_path: Path) -> None:
-    svc = service(tmp_path)
+def test_the_next_digest_starts_where_the_previous_one_ended(
+    tmp_path: Path, store_url: str
+) -> None:
+    svc = service(tmp_path, store_url)
     subscribe(svc, 1)
     store_articles(svc, 1, BERLIN_8AM_WINTER - timedelta(hours=1), title="first ")
     digests.digest_tick(svc, BERLIN_8AM_WINTER)
@@ -101,8 +107,10 @@ def test_the_next_digest_starts_where_the_previous_one_ended(tmp_path: Path) -> 
     assert "second TRIPP" in second and "first TRIPP" not in second
 
 
-def test_a_long_day_is_split_into_marked_parts_within_telegrams_limit(tmp_path: Path) -> None:
-    svc = service(tmp_path)
+def test_a_long_day_is_split_into_marked_parts_within_telegrams_limit(
+    tmp_path: Path, store_url: str
+) -> None:
+    svc = service(tmp_path, store_url)
     subscribe(svc, 1)
     store_articles(svc, 60, BERLIN_8AM_WINTER - timedelta(hours=2))
     queued = digests.digest_tick(svc, BERLIN_8AM_WINTER)
@@ -113,7 +121,9 @@ def test_a_long_day_is_split_into_marked_parts_within_telegrams_limit(tmp_path: 
     assert sum(p.count("TRIPP story") for p in parts) == 60
 
 
-def test_an_empty_day_is_one_short_line_or_nothing_when_configured_to_skip(tmp_path: Path) -> None:
+def test_an_empty_day_is_one_short_line_or_nothing_when_configured_to_skip(
+    tmp_path: Path,
+) -> None:
     send = service(tmp_path / "send")
     subscribe(send, 1)
     digests.digest_tick(send, BERLIN_8AM_WINTER)
@@ -127,16 +137,18 @@ def test_an_empty_day_is_one_short_line_or_nothing_when_configured_to_skip(tmp_p
     assert skip.store.chats.last_digest(1) is not None, "the skipped day still counts as done"
 
 
-def test_summer_time_moves_the_utc_hour_but_not_the_local_one(tmp_path: Path) -> None:
-    svc = service(tmp_path)
+def test_summer_time_moves_the_utc_hour_but_not_the_local_one(
+    tmp_path: Path, store_url: str
+) -> None:
+    svc = service(tmp_path, store_url)
     summer_8am = datetime(2027, 7, 1, 6, 0, tzinfo=UTC)
     subscribe(svc, 1, joined=summer_8am - timedelta(hours=12))
     assert digests.digest_tick(svc, summer_8am - timedelta(minutes=1)) == 0
     assert digests.digest_tick(svc, summer_8am) == 1
 
 
-def test_paused_and_unsubscribed_chats_get_no_digest(tmp_path: Path) -> None:
-    svc = service(tmp_path)
+def test_paused_and_unsubscribed_chats_get_no_digest(tmp_path: Path, store_url: str) -> None:
+    svc = service(tmp_path, store_url)
     subscribe(svc, 1)
     svc.store.chats.update_settings(1, BERLIN_8AM_WINTER, mode="instant")
     svc.store.chats.ensure(
@@ -150,8 +162,10 @@ def test_paused_and_unsubscribed_chats_get_no_digest(tmp_path: Path) -> None:
     assert digests.digest_tick(svc, BERLIN_8AM_WINTER) == 0
 
 
-def test_an_alert_goes_to_instant_subscribers_of_its_watchlists_only(tmp_path: Path) -> None:
-    svc = service(tmp_path)
+def test_an_alert_goes_to_instant_subscribers_of_its_watchlists_only(
+    tmp_path: Path, store_url: str
+) -> None:
+    svc = service(tmp_path, store_url)
     subscribe(svc, 1)
     subscribe(svc, 2)
     svc.store.chats.update_settings(2, BERLIN_8AM_WINTER, mode="daily")
@@ -166,9 +180,9 @@ def test_an_alert_goes_to_instant_subscribers_of_its_watchlists_only(tmp_path: P
 
 
 def test_after_downtime_the_missed_digest_comes_once_then_the_day_goes_on_as_usual(
-    tmp_path: Path,
+    tmp_path: Path, store_url: str
 ) -> None:
-    svc = service(tmp_path)
+    svc = service(tmp_path, store_url)
     subscribe(svc, 1, joined=BERLIN_8AM_WINTER - timedelta(days=5))
     assert (
         digests.digest_tick(svc, BERLIN_8AM_WINTER - timedelta(days=4)) == 1
@@ -183,9 +197,9 @@ def test_after_downtime_the_missed_digest_comes_once_then_the_day_goes_on_as_usu
 
 
 def test_a_chat_with_a_time_zone_that_no_longer_exists_gets_utc_and_others_are_unaffected(
-    tmp_path: Path,
+    tmp_path: Path, store_url: str
 ) -> None:
-    svc = service(tmp_path)
+    svc = service(tmp_path, store_url)
     subscribe(svc, 1, tz="Mars/Olympus_Mons", joined=BERLIN_8AM_WINTER - timedelta(hours=12))
     subscribe(svc, 2)
     store_articles(svc, 1, BERLIN_8AM_WINTER - timedelta(hours=3))
@@ -194,11 +208,11 @@ def test_a_chat_with_a_time_zone_that_no_longer_exists_gets_utc_and_others_are_u
 
 
 def test_one_chat_failing_does_not_hold_back_the_others(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, store_url: str
 ) -> None:
     import bot.app.digests as digests_module
 
-    svc = service(tmp_path)
+    svc = service(tmp_path, store_url)
     subscribe(svc, 1)
     subscribe(svc, 2)
     real = digests_module.digest_messages
@@ -218,9 +232,9 @@ def test_one_chat_failing_does_not_hold_back_the_others(
 
 
 def test_a_tick_stopped_before_storing_the_next_digests_makes_none_twice(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, store_url: str
 ) -> None:
-    svc = service(tmp_path)
+    svc = service(tmp_path, store_url)
     subscribe(svc, 1)
     store_articles(svc, 1, BERLIN_8AM_WINTER - timedelta(hours=3))
 
@@ -238,10 +252,10 @@ def test_a_tick_stopped_before_storing_the_next_digests_makes_none_twice(
 
 
 def test_an_alert_that_fails_to_render_for_one_chat_still_reaches_the_others(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, store_url: str
 ) -> None:
 
-    svc = service(tmp_path)
+    svc = service(tmp_path, store_url)
     subscribe(svc, 1)
     subscribe(svc, 2)
     import bot.app.poll as poll_module
@@ -315,9 +329,9 @@ def _made_at(svc: Service, now: datetime) -> set[int]:
     ids=["spring forward", "fall back"],
 )
 def test_the_tick_makes_every_digest_asking_every_chat_would_across_clock_changes_and_edits(
-    tmp_path: Path, start: datetime
+    tmp_path: Path, start: datetime, store_url: str
 ) -> None:
-    svc = service(tmp_path)
+    svc = service(tmp_path, store_url)
     chats = svc.store.chats
     for chat, tz, at in [
         (1, "Europe/Berlin", "08:00"),
@@ -360,7 +374,9 @@ def test_the_tick_makes_every_digest_asking_every_chat_would_across_clock_change
     assert made >= 30
 
 
-def test_a_minute_with_nothing_due_reads_one_index_and_nothing_else(tmp_path: Path) -> None:
+def test_a_minute_with_nothing_due_reads_one_index_and_nothing_else(
+    tmp_path: Path,
+) -> None:
     svc = service(tmp_path)
     for chat in range(1, 51):
         subscribe(svc, chat)
@@ -374,9 +390,9 @@ def test_a_minute_with_nothing_due_reads_one_index_and_nothing_else(tmp_path: Pa
 
 
 def test_a_digest_time_moved_earlier_is_kept_the_same_day_and_the_summary_agrees(
-    tmp_path: Path,
+    tmp_path: Path, store_url: str
 ) -> None:
-    svc = service(tmp_path)
+    svc = service(tmp_path, store_url)
     subscribe(svc, 1, joined=BERLIN_8AM_WINTER - timedelta(days=2))
     assert digests.digest_tick(svc, BERLIN_8AM_WINTER - timedelta(days=1)) == 1
     assert digests.digest_tick(svc, BERLIN_8AM_WINTER - timedelta(hours=2)) == 0  # 06:00

@@ -20,7 +20,7 @@ from bot.app.service import Service, build_service
 from bot.app.steps import inline
 from bot.cli.main import main
 from bot.domain.models import Match, Term, article_key, watchlist_key
-from tests.factories import make_article
+from tests.factories import make_article, on_store, store_toml
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 ANN, BOB, ADMIN = 4242, 4343, 900
@@ -34,13 +34,13 @@ def match(watchlist: str, term: str) -> Match:
 
 
 @pytest.fixture
-def service(tmp_path: Path, watchlists_dir: Path) -> Iterator[Service]:
+def service(tmp_path: Path, watchlists_dir: Path, store_url: str) -> Iterator[Service]:
     config = builtin_config(
         store_path=tmp_path / "store.sqlite3",
         watchlists_dir=watchlists_dir,
         feed_urls=["http://127.0.0.1:9/never-polled.feed"],
     )
-    svc = build_service(config)
+    svc = build_service(on_store(config, store_url))
     for chat in (ANN, BOB):
         ensure_chat(svc, Chat(chat, "private"), NOW)
     svc.store.chats.subscribe(ANN, "TRIPP", NOW)
@@ -168,8 +168,7 @@ def test_the_votes_export_as_eval_records_up_is_a_label_down_is_not(
     out = tmp_path / "votes.jsonl"
     config = tmp_path / "config.toml"
     config.write_text(
-        f'[store]\npath = "{tmp_path / "store.sqlite3"}"\n'
-        f'[watchlists]\ndir = "{watchlists_dir}"\n'
+        store_toml(service.config) + f'[watchlists]\ndir = "{watchlists_dir}"\n'
         '[feeds]\nurls = ["http://127.0.0.1:9/never-polled.feed"]\n',
         encoding="utf-8",
     )
@@ -196,8 +195,7 @@ def test_an_export_to_a_path_that_is_no_file_is_refused_clearly_and_leaves_nothi
     target = str(tmp_path / where) if where == "a-directory" else where
     config = tmp_path / "config.toml"
     config.write_text(
-        f'[store]\npath = "{tmp_path / "store.sqlite3"}"\n'
-        f'[watchlists]\ndir = "{watchlists_dir}"\n'
+        store_toml(service.config) + f'[watchlists]\ndir = "{watchlists_dir}"\n'
         '[feeds]\nurls = ["http://127.0.0.1:9/never-polled.feed"]\n',
         encoding="utf-8",
     )

@@ -62,9 +62,9 @@ def test_a_dry_run_keeps_counts_and_only_the_first_examples_without_their_text()
 
 
 def test_the_reader_streams_every_recent_article_once_in_batches_oldest_first(
-    tmp_path: Path,
+    tmp_path: Path, store_url: str
 ) -> None:
-    store = open_store(tmp_path / "s.sqlite3")
+    store = open_store(store_url)
     # Many share a first sight, as the articles of one poll do.
     with store.transaction():
         for i in range(1234):
@@ -84,8 +84,10 @@ def test_the_reader_streams_every_recent_article_once_in_batches_oldest_first(
     store.close()
 
 
-def test_a_dry_run_from_a_worker_thread_says_what_one_run_here_says(tmp_path: Path) -> None:
-    store = open_store(tmp_path / "s.sqlite3")
+def test_a_dry_run_from_a_worker_thread_says_what_one_run_here_says(
+    tmp_path: Path, store_url: str
+) -> None:
+    store = open_store(store_url)
     fill(store, 1200, text=lambda i: "Cargo left Alat port." if i % 3 else "Nothing here.")
     here = dry_run_stored(store, PORTS_WIDER, days=1, now=T0, shown=5)
 
@@ -104,9 +106,9 @@ def test_a_dry_run_from_a_worker_thread_says_what_one_run_here_says(tmp_path: Pa
 
 
 def test_a_rematch_writes_only_what_changed_and_leaves_an_article_edited_meanwhile(
-    tmp_path: Path,
+    tmp_path: Path, store_url: str
 ) -> None:
-    store = open_store(tmp_path / "s.sqlite3")
+    store = open_store(store_url)
     aktau = make_article(1, text="Cargo left the Port of Aktau.")
     alat = make_article(2, text="Cargo left Alat port.")
     also_alat = make_article(3, text="Ferries reach Alat port daily.")

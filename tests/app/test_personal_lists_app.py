@@ -17,7 +17,7 @@ from bot.app.service import Service, build_service
 from bot.domain.models import Term
 from bot.lists.files import WatchlistError, parse_watchlist
 from bot.lists.rules import PERSONAL, SHARED, RuleError, checked_terms, checked_text
-from tests.factories import make_article
+from tests.factories import make_article, on_store
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 ANN, BOB = 4242, 4343
@@ -25,13 +25,13 @@ WHO = f"telegram:{ANN}"
 
 
 @pytest.fixture
-def service(tmp_path: Path, watchlists_dir: Path) -> Iterator[Service]:
+def service(tmp_path: Path, watchlists_dir: Path, store_url: str) -> Iterator[Service]:
     config = builtin_config(
         store_path=tmp_path / "store.sqlite3",
         watchlists_dir=watchlists_dir,
         feed_urls=["http://127.0.0.1:9/never-polled.feed"],
     )
-    svc = build_service(config)
+    svc = build_service(on_store(config, store_url))
     for chat in (ANN, BOB):  # what the front end does first: the owner's row
         ensure_chat(svc, Chat(chat, "private"), NOW)
     svc.store.upsert_article(

@@ -16,7 +16,7 @@ from bot.app.poll import FeedPollReport, poll_feeds
 from bot.app.service import Service, build_service
 from bot.feeds.fetch import make_http_client
 from bot.messages.console import render_digest_console
-from tests.factories import rss
+from tests.factories import on_store, rss
 from tests.feed_server import FeedServer, Oversize, SlowResponse
 
 NOW = datetime(2025, 9, 1, 8, 0, tzinfo=UTC)
@@ -57,7 +57,7 @@ def server() -> Iterator[FeedServer]:
         yield s
 
 
-def make_service(tmp_path: Path, urls: Sequence[str], **feeds: object) -> Service:
+def make_service(tmp_path: Path, store_url: str, urls: Sequence[str], **feeds: object) -> Service:
     lists = tmp_path / "watchlists"
     lists.mkdir(exist_ok=True)
     for name, text in WATCHLIST_FILES.items():
@@ -66,7 +66,7 @@ def make_service(tmp_path: Path, urls: Sequence[str], **feeds: object) -> Servic
         store_path=tmp_path / "store.sqlite3", watchlists_dir=lists, feed_urls=list(urls)
     )
     config = replace(config, feeds=replace(config.feeds, **feeds))  # type: ignore[arg-type]
-    return build_service(config)
+    return build_service(on_store(config, store_url))
 
 
 def poll(service: Service, now: datetime, *, force: bool = True) -> list[FeedPollReport]:
@@ -81,10 +81,10 @@ def poll(service: Service, now: datetime, *, force: bool = True) -> list[FeedPol
 
 
 def test_first_poll_stores_silently_then_a_new_matching_article_alerts(
-    server: FeedServer, tmp_path: Path
+    server: FeedServer, tmp_path: Path, store_url: str
 ) -> None:
     server.serve_feed("/a.feed", rss([OLD]))
-    service = make_service(tmp_path, [server.url("/a.feed")])
+    service = make_service(tmp_path, store_url, [server.url("/a.feed")])
 
     [first] = poll(service, NOW)
     assert (first.status, first.new, first.alerts) == ("ok", 1, ())
@@ -101,10 +101,10 @@ def test_first_poll_stores_silently_then_a_new_matching_article_alerts(
 
 
 def test_unchanged_feed_is_fetched_conditionally_and_answers_not_modified(
-    server: FeedServer, tmp_path: Path
+    server: FeedServer, tmp_path: Path, store_url: str
 ) -> None:
     feed = server.serve_feed("/a.feed", rss([OLD]))
-    service = make_service(tmp_path, [server.url("/a.feed")])
+    service = make_service(tmp_path, store_url, [server.url("/a.feed")])
     poll(service, NOW)
     [again] = poll(service, NOW + timedelta(minutes=15))
     assert again.status == "not_modified"
@@ -114,10 +114,10 @@ def test_unchanged_feed_is_fetched_conditionally_and_answers_not_modified(
 
 
 def test_edited_article_is_stored_as_updated_never_as_a_second_new_one(
-    server: FeedServer, tmp_path: Path
+    server: FeedServer, tmp_path: Path, store_url: str
 ) -> None:
     server.serve_feed("/a.feed", rss([OLD]))
-    service = make_service(tmp_path, [server.url("/a.feed")])
+    service = make_service(tmp_path, store_url, [server.url("/a.feed")])
     poll(service, NOW)
     server.publish("/a.feed", rss([TRIPP_ITEM]))
     poll(service, NOW + timedelta(minutes=15))
@@ -137,13 +137,13 @@ def test_edited_article_is_stored_as_updated_never_as_a_second_new_one(
 
 
 def test_a_failing_feed_backs_off_without_stopping_the_others(
-    server: FeedServer, tmp_path: Path
+    server: FeedServer, tmp_path: Path, store_url: str
 ) -> None:
     server.serve_feed("/good.feed", rss([OLD]))
     server.respond("/down.feed", 503, headers={"Retry-After": "3600"})
     server.respond("/broken.feed", 500)
     urls = [server.url(p) for p in ("/down.feed", "/broken.feed", "/good.feed")]
-    service = make_service(tmp_path, urls)
+    service = make_service(tmp_path, store_url, urls)
 
     reports = {r.url: r for r in poll(service, NOW)}
     assert reports[urls[2]].status == "ok" and reports[urls[2]].new == 1
@@ -164,10 +164,10 @@ def test_a_failing_feed_backs_off_without_stopping_the_others(
 
 
 def test_malformed_feed_keeps_what_was_stored_and_recovers(
-    server: FeedServer, tmp_path: Path
+    server: FeedServer, tmp_path: Path, store_url: str
 ) -> None:
     server.serve_feed("/a.feed", rss([OLD]))
-    service = make_service(tmp_path, [server.url("/a.feed")])
+    service = make_service(tmp_path, store_url, [server.url("/a.feed")])
     poll(service, NOW)
     server.publish("/a.feed", rss([TRIPP_ITEM, OLD])[:300])
     [broken] = poll(service, NOW + timedelta(minutes=15))
@@ -180,7 +180,7 @@ def test_malformed_feed_keeps_what_was_stored_and_recovers(
 
 
 def test_html_page_served_with_200_is_reported_as_not_a_feed(
-    server: FeedServer, tmp_path: Path
+    server: FeedServer, tmp_path: Path, store_url: str
 ) -> None:
     server.respond(
         "/a.feed",
@@ -188,18 +188,18 @@ def test_html_page_served_with_200_is_reported_as_not_a_feed(
         b"<!DOCTYPE html><html><body>Maintenance</body></html>",
         content_type="text/html; charset=utf-8",
     )
-    service = make_service(tmp_path, [server.url("/a.feed")])
+    service = make_service(tmp_path, store_url, [server.url("/a.feed")])
     [report] = poll(service, NOW)
     assert report.status == "error"
     assert service.store.feed_state(server.url("/a.feed")).last_error == report.error
 
 
 def test_permanent_redirect_is_remembered_for_the_next_polls(
-    server: FeedServer, tmp_path: Path
+    server: FeedServer, tmp_path: Path, store_url: str
 ) -> None:
     server.serve_feed("/new.feed", rss([OLD]))
     server.redirect("/old.feed", "/new.feed", status=301)
-    service = make_service(tmp_path, [server.url("/old.feed")])
+    service = make_service(tmp_path, store_url, [server.url("/old.feed")])
     poll(service, NOW)
     state = service.store.feed_state(server.url("/old.feed"))
     assert state.effective_url == server.url("/new.feed")
@@ -209,20 +209,20 @@ def test_permanent_redirect_is_remembered_for_the_next_polls(
 
 
 def test_backfill_alerts_on_a_first_poll_only_within_its_window(
-    server: FeedServer, tmp_path: Path
+    server: FeedServer, tmp_path: Path, store_url: str
 ) -> None:
     older_tripp = ("1003", "An Older Look at TRIPP", "<p>TRIPP again.</p>", NOW - timedelta(days=9))
     server.serve_feed("/a.feed", rss([TRIPP_ITEM, older_tripp]))
-    service = make_service(tmp_path, [server.url("/a.feed")], backfill_days=3)
+    service = make_service(tmp_path, store_url, [server.url("/a.feed")], backfill_days=3)
     [report] = poll(service, NOW)
     assert [a.article.title for a in report.alerts] == ["Iran Watches the New Route"]
 
 
 def test_digest_covers_what_arrived_in_its_window_with_feed_health(
-    server: FeedServer, tmp_path: Path
+    server: FeedServer, tmp_path: Path, store_url: str
 ) -> None:
     server.serve_feed("/a.feed", rss([OLD]))
-    service = make_service(tmp_path, [server.url("/a.feed")])
+    service = make_service(tmp_path, store_url, [server.url("/a.feed")])
     poll(service, NOW)
     server.publish("/a.feed", rss([TRIPP_ITEM, OLD]))
     poll(service, NOW + timedelta(hours=1))
@@ -238,10 +238,10 @@ def test_digest_covers_what_arrived_in_its_window_with_feed_health(
 
 
 def test_edited_watchlist_file_rematches_recent_articles_into_the_next_digest(
-    server: FeedServer, tmp_path: Path
+    server: FeedServer, tmp_path: Path, store_url: str
 ) -> None:
     server.serve_feed("/a.feed", rss([WATER, OLD]))
-    service = make_service(tmp_path, [server.url("/a.feed")])
+    service = make_service(tmp_path, store_url, [server.url("/a.feed")])
     poll(service, NOW)
     assert digests.digest_between(service, NOW, NOW + timedelta(hours=1)).is_empty
 
@@ -262,10 +262,10 @@ def test_edited_watchlist_file_rematches_recent_articles_into_the_next_digest(
 
 
 def test_broken_watchlist_edit_keeps_matching_with_the_last_good_version(
-    server: FeedServer, tmp_path: Path
+    server: FeedServer, tmp_path: Path, store_url: str
 ) -> None:
     server.serve_feed("/a.feed", rss([OLD]))
-    service = make_service(tmp_path, [server.url("/a.feed")])
+    service = make_service(tmp_path, store_url, [server.url("/a.feed")])
     poll(service, NOW)
     (tmp_path / "watchlists" / "tripp.toml").write_text('name = "TRIPP"\nterms = [\n')
     [change] = watchlist_sync.reload_watchlists(service, NOW + timedelta(minutes=1))
@@ -276,16 +276,16 @@ def test_broken_watchlist_edit_keeps_matching_with_the_last_good_version(
 
 
 def test_watchlist_edited_while_the_bot_was_stopped_is_acted_on_at_start(
-    server: FeedServer, tmp_path: Path
+    server: FeedServer, tmp_path: Path, store_url: str
 ) -> None:
     server.serve_feed("/a.feed", rss([WATER]))
-    service = make_service(tmp_path, [server.url("/a.feed")])
+    service = make_service(tmp_path, store_url, [server.url("/a.feed")])
     watchlist_sync.reload_watchlists(service, NOW)
     poll(service, NOW)
     service.close()
 
     (tmp_path / "watchlists" / "water.toml").write_text('name = "Water"\nterms = ["Kambarata"]\n')
-    restarted = make_service(tmp_path, [server.url("/a.feed")])
+    restarted = make_service(tmp_path, store_url, [server.url("/a.feed")])
     start = NOW + timedelta(hours=5)
     watchlist_sync.reload_watchlists(restarted, start)
     assert [(e.actor, e.action) for e in restarted.store.audit_for("Water")] == [("file", "added")]
@@ -298,13 +298,15 @@ def test_watchlist_edited_while_the_bot_was_stopped_is_acted_on_at_start(
 
 
 def test_slow_and_oversize_feeds_fail_with_their_reason_without_holding_up_the_others(
-    server: FeedServer, tmp_path: Path
+    server: FeedServer, tmp_path: Path, store_url: str
 ) -> None:
     server.serve_feed("/good.feed", rss([TRIPP_ITEM]))
     server.set_route("/slow.feed", SlowResponse())
     server.set_route("/huge.feed", Oversize(total_bytes=50 * 1024 * 1024))
     urls = [server.url(p) for p in ("/slow.feed", "/huge.feed", "/good.feed")]
-    service = make_service(tmp_path, urls, timeout=timedelta(milliseconds=500), max_bytes=1_000_000)
+    service = make_service(
+        tmp_path, store_url, urls, timeout=timedelta(milliseconds=500), max_bytes=1_000_000
+    )
     reports = {r.url: r for r in poll(service, NOW)}
     assert reports[urls[2]].status == "ok" and reports[urls[2]].new == 1
     assert "timeout" in (reports[urls[0]].error or "")

@@ -12,7 +12,7 @@ from bot.app.config import builtin_config
 from bot.app.poll import poll_once
 from bot.app.service import Service, build_service
 from tests.bot_harness import Clock
-from tests.factories import rss
+from tests.factories import on_store, rss
 from tests.feed_server import FeedServer, SlowResponse
 from tests.watchlist_copy import copy_watchlists
 
@@ -21,19 +21,19 @@ TRIPP_ITEM = ("g1", "TRIPP corridor news", "<p>About the TRIPP route.</p>", DAY)
 ROGUN_ITEM = ("g2", "Tajikistan fills the reservoir", "<p>The Rogun Dam rises.</p>", DAY)
 
 
-def service(tmp_path: Path, url: str) -> Service:
+def service(tmp_path: Path, store_url: str, url: str) -> Service:
     lists = copy_watchlists(tmp_path / "watchlists")
     config = builtin_config(
         store_path=tmp_path / "s.sqlite3", watchlists_dir=lists, feed_urls=[url]
     )
-    return build_service(config)
+    return build_service(on_store(config, store_url))
 
 
 def test_an_article_found_while_a_digest_is_made_goes_into_the_next_digest(
-    tmp_path: Path, feed_server: FeedServer
+    tmp_path: Path, feed_server: FeedServer, store_url: str
 ) -> None:
     feed_server.serve_feed("/a.feed", rss([]))
-    svc = service(tmp_path, feed_server.url("/a.feed"))
+    svc = service(tmp_path, store_url, feed_server.url("/a.feed"))
     clock = Clock(DAY - timedelta(days=1))
 
     async def scenario() -> None:
@@ -62,10 +62,10 @@ def test_an_article_found_while_a_digest_is_made_goes_into_the_next_digest(
 
 
 def test_a_list_added_while_a_poll_waits_matches_what_that_poll_brings(
-    tmp_path: Path, feed_server: FeedServer
+    tmp_path: Path, feed_server: FeedServer, store_url: str
 ) -> None:
     feed_server.serve_feed("/a.feed", rss([]))
-    svc = service(tmp_path, feed_server.url("/a.feed"))
+    svc = service(tmp_path, store_url, feed_server.url("/a.feed"))
     clock = Clock(DAY)
 
     async def scenario() -> None:

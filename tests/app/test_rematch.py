@@ -29,8 +29,8 @@ def test_dry_run_lists_what_would_match_and_what_differs() -> None:
     assert match.snippet[match.mark_start : match.mark_end] == "Alat port"
 
 
-def test_rematch_marks_newly_matching_articles_for_the_next_digest() -> None:
-    store = open_store(":memory:")
+def test_rematch_marks_newly_matching_articles_for_the_next_digest(store_url: str) -> None:
+    store = open_store(store_url)
     aktau = make_article(1, text="Cargo left the Port of Aktau.")
     alat = make_article(2, text="Cargo left Alat port.")
     for a in (aktau, alat):
@@ -47,8 +47,8 @@ def test_rematch_marks_newly_matching_articles_for_the_next_digest() -> None:
     assert window[0].watchlists == ("Ports",)
 
 
-def test_rematch_only_touches_the_changed_watchlists() -> None:
-    store = open_store(":memory:")
+def test_rematch_only_touches_the_changed_watchlists(store_url: str) -> None:
+    store = open_store(store_url)
     a = make_article(1, text="Cargo left the Port of Aktau and TRIPP advanced.")
     store.upsert_article(a, T0)
     store.replace_matches(a.id, [make_match("TRIPP")], T0)
@@ -56,16 +56,16 @@ def test_rematch_only_touches_the_changed_watchlists() -> None:
     assert store.matched_watchlists(a.id) == {"TRIPP", "Ports"}
 
 
-def test_rematch_leaves_articles_older_than_its_window_alone() -> None:
-    store = open_store(":memory:")
+def test_rematch_leaves_articles_older_than_its_window_alone(store_url: str) -> None:
+    store = open_store(store_url)
     old = make_article(1, text="Cargo left Alat port.")
     store.upsert_article(old, T0 - timedelta(days=30))
     report = rematch_recent(store, [PORTS_WIDER], now=T0, days=14)
     assert report.checked == 0 and store.matched_watchlists(old.id) == set()
 
 
-def test_a_second_edit_keeps_the_first_edits_news_pending() -> None:
-    store = open_store(":memory:")
+def test_a_second_edit_keeps_the_first_edits_news_pending(store_url: str) -> None:
+    store = open_store(store_url)
     alat = make_article(2, text="Cargo left Alat port.")
     store.upsert_article(alat, T0)
     rematch_recent(store, [PORTS_WIDER], now=T0 + timedelta(hours=1), days=14)
@@ -75,8 +75,8 @@ def test_a_second_edit_keeps_the_first_edits_news_pending() -> None:
     assert [(e.article.id, e.rematched) for e in window] == [(alat.id, True)]
 
 
-def test_audit_trail_lists_changes_newest_first() -> None:
-    store = open_store(":memory:")
+def test_audit_trail_lists_changes_newest_first(store_url: str) -> None:
+    store = open_store(store_url)
     store.record_audit(AuditEntry(T0, "cli:ana", "Ports", "add-term", "Alat port"))
     store.record_audit(AuditEntry(T0 + timedelta(minutes=1), "file", "Ports", "changed"))
     store.record_audit(AuditEntry(T0, "cli:ana", "Rail", "new"))

@@ -17,20 +17,20 @@ from bot.domain.aboutness import CLOSE, PossiblyAbout
 from bot.domain.possibly_about import AboutAlert
 from bot.domain.routing import Destination
 from tests.app.test_alert_queue import alert, follower
-from tests.factories import make_article
+from tests.factories import make_article, on_store
 from tests.watchlist_copy import copy_watchlists
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 ANN, FORUM, CHANNEL = 1, -1005001, -1009001
 
 
-def service(tmp_path: Path) -> Service:
+def service(tmp_path: Path, store_url: str) -> Service:
     config = builtin_config(
         store_path=tmp_path / "s.sqlite3",
         watchlists_dir=copy_watchlists(tmp_path / "watchlists"),
         feed_urls=["https://f/a"],
     )
-    return build_service(config)
+    return build_service(on_store(config, store_url))
 
 
 def route(svc: Service, chat: int, query: str, target: Destination) -> str:
@@ -42,9 +42,9 @@ def route(svc: Service, chat: int, query: str, target: Destination) -> str:
 
 
 def test_an_article_of_two_lists_goes_half_to_the_channel_half_to_the_chat(
-    tmp_path: Path,
+    tmp_path: Path, store_url: str
 ) -> None:
-    svc = service(tmp_path)
+    svc = service(tmp_path, store_url)
     follower(svc, ANN, "TRIPP", "Middle Corridor")
     assert route(svc, ANN, "tripp", Destination(CHANNEL)) == "set"
     with svc.store.transaction():
@@ -61,9 +61,9 @@ def test_an_article_of_two_lists_goes_half_to_the_channel_half_to_the_chat(
 
 
 def test_a_topic_route_keeps_the_buttons_and_the_group_as_the_subscriber(
-    tmp_path: Path,
+    tmp_path: Path, store_url: str
 ) -> None:
-    svc = service(tmp_path)
+    svc = service(tmp_path, store_url)
     follower(svc, FORUM, "TRIPP")
     assert route(svc, FORUM, "TRIPP", Destination(FORUM, 7)) == "set"
     with svc.store.transaction():
@@ -73,8 +73,10 @@ def test_a_topic_route_keeps_the_buttons_and_the_group_as_the_subscriber(
     assert json.loads(posted.reply_markup)
 
 
-def test_routing_needs_a_followed_list_and_off_brings_it_back(tmp_path: Path) -> None:
-    svc = service(tmp_path)
+def test_routing_needs_a_followed_list_and_off_brings_it_back(
+    tmp_path: Path, store_url: str
+) -> None:
+    svc = service(tmp_path, store_url)
     follower(svc, ANN, "TRIPP")
     assert route(svc, ANN, "Middle Corridor", Destination(CHANNEL)) == "not_followed"
     assert route(svc, ANN, "no such list at all", Destination(CHANNEL)) == "unknown"
@@ -89,8 +91,8 @@ def test_routing_needs_a_followed_list_and_off_brings_it_back(tmp_path: Path) ->
     assert route(svc, ANN, "tripp", Destination(ANN)) == "cleared"
 
 
-def test_possibly_about_alerts_follow_the_lists_route_too(tmp_path: Path) -> None:
-    svc = service(tmp_path)
+def test_possibly_about_alerts_follow_the_lists_route_too(tmp_path: Path, store_url: str) -> None:
+    svc = service(tmp_path, store_url)
     follower(svc, ANN, "TRIPP")
     svc.store.chats.set_about_alerts(ANN, "TRIPP", True)
     assert route(svc, ANN, "tripp", Destination(CHANNEL)) == "set"
@@ -106,9 +108,9 @@ def test_possibly_about_alerts_follow_the_lists_route_too(tmp_path: Path) -> Non
 
 
 def test_two_subscribers_routing_a_list_to_one_channel_post_each_alert_there_once(
-    tmp_path: Path,
+    tmp_path: Path, store_url: str
 ) -> None:
-    svc = service(tmp_path)
+    svc = service(tmp_path, store_url)
     follower(svc, ANN, "TRIPP")
     follower(svc, 2, "TRIPP")
     route(svc, ANN, "tripp", Destination(CHANNEL))
@@ -121,8 +123,8 @@ def test_two_subscribers_routing_a_list_to_one_channel_post_each_alert_there_onc
     assert svc.store.outbox.pending_for(ANN) == svc.store.outbox.pending_for(2) == []
 
 
-def test_a_list_renamed_in_its_file_keeps_its_route(tmp_path: Path) -> None:
-    svc = service(tmp_path)
+def test_a_list_renamed_in_its_file_keeps_its_route(tmp_path: Path, store_url: str) -> None:
+    svc = service(tmp_path, store_url)
     watchlist_sync.reload_watchlists(svc, NOW)
     follower(svc, ANN, "TRIPP")
     route(svc, ANN, "tripp", Destination(CHANNEL))

@@ -20,7 +20,7 @@ from bot.domain.models import Alert
 from bot.domain.possibly_about import AboutAlert
 from bot.domain.routing import Destination
 from tests.about_lists import give_tripp_about
-from tests.factories import make_article, make_match
+from tests.factories import make_article, make_match, on_store
 from tests.watchlist_copy import copy_watchlists
 
 # Wednesday 10 June 2026 in Berlin (CEST, UTC+2).
@@ -30,13 +30,13 @@ NIGHT_END = datetime(2026, 6, 11, 5, 0, tzinfo=UTC)  # 07:00 local
 ANN = Chat(1, "private")
 
 
-def service(tmp_path: Path) -> Service:
+def service(tmp_path: Path, store_url: str | None = None) -> Service:
     config = builtin_config(
         store_path=tmp_path / "s.sqlite3",
         watchlists_dir=copy_watchlists(tmp_path / "watchlists"),
         feed_urls=["https://f/a"],
     )
-    return build_service(config)
+    return build_service(config if store_url is None else on_store(config, store_url))
 
 
 def follow(svc: Service, *lists: str, at: str = "08:00", joined: datetime = EVENING) -> None:
@@ -62,9 +62,9 @@ def sent(svc: Service, kind: str) -> list[str]:
 
 
 def test_alerts_in_quiet_hours_are_held_and_sent_as_one_message_when_they_end(
-    tmp_path: Path,
+    tmp_path: Path, store_url: str
 ) -> None:
-    svc = service(tmp_path)
+    svc = service(tmp_path, store_url)
     follow(svc, "TRIPP")
     chats.set_schedule(svc, ANN, "quiet 22:00-07:00", EVENING)
     arrives(svc, 1, EVENING + timedelta(minutes=30), "TRIPP")  # before: at once
@@ -82,8 +82,10 @@ def test_alerts_in_quiet_hours_are_held_and_sent_as_one_message_when_they_end(
     assert len(sent(svc, "alert")) == 3
 
 
-def test_held_alerts_are_folded_into_a_digest_due_when_quiet_hours_end(tmp_path: Path) -> None:
-    svc = service(tmp_path)
+def test_held_alerts_are_folded_into_a_digest_due_when_quiet_hours_end(
+    tmp_path: Path, store_url: str
+) -> None:
+    svc = service(tmp_path, store_url)
     follow(svc, "TRIPP", at="07:00")
     chats.set_schedule(svc, ANN, "quiet 22:00-07:00", EVENING)
     chats.set_schedule(svc, ANN, "repeats off", EVENING)
@@ -97,8 +99,10 @@ def test_held_alerts_are_folded_into_a_digest_due_when_quiet_hours_end(tmp_path:
     assert digests.digest_tick(svc, NIGHT_END + timedelta(minutes=5)) == 0
 
 
-def test_with_repeats_on_the_digest_holds_what_came_as_alerts_too(tmp_path: Path) -> None:
-    svc = service(tmp_path)
+def test_with_repeats_on_the_digest_holds_what_came_as_alerts_too(
+    tmp_path: Path, store_url: str
+) -> None:
+    svc = service(tmp_path, store_url)
     follow(svc, "TRIPP")
     arrives(svc, 1, EVENING + timedelta(minutes=30), "TRIPP")
     digests.digest_tick(svc, datetime(2026, 6, 11, 6, 0, tzinfo=UTC))
@@ -106,8 +110,8 @@ def test_with_repeats_on_the_digest_holds_what_came_as_alerts_too(tmp_path: Path
     assert "Story 1" in digest
 
 
-def test_one_list_instant_and_another_digest_only(tmp_path: Path) -> None:
-    svc = service(tmp_path)
+def test_one_list_instant_and_another_digest_only(tmp_path: Path, store_url: str) -> None:
+    svc = service(tmp_path, store_url)
     follow(svc, "TRIPP", "Middle Corridor")
     chats.set_mode(svc, ANN, "instant", EVENING)
     outcome = chats.set_list_mode(svc, ANN, "middle corridor", "daily", EVENING)
@@ -121,8 +125,10 @@ def test_one_list_instant_and_another_digest_only(tmp_path: Path) -> None:
     assert "Story 2" in digest and "Story 1" not in digest
 
 
-def test_a_list_mode_for_a_list_not_followed_or_unknown_is_refused(tmp_path: Path) -> None:
-    svc = service(tmp_path)
+def test_a_list_mode_for_a_list_not_followed_or_unknown_is_refused(
+    tmp_path: Path, store_url: str
+) -> None:
+    svc = service(tmp_path, store_url)
     follow(svc, "TRIPP")
     assert chats.set_list_mode(svc, ANN, "middle corridor", "daily", EVENING).result == (
         "not_following"
@@ -133,8 +139,10 @@ def test_a_list_mode_for_a_list_not_followed_or_unknown_is_refused(tmp_path: Pat
     assert chats.list_mode_asked("daily") is None
 
 
-def test_a_weekly_digest_comes_on_its_day_only_and_covers_the_week(tmp_path: Path) -> None:
-    svc = service(tmp_path)
+def test_a_weekly_digest_comes_on_its_day_only_and_covers_the_week(
+    tmp_path: Path, store_url: str
+) -> None:
+    svc = service(tmp_path, store_url)
     follow(svc, "TRIPP", joined=EVENING - timedelta(days=1))
     summary = chats.set_schedule(svc, ANN, "weekly fri 9:00", EVENING)
     assert summary.subscriber.digest_days == "fri"
@@ -154,9 +162,9 @@ def test_a_weekly_digest_comes_on_its_day_only_and_covers_the_week(tmp_path: Pat
     ["fortnightly", "weekly", "daily 25:00", "quiet 22:00", "quiet 7-7", "repeats maybe"],
 )
 def test_a_schedule_that_cannot_be_read_is_refused_and_nothing_changes(
-    tmp_path: Path, typed: str
+    tmp_path: Path, typed: str, store_url: str
 ) -> None:
-    svc = service(tmp_path)
+    svc = service(tmp_path, store_url)
     follow(svc, "TRIPP")
     with pytest.raises(SettingRefused) as refused:
         chats.set_schedule(svc, ANN, typed, EVENING)
@@ -166,8 +174,10 @@ def test_a_schedule_that_cannot_be_read_is_refused_and_nothing_changes(
     assert (sub.digest_days, sub.quiet_hours, sub.digest_skips_alerted) == ("daily", "", False)
 
 
-def test_quiet_hours_set_in_the_day_do_not_send_earlier_alerts_again(tmp_path: Path) -> None:
-    svc = service(tmp_path)
+def test_quiet_hours_set_in_the_day_do_not_send_earlier_alerts_again(
+    tmp_path: Path, store_url: str
+) -> None:
+    svc = service(tmp_path, store_url)
     follow(svc, "TRIPP")
     arrives(svc, 1, NIGHT_START - timedelta(hours=25), "TRIPP")  # last night, before
     chats.set_schedule(svc, ANN, "quiet 22:00-07:00", EVENING)
@@ -176,9 +186,9 @@ def test_quiet_hours_set_in_the_day_do_not_send_earlier_alerts_again(tmp_path: P
 
 
 def test_timezone_est_is_taken_for_new_york_and_utc_plus_four_for_a_fixed_zone(
-    tmp_path: Path,
+    tmp_path: Path, store_url: str
 ) -> None:
-    svc = service(tmp_path)
+    svc = service(tmp_path, store_url)
     follow(svc, "TRIPP")
     est = chats.set_timezone(svc, ANN, "EST", EVENING)
     assert est.subscriber.timezone == "America/New_York"
@@ -189,8 +199,10 @@ def test_timezone_est_is_taken_for_new_york_and_utc_plus_four_for_a_fixed_zone(
     assert chats.set_timezone(svc, ANN, "Asia/Baku", EVENING).zone_read_as is None
 
 
-def test_a_new_chat_has_a_daily_digest_no_quiet_hours_and_no_list_modes(tmp_path: Path) -> None:
-    svc = service(tmp_path)
+def test_a_new_chat_has_a_daily_digest_no_quiet_hours_and_no_list_modes(
+    tmp_path: Path, store_url: str
+) -> None:
+    svc = service(tmp_path, store_url)
     follow(svc, "TRIPP")
     sub = svc.store.chats.get(ANN.chat_id)
     assert sub is not None
@@ -198,8 +210,10 @@ def test_a_new_chat_has_a_daily_digest_no_quiet_hours_and_no_list_modes(tmp_path
     assert sub.digest_skips_alerted is False
 
 
-def test_possibly_about_alerts_in_quiet_hours_come_when_they_end_too(tmp_path: Path) -> None:
-    svc = service(tmp_path)
+def test_possibly_about_alerts_in_quiet_hours_come_when_they_end_too(
+    tmp_path: Path, store_url: str
+) -> None:
+    svc = service(tmp_path, store_url)
     follow(svc, "TRIPP")
     svc.store.chats.set_about_alerts(ANN.chat_id, "TRIPP", True)
     chats.set_schedule(svc, ANN, "quiet 22:00-07:00", EVENING)
@@ -217,9 +231,9 @@ def test_possibly_about_alerts_in_quiet_hours_come_when_they_end_too(tmp_path: P
 
 @pytest.mark.parametrize("away", ["daily", "off", "blocked", "list daily"])
 def test_alerts_resumed_after_days_without_them_do_not_send_those_days_as_one_alert(
-    tmp_path: Path, away: str
+    tmp_path: Path, away: str, store_url: str
 ) -> None:
-    svc = service(tmp_path)
+    svc = service(tmp_path, store_url)
     follow(svc, "TRIPP")
     chats.set_mode(svc, ANN, "instant", EVENING)
     chats.set_schedule(svc, ANN, "quiet 22:00-07:00", EVENING)
@@ -249,9 +263,9 @@ def test_alerts_resumed_after_days_without_them_do_not_send_those_days_as_one_al
 
 
 def test_alerts_held_for_a_routed_list_go_to_its_route_when_quiet_hours_end(
-    tmp_path: Path,
+    tmp_path: Path, store_url: str
 ) -> None:
-    svc = service(tmp_path)
+    svc = service(tmp_path, store_url)
     follow(svc, "TRIPP", "Middle Corridor")
     chats.set_mode(svc, ANN, "instant", EVENING)
     chats.set_schedule(svc, ANN, "quiet 22:00-07:00", EVENING)
@@ -300,9 +314,9 @@ def test_possibly_about_findings_not_taken_as_alerts_stay_in_the_digest_with_rep
 
 @pytest.mark.parametrize("repeats", ["on", "off"])
 def test_an_article_a_list_edit_matched_again_is_in_the_digest_with_repeats_off_too(
-    tmp_path: Path, repeats: str
+    tmp_path: Path, repeats: str, store_url: str
 ) -> None:
-    svc = service(tmp_path)
+    svc = service(tmp_path, store_url)
     follow(svc, "TRIPP", joined=EVENING - timedelta(days=3))
     chats.set_schedule(svc, ANN, f"repeats {repeats}", EVENING)
     article = make_article(8, title="Found By An Edit")
@@ -321,9 +335,9 @@ def test_an_article_a_list_edit_matched_again_is_in_the_digest_with_repeats_off_
     "change", ["quiet off", "quiet 22:00-09:00", "quiet 23:30-06:00", "zone America/New_York"]
 )
 def test_alerts_held_when_quiet_hours_change_or_end_early_are_sent_not_dropped(
-    tmp_path: Path, change: str
+    tmp_path: Path, change: str, store_url: str
 ) -> None:
-    svc = service(tmp_path)
+    svc = service(tmp_path, store_url)
     follow(svc, "TRIPP")
     chats.set_mode(svc, ANN, "instant", EVENING)
     chats.set_schedule(svc, ANN, "quiet 22:00-07:00", EVENING)

@@ -23,7 +23,7 @@ from bot.messages.screens import did_you_mean, one_of
 from bot.messages.watchlist_console import unknown_list_line
 from bot.messages.watchlist_screens import gone_blocks
 from tests.bot_harness import ADMIN_ID, TOKEN, BotUnderTest, Clock, fast_pacer, make_config
-from tests.factories import make_article, rss
+from tests.factories import make_article, on_store, rss
 from tests.fake_telegram import FakeTelegram
 from tests.feed_server import FeedServer
 
@@ -32,13 +32,13 @@ WHO = "cli:tester"
 
 
 @pytest.fixture
-def service(tmp_path: Path, watchlists_dir: Path) -> Iterator[Service]:
+def service(tmp_path: Path, watchlists_dir: Path, store_url: str) -> Iterator[Service]:
     config = builtin_config(
         store_path=tmp_path / "store.sqlite3",
         watchlists_dir=watchlists_dir,
         feed_urls=["http://127.0.0.1:9/never-polled.feed"],
     )
-    svc = build_service(config)
+    svc = build_service(on_store(config, store_url))
     store = svc.store
     for n, text in enumerate(
         ["The Trump Route crosses Syunik.", "Cargo through the Port of Alat doubled."], start=1

@@ -13,12 +13,12 @@ from urllib.parse import urlsplit
 
 from bot.app.config import builtin_config
 from bot.app.service import Service, build_service
-from bot.app.site import load_site, write_site
+from bot.app.site import load_site, page_source, write_site
 from bot.domain.aboutness import PossiblyAbout
 from bot.domain.archive import PAGE_SIZE, article_path, list_slug
 from tests.about_lists import give_tripp_about
 from tests.app.test_schedules_and_quiet import service
-from tests.factories import make_article, make_match
+from tests.factories import make_article, make_match, on_store
 from tests.watchlist_copy import copy_watchlists
 
 NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
@@ -43,9 +43,9 @@ def written_links(out: Path) -> list[tuple[Path, str]]:
 
 
 def test_every_relative_link_in_the_written_site_resolves_to_a_written_file(
-    tmp_path: Path,
+    tmp_path: Path, store_url: str
 ) -> None:
-    svc = service(tmp_path)
+    svc = service(tmp_path, store_url)
     for n in range(PAGE_SIZE + 5):
         store_article(svc, n, NOW - timedelta(days=n % 9, minutes=n), "TRIPP")
     store_article(svc, 500, NOW - timedelta(days=2), "Middle Corridor", "TRIPP", title=HOSTILE)
@@ -137,15 +137,14 @@ def test_personal_lists_and_lists_no_longer_in_force_are_not_published(tmp_path:
 
 
 def test_possibly_about_findings_are_on_their_lists_pages_with_the_passage(
-    tmp_path: Path,
+    tmp_path: Path, store_url: str
 ) -> None:
     lists = copy_watchlists(tmp_path / "watchlists")
     give_tripp_about(lists)
-    svc = build_service(
-        builtin_config(
-            store_path=tmp_path / "s.sqlite3", watchlists_dir=lists, feed_urls=["https://f/a"]
-        )
+    config = builtin_config(
+        store_path=tmp_path / "s.sqlite3", watchlists_dir=lists, feed_urls=["https://f/a"]
     )
+    svc = build_service(on_store(config, store_url))
     article = replace(make_article(7, title="A road through Syunik"), text="Long. " * 100)
     svc.store.upsert_article(article, NOW)
     found = PossiblyAbout(article.id, "TRIPP", 0.8, "very close", "A U.S.-run transit route.")
@@ -155,3 +154,22 @@ def test_possibly_about_findings_are_on_their_lists_pages_with_the_passage(
     assert "A road through Syunik" in page
     assert "very close to what TRIPP is about" in page
     assert "A U.S.-run transit route." in page
+    # serve reads the same pages on a read-only connection of its own
+    served = page_source(svc, lambda: NOW)(f"lists/{list_slug('TRIPP')}/index.html") or b""
+    assert served.decode() == page
+
+
+def test_the_site_is_written_with_the_possibly_about_tier_off(
+    tmp_path: Path, store_url: str
+) -> None:
+    config = builtin_config(
+        store_path=tmp_path / "s.sqlite3",
+        watchlists_dir=copy_watchlists(tmp_path / "watchlists"),
+        feed_urls=["https://f/a"],
+    )
+    config = replace(config, about=replace(config.about, enabled=False))
+    svc = build_service(on_store(config, store_url))
+    store_article(svc, 1, NOW - timedelta(days=1), "TRIPP", title="A named story")
+    page = page_source(svc, lambda: NOW)(f"lists/{list_slug('TRIPP')}/index.html") or b""
+    assert "A named story" in page.decode()
+    assert write_site(svc, tmp_path / "site", NOW).pages > 0

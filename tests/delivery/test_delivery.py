@@ -51,8 +51,8 @@ class ScriptedSender:
         return [t for c, t, _ in self.attempts if c == chat_id]
 
 
-def store_with(messages: Iterable[tuple[int, str]]) -> Store:
-    store = open_store(":memory:")
+def store_with(store_url: str, messages: Iterable[tuple[int, str]]) -> Store:
+    store = open_store(store_url)
     for chat_id in {c for c, _ in messages}:
         store.chats.ensure(
             chat_id, kind="private", title="", timezone="UTC", digest_time="08:00", now=T0
@@ -80,16 +80,16 @@ def run(store: Store, sender: ScriptedSender, **kw: object) -> OutboxWorker:
     return worker
 
 
-def test_messages_to_one_chat_arrive_in_the_order_they_were_queued() -> None:
-    store = store_with([(1, "part 1"), (1, "part 2"), (1, "part 3"), (2, "x")])
+def test_messages_to_one_chat_arrive_in_the_order_they_were_queued(store_url: str) -> None:
+    store = store_with(store_url, [(1, "part 1"), (1, "part 2"), (1, "part 3"), (2, "x")])
     sender = ScriptedSender()
     run(store, sender)
     assert sender.delivered(1) == ["part 1", "part 2", "part 3"]
     assert store.outbox.counts()["sent"] == 4
 
 
-def test_a_429_holds_back_only_that_chat() -> None:
-    store = store_with([(1, "a1"), (1, "a2"), (2, "b1"), (2, "b2")])
+def test_a_429_holds_back_only_that_chat(store_url: str) -> None:
+    store = store_with(store_url, [(1, "a1"), (1, "a2"), (2, "b1"), (2, "b2")])
     sender = ScriptedSender({1: [SendResult("retry_after", retry_after=0.3)]})
     worker = OutboxWorker(store, sender, clock=lambda: T0, pacer=fast_pacer())
 
@@ -106,8 +106,10 @@ def test_a_429_holds_back_only_that_chat() -> None:
     assert store.outbox.backlog() == 0
 
 
-def test_a_blocked_chat_is_deactivated_and_its_queue_dropped_while_others_continue() -> None:
-    store = store_with([(1, "a1"), (1, "a2"), (2, "b1")])
+def test_a_blocked_chat_is_deactivated_and_its_queue_dropped_while_others_continue(
+    store_url: str,
+) -> None:
+    store = store_with(store_url, [(1, "a1"), (1, "a2"), (2, "b1")])
     sender = ScriptedSender({1: [SendResult("blocked", error="Forbidden: bot was blocked")]})
     worker = run(store, sender)
     assert store.chats.get(1).active is False  # type: ignore[union-attr]
@@ -117,8 +119,8 @@ def test_a_blocked_chat_is_deactivated_and_its_queue_dropped_while_others_contin
     assert worker.stats.deactivated == 1
 
 
-def test_html_telegram_refuses_is_resent_once_as_plain_text() -> None:
-    store = store_with([(1, "<b>Tom &amp; Jerry</b>")])
+def test_html_telegram_refuses_is_resent_once_as_plain_text(store_url: str) -> None:
+    store = store_with(store_url, [(1, "<b>Tom &amp; Jerry</b>")])
     sender = ScriptedSender({1: [SendResult("bad_html", error="can't parse entities")]})
     worker = run(store, sender)
     assert sender.attempts == [
@@ -129,8 +131,8 @@ def test_html_telegram_refuses_is_resent_once_as_plain_text() -> None:
     assert store.outbox.counts()["sent"] == 1
 
 
-def test_an_alerts_buttons_go_with_every_try_the_plain_text_resend_included() -> None:
-    store = open_store(":memory:")
+def test_an_alerts_buttons_go_with_every_try_the_plain_text_resend_included(store_url: str) -> None:
+    store = open_store(store_url)
     store.chats.ensure(1, kind="private", title="", timezone="UTC", digest_time="08:00", now=T0)
     buttons = '[[["👍 about TRIPP","v:u:0123456789ab:0123456789"]]]'
     store.outbox.enqueue([OutgoingMessage("k", 1, "alert", "<b>x</b>", "HTML", buttons)], T0)
@@ -157,8 +159,8 @@ def test_an_alerts_buttons_go_with_every_try_the_plain_text_resend_included() ->
     assert store.outbox.counts()["sent"] == 1
 
 
-def test_plain_text_that_is_still_refused_fails_instead_of_looping() -> None:
-    store = store_with([(1, "x")])
+def test_plain_text_that_is_still_refused_fails_instead_of_looping(store_url: str) -> None:
+    store = store_with(store_url, [(1, "x")])
     refused = SendResult("bad_html", error="can't parse entities")
     sender = ScriptedSender({1: [refused, refused]})
     run(store, sender)
@@ -166,8 +168,8 @@ def test_plain_text_that_is_still_refused_fails_instead_of_looping() -> None:
     assert store.outbox.counts()["failed"] == 1
 
 
-def test_network_errors_are_retried_with_a_pause_and_nothing_is_lost() -> None:
-    store = store_with([(1, "a"), (2, "b")])
+def test_network_errors_are_retried_with_a_pause_and_nothing_is_lost(store_url: str) -> None:
+    store = store_with(store_url, [(1, "a"), (2, "b")])
     sender = ScriptedSender({1: [SendResult("transient", error="Bad Gateway")]})
     worker = run(store, sender)
     assert sender.delivered(1) == ["a", "a"]
@@ -175,7 +177,7 @@ def test_network_errors_are_retried_with_a_pause_and_nothing_is_lost() -> None:
     assert worker.stats.transient_errors == 1
 
 
-def test_a_crashing_sender_does_not_lose_the_message() -> None:
+def test_a_crashing_sender_does_not_lose_the_message(store_url: str) -> None:
     class Crashing(ScriptedSender):
         async def send(
             self,
@@ -190,23 +192,25 @@ def test_a_crashing_sender_does_not_lose_the_message() -> None:
                 raise RuntimeError("bug")
             return await super().send(chat_id, text, parse_mode)
 
-    store = store_with([(1, "a")])
+    store = store_with(store_url, [(1, "a")])
     sender = Crashing()
     run(store, sender)
     assert sender.delivered(1) == ["a", "a"]
     assert store.outbox.counts()["sent"] == 1
 
 
-def test_a_migrated_group_gets_its_messages_under_the_new_id() -> None:
-    store = store_with([(-5, "g1"), (-5, "g2")])
+def test_a_migrated_group_gets_its_messages_under_the_new_id(store_url: str) -> None:
+    store = store_with(store_url, [(-5, "g1"), (-5, "g2")])
     sender = ScriptedSender({-5: [SendResult("migrated", new_chat_id=-1005)]})
     run(store, sender)
     assert sender.delivered(-1005) == ["g1", "g2"]
     assert store.chats.get(-1005) is not None
 
 
-def test_stop_lets_the_messages_in_flight_finish_and_leaves_the_rest_pending() -> None:
-    store = store_with([(c, "m") for c in range(1, 6)])
+def test_stop_lets_the_messages_in_flight_finish_and_leaves_the_rest_pending(
+    store_url: str,
+) -> None:
+    store = store_with(store_url, [(c, "m") for c in range(1, 6)])
 
     class StopAfterTwo(ScriptedSender):
         worker: OutboxWorker
@@ -259,8 +263,8 @@ class HeldSender(ScriptedSender):
             self.open.discard(chat_id)
 
 
-def test_several_chats_are_sent_to_at_once_but_never_more_than_the_bound() -> None:
-    store = store_with([(c, f"{c}-{n}") for c in range(1, 9) for n in (1, 2)])
+def test_several_chats_are_sent_to_at_once_but_never_more_than_the_bound(store_url: str) -> None:
+    store = store_with(store_url, [(c, f"{c}-{n}") for c in range(1, 9) for n in (1, 2)])
     sender = HeldSender()
     worker = OutboxWorker(store, sender, clock=lambda: T0, pacer=fast_pacer(), in_flight=3)
 
@@ -281,10 +285,12 @@ def test_several_chats_are_sent_to_at_once_but_never_more_than_the_bound() -> No
         assert sender.delivered(chat) == [f"{chat}-1", f"{chat}-2"]
 
 
-def test_a_crash_with_messages_in_flight_leaves_them_pending_to_be_sent_again() -> None:
+def test_a_crash_with_messages_in_flight_leaves_them_pending_to_be_sent_again(
+    store_url: str,
+) -> None:
     # Telegram may have taken them: this is why a crash can repeat as many messages as
     # are in flight, and why that number is kept small.
-    store = store_with([(c, "m") for c in range(1, 6)])
+    store = store_with(store_url, [(c, "m") for c in range(1, 6)])
     sender = HeldSender()
     worker = OutboxWorker(store, sender, clock=lambda: T0, pacer=fast_pacer(), in_flight=3)
 
@@ -300,8 +306,8 @@ def test_a_crash_with_messages_in_flight_leaves_them_pending_to_be_sent_again() 
     assert len(sender.attempts) == 0, "none was answered"
 
 
-def test_a_chat_that_leaves_during_a_round_gets_nothing_more() -> None:
-    store = store_with([(1, "a"), (2, "b"), (3, "c")])
+def test_a_chat_that_leaves_during_a_round_gets_nothing_more(store_url: str) -> None:
+    store = store_with(store_url, [(1, "a"), (2, "b"), (3, "c")])
 
     class LeavesMeanwhile(ScriptedSender):
         async def send(
@@ -324,8 +330,10 @@ def test_a_chat_that_leaves_during_a_round_gets_nothing_more() -> None:
     assert store.outbox.counts() == {"pending": 0, "sent": 2, "failed": 1}
 
 
-def test_a_message_telegram_took_but_the_store_could_not_record_is_not_sent_again() -> None:
-    store = store_with([(1, "a"), (2, "b")])
+def test_a_message_telegram_took_but_the_store_could_not_record_is_not_sent_again(
+    store_url: str,
+) -> None:
+    store = store_with(store_url, [(1, "a"), (2, "b")])
     sender = ScriptedSender()
     worker = OutboxWorker(store, sender, clock=lambda: T0, pacer=fast_pacer())
     real_mark_sent = store.outbox.mark_sent
@@ -430,8 +438,8 @@ def test_transient_backoff_doubles_up_to_a_minute() -> None:
     assert [transient_backoff(n) for n in (1, 2, 3, 7, 50)] == [1, 2, 4, 60, 60]
 
 
-def test_the_drain_survives_a_failing_store_and_delivers_once_it_recovers() -> None:
-    store = store_with([(1, "a")])
+def test_the_drain_survives_a_failing_store_and_delivers_once_it_recovers(store_url: str) -> None:
+    store = store_with(store_url, [(1, "a")])
     sender = ScriptedSender()
     worker = OutboxWorker(store, sender, clock=lambda: T0, pacer=fast_pacer())
     real_heads = store.outbox.heads
@@ -458,8 +466,8 @@ def test_the_drain_survives_a_failing_store_and_delivers_once_it_recovers() -> N
     assert sender.delivered(1) == ["a"]
 
 
-def test_a_message_that_keeps_failing_does_not_starve_the_other_chats() -> None:
-    store = store_with([(1, "poison"), (2, "b1"), (2, "b2"), (2, "b3")])
+def test_a_message_that_keeps_failing_does_not_starve_the_other_chats(store_url: str) -> None:
+    store = store_with(store_url, [(1, "poison"), (2, "b1"), (2, "b2"), (2, "b3")])
     always = [SendResult("transient", error="timed out")] * 1000
     sender = ScriptedSender({1: always})
     now = [0.0]
@@ -477,7 +485,7 @@ def test_a_message_that_keeps_failing_does_not_starve_the_other_chats() -> None:
     assert store.outbox.pending_for(1)[0].text == "poison", "kept for later, not dropped"
 
 
-def test_a_message_that_crashes_our_sender_is_given_up_after_a_few_attempts() -> None:
+def test_a_message_that_crashes_our_sender_is_given_up_after_a_few_attempts(store_url: str) -> None:
     class Crashing(ScriptedSender):
         async def send(
             self,
@@ -490,7 +498,7 @@ def test_a_message_that_crashes_our_sender_is_given_up_after_a_few_attempts() ->
             self.attempts.append((chat_id, text, parse_mode))
             raise RuntimeError("bug")
 
-    store = store_with([(1, "a")])
+    store = store_with(store_url, [(1, "a")])
     now = [0.0]
     worker = OutboxWorker(
         store, Crashing(), clock=lambda: T0, pacer=fast_pacer(), monotonic=lambda: now[0]

@@ -38,8 +38,8 @@ class RecordingSender:
         return [t for c, th, t, _ in self.attempts if (c, th) == (chat_id, thread_id)]
 
 
-def store_with_routes() -> Store:
-    store = open_store(":memory:")
+def store_with_routes(store_url: str) -> Store:
+    store = open_store(store_url)
     for chat_id, kind in ((ANN, "private"), (BOB, "private"), (FORUM, "supergroup")):
         store.chats.ensure(
             chat_id, kind=kind, title="", timezone="UTC", digest_time="08:00", now=T0
@@ -80,8 +80,10 @@ def drain(store: Store, sender: RecordingSender) -> OutboxWorker:
     return worker
 
 
-def test_routed_messages_go_to_their_target_chat_and_topic_in_the_order_queued() -> None:
-    store = store_with_routes()
+def test_routed_messages_go_to_their_target_chat_and_topic_in_the_order_queued(
+    store_url: str,
+) -> None:
+    store = store_with_routes(store_url)
     store.outbox.enqueue(
         [
             routed("a1", ANN, "ann 1", Destination(CHANNEL)),
@@ -99,11 +101,11 @@ def test_routed_messages_go_to_their_target_chat_and_topic_in_the_order_queued()
     assert sender.texts(ANN) == [] and sender.texts(BOB) == []
 
 
-def test_routed_messages_are_paced_as_their_target_chat() -> None:
+def test_routed_messages_are_paced_as_their_target_chat(store_url: str) -> None:
     # Ann's private chat may take about one a second; the channel her list goes to is
     # paced as a channel is (20 a minute, a burst of 3): the clock stands still, so
     # the burst goes and the next must wait the channel's turn, not Ann's.
-    store = store_with_routes()
+    store = store_with_routes(store_url)
     store.outbox.enqueue(
         [routed(f"a{n}", ANN, f"ann {n}", Destination(CHANNEL)) for n in range(5)], T0
     )
@@ -123,8 +125,10 @@ def test_routed_messages_are_paced_as_their_target_chat() -> None:
     assert pacer.chat_ready_at(ANN, 0.0) == 0.0
 
 
-def test_a_channel_that_removed_the_bot_sends_its_messages_back_with_a_notice() -> None:
-    store = store_with_routes()
+def test_a_channel_that_removed_the_bot_sends_its_messages_back_with_a_notice(
+    store_url: str,
+) -> None:
+    store = store_with_routes(store_url)
     store.outbox.enqueue(
         [
             routed("a1", ANN, "ann 1", Destination(CHANNEL)),
@@ -149,8 +153,8 @@ def test_a_channel_that_removed_the_bot_sends_its_messages_back_with_a_notice() 
     assert worker.stats.rerouted == 1
 
 
-def test_a_deleted_topic_sends_its_messages_to_the_group_itself() -> None:
-    store = store_with_routes()
+def test_a_deleted_topic_sends_its_messages_to_the_group_itself(store_url: str) -> None:
+    store = store_with_routes(store_url)
     store.outbox.enqueue(
         [
             routed("f1", FORUM, "forum 1", Destination(FORUM, 7)),
@@ -169,8 +173,10 @@ def test_a_deleted_topic_sends_its_messages_to_the_group_itself() -> None:
     assert store.outbox.counts() == {"pending": 0, "sent": 4, "failed": 0}
 
 
-def test_a_group_that_kicked_the_bot_is_not_a_lost_route_but_a_chat_that_left() -> None:
-    store = store_with_routes()
+def test_a_group_that_kicked_the_bot_is_not_a_lost_route_but_a_chat_that_left(
+    store_url: str,
+) -> None:
+    store = store_with_routes(store_url)
     store.outbox.enqueue([routed("f1", FORUM, "forum 1", Destination(FORUM, 7))], T0)
     kicked = SendResult("blocked", error="Forbidden: bot was kicked from the supergroup chat")
     sender = RecordingSender({(FORUM, 7): kicked})

@@ -25,15 +25,21 @@ def feeds() -> Iterator[FeedServer]:
         yield server
 
 
-def write_config(tmp: Path, feeds: FeedServer, api_url: str = "http://127.0.0.1:9") -> Path:
+def write_config(
+    tmp: Path, feeds: FeedServer, api_url: str = "http://127.0.0.1:9", store: str = ""
+) -> Path:
     config = tmp / "config.toml"
     lists = tmp / "watchlists"
     if not lists.exists():
         copy_watchlists(lists)
     config.write_text(
         f'[feeds]\nurls = ["{feeds.url("/a.feed")}"]\n'
-        f'[store]\npath = "{tmp}/store/bot.sqlite3"\n'
-        f'[watchlists]\ndir = "{lists}"\n'
+        + (
+            f'[store]\nurl = "{store}"\n'
+            if store.startswith("postgresql://")
+            else f'[store]\npath = "{store or f"{tmp}/store/bot.sqlite3"}"\n'
+        )
+        + f'[watchlists]\ndir = "{lists}"\n'
         f'[telegram]\napi_url = "{api_url}"\n'
     )
     return config
@@ -74,10 +80,11 @@ def test_without_a_token_it_runs_on_the_console_and_says_so(
 
 
 def test_with_a_token_it_answers_telegram_and_the_token_stays_out_of_its_output(
-    tmp_path: Path, feeds: FeedServer
+    tmp_path: Path, feeds: FeedServer, store_url: str
 ) -> None:
     with FakeTelegram(token=TOKEN) as fake:
-        proc = start(write_config(tmp_path, feeds, fake.api_url), CACI_WATCH_TOKEN=TOKEN)
+        config = write_config(tmp_path, feeds, fake.api_url, store_url)
+        proc = start(config, CACI_WATCH_TOKEN=TOKEN)
         try:
             fake.wait_for_call("getUpdates", 1, timeout=30)
             fake.user_sends("/start", user_id=31)
@@ -114,7 +121,7 @@ def test_a_malformed_token_is_a_one_line_error(tmp_path: Path, feeds: FeedServer
 
 
 def test_after_kill_9_mid_fan_out_a_restart_delivers_the_rest_with_at_most_one_repeat(
-    tmp_path: Path, feeds: FeedServer
+    tmp_path: Path, feeds: FeedServer, store_url: str
 ) -> None:
     from datetime import UTC, datetime
 
@@ -122,14 +129,14 @@ def test_after_kill_9_mid_fan_out_a_restart_delivers_the_rest_with_at_most_one_r
     from bot.storage import open_store
 
     chats = list(range(1, 81))
-    store = open_store(tmp_path / "store" / "bot.sqlite3")
+    store = open_store(store_url)
     store.outbox.enqueue(
         [OutgoingMessage(f"digest:{c}:2026-11-26:1", c, "digest", f"for {c}") for c in chats],
         datetime(2026, 11, 26, 7, 0, tzinfo=UTC),
     )
     store.close()
     with FakeTelegram(token=TOKEN, send_delay=0.005) as fake:
-        config = write_config(tmp_path, feeds, fake.api_url)
+        config = write_config(tmp_path, feeds, fake.api_url, store_url)
         proc = start(config, CACI_WATCH_TOKEN=TOKEN)
         try:
             assert fake.wait_for(lambda: len(fake.sent) >= 25, timeout=30)
@@ -185,7 +192,7 @@ def test_telegram_down_at_boot_is_waited_out_and_sigterm_still_stops_promptly(
 
 
 def test_a_digest_due_at_start_up_includes_what_the_first_poll_finds(
-    tmp_path: Path, feeds: FeedServer
+    tmp_path: Path, feeds: FeedServer, store_url: str
 ) -> None:
     from datetime import UTC, datetime, timedelta
 
@@ -193,7 +200,7 @@ def test_a_digest_due_at_start_up_includes_what_the_first_poll_finds(
 
     now = datetime.now(UTC)
     created = now - timedelta(days=2)
-    store = open_store(tmp_path / "store" / "bot.sqlite3")
+    store = open_store(store_url)
     store.chats.ensure(
         77,
         kind="private",
@@ -211,7 +218,8 @@ def test_a_digest_due_at_start_up_includes_what_the_first_poll_finds(
         rss([("m1", "Freight on the Middle Corridor", "<p>The Middle Corridor grew.</p>", now)]),
     )
     with FakeTelegram(token=TOKEN) as fake:
-        proc = start(write_config(tmp_path, feeds, fake.api_url), CACI_WATCH_TOKEN=TOKEN)
+        config = write_config(tmp_path, feeds, fake.api_url, store_url)
+        proc = start(config, CACI_WATCH_TOKEN=TOKEN)
         try:
             [digest] = fake.wait_for_messages(77, 1, timeout=30)
         finally:

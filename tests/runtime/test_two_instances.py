@@ -75,7 +75,7 @@ def item(n: int, when: datetime) -> tuple[str, str, str, datetime]:
     )
 
 
-def instant_followers(db: Path, chats: range, watchlist: str) -> None:
+def instant_followers(db: Path | str, chats: range, watchlist: str) -> None:
     store = open_store(db)
     try:
         with store.transaction():
@@ -89,7 +89,7 @@ def instant_followers(db: Path, chats: range, watchlist: str) -> None:
         store.close()
 
 
-def due_now(db: Path) -> None:
+def due_now(db: Path | str) -> None:
     """Every feed due at once: the running bot's first poll fetches it."""
     store = open_store(db)
     try:
@@ -99,7 +99,7 @@ def due_now(db: Path) -> None:
         store.close()
 
 
-def queue_fan_out(db: Path, chats: range) -> None:
+def queue_fan_out(db: Path | str, chats: range) -> None:
     store = open_store(db)
     try:
         store.outbox.enqueue(
@@ -115,15 +115,15 @@ def no_conflicts(*instances: Instance) -> None:
 
 
 def test_two_runs_deliver_every_message_once_and_only_one_talks_to_telegram(
-    tmp_path: Path, feeds: FeedServer
+    tmp_path: Path, feeds: FeedServer, store_url: str
 ) -> None:
     chats = range(1, 41)
-    db = tmp_path / "store" / "bot.sqlite3"
+    db = store_url
     instant_followers(db, chats, "Middle Corridor")
     published = T0 - timedelta(hours=1)
     feeds.serve_feed("/a.feed", rss([item(0, published)]))
     with WatchedTelegram(token=TOKEN) as fake:
-        config = write_config(tmp_path, feeds, fake.api_url)
+        config = write_config(tmp_path, feeds, fake.api_url, store_url)
         # The feed's first poll stores what it finds without alerting; a CLI command,
         # which writes while a bot may run but never sends.
         assert cli(config, "poll", "--once").returncode == 0
@@ -221,15 +221,15 @@ HOSTS = [
 
 @pytest.mark.parametrize("hosts", HOSTS)
 def test_kill_9_mid_fan_out_the_standby_takes_over_and_delivers_the_rest(
-    tmp_path: Path, feeds: FeedServer, hosts: tuple[str, str] | None
+    tmp_path: Path, feeds: FeedServer, hosts: tuple[str, str] | None, store_url: str
 ) -> None:
     chats = range(1, 81)
-    db = tmp_path / "store" / "bot.sqlite3"
+    db = store_url
     queue_fan_out(db, chats)
     host_a, host_b = hosts or (None, None)
     with WatchedTelegram(token=TOKEN) as fake:
         fake.delay("sendMessage", 0.2)
-        config = write_config(tmp_path, feeds, fake.api_url)
+        config = write_config(tmp_path, feeds, fake.api_url, store_url)
         with Instance(config, host=host_a) as first:
             fake.watch(first.pid)
             assert first.wait_for_line(LEADERSHIP + "active", timeout=60), first.output

@@ -18,8 +18,8 @@ A = make_article(1, text="The transit strip across Syunik.")
 B = make_article(2, text="Cotton prices fall.")
 
 
-def store_with(tmp_path: Path) -> Store:
-    store = open_store(tmp_path / "s.sqlite3")
+def store_with(tmp_path: Path, store_url: str) -> Store:
+    store = open_store(store_url)
     for article in (A, B):
         store.upsert_article(article, NOW)
     return store
@@ -32,9 +32,9 @@ def finding(
 
 
 def test_an_article_stays_owed_across_a_newer_text_with_its_first_mark_and_goes_when_read(
-    tmp_path: Path,
+    tmp_path: Path, store_url: str
 ) -> None:
-    store = store_with(tmp_path)
+    store = store_with(tmp_path, store_url)
     store.about.owe([(A.id, A.content_hash, "new", False)], NOW)
     edited = replace(A, text="The strip, revised.", content_hash="v2")
     store.upsert_article(edited, NOW + timedelta(minutes=5))
@@ -50,8 +50,10 @@ def test_an_article_stays_owed_across_a_newer_text_with_its_first_mark_and_goes_
     assert not store.about.owes()
 
 
-def test_a_polls_marks_come_before_an_edits_and_each_oldest_first(tmp_path: Path) -> None:
-    store = store_with(tmp_path)
+def test_a_polls_marks_come_before_an_edits_and_each_oldest_first(
+    tmp_path: Path, store_url: str
+) -> None:
+    store = store_with(tmp_path, store_url)
     store.about.owe_list("TRIPP", NOW - timedelta(days=1), NOW)
     store.about.owe([(B.id, B.content_hash, "new", True)], NOW + timedelta(minutes=1))
     store.about.owe([(A.id, A.content_hash, "new", True)], NOW + timedelta(minutes=2))
@@ -65,8 +67,8 @@ def test_a_polls_marks_come_before_an_edits_and_each_oldest_first(tmp_path: Path
     ], "reading every list for A's text pays what TRIPP's edit was owed too"
 
 
-def test_an_edit_marks_only_the_articles_of_the_window(tmp_path: Path) -> None:
-    store = open_store(tmp_path / "s.sqlite3")
+def test_an_edit_marks_only_the_articles_of_the_window(tmp_path: Path, store_url: str) -> None:
+    store = open_store(store_url)
     store.upsert_article(A, NOW - timedelta(days=30))
     store.upsert_article(B, NOW)
     assert store.about.owe_list("TRIPP", NOW - timedelta(days=14), NOW) == 1
@@ -75,9 +77,9 @@ def test_an_edit_marks_only_the_articles_of_the_window(tmp_path: Path) -> None:
 
 
 def test_one_lists_reading_keeps_a_standing_findings_time_and_drops_a_fallen_one(
-    tmp_path: Path,
+    tmp_path: Path, store_url: str
 ) -> None:
-    store = store_with(tmp_path)
+    store = store_with(tmp_path, store_url)
     store.about.replace(A.id, A.content_hash, [finding()], NOW)
     store.about.owe_list("TRIPP", NOW - timedelta(days=1), NOW)
     later = NOW + timedelta(hours=3)
@@ -92,8 +94,10 @@ def test_one_lists_reading_keeps_a_standing_findings_time_and_drops_a_fallen_one
     assert not store.about.owes()
 
 
-def test_a_list_that_lost_its_about_owes_nothing_and_keeps_no_findings(tmp_path: Path) -> None:
-    store = store_with(tmp_path)
+def test_a_list_that_lost_its_about_owes_nothing_and_keeps_no_findings(
+    tmp_path: Path, store_url: str
+) -> None:
+    store = store_with(tmp_path, store_url)
     store.about.replace(A.id, A.content_hash, [finding(), finding(watchlist="Other")], NOW)
     store.about.owe_list("TRIPP", NOW - timedelta(days=1), NOW)
     store.about.owe_list("Other", NOW - timedelta(days=1), NOW)
@@ -107,9 +111,9 @@ def test_a_list_that_lost_its_about_owes_nothing_and_keeps_no_findings(tmp_path:
 
 
 def test_a_text_the_tier_failed_on_alone_is_read_alone_after_the_rest_when_its_pause_ends(
-    tmp_path: Path,
+    tmp_path: Path, store_url: str
 ) -> None:
-    store = store_with(tmp_path)
+    store = store_with(tmp_path, store_url)
     store.about.owe([(A.id, A.content_hash, "new", True)], NOW)
     store.about.owe([(B.id, B.content_hash, "new", True)], NOW + timedelta(minutes=1))
     assert store.about.failed_alone(A.id, lambda n: NOW + timedelta(minutes=n)) == 1

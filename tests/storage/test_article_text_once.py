@@ -87,14 +87,14 @@ def test_a_summary_other_than_the_text_is_kept_as_it_is(tmp_path: Path) -> None:
     ],
     ids=["no html or summary", "nothing at all", "html that is the text"],
 )
-def test_articles_with_empty_parts_read_back_as_stored(article: Article) -> None:
-    store = open_store(":memory:")
+def test_articles_with_empty_parts_read_back_as_stored(article: Article, store_url: str) -> None:
+    store = open_store(store_url)
     store.upsert_article(article, T0)
     assert store.article(article.id) == article
 
 
-def test_an_edited_article_reads_back_as_edited(tmp_path: Path) -> None:
-    store = open_store(tmp_path / "s.sqlite3")
+def test_an_edited_article_reads_back_as_edited(tmp_path: Path, store_url: str) -> None:
+    store = open_store(store_url)
     first = replace(make_article(1, text="First version."), summary="First version.")
     store.upsert_article(first, T0)
     edited = make_article(1, text="Second version, corrected.")
@@ -103,9 +103,9 @@ def test_an_edited_article_reads_back_as_edited(tmp_path: Path) -> None:
 
 
 def test_every_bulk_reader_gives_the_summary_and_text_and_leaves_the_html(
-    tmp_path: Path,
+    tmp_path: Path, store_url: str
 ) -> None:
-    store = open_store(tmp_path / "s.sqlite3")
+    store = open_store(store_url)
     same = replace(make_article(1, text="Body one."), summary="Body one.")
     teaser = replace(make_article(2, text="Body two."), summary="A teaser.")
     for article in (same, teaser):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -11,8 +10,8 @@ from bot.storage import Store, open_store
 from tests.factories import T0
 
 
-def fresh() -> Store:
-    return open_store(":memory:")
+def fresh(store_url: str) -> Store:
+    return open_store(store_url)
 
 
 def add_chat(store: Store, chat_id: int = 42, kind: str = "private") -> None:
@@ -21,8 +20,10 @@ def add_chat(store: Store, chat_id: int = 42, kind: str = "private") -> None:
     )
 
 
-def test_first_contact_creates_a_subscriber_with_the_defaults_and_later_contact_does_not() -> None:
-    store = fresh()
+def test_first_contact_creates_a_subscriber_with_the_defaults_and_later_contact_does_not(
+    store_url: str,
+) -> None:
+    store = fresh(store_url)
     sub, created = store.chats.ensure(
         7, kind="private", title="Ann", timezone="UTC", digest_time="08:00", now=T0
     )
@@ -34,8 +35,8 @@ def test_first_contact_creates_a_subscriber_with_the_defaults_and_later_contact_
     assert again.timezone == "UTC"  # settings are not reset by talking to the bot again
 
 
-def test_a_deactivated_chat_that_writes_again_is_active_again() -> None:
-    store = fresh()
+def test_a_deactivated_chat_that_writes_again_is_active_again(store_url: str) -> None:
+    store = fresh(store_url)
     add_chat(store)
     store.chats.deactivate(42, "Forbidden: bot was blocked by the user", T0)
     assert store.chats.get(42).active is False  # type: ignore[union-attr]
@@ -43,8 +44,8 @@ def test_a_deactivated_chat_that_writes_again_is_active_again() -> None:
     assert store.chats.get(42).active is True  # type: ignore[union-attr]
 
 
-def test_subscriptions_are_a_set_and_following_finds_only_active_chats() -> None:
-    store = fresh()
+def test_subscriptions_are_a_set_and_following_finds_only_active_chats(store_url: str) -> None:
+    store = fresh(store_url)
     add_chat(store, 1)
     add_chat(store, 2)
     assert store.chats.subscribe(1, "TRIPP", T0)
@@ -58,8 +59,8 @@ def test_subscriptions_are_a_set_and_following_finds_only_active_chats() -> None
     assert store.chats.following(["TRIPP"]) == []
 
 
-def test_one_digest_per_chat_per_local_day() -> None:
-    store = fresh()
+def test_one_digest_per_chat_per_local_day(store_url: str) -> None:
+    store = fresh(store_url)
     add_chat(store)
     record = DigestRecord(42, date(2026, 3, 29), T0, T0 + timedelta(days=1), 3, 1, T0)
     assert store.chats.record_digest(record)
@@ -72,16 +73,16 @@ def test_one_digest_per_chat_per_local_day() -> None:
     assert store.chats.last_digests() == {42: later}
 
 
-def test_the_same_dedup_key_is_queued_once() -> None:
-    store = fresh()
+def test_the_same_dedup_key_is_queued_once(store_url: str) -> None:
+    store = fresh(store_url)
     m = OutgoingMessage("alert:1:a:TRIPP", 1, "alert", "<b>x</b>")
     assert store.outbox.enqueue([m, m], T0) == 1
     assert store.outbox.enqueue([m], T0) == 0
     assert store.outbox.backlog() == 1
 
 
-def test_only_the_oldest_pending_message_of_each_chat_is_offered() -> None:
-    store = fresh()
+def test_only_the_oldest_pending_message_of_each_chat_is_offered(store_url: str) -> None:
+    store = fresh(store_url)
     store.outbox.enqueue(
         [
             OutgoingMessage("d:1:1", 1, "digest", "part 1"),
@@ -98,8 +99,8 @@ def test_only_the_oldest_pending_message_of_each_chat_is_offered() -> None:
     assert store.outbox.sent_to(1)[0].text == "part 1"
 
 
-def test_failing_a_blocked_chat_drops_only_its_pending_messages() -> None:
-    store = fresh()
+def test_failing_a_blocked_chat_drops_only_its_pending_messages(store_url: str) -> None:
+    store = fresh(store_url)
     store.outbox.enqueue(
         [OutgoingMessage(f"k{i}", 1 + i % 2, "alert", f"m{i}") for i in range(6)], T0
     )
@@ -107,8 +108,8 @@ def test_failing_a_blocked_chat_drops_only_its_pending_messages() -> None:
     assert {m.chat_id for m in store.outbox.heads()} == {2}
 
 
-def test_a_group_that_became_a_supergroup_keeps_its_settings_and_queue() -> None:
-    store = fresh()
+def test_a_group_that_became_a_supergroup_keeps_its_settings_and_queue(store_url: str) -> None:
+    store = fresh(store_url)
     add_chat(store, -100, kind="group")
     store.chats.subscribe(-100, "TRIPP", T0)
     store.outbox.enqueue([OutgoingMessage("k", -100, "alert", "m")], T0)
@@ -121,8 +122,8 @@ def test_a_group_that_became_a_supergroup_keeps_its_settings_and_queue() -> None
     assert store.outbox.heads()[0].chat_id == -1001234
 
 
-def test_transactions_nest_so_inner_work_rolls_back_with_the_outer() -> None:
-    store = fresh()
+def test_transactions_nest_so_inner_work_rolls_back_with_the_outer(store_url: str) -> None:
+    store = fresh(store_url)
     try:
         with store.transaction():
             with store.transaction():
@@ -134,9 +135,9 @@ def test_transactions_nest_so_inner_work_rolls_back_with_the_outer() -> None:
 
 
 def test_a_commit_that_fails_rolls_back_and_later_transactions_are_saved(
-    tmp_path: Path,
+    tmp_path: Path, store_url: str
 ) -> None:
-    store = open_store(tmp_path / "s.sqlite3")
+    store = open_store(store_url)
     add_chat(store, -100, kind="group")
     store.chats.subscribe(-100, "TRIPP", T0)
     try:
@@ -144,18 +145,18 @@ def test_a_commit_that_fails_rolls_back_and_later_transactions_are_saved(
             # Deferred foreign keys fail at COMMIT: subscriptions would point nowhere.
             store._conn.execute("PRAGMA defer_foreign_keys = ON")
             store._conn.execute("UPDATE subscribers SET chat_id = -5 WHERE chat_id = -100")
-    except sqlite3.IntegrityError:
-        pass
+    except Exception as exc:  # sqlite3's or psycopg's IntegrityError
+        assert "foreign key" in str(exc).lower()
     with store.transaction():
         store.outbox.enqueue([OutgoingMessage("k", 1, "alert", "m")], T0)
     store.close()
-    again = open_store(tmp_path / "s.sqlite3")
+    again = open_store(store_url)
     assert again.outbox.backlog() == 1
     assert again.chats.get(-100) is not None
 
 
-def test_a_group_migrating_onto_a_chat_the_bot_already_knows_is_served_once() -> None:
-    store = fresh()
+def test_a_group_migrating_onto_a_chat_the_bot_already_knows_is_served_once(store_url: str) -> None:
+    store = fresh(store_url)
     add_chat(store, -100, kind="group")
     add_chat(store, -1001234, kind="supergroup")
     store.chats.subscribe(-100, "TRIPP", T0)
@@ -174,8 +175,8 @@ def text_of(store: Store, key: str) -> str:
     return found[0].text
 
 
-def test_old_delivered_texts_are_dropped_but_their_keys_still_stop_a_resend() -> None:
-    store = fresh()
+def test_old_delivered_texts_are_dropped_but_their_keys_still_stop_a_resend(store_url: str) -> None:
+    store = fresh(store_url)
     old, recent = T0 - timedelta(days=40), T0 - timedelta(days=1)
     store.outbox.enqueue([OutgoingMessage("old", 1, "digest", "x" * 4000)], old)
     store.outbox.enqueue([OutgoingMessage("recent", 2, "digest", "y" * 4000)], recent)
@@ -191,8 +192,8 @@ def test_old_delivered_texts_are_dropped_but_their_keys_still_stop_a_resend() ->
     assert store.outbox.drop_old_texts(T0 - timedelta(days=30)) == 0
 
 
-def test_status_figures_come_straight_from_the_tables() -> None:
-    store = fresh()
+def test_status_figures_come_straight_from_the_tables(store_url: str) -> None:
+    store = fresh(store_url)
     add_chat(store, 1)
     add_chat(store, -5, kind="group")
     add_chat(store, 2)

@@ -54,8 +54,10 @@ def test_a_store_at_schema_9_migrates_keeping_its_queue_and_subscriptions(
     assert check.execute("PRAGMA foreign_key_check").fetchall() == []
 
 
-def test_a_vote_replaces_the_chats_earlier_one_and_a_mute_follows_a_migrating_group() -> None:
-    store = open_store(":memory:")
+def test_a_vote_replaces_the_chats_earlier_one_and_a_mute_follows_a_migrating_group(
+    store_url: str,
+) -> None:
+    store = open_store(store_url)
     article = make_article(1)
     store.upsert_article(article, T0)
     store.replace_matches(article.id, [make_match("TRIPP")], T0)

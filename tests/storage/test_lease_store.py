@@ -33,9 +33,9 @@ ORIGIN = "box/boot-1/pid:[1]"
 
 
 @pytest.fixture
-def stores(tmp_path: Path) -> Iterator[tuple[Store, Store]]:
+def stores(store_url: str) -> Iterator[tuple[Store, Store]]:
     """One database, opened twice: what two `caci-watch run` on one store share."""
-    path = tmp_path / "store" / "bot.sqlite3"
+    path = store_url
     first, second = open_store(path), open_store(path)
     yield first, second
     first.close()
@@ -231,8 +231,8 @@ def test_a_standby_says_once_which_instance_is_active(
     ]
 
 
-def test_the_drain_sends_nothing_without_the_lease(tmp_path: Path) -> None:
-    store = open_store(tmp_path / "s.sqlite3")
+def test_the_drain_sends_nothing_without_the_lease(tmp_path: Path, store_url: str) -> None:
+    store = open_store(store_url)
     store.outbox.enqueue([OutgoingMessage("k1", 5, "alert", "hello")], T0)
     printed = io.StringIO()
     allowed = [False]

@@ -38,16 +38,16 @@ def known_chat(store: Store, chat_id: int = 1) -> None:
     assert store.chats.set_next_digest(chat_id, LATER, found=candidate.next_digest_at)
 
 
-def test_a_new_chat_is_looked_at_by_the_next_tick() -> None:
-    store = open_store(":memory:")
+def test_a_new_chat_is_looked_at_by_the_next_tick(store_url: str) -> None:
+    store = open_store(store_url)
     store.chats.ensure(1, kind="private", title="", timezone="UTC", digest_time="08:00", now=NOW)
     assert looks_again(stored_next(store, 1))
     [candidate] = store.chats.digest_candidates(NOW)
     assert candidate.subscriber.chat_id == 1 and candidate.last is None
 
 
-def test_a_chat_whose_time_has_not_come_is_not_a_candidate_until_it_has() -> None:
-    store = open_store(":memory:")
+def test_a_chat_whose_time_has_not_come_is_not_a_candidate_until_it_has(store_url: str) -> None:
+    store = open_store(store_url)
     known_chat(store)
     assert store.chats.digest_candidates(NOW) == []
     assert store.chats.digest_candidates(LATER - timedelta(seconds=1)) == []
@@ -55,8 +55,8 @@ def test_a_chat_whose_time_has_not_come_is_not_a_candidate_until_it_has() -> Non
     assert candidate.subscriber.watchlists == ("TRIPP",)
 
 
-def test_a_chat_with_no_digest_is_never_a_candidate() -> None:
-    store = open_store(":memory:")
+def test_a_chat_with_no_digest_is_never_a_candidate(store_url: str) -> None:
+    store = open_store(store_url)
     known_chat(store)
     store.chats._conn.execute("UPDATE subscribers SET next_digest_at = NULL")
     assert store.chats.digest_candidates(LATER + timedelta(days=400)) == []
@@ -75,25 +75,25 @@ CHANGES: dict[str, Callable[[Store], object]] = {
 
 @pytest.mark.parametrize("change", CHANGES.values(), ids=CHANGES.keys())
 def test_every_change_that_can_move_a_digest_has_the_next_tick_look_again(
-    change: Callable[[Store], object],
+    change: Callable[[Store], object], store_url: str
 ) -> None:
-    store = open_store(":memory:")
+    store = open_store(store_url)
     known_chat(store)
     change(store)
     assert looks_again(stored_next(store, 1))
     assert [c.subscriber.chat_id for c in store.chats.digest_candidates(NOW)] == [1]
 
 
-def test_a_chat_that_comes_back_after_blocking_the_bot_is_looked_at_again() -> None:
-    store = open_store(":memory:")
+def test_a_chat_that_comes_back_after_blocking_the_bot_is_looked_at_again(store_url: str) -> None:
+    store = open_store(store_url)
     known_chat(store)
     store.chats._conn.execute("UPDATE subscribers SET active = 0, next_digest_at = NULL")
     store.chats.ensure(1, kind="private", title="", timezone="UTC", digest_time="08:00", now=NOW)
     assert looks_again(stored_next(store, 1))
 
 
-def test_a_group_that_became_a_supergroup_is_looked_at_under_its_new_id() -> None:
-    store = open_store(":memory:")
+def test_a_group_that_became_a_supergroup_is_looked_at_under_its_new_id(store_url: str) -> None:
+    store = open_store(store_url)
     known_chat(store, -100)
     with store.transaction():
         store.chats.move_chat(-100, -1001)
@@ -105,16 +105,16 @@ def test_a_group_that_became_a_supergroup_is_looked_at_under_its_new_id() -> Non
     assert looks_again(stored_next(store, -2001))
 
 
-def test_following_a_list_again_or_leaving_one_not_followed_changes_nothing() -> None:
-    store = open_store(":memory:")
+def test_following_a_list_again_or_leaving_one_not_followed_changes_nothing(store_url: str) -> None:
+    store = open_store(store_url)
     known_chat(store)
     store.chats.subscribe(1, "TRIPP", NOW)
     store.chats.unsubscribe(1, "Middle Corridor")
     assert stored_next(store, 1) == LATER.isoformat()
 
 
-def test_a_next_digest_worked_out_from_what_changed_meanwhile_is_not_stored() -> None:
-    store = open_store(":memory:")
+def test_a_next_digest_worked_out_from_what_changed_meanwhile_is_not_stored(store_url: str) -> None:
+    store = open_store(store_url)
     known_chat(store)
     [candidate] = store.chats.digest_candidates(LATER)
     store.chats.update_settings(1, NOW, digest_time="07:00")  # another process, meanwhile
@@ -124,8 +124,8 @@ def test_a_next_digest_worked_out_from_what_changed_meanwhile_is_not_stored() ->
     assert looks_again(stored_next(store, 1))
 
 
-def test_candidates_come_with_their_lists_and_latest_digest() -> None:
-    store = open_store(":memory:")
+def test_candidates_come_with_their_lists_and_latest_digest(store_url: str) -> None:
+    store = open_store(store_url)
     for chat_id in (3, 1, 2):
         known_chat(store, chat_id)
     store.chats.subscribe(2, "Abraham Accords", NOW)
@@ -181,10 +181,12 @@ def test_migration_008_leaves_every_existing_chat_for_the_first_tick_to_work_out
     assert [c.subscriber.chat_id for c in store.chats.digest_candidates(NOW)] == [1, 2]
 
 
-def test_a_change_while_the_tick_works_on_a_chat_waiting_to_be_looked_at_is_not_lost() -> None:
+def test_a_change_while_the_tick_works_on_a_chat_waiting_to_be_looked_at_is_not_lost(
+    store_url: str,
+) -> None:
     # The chat follows nothing when the tick reads it, and subscribes before the tick
     # stores its verdict (no digest): that verdict must not be stored over the change.
-    store = open_store(":memory:")
+    store = open_store(store_url)
     store.chats.ensure(1, kind="private", title="", timezone="UTC", digest_time="08:00", now=NOW)
     [candidate] = store.chats.digest_candidates(NOW)
     store.chats.subscribe(1, "TRIPP", NOW)  # another process, meanwhile

@@ -15,8 +15,8 @@ NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 ARTICLE = make_article(1, text="The transit strip across Syunik.")
 
 
-def store_with_article(tmp_path: Path) -> Store:
-    store = open_store(tmp_path / "s.sqlite3")
+def store_with_article(tmp_path: Path, store_url: str) -> Store:
+    store = open_store(store_url)
     store.upsert_article(ARTICLE, NOW)
     return store
 
@@ -25,8 +25,10 @@ def finding(watchlist: str = "TRIPP") -> PossiblyAbout:
     return PossiblyAbout(ARTICLE.id, watchlist, 0.7, CLOSE, "The transit strip across Syunik.")
 
 
-def test_findings_are_replaced_and_read_by_when_they_were_found(tmp_path: Path) -> None:
-    store = store_with_article(tmp_path)
+def test_findings_are_replaced_and_read_by_when_they_were_found(
+    tmp_path: Path, store_url: str
+) -> None:
+    store = store_with_article(tmp_path, store_url)
     assert store.about.replace(ARTICLE.id, ARTICLE.content_hash, [finding()], NOW) == frozenset()
     later = NOW + timedelta(hours=1)
     before = store.about.replace(ARTICLE.id, ARTICLE.content_hash, [finding("Other")], later)
@@ -37,8 +39,8 @@ def test_findings_are_replaced_and_read_by_when_they_were_found(tmp_path: Path) 
     assert seen.article.title == ARTICLE.title
 
 
-def test_a_finding_on_old_text_is_neither_stored_nor_shown(tmp_path: Path) -> None:
-    store = store_with_article(tmp_path)
+def test_a_finding_on_old_text_is_neither_stored_nor_shown(tmp_path: Path, store_url: str) -> None:
+    store = store_with_article(tmp_path, store_url)
     store.about.replace(ARTICLE.id, ARTICLE.content_hash, [finding()], NOW)
     edited = replace(ARTICLE, text="Now about something else.", content_hash="new")
     store.upsert_article(edited, NOW + timedelta(minutes=1))
@@ -46,16 +48,18 @@ def test_a_finding_on_old_text_is_neither_stored_nor_shown(tmp_path: Path) -> No
     assert store.about.replace(ARTICLE.id, ARTICLE.content_hash, [finding()], NOW) is None
 
 
-def test_the_lists_an_article_names_come_with_its_findings(tmp_path: Path) -> None:
-    store = store_with_article(tmp_path)
+def test_the_lists_an_article_names_come_with_its_findings(tmp_path: Path, store_url: str) -> None:
+    store = store_with_article(tmp_path, store_url)
     store.replace_matches(ARTICLE.id, [make_match("TRIPP")], NOW)
     store.about.replace(ARTICLE.id, ARTICLE.content_hash, [finding()], NOW)
     [seen] = store.about.found_between(NOW, NOW + timedelta(seconds=1))
     assert seen.named == frozenset({"TRIPP"})
 
 
-def test_about_alerts_are_off_by_default_and_set_per_followed_list(tmp_path: Path) -> None:
-    store = store_with_article(tmp_path)
+def test_about_alerts_are_off_by_default_and_set_per_followed_list(
+    tmp_path: Path, store_url: str
+) -> None:
+    store = store_with_article(tmp_path, store_url)
     chats = store.chats
     chats.ensure(7, kind="private", title="", timezone="UTC", digest_time="08:00", now=NOW)
     chats.subscribe(7, "TRIPP", NOW)

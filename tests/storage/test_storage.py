@@ -22,8 +22,8 @@ def test_new_database_is_migrated_to_the_latest_schema_in_wal_mode(tmp_path: Pat
     assert {"feeds", "articles", "matches"} <= tables
 
 
-def test_reopening_a_migrated_database_keeps_its_data(tmp_path: Path) -> None:
-    path = tmp_path / "s.sqlite3"
+def test_reopening_a_migrated_database_keeps_its_data(store_url: str) -> None:
+    path = store_url
     store = open_store(path)
     store.upsert_article(make_article(1), T0)
     store.close()
@@ -46,8 +46,8 @@ def test_store_directory_that_cannot_be_created_is_a_clear_error(tmp_path: Path)
         open_database(blocker / "s.sqlite3")
 
 
-def test_article_is_new_then_same_then_updated_but_never_new_twice() -> None:
-    store = open_store(":memory:")
+def test_article_is_new_then_same_then_updated_but_never_new_twice(store_url: str) -> None:
+    store = open_store(store_url)
     article = make_article(1, text="first version")
     assert store.upsert_article(article, T0).change == "new"
     assert store.upsert_article(article, T0 + timedelta(minutes=15)).change == "same"
@@ -60,8 +60,8 @@ def test_article_is_new_then_same_then_updated_but_never_new_twice() -> None:
     assert stored is not None and stored.text == "second version, corrected"
 
 
-def test_window_query_returns_new_and_updated_articles_with_their_matches() -> None:
-    store = open_store(":memory:")
+def test_window_query_returns_new_and_updated_articles_with_their_matches(store_url: str) -> None:
+    store = open_store(store_url)
     old, fresh = make_article(1), make_article(2)
     store.upsert_article(old, T0 - timedelta(days=3))
     store.upsert_article(fresh, T0)
@@ -76,8 +76,8 @@ def test_window_query_returns_new_and_updated_articles_with_their_matches() -> N
     assert by_id[fresh.id].watchlists == ("Middle Corridor", "TRIPP")
 
 
-def test_replacing_matches_drops_the_old_ones() -> None:
-    store = open_store(":memory:")
+def test_replacing_matches_drops_the_old_ones(store_url: str) -> None:
+    store = open_store(store_url)
     a = make_article(1)
     store.upsert_article(a, T0)
     store.replace_matches(a.id, [make_match("TRIPP")], T0)
@@ -85,8 +85,8 @@ def test_replacing_matches_drops_the_old_ones() -> None:
     assert store.matched_watchlists(a.id) == {"Abraham Accords"}
 
 
-def test_feed_state_round_trips() -> None:
-    store = open_store(":memory:")
+def test_feed_state_round_trips(store_url: str) -> None:
+    store = open_store(store_url)
     assert store.feed_state("https://f.example/x.feed") == FeedState(url="https://f.example/x.feed")
     state = FeedState(
         url="https://f.example/x.feed",
@@ -108,8 +108,8 @@ def test_feed_state_round_trips() -> None:
     assert store.feed_state(state.url) == replace(state, error_count=3)
 
 
-def test_failed_transaction_leaves_nothing_behind() -> None:
-    store = open_store(":memory:")
+def test_failed_transaction_leaves_nothing_behind(store_url: str) -> None:
+    store = open_store(store_url)
     with pytest.raises(RuntimeError), store.transaction():
         store.upsert_article(make_article(1), T0)
         raise RuntimeError("crash between insert and commit")

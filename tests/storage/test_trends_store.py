@@ -4,15 +4,14 @@ the article was first seen."""
 from __future__ import annotations
 
 from datetime import UTC, timedelta
-from pathlib import Path
 
 from bot.domain.trends import trends
 from bot.storage.store import open_store
 from tests.factories import T0, make_article, make_match
 
 
-def test_sightings_feed_weekly_counts_named_and_possibly_about_apart(tmp_path: Path) -> None:
-    store = open_store(tmp_path / "bot.sqlite3")
+def test_sightings_feed_weekly_counts_named_and_possibly_about_apart(store_url: str) -> None:
+    store = open_store(store_url)
     for n in range(1, 5):
         store.upsert_article(make_article(n), T0 - timedelta(days=7 * (n - 1)))
     for n in (1, 2, 4):
@@ -25,7 +24,6 @@ def test_sightings_feed_weekly_counts_named_and_possibly_about_apart(tmp_path: P
             " FROM articles WHERE id = ?",
             (T0.isoformat(), make_article(n).id),
         )
-    conn.commit()
     seen = store.trends.sightings(["TRIPP", "NONE"], T0 - timedelta(days=15))
     assert {(s.article, s.named) for s in seen} >= {(1, True), (1, False), (3, False)}
     assert all(s.first_seen >= T0 - timedelta(days=15) for s in seen)

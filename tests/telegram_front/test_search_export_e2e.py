@@ -50,18 +50,22 @@ def feeds() -> Iterator[FeedServer]:
         yield server
 
 
-def _bot(tmp_path: Path, fake: FakeTelegram, feeds: FeedServer, clock: Clock) -> BotUnderTest:
-    config = make_config(tmp_path, api_url=fake.api_url, feed_urls=[feeds.url("/a.feed")])
+def _bot(
+    tmp_path: Path, fake: FakeTelegram, feeds: FeedServer, clock: Clock, store: str
+) -> BotUnderTest:
+    config = make_config(
+        tmp_path, api_url=fake.api_url, feed_urls=[feeds.url("/a.feed")], store=store
+    )
     return BotUnderTest(config, fake, clock, pacer=fast_pacer())
 
 
 def test_search_pages_through_results_with_buttons(
-    tmp_path: Path, fake: FakeTelegram, feeds: FeedServer
+    tmp_path: Path, fake: FakeTelegram, feeds: FeedServer, store_url: str
 ) -> None:
     clock = Clock(NOW)
 
     async def scenario() -> None:
-        async with _bot(tmp_path, fake, feeds, clock) as b:
+        async with _bot(tmp_path, fake, feeds, clock, store_url) as b:
             await b.poll()
             [first] = await b.send("/search Georgia pipeline", user_id=ANN)
             assert first.text.startswith("7 articles with")
@@ -81,12 +85,12 @@ def test_search_pages_through_results_with_buttons(
 
 
 def test_search_answers_hostile_words_and_bad_dates_with_a_sentence(
-    tmp_path: Path, fake: FakeTelegram, feeds: FeedServer
+    tmp_path: Path, fake: FakeTelegram, feeds: FeedServer, store_url: str
 ) -> None:
     clock = Clock(NOW)
 
     async def scenario() -> None:
-        async with _bot(tmp_path, fake, feeds, clock) as b:
+        async with _bot(tmp_path, fake, feeds, clock, store_url) as b:
             await b.poll()
             for text in ['/search "pipeline', "/search NEAR(pipe*", "/search -pipeline OR x"]:
                 [answer] = await b.send(text, user_id=ANN)
@@ -112,12 +116,12 @@ def test_search_answers_hostile_words_and_bad_dates_with_a_sentence(
 
 
 def test_export_sends_the_lists_matches_as_a_csv_document(
-    tmp_path: Path, fake: FakeTelegram, feeds: FeedServer
+    tmp_path: Path, fake: FakeTelegram, feeds: FeedServer, store_url: str
 ) -> None:
     clock = Clock(NOW)
 
     async def scenario() -> None:
-        async with _bot(tmp_path, fake, feeds, clock) as b:
+        async with _bot(tmp_path, fake, feeds, clock, store_url) as b:
             await b.poll()
             fake.user_sends("/export tripp 7", user_id=ANN)
             [doc] = await asyncio.to_thread(fake.wait_for_documents, ANN, 1)
@@ -137,12 +141,12 @@ def test_export_sends_the_lists_matches_as_a_csv_document(
 
 
 def test_a_page_button_past_the_last_result_leaves_the_results_as_they_are(
-    tmp_path: Path, fake: FakeTelegram, feeds: FeedServer
+    tmp_path: Path, fake: FakeTelegram, feeds: FeedServer, store_url: str
 ) -> None:
     clock = Clock(NOW)
 
     async def scenario() -> None:
-        async with _bot(tmp_path, fake, feeds, clock) as b:
+        async with _bot(tmp_path, fake, feeds, clock, store_url) as b:
             await b.poll()
             [first] = await b.send("/search Georgia pipeline", user_id=ANN)
             # An old button after the store lost articles, or a forged one.

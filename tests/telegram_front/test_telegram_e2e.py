@@ -42,21 +42,30 @@ def feeds() -> Iterator[FeedServer]:
 
 
 def bot(
-    tmp_path: Path, fake: FakeTelegram, feeds: FeedServer, clock: Clock, **digest: str
+    tmp_path: Path,
+    fake: FakeTelegram,
+    feeds: FeedServer,
+    clock: Clock,
+    store: str = "",
+    **digest: str,
 ) -> BotUnderTest:
     config = make_config(
-        tmp_path, api_url=fake.api_url, feed_urls=[feeds.url("/a.feed")], digest=digest or None
+        tmp_path,
+        api_url=fake.api_url,
+        feed_urls=[feeds.url("/a.feed")],
+        digest=digest or None,
+        store=store,
     )
     return BotUnderTest(config, fake, clock, pacer=fast_pacer())
 
 
 def test_start_subscribe_with_a_button_then_an_alert_arrives_with_its_snippet(
-    tmp_path: Path, fake: FakeTelegram, feeds: FeedServer
+    tmp_path: Path, fake: FakeTelegram, feeds: FeedServer, store_url: str
 ) -> None:
     clock = Clock(NOW)
 
     async def scenario() -> None:
-        async with bot(tmp_path, fake, feeds, clock) as b:
+        async with bot(tmp_path, fake, feeds, clock, store_url) as b:
             await b.poll()  # first poll: the back catalogue is stored without alerts
             [welcome] = await b.send("/start", user_id=ANN)
             assert "Central Asia-Caucasus Analyst" in welcome.text
@@ -97,12 +106,12 @@ LEAD_ITEM = (
 
 
 def test_an_alert_shows_the_lead_with_the_match_and_says_why_in_plain_words(
-    tmp_path: Path, fake: FakeTelegram, feeds: FeedServer
+    tmp_path: Path, fake: FakeTelegram, feeds: FeedServer, store_url: str
 ) -> None:
     clock = Clock(NOW)
 
     async def scenario() -> None:
-        async with bot(tmp_path, fake, feeds, clock) as b:
+        async with bot(tmp_path, fake, feeds, clock, store_url) as b:
             await b.poll()
             await b.send("/start", user_id=ANN)
             await b.send("/subscribe tripp", user_id=ANN)
@@ -129,12 +138,12 @@ def test_an_alert_shows_the_lead_with_the_match_and_says_why_in_plain_words(
 
 
 def test_the_berlin_8am_digest_arrives_once_across_ticks(
-    tmp_path: Path, fake: FakeTelegram, feeds: FeedServer
+    tmp_path: Path, fake: FakeTelegram, feeds: FeedServer, store_url: str
 ) -> None:
     clock = Clock(datetime(2026, 11, 25, 12, 0, tzinfo=UTC))
 
     async def scenario() -> None:
-        async with bot(tmp_path, fake, feeds, clock) as b:
+        async with bot(tmp_path, fake, feeds, clock, store_url) as b:
             await b.poll()
             await b.send("/subscribe tripp", user_id=ANN)
             [reply] = await b.send("/timezone Europe/Berlin", user_id=ANN)
@@ -170,14 +179,14 @@ def test_the_berlin_8am_digest_arrives_once_across_ticks(
 
 
 def test_a_restart_in_the_middle_of_a_fan_out_sends_every_remaining_message_once(
-    tmp_path: Path, feeds: FeedServer
+    tmp_path: Path, feeds: FeedServer, store_url: str
 ) -> None:
     chats = list(range(5001, 5041))
     clock = Clock(NOW)
     with FakeTelegram(token=TOKEN, send_delay=0.01) as fake:
 
         async def first_run() -> None:
-            async with bot(tmp_path, fake, feeds, clock) as b:
+            async with bot(tmp_path, fake, feeds, clock, store_url) as b:
                 with b.store.transaction():
                     b.store.outbox.enqueue(
                         [
@@ -193,7 +202,7 @@ def test_a_restart_in_the_middle_of_a_fan_out_sends_every_remaining_message_once
             # leaving the block stops the bot mid fan-out
 
         async def second_run() -> None:
-            async with bot(tmp_path, fake, feeds, clock) as b:
+            async with bot(tmp_path, fake, feeds, clock, store_url) as b:
                 assert await b.wait(lambda: len({m.chat_id for m in fake.sent}) == len(chats))
                 await asyncio.sleep(0.2)
                 assert b.store.outbox.backlog() == 0

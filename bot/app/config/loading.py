@@ -156,7 +156,8 @@ def parse_config(
     return Config(
         feeds=_parse_feeds(tables["feeds"]),
         store=StoreConfig(
-            path=read_path(tables["store"], "path", "store/caci-watch.sqlite3", base_dir)
+            path=read_path(tables["store"], "path", "store/caci-watch.sqlite3", base_dir),
+            url=_read_store_url(tables["store"]),
         ),
         watchlists=WatchlistsConfig(
             dir=read_path(tables["watchlists"], "dir", "watchlists", base_dir),
@@ -171,6 +172,19 @@ def parse_config(
         site=_parse_site(tables["site"]),
         source=None,
     )
+
+
+def _read_store_url(t: Table) -> str:
+    url = read_str(t, "url", "")
+    if not url:
+        return ""
+    if not url.startswith(("postgresql://", "postgres://")):
+        raise t.error("url", f"expected a postgresql:// url, got {describe(url.split(':')[0])}")
+    if not url.isprintable():
+        raise t.error("url", "must not contain control characters")
+    if "path" in t.data:
+        raise t.error("url", "set either [store] path (SQLite) or url (PostgreSQL), not both")
+    return url
 
 
 def builtin_config(*, store_path: Path, watchlists_dir: Path, feed_urls: Sequence[str]) -> Config:

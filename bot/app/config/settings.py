@@ -9,6 +9,7 @@ shown to people without leaking it.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -50,6 +51,18 @@ class FeedsConfig:
 @dataclass(frozen=True, slots=True)
 class StoreConfig:
     path: Path
+    # A PostgreSQL database ("postgresql://user@host/db") instead of the SQLite file.
+    url: str = ""
+
+    @property
+    def location(self) -> str:
+        """What ``open_store`` opens: the url when set, else the file."""
+        return self.url or str(self.path)
+
+    @property
+    def shown(self) -> str:
+        """The location as messages show it: a url's password hidden."""
+        return re.sub(r"(://[^:/@]*):[^@]*@", r"\1:***@", self.url) if self.url else str(self.path)
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +132,7 @@ SCHEMA: dict[str, tuple[str, ...]] = {
         "user_agent",
         "alert_admins_after",
     ),
-    "store": ("path",),
+    "store": ("path", "url"),
     "watchlists": ("dir", "rematch_days"),
     "digest": ("time", "timezone", "empty"),
     "telegram": ("api_url", "admins"),
