@@ -5,7 +5,8 @@ of sends of a fan-out, a URL parsed and merged with the base URL, the parameters
 form-encoded (every character of an alert quoted), cookies, auth and redirect hooks, and
 a response decoder: about half of what a send costs (``bench/bench_fanout.py``). This
 request sends a JSON body (which the Bot API takes as it takes a form) through httpcore's
-connection pool, the transport under httpx, with the same timeouts, pool size, HTTP/1.1
+connection pool, the transport under httpx, on asyncio's own transports
+(``bot.telegram.asyncio_backend``), with the same timeouts, pool size, HTTP/1.1
 and TLS context as the ``HTTPXRequest`` it replaces; answers and errors are read by
 PTB's ``BaseRequest`` as before (a 429, a 403, a 400 raise the same exceptions).
 
@@ -28,6 +29,8 @@ from typing import Any
 import httpcore
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, HTTPXRequest, RequestData
+
+from bot.telegram.asyncio_backend import AsyncioBackend
 
 # HTTPXRequest's defaults (seconds): what PTB uses unless a call says otherwise.
 READ_TIMEOUT = WRITE_TIMEOUT = CONNECT_TIMEOUT = 5.0
@@ -102,6 +105,7 @@ class CoreRequest(BaseRequest):
                 keepalive_expiry=KEEPALIVE_EXPIRY,
                 http1=True,
                 http2=False,
+                network_backend=AsyncioBackend(),
             )
         if self._uploads is not None:
             await self._uploads.initialize()
