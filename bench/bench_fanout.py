@@ -15,12 +15,13 @@ Two fan-outs, each ``--messages`` long, queued straight into the outbox:
 
 Each is delivered by the drain as it ships (several chats at once, in bursts of
 ``GLOBAL_BURST`` (one today) a window apart, each through ``Bot.do_api_request`` with no
-Message built from the answer) and, as the baseline in the same run, with one message in flight;
-then a bare PTB loop (``await bot.send_message`` per chat, one every 1/28.8 s) sends the
-alerts. The machine this runs on may be shared: CPU per message grows with the load
-(a send alone every 35 ms runs on a cold interpreter, about twice the CPU of sends back
-to back), so compare figures from one run only. ``--only WORD`` runs only the modes
-whose name holds WORD. Printed per mode, medians of ``--runs``:
+Message built from the answer, over the bot's own request, ``bot.telegram.api_request``)
+and, as the baseline in the same run, with one message in flight; then a bare PTB loop
+(``bot.send_message`` per chat with PTB's own ``HTTPXRequest``, one started every
+1/28.8 s) sends the alerts. The machine this runs on may be shared: CPU per message grows
+with the load (a send alone every 35 ms runs on a cold interpreter, about twice the CPU
+of sends back to back), so compare figures from one run only. ``--only WORD`` runs only
+the modes whose name holds WORD. Printed per mode, medians of ``--runs``:
 
 - the rate the fake accepted, from its first message to its last, as a share of 30/s;
 - CPU per message of the thread that runs the bot (the event loop, where PTB, httpx,
@@ -148,16 +149,25 @@ async def drain(
 
 
 async def bare_ptb(fake: FakeTelegram, queued: Sequence[tuple[int, int]]) -> Outcome:
-    """What a typical bot does: a loop of send_message, paced as the drain is."""
+    """What a typical bot does: send_message for each chat with PTB's own Bot and request,
+    at the drain's pace (a send started every 1/28.8 s, not waiting for the one before:
+    awaiting each in turn, a 50 ms answer would hold it to 20 a second, a pace at which
+    each send costs another amount of CPU)."""
     no_preview = LinkPreviewOptions(is_disabled=True)
     bot = Bot(TOKEN, base_url=f"{fake.api_url}/bot")
     async with bot:
         started, cpu_started = time.monotonic(), thread_cpu()
+        sends = []
         for i, (chat, n) in enumerate(queued):
-            await bot.send_message(
-                chat, text_of(chat, n), parse_mode="HTML", link_preview_options=no_preview
+            await asyncio.sleep(max(0.0, started + i / GLOBAL_PER_SECOND - time.monotonic()))
+            sends.append(
+                asyncio.create_task(
+                    bot.send_message(
+                        chat, text_of(chat, n), parse_mode="HTML", link_preview_options=no_preview
+                    )
+                )
             )
-            await asyncio.sleep(max(0.0, started + (i + 1) / GLOBAL_PER_SECOND - time.monotonic()))
+        await asyncio.gather(*sends)
         cpu = thread_cpu() - cpu_started
     return outcome(fake, queued, cpu)
 
