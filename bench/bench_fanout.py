@@ -24,7 +24,7 @@ of sends back to back), so compare figures from one run only. ``--only WORD`` ru
 the modes whose name holds WORD. Printed per mode, medians of ``--runs``:
 
 - the rate the fake accepted, from its first message to its last, as a share of 30/s;
-- CPU per message of the thread that runs the bot (the event loop, where PTB, httpx,
+- CPU per message of the thread that runs the bot (the event loop, where PTB, httpcore,
   SQLite and the pacer all run; the fake's own threads are not counted);
 - 429s, messages lost or repeated, and chats whose messages arrived out of order.
 """
