@@ -27,6 +27,11 @@ the modes whose name holds WORD. Printed per mode, medians of ``--runs``:
 - CPU per message of the thread that runs the bot (the event loop, where PTB, httpcore,
   SQLite and the pacer all run; the fake's own threads are not counted);
 - 429s, messages lost or repeated, and chats whose messages arrived out of order.
+
+The fake counts a send against its 30 a second when it handles it, after the answer's
+delay, in a thread of this process: on a busy machine a thread that wakes some tens of
+milliseconds late lands its send among the next thirty, and that is a 429 (in a run that
+met one, the requests as they arrived never held 31 in a second).
 """
 
 from __future__ import annotations
