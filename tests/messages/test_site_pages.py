@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.domain.archive import (
+    ICON,
     STYLE,
     ArchiveEntry,
     article_path,
@@ -28,6 +29,8 @@ from tests.factories import make_article, make_match
 
 T = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)
 NO_CHART = SiteChart((), 12)
+# The paths of the site that are not HTML pages.
+ASSETS = (STYLE, ICON)
 HOSTILE = 'Baku & <Yerevan> "talks" <script>alert(1)</script>'
 # What the renderer itself writes; anything else would have come from a feed.
 OWN_TAGS = {
@@ -77,7 +80,7 @@ def entry_titled(title: str, n: int = 1) -> ArchiveEntry:
 def test_a_hostile_title_is_text_on_every_page_it_is_on() -> None:
     archive = build_archive([entry_titled(HOSTILE)], ["TRIPP"], UTC)
     for path in site_paths(archive):
-        if path == STYLE:
+        if path in ASSETS:
             continue
         page = render_page(archive, NO_CHART, path)
         assert page is not None
@@ -103,7 +106,7 @@ def test_any_title_and_link_stay_text_and_never_make_markup(title: str, link: st
     assert set(parsed.tags) <= OWN_TAGS
     assert parsed.h1 == [one_line(title) or "(untitled)"]
     for page in (
-        render_page(archive, NO_CHART, p) or "" for p in site_paths(archive) if p != STYLE
+        render_page(archive, NO_CHART, p) or "" for p in site_paths(archive) if p not in ASSETS
     ):
         assert set(Page(page).tags) <= OWN_TAGS
     for href in parsed.links:
@@ -114,7 +117,7 @@ def test_any_title_and_link_stay_text_and_never_make_markup(title: str, link: st
 def test_pages_are_whole_documents_with_landmarks_and_relative_links_only() -> None:
     archive = build_archive([entry_titled("A story")], ["TRIPP"], UTC)
     for path in site_paths(archive):
-        if path == STYLE:
+        if path in ASSETS:
             continue
         page = render_page(archive, NO_CHART, path) or ""
         assert page.startswith("<!DOCTYPE html>")
@@ -126,6 +129,18 @@ def test_pages_are_whole_documents_with_landmarks_and_relative_links_only() -> N
             assert href.startswith(("https://example.org/", "#")) or not (
                 href.startswith("/") or "://" in href
             ), (path, href)
+
+
+def test_every_page_links_the_site_icon_from_its_own_folder() -> None:
+    archive = build_archive([entry_titled("A story")], ["TRIPP"], UTC)
+    icon = render_page(archive, NO_CHART, ICON) or ""
+    assert icon.startswith("<svg") and 'xmlns="http://www.w3.org/2000/svg"' in icon
+    pages = [p for p in site_paths(archive) if p not in ASSETS]
+    for path in pages:
+        page = render_page(archive, NO_CHART, path) or ""
+        href = "../" * path.count("/") + ICON
+        assert f'<link rel="icon" href="{href}" type="image/svg+xml">' in page, path
+    assert {p.count("/") for p in pages} == {0, 1, 2}  # the root, days/ and lists/NAME/
 
 
 def test_a_list_page_links_its_newer_and_older_pages() -> None:
