@@ -151,13 +151,6 @@ def test_the_chart_is_visible_with_a_size_and_a_text_alternative(
 LEGIBLE = 10
 
 
-# Not strict: by how much the label overshoots depends on the fonts installed, and with
-# narrower ones it may fit (XPASS) where the site is unchanged.
-@pytest.mark.xfail(
-    strict=False,
-    reason="at 375 px the last week's label (MM-DD, centred on the last point) reaches past "
-    "the chart's right edge and the SVG cuts off about 3 px of it",
-)
 def test_chart_labels_are_whole_and_legible_on_a_phone(
     browser: WebDriver, site: WrittenSite
 ) -> None:

@@ -4,6 +4,7 @@ chart as SVG with its text alternative, and every field from a feed escaped."""
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from html.parser import HTMLParser
@@ -197,6 +198,17 @@ def test_the_chart_is_svg_with_a_title_a_description_and_the_previous_period_sha
     assert '<desc id="chart-desc">d&amp;d</desc>' in svg
     assert svg.count('class="previous"') == 1
     assert 'class="line named s0"' in svg and 'class="line possibly s0"' in svg
+
+
+def test_the_first_week_label_starts_and_the_last_ends_at_the_plot_s_edges() -> None:
+    # Six weeks, every week labelled: the plot runs from x = 44 to 708 in the viewBox.
+    svg = trend_svg([_trend("TRIPP", [1] * 6, [0] * 6)], 0, title="t", description="d")
+    labels = re.findall(r'<text class="label" x="([\d.]+)" y="\d+" text-anchor="(\w+)">'
+                        r"(\d\d-\d\d)</text>", svg)  # fmt: skip
+    assert labels[0] == ("708.0", "end", "10-19")  # drawn from the last week back
+    assert labels[-1] == ("44.0", "start", "09-14")
+    assert {anchor for _, anchor, _ in labels[1:-1]} == {"middle"}
+    assert len(labels) == 6
 
 
 def test_the_index_shows_the_chart_with_its_numbers_as_text() -> None:
