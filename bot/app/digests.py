@@ -39,7 +39,14 @@ from bot.domain.schedule import (
     parse_day,
     zone,
 )
-from bot.domain.trends import SPARK_WEEKS, ListTrend, trends, window_start
+from bot.domain.trends import (
+    SPARK_WEEKS,
+    ListTrend,
+    ReportedWeek,
+    reported_week,
+    trends,
+    window_start,
+)
 from bot.messages.fanout import (
     digest_key,
     digest_messages,
@@ -172,8 +179,9 @@ def _queue_digest(
         count, texts = _digest_texts(service, view, due, heard, held, now, cache, channel)
         articles += count
         if heard and opens_with_trends(view.digest_days, due.local_date):
-            lines = _trends(service, heard, due, view.timezone, cache)
-            texts = with_trend_block(texts, trend_block(lines))
+            week = reported_week(due.since, due.until, zone(view.timezone))
+            lines = _trends(service, heard, week, view.timezone, cache)
+            texts = with_trend_block(texts, trend_block(lines, last_week=week.complete))
         if service.config.site.public_base_url:
             texts = _with_archive_line(texts, service, heard, window, cache)
         if own:
@@ -273,15 +281,19 @@ def _digest_texts(
 
 
 def _trends(
-    service: Service, lists: tuple[str, ...], due: DueDigest, timezone: str, cache: _TickCache
+    service: Service,
+    lists: tuple[str, ...],
+    week: ReportedWeek,
+    timezone: str,
+    cache: _TickCache,
 ) -> list[ListTrend]:
-    """The lists' last weeks up to the digest's end, weeks of the chat's zone (as its
-    weekly digest and /trend count them), read once a tick."""
-    key = (lists, due.until, timezone)
+    """The lists' last weeks up to the one the digest reports, weeks of the chat's zone
+    (as /trend counts them), read once a tick."""
+    key = (lists, week.as_of, timezone)
     if key not in cache.trends:
         tz = zone(timezone)
-        seen = counted_sightings(service, lists, window_start(due.until, SPARK_WEEKS, tz))
-        cache.trends[key] = trends(seen, lists, now=due.until, weeks=SPARK_WEEKS, tz=tz)
+        seen = counted_sightings(service, lists, window_start(week.as_of, SPARK_WEEKS, tz))
+        cache.trends[key] = trends(seen, lists, now=week.as_of, weeks=SPARK_WEEKS, tz=tz)
     return cache.trends[key]
 
 

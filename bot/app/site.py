@@ -26,9 +26,9 @@ from zoneinfo import ZoneInfo
 from bot.app.possibly_about import tier_lists
 from bot.app.service import Service
 from bot.app.trends import DEFAULT_WEEKS, TrendAsked, trend_numbers
-from bot.domain.archive import STYLE, Archive, build_archive, site_paths
+from bot.domain.archive import ICON, STYLE, Archive, build_archive, site_paths
 from bot.messages.site_pages import SiteChart, render_page
-from bot.messages.site_style import STYLE_CSS
+from bot.messages.site_style import ICON_SVG, STYLE_CSS
 from bot.storage import Store
 from bot.storage.store import open_reading_store
 
@@ -98,6 +98,8 @@ def page_source(service: Service, clock: Callable[[], datetime]) -> Callable[[st
     def page(path: str) -> bytes | None:
         if path == STYLE:
             return STYLE_CSS.encode("utf-8")
+        if path == ICON:
+            return ICON_SVG.encode("utf-8")
         now = clock()
         store = open_reading_store(service.config.store.location)
         try:

@@ -6,7 +6,8 @@ name, a day after its date, and a list's pages are counted from its oldest match
 page once full never changes as new articles arrive (only the newest page grows).
 
 The scheme, relative to the site's root:
-``index.html``, ``style.css``, ``days/index.html``, ``days/YYYY-MM-DD.html`` (and
+``index.html``, ``style.css``, ``favicon.svg`` (the icon every page links),
+``days/index.html``, ``days/YYYY-MM-DD.html`` (and
 ``days/YYYY-MM-DD-p2.html`` … for a day of more than ``PAGE_SIZE`` articles),
 ``lists/index.html``, ``lists/<slug>/index.html`` (the newest page),
 ``lists/<slug>/page-N.html`` (N = 1 holds the oldest ``PAGE_SIZE``), ``articles/<id>.html``.
@@ -31,6 +32,10 @@ INDEX_DAYS = 7
 
 INDEX = "index.html"
 STYLE = "style.css"
+ICON = "favicon.svg"
+# Where a browser looks for an icon when a page names none (a page of the site always
+# does, but other clients ask anyway): served as "nothing here", not as an error.
+DEFAULT_ICON = "favicon.ico"
 DAYS_INDEX = "days/index.html"
 LISTS_INDEX = "lists/index.html"
 
@@ -188,8 +193,8 @@ def relative(from_page: str, to_page: str) -> str:
 
 
 def site_paths(archive: Archive) -> list[str]:
-    """Every page of the site (and its style sheet)."""
-    paths = [INDEX, STYLE, DAYS_INDEX, LISTS_INDEX]
+    """Every page of the site (and its style sheet and icon)."""
+    paths = [INDEX, STYLE, ICON, DAYS_INDEX, LISTS_INDEX]
     for d in archive.days:
         paths += [day_path(d, p) for p in range(1, page_count(len(archive.by_day[d])) + 1)]
     for w in archive.lists:
@@ -201,7 +206,8 @@ def site_paths(archive: Archive) -> list[str]:
 
 @dataclass(frozen=True, slots=True)
 class Wanted:
-    """What a path names: ``kind`` is index, style, days, lists, day, list or article."""
+    """What a path names: ``kind`` is index, style, icon, days, lists, day, list or
+    article."""
 
     kind: str
     day: date | None = None
@@ -213,7 +219,14 @@ class Wanted:
 def page_wanted(archive: Archive, path: str) -> Wanted | None:
     """What page ``path`` (relative to the root, no leading slash) is, or None when the
     site has no such page."""
-    fixed = {INDEX: "index", "": "index", STYLE: "style", DAYS_INDEX: "days", LISTS_INDEX: "lists"}
+    fixed = {
+        INDEX: "index",
+        "": "index",
+        STYLE: "style",
+        ICON: "icon",
+        DAYS_INDEX: "days",
+        LISTS_INDEX: "lists",
+    }
     if path in fixed:
         return Wanted(fixed[path])
     if m := _DAY_PAGE.fullmatch(path):

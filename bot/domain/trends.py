@@ -13,7 +13,7 @@ from __future__ import annotations
 import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 # A digest's trend lines show this many weeks.
 SPARK_WEEKS = 8
@@ -99,6 +99,35 @@ def window_start(now: datetime, weeks: int, tz: tzinfo) -> datetime:
 def week_end(monday: date, tz: tzinfo) -> datetime:
     """The first instant after the ISO week starting on ``monday`` in ``tz``."""
     return datetime.combine(monday + timedelta(weeks=1), time(), tzinfo=tz)
+
+
+@dataclass(frozen=True)
+class ReportedWeek:
+    """The week a digest's trend lines end at, and what to count up to in it."""
+
+    monday: date
+    # The last moment counted (``trends``' ``now``): the digest's end, or the week's last
+    # instant when the week ended before the digest did.
+    as_of: datetime
+    # Over before the digest's end: its lines say "last week", not "this week".
+    complete: bool
+
+
+def reported_week(since: datetime, until: datetime, tz: tzinfo) -> ReportedWeek:
+    """The ISO week (in ``tz``) a digest covering ``[since, until)`` reports on: the one
+    holding the window's middle. A daily digest on Monday morning covers mostly Sunday,
+    so it reports the week just ended, not the few hours of the new one; a weekly digest
+    sent on Friday reports the current week, and one sent on Monday the last."""
+    # In UTC: arithmetic within one zone is on the wall clock, an hour off across DST.
+    start, stop = since.astimezone(UTC), until.astimezone(UTC)
+    middle = start + (stop - start) / 2
+    monday = monday_of(middle.astimezone(tz))
+    end = week_end(monday, tz).astimezone(UTC)
+    if end <= stop:
+        # ``trends`` counts what was first seen up to ``now`` in ``now``'s week: the
+        # week's last instant keeps the whole week and nothing of the next.
+        return ReportedWeek(monday, end - timedelta(microseconds=1), complete=True)
+    return ReportedWeek(monday, until, complete=False)
 
 
 def is_spike(before: Sequence[int], current: int) -> bool:

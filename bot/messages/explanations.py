@@ -50,12 +50,17 @@ def _common_noun_phrase(term: str) -> bool:
 
 
 def names(term: str, before: str = "") -> str:
-    """The term as the list writes it, after "the" when the article says "the" before
-    it ("names the Middle Corridor") or the term ends in a common noun, unless the term
-    starts with "the" itself."""
-    if term.casefold().startswith("the "):
+    """The term as the list writes it, after "the" when it ends in a common noun ("names
+    the Zangezur corridor"), or when it is a name of several words and the article says
+    "the" before it ("names the Middle Corridor"). An acronym or a one-word name reads as
+    the list's label, bare: the article's "the" is as often the next noun's ("the TRIPP
+    route", "the Azerbaijan government") as the name's. A term starting with "the" keeps
+    its own."""
+    if term.casefold().startswith("the ") or is_acronym_shape(term):
         return term
-    if _ENDS_WITH_THE.search(before) or _common_noun_phrase(term):
+    if _common_noun_phrase(term):
+        return f"the {term}"
+    if len(term.split()) > 1 and _ENDS_WITH_THE.search(before):
         return f"the {term}"
     return term
 

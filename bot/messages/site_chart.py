@@ -32,6 +32,17 @@ def _points(values: Sequence[int], xs: Sequence[float], y: float, scale: float) 
     return " ".join(f"{x:.1f},{y - v * scale:.1f}" for x, v in zip(xs, values, strict=True))
 
 
+def _week_label_at(i: int, weeks: int, x: float, step: float) -> tuple[float, str]:
+    """Where week ``i``'s label goes: centred under its point, but the first starts and
+    the last ends at the plot's edge, so that neither reaches past the drawing when the
+    labels are enlarged for a phone."""
+    if i == weeks - 1 and weeks > 1:
+        return x + step / 2, "end"
+    if i == 0 and weeks > 1:
+        return x - step / 2, "start"
+    return x, "middle"
+
+
 def trend_svg(
     trends: Sequence[ListTrend], previous_weeks: int, *, title: str, description: str
 ) -> str:
@@ -70,9 +81,9 @@ def trend_svg(
     every = max(1, math.ceil(len(mondays) / 6))
     for i in range(len(mondays) - 1, -1, -every):
         label = mondays[i].isoformat()[5:]  # as the PNG labels its weeks: MM-DD
+        x, anchor = _week_label_at(i, len(mondays), xs[i], step)
         out.append(
-            f'<text class="label" x="{xs[i]:.1f}" y="{base + 20}" text-anchor="middle">'
-            f"{label}</text>"
+            f'<text class="label" x="{x:.1f}" y="{base + 20}" text-anchor="{anchor}">{label}</text>'
         )
     out.append(
         f'<text class="label" x="{_LEFT + plot_w / 2:.1f}" y="{HEIGHT - 6}"'

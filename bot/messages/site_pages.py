@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 from bot.domain.aboutness import PossiblyAbout
 from bot.domain.archive import (
     DAYS_INDEX,
+    ICON,
     INDEX,
     INDEX_DAYS,
     LISTS_INDEX,
@@ -48,7 +49,7 @@ from bot.messages.dates import day_label
 from bot.messages.explanations import quotes_snippet
 from bot.messages.html import escape_attr, html_to_plain, one_line, safe_href
 from bot.messages.site_chart import swatch, trend_svg
-from bot.messages.site_style import STYLE_CSS
+from bot.messages.site_style import ICON_SVG, STYLE_CSS
 from bot.messages.trend_lines import trend_caption
 from bot.messages.words import plural
 
@@ -93,6 +94,7 @@ def _document(here: str, title: str, body: str) -> str:
 <meta name="color-scheme" content="light dark">
 <title>{title} · {SITE_NAME}</title>
 <link rel="stylesheet" href="{to(STYLE)}">
+<link rel="icon" href="{to(ICON)}" type="image/svg+xml">
 </head>
 <body>
 <a class="skip" href="#main">Skip to the content</a>
@@ -433,6 +435,8 @@ def render_page(archive: Archive, chart: SiteChart, path: str) -> str | None:
         return index_page(archive, chart)
     if wanted.kind == "style":
         return STYLE_CSS
+    if wanted.kind == "icon":
+        return ICON_SVG
     if wanted.kind == "days":
         return days_page(archive)
     if wanted.kind == "lists":

@@ -1,5 +1,7 @@
 """The archive's one style sheet: readable from a 375 px phone to a desktop (one column,
-long words and links wrap, the chart scales), light and dark by the reader's setting."""
+long words and links wrap, the chart scales), light and dark by the reader's setting;
+and its icon, a rising line on the chart's first colour, which reads on a light tab
+and a dark one alike."""
 
 from __future__ import annotations
 
@@ -77,4 +79,13 @@ th, td { border-bottom: 1px solid var(--rule); padding: 0.2rem 0.6rem; text-alig
 th[scope="row"] { text-align: left; font-weight: normal; }
 tr.previous { color: var(--muted); }
 details { margin: 0.6rem 0; }
+"""
+
+ICON_SVG = """\
+<svg xmlns="http://www.w3.org/2000/svg" width="32" height="32" viewBox="0 0 32 32">
+<title>caci-watch archive</title>
+<rect width="32" height="32" rx="6" fill="#1f6fb2"/>
+<polyline points="5,24 11,17 16,20 21,10 27,13" fill="none" stroke="#fff" stroke-width="3"
+ stroke-linecap="round" stroke-linejoin="round"/>
+</svg>
 """

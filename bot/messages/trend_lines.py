@@ -35,15 +35,17 @@ def change(trend: ListTrend, week: str = "this week") -> str:
     return f"{trend.this_week} {week}, {per_week(trend.previous_mean)} a week on average before"
 
 
-def trend_line(trend: ListTrend) -> str:
-    """One list's line (HTML): "TRIPP ▁▂▅▇ 9 this week, 3 a week on average before"."""
+def trend_line(trend: ListTrend, *, last_week: bool = False) -> str:
+    """One list's line (HTML): "TRIPP ▁▂▅▇ 9 this week, 3 a week on average before";
+    "last week" when its last week is over (``domain.trends.reported_week``)."""
     counts = [w.total for w in trend.weeks]
-    return f"{escape(display_name(trend.watchlist))} {sparkline(counts)} {change(trend)}"
+    counted = change(trend, "last week" if last_week else "this week")
+    return f"{escape(display_name(trend.watchlist))} {sparkline(counts)} {counted}"
 
 
-def trend_block(trends: Sequence[ListTrend]) -> str:
+def trend_block(trends: Sequence[ListTrend], *, last_week: bool = False) -> str:
     """The lines a digest opens with, one per list ('' for no lists)."""
-    return "\n".join(trend_line(t) for t in trends)
+    return "\n".join(trend_line(t, last_week=last_week) for t in trends)
 
 
 def with_trend_block(texts: Sequence[str], block: str) -> list[str]:

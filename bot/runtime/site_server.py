@@ -4,7 +4,8 @@ HTTP, read-only, each page made from the store when asked for.
 The standard library's threading HTTP server in a thread of its own: GET and HEAD
 only (anything else is 405), a path the site has no page for is 404, and a path that
 tries to climb out of the site (``..``, a backslash, an encoded slash, a control
-character) is refused with 400 before anything is looked up. Pages come from
+character) is refused with 400 before anything is looked up; ``/favicon.ico``, which
+the pages do not use (they link ``favicon.svg``), is 204. Pages come from
 ``pages(path)``, which is ``bot.app.site.page_source``: nothing is read from disk.
 """
 
@@ -18,12 +19,19 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote, urlsplit
 
+from bot.domain.archive import DEFAULT_ICON
+
 log = logging.getLogger(__name__)
 
 PageSource = Callable[[str], bytes | None]
 
-CONTENT_TYPES = {".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8"}
-# The pages need nothing but their own style sheet: no script runs, whatever a title says.
+CONTENT_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".svg": "image/svg+xml",
+}
+# The pages need nothing but their own style sheet and icon: no script runs, whatever a
+# title says.
 _SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self'; "
     "base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
@@ -94,6 +102,11 @@ class _Handler(BaseHTTPRequestHandler):
         if path is None:
             self._send(HTTPStatus.BAD_REQUEST, b"No such path in this site.\n", body=body)
             return
+        if path == DEFAULT_ICON:
+            # Asked for by clients that do not read the pages' icon link; a 404 would
+            # show as an error in a browser's console.
+            self._send(HTTPStatus.NO_CONTENT, b"", body=False)
+            return
         try:
             page = self.server.pages(path)
         except Exception:
@@ -118,8 +131,9 @@ class _Handler(BaseHTTPRequestHandler):
         extra: dict[str, str] | None = None,
     ) -> None:
         self.send_response(status)
-        self.send_header("Content-Type", kind)
-        self.send_header("Content-Length", str(len(payload)))
+        if status != HTTPStatus.NO_CONTENT:  # which has neither, by definition
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(payload)))
         for name, value in {**_SECURITY_HEADERS, **(extra or {})}.items():
             self.send_header(name, value)
         self.end_headers()

@@ -151,13 +151,6 @@ def test_the_chart_is_visible_with_a_size_and_a_text_alternative(
 LEGIBLE = 10
 
 
-# Not strict: by how much the label overshoots depends on the fonts installed, and with
-# narrower ones it may fit (XPASS) where the site is unchanged.
-@pytest.mark.xfail(
-    strict=False,
-    reason="at 375 px the last week's label (MM-DD, centred on the last point) reaches past "
-    "the chart's right edge and the SVG cuts off about 3 px of it",
-)
 def test_chart_labels_are_whole_and_legible_on_a_phone(
     browser: WebDriver, site: WrittenSite
 ) -> None:
@@ -341,21 +334,13 @@ def served_walk(browser: WebDriver, site: WrittenSite, served: str) -> Walk:
     return walk_from(browser, starts, served, follow=fetched)
 
 
-def missing_icon(message: str) -> bool:
-    """Chromium asking a served page's origin for /favicon.ico, which the site lacks."""
-    return "/favicon.ico - Failed to load resource" in message and "404" in message
-
-
 def test_served_links_lead_to_pages_with_a_heading_and_no_console_error(
     served_walk: Walk, walk: Walk, served: str
 ) -> None:
-    # The missing icon has a test of its own below.
     failed = {
-        url: f"error page: {v.error_page}, headings: {v.headings}, console: {console}"
+        url: f"error page: {v.error_page}, headings: {v.headings}, console: {v.console}"
         for url, v in served_walk.visits.items()
-        if (console := [m for m in v.console if not missing_icon(m)])
-        or v.error_page
-        or len(v.headings) != 1
+        if v.console or v.error_page or len(v.headings) != 1
     }
     assert not failed, failed
     assert not served_walk.broken, served_walk.broken
@@ -363,14 +348,25 @@ def test_served_links_lead_to_pages_with_a_heading_and_no_console_error(
     assert fetched(served + "articles/0000000000000000.html").error_page  # a 404 is seen
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the site has no icon: a browser asks the server for /favicon.ico, gets 404 and "
-    "logs an error on every served page (a written site behind a web server too)",
-)
+def test_every_page_shows_the_site_icon_written_and_served(
+    browser: WebDriver, site: WrittenSite, served: str
+) -> None:
+    urls = [*file_urls(site).values(), *(served + path for path in page_kinds(site).values())]
+    for url in urls:
+        viewing.load(browser, url)
+        shown = viewing.icon(browser)
+        assert shown is not None, url
+        root = site.root.as_uri() + "/" if url.startswith("file:") else served
+        assert (shown.href, shown.width, shown.height) == (root + "favicon.svg", 32, 32), url
+        assert viewing.console_errors(browser) == [], url
+    # A client that asks the served site's root for the usual icon is not told off.
+    viewing.load(browser, served + "favicon.ico")
+    assert viewing.console_errors(browser) == []
+
+
 def test_a_served_page_logs_no_error_for_a_missing_icon(served_walk: Walk) -> None:
-    missing = [url for url, v in served_walk.visits.items() if any(map(missing_icon, v.console))]
-    assert not missing, missing
+    noisy = {url: v.console for url, v in served_walk.visits.items() if v.console}
+    assert not noisy, noisy
 
 
 def test_a_hostile_title_served_under_its_security_policy_shows_as_text(
@@ -381,8 +377,7 @@ def test_a_hostile_title_served_under_its_security_policy_shows_as_text(
         assert viewing.alert_text(browser) is None, kind
         assert HOSTILE_TITLE in viewing.visible_text(browser), kind
         assert viewing.count_elements(browser, "b", "bold") == 0, kind
-        errors = [m for m in viewing.console_errors(browser) if not missing_icon(m)]
-        assert errors == [], kind
+        assert viewing.console_errors(browser) == [], kind
 
 
 def test_a_served_index_fits_a_phone_and_shows_its_chart(browser: WebDriver, served: str) -> None:

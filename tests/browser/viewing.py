@@ -185,6 +185,34 @@ def chart_labels(driver: WebDriver) -> list[Label]:
     return [Label(str(text), float(height), bool(clipped)) for text, height, clipped in found]
 
 
+_ICON = (
+    "const done = arguments[arguments.length - 1];"
+    "const link = document.querySelector('link[rel~=icon]');"
+    "if (!link) { done(null); return; }"
+    "const image = new Image();"
+    "image.onload = () => done([link.href, image.naturalWidth, image.naturalHeight]);"
+    "image.onerror = () => done([link.href, 0, 0]);"
+    "image.src = link.href;"
+)
+
+
+@dataclass(frozen=True)
+class Icon:
+    href: str  # where the page's icon link leads, resolved
+    width: int  # as the browser decoded it: 0 when it could not load or read it
+    height: int
+
+
+def icon(driver: WebDriver) -> Icon | None:
+    """The icon the page links, loaded as an image the way the tab loads it; None when
+    the page links none (the browser then asks its origin for /favicon.ico)."""
+    found = driver.execute_async_script(_ICON)
+    if found is None:
+        return None
+    href, width, height = found
+    return Icon(str(href), int(width), int(height))
+
+
 def alert_text(driver: WebDriver) -> str | None:
     """The text of an open alert() dialog, dismissing it; None when none is open."""
     from selenium.common.exceptions import NoAlertPresentException

@@ -35,9 +35,9 @@ def test_site_writes_the_archive_of_the_store_and_says_what_it_wrote(
     args = ["--config", str(config), "site", "--out", str(out_dir)]
     assert main(args) == 0
     first = capsys.readouterr().out
-    assert first.startswith(f"{out_dir / 'index.html'}: 16 pages, 16 written")
+    assert first.startswith(f"{out_dir / 'index.html'}: 17 pages, 17 written")
     assert main(args) == 0
-    assert "0 written, 16 unchanged, 0 removed" in capsys.readouterr().out
+    assert "0 written, 17 unchanged, 0 removed" in capsys.readouterr().out
 
 
 def test_site_into_a_file_is_refused_with_a_sentence(

@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import statistics
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.domain.trends import Sighting, is_spike, monday_of, trends
+from bot.domain.trends import (
+    ReportedWeek,
+    Sighting,
+    is_spike,
+    monday_of,
+    reported_week,
+    trends,
+)
 
 # A Wednesday; its ISO week starts on Monday 2026-12-07.
 NOW = datetime(2026, 12, 9, 12, 0, tzinfo=UTC)
@@ -117,3 +125,78 @@ def test_counts_are_the_distinct_articles_in_the_window(
             if s.watchlist == trend.watchlist and monday_of(s.first_seen) >= start
         }
         assert sum(w.total for w in trend.weeks) == len(expected)
+
+
+# -- the week a digest reports -----------------------------------------------------------
+
+LONDON = ZoneInfo("Europe/London")  # BST (UTC+1) ends at 01:00 UTC on Sunday 25 October 2026
+TOKYO = ZoneInfo("Asia/Tokyo")  # UTC+9, no DST
+
+
+def test_a_monday_morning_daily_digest_reports_the_week_just_ended_across_dst() -> None:
+    # Sunday 08:00 GMT to Monday 08:00 GMT, the day after the clocks went back.
+    week = reported_week(
+        datetime(2026, 10, 25, 8, 0, tzinfo=UTC), datetime(2026, 10, 26, 8, 0, tzinfo=UTC), LONDON
+    )
+    assert week == ReportedWeek(
+        date(2026, 10, 19), datetime(2026, 10, 25, 23, 59, 59, 999999, tzinfo=UTC), complete=True
+    )
+
+
+def test_a_weekly_digest_on_monday_reports_last_week_and_on_friday_this_week() -> None:
+    # Monday 08:00 BST to Monday 08:00 GMT: 7 days and an hour, over the change.
+    monday = reported_week(
+        datetime(2026, 10, 19, 7, 0, tzinfo=UTC), datetime(2026, 10, 26, 8, 0, tzinfo=UTC), LONDON
+    )
+    assert (monday.monday, monday.complete) == (date(2026, 10, 19), True)
+    assert monday.as_of == datetime(2026, 10, 25, 23, 59, 59, 999999, tzinfo=UTC)
+    # Friday 08:00 BST to Friday 08:00 GMT: the week of the change is not over yet.
+    friday_end = datetime(2026, 10, 30, 8, 0, tzinfo=UTC)
+    friday = reported_week(datetime(2026, 10, 23, 7, 0, tzinfo=UTC), friday_end, LONDON)
+    assert friday == ReportedWeek(date(2026, 10, 26), friday_end, complete=False)
+
+
+def test_the_middle_is_found_in_real_time_not_on_the_clock_across_dst() -> None:
+    # Sunday 00:45 BST to Monday 23:45 GMT: 48 hours, though the clocks show 47.
+    since = datetime(2026, 10, 25, 0, 45, tzinfo=LONDON)
+    until = datetime(2026, 10, 26, 23, 45, tzinfo=LONDON)
+    assert until - since == timedelta(hours=47)  # one zone: Python subtracts the clocks
+    # The middle is Sunday 23:45 GMT, the old week's end; halving the clocks' 47 hours
+    # would give Monday 00:15, in the new week.
+    week = reported_week(since, until, LONDON)
+    assert (week.monday, week.complete) == (date(2026, 10, 19), True)
+
+
+def test_weeks_are_the_readers_east_of_utc() -> None:
+    # Monday 08:00 in Tokyo is 23:00 UTC on Sunday: the daily digest reports the week
+    # that ended in Tokyo at 15:00 UTC on Sunday.
+    morning = reported_week(
+        datetime(2026, 12, 5, 23, 0, tzinfo=UTC), datetime(2026, 12, 6, 23, 0, tzinfo=UTC), TOKYO
+    )
+    assert morning == ReportedWeek(
+        date(2026, 11, 30), datetime(2026, 12, 6, 14, 59, 59, 999999, tzinfo=UTC), complete=True
+    )
+    # Monday 20:00 in Tokyo: the window's middle is Monday 08:00 there (still Sunday in
+    # UTC), so this week, not over.
+    evening_since = datetime(2026, 12, 6, 11, 0, tzinfo=UTC)
+    evening_until = datetime(2026, 12, 7, 11, 0, tzinfo=UTC)
+    evening = reported_week(evening_since, evening_until, TOKYO)
+    assert evening == ReportedWeek(date(2026, 12, 7), evening_until, complete=False)
+    assert reported_week(evening_since, evening_until, UTC).monday == date(2026, 11, 30)
+
+
+def test_a_reported_week_counts_all_of_it_and_nothing_of_the_next() -> None:
+    week = reported_week(
+        datetime(2026, 12, 5, 23, 0, tzinfo=UTC), datetime(2026, 12, 6, 23, 0, tzinfo=UTC), TOKYO
+    )
+    seen = [
+        Sighting("TRIPP", 1, datetime(2026, 11, 29, 15, 0, tzinfo=UTC), True),  # Mon 00:00 JST
+        Sighting("TRIPP", 2, datetime(2026, 12, 6, 14, 59, 59, tzinfo=UTC), True),  # Sun 23:59
+        Sighting("TRIPP", 3, datetime(2026, 12, 6, 15, 0, tzinfo=UTC), True),  # next Monday
+        Sighting("TRIPP", 4, datetime(2026, 12, 6, 22, 0, tzinfo=UTC), True),  # next Monday
+    ]
+    [trend] = trends(seen, ["TRIPP"], now=week.as_of, weeks=2, tz=TOKYO)
+    assert [(w.monday, w.total) for w in trend.weeks] == [
+        (date(2026, 11, 23), 0),
+        (date(2026, 11, 30), 2),
+    ]

@@ -22,6 +22,27 @@ def test_the_article_saying_the_puts_the_before_the_name() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("term", "before"),
+    [
+        ("TRIPP", "the "),  # "the TRIPP route": the route's "the"
+        ("SCO", "The "),
+        ("Azerbaijan", "the "),  # "the Azerbaijan government"
+        ("Syunik", "across the "),
+    ],
+)
+def test_an_acronym_or_a_one_word_name_is_named_bare_whatever_the_article_says(
+    term: str, before: str
+) -> None:
+    assert why_matched(found(term, term, before=before)) == f"names {term} in the body"
+
+
+def test_a_term_starting_with_the_keeps_its_own() -> None:
+    assert why_matched(found("the Caspian", "the Caspian", before="across ")) == (
+        "names the Caspian in the body"
+    )
+
+
 def test_a_name_ending_in_a_common_noun_reads_with_the() -> None:
     assert why_matched(found("Zangezur corridor", "Zangezur corridor")) == (
         "names the Zangezur corridor in the body"

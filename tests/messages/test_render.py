@@ -438,7 +438,7 @@ def test_a_match_in_the_title_does_not_quote_the_title_again() -> None:
         make_match(), field="title", snippet=title, mark_start=4, mark_end=9, matched_text="TRIPP"
     )
     message = alert(make_article(title=title), in_title)
-    assert "<b>TRIPP</b>: names the TRIPP in the title" in message
+    assert "<b>TRIPP</b>: names TRIPP in the title" in message
     assert message.count("The TRIPP and Iran") == 1
     assert "<blockquote>" not in message
     assert_valid_telegram_html(message)

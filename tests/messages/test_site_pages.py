@@ -4,6 +4,7 @@ chart as SVG with its text alternative, and every field from a feed escaped."""
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from html.parser import HTMLParser
@@ -12,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.domain.archive import (
+    ICON,
     STYLE,
     ArchiveEntry,
     article_path,
@@ -28,6 +30,8 @@ from tests.factories import make_article, make_match
 
 T = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)
 NO_CHART = SiteChart((), 12)
+# The paths of the site that are not HTML pages.
+ASSETS = (STYLE, ICON)
 HOSTILE = 'Baku & <Yerevan> "talks" <script>alert(1)</script>'
 # What the renderer itself writes; anything else would have come from a feed.
 OWN_TAGS = {
@@ -77,7 +81,7 @@ def entry_titled(title: str, n: int = 1) -> ArchiveEntry:
 def test_a_hostile_title_is_text_on_every_page_it_is_on() -> None:
     archive = build_archive([entry_titled(HOSTILE)], ["TRIPP"], UTC)
     for path in site_paths(archive):
-        if path == STYLE:
+        if path in ASSETS:
             continue
         page = render_page(archive, NO_CHART, path)
         assert page is not None
@@ -103,7 +107,7 @@ def test_any_title_and_link_stay_text_and_never_make_markup(title: str, link: st
     assert set(parsed.tags) <= OWN_TAGS
     assert parsed.h1 == [one_line(title) or "(untitled)"]
     for page in (
-        render_page(archive, NO_CHART, p) or "" for p in site_paths(archive) if p != STYLE
+        render_page(archive, NO_CHART, p) or "" for p in site_paths(archive) if p not in ASSETS
     ):
         assert set(Page(page).tags) <= OWN_TAGS
     for href in parsed.links:
@@ -114,7 +118,7 @@ def test_any_title_and_link_stay_text_and_never_make_markup(title: str, link: st
 def test_pages_are_whole_documents_with_landmarks_and_relative_links_only() -> None:
     archive = build_archive([entry_titled("A story")], ["TRIPP"], UTC)
     for path in site_paths(archive):
-        if path == STYLE:
+        if path in ASSETS:
             continue
         page = render_page(archive, NO_CHART, path) or ""
         assert page.startswith("<!DOCTYPE html>")
@@ -126,6 +130,18 @@ def test_pages_are_whole_documents_with_landmarks_and_relative_links_only() -> N
             assert href.startswith(("https://example.org/", "#")) or not (
                 href.startswith("/") or "://" in href
             ), (path, href)
+
+
+def test_every_page_links_the_site_icon_from_its_own_folder() -> None:
+    archive = build_archive([entry_titled("A story")], ["TRIPP"], UTC)
+    icon = render_page(archive, NO_CHART, ICON) or ""
+    assert icon.startswith("<svg") and 'xmlns="http://www.w3.org/2000/svg"' in icon
+    pages = [p for p in site_paths(archive) if p not in ASSETS]
+    for path in pages:
+        page = render_page(archive, NO_CHART, path) or ""
+        href = "../" * path.count("/") + ICON
+        assert f'<link rel="icon" href="{href}" type="image/svg+xml">' in page, path
+    assert {p.count("/") for p in pages} == {0, 1, 2}  # the root, days/ and lists/NAME/
 
 
 def test_a_list_page_links_its_newer_and_older_pages() -> None:
@@ -182,6 +198,17 @@ def test_the_chart_is_svg_with_a_title_a_description_and_the_previous_period_sha
     assert '<desc id="chart-desc">d&amp;d</desc>' in svg
     assert svg.count('class="previous"') == 1
     assert 'class="line named s0"' in svg and 'class="line possibly s0"' in svg
+
+
+def test_the_first_week_label_starts_and_the_last_ends_at_the_plot_s_edges() -> None:
+    # Six weeks, every week labelled: the plot runs from x = 44 to 708 in the viewBox.
+    svg = trend_svg([_trend("TRIPP", [1] * 6, [0] * 6)], 0, title="t", description="d")
+    labels = re.findall(r'<text class="label" x="([\d.]+)" y="\d+" text-anchor="(\w+)">'
+                        r"(\d\d-\d\d)</text>", svg)  # fmt: skip
+    assert labels[0] == ("708.0", "end", "10-19")  # drawn from the last week back
+    assert labels[-1] == ("44.0", "start", "09-14")
+    assert {anchor for _, anchor, _ in labels[1:-1]} == {"middle"}
+    assert len(labels) == 6
 
 
 def test_the_index_shows_the_chart_with_its_numbers_as_text() -> None:

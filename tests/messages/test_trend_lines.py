@@ -15,6 +15,7 @@ from bot.messages.trend_lines import (
     SPARKS,
     sparkline,
     spike_notice,
+    trend_block,
     trend_caption,
     trend_line,
     with_trend_block,
@@ -48,6 +49,15 @@ def test_the_line_names_the_list_and_this_week_against_the_mean_before() -> None
     line = trend_line(_trend("TRIPP", [1, 2, 6, 3, 9]))
     assert line == "TRIPP ▂▃▆▃█ 9 this week, 3 a week on average before"
     assert trend_line(_trend("A<B", [1, 2])).startswith("A&lt;B ")
+
+
+def test_a_week_that_is_over_is_called_last_week_in_the_lines() -> None:
+    trend = _trend("TRIPP", [1, 2, 6, 3, 9])
+    line = trend_line(trend, last_week=True)
+    assert line == "TRIPP ▂▃▆▃█ 9 last week, 3 a week on average before"
+    block = trend_block([trend, _trend("TITR", [0, 1])], last_week=True)
+    assert block.splitlines()[1] == "TITR ▁█ 1 last week, 0 a week on average before"
+    assert "this week" in trend_caption([trend], 5)  # /trend's chart ends at now's week
 
 
 def test_the_block_goes_atop_the_first_part_or_in_its_own_when_that_is_full() -> None:

@@ -68,6 +68,7 @@ def test_pages_are_served_with_their_type(server: SiteServer) -> None:
         ("/", "text/html; charset=utf-8"),
         ("/index.html", "text/html; charset=utf-8"),
         ("/style.css", "text/css; charset=utf-8"),
+        ("/favicon.svg", "image/svg+xml"),
         ("/" + day_path(NOW.date()), "text/html; charset=utf-8"),
         ("/" + list_path("TRIPP"), "text/html; charset=utf-8"),
         ("/" + list_path("TRIPP").removesuffix("index.html"), "text/html; charset=utf-8"),
@@ -86,6 +87,17 @@ def test_head_answers_like_get_without_a_body(server: SiteServer) -> None:
     status, headers, empty = ask(server, "HEAD", "/index.html")
     assert (status, empty) == (200, b"")
     assert headers["Content-Length"] == got["Content-Length"] == str(len(body))
+
+
+def test_the_icon_browsers_ask_for_unbidden_is_no_content_rather_than_an_error(
+    server: SiteServer,
+) -> None:
+    for method in ("GET", "HEAD"):
+        status, headers, body = ask(server, method, "/favicon.ico")
+        assert (status, body) == (204, b""), method
+        assert "Content-Length" not in headers and "Content-Type" not in headers, method
+    # Only at the site's root: elsewhere it is a path like any the site has not.
+    assert ask(server, "GET", "/days/favicon.ico")[0] == 404
 
 
 def test_what_the_site_has_not_is_404(server: SiteServer) -> None:
