@@ -84,7 +84,7 @@ def load_site(
         if lists
         else []
     )
-    return Site(archive, SiteChart(tuple(trends), weeks))
+    return Site(archive, SiteChart(tuple(trends), weeks, service.config.digest.timezone))
 
 
 def page_source(service: Service, clock: Callable[[], datetime]) -> Callable[[str], bytes | None]:

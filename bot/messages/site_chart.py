@@ -44,7 +44,12 @@ def _week_label_at(i: int, weeks: int, x: float, step: float) -> tuple[float, st
 
 
 def trend_svg(
-    trends: Sequence[ListTrend], previous_weeks: int, *, title: str, description: str
+    trends: Sequence[ListTrend],
+    previous_weeks: int,
+    *,
+    title: str,
+    description: str,
+    zone: str = "UTC",
 ) -> str:
     """The chart of ``trends`` (every list the same weeks, oldest first), the first
     ``previous_weeks`` of them shaded; ``title`` and ``description`` (plain) are its
@@ -87,7 +92,7 @@ def trend_svg(
         )
     out.append(
         f'<text class="label" x="{_LEFT + plot_w / 2:.1f}" y="{HEIGHT - 6}"'
-        ' text-anchor="middle">week starting (UTC)</text>'
+        f' text-anchor="middle">week starting ({escape_attr(zone)})</text>'
     )
     for i, t in enumerate(trends):
         cls = series_class(i)

@@ -63,6 +63,8 @@ class SiteChart:
 
     trends: tuple[ListTrend, ...]
     weeks: int
+    # The zone whose Mondays start the weeks: the deployment's digest zone.
+    zone: str = "UTC"
 
 
 def esc(text: str) -> str:
@@ -185,12 +187,16 @@ def _chart_section(chart: SiteChart) -> str:
     if not chart.trends:
         return ""
     previous = len(chart.trends[0].weeks) - chart.weeks
-    caption = trend_caption(chart.trends, chart.weeks).split("\n")
+    caption = trend_caption(chart.trends, chart.weeks, zone=chart.zone).split("\n")
     title = (
         f"Matches per week per watchlist, the last {chart.weeks} weeks and the {previous} before"
     )
     svg = trend_svg(
-        chart.trends, previous, title=title, description=html_to_plain("\n".join(caption))
+        chart.trends,
+        previous,
+        title=title,
+        description=html_to_plain("\n".join(caption)),
+        zone=chart.zone,
     )
     legend = []
     for i, t in enumerate(chart.trends):
@@ -219,7 +225,7 @@ def _chart_section(chart: SiteChart) -> str:
 <details>
 <summary>The numbers, week by week</summary>
 <div class="table-wrap"><table>
-<caption>Articles per week starting (UTC) on Monday: named + possibly about</caption>
+<caption>Articles per week starting on Monday ({esc(chart.zone)}): named + possibly about</caption>
 <thead><tr><th scope="col">week</th>{head}</tr></thead>
 <tbody>
 {chr(10).join(rows)}

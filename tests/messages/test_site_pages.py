@@ -237,3 +237,12 @@ def test_a_day_of_more_than_a_page_goes_on_over_further_pages() -> None:
     assert "2026-12-07-p2.html" in Page(first).links
     assert "2026-12-07.html" in Page(second).links
     assert render_page(archive, NO_CHART, "days/2026-12-07-p3.html") is None
+
+
+def test_the_chart_names_the_zone_its_weeks_start_in() -> None:
+    trend = _trend("TRIPP", [0, 1, 2, 5], [0, 0, 0, 0])
+    archive = build_archive([entry_titled("A story")], ["TRIPP"], UTC)
+    page = render_page(archive, SiteChart((trend,), 2, "Asia/Baku"), "index.html") or ""
+    assert "week starting (Asia/Baku)" in page
+    assert "Articles per week starting on Monday (Asia/Baku)" in page
+    assert "(UTC)" not in page
