@@ -27,17 +27,22 @@ rusage, peak RSS from its VmHWM at exit) next to the interpreter doing nothing.
 
 ``--as-installed`` runs all three as if installed without the dev extras: the dev tools
 bring click, and with click present ``import httpx`` also imports its command line
-(click, rich, pygments: about 6 MB). A deployment (``pip install .``) has no click.
+(click, rich, pygments: about 6 MB). A deployment (``pip install .``) has no click. Nor
+trio, which none of caci-watch's dependencies needs, but which httpcore imports whenever
+it can (with attrs, outcome and sortedcontainers: 3.5 to 4.6 MB in each of the three
+processes); the shared development venv has it since selenium was installed there.
 
 ``--articles N`` serves a feed of N CACI-length articles instead of an empty one, so the
 bot's first poll parses (in its child), matches and stores them before it idles: the
 memory matching leaves behind counts too.
 
 Figures (medians of 3 runs, ``--as-installed``, the 2-core development machine shared
-with other work): caci-watch run 48.5 MB idle, 1.08x the bare PTB bot (44.8 MB), 0.94x
-the bare bot with the same libraries (51.8 MB); with ``--articles 20`` 49.1 MB idle and
-51.5 MB at the poll's peak (before: 52.9 MB, peak 54.8 MB). Before that the matcher's
-typo count loaded rapidfuzz: 52.2 MB idle (the issue: 58.7 MB).
+with other work): caci-watch run 48.6 MB idle, 1.08x the bare PTB bot (44.8 MB), 0.94x
+the bare bot with the same libraries (51.7 MB); with ``--articles 20`` 49.3 MB idle and
+51.4 MB at the poll's peak. Before the front ends only some commands need were imported
+on first use (and the spike rule dropped the statistics module): 50.0 MB, 1.12x; with
+``--articles 20`` 50.9 MB, peak 52.9 MB. Before
+that the matcher's typo count loaded rapidfuzz: 52.2 MB idle (the issue: 58.7 MB).
 """
 
 from __future__ import annotations
@@ -225,9 +230,9 @@ def proc_kb(pid: int, key: str) -> int:
 
 def measure(
     command: Sequence[str], env: dict[str, str], fake: FakeTelegram, feeds: FeedServer, idle: float
-) -> tuple[float, float, float, int]:
+) -> tuple[float, float, float, int, float]:
     """Start ``command``, wait until it long-polls and has polled the feed, idle, read its
-    memory, SIGTERM it: (VmRSS MB, VmHWM MB, seconds to exit, exit code)."""
+    memory, SIGTERM it: (VmRSS MB, VmHWM MB, seconds to exit, exit code, RssAnon MB)."""
     polled = len(feeds.requests_for("/a.feed"))
     proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -239,10 +244,11 @@ def measure(
             raise RuntimeError(f"{command!r} exited early with {proc.returncode}")
         rss_mb = proc_kb(proc.pid, "VmRSS") / 1024
         peak_mb = proc_kb(proc.pid, "VmHWM") / 1024
+        anon_mb = proc_kb(proc.pid, "RssAnon") / 1024
         start = time.monotonic()
         proc.send_signal(signal.SIGTERM)
         code = proc.wait(timeout=30)
-        return rss_mb, peak_mb, time.monotonic() - start, code
+        return rss_mb, peak_mb, time.monotonic() - start, code, anon_mb
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -260,15 +266,15 @@ def feed_items(count: int) -> list[tuple[str, str, str, datetime]]:
     return [(f"a{i}", f"Article {i}", t, now - timedelta(hours=i)) for i, t in enumerate(texts)]
 
 
-# Makes `import click` fail, as where it is not installed.
-WITHOUT_CLICK = "import sys; sys.modules['click'] = None\n"
+# Makes `import click` and `import trio` fail, as where they are not installed.
+NOT_INSTALLED = "import sys; sys.modules['click'] = sys.modules['trio'] = None\n"
 BOT_MAIN = "import sys\nfrom bot.cli.main import main\nsys.exit(main(['run']))\n"
 
 
 def one_run(
     feeds: FeedServer, idle: float, *, as_installed: bool
-) -> dict[str, tuple[float, float, float, int]]:
-    prelude = WITHOUT_CLICK if as_installed else ""
+) -> dict[str, tuple[float, float, float, int, float]]:
+    prelude = NOT_INSTALLED if as_installed else ""
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
         lists = copy_shipped_watchlists(Path(tmp) / "watchlists")
@@ -320,30 +326,39 @@ def main() -> None:
         " first poll parses, matches and stores them before it idles",
     )
     args = parser.parse_args()
-    runs: list[dict[str, tuple[float, float, float, int]]] = []
+    runs: list[dict[str, tuple[float, float, float, int, float]]] = []
     with FeedServer() as feeds:
         feeds.serve_feed("/a.feed", rss(feed_items(args.articles)))
         for i in range(args.runs):
             results = one_run(feeds, args.idle, as_installed=args.as_installed)
             runs.append(results)
-            for name, (rss_mb, peak_mb, stop_s, code) in results.items():
+            for name, (rss_mb, peak_mb, stop_s, code, anon_mb) in results.items():
                 print(
-                    f"run {i + 1}: {name:24} idle RSS {rss_mb:5.1f} MB (peak {peak_mb:5.1f} MB),"
-                    f" SIGTERM -> exit {code} in {stop_s:.2f} s"
+                    f"run {i + 1}: {name:24} idle RSS {rss_mb:5.1f} MB (peak {peak_mb:5.1f} MB,"
+                    f" anonymous {anon_mb:5.1f} MB), SIGTERM -> exit {code} in {stop_s:.2f} s"
                 )
     medians = {
-        name: [statistics.median(r[name][k] for r in runs) for k in range(3)] for name in runs[0]
+        name: [statistics.median(r[name][k] for r in runs) for k in (0, 1, 2, 4)]
+        for name in runs[0]
     }
     print(f"medians of {args.runs} runs:")
-    for name, (rss_mb, peak_mb, stop_s) in medians.items():
-        print(f"  {name:24} idle RSS {rss_mb:5.1f} MB, peak {peak_mb:5.1f} MB, stop {stop_s:.2f} s")
-    bot = medians["caci-watch run"][0]
+    for name, (rss_mb, peak_mb, stop_s, anon_mb) in medians.items():
+        print(
+            f"  {name:24} idle RSS {rss_mb:5.1f} MB, peak {peak_mb:5.1f} MB, stop {stop_s:.2f} s,"
+            f" anonymous {anon_mb:5.1f} MB"
+        )
+    bot, bot_anon = medians["caci-watch run"][0], medians["caci-watch run"][3]
     for name in ("bare PTB bot", "bare PTB bot + all deps"):
-        print(f"caci-watch run / {name}: {bot / medians[name][0]:.2f}x idle RSS")
+        rss_mb, anon_mb = medians[name][0], medians[name][3]
+        print(
+            f"caci-watch run / {name}: {bot / rss_mb:.2f}x idle RSS ({bot - rss_mb:+.1f} MB;"
+            f" anonymous {bot_anon - anon_mb:+.1f} MB)"
+        )
     print(f"target: idle RSS <= {TARGET_MB} MB: {'met' if bot <= TARGET_MB else 'NOT met'}")
     print(
         "  before (--as-installed, empty feed): 58.7 MB in the issue; 52.2 MB while the"
-        " matcher's typo count loaded rapidfuzz (now bot.domain.edit_distance)"
+        " matcher's typo count loaded rapidfuzz (now bot.domain.edit_distance); 50.0 MB"
+        " before the front ends only some commands need were imported on first use"
     )
     with tempfile.TemporaryDirectory() as tmp:
         lists = copy_shipped_watchlists(Path(tmp) / "watchlists")
@@ -355,7 +370,7 @@ def main() -> None:
         f" (tracemalloc; {peak:.2f} MB at the peak of compiling), adds {added:.1f} MB of RSS"
         f" ({added / bot:.0%} of caci-watch run's idle RSS), {cpu * 1000:.0f} ms CPU"
     )
-    start_up(max(args.runs, 5), WITHOUT_CLICK if args.as_installed else "")
+    start_up(max(args.runs, 5), NOT_INSTALLED if args.as_installed else "")
 
 
 if __name__ == "__main__":

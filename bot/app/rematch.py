@@ -40,6 +40,9 @@ Progress = Callable[[int, int], None]
 # first seen are not favoured: the first read): the tier costs milliseconds an article
 # and a child process a batch, where the names cost microseconds.
 ABOUT_DRY_RUN_ARTICLES = 2_000
+# How far back a dry run may look, as for `[watchlists] rematch_days`: far enough for any
+# store, and short of the dates that overflow.
+MAX_DRY_RUN_DAYS = 100_000
 
 
 def dry_run_steps(

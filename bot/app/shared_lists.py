@@ -221,11 +221,6 @@ class DryRunOutcome:
     trial: tuple[Term, ...] = ()
 
 
-# How far back a dry run may look, as for `[watchlists] rematch_days`: far enough for any
-# store, and short of the dates that overflow.
-MAX_DRY_RUN_DAYS = 100_000
-
-
 def dry_run(
     service: Service,
     now: datetime,

@@ -12,25 +12,21 @@ import argparse
 from collections.abc import Callable
 from contextlib import closing
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-from bot.app import shared_lists
 from bot.app.config import Config
+from bot.app.rematch import MAX_DRY_RUN_DAYS
 from bot.app.service import Service, build_service
-from bot.app.shared_lists import EditOutcome, UnknownList, WriteFailed
 from bot.cli.common import progress_bar as _progress_bar
 from bot.domain.models import Term
 from bot.lists.edit import EditError
-from bot.messages.watchlist_console import (
-    DRY_RUN_PROGRESS,
-    DRY_RUN_SHOWN,
-    dry_run_note,
-    dry_run_text,
-    edit_saved,
-    gone_text,
-    show_text,
-    trial_text,
-    unknown_list_line,
-)
+
+if TYPE_CHECKING:
+    from bot.app.shared_lists import EditOutcome
+
+# The use cases (bot.app.shared_lists) and their wordings (bot.messages.watchlist_console)
+# are imported by the actions that need them: `caci-watch run` builds this parser too,
+# and its Telegram commands import them only when an admin edits a list.
 
 Handler = Callable[[argparse.Namespace, Config], int]
 
@@ -96,6 +92,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def run(args: argparse.Namespace, config: Config) -> int:
+    from bot.app.shared_lists import UnknownList, WriteFailed
+    from bot.messages.watchlist_console import unknown_list_line
+
     handler: Handler = args.watchlist_handler
     try:
         return handler(args, config)
@@ -126,6 +125,9 @@ def _list(args: argparse.Namespace, config: Config) -> int:
 
 
 def _show(args: argparse.Namespace, config: Config) -> int:
+    from bot.app import shared_lists
+    from bot.messages.watchlist_console import gone_text, show_text
+
     with closing(build_service(config)) as service:
         found = shared_lists.details(service, args.name, now=_now())
     if found.watchlist is not None:
@@ -145,8 +147,17 @@ def _show(args: argparse.Namespace, config: Config) -> int:
 
 
 def _test(args: argparse.Namespace, config: Config) -> int:
-    if not 0 <= args.days <= shared_lists.MAX_DRY_RUN_DAYS:
-        raise WatchlistCommandError(f"--days must be from 0 to {shared_lists.MAX_DRY_RUN_DAYS}")
+    from bot.app import shared_lists
+    from bot.messages.watchlist_console import (
+        DRY_RUN_PROGRESS,
+        DRY_RUN_SHOWN,
+        dry_run_note,
+        dry_run_text,
+        trial_text,
+    )
+
+    if not 0 <= args.days <= MAX_DRY_RUN_DAYS:
+        raise WatchlistCommandError(f"--days must be from 0 to {MAX_DRY_RUN_DAYS}")
     with closing(build_service(config)) as service, _progress_bar(DRY_RUN_PROGRESS) as progress:
         found = shared_lists.dry_run(
             service,
@@ -169,6 +180,8 @@ def _test(args: argparse.Namespace, config: Config) -> int:
 
 
 def _new(args: argparse.Namespace, config: Config) -> int:
+    from bot.app import shared_lists
+
     terms = [Term(t) for t in args.term]
     done = _edit(
         config,
@@ -181,6 +194,8 @@ def _new(args: argparse.Namespace, config: Config) -> int:
 
 
 def _add_term(args: argparse.Namespace, config: Config) -> int:
+    from bot.app import shared_lists
+
     term = Term(args.term, exact=args.exact, case_sensitive=args.case_sensitive)
     return _saved(
         _edit(
@@ -193,6 +208,8 @@ def _add_term(args: argparse.Namespace, config: Config) -> int:
 
 
 def _remove_term(args: argparse.Namespace, config: Config) -> int:
+    from bot.app import shared_lists
+
     return _saved(
         _edit(
             config,
@@ -204,6 +221,8 @@ def _remove_term(args: argparse.Namespace, config: Config) -> int:
 
 
 def _exclude(args: argparse.Namespace, config: Config) -> int:
+    from bot.app import shared_lists
+
     return _saved(
         _edit(
             config,
@@ -215,6 +234,8 @@ def _exclude(args: argparse.Namespace, config: Config) -> int:
 
 
 def _remove_exclude(args: argparse.Namespace, config: Config) -> int:
+    from bot.app import shared_lists
+
     return _saved(
         _edit(
             config,
@@ -226,6 +247,8 @@ def _remove_exclude(args: argparse.Namespace, config: Config) -> int:
 
 
 def _delete(args: argparse.Namespace, config: Config) -> int:
+    from bot.app import shared_lists
+
     done = _edit(
         config,
         lambda service, now, who: shared_lists.delete(service, now, args.name, actor=who),
@@ -240,6 +263,8 @@ def _edit(config: Config, edit: Callable[[Service, datetime, str], EditOutcome])
 
 
 def _saved(done: EditOutcome) -> int:
+    from bot.messages.watchlist_console import edit_saved
+
     newly = done.report.newly if done.report is not None else 0
     print(edit_saved(done.path, reloaded=done.reloaded, newly=newly))
     return 0

@@ -26,7 +26,6 @@ def export_usage(most_days: int) -> str:
 SEARCH_EXPIRED = "This search has expired: send it again."
 # callback data: "search:<serial>:<offset>"
 SEARCH_PAGE_PREFIX = "search:"
-SEARCH_PAGE_PATTERN = r"^search:\d+:\d+$"
 
 
 def marked(snippet: Snippet, mark: tuple[str, str], *, html: bool) -> str:

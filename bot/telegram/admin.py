@@ -225,10 +225,6 @@ async def confirm_deletelist(update: Update, context: Context) -> None:
     await edit(query.message, shared_deleted(done.name, done.path.name, done.followers), [])
 
 
-# The callback data confirm_deletelist answers.
-CONFIRM_DELETELIST_PATTERN = r"^c:rmlist:[0-9a-f]+:[0-9a-z]+$"
-
-
 # -- editing ----------------------------------------------------------------------------
 
 

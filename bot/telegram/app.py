@@ -34,9 +34,7 @@ from bot.messages.screens import (
     STORE_FAILED_REPLY,
 )
 from bot.storage.database import describe_store_fault, store_fault
-from bot.telegram import admin, feedback, handlers, personal, routes
-from bot.telegram import search as search_front
-from bot.telegram import trends as trends_front
+from bot.telegram import deferred, handlers
 from bot.telegram.api_request import telegram_request
 from bot.telegram.context import CONTEXT_TYPES, BotContext, BotData, Context
 from bot.telegram.errors import error_text
@@ -58,18 +56,18 @@ COMMANDS = {
     "mysubs": handlers.mysubs,
     "digest": handlers.digest_command,
     "latest": handlers.latest,
-    **search_front.COMMANDS,
-    **trends_front.COMMANDS,
+    **deferred.commands("search"),
+    **deferred.commands("trends"),
     "time": handlers.time_command,
     "timezone": handlers.timezone_command,
     "mode": handlers.mode_command,
     "schedule": handlers.schedule_command,
     "aboutalerts": handlers.about_alerts_command,
     "stop": handlers.stop,
-    **feedback.COMMANDS,
-    **personal.COMMANDS,
-    **admin.COMMANDS,
-    **routes.COMMANDS,
+    **deferred.commands("feedback"),
+    **deferred.commands("personal"),
+    **deferred.commands("admin"),
+    **deferred.commands("routes"),
 }
 
 
@@ -118,21 +116,9 @@ def build_application(
     app.bot_data.attach(ctx)
     for name, callback in COMMANDS.items():
         app.add_handler(CommandHandler(name, callback))
-    app.add_handler(
-        CallbackQueryHandler(personal.confirm_delete, pattern=personal.CONFIRM_DELETE_PATTERN)
-    )
-    app.add_handler(
-        CallbackQueryHandler(admin.confirm_deletelist, pattern=admin.CONFIRM_DELETELIST_PATTERN)
-    )
-    app.add_handler(
-        CallbackQueryHandler(feedback.alert_button, pattern=feedback.ALERT_BUTTON_PATTERN)
-    )
-    app.add_handler(
-        CallbackQueryHandler(feedback.apply_suggestion, pattern=feedback.SUGGESTION_PATTERN)
-    )
-    app.add_handler(
-        CallbackQueryHandler(search_front.search_page, pattern=search_front.SEARCH_PAGE_PATTERN)
-    )
+    # The deferred modules' buttons, each imported when first tapped.
+    for pattern, module, name in deferred.BUTTONS:
+        app.add_handler(CallbackQueryHandler(deferred.button(module, name), pattern=pattern))
     app.add_handler(CallbackQueryHandler(handlers.button))
     app.add_handler(ChatMemberHandler(handlers.membership, ChatMemberHandler.MY_CHAT_MEMBER))
     app.add_handler(MessageHandler(filters.COMMAND, handlers.unknown_command))

@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.app.shared_lists import MAX_DRY_RUN_DAYS
+from bot.app.rematch import MAX_DRY_RUN_DAYS
 from bot.domain.models import Term
 from bot.domain.resolve import resolve_watchlist
 from bot.domain.text import fold

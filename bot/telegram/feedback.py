@@ -45,9 +45,6 @@ from bot.telegram.replies import checked_arguments, command_text, markup, reply
 
 log = logging.getLogger(__name__)
 
-# The callback data the handlers below answer.
-ALERT_BUTTON_PATTERN = r"^(v|mu|um):"
-SUGGESTION_PATTERN = r"^fa:"
 _SUGGESTION = re.compile(r"fa:([xt]):([0-9a-f]{10}):([0-9a-f]{8}):([0-9a-z]{1,12})")
 
 

@@ -32,10 +32,10 @@ from bot.messages.watchlist_screens import (
     personal_resumed,
     unknown_personal_list,
 )
-from bot.telegram.admin import Handler
 from bot.telegram.arguments import ArgumentError, parse_terms, split_list, split_name
 from bot.telegram.busy import typing
 from bot.telegram.context import BotContext, Context, actor, bot_context, is_group
+from bot.telegram.deferred import Handler
 from bot.telegram.handlers import answer_expired, subscriber_for
 from bot.telegram.replies import checked_arguments, edit, reply, reply_parts
 
@@ -205,9 +205,6 @@ def _owner(update: Update) -> int:
     assert chat is not None  # _arguments has made sure it is a private chat
     return chat.id
 
-
-# The callback data confirm_delete answers.
-CONFIRM_DELETE_PATTERN = r"^c:myrm:[0-9a-f]+:[0-9a-z]+$"
 
 COMMANDS: dict[str, Handler] = {
     "mylists": mylists,

@@ -24,7 +24,6 @@ from bot.telegram.context import Context, bot_context
 from bot.telegram.handlers import args_text, subscriber_for
 from bot.telegram.replies import edit, reply
 
-SEARCH_PAGE_PATTERN = words.SEARCH_PAGE_PATTERN
 # Searches a chat can still page through: older ones' buttons say to search again.
 _KEPT = 20
 _DAYS = re.compile(r"\d{1,6}")
