@@ -27,7 +27,7 @@ from bot.app.possibly_about import tier_lists
 from bot.app.service import Service
 from bot.app.trends import DEFAULT_WEEKS, TrendAsked, trend_numbers
 from bot.domain.archive import STYLE, Archive, build_archive, site_paths
-from bot.messages.site_pages import SiteChart, render_page
+from bot.messages.site_pages import SITE_NAME, SiteChart, render_page
 from bot.messages.site_style import STYLE_CSS
 from bot.storage import Store
 from bot.storage.database import open_reader
@@ -37,6 +37,14 @@ _OWN_PAGE = re.compile(
     r"(days/\d{4}-\d{2}-\d{2}(-p\d+)?\.html|lists/[a-z0-9-]+/(index|page-\d+)\.html"
     r"|articles/[0-9a-f]{16}\.html)"
 )
+
+
+# What the index page of a site written here holds (its <title>), whatever it shows.
+_OWN_INDEX = f" · {SITE_NAME}</title>".encode()
+
+
+class NotASiteFolder(Exception):
+    """``--out`` names a folder that holds files, and no site this command wrote."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +126,9 @@ def page_source(service: Service, clock: Callable[[], datetime]) -> Callable[[st
 
 
 def write_site(service: Service, out: Path, now: datetime) -> SiteWritten:
-    """Every page of the site under ``out``."""
+    """Every page of the site under ``out``: a new or empty folder, or one this wrote
+    before (``NotASiteFolder`` else, before anything is written)."""
+    _check_folder(out)
     site = load_site(service, now)
     paths = site_paths(site.archive)
     out.mkdir(parents=True, exist_ok=True)
@@ -129,6 +139,23 @@ def write_site(service: Service, out: Path, now: datetime) -> SiteWritten:
             written += 1
     removed = _remove_stale(out, set(paths))
     return SiteWritten(out, len(paths), written, removed)
+
+
+def _check_folder(out: Path) -> None:
+    # The site overwrites index.html and style.css and removes pages named as its own
+    # are: pointed at a home folder, at / or at a web root with a site of its own, it
+    # would destroy what is there. Its own index (written first) says it is its own.
+    if not out.is_dir() or not any(p for p in out.iterdir() if not p.name.startswith(".")):
+        return
+    try:
+        ours = _OWN_INDEX in (out / "index.html").read_bytes()
+    except (FileNotFoundError, IsADirectoryError):
+        ours = False
+    if not ours:
+        raise NotASiteFolder(
+            f"{out} holds files and no archive site written by caci-watch: give a new or "
+            "empty folder (the site would overwrite or remove what is there)"
+        )
 
 
 def write_if_changed(path: Path, data: bytes) -> bool:

@@ -32,11 +32,13 @@ def add_parsers(sub: Any, load_config: Callable[[argparse.Namespace], Config]) -
 
 def _site(args: argparse.Namespace, config: Config) -> int:
     from bot.app.service import build_service
-    from bot.app.site import write_site
+    from bot.app.site import NotASiteFolder, write_site
 
     with closing(build_service(config)) as service:
         try:
             done = write_site(service, args.out, datetime.now(UTC))
+        except NotASiteFolder as exc:
+            raise UserError(str(exc)) from exc
         except OSError as exc:
             raise UserError(f"{args.out}: {exc.strerror or exc}") from exc
     print(

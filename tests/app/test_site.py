@@ -11,9 +11,11 @@ from pathlib import Path
 from posixpath import normpath
 from urllib.parse import urlsplit
 
+import pytest
+
 from bot.app.config import builtin_config
 from bot.app.service import Service, build_service
-from bot.app.site import load_site, write_site
+from bot.app.site import NotASiteFolder, load_site, write_site
 from bot.domain.aboutness import PossiblyAbout
 from bot.domain.archive import PAGE_SIZE, article_path, list_slug
 from tests.about_lists import give_tripp_about
@@ -155,3 +157,51 @@ def test_possibly_about_findings_are_on_their_lists_pages_with_the_passage(
     assert "A road through Syunik" in page
     assert "very close to what TRIPP is about" in page
     assert "A U.S.-run transit route." in page
+
+
+def test_a_folder_of_other_files_is_refused_and_left_as_it_was(tmp_path: Path) -> None:
+    svc = service(tmp_path)
+    store_article(svc, 1, NOW, "TRIPP")
+    home = tmp_path / "home"
+    (home / "days").mkdir(parents=True)
+    mine = {
+        "index.html": b"<title>My own page</title>",
+        "style.css": b"body { color: red }",
+        "notes.txt": b"keep me",
+        "days/2026-01-01.html": b"my diary",
+    }
+    for name, data in mine.items():
+        (home / name).write_bytes(data)
+    with pytest.raises(NotASiteFolder):
+        write_site(svc, home, NOW)
+    assert {n: (home / n).read_bytes() for n in mine} == mine
+    assert sorted(p.relative_to(home).as_posix() for p in home.rglob("*")) == [
+        "days",
+        "days/2026-01-01.html",
+        "index.html",
+        "notes.txt",
+        "style.css",
+    ]
+
+
+def test_a_folder_without_an_index_but_with_files_is_refused(tmp_path: Path) -> None:
+    svc = service(tmp_path)
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "report.pdf").write_bytes(b"%PDF")
+    with pytest.raises(NotASiteFolder):
+        write_site(svc, folder, NOW)
+    assert [p.name for p in folder.iterdir()] == ["report.pdf"]
+
+
+def test_a_new_an_empty_and_an_own_folder_are_written(tmp_path: Path) -> None:
+    svc = service(tmp_path)
+    store_article(svc, 1, NOW, "TRIPP")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / ".keep").write_bytes(b"")
+    for out in (tmp_path / "new" / "site", empty):
+        assert write_site(svc, out, NOW).written > 0
+    (empty / "robots.txt").write_bytes(b"User-agent: *\n")
+    again = write_site(svc, empty, NOW)
+    assert again.written == 0 and (empty / "robots.txt").is_file()

@@ -51,3 +51,19 @@ def test_site_into_a_file_is_refused_with_a_sentence(
     blocker.write_text("")
     assert main(["--config", str(config), "site", "--out", str(blocker)]) == 2
     assert "caci-watch: error:" in capsys.readouterr().err
+
+
+def test_site_into_a_folder_of_other_files_is_refused_with_a_sentence(
+    tmp_path: Path, watchlists_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[store]\npath = "{tmp_path / "s.sqlite3"}"\n[watchlists]\ndir = "{watchlists_dir}"\n'
+    )
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "index.html").write_text("mine")
+    assert main(["--config", str(config), "site", "--out", str(home)]) == 2
+    err = capsys.readouterr().err
+    assert "caci-watch: error:" in err and "no archive site written by caci-watch" in err
+    assert (home / "index.html").read_text() == "mine"
