@@ -4,9 +4,11 @@ chart as SVG with its text alternative, and every field from a feed escaped."""
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from html.parser import HTMLParser
+from urllib.parse import urlsplit
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -210,3 +212,22 @@ def test_a_day_of_more_than_a_page_goes_on_over_further_pages() -> None:
     assert "2026-12-07-p2.html" in Page(first).links
     assert "2026-12-07.html" in Page(second).links
     assert render_page(archive, NO_CHART, "days/2026-12-07-p3.html") is None
+
+
+def test_read_it_at_names_the_host_the_link_goes_to_whatever_backslashes_it_holds() -> None:
+    # Browsers read a backslash in an http(s) URL as a slash, Python's urlsplit does
+    # not: "https://evil.example\@caci.example/" goes to evil.example, and the page
+    # must not say it leads to caci.example.
+    for link in (
+        "https://evil.example\\@caci.example/analysis",
+        "https://evil.example\\\\@caci.example/",
+        "https://caci.example\\@evil.example/",
+    ):
+        e = entry_titled("A story")
+        e = replace(e, article=replace(e.article, link=link))
+        page = render_page(build_archive([e], ["TRIPP"], UTC), NO_CHART, article_path(e.article.id))
+        out = re.search(r'<p class="out"><a href="([^"]*)">Read it at ([^<]*)<', page or "")
+        assert out is not None, link
+        href = html.unescape(out[1])
+        assert "\\" not in href, link
+        assert urlsplit(href).hostname == out[2], link
