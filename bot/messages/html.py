@@ -139,7 +139,7 @@ def safe_href(url: str) -> str | None:
     """The escaped href for an http(s) URL; None for anything a reader should not be
     sent to (javascript:, data:, relative, empty) or that is too long to keep whole."""
     # A backslash is a slash to a browser and not to urlsplit, which would then name
-    # another host than the one the link opens ("https://evil\\@caci.example/"):
+    # another host than the one the link opens ("https://evil\@caci.example/"):
     # encoded, both read the same URL.
     url = _clean(url).strip().replace(" ", "%20").replace("\\", "%5C")
     if not url or any(ch.isspace() for ch in url):
