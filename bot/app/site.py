@@ -111,9 +111,11 @@ def page_source(service: Service, clock: Callable[[], datetime]) -> Callable[[st
         try:
             store = Store(conn)
             # The archive is read again only when the store or the lists changed, or
-            # the day did (the chart's weeks).
+            # the day did (the chart's weeks): the day in the digest's zone, where its
+            # weeks start, not in UTC.
             lists = tuple((w.name, bool(w.about)) for w in service.watchlists)
-            version = (store.archive.version(), lists, now.date())
+            tz = service.config.digest.timezone
+            version = (store.archive.version(), lists, now.astimezone(ZoneInfo(tz)).date(), tz)
             with lock:
                 if "site" not in kept or kept["site"][0] != version:
                     kept["site"] = (version, load_site(service, now, store=store))

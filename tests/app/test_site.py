@@ -15,7 +15,7 @@ import pytest
 
 from bot.app.config import builtin_config
 from bot.app.service import Service, build_service
-from bot.app.site import NotASiteFolder, load_site, write_site
+from bot.app.site import NotASiteFolder, load_site, page_source, write_site
 from bot.domain.aboutness import PossiblyAbout
 from bot.domain.archive import PAGE_SIZE, article_path, list_slug
 from tests.about_lists import give_tripp_about
@@ -205,3 +205,21 @@ def test_a_new_an_empty_and_an_own_folder_are_written(tmp_path: Path) -> None:
     (empty / "robots.txt").write_bytes(b"User-agent: *\n")
     again = write_site(svc, empty, NOW)
     assert again.written == 0 and (empty / "robots.txt").is_file()
+
+
+def test_a_served_index_starts_a_new_week_at_monday_in_the_digests_zone(tmp_path: Path) -> None:
+    config = builtin_config(
+        store_path=tmp_path / "s.sqlite3",
+        watchlists_dir=copy_watchlists(tmp_path / "watchlists"),
+        feed_urls=["https://f/a"],
+    )
+    config = replace(config, digest=replace(config.digest, timezone="Asia/Tashkent"))
+    svc = build_service(config)
+    store_article(svc, 1, NOW, "TRIPP")
+    # Sunday 23:00 in Tashkent (UTC+5), then Monday 01:00 there: the same UTC day.
+    clock = [datetime(2026, 12, 13, 18, 0, tzinfo=UTC)]
+    page = page_source(svc, lambda: clock[0])
+    assert '<th scope="row">2026-12-07</th>' in (page("index.html") or b"").decode()
+    clock[0] = datetime(2026, 12, 13, 20, 0, tzinfo=UTC)
+    assert '<th scope="row">2026-12-14</th>' in (page("index.html") or b"").decode()
+    svc.close()
