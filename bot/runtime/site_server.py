@@ -32,6 +32,8 @@ _SECURITY_HEADERS = {
     "Cache-Control": "no-cache",
 }
 _MAX_PATH = 512
+# How long a connection may wait between requests, or send one: each holds a thread.
+IDLE_TIMEOUT = 30.0
 
 
 def site_path(raw: str) -> str | None:
@@ -59,6 +61,11 @@ class _Handler(BaseHTTPRequestHandler):
     # The headers and the body go out in two writes; with Nagle's algorithm the body
     # waits for the client's delayed ACK of the headers (about 40 ms a response).
     disable_nagle_algorithm = True
+
+    def setup(self) -> None:
+        # An idle or slow client is let go after this (the base class's default: never).
+        self.timeout = self.server.idle_timeout
+        super().setup()
 
     def version_string(self) -> str:
         return "caci-watch"
@@ -133,18 +140,26 @@ class _Handler(BaseHTTPRequestHandler):
 class _SiteHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, address: tuple[str, int], pages: PageSource) -> None:
+    def __init__(self, address: tuple[str, int], pages: PageSource, idle_timeout: float) -> None:
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
         super().__init__(address, _Handler)
         self.pages = pages
+        self.idle_timeout = idle_timeout
 
 
 class SiteServer:
     """The archive served on ``host:port`` (port 0: a free one) until ``close``."""
 
-    def __init__(self, pages: PageSource, host: str = "127.0.0.1", port: int = 8080) -> None:
-        self._http = _SiteHTTPServer((host, port), pages)
+    def __init__(
+        self,
+        pages: PageSource,
+        host: str = "127.0.0.1",
+        port: int = 8080,
+        *,
+        idle_timeout: float = IDLE_TIMEOUT,
+    ) -> None:
+        self._http = _SiteHTTPServer((host, port), pages, idle_timeout)
         self._thread = threading.Thread(
             target=self._http.serve_forever, args=(0.1,), name="site-server", daemon=True
         )

@@ -5,6 +5,7 @@ method but GET and HEAD, and a path that climbs out of the site refused."""
 from __future__ import annotations
 
 import http.client
+import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -127,3 +128,20 @@ def test_a_request_target_names_a_path_inside_the_site_or_none() -> None:
     assert site_path("/a%20b.html") == "a b.html"
     for bad in ("/..", "/a/../b", "/./a", "//a", "/a%2Fb", "/a\\b", "/%0a", "a.html"):
         assert site_path(bad) is None, bad
+
+
+def test_a_connection_that_says_nothing_is_closed_and_frees_its_thread(svc: Service) -> None:
+    # Without a time limit, each idle connection (a keep-alive one a browser left open,
+    # or thousands a client opens on purpose) held a thread of the bot for good.
+    pages = page_source(svc, lambda: NOW)
+    with SiteServer(pages, "127.0.0.1", 0, idle_timeout=0.2) as running:
+        with socket.create_connection(("127.0.0.1", running.port), timeout=30) as idle:
+            assert idle.recv(1) == b""  # the server closed it
+        conn = http.client.HTTPConnection("127.0.0.1", running.port, timeout=30)
+        conn.request("GET", "/index.html")
+        answer = conn.getresponse()
+        assert answer.status == 200
+        answer.read()
+        # A kept-alive connection that asks no more is closed as well.
+        assert conn.sock is not None and conn.sock.recv(1) == b""
+        conn.close()
