@@ -63,9 +63,9 @@ class _Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
 
     def setup(self) -> None:
-        # An idle or slow client is let go after this (the base class's default: never).
-        self.timeout = self.server.idle_timeout
         super().setup()
+        # An idle or slow client is let go after this (the base class's default: never).
+        self.connection.settimeout(self.server.idle_timeout)
 
     def version_string(self) -> str:
         return "caci-watch"
