@@ -23,7 +23,10 @@ for word in "$@"; do
         exit 0 ;;
     install)
         echo install >>"$log"
-        for f in "$CACI_CHROMIUM" "$CACI_CHROMEDRIVER"; do printf '#!/bin/sh\\n' >"$f"; chmod +x "$f"; done
+        for f in "$CACI_CHROMIUM" "$CACI_CHROMEDRIVER"; do
+            printf '#!/bin/sh\\n' >"$f"
+            chmod +x "$f"
+        done
         exit 0 ;;
     esac
 done
