@@ -89,7 +89,9 @@ async def run_demo(*, store_path: Path, watchlists_dir: Path) -> int:
             except NotASiteFolder as exc:
                 raise UserError(str(exc)) from exc
             print("== Archive site ==")
-            print(f"{written.out / 'index.html'} ({written.pages} pages): open it in a browser")
+            # Whole: a browser knows nothing of the folder the demo ran in.
+            index = written.out.resolve() / "index.html"
+            print(f"{index} ({written.pages} pages): open it in a browser")
             print()
             print(NEXT_STEPS)
     failed = [r for r in reports if r.status == "error"]

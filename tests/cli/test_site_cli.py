@@ -67,3 +67,18 @@ def test_site_into_a_folder_of_other_files_is_refused_with_a_sentence(
     err = capsys.readouterr().err
     assert "caci-watch: error:" in err and "no archive site written by caci-watch" in err
     assert (home / "index.html").read_text() == "mine"
+
+
+def test_the_demo_prints_where_its_archive_is_whatever_folder_it_ran_in(
+    tmp_path: Path,
+    watchlists_dir: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # `make demo` gives the store as store/demo.sqlite3: a browser cannot open a path
+    # relative to a folder it does not know.
+    monkeypatch.chdir(tmp_path)
+    args = ["demo", "--store", "store/demo.sqlite3", "--watchlists", str(watchlists_dir)]
+    assert main(args) == 0
+    index = (tmp_path / "store" / "demo-site" / "index.html").resolve()
+    assert f"\n{index} (" in capsys.readouterr().out
