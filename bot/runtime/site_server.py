@@ -4,7 +4,8 @@ HTTP, read-only, each page made from the store when asked for.
 The standard library's threading HTTP server in a thread of its own: GET and HEAD
 only (anything else is 405), a path the site has no page for is 404, and a path that
 tries to climb out of the site (``..``, a backslash, an encoded slash, a control
-character) is refused with 400 before anything is looked up. Pages come from
+character) is refused with 400 before anything is looked up; a store that cannot be
+read just now is 503. Pages come from
 ``pages(path)``, which is ``bot.app.site.page_source``: nothing is read from disk.
 """
 
@@ -17,6 +18,8 @@ from collections.abc import Callable
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote, urlsplit
+
+from bot.storage.database import StoreError
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +106,17 @@ class _Handler(BaseHTTPRequestHandler):
             return
         try:
             page = self.server.pages(path)
+        except StoreError as exc:
+            # Moved, locked past the busy timeout, damaged: the pages are back when the
+            # store is; one line each time says as much as a traceback would.
+            log.warning("site status=store_unreadable page=%s error=%s", path, exc)
+            self._send(
+                HTTPStatus.SERVICE_UNAVAILABLE,
+                b"The archive cannot be read just now.\n",
+                body=body,
+                extra={"Retry-After": "30"},
+            )
+            return
         except Exception:
             log.exception("the archive page %s could not be made", path)
             self._send(

@@ -145,3 +145,18 @@ def test_a_connection_that_says_nothing_is_closed_and_frees_its_thread(svc: Serv
         # A kept-alive connection that asks no more is closed as well.
         assert conn.sock is not None and conn.sock.recv(1) == b""
         conn.close()
+
+
+def test_a_store_that_cannot_be_read_is_503_with_one_line_and_no_traceback(
+    svc: Service, server: SiteServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Moved, deleted or locked past the busy timeout: the archive is back when the store
+    # is, and a log that takes a traceback per request says no more than one line does.
+    store = Path(svc.config.store.path)
+    store.rename(store.with_name("moved.sqlite3"))
+    with caplog.at_level("WARNING", logger="bot.runtime.site_server"):
+        status, headers, body = ask(server, "GET", "/index.html")
+    assert status == 503 and headers["Retry-After"] == "30"
+    assert b"cannot be read" in body
+    assert [r.exc_info for r in caplog.records] == [None]
+    assert "moved" not in caplog.text and "s.sqlite3" in caplog.text
