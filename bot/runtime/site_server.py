@@ -5,8 +5,8 @@ The standard library's threading HTTP server in a thread of its own: GET and HEA
 only (anything else is 405), a path the site has no page for is 404, and a path that
 tries to climb out of the site (``..``, a backslash, an encoded slash, a control
 character) is refused with 400 before anything is looked up; a store that cannot be
-read just now is 503. Pages come from
-``pages(path)``, which is ``bot.app.site.page_source``: nothing is read from disk.
+read just now is 503. Pages come from ``pages(path)``, which is
+``bot.app.site.page_source``: nothing is read from disk.
 """
 
 from __future__ import annotations
