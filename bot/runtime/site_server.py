@@ -104,8 +104,13 @@ class _Handler(BaseHTTPRequestHandler):
         if path is None:
             self._send(HTTPStatus.BAD_REQUEST, b"No such path in this site.\n", body=body)
             return
+        last = path.rsplit("/", 1)[-1]
         try:
             page = self.server.pages(path)
+            folder = None
+            if page is None and "." not in last:
+                # A folder asked for without its slash ("/lists"), as people type them.
+                folder = self.server.pages(f"{path}/index.html")
         except StoreError as exc:
             # Moved, locked past the busy timeout, damaged: the pages are back when the
             # store is; one line each time says as much as a traceback would.
@@ -121,6 +126,14 @@ class _Handler(BaseHTTPRequestHandler):
             log.exception("the archive page %s could not be made", path)
             self._send(
                 HTTPStatus.INTERNAL_SERVER_ERROR, b"The page could not be made.\n", body=body
+            )
+            return
+        if page is None and folder is not None:
+            # Where a web server sends it; relative, so that it holds behind a proxy
+            # serving the site under a prefix of its own.
+            moved = b"That folder's address ends with a slash.\n"
+            self._send(
+                HTTPStatus.MOVED_PERMANENTLY, moved, body=body, extra={"Location": f"{last}/"}
             )
             return
         if page is None:

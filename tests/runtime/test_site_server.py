@@ -9,6 +9,7 @@ import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urljoin, urlsplit
 
 import pytest
 
@@ -160,3 +161,16 @@ def test_a_store_that_cannot_be_read_is_503_with_one_line_and_no_traceback(
     assert b"cannot be read" in body
     assert [r.exc_info for r in caplog.records] == [None]
     assert "moved" not in caplog.text and "s.sqlite3" in caplog.text
+
+
+def test_a_folder_asked_for_without_its_slash_is_sent_to_it(server: SiteServer) -> None:
+    # Relative, so that it holds behind a proxy serving the site under /caci/.
+    slug = list_path("TRIPP").split("/")[1]
+    for target, location in (("/lists", "lists/"), ("/days", "days/"),
+                             (f"/lists/{slug}", f"{slug}/")):  # fmt: skip
+        status, headers, _ = ask(server, "GET", target)
+        assert (status, headers.get("Location")) == (301, location), target
+        folder = urljoin(f"http://127.0.0.1{target}", location)
+        assert ask(server, "GET", urlsplit(folder).path)[0] == 200
+    for target in ("/nope", "/lists/tripp-000000", "/articles"):
+        assert ask(server, "GET", target)[0] == 404, target
