@@ -26,7 +26,15 @@ from zoneinfo import ZoneInfo
 from bot.app.possibly_about import tier_lists
 from bot.app.service import Service
 from bot.app.trends import DEFAULT_WEEKS, TrendAsked, trend_numbers
-from bot.domain.archive import STYLE, Archive, build_archive, site_paths
+from bot.domain.archive import (
+    DAYS_INDEX,
+    INDEX,
+    LISTS_INDEX,
+    STYLE,
+    Archive,
+    build_archive,
+    site_paths,
+)
 from bot.messages.site_pages import SITE_NAME, SiteChart, render_page
 from bot.messages.site_style import STYLE_CSS
 from bot.storage import Store
@@ -135,12 +143,25 @@ def write_site(service: Service, out: Path, now: datetime) -> SiteWritten:
     paths = site_paths(site.archive)
     out.mkdir(parents=True, exist_ok=True)
     written = 0
-    for path in paths:
+    for path in _linked_first(paths, fresh=not (out / "index.html").is_file()):
         body = site.page(path)
         if body is not None and write_if_changed(out / path, body):
             written += 1
     removed = _remove_stale(out, set(paths))
     return SiteWritten(out, len(paths), written, removed)
+
+
+def _linked_first(paths: list[str], *, fresh: bool) -> list[str]:
+    """The order to write in: a site being served gets each page before the pages that
+    link to it (articles, lists, days, the indexes), so that no reader follows a link
+    to a page not there yet; a new one gets its index first, which marks the folder as
+    the site's (``_check_folder``) should the writing stop halfway."""
+    if fresh:
+        return paths
+    last = [DAYS_INDEX, LISTS_INDEX, INDEX]
+    rank = {STYLE: 0, "articles": 1, "lists": 2, "days": 3}
+    pages = [p for p in paths if p not in last]
+    return [*sorted(pages, key=lambda p: rank.get(p.split("/")[0], rank.get(p, 4))), *last]
 
 
 def _check_folder(out: Path) -> None:

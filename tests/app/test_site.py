@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from bot.app import site as site_module
 from bot.app.config import builtin_config
 from bot.app.service import Service, build_service
 from bot.app.site import NotASiteFolder, load_site, page_source, write_site
@@ -223,3 +224,30 @@ def test_a_served_index_starts_a_new_week_at_monday_in_the_digests_zone(tmp_path
     clock[0] = datetime(2026, 12, 13, 20, 0, tzinfo=UTC)
     assert '<th scope="row">2026-12-14</th>' in (page("index.html") or b"").decode()
     svc.close()
+
+
+def test_writing_again_puts_each_page_before_the_pages_that_link_to_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A web server serves the folder while it is written: the index must not link to
+    # an article page that is not there yet.
+    svc = service(tmp_path)
+    store_article(svc, 1, NOW - timedelta(days=1), "TRIPP")
+    out = tmp_path / "site"
+    write_site(svc, out, NOW)
+    store_article(svc, 2, NOW, "Ann's secret list", "Middle Corridor")
+    order: list[str] = []
+    real = site_module.write_if_changed
+
+    def noting(path: Path, data: bytes) -> bool:
+        order.append(path.relative_to(out).as_posix())
+        return real(path, data)
+
+    monkeypatch.setattr(site_module, "write_if_changed", noting)
+    write_site(svc, out, NOW)
+    new = article_path(make_article(2).id)
+    corridor = f"lists/{list_slug('Middle Corridor')}/index.html"
+    for linking in ("index.html", "days/index.html", "days/2026-12-07.html",
+                    "lists/index.html", corridor):  # fmt: skip
+        assert order.index(new) < order.index(linking), linking
+    assert order[-1] == "index.html"
