@@ -34,6 +34,13 @@ def _site(args: argparse.Namespace, config: Config) -> int:
     from bot.app.service import build_service
     from bot.app.site import NotASiteFolder, write_site
 
+    if not config.store.path.exists():
+        # Opening it would make an empty store, and the site of nothing would replace
+        # the one written before (a wrong path in a cron line).
+        raise UserError(
+            f"No store at {config.store.path}: nothing to publish. Check [store] path "
+            f"({config.source or 'built-in defaults'}), or run the bot first."
+        )
     with closing(build_service(config)) as service:
         try:
             done = write_site(service, args.out, datetime.now(UTC))
