@@ -104,3 +104,14 @@ def test_site_from_a_store_that_is_not_there_is_refused_and_keeps_the_written_si
     assert f"No store at {missing}" in capsys.readouterr().err
     assert sorted(site.rglob("*.html")) == pages
     assert not missing.exists()
+
+
+def test_serve_from_a_store_that_is_not_there_is_refused_and_makes_none(
+    tmp_path: Path, watchlists_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "elsewhere" / "store.sqlite3"
+    config = tmp_path / "config.toml"
+    config.write_text(f'[store]\npath = "{missing}"\n[watchlists]\ndir = "{watchlists_dir}"\n')
+    assert main(["--config", str(config), "serve", "--port", "0"]) == 2
+    assert f"No store at {missing}" in capsys.readouterr().err
+    assert not missing.exists()
