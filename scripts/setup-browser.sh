@@ -44,9 +44,21 @@ echo "setup-browser: installing chromium and chromium-driver with apt-get..." >&
 export DEBIAN_FRONTEND=noninteractive
 # The lock timeout: another apt run (or a second `make test`) may hold dpkg's lock.
 apt=("${as_root[@]}" apt-get -q -y -o DPkg::Lock::Timeout=300)
-if ! "${apt[@]}" update >/dev/null; then
-    give_up "apt-get update failed."
-fi
+# That timeout is dpkg's lock only: `apt-get update` gives up at once on the lists' lock,
+# which cloud-init or unattended-upgrades hold for minutes on a fresh machine. So an
+# update that failed on a lock is tried again (any other failure is final).
+tries=${CACI_APT_TRIES:-20}
+for ((try = 1; ; try++)); do
+    if errors=$("${apt[@]}" update 2>&1 >/dev/null); then
+        break
+    fi
+    if ((try >= tries)) || ! grep -q "Could not get lock" <<<"$errors"; then
+        echo "$errors" >&2
+        give_up "apt-get update failed."
+    fi
+    echo "setup-browser: another apt run holds its lock; trying again..." >&2
+    sleep "${CACI_APT_WAIT:-15}"
+done
 # DejaVu: the font the tests' pages are measured in here (a minimal image could get
 # another of fontconfig's alternatives, and labels of other widths).
 if ! "${apt[@]}" install --no-install-recommends chromium chromium-driver fonts-dejavu-core >/dev/null; then

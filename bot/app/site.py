@@ -26,8 +26,17 @@ from zoneinfo import ZoneInfo
 from bot.app.possibly_about import tier_lists
 from bot.app.service import Service
 from bot.app.trends import DEFAULT_WEEKS, TrendAsked, trend_numbers
-from bot.domain.archive import ICON, STYLE, Archive, build_archive, site_paths
-from bot.messages.site_pages import SiteChart, render_page
+from bot.domain.archive import (
+    DAYS_INDEX,
+    ICON,
+    INDEX,
+    LISTS_INDEX,
+    STYLE,
+    Archive,
+    build_archive,
+    site_paths,
+)
+from bot.messages.site_pages import SITE_NAME, SiteChart, render_page
 from bot.messages.site_style import ICON_SVG, STYLE_CSS
 from bot.storage import Store
 from bot.storage.store import open_reading_store
@@ -37,6 +46,14 @@ _OWN_PAGE = re.compile(
     r"(days/\d{4}-\d{2}-\d{2}(-p\d+)?\.html|lists/[a-z0-9-]+/(index|page-\d+)\.html"
     r"|articles/[0-9a-f]{16}\.html)"
 )
+
+
+# What the index page of a site written here holds (its <title>), whatever it shows.
+_OWN_INDEX = f" · {SITE_NAME}</title>".encode()
+
+
+class NotASiteFolder(Exception):
+    """``--out`` names a folder that holds files, and no site this command wrote."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,9 +121,11 @@ def page_source(service: Service, clock: Callable[[], datetime]) -> Callable[[st
         store = open_reading_store(service.config.store.location)
         try:
             # The archive is read again only when the store or the lists changed, or
-            # the day did (the chart's weeks).
+            # the day did (the chart's weeks): the day in the digest's zone, where its
+            # weeks start, not in UTC.
             lists = tuple((w.name, bool(w.about)) for w in service.watchlists)
-            version = (store.archive.version(), lists, now.date())
+            tz = service.config.digest.timezone
+            version = (store.archive.version(), lists, now.astimezone(ZoneInfo(tz)).date(), tz)
             with lock:
                 if "site" not in kept or kept["site"][0] != version:
                     kept["site"] = (version, load_site(service, now, store=store))
@@ -119,17 +138,49 @@ def page_source(service: Service, clock: Callable[[], datetime]) -> Callable[[st
 
 
 def write_site(service: Service, out: Path, now: datetime) -> SiteWritten:
-    """Every page of the site under ``out``."""
+    """Every page of the site under ``out``: a new or empty folder, or one this wrote
+    before (``NotASiteFolder`` else, before anything is written)."""
+    _check_folder(out)
     site = load_site(service, now)
     paths = site_paths(site.archive)
     out.mkdir(parents=True, exist_ok=True)
     written = 0
-    for path in paths:
+    for path in _linked_first(paths, fresh=not (out / "index.html").is_file()):
         body = site.page(path)
         if body is not None and write_if_changed(out / path, body):
             written += 1
     removed = _remove_stale(out, set(paths))
     return SiteWritten(out, len(paths), written, removed)
+
+
+def _linked_first(paths: list[str], *, fresh: bool) -> list[str]:
+    """The order to write in: a site being served gets each page before the pages that
+    link to it (articles, lists, days, the indexes), so that no reader follows a link
+    to a page not there yet; a new one gets its index first, which marks the folder as
+    the site's (``_check_folder``) should the writing stop halfway."""
+    if fresh:
+        return paths
+    last = [DAYS_INDEX, LISTS_INDEX, INDEX]
+    rank = {STYLE: 0, "articles": 1, "lists": 2, "days": 3}
+    pages = [p for p in paths if p not in last]
+    return [*sorted(pages, key=lambda p: rank.get(p.split("/")[0], rank.get(p, 4))), *last]
+
+
+def _check_folder(out: Path) -> None:
+    # The site overwrites index.html and style.css and removes pages named as its own
+    # are: pointed at a home folder, at / or at a web root with a site of its own, it
+    # would destroy what is there. Its own index (written first) says it is its own.
+    if not out.is_dir() or not any(p for p in out.iterdir() if not p.name.startswith(".")):
+        return
+    try:
+        ours = _OWN_INDEX in (out / "index.html").read_bytes()
+    except (FileNotFoundError, IsADirectoryError):
+        ours = False
+    if not ours:
+        raise NotASiteFolder(
+            f"{out} holds files and no archive site written by caci-watch: give a new or "
+            "empty folder (the site would overwrite or remove what is there)"
+        )
 
 
 def write_if_changed(path: Path, data: bytes) -> bool:

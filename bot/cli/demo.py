@@ -15,7 +15,7 @@ from bot.app import digests
 from bot.app.config import builtin_config
 from bot.app.poll import poll_once
 from bot.app.service import build_service
-from bot.app.site import write_site
+from bot.app.site import NotASiteFolder, write_site
 from bot.cli.common import UserError, print_poll_reports
 from bot.feeds.snapshot_server import SnapshotServer, bundled_snapshot
 from bot.messages.about import about_console_lines
@@ -84,9 +84,14 @@ async def run_demo(*, store_path: Path, watchlists_dir: Path) -> int:
                 "has stopped publishing.)"
             )
             print()
-            written = write_site(service, site_dir(store_path), now)
+            try:
+                written = write_site(service, site_dir(store_path), now)
+            except NotASiteFolder as exc:
+                raise UserError(str(exc)) from exc
             print("== Archive site ==")
-            print(f"{written.out / 'index.html'} ({written.pages} pages): open it in a browser")
+            # Whole: a browser knows nothing of the folder the demo ran in.
+            index = written.out.resolve() / "index.html"
+            print(f"{index} ({written.pages} pages): open it in a browser")
             print()
             print(NEXT_STEPS)
     failed = [r for r in reports if r.status == "error"]

@@ -32,11 +32,16 @@ def add_parsers(sub: Any, load_config: Callable[[argparse.Namespace], Config]) -
 
 def _site(args: argparse.Namespace, config: Config) -> int:
     from bot.app.service import build_service
-    from bot.app.site import write_site
+    from bot.app.site import NotASiteFolder, write_site
 
+    # Opening it would make an empty store, and the site of nothing would replace the
+    # one written before (a wrong path in a cron line).
+    _require_store(config)
     with closing(build_service(config)) as service:
         try:
             done = write_site(service, args.out, datetime.now(UTC))
+        except NotASiteFolder as exc:
+            raise UserError(str(exc)) from exc
         except OSError as exc:
             raise UserError(f"{args.out}: {exc.strerror or exc}") from exc
     print(
@@ -57,6 +62,8 @@ def _serve(args: argparse.Namespace, config: Config) -> int:
     port = args.port if args.port is not None else config.site.port
     if not 0 <= port <= 65535:
         raise UserError("--port must be 0 to 65535")
+    # Else it would make an empty store there and serve the archive of nothing.
+    _require_store(config)
     with closing(build_service(config)) as service:
         try:
             server = SiteServer(page_source(service, lambda: datetime.now(UTC)), host, port)
@@ -66,3 +73,11 @@ def _serve(args: argparse.Namespace, config: Config) -> int:
             print(f"serving the archive at {server.url} (Ctrl-C stops)", flush=True)
             threading.Event().wait()  # until Ctrl-C or a signal
     return 0
+
+
+def _require_store(config: Config) -> None:
+    if not config.store.path.exists():
+        raise UserError(
+            f"No store at {config.store.path}: nothing to publish. Check [store] path "
+            f"({config.source or 'built-in defaults'}), or run the bot first."
+        )

@@ -138,7 +138,10 @@ def fit(text: str, units: int, *, keep_end: bool = False) -> str:
 def safe_href(url: str) -> str | None:
     """The escaped href for an http(s) URL; None for anything a reader should not be
     sent to (javascript:, data:, relative, empty) or that is too long to keep whole."""
-    url = _clean(url).strip().replace(" ", "%20")
+    # A backslash is a slash to a browser and not to urlsplit, which would then name
+    # another host than the one the link opens ("https://evil\@caci.example/"):
+    # encoded, both read the same URL.
+    url = _clean(url).strip().replace(" ", "%20").replace("\\", "%5C")
     if not url or any(ch.isspace() for ch in url):
         return None
     try:

@@ -15,6 +15,7 @@ import hashlib
 import io
 import json
 import sys
+import weakref
 from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
@@ -28,10 +29,17 @@ _OUTPUT_CAP = 4 << 20
 _STDERR_TAIL = 8 * 1024
 # Charts kept by content; a few kilobytes each.
 _CACHE_SIZE = 64
+# Children drawing at once: each loads matplotlib (tens of MB), and many chats asking
+# together must not make as many of them.
+MAX_DRAWING = 2
 
 CHILD_COMMAND: tuple[str, ...] = child_command("bot.messages.trend_chart")
 
 _cache: OrderedDict[str, bytes] = OrderedDict()
+# One limit per event loop (a semaphore is bound to the loop it first waits in).
+_drawing: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 class ChartFailed(Exception):
@@ -69,7 +77,11 @@ async def trend_chart(data: dict[str, Any], *, timeout: float = RENDER_TIMEOUT_S
     if key in _cache:
         _cache.move_to_end(key)
         return _cache[key]
-    png = await _draw_in_child(json.dumps(data).encode(), timeout)
+    slots = _drawing.setdefault(asyncio.get_running_loop(), asyncio.Semaphore(MAX_DRAWING))
+    async with slots:
+        if key in _cache:  # drawn for another chat while this one waited
+            return _cache[key]
+        png = await _draw_in_child(json.dumps(data).encode(), timeout)
     _cache[key] = png
     while len(_cache) > _CACHE_SIZE:
         _cache.popitem(last=False)

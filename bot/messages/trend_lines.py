@@ -10,7 +10,7 @@ from bot.lists.personal import display_name
 from bot.messages.html import MAX_MESSAGE, bold, escape, utf16_len
 from bot.messages.screens import unknown_watchlist
 
-# Telegram's limit on a photo's caption.
+# Telegram's limit on a photo's caption, in UTF-16 units (``utf16_len``).
 MAX_CAPTION = 1024
 
 SPARKS = "▁▂▃▄▅▆▇█"
@@ -85,7 +85,7 @@ def trend_caption(
     shown = [head]
     for n, line in enumerate(lines):
         rest = f"… and {len(lines) - n} more" if n < len(lines) - 1 else ""
-        if len("\n".join([*shown, line, rest])) > MAX_CAPTION:
+        if utf16_len("\n".join([*shown, line, rest])) > MAX_CAPTION:
             shown.append(f"… and {len(lines) - n} more")
             break
         shown.append(line)

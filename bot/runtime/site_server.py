@@ -5,8 +5,9 @@ The standard library's threading HTTP server in a thread of its own: GET and HEA
 only (anything else is 405), a path the site has no page for is 404, and a path that
 tries to climb out of the site (``..``, a backslash, an encoded slash, a control
 character) is refused with 400 before anything is looked up; ``/favicon.ico``, which
-the pages do not use (they link ``favicon.svg``), is 204. Pages come from
-``pages(path)``, which is ``bot.app.site.page_source``: nothing is read from disk.
+the pages do not use (they link ``favicon.svg``), is 204; a store that cannot be read
+just now is 503. Pages come from ``pages(path)``, which is ``bot.app.site.page_source``:
+nothing is read from disk.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote, urlsplit
 
 from bot.domain.archive import DEFAULT_ICON
+from bot.storage.database import StoreError
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +42,8 @@ _SECURITY_HEADERS = {
     "Cache-Control": "no-cache",
 }
 _MAX_PATH = 512
+# How long a connection may wait between requests, or send one: each holds a thread.
+IDLE_TIMEOUT = 30.0
 
 
 def site_path(raw: str) -> str | None:
@@ -67,6 +71,11 @@ class _Handler(BaseHTTPRequestHandler):
     # The headers and the body go out in two writes; with Nagle's algorithm the body
     # waits for the client's delayed ACK of the headers (about 40 ms a response).
     disable_nagle_algorithm = True
+
+    def setup(self) -> None:
+        super().setup()
+        # An idle or slow client is let go after this (the base class's default: never).
+        self.connection.settimeout(self.server.idle_timeout)
 
     def version_string(self) -> str:
         return "caci-watch"
@@ -107,12 +116,36 @@ class _Handler(BaseHTTPRequestHandler):
             # show as an error in a browser's console.
             self._send(HTTPStatus.NO_CONTENT, b"", body=False)
             return
+        last = path.rsplit("/", 1)[-1]
         try:
             page = self.server.pages(path)
+            folder = None
+            if page is None and "." not in last:
+                # A folder asked for without its slash ("/lists"), as people type them.
+                folder = self.server.pages(f"{path}/index.html")
+        except StoreError as exc:
+            # Moved, locked past the busy timeout, damaged: the pages are back when the
+            # store is; one line each time says as much as a traceback would.
+            log.warning("site status=store_unreadable page=%s error=%s", path, exc)
+            self._send(
+                HTTPStatus.SERVICE_UNAVAILABLE,
+                b"The archive cannot be read just now.\n",
+                body=body,
+                extra={"Retry-After": "30"},
+            )
+            return
         except Exception:
             log.exception("the archive page %s could not be made", path)
             self._send(
                 HTTPStatus.INTERNAL_SERVER_ERROR, b"The page could not be made.\n", body=body
+            )
+            return
+        if page is None and folder is not None:
+            # Where a web server sends it; relative, so that it holds behind a proxy
+            # serving the site under a prefix of its own.
+            moved = b"That folder's address ends with a slash.\n"
+            self._send(
+                HTTPStatus.MOVED_PERMANENTLY, moved, body=body, extra={"Location": f"{last}/"}
             )
             return
         if page is None:
@@ -147,18 +180,26 @@ class _Handler(BaseHTTPRequestHandler):
 class _SiteHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, address: tuple[str, int], pages: PageSource) -> None:
+    def __init__(self, address: tuple[str, int], pages: PageSource, idle_timeout: float) -> None:
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
         super().__init__(address, _Handler)
         self.pages = pages
+        self.idle_timeout = idle_timeout
 
 
 class SiteServer:
     """The archive served on ``host:port`` (port 0: a free one) until ``close``."""
 
-    def __init__(self, pages: PageSource, host: str = "127.0.0.1", port: int = 8080) -> None:
-        self._http = _SiteHTTPServer((host, port), pages)
+    def __init__(
+        self,
+        pages: PageSource,
+        host: str = "127.0.0.1",
+        port: int = 8080,
+        *,
+        idle_timeout: float = IDLE_TIMEOUT,
+    ) -> None:
+        self._http = _SiteHTTPServer((host, port), pages, idle_timeout)
         self._thread = threading.Thread(
             target=self._http.serve_forever, args=(0.1,), name="site-server", daemon=True
         )

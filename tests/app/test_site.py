@@ -11,9 +11,12 @@ from pathlib import Path
 from posixpath import normpath
 from urllib.parse import urlsplit
 
+import pytest
+
+from bot.app import site as site_module
 from bot.app.config import builtin_config
 from bot.app.service import Service, build_service
-from bot.app.site import load_site, page_source, write_site
+from bot.app.site import NotASiteFolder, load_site, page_source, write_site
 from bot.domain.aboutness import PossiblyAbout
 from bot.domain.archive import PAGE_SIZE, article_path, list_slug
 from tests.about_lists import give_tripp_about
@@ -173,3 +176,96 @@ def test_the_site_is_written_with_the_possibly_about_tier_off(
     page = page_source(svc, lambda: NOW)(f"lists/{list_slug('TRIPP')}/index.html") or b""
     assert "A named story" in page.decode()
     assert write_site(svc, tmp_path / "site", NOW).pages > 0
+
+
+def test_a_folder_of_other_files_is_refused_and_left_as_it_was(tmp_path: Path) -> None:
+    svc = service(tmp_path)
+    store_article(svc, 1, NOW, "TRIPP")
+    home = tmp_path / "home"
+    (home / "days").mkdir(parents=True)
+    mine = {
+        "index.html": b"<title>My own page</title>",
+        "style.css": b"body { color: red }",
+        "notes.txt": b"keep me",
+        "days/2026-01-01.html": b"my diary",
+    }
+    for name, data in mine.items():
+        (home / name).write_bytes(data)
+    with pytest.raises(NotASiteFolder):
+        write_site(svc, home, NOW)
+    assert {n: (home / n).read_bytes() for n in mine} == mine
+    assert sorted(p.relative_to(home).as_posix() for p in home.rglob("*")) == [
+        "days",
+        "days/2026-01-01.html",
+        "index.html",
+        "notes.txt",
+        "style.css",
+    ]
+
+
+def test_a_folder_without_an_index_but_with_files_is_refused(tmp_path: Path) -> None:
+    svc = service(tmp_path)
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "report.pdf").write_bytes(b"%PDF")
+    with pytest.raises(NotASiteFolder):
+        write_site(svc, folder, NOW)
+    assert [p.name for p in folder.iterdir()] == ["report.pdf"]
+
+
+def test_a_new_an_empty_and_an_own_folder_are_written(tmp_path: Path) -> None:
+    svc = service(tmp_path)
+    store_article(svc, 1, NOW, "TRIPP")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / ".keep").write_bytes(b"")
+    for out in (tmp_path / "new" / "site", empty):
+        assert write_site(svc, out, NOW).written > 0
+    (empty / "robots.txt").write_bytes(b"User-agent: *\n")
+    again = write_site(svc, empty, NOW)
+    assert again.written == 0 and (empty / "robots.txt").is_file()
+
+
+def test_a_served_index_starts_a_new_week_at_monday_in_the_digests_zone(tmp_path: Path) -> None:
+    config = builtin_config(
+        store_path=tmp_path / "s.sqlite3",
+        watchlists_dir=copy_watchlists(tmp_path / "watchlists"),
+        feed_urls=["https://f/a"],
+    )
+    config = replace(config, digest=replace(config.digest, timezone="Asia/Tashkent"))
+    svc = build_service(config)
+    store_article(svc, 1, NOW, "TRIPP")
+    # Sunday 23:00 in Tashkent (UTC+5), then Monday 01:00 there: the same UTC day.
+    clock = [datetime(2026, 12, 13, 18, 0, tzinfo=UTC)]
+    page = page_source(svc, lambda: clock[0])
+    assert '<th scope="row">2026-12-07</th>' in (page("index.html") or b"").decode()
+    clock[0] = datetime(2026, 12, 13, 20, 0, tzinfo=UTC)
+    assert '<th scope="row">2026-12-14</th>' in (page("index.html") or b"").decode()
+    svc.close()
+
+
+def test_writing_again_puts_each_page_before_the_pages_that_link_to_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A web server serves the folder while it is written: the index must not link to
+    # an article page that is not there yet.
+    svc = service(tmp_path)
+    store_article(svc, 1, NOW - timedelta(days=1), "TRIPP")
+    out = tmp_path / "site"
+    write_site(svc, out, NOW)
+    store_article(svc, 2, NOW, "Ann's secret list", "Middle Corridor")
+    order: list[str] = []
+    real = site_module.write_if_changed
+
+    def noting(path: Path, data: bytes) -> bool:
+        order.append(path.relative_to(out).as_posix())
+        return real(path, data)
+
+    monkeypatch.setattr(site_module, "write_if_changed", noting)
+    write_site(svc, out, NOW)
+    new = article_path(make_article(2).id)
+    corridor = f"lists/{list_slug('Middle Corridor')}/index.html"
+    for linking in ("index.html", "days/index.html", "days/2026-12-07.html",
+                    "lists/index.html", corridor):  # fmt: skip
+        assert order.index(new) < order.index(linking), linking
+    assert order[-1] == "index.html"

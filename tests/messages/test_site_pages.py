@@ -8,6 +8,7 @@ import re
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from html.parser import HTMLParser
+from urllib.parse import urlsplit
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -246,3 +247,22 @@ def test_the_chart_names_the_zone_its_weeks_start_in() -> None:
     assert "week starting (Asia/Baku)" in page
     assert "Articles per week starting on Monday (Asia/Baku)" in page
     assert "(UTC)" not in page
+
+
+def test_read_it_at_names_the_host_the_link_goes_to_whatever_backslashes_it_holds() -> None:
+    # Browsers read a backslash in an http(s) URL as a slash, Python's urlsplit does
+    # not: "https://evil.example\@caci.example/" goes to evil.example, and the page
+    # must not say it leads to caci.example.
+    for link in (
+        "https://evil.example\\@caci.example/analysis",
+        "https://evil.example\\\\@caci.example/",
+        "https://caci.example\\@evil.example/",
+    ):
+        e = entry_titled("A story")
+        e = replace(e, article=replace(e.article, link=link))
+        page = render_page(build_archive([e], ["TRIPP"], UTC), NO_CHART, article_path(e.article.id))
+        out = re.search(r'<p class="out"><a href="([^"]*)">Read it at ([^<]*)<', page or "")
+        assert out is not None, link
+        href = html.unescape(out[1])
+        assert "\\" not in href, link
+        assert urlsplit(href).hostname == out[2], link

@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 from datetime import date, timedelta
 
+import pytest
+
 from bot.domain.trends import ListTrend, WeekCount
 from bot.messages import trend_chart
 from bot.messages.trend_chart import chart_data, chart_key
@@ -43,3 +45,37 @@ def test_the_child_draws_a_png_and_the_same_numbers_are_drawn_once() -> None:
     assert trend_chart._cache[chart_key(data)] == png
     again = asyncio.run(trend_chart.trend_chart(data, timeout=0.001))  # no child this time
     assert again is png
+
+
+def test_charts_asked_for_at_once_are_drawn_two_at_a_time_and_the_same_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Each child loads matplotlib (some 50 MB): ten chats asking at once must not make
+    # ten of them at once.
+    running: list[int] = []
+    most = [0]
+    drawn: list[bytes] = []
+    release = asyncio.Event()
+
+    async def fake_child(payload: bytes, timeout: float) -> bytes:
+        running.append(1)
+        most[0] = max(most[0], len(running))
+        await release.wait()
+        running.pop()
+        drawn.append(payload)
+        return b"\x89PNG" + payload
+
+    monkeypatch.setattr(trend_chart, "_draw_in_child", fake_child)
+    datas = [chart_data([_trend(f"L{i}", [i, 1], [0, 0])], previous_weeks=1) for i in range(6)]
+
+    async def scenario() -> list[bytes]:
+        asks = [asyncio.create_task(trend_chart.trend_chart(d)) for d in [*datas, datas[0]]]
+        for _ in range(20):
+            await asyncio.sleep(0)  # let every ask start
+        assert len(running) == 2
+        release.set()
+        return await asyncio.gather(*asks)
+
+    pngs = asyncio.run(scenario())
+    assert most[0] == trend_chart.MAX_DRAWING == 2
+    assert len(drawn) == 6 and pngs[0] == pngs[-1]

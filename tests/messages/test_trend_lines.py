@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from bot.domain.schedule import opens_with_trends
 from bot.domain.trends import ListTrend, WeekCount
-from bot.messages.html import MAX_MESSAGE
+from bot.messages.html import MAX_MESSAGE, utf16_len
 from bot.messages.trend_lines import (
     MAX_CAPTION,
     SPARKS,
@@ -100,6 +100,13 @@ def test_the_caption_says_which_zones_weeks_and_which_lists_were_left_out() -> N
 def test_the_caption_never_passes_telegrams_limit(names: list[str]) -> None:
     trends = [_trend(name, [10_000, 99_999]) for name in names]
     caption = trend_caption(trends, 1, of=len(names) + 5, zone="America/Argentina/Buenos_Aires")
-    assert len(caption) <= MAX_CAPTION
+    assert utf16_len(caption) <= MAX_CAPTION
     shown = caption.count(" this week, ")
     assert shown == len(names) or caption.endswith(f"… and {len(names) - shown} more")
+
+
+def test_a_caption_of_lists_named_in_emoji_stays_within_telegrams_limit() -> None:
+    # Telegram counts a caption in UTF-16 units: each of these letters is two of them.
+    names = ["𝕋" * 39 + str(i) for i in range(8)]  # personal lists: 40 characters at most
+    caption = trend_caption([_trend(n, [10_000, 99_999]) for n in names], 12)
+    assert utf16_len(caption) <= MAX_CAPTION

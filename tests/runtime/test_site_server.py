@@ -5,9 +5,11 @@ method but GET and HEAD, and a path that climbs out of the site refused."""
 from __future__ import annotations
 
 import http.client
+import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urljoin, urlsplit
 
 import pytest
 
@@ -139,3 +141,48 @@ def test_a_request_target_names_a_path_inside_the_site_or_none() -> None:
     assert site_path("/a%20b.html") == "a b.html"
     for bad in ("/..", "/a/../b", "/./a", "//a", "/a%2Fb", "/a\\b", "/%0a", "a.html"):
         assert site_path(bad) is None, bad
+
+
+def test_a_connection_that_says_nothing_is_closed_and_frees_its_thread(svc: Service) -> None:
+    # Without a time limit, each idle connection (a keep-alive one a browser left open,
+    # or thousands a client opens on purpose) held a thread of the bot for good.
+    pages = page_source(svc, lambda: NOW)
+    with SiteServer(pages, "127.0.0.1", 0, idle_timeout=0.2) as running:
+        with socket.create_connection(("127.0.0.1", running.port), timeout=30) as idle:
+            assert idle.recv(1) == b""  # the server closed it
+        conn = http.client.HTTPConnection("127.0.0.1", running.port, timeout=30)
+        conn.request("GET", "/index.html")
+        answer = conn.getresponse()
+        assert answer.status == 200
+        answer.read()
+        # A kept-alive connection that asks no more is closed as well.
+        assert conn.sock is not None and conn.sock.recv(1) == b""
+        conn.close()
+
+
+def test_a_store_that_cannot_be_read_is_503_with_one_line_and_no_traceback(
+    svc: Service, server: SiteServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Moved, deleted or locked past the busy timeout: the archive is back when the store
+    # is, and a log that takes a traceback per request says no more than one line does.
+    store = Path(svc.config.store.path)
+    store.rename(store.with_name("moved.sqlite3"))
+    with caplog.at_level("WARNING", logger="bot.runtime.site_server"):
+        status, headers, body = ask(server, "GET", "/index.html")
+    assert status == 503 and headers["Retry-After"] == "30"
+    assert b"cannot be read" in body
+    assert [r.exc_info for r in caplog.records] == [None]
+    assert "moved" not in caplog.text and "s.sqlite3" in caplog.text
+
+
+def test_a_folder_asked_for_without_its_slash_is_sent_to_it(server: SiteServer) -> None:
+    # Relative, so that it holds behind a proxy serving the site under /caci/.
+    slug = list_path("TRIPP").split("/")[1]
+    for target, location in (("/lists", "lists/"), ("/days", "days/"),
+                             (f"/lists/{slug}", f"{slug}/")):  # fmt: skip
+        status, headers, _ = ask(server, "GET", target)
+        assert (status, headers.get("Location")) == (301, location), target
+        folder = urljoin(f"http://127.0.0.1{target}", location)
+        assert ask(server, "GET", urlsplit(folder).path)[0] == 200
+    for target in ("/nope", "/lists/tripp-000000", "/articles"):
+        assert ask(server, "GET", target)[0] == 404, target

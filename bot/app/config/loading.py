@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import dataclasses
+import ipaddress
 import re
 import stat
 import tomllib
@@ -280,6 +281,16 @@ def _parse_site(t: Table) -> SiteConfig:
     host = read_str(t, "host", "127.0.0.1").strip()
     if not host or not host.isprintable() or any(ch.isspace() for ch in host):
         raise t.error("host", f"expected an address to listen on, got {describe(host)}")
+    if ":" in host or "[" in host:
+        # Only an IPv6 address has a colon: "localhost:8080" would be taken for one.
+        try:
+            ipaddress.IPv6Address(host)
+        except ValueError:
+            raise t.error(
+                "host",
+                "expected an address or a name without a port or brackets (the port is "
+                f"[site] port), got {describe(host)}",
+            ) from None
     base = read_str(t, "public_base_url", "")
     problem = http_url_problem(base) if base else None
     if problem is None and base and (urlsplit(base).query or urlsplit(base).fragment):
