@@ -390,13 +390,27 @@ def _reset_mid_answer(body: bytes) -> Answer:
     return answer
 
 
+def _fin_without_close_notify_mid_answer(body: bytes) -> Answer:
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(_head(len(body)) + body[: len(body) // 2])
+        await writer.drain()
+        # A truncation attack's shape: the TCP stream ends, TLS never said so.
+        writer.get_extra_info("socket").shutdown(socket.SHUT_WR)
+        await reader.read()  # until the client hangs up
+        writer.transport.abort()
+
+    return answer
+
+
 @pytest.mark.parametrize(
     ("fault", "expected"),
     [
         (_close_notify_mid_answer, "RemoteProtocolError"),
         (_reset_mid_answer, "ReadError"),
+        (_fin_without_close_notify_mid_answer, "RemoteProtocolError"),
     ],
-    ids=["close_notify", "reset"],
+    ids=["close_notify", "reset", "fin_without_close_notify"],
 )
 def test_a_server_ending_the_connection_mid_answer_is_a_network_error_not_a_hang(
     certificates: Certificates,
@@ -445,3 +459,57 @@ def test_a_large_answer_over_tls_arrives_whole(certificates: Certificates) -> No
     answers, connections = _run(scenario)
     assert answers == [result] * 3
     assert connections == 1
+
+
+def test_a_large_request_body_is_written_whole_over_tls(certificates: Certificates) -> None:
+    """A body far bigger than the socket's buffers (and TLS's 16 KB records) goes out
+    whole: asyncio's TLS transport takes it in one write and sends it as the server reads."""
+    text = "ẑ" * 400_000  # 1.2 MB of UTF-8 in the JSON body
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        [length] = [
+            int(line.split(b":")[1])
+            for line in head.split(b"\r\n")
+            if line.lower().startswith(b"content-length:")
+        ]
+        received = json.loads(await reader.readexactly(length))
+        reply = json.dumps({"ok": True, "result": len(received["text"])}).encode()
+        writer.write(_head(len(reply)) + reply)
+        await writer.drain()
+        await reader.read()
+        writer.transport.abort()
+
+    async def scenario() -> object:
+        async with _tls_server(certificates, answer) as server:
+            bot, request = _bot(server.url, _trusting(certificates))
+            async with request:
+                return await bot.do_api_request(
+                    "echo", {"text": text}, read_timeout=READ_TIMEOUT, write_timeout=READ_TIMEOUT
+                )
+
+    assert _run(scenario) == len(text)
+
+
+def test_a_server_that_never_completes_the_handshake_is_timed_out_not_waited_for(
+    certificates: Certificates,
+) -> None:
+    hung_up = asyncio.Event()
+
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read()  # says nothing, until the client gives up
+        hung_up.set()
+        writer.close()
+
+    async def scenario() -> NetworkError:
+        server = await asyncio.start_server(silent, "127.0.0.1", 0)  # TCP only: no TLS
+        port = server.sockets[0].getsockname()[1]
+        bot, request = _bot(f"https://127.0.0.1:{port}", _trusting(certificates))
+        async with server, request:
+            with pytest.raises(NetworkError) as raised:
+                await bot.get_me(connect_timeout=0.5, read_timeout=READ_TIMEOUT)
+            # The client closed the connection it gave up on.
+            await hung_up.wait()
+        return raised.value
+
+    assert isinstance(_run(scenario), TimedOut)
