@@ -18,6 +18,7 @@ import socket
 import ssl
 import struct
 import subprocess
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -513,3 +514,44 @@ def test_a_server_that_never_completes_the_handshake_is_timed_out_not_waited_for
         return raised.value
 
     assert isinstance(_run(scenario), TimedOut)
+
+
+def test_closing_the_request_hangs_up_its_tls_connections_at_once(
+    certificates: Certificates,
+) -> None:
+    """A server need not answer the client's close_notify (many never do): the socket must
+    not stay open waiting for it, past the pool's close and the event loop's end."""
+    body = b'{"ok":true,"result":true}'
+    listener = socket.create_server(("127.0.0.1", 0))
+    tls = _serving(certificates.server)
+    hung_up = threading.Event()
+
+    def serve_once() -> None:
+        connection, _ = listener.accept()
+        with tls.wrap_socket(connection, server_side=True) as stream:
+            stream.recv(65536)  # the request (small: one read)
+            stream.sendall(_head(len(body)) + body)
+            stream.recv(65536)  # b"": the client's close_notify (or its bare FIN)
+            # ...which this server never answers; it waits for the TCP stream to end.
+            raw = socket.socket(fileno=stream.detach())
+        with raw:
+            try:
+                while raw.recv(65536):
+                    pass
+            except ConnectionResetError:
+                pass
+        hung_up.set()
+
+    server = threading.Thread(target=serve_once, daemon=True)
+    server.start()
+
+    async def scenario() -> None:
+        port = listener.getsockname()[1]
+        bot, request = _bot(f"https://127.0.0.1:{port}", _trusting(certificates))
+        async with request:
+            assert await bot.do_api_request("ping", read_timeout=READ_TIMEOUT) is True
+
+    with listener:
+        _run(scenario)
+        assert hung_up.wait(SCENARIO_TIMEOUT)
+    server.join(SCENARIO_TIMEOUT)
