@@ -31,7 +31,7 @@ from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest
 
 from bot.feeds.tls import shared_tls_context
-from bot.telegram.api_request import telegram_request
+from bot.telegram.api_request import CoreRequest, telegram_request
 from tests.bot_harness import TOKEN
 from tests.fake_telegram import FakeTelegram, _make_handler, _QuietServer
 
@@ -162,6 +162,7 @@ def fake(certificates: Certificates) -> Iterator[TlsFakeTelegram]:
 def _bot(url: str, tls: ssl.SSLContext) -> tuple[Bot, BaseRequest]:
     """A bot with the request the bot builds; start it with ``async with request``."""
     request = telegram_request(8, tls)
+    assert isinstance(request, CoreRequest)  # (not PTB's HTTPXRequest: no proxy is set)
     return Bot(TOKEN, base_url=f"{url}/bot", request=request), request
 
 
@@ -189,7 +190,7 @@ def _logging_from_now(caplog: pytest.LogCaptureFixture) -> None:
     caplog.clear()
 
 
-def _assert_secret(error: BaseException, caplog: pytest.LogCaptureFixture) -> None:
+def _assert_token_kept_secret(error: BaseException, caplog: pytest.LogCaptureFixture) -> None:
     secret = TOKEN.split(":")[1]
     assert secret not in str(error) and secret not in repr(error)
     assert secret not in caplog.text
@@ -271,7 +272,7 @@ def test_a_server_the_context_does_not_trust_is_a_network_error_that_never_names
     error = _run(scenario)
     assert not isinstance(error, TimedOut)
     assert "CERTIFICATE_VERIFY_FAILED" in error.message
-    _assert_secret(error, caplog)
+    _assert_token_kept_secret(error, caplog)
     assert fake.messages_to(5) == []
 
 
@@ -292,7 +293,7 @@ def test_a_certificate_for_another_host_name_is_refused(
         assert not other.calls_to("getMe")
     assert not isinstance(error, TimedOut)
     assert "CERTIFICATE_VERIFY_FAILED" in error.message and "mismatch" in error.message
-    _assert_secret(error, caplog)
+    _assert_token_kept_secret(error, caplog)
 
 
 # --- a server that misbehaves at the TLS level ----------------------------------------
@@ -433,7 +434,7 @@ def test_a_server_ending_the_connection_mid_answer_is_a_network_error_not_a_hang
     error = _run(scenario)
     assert not isinstance(error, TimedOut)
     assert expected in error.message
-    _assert_secret(error, caplog)
+    _assert_token_kept_secret(error, caplog)
 
 
 def test_a_large_answer_over_tls_arrives_whole(certificates: Certificates) -> None:
