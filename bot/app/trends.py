@@ -63,10 +63,11 @@ def read_request(service: Service, sub: Subscriber, text: str, now: datetime) ->
     weeks by default; a name is read whole first, then word by word."""
     words = text.split()
     weeks = DEFAULT_WEEKS
-    if words and _WEEKS.fullmatch(words[-1]):
+    at = _weeks_at(service, sub, words, now)
+    if at is not None:
         # Any number, however long, is a number of weeks: "/trend 99999" is out of
         # range, not a list called 99999.
-        number = words.pop()
+        number = words.pop(at)
         weeks = int(number) if len(number) <= 4 else MAX_WEEKS + 1
         if not 1 <= weeks <= MAX_WEEKS:
             raise TrendRefused("weeks")
@@ -86,6 +87,17 @@ def read_request(service: Service, sub: Subscriber, text: str, now: datetime) ->
     if len(set(lists)) > MAX_LISTS:
         raise TrendRefused("too_many")
     return TrendAsked(tuple(dict.fromkeys(lists)), weeks, sub.timezone)
+
+
+def _weeks_at(service: Service, sub: Subscriber, words: list[str], now: datetime) -> int | None:
+    """Where the number of weeks is among ``words``: last, as the usage writes it, or
+    first ("/trend 8 TRIPP"), unless the words are a list's whole name ("2030 Agenda")."""
+    if words and _WEEKS.fullmatch(words[-1]):
+        return len(words) - 1
+    named = len(words) > 1 and _WEEKS.fullmatch(words[0])
+    if named and not list_meant(service, sub, " ".join(words), now, leaving=True).target:
+        return 0
+    return None
 
 
 def trend_numbers(

@@ -115,3 +115,18 @@ def test_possibly_about_findings_count_only_while_the_tier_runs_on_the_list(
     (lists / "tripp.toml").write_text(plain)  # TRIPP's `about` taken out
     [stopped] = trend_numbers(built(), asked, NOW)
     assert stopped.weeks[-1].total == 0
+
+
+def test_the_weeks_may_come_first_unless_the_words_name_a_list(tmp_path: Path) -> None:
+    svc = service(tmp_path)
+    (tmp_path / "watchlists" / "agenda.toml").write_text(
+        'name = "2030 Agenda"\nterms = ["agenda2030x"]\n'
+    )
+    svc = build_service(svc.config)
+    asked = read_request(svc, chat(svc), "8 Alpha Bravo", NOW)
+    assert (asked.lists, asked.weeks) == (("Alpha", "Bravo"), 8)
+    agenda = read_request(svc, chat(svc), "2030 Agenda", NOW)
+    assert (agenda.lists, agenda.weeks) == (("2030 Agenda",), trends_app.DEFAULT_WEEKS)
+    with pytest.raises(TrendRefused) as refused:
+        read_request(svc, chat(svc), "500 Alpha", NOW)
+    assert refused.value.reason == "weeks"
