@@ -94,8 +94,8 @@ def _weeks_at(service: Service, sub: Subscriber, words: list[str], now: datetime
     first ("/trend 8 TRIPP"), unless the words are a list's whole name ("2030 Agenda")."""
     if words and _WEEKS.fullmatch(words[-1]):
         return len(words) - 1
-    named = len(words) > 1 and _WEEKS.fullmatch(words[0])
-    if named and not list_meant(service, sub, " ".join(words), now, leaving=True).target:
+    leading = len(words) > 1 and _WEEKS.fullmatch(words[0])
+    if leading and not list_meant(service, sub, " ".join(words), now, leaving=True).target:
         return 0
     return None
 
