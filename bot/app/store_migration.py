@@ -1,0 +1,166 @@
+"""`caci-watch migrate`: an SQLite store copied into PostgreSQL, checked by counting.
+
+The SQLite store may be in use by a running bot: it is read as of one moment (one read
+transaction, see ``bot.storage.store_copy``). The PostgreSQL database is migrated to
+this caci-watch's schema first, and must then be at the source's version.
+
+A second run replaces what the first copied (in one transaction), so it can follow a
+copy made while the bot ran: stop the bot, run it again, point the config at
+PostgreSQL. Replacing rather than merging keeps rows the bot deleted since (sent
+messages, old articles) from coming back. It refuses a target that a copy would harm:
+one a bot is running on, or one holding rows the SQLite store never had (another
+store's, or written by a bot on PostgreSQL since the copy).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.app.config.settings import StoreConfig
+from bot.app.rematch import Progress
+from bot.storage import store_copy
+from bot.storage.database import SCHEMA_VERSION, Connection, is_postgres_url
+
+
+class MigrationRefused(Exception):
+    """The copy was not made; the message says why and what to do."""
+
+
+@dataclass(frozen=True, slots=True)
+class TableCount:
+    table: str
+    source: int
+    target: int
+
+
+@dataclass(frozen=True, slots=True)
+class MigrationReport:
+    source: Path
+    target: str  # the url, its password hidden
+    version: int
+    tables: tuple[TableCount, ...]
+    replaced: bool  # the target held an earlier copy, now replaced
+    seconds: float
+
+    @property
+    def counts_agree(self) -> bool:
+        return all(t.source == t.target for t in self.tables)
+
+
+def migrate_store(
+    source: Path,
+    target_url: str,
+    *,
+    progress: Progress | None = None,
+    clock: Callable[[], float] = time.monotonic,
+) -> MigrationReport:
+    """Copy the SQLite store at ``source`` into the PostgreSQL database at
+    ``target_url``. Raises ``MigrationRefused``, or ``StoreError`` when either store
+    cannot be opened."""
+    shown = StoreConfig(path=Path(), url=target_url).shown
+    if not is_postgres_url(target_url):
+        raise MigrationRefused(
+            f"--to {shown!r} is not a PostgreSQL url: give one such as "
+            "postgresql://caci@db.example/caci_watch"
+        )
+    started = clock()
+    lite, version = store_copy.open_snapshot(source)
+    try:
+        if version != SCHEMA_VERSION:
+            raise MigrationRefused(_version_advice(source, version))
+        from bot.storage.postgres import open_postgres
+
+        target = open_postgres(target_url)
+        try:
+            replaced = _copy(lite, target, source, shown, progress)
+            tables = tuple(
+                TableCount(t, store_copy.count(lite, t), store_copy.count(target, t))
+                for t in store_copy.TABLES
+            )
+        finally:
+            target.close()
+    finally:
+        lite.close()
+    return MigrationReport(source, shown, version, tables, replaced, clock() - started)
+
+
+def _version_advice(source: Path, version: int) -> str:
+    if version > SCHEMA_VERSION:
+        return (
+            f"{source}: the store has schema version {version}, newer than this caci-watch's "
+            f"{SCHEMA_VERSION}: run `caci-watch migrate` from the caci-watch that wrote it"
+        )
+    return (
+        f"{source}: the store has schema version {version}, this caci-watch writes "
+        f"{SCHEMA_VERSION}: start this caci-watch on the SQLite store once (its start "
+        "migrates the store; `caci-watch status` does too), then run `caci-watch migrate` again"
+    )
+
+
+def _copy(
+    lite: sqlite3.Connection,
+    target: Connection,
+    source: Path,
+    shown: str,
+    progress: Progress | None,
+) -> bool:
+    names = {t: store_copy.columns(lite, t) for t in store_copy.TABLES}
+    for table, cols in names.items():
+        expected = [*cols, "search_words"] if table == "articles" else cols
+        if store_copy.target_columns(target, table) != expected:
+            raise MigrationRefused(
+                f"{shown}: table {table} has other columns than in {source}, though both are "
+                f"at schema version {SCHEMA_VERSION}: was the database changed by hand?"
+            )
+    total = sum(store_copy.count(lite, t) for t in store_copy.TABLES)
+    done = 0
+
+    def step(n: int) -> None:
+        nonlocal done
+        done += n
+        if progress is not None:
+            progress(done, total)
+
+    target.execute("BEGIN IMMEDIATE")
+    try:
+        replaced = _refuse_harm(lite, target, source, shown)
+        store_copy.empty_target(target)
+        for table in store_copy.TABLES:
+            store_copy.copy_table(lite, target, table, names[table], step)
+        target.execute("COMMIT")
+    except BaseException:
+        target.execute("ROLLBACK")
+        raise
+    return replaced
+
+
+def _refuse_harm(lite: sqlite3.Connection, target: Connection, source: Path, shown: str) -> bool:
+    """Refuse a target whose rows a copy would wrongly replace; whether it holds an
+    earlier copy of ``source``."""
+    running = store_copy.running_instances(target)
+    if running:
+        raise MigrationRefused(
+            f"{shown}: a caci-watch bot is running on this database ({', '.join(running)}): "
+            "a copy would replace what it writes; stop it, or give an empty database"
+        )
+    for table, column in store_copy.IDENTITIES.items():
+        theirs = store_copy.highest(target, table, column)
+        ours = store_copy.highest(lite, table, column)
+        if theirs > ours:
+            raise MigrationRefused(
+                f"{shown}: the database holds {table} rows that {source} never had (its "
+                f"{column} goes up to {theirs}, the store's to {ours}): it is another "
+                "store's, or a bot has used it since the last copy; give an empty database"
+            )
+    theirs_refs = store_copy.article_refs(target)
+    ours_refs = store_copy.article_refs(lite)
+    if any(ours_refs.get(ref, article) != article for ref, article in theirs_refs.items()):
+        raise MigrationRefused(
+            f"{shown}: the database holds other articles than {source} under the same "
+            "numbers: it is another store's; give an empty database"
+        )
+    return any(store_copy.count(target, t) for t in store_copy.TABLES)

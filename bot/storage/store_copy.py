@@ -1,0 +1,180 @@
+"""Explicit SQL for copying an SQLite store into a PostgreSQL one (``caci-watch migrate``).
+
+The source is read through one read transaction on a read-only connection: WAL gives it
+a snapshot that a running bot's writes do not change, so every table is read as of one
+moment. The target is written in one transaction under the store's write lock
+(``BEGIN IMMEDIATE``): emptied, then filled table by table in foreign-key order with the
+source's own ids, each identity sequence moved past them. Either the whole copy lands or
+none of it, and a second run replaces the first's rows rather than adding to them.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from bot.storage.article_text import unpack_text
+from bot.storage.articles import write_search_words
+from bot.storage.database import Connection, StoreError, open_reader
+
+# Every table a store keeps, parents before children. Left out: ``leases`` and
+# ``instances``, which describe the processes running on a store, not its data (a copy
+# of the SQLite bot's lease would keep PostgreSQL's instances from sending until it ran
+# out), and SQLite's search index, which PostgreSQL keeps as ``articles.search_words``.
+TABLES = (
+    "feeds",
+    "articles",
+    "matches",
+    "alert_articles",
+    "votes",
+    "possibly_about",
+    "about_owed",
+    "about_versions",
+    "subscribers",
+    "subscriptions",
+    "routes",
+    "personal_watchlists",
+    "personal_terms",
+    "outbox",
+    "digests",
+    "watchlist_audit",
+    "watchlist_versions",
+    "job_runs",
+)
+
+# The columns PostgreSQL numbers itself when a row comes without one.
+IDENTITIES = {
+    "articles": "ref",
+    "matches": "id",
+    "outbox": "id",
+    "personal_watchlists": "id",
+    "watchlist_audit": "id",
+}
+
+# What a running bot leaves in a store while it runs.
+PROCESS_TABLES = ("instances", "leases")
+
+BATCH = 1000
+
+
+def open_snapshot(path: Path) -> tuple[sqlite3.Connection, int]:
+    """A read-only connection to the SQLite store at ``path`` inside one read
+    transaction, and the store's schema version; ``StoreError`` when it is no store."""
+    if not path.exists():
+        raise StoreError(f"{path}: no such file")
+    if not path.is_file():
+        raise StoreError(f"{path}: not a file (give the store's .sqlite3 file)")
+    conn = open_reader(path)
+    try:
+        conn.execute("BEGIN")
+        # The first read fixes the snapshot every later read of this transaction sees.
+        names = [
+            r[0]
+            for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            )
+        ]
+        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise StoreError(f"{path}: not an SQLite database ({exc})") from exc
+    if version == 0 or "articles" not in names:
+        conn.close()
+        raise StoreError(f"{path}: not a caci-watch store (no caci-watch schema version)")
+    return conn, version
+
+
+def columns(conn: sqlite3.Connection, table: str) -> list[str]:
+    return [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
+
+
+def target_columns(conn: Connection, table: str) -> list[str]:
+    rows = conn.execute(
+        "SELECT column_name FROM information_schema.columns"
+        " WHERE table_schema = current_schema() AND table_name = ? ORDER BY ordinal_position",
+        (table,),
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def count(conn: Connection | sqlite3.Connection, table: str) -> int:
+    return int(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+
+
+def highest(conn: Connection | sqlite3.Connection, table: str, column: str) -> int:
+    return int(conn.execute(f"SELECT coalesce(max({column}), 0) FROM {table}").fetchone()[0])
+
+
+def running_instances(conn: Connection) -> list[str]:
+    """The processes a bot on ``conn`` has announced or that hold a lease now."""
+    rows = conn.execute(
+        "SELECT holder FROM instances UNION SELECT holder FROM leases ORDER BY 1"
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def article_refs(conn: Connection | sqlite3.Connection) -> dict[int, str]:
+    return {int(r[0]): r[1] for r in conn.execute("SELECT ref, id FROM articles")}
+
+
+def source_rows(
+    conn: sqlite3.Connection, table: str, names: Sequence[str], size: int = BATCH
+) -> Iterator[list[tuple[Any, ...]]]:
+    """``table``'s rows a batch at a time, by primary key (the order ids were given)."""
+    info = conn.execute(f"PRAGMA table_info({table})").fetchall()
+    key = ", ".join(r[1] for r in sorted((r for r in info if r[5]), key=lambda r: r[5]))
+    cur = conn.execute(f"SELECT {', '.join(names)} FROM {table} ORDER BY {key}")
+    while batch := cur.fetchmany(size):
+        yield [tuple(r) for r in batch]
+
+
+def empty_target(conn: Connection) -> None:
+    conn.execute(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY")
+
+
+def insert_rows(
+    conn: Connection, table: str, names: Sequence[str], rows: Sequence[tuple[Any, ...]]
+) -> None:
+    marks = ", ".join("?" * len(names))
+    conn.executemany(f"INSERT INTO {table} ({', '.join(names)}) VALUES ({marks})", rows)
+
+
+def fill_search_words(
+    conn: Connection, rows: Sequence[tuple[Any, ...]], names: Sequence[str]
+) -> None:
+    """The search words of copied article rows (``names`` their columns)."""
+    at = {name: i for i, name in enumerate(names)}
+    write_search_words(
+        conn,
+        [
+            (r[at["id"]], r[at["title"]], r[at["author"]], unpack_text(r[at["text_deflated"]]))
+            for r in rows
+        ],
+    )
+
+
+def advance_identity(conn: Connection, table: str, column: str) -> None:
+    """Move ``table``'s identity past the ids copied, so the next row gets a new one."""
+    conn.execute(
+        f"SELECT setval(pg_get_serial_sequence('{table}', '{column}'),"
+        f" coalesce(max({column}), 0) + 1, false) FROM {table}"
+    )
+
+
+def copy_table(
+    source: sqlite3.Connection,
+    target: Connection,
+    table: str,
+    names: Sequence[str],
+    progress: Callable[[int], None] | None = None,
+) -> None:
+    for rows in source_rows(source, table, names):
+        insert_rows(target, table, names, rows)
+        if table == "articles":
+            fill_search_words(target, rows, names)
+        if progress is not None:
+            progress(len(rows))
+    if table in IDENTITIES:
+        advance_identity(target, table, IDENTITIES[table])

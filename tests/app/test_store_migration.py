@@ -1,0 +1,187 @@
+"""`caci-watch migrate`'s use case: an SQLite store, in use, copied into a real
+PostgreSQL database (the throwaway server of tests/postgres_server.py), counted, and
+found again by a search and by a bot built on PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.app.config import builtin_config
+from bot.app.service import build_service
+from bot.app.store_migration import MigrationRefused, migrate_store
+from bot.domain.aboutness import CLOSE, PossiblyAbout
+from bot.domain.models import Article, OutgoingMessage
+from bot.domain.routing import Destination, Route
+from bot.domain.search import search_words
+from bot.lists.personal import PersonalList
+from bot.lists.rules import Term
+from bot.storage import Store, open_store
+from bot.storage.feedback import article_key
+from bot.storage.store_copy import TABLES
+from tests.factories import T0, make_article, make_match, on_store
+from tests.postgres_server import PostgresServer
+
+READER, GROUP, CHANNEL = 11, -1005001, -1009001
+
+
+@pytest.fixture
+def target(postgres_server: PostgresServer) -> Iterator[str]:
+    url = postgres_server.new_database()
+    yield url
+    postgres_server.drop_database(url)
+
+
+def article(n: int) -> Article:
+    text = "The Zangezur corridor and the TRIPP route." if n == 7 else f"Plain body {n}."
+    return make_article(n, text=text)
+
+
+def fill(store: Store, articles: int = 30) -> None:
+    """A store holding a row of every kind a bot writes."""
+    stored = [article(n) for n in range(1, articles + 1)]
+    for a in stored:
+        store.upsert_article(a, T0)
+        store.replace_matches(a.id, [make_match("TRIPP")], T0)
+    store.feedback.remember_articles([make_article(7).id])
+    found = store.feedback.article(article_key(make_article(7).id))
+    assert found is not None
+    for chat, kind in ((READER, "private"), (GROUP, "supergroup")):
+        store.chats.ensure(chat, kind=kind, title="", timezone="UTC", digest_time="08:00", now=T0)
+        store.chats.subscribe(chat, "TRIPP", T0)
+    store.feedback.vote(READER, found.ref, "TRIPP", True, T0)
+    store.routes.set(Route(GROUP, "TRIPP", Destination(CHANNEL), "News"), T0)
+    store.personal.save(PersonalList(READER, "Dams", (Term("Rogun"), Term("Nurek"))), T0)
+    three, four = stored[2], stored[3]
+    store.about.replace(
+        three.id, three.content_hash, [PossiblyAbout(three.id, "TRIPP", 0.7, CLOSE, "3.")], T0
+    )
+    store.about.owe([(four.id, four.content_hash, "new", True)], T0)
+    store.outbox.enqueue(
+        [
+            OutgoingMessage("a:1", READER, "alert", "sent one"),
+            OutgoingMessage("a:2", READER, "alert", "waiting one"),
+            OutgoingMessage("a:3", READER, "alert", "waiting two"),
+        ],
+        T0,
+    )
+    [first, *_] = store.outbox.pending_for(READER)
+    store.outbox.mark_sent(first.id, 555, T0)
+
+
+def source_store(tmp_path: Path) -> tuple[Path, Store]:
+    path = tmp_path / "store" / "caci-watch.sqlite3"
+    store = open_store(path)
+    fill(store)
+    return path, store
+
+
+def test_every_table_is_copied_and_counted_while_the_bot_keeps_the_store_open(
+    tmp_path: Path, target: str
+) -> None:
+    path, running = source_store(tmp_path)  # left open, as a running bot keeps it
+    report = migrate_store(path, target)
+    counts = {t.table: (t.source, t.target) for t in report.tables}
+    assert [t.table for t in report.tables] == list(TABLES)
+    assert report.counts_agree and not report.replaced
+    assert counts["articles"] == (30, 30)
+    assert counts["outbox"] == (3, 3)
+    for table in ("matches", "votes", "routes", "possibly_about", "about_owed"):
+        assert counts[table][0] > 0, table
+    running.close()
+
+
+def test_a_copied_article_is_found_by_postgresql_search_and_new_rows_get_new_ids(
+    tmp_path: Path, target: str
+) -> None:
+    path, _ = source_store(tmp_path)
+    migrate_store(path, target)
+    pg = open_store(target)
+    page = pg.search.search(search_words("Zangezur"), limit=5)
+    assert [h.article_id for h in page.hits] == [make_article(7).id]
+    # Each identity moved past the copied ids: a new row does not collide.
+    pg.upsert_article(make_article(99), T0)
+    pg.outbox.enqueue([OutgoingMessage("a:4", READER, "alert", "after the move")], T0)
+    assert [m.text for m in pg.outbox.pending_for(READER)][-1] == "after the move"
+    pg.close()
+
+
+def test_a_bot_built_on_postgresql_sees_the_subscriber_and_what_waits_for_it(
+    tmp_path: Path, target: str, watchlists_dir: Path
+) -> None:
+    path, _ = source_store(tmp_path)
+    migrate_store(path, target)
+    config = builtin_config(
+        store_path=path, watchlists_dir=watchlists_dir, feed_urls=["https://feed.example/a.feed"]
+    )
+    service = build_service(on_store(config, target))
+    try:
+        subscriber = service.store.chats.get(READER)
+        assert subscriber is not None and "TRIPP" in subscriber.watchlists
+        assert [m.text for m in service.store.outbox.pending_for(READER)] == [
+            "waiting one",
+            "waiting two",
+        ]
+        assert [p.name for p in service.store.personal.of(READER)] == ["Dams"]
+        assert [r.target for r in service.store.routes.of_chat(GROUP)] == [Destination(CHANNEL)]
+    finally:
+        service.close()
+
+
+def test_a_second_run_copies_what_changed_since_and_reports_the_same_counts(
+    tmp_path: Path, target: str
+) -> None:
+    path, running = source_store(tmp_path)
+    first = migrate_store(path, target)
+    # The bot ran on meanwhile: one message went out, an old one was forgotten.
+    [waiting, *_] = running.outbox.pending_for(READER)
+    running.outbox.mark_sent(waiting.id, 556, T0)
+    running.upsert_article(make_article(31), T0)
+    second = migrate_store(path, target)
+    third = migrate_store(path, target)
+    assert second.replaced and second.counts_agree
+    assert {t.table: t.target for t in second.tables}["articles"] == 31
+    assert third.tables == second.tables
+    assert first.tables != second.tables
+    pg = open_store(target)
+    assert [m.text for m in pg.outbox.pending_for(READER)] == ["waiting two"]
+    pg.close()
+    running.close()
+
+
+def test_a_database_a_bot_wrote_to_after_the_copy_is_refused(tmp_path: Path, target: str) -> None:
+    path, _ = source_store(tmp_path)
+    migrate_store(path, target)
+    pg = open_store(target)
+    pg.upsert_article(make_article(99), T0)  # a bot on PostgreSQL polled since
+    pg.close()
+    with pytest.raises(MigrationRefused, match="never had"):
+        migrate_store(path, target)
+    pg = open_store(target)
+    assert pg.article(make_article(99).id) is not None  # nothing was replaced
+    pg.close()
+
+
+def test_another_stores_database_is_refused(tmp_path: Path, target: str) -> None:
+    other = open_store(target)
+    other.upsert_article(make_article(500), T0)
+    other.close()
+    path, _ = source_store(tmp_path)
+    with pytest.raises(MigrationRefused, match="another store's"):
+        migrate_store(path, target)
+
+
+def test_a_store_at_another_schema_version_is_refused_saying_what_to_do(
+    tmp_path: Path, target: str
+) -> None:
+    import sqlite3
+
+    path, store = source_store(tmp_path)
+    store.close()
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA user_version = 14")
+    conn.close()
+    with pytest.raises(MigrationRefused, match="start this caci-watch on the SQLite store once"):
+        migrate_store(path, target)
