@@ -18,11 +18,13 @@ import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from bot.app.config.settings import StoreConfig
 from bot.app.rematch import Progress
-from bot.storage import store_copy
+from bot.domain.lease import SENDER_LEASE, instances_view
+from bot.storage import Store, store_copy
 from bot.storage.database import SCHEMA_VERSION, Connection, is_postgres_url
 
 
@@ -54,13 +56,14 @@ class MigrationReport:
 def migrate_store(
     source: Path,
     target_url: str,
+    now: datetime,
     *,
     progress: Progress | None = None,
     clock: Callable[[], float] = time.monotonic,
 ) -> MigrationReport:
     """Copy the SQLite store at ``source`` into the PostgreSQL database at
-    ``target_url``. Raises ``MigrationRefused``, or ``StoreError`` when either store
-    cannot be opened."""
+    ``target_url`` (``now`` tells which instances run on it). Raises
+    ``MigrationRefused``, or ``StoreError`` when either store cannot be opened."""
     shown = StoreConfig(path=Path(), url=target_url).shown
     if not is_postgres_url(target_url):
         raise MigrationRefused(
@@ -76,7 +79,7 @@ def migrate_store(
 
         target = open_postgres(target_url)
         try:
-            replaced = _copy(lite, target, source, shown, progress)
+            replaced = _copy(lite, target, source, shown, progress, now)
             tables = tuple(
                 TableCount(t, store_copy.count(lite, t), store_copy.count(target, t))
                 for t in store_copy.TABLES
@@ -107,6 +110,7 @@ def _copy(
     source: Path,
     shown: str,
     progress: Progress | None,
+    now: datetime,
 ) -> bool:
     names = {t: store_copy.columns(lite, t) for t in store_copy.TABLES}
     for table, cols in names.items():
@@ -127,7 +131,7 @@ def _copy(
 
     target.execute("BEGIN IMMEDIATE")
     try:
-        replaced = _refuse_harm(lite, target, source, shown)
+        replaced = _refuse_harm(lite, target, source, shown, now)
         store_copy.empty_target(target)
         for table in store_copy.TABLES:
             store_copy.copy_table(lite, target, table, names[table], step)
@@ -138,10 +142,22 @@ def _copy(
     return replaced
 
 
-def _refuse_harm(lite: sqlite3.Connection, target: Connection, source: Path, shown: str) -> bool:
+def _running(target: Connection, now: datetime) -> list[str]:
+    """The instances running on ``target`` at ``now``, as ``status`` sees them."""
+    leases = Store(target).leases
+    view = instances_view(leases.lease(SENDER_LEASE), leases.instances(), now)
+    running = [i.holder for i in view.standbys]
+    if view.lease is not None and view.has_active:
+        running.insert(0, view.lease.holder)
+    return running
+
+
+def _refuse_harm(
+    lite: sqlite3.Connection, target: Connection, source: Path, shown: str, now: datetime
+) -> bool:
     """Refuse a target whose rows a copy would wrongly replace; whether it holds an
     earlier copy of ``source``."""
-    running = store_copy.running_instances(target)
+    running = _running(target, now)
     if running:
         raise MigrationRefused(
             f"{shown}: a caci-watch bot is running on this database ({', '.join(running)}): "

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.cli.common import UserError, progress_bar
@@ -30,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         with progress_bar("copying") as progress:
-            report = migrate_store(args.source, args.target, progress=progress)
+            report = migrate_store(args.source, args.target, datetime.now(UTC), progress=progress)
     except MigrationRefused as exc:
         raise UserError(str(exc)) from exc
     print(

@@ -53,9 +53,6 @@ IDENTITIES = {
     "watchlist_audit": "id",
 }
 
-# What a running bot leaves in a store while it runs.
-PROCESS_TABLES = ("instances", "leases")
-
 BATCH = 1000
 
 
@@ -105,14 +102,6 @@ def count(conn: Connection | sqlite3.Connection, table: str) -> int:
 
 def highest(conn: Connection | sqlite3.Connection, table: str, column: str) -> int:
     return int(conn.execute(f"SELECT coalesce(max({column}), 0) FROM {table}").fetchone()[0])
-
-
-def running_instances(conn: Connection) -> list[str]:
-    """The processes a bot on ``conn`` has announced or that hold a lease now."""
-    rows = conn.execute(
-        "SELECT holder FROM instances UNION SELECT holder FROM leases ORDER BY 1"
-    ).fetchall()
-    return [r[0] for r in rows]
 
 
 def article_refs(conn: Connection | sqlite3.Connection) -> dict[int, str]:

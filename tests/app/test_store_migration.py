@@ -5,6 +5,7 @@ found again by a search and by a bot built on PostgreSQL."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from bot.app.config import builtin_config
 from bot.app.service import build_service
 from bot.app.store_migration import MigrationRefused, migrate_store
 from bot.domain.aboutness import CLOSE, PossiblyAbout
+from bot.domain.lease import LEASE_TTL, RENEW_EVERY, SENDER_LEASE
 from bot.domain.models import Article, OutgoingMessage
 from bot.domain.routing import Destination, Route
 from bot.domain.search import search_words
@@ -82,7 +84,7 @@ def test_every_table_is_copied_and_counted_while_the_bot_keeps_the_store_open(
     tmp_path: Path, target: str
 ) -> None:
     path, running = source_store(tmp_path)  # left open, as a running bot keeps it
-    report = migrate_store(path, target)
+    report = migrate_store(path, target, T0)
     counts = {t.table: (t.source, t.target) for t in report.tables}
     assert [t.table for t in report.tables] == list(TABLES)
     assert report.counts_agree and not report.replaced
@@ -97,7 +99,7 @@ def test_a_copied_article_is_found_by_postgresql_search_and_new_rows_get_new_ids
     tmp_path: Path, target: str
 ) -> None:
     path, _ = source_store(tmp_path)
-    migrate_store(path, target)
+    migrate_store(path, target, T0)
     pg = open_store(target)
     page = pg.search.search(search_words("Zangezur"), limit=5)
     assert [h.article_id for h in page.hits] == [make_article(7).id]
@@ -112,7 +114,7 @@ def test_a_bot_built_on_postgresql_sees_the_subscriber_and_what_waits_for_it(
     tmp_path: Path, target: str, watchlists_dir: Path
 ) -> None:
     path, _ = source_store(tmp_path)
-    migrate_store(path, target)
+    migrate_store(path, target, T0)
     config = builtin_config(
         store_path=path, watchlists_dir=watchlists_dir, feed_urls=["https://feed.example/a.feed"]
     )
@@ -134,13 +136,13 @@ def test_a_second_run_copies_what_changed_since_and_reports_the_same_counts(
     tmp_path: Path, target: str
 ) -> None:
     path, running = source_store(tmp_path)
-    first = migrate_store(path, target)
+    first = migrate_store(path, target, T0)
     # The bot ran on meanwhile: one message went out, an old one was forgotten.
     [waiting, *_] = running.outbox.pending_for(READER)
     running.outbox.mark_sent(waiting.id, 556, T0)
     running.upsert_article(make_article(31), T0)
-    second = migrate_store(path, target)
-    third = migrate_store(path, target)
+    second = migrate_store(path, target, T0)
+    third = migrate_store(path, target, T0)
     assert second.replaced and second.counts_agree
     assert {t.table: t.target for t in second.tables}["articles"] == 31
     assert third.tables == second.tables
@@ -153,15 +155,28 @@ def test_a_second_run_copies_what_changed_since_and_reports_the_same_counts(
 
 def test_a_database_a_bot_wrote_to_after_the_copy_is_refused(tmp_path: Path, target: str) -> None:
     path, _ = source_store(tmp_path)
-    migrate_store(path, target)
+    migrate_store(path, target, T0)
     pg = open_store(target)
     pg.upsert_article(make_article(99), T0)  # a bot on PostgreSQL polled since
     pg.close()
     with pytest.raises(MigrationRefused, match="never had"):
-        migrate_store(path, target)
+        migrate_store(path, target, T0)
     pg = open_store(target)
     assert pg.article(make_article(99).id) is not None  # nothing was replaced
     pg.close()
+
+
+def test_a_database_a_bot_runs_on_is_refused_and_one_a_killed_bot_left_is_not(
+    tmp_path: Path, target: str
+) -> None:
+    path, _ = source_store(tmp_path)
+    pg = open_store(target)
+    pg.leases.claim(SENDER_LEASE, "db2:4242:cafe", T0, LEASE_TTL)
+    pg.close()
+    with pytest.raises(MigrationRefused, match="a caci-watch bot is running on this database"):
+        migrate_store(path, target, T0 + RENEW_EVERY)
+    # Killed: its lease ran out, and nothing renews it.
+    assert migrate_store(path, target, T0 + timedelta(minutes=5)).counts_agree
 
 
 def test_another_stores_database_is_refused(tmp_path: Path, target: str) -> None:
@@ -170,7 +185,7 @@ def test_another_stores_database_is_refused(tmp_path: Path, target: str) -> None
     other.close()
     path, _ = source_store(tmp_path)
     with pytest.raises(MigrationRefused, match="another store's"):
-        migrate_store(path, target)
+        migrate_store(path, target, T0)
 
 
 def test_a_store_at_another_schema_version_is_refused_saying_what_to_do(
@@ -184,4 +199,4 @@ def test_a_store_at_another_schema_version_is_refused_saying_what_to_do(
     conn.execute("PRAGMA user_version = 14")
     conn.close()
     with pytest.raises(MigrationRefused, match="start this caci-watch on the SQLite store once"):
-        migrate_store(path, target)
+        migrate_store(path, target, T0)
