@@ -6,8 +6,9 @@ this caci-watch's schema first, and must then be at the source's version.
 
 A second run replaces what the first copied (in one transaction), so it can follow a
 copy made while the bot ran: stop the bot, run it again, point the config at
-PostgreSQL. Replacing rather than merging keeps rows the bot deleted since (sent
-messages, old articles) from coming back. It refuses a target that a copy would harm:
+PostgreSQL. Replacing rather than merging keeps what the bot deleted since (a list
+unfollowed, a route cleared) from coming back, and what it changed (a message sent)
+as it is now. It refuses a target that a copy would harm:
 one a bot is running on, or one holding rows the SQLite store never had (another
 store's, or written by a bot on PostgreSQL since the copy).
 """
