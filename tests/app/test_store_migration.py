@@ -4,6 +4,7 @@ found again by a search and by a bot built on PostgreSQL."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -23,7 +24,9 @@ from bot.lists.rules import Term
 from bot.storage import Store, open_store
 from bot.storage.feedback import article_key
 from bot.storage.store_copy import TABLES
+from tests.bot_harness import BotUnderTest, Clock, fast_pacer, make_config
 from tests.factories import T0, make_article, make_match, on_store
+from tests.fake_telegram import FakeTelegram
 from tests.postgres_server import PostgresServer
 
 READER, GROUP, CHANNEL = 11, -1005001, -1009001
@@ -200,3 +203,21 @@ def test_a_store_at_another_schema_version_is_refused_saying_what_to_do(
     conn.close()
     with pytest.raises(MigrationRefused, match="start this caci-watch on the SQLite store once"):
         migrate_store(path, target, T0)
+
+
+def test_the_bot_run_on_postgresql_sends_what_waited_and_nothing_sent_before(
+    tmp_path: Path, target: str, fake: FakeTelegram
+) -> None:
+    path, running = source_store(tmp_path)
+    running.close()  # the SQLite bot stopped
+    migrate_store(path, target, T0)
+    config = make_config(
+        tmp_path, api_url=fake.api_url, feed_urls=["https://feed.example/a.feed"], store=target
+    )
+
+    async def run() -> None:
+        async with BotUnderTest(config, fake, Clock(T0), pacer=fast_pacer()) as bot:
+            assert await bot.outbox_settled()
+
+    asyncio.run(run())
+    assert [m.text for m in fake.messages_to(READER)] == ["waiting one", "waiting two"]
