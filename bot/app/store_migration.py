@@ -133,9 +133,11 @@ def _copy(
     target.execute("BEGIN IMMEDIATE")
     try:
         replaced = _refuse_harm(lite, target, source, shown, now)
-        store_copy.empty_target(target)
+        had = store_copy.article_refs(target)
+        ours = store_copy.article_refs(lite)
+        store_copy.empty_target(target, [ref for ref in had if ref not in ours])
         for table in store_copy.TABLES:
-            store_copy.copy_table(lite, target, table, names[table], step)
+            store_copy.copy_table(lite, target, table, names[table], step, had=had)
         target.execute("COMMIT")
     except BaseException:
         target.execute("ROLLBACK")
@@ -175,7 +177,9 @@ def _refuse_harm(
             )
     theirs_refs = store_copy.article_refs(target)
     ours_refs = store_copy.article_refs(lite)
-    if any(ours_refs.get(ref, article) != article for ref, article in theirs_refs.items()):
+    if any(
+        ours_refs.get(ref, (article, ""))[0] != article for ref, (article, _) in theirs_refs.items()
+    ):
         raise MigrationRefused(
             f"{shown}: the database holds other articles than {source} under the same "
             "numbers: it is another store's; give an empty database"

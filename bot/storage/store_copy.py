@@ -3,20 +3,23 @@
 The source is read through one read transaction on a read-only connection: WAL gives it
 a snapshot that a running bot's writes do not change, so every table is read as of one
 moment. The target is written in one transaction under the store's write lock
-(``BEGIN IMMEDIATE``): emptied, then filled table by table in foreign-key order with the
-source's own ids, each identity sequence moved past them. Either the whole copy lands or
-none of it, and a second run replaces the first's rows rather than adding to them.
+(``BEGIN IMMEDIATE``), table by table in foreign-key order with the source's own ids,
+each identity sequence moved past them. Either the whole copy lands or none of it. A
+second run replaces the first's rows rather than adding to them: every table is emptied
+and filled again, but for ``articles``, whose rows are updated in place (those the source
+no longer has deleted), so that only a new or changed text has its search words made
+again, PostgreSQL's costliest step of the copy.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from bot.storage.article_text import unpack_text
-from bot.storage.articles import write_search_words
+from bot.storage.articles import chunks, write_search_words
 from bot.storage.database import Connection, StoreError, open_reader
 
 # Every table a store keeps, parents before children. Left out: ``leases`` and
@@ -104,8 +107,10 @@ def highest(conn: Connection | sqlite3.Connection, table: str, column: str) -> i
     return int(conn.execute(f"SELECT coalesce(max({column}), 0) FROM {table}").fetchone()[0])
 
 
-def article_refs(conn: Connection | sqlite3.Connection) -> dict[int, str]:
-    return {int(r[0]): r[1] for r in conn.execute("SELECT ref, id FROM articles")}
+def article_refs(conn: Connection | sqlite3.Connection) -> dict[int, tuple[str, str]]:
+    """Each article's ref: its id and content hash."""
+    rows = conn.execute("SELECT ref, id, content_hash FROM articles")
+    return {int(r[0]): (r[1], r[2]) for r in rows}
 
 
 def source_rows(
@@ -119,15 +124,23 @@ def source_rows(
         yield [tuple(r) for r in batch]
 
 
-def empty_target(conn: Connection) -> None:
-    conn.execute(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY")
+def empty_target(conn: Connection, gone_articles: Sequence[int]) -> None:
+    """Every table emptied but ``articles``, which loses only ``gone_articles``."""
+    conn.execute(f"TRUNCATE {', '.join(t for t in TABLES if t != 'articles')} RESTART IDENTITY")
+    for chunk in chunks(gone_articles):
+        conn.execute(f"DELETE FROM articles WHERE ref IN ({','.join('?' * len(chunk))})", chunk)
 
 
 def insert_rows(
     conn: Connection, table: str, names: Sequence[str], rows: Sequence[tuple[Any, ...]]
 ) -> None:
     marks = ", ".join("?" * len(names))
-    conn.executemany(f"INSERT INTO {table} ({', '.join(names)}) VALUES ({marks})", rows)
+    sql = f"INSERT INTO {table} ({', '.join(names)}) VALUES ({marks})"
+    if table == "articles":  # kept by a second run: updated in place
+        sql += " ON CONFLICT (ref) DO UPDATE SET " + ", ".join(
+            f"{n} = excluded.{n}" for n in names if n != "ref"
+        )
+    conn.executemany(sql, rows)
 
 
 def fill_search_words(
@@ -158,11 +171,17 @@ def copy_table(
     table: str,
     names: Sequence[str],
     progress: Callable[[int], None] | None = None,
+    *,
+    had: Mapping[int, tuple[str, str]] | None = None,
 ) -> None:
+    """Copy ``table``; for ``articles``, ``had`` is what the target held before (ref:
+    id and content hash), whose texts keep their search words."""
     for rows in source_rows(source, table, names):
         insert_rows(target, table, names, rows)
         if table == "articles":
-            fill_search_words(target, rows, names)
+            ref, digest, known = names.index("ref"), names.index("content_hash"), had or {}
+            fresh = [r for r in rows if known.get(r[ref], ("", ""))[1] != r[digest]]
+            fill_search_words(target, fresh, names)
         if progress is not None:
             progress(len(rows))
     if table in IDENTITIES:

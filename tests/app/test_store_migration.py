@@ -144,14 +144,23 @@ def test_a_second_run_copies_what_changed_since_and_reports_the_same_counts(
     [waiting, *_] = running.outbox.pending_for(READER)
     running.outbox.mark_sent(waiting.id, 556, T0)
     running.upsert_article(make_article(31), T0)
+    running.upsert_article(make_article(5, text="The Rogun dam."), T0)  # its text changed
+    running._conn.execute("DELETE FROM articles WHERE id = ?", (article(6).id,))
     second = migrate_store(path, target, T0)
     third = migrate_store(path, target, T0)
     assert second.replaced and second.counts_agree
-    assert {t.table: t.target for t in second.tables}["articles"] == 31
+    assert {t.table: t.target for t in second.tables}["articles"] == 30
     assert third.tables == second.tables
     assert first.tables != second.tables
     pg = open_store(target)
     assert [m.text for m in pg.outbox.pending_for(READER)] == ["waiting two"]
+    assert pg.article(article(6).id) is None
+    # The changed text's words are its new ones; the unchanged ones' are kept.
+    for word, found in (("Rogun", 5), ("Zangezur", 7), ("body", 4)):
+        hits = pg.search.search(search_words(word), limit=50).hits
+        assert make_article(found).id in {h.article_id for h in hits}, word
+    old_words = pg.search.search(search_words("body"), limit=50).hits
+    assert make_article(5).id not in {h.article_id for h in old_words}
     pg.close()
     running.close()
 
