@@ -24,7 +24,7 @@ from pathlib import Path
 
 from bot.app.config.settings import StoreConfig
 from bot.app.rematch import Progress
-from bot.domain.lease import SENDER_LEASE, instances_view
+from bot.domain.lease import SENDER_LEASE, Holder, instances_view
 from bot.storage import Store, store_copy
 from bot.storage.database import SCHEMA_VERSION, Connection, is_postgres_url
 
@@ -149,10 +149,14 @@ def _running(target: Connection, now: datetime) -> list[str]:
     """The instances running on ``target`` at ``now``, as ``status`` sees them."""
     leases = Store(target).leases
     view = instances_view(leases.lease(SENDER_LEASE), leases.instances(), now)
-    running = [i.holder for i in view.standbys]
+    holders = [i.holder for i in view.standbys]
     if view.lease is not None and view.has_active:
-        running.insert(0, view.lease.holder)
-    return running
+        holders.insert(0, view.lease.holder)
+    return [_who(Holder.parse(h)) for h in holders]
+
+
+def _who(h: Holder) -> str:
+    return f"pid {h.pid} on {h.host}" if h.pid else h.host
 
 
 def _refuse_harm(

@@ -32,8 +32,8 @@ def migration_report(
         )
     else:
         lines.append(
-            "Every table's count agrees. Point [store] url at the database (and remove "
-            "[store] path) once the bot on SQLite is stopped and a last run of "
-            "`caci-watch migrate` has copied what it wrote meanwhile."
+            "Every table's count agrees. If a bot ran on the SQLite store meanwhile, stop "
+            "it and run this again: it copies what the bot did since. Then point [store] "
+            "url at the database (removing [store] path) and start the bot."
         )
     return "\n".join(lines)
