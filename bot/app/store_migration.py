@@ -26,7 +26,15 @@ from bot.app.config.settings import StoreConfig
 from bot.app.rematch import Progress
 from bot.domain.lease import SENDER_LEASE, Holder, instances_view
 from bot.storage import Store, store_copy
-from bot.storage.database import SCHEMA_VERSION, Connection, is_postgres_url
+from bot.storage.database import (
+    SCHEMA_VERSION,
+    Connection,
+    StoreError,
+    describe_store_fault,
+    is_postgres_url,
+    passes,
+    store_fault,
+)
 
 
 class MigrationRefused(Exception):
@@ -87,6 +95,12 @@ def migrate_store(
             )
         finally:
             target.close()
+    except Exception as exc:
+        # The server lost, the disk failing under the copy: one line naming which store.
+        if store_fault(exc) is None:
+            raise
+        where = shown if type(exc).__module__.startswith("psycopg") else str(source)
+        raise StoreError(f"{where}: {describe_store_fault(exc)}", passing=passes(exc)) from exc
     finally:
         lite.close()
     return MigrationReport(source, shown, version, tables, replaced, clock() - started)
@@ -113,6 +127,12 @@ def _copy(
     progress: Progress | None,
     now: datetime,
 ) -> bool:
+    unknown = store_copy.uncopied_tables(lite)
+    if unknown:  # a migration added a table and this use case was not told
+        raise MigrationRefused(
+            f"{source}: this caci-watch does not know how to copy the tables "
+            f"{', '.join(unknown)}: nothing was copied; report it"
+        )
     names = {t: store_copy.columns(lite, t) for t in store_copy.TABLES}
     for table, cols in names.items():
         expected = [*cols, "search_words"] if table == "articles" else cols
