@@ -22,6 +22,7 @@ from bot import __version__
 from bot.app.config import Config, ConfigError, default_config_path, load_config
 from bot.cli import chat as cli_chat
 from bot.cli import feedback as cli_feedback
+from bot.cli import migrate as cli_migrate
 from bot.cli import search as cli_search
 from bot.cli import site as cli_site
 from bot.cli import watchlist as cli_watchlist
@@ -202,6 +203,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.choices["feedback"].set_defaults(handler=_cmd_feedback)
     cli_search.add_parsers(sub, _load_config)
     cli_site.add_parsers(sub, _load_config)
+    cli_migrate.add_parser(sub)
     return p
 
 

@@ -91,11 +91,17 @@ def write_article(conn: Connection, article: Article, change: ArticleChange, now
             (*_article_columns(article)[1:], stamp, stamp, article.id),
         )
     if change != "same" and is_postgres(conn):
-        # PostgreSQL's search index cannot read the deflated text (its 015): written here.
-        conn.execute(
-            f"UPDATE articles SET search_words = {search_words_sql()} WHERE id = ?",
-            (fold(article.title), fold(article.author), fold(article.text), article.id),
-        )
+        write_search_words(conn, [(article.id, article.title, article.author, article.text)])
+
+
+def write_search_words(conn: Connection, articles: Iterable[tuple[str, str, str, str]]) -> None:
+    """PostgreSQL's search words of stored articles, each given as (id, title, author,
+    text): its search index cannot read the deflated text (its 015), so they are written
+    with the article, here."""
+    conn.executemany(
+        f"UPDATE articles SET search_words = {search_words_sql()} WHERE id = ?",
+        [(fold(title), fold(author), fold(text), id_) for id_, title, author, text in articles],
+    )
 
 
 def chunks(items: Sequence[T], size: int = 500) -> Iterator[Sequence[T]]:

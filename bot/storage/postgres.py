@@ -227,8 +227,10 @@ def connect(url: str) -> PgConnection:
     try:
         return PgConnection(_psycopg_connection(url), url)
     except psycopg.Error as exc:
+        # One line: libpq's hint ("Is the server running…") comes on a line of its own.
+        why = " ".join(_safe(str(exc)).split())
         raise StoreError(
-            f"{_safe(url)}: cannot connect to PostgreSQL: {_safe(str(exc))}", passing=True
+            f"{_safe(url)}: cannot connect to PostgreSQL: {why}", passing=True
         ) from exc
 
 
