@@ -432,20 +432,24 @@ class PieceFinder:
                         if near_end < 0:
                             near_end = size
                         near = text[start:near_end]
-                    for _ in range(between):  # past the function words a term has there
-                        if near not in STOPWORDS:
-                            break
+                    if near in STOPWORDS:  # past the function words a term has there
                         near, near_end = _word_after(text, near_end)
+                        skipped = 1
+                        while skipped < between and near in STOPWORDS:
+                            near, near_end = _word_after(text, near_end)
+                            skipped += 1
                 else:
                     if left > 1 and text[left - 2] != " ":
                         near_start = text.rfind(" ", 0, left - 1) + 1
                         near = text[near_start : left - 1]
                     else:
                         near, near_start = _word_before(text, left)
-                    for _ in range(between):
-                        if near not in STOPWORDS:
-                            break
+                    if near in STOPWORDS:
                         near, near_start = _word_before(text, near_start)
+                        skipped = 1
+                        while skipped < between and near in STOPWORDS:
+                            near, near_start = _word_before(text, near_start)
+                            skipped += 1
                 fitting = fits_by_near.get(near)
                 if fitting is None:
                     neighbours += 1
