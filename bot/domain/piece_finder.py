@@ -245,6 +245,17 @@ def _fitting(options: tuple[tuple[_Beside, tuple[_At, ...]], ...], near: str) ->
     return tuple(fitting)
 
 
+def _function_word_runs(words: Sequence[str]) -> list[list[str]]:
+    """The runs of function words in a term, at least one (empty) run."""
+    runs: list[list[str]] = [[]]
+    for word in words:
+        if word in STOPWORDS:
+            runs[-1].append(word)
+        elif runs[-1]:
+            runs.append([])
+    return runs
+
+
 class PieceFinder:
     """The prefilter (step 3): the pieces of many terms in one Aho–Corasick automaton, and
     what a piece found asks of the words around it. One finder may serve the terms of
@@ -262,6 +273,9 @@ class PieceFinder:
                 beside = term.beside[word] if word >= 0 else None
                 by_beside = found_by.setdefault(piece, {}).setdefault(held_by, {})
                 by_beside.setdefault(beside, []).append((index, end))
+        # The most function words any term has in a row ("Bank of the South"): a word's
+        # neighbour in the text is sought past as many.
+        self._between = max([1, *(len(run) for t in terms for run in _function_word_runs(t.words))])
         self._automaton: Any = None
         if found_by:
             # Imported here: commands that never match (--version, status) skip loading it.
@@ -347,6 +361,7 @@ class PieceFinder:
         if len(split_memo) > _MEMO_SIZE:
             split_memo.clear()
         remembered = memo.get
+        between = self._between
         found: dict[int, set[int]] = {}
         size = len(text)
         done = -1  # hits ending up to here are in a word already looked at
@@ -417,8 +432,12 @@ class PieceFinder:
                         if near_end < 0:
                             near_end = size
                         near = text[start:near_end]
-                    if near in STOPWORDS:
-                        near = _word_after(text, near_end)[0]
+                    if near in STOPWORDS:  # past the function words a term has there
+                        near, near_end = _word_after(text, near_end)
+                        skipped = 1
+                        while skipped < between and near in STOPWORDS:
+                            near, near_end = _word_after(text, near_end)
+                            skipped += 1
                 else:
                     if left > 1 and text[left - 2] != " ":
                         near_start = text.rfind(" ", 0, left - 1) + 1
@@ -426,7 +445,11 @@ class PieceFinder:
                     else:
                         near, near_start = _word_before(text, left)
                     if near in STOPWORDS:
-                        near = _word_before(text, near_start)[0]
+                        near, near_start = _word_before(text, near_start)
+                        skipped = 1
+                        while skipped < between and near in STOPWORDS:
+                            near, near_start = _word_before(text, near_start)
+                            skipped += 1
                 fitting = fits_by_near.get(near)
                 if fitting is None:
                     neighbours += 1

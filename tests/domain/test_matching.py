@@ -441,6 +441,15 @@ def test_marks_point_at_the_matched_text_in_the_snippet(
         assert match.matched_text
 
 
+def test_a_term_with_function_words_in_a_row_is_found() -> None:
+    # The prefilter seeks a word's neighbour past as many function words as a term has
+    # in a row ("of the"), not one.
+    matcher = compile_watchlists([wl("Banks", "Bank of the South", "Friends of the Earth")])
+    assert names(body(matcher, "Officials said the Bank of the South opened.")) == {"Banks"}
+    assert names(body(matcher, "He met friends of the eartth today.")) == {"Banks"}
+    assert body(matcher, "The bank of the north opened.") == []
+
+
 def test_later_mention_is_found_among_many_repeated_place_names() -> None:
     places = ["Baku", "Tbilisi", "Aktau", "Poti", "Kars", "Alat", "Astana", "Tashkent", "Osh"]
     matcher = compile_watchlists(

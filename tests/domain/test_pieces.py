@@ -6,9 +6,11 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.domain.compiled_terms import compile_term
+from bot.domain.compiled_terms import CompiledTerm, compile_term
+from bot.domain.edit_distance import osa_distance
 from bot.domain.models import Term, Watchlist
 from bot.domain.piece_finder import _beside_fits, _fitting
+from bot.domain.typos import fits
 
 _WORD = st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=2, max_size=12)
 
@@ -49,6 +51,61 @@ def test_a_term_with_one_typo_still_shows_one_of_its_pieces(case: tuple[str, str
     assert term is not None
     padded = f" {edited} "
     assert any(piece in padded for piece, _, _ in term.pieces), (term.pieces, edited)
+
+
+_EDIT_LETTERS = "abcdefghijklmnopqrstuvwxyz "
+
+
+@st.composite
+def _edits(draw: st.DrawFn) -> tuple[CompiledTerm, str]:
+    """(a term, the term with up to its whole typo budget of edits anywhere in it, spaces
+    included: a word split in two, two run together, a letter added before the first)."""
+    words = draw(st.lists(_WORD | st.sampled_from(["of", "and", "the"]), min_size=1, max_size=4))
+    term = compile_term(Term(" ".join(words)), Watchlist("W", ()), 0)
+    assert term is not None
+    written = term.phrase
+    for _ in range(draw(st.integers(0, term.budget))):
+        kind = draw(st.sampled_from(["insert", "delete", "substitute", "transpose"]))
+        at = draw(st.integers(0, len(written)))
+        letter = draw(st.sampled_from(_EDIT_LETTERS))
+        if kind == "insert":
+            written = written[:at] + letter + written[at:]
+        elif kind == "delete":
+            written = written[:at] + written[at + 1 :]
+        elif kind == "substitute":
+            written = written[:at] + letter + written[at + 1 :]
+        elif len(written) >= 2:
+            at = min(at, len(written) - 2)
+            written = written[:at] + written[at + 1] + written[at] + written[at + 2 :]
+    return term, written
+
+
+def _accepted(term: CompiledTerm, written: str) -> bool:
+    """Whether the matcher takes `written` (whole words, one space apart) for `term`: a
+    form of it within the term's typos, each word within its own (`typos.fits`)."""
+    seen = written.split()
+    joined = " ".join(seen)
+    if not term.budget:
+        return joined == term.phrase
+    return any(
+        osa_distance(form.phrase, joined, term.budget) <= term.budget
+        and fits(form.words, form.caps, seen)
+        for form in term.forms
+    )
+
+
+@settings(max_examples=1500, deadline=None)
+@given(_edits())
+def test_any_text_the_matcher_takes_for_a_term_shows_one_of_its_pieces(
+    case: tuple[CompiledTerm, str],
+) -> None:
+    # The prefilter's guarantee, for every typo budget and edits to spaces too: whatever
+    # the verifier would accept as the term shows a piece, so looking only where pieces
+    # are loses no match.
+    term, written = case
+    if _accepted(term, written):
+        padded = " " + " ".join(written.split()) + " "
+        assert any(piece in padded for piece, _, _ in term.pieces), (term.pieces, written)
 
 
 @settings(max_examples=200)
