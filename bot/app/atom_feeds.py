@@ -3,12 +3,11 @@ file, written atomically (a reader polling the folder never reads half a file)."
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from bot.app.published_files import write_if_changed
 from bot.app.service import Service
 from bot.messages.atom import atom_feed, feed_file_name
 
@@ -38,18 +37,6 @@ def write_feeds(
             if len(rows) == FEED_MOST:
                 break
         path = out / feed_file_name(w.name)
-        _write_atomically(path, atom_feed(w.name, rows, now))
+        write_if_changed(path, atom_feed(w.name, rows, now))
         written.append(WrittenFeed(w.name, path, len(rows)))
     return written
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -13,9 +13,7 @@ the scheme that the site no longer has (an article no list matches any more) is 
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,6 +22,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.app.possibly_about import tier_lists
+from bot.app.published_files import write_if_changed
 from bot.app.service import Service
 from bot.app.trends import DEFAULT_WEEKS, TrendAsked, trend_numbers
 from bot.domain.archive import (
@@ -181,25 +180,6 @@ def _check_folder(out: Path) -> None:
             f"{out} holds files and no archive site written by caci-watch: give a new or "
             "empty folder (the site would overwrite or remove what is there)"
         )
-
-
-def write_if_changed(path: Path, data: bytes) -> bool:
-    """Write ``data`` to ``path`` atomically unless the file holds it already."""
-    try:
-        if path.read_bytes() == data:
-            return False
-    except FileNotFoundError:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return True
 
 
 def _remove_stale(out: Path, keep: set[str]) -> int:
