@@ -3,8 +3,8 @@
 Telegram's 30 messages a second is the bot's, whatever number of instances send. Each
 message takes one token from the store's budget (``bot.storage.rate_budget``): the
 server's clock spaces them ``1 / rate`` apart, and this instance learns in how many
-seconds its token is due, which it turns into a moment on its own monotonic clock (the
-midpoint of the round trip; the instances' clocks never compare). The local ``Pacer``
+seconds its token is due, which it turns into a moment on its own monotonic clock (from when the
+answer came, never early; the instances' clocks never compare). The local ``Pacer``
 still keeps each chat's pace, the holds after a 429, and this instance's own spacing.
 """
 
@@ -32,9 +32,10 @@ class SharedBudget:
 
     def take(self, rate: float) -> float:
         """Book the next token at ``rate`` a second; the monotonic moment it is due."""
-        before = self._mono()
         ahead = self._store.rate_budget.take(self._name, 1, 1.0 / rate)
-        return (before + self._mono()) / 2 + ahead
+        # Counted from when the answer is read, the latest the server's now can have
+        # been: a token is never used early, only (by up to the round trip) late.
+        return self._mono() + ahead
 
     def went_late(self, rate: float) -> None:
         """A message went out later than its token: the next one is due no sooner than

@@ -57,6 +57,12 @@ STOP_SEND_SECONDS = 4.0
 STOP_TELEGRAM_SECONDS = 3.0
 
 
+# Messages in flight at once per instance when every instance drains (PostgreSQL): a
+# kill -9 may repeat those, and the instances together keep Telegram's pace with fewer
+# each (see bot.delivery.outbox.MAX_IN_FLIGHT).
+SHARED_IN_FLIGHT = 2
+
+
 class TelegramStartError(Exception):
     """The bot cannot start talking to Telegram; the message says why (never the token)."""
 
@@ -239,6 +245,7 @@ class BotRunner:
             outage=self.outage,
             claims=self._claims,
             budget=SharedBudget(self.service.store, monotonic=self._mono),
+            in_flight=SHARED_IN_FLIGHT,
         )
         self._worker_task = asyncio.create_task(self.worker.run(), name="outbox-drain")
         log.info("outbox status=draining holder=%s mode=every_instance", holder)

@@ -66,15 +66,19 @@ class OutboxStore:
     def claim_heads(
         self, holder: str, ttl: float, most: int
     ) -> tuple[list[OutboxMessage], set[int]]:
-        """PostgreSQL, where every instance drains: the oldest pending message of each
-        chat ``holder`` sends to, after renewing its claims on chats that still have
-        pending messages and claiming unclaimed ones up to ``most`` (oldest first).
+        """PostgreSQL, where every instance drains: claims (or renews) the ``most``
+        chats with the oldest pending messages among its own and the unclaimed ones, and
+        returns the oldest pending message of each.
 
         A chat is claimed by one instance at a time (``outbox_claims``), so its messages
         go in order, from one sender, at its pace; a claim not renewed for ``ttl`` seconds
-        lapses (a killed instance's). Two instances claiming at once skip each other's
-        candidates (``FOR UPDATE SKIP LOCKED`` on the head rows); the claim's upsert is
-        the arbiter. A plain transaction: the global write lock is not taken.
+        lapses (a killed instance's, or one whose chat's messages are no longer among the
+        oldest: its holder alone may take it back meanwhile). Oldest first, as on one
+        instance: a chat with many messages does not hold the others up, and a killed
+        instance's chats, waiting longest, are taken first once their claims lapse. Two
+        instances claiming at once skip each other's candidates (``FOR UPDATE SKIP
+        LOCKED`` on the head rows); the claim's upsert is the arbiter. A plain
+        transaction: the global write lock is not taken.
 
         Returns the heads and the chats held, in the order to offer them.
         """
@@ -86,34 +90,25 @@ class OutboxStore:
             held = {
                 int(r[0])
                 for r in conn.execute(
-                    "UPDATE outbox_claims SET expires_at = clock_timestamp()"
-                    " + make_interval(secs => ?) WHERE holder = ? AND chat_id IN"
-                    " (SELECT chat_id FROM outbox WHERE state = 'pending') RETURNING chat_id",
-                    (ttl, holder),
+                    "INSERT INTO outbox_claims (chat_id, holder, expires_at)"
+                    " SELECT o.chat_id, ?, clock_timestamp() + make_interval(secs => ?)"
+                    " FROM outbox o WHERE o.id IN (SELECT min(id) FROM outbox"
+                    " WHERE state = 'pending' GROUP BY chat_id) AND NOT EXISTS"
+                    " (SELECT 1 FROM outbox_claims c WHERE c.chat_id = o.chat_id"
+                    " AND c.expires_at > clock_timestamp() AND c.holder <> ?)"
+                    " ORDER BY o.id LIMIT ? FOR UPDATE OF o SKIP LOCKED"
+                    " ON CONFLICT (chat_id) DO UPDATE SET holder = excluded.holder,"
+                    " expires_at = excluded.expires_at"
+                    " WHERE outbox_claims.expires_at <= clock_timestamp()"
+                    " OR outbox_claims.holder = excluded.holder RETURNING chat_id",
+                    (holder, ttl, holder, most),
                 )
             }
-            if len(held) < most:
-                held.update(
-                    int(r[0])
-                    for r in conn.execute(
-                        "INSERT INTO outbox_claims (chat_id, holder, expires_at)"
-                        " SELECT o.chat_id, ?, clock_timestamp() + make_interval(secs => ?)"
-                        " FROM outbox o WHERE o.id IN (SELECT min(id) FROM outbox"
-                        " WHERE state = 'pending' GROUP BY chat_id) AND NOT EXISTS"
-                        " (SELECT 1 FROM outbox_claims c WHERE c.chat_id = o.chat_id"
-                        " AND c.expires_at > clock_timestamp())"
-                        " ORDER BY o.id LIMIT ? FOR UPDATE OF o SKIP LOCKED"
-                        " ON CONFLICT (chat_id) DO UPDATE SET holder = excluded.holder,"
-                        " expires_at = excluded.expires_at"
-                        " WHERE outbox_claims.expires_at <= clock_timestamp()"
-                        " OR outbox_claims.holder = excluded.holder RETURNING chat_id",
-                        (holder, ttl, most - len(held)),
-                    )
-                )
             rows = conn.execute(
                 "SELECT o.* FROM outbox o JOIN (SELECT min(id) AS id FROM outbox"
                 " WHERE state = 'pending' AND chat_id IN (SELECT chat_id FROM outbox_claims"
-                " WHERE holder = ?) GROUP BY chat_id) head USING (id) ORDER BY o.id",
+                " WHERE holder = ? AND expires_at > clock_timestamp()) GROUP BY chat_id)"
+                " head USING (id) ORDER BY o.id",
                 (holder,),
             ).fetchall()
             conn.execute("COMMIT")
