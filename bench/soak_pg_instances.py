@@ -24,8 +24,9 @@ their next message (their claims lapse), the longest pause in the bot's whole de
 around a kill, and the combined rate as a share of 30 messages a second, over the
 seconds before the first kill (all N sending, none starting) and over the whole fan-out.
 ``--instances 1`` (first by default) is the baseline measured in the same run: one
-instance alone, its rate over 20 s, nothing killed. Exits 1 when a target is missed: 0 lost, at most one duplicate per kill, every chat in
-order, takeover and resumption within 30 s, 0 429s, combined rate >= 0.95 of 30/s.
+instance alone, its rate over 20 s, nothing killed. Exits 1 when a target is missed:
+0 lost, at most one duplicate per kill, every chat in order, takeover and resumption
+within 30 s, 0 429s, combined rate >= 0.95 of 30/s.
 """
 
 from __future__ import annotations
