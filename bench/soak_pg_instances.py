@@ -20,7 +20,8 @@ every instance stopped with SIGTERM.
 Printed per run: lost (a queued message never received), duplicates (and the most after
 one kill), chats whose messages arrived out of order, 429s, the lease's takeover after
 each kill (the survivors' ``status=active``), how soon the killed instance's chats got
-their next message (their claims lapse), the longest pause in the bot's whole delivery
+their next message (the first once their claims lapse; the last in its turn among all
+the chats waiting), the longest pause in the bot's whole delivery
 around a kill, and the combined rate as a share of 30 messages a second, over the
 seconds before the first kill (all N sending, none starting) and over the whole fan-out.
 ``--instances 1`` (first by default) is the baseline measured in the same run: one
@@ -76,7 +77,10 @@ class Kill:
     lease_s: float | None = None
     orphans: set[int] = field(default_factory=set)  # its chats with messages waiting
     resumed_s: float | None = None  # kill -> the first of those chats' next message
-    all_resumed_s: float | None = None  # kill -> the last of them
+    # kill -> the last of them: each waits its turn among every chat with messages
+    # waiting (oldest first), so at 28.8 a second over 1,000 chats this is the queue's
+    # length, not the kill's doing; shown, not judged.
+    all_resumed_s: float | None = None
     pause_s: float = 0.0  # the longest gap in the bot's sends within 30 s of the kill
     duplicates: int = 0
 
@@ -396,7 +400,6 @@ def verify(run: Run, fake: SendLog, url: str, instances: list[Instance]) -> None
         problems.append("nothing was killed")
     slow = [k for k in run.kills if (k.lease_s or PROMISE + 1) > PROMISE]
     slow += [k for k in run.kills if k.resumed_s is not None and k.resumed_s > PROMISE]
-    slow += [k for k in run.kills if k.all_resumed_s is not None and k.all_resumed_s > PROMISE]
     if slow:
         problems.append(f"{len(slow)} takeovers or resumptions over {PROMISE:g} s")
     if run.instances > 1 and run.rate_before_kills < TARGET_RATE_SHARE:
@@ -429,11 +432,11 @@ def print_run(r: Run) -> None:
         ("lease taken after kill -9", _spread([k.lease_s for k in r.kills if k.lease_s])),
         ("killed one's chats waiting", " ".join(str(len(k.orphans)) for k in r.kills)),
         (
-            "  the first of them resumed",
+            "  the first of them resumed (claims lapsed)",
             _spread([k.resumed_s for k in r.kills if k.resumed_s is not None]),
         ),
         (
-            "  the last of them resumed",
+            "  the last of them, in its turn",
             _spread([k.all_resumed_s for k in r.kills if k.all_resumed_s is not None]),
         ),
         ("longest pause in delivery", _spread([k.pause_s for k in r.kills])),

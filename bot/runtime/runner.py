@@ -55,6 +55,9 @@ LONG_POLL_SECONDS = 10
 STOP_JOBS_SECONDS = 2.0
 STOP_SEND_SECONDS = 4.0
 STOP_TELEGRAM_SECONDS = 3.0
+# When every instance drains, its own sending bot is closed by then (seconds from the
+# stop's start), with whatever time the steps above left.
+STOP_DRAIN_BY = 9.5
 
 
 # Messages in flight at once per instance when every instance drains (PostgreSQL): a
@@ -250,7 +253,7 @@ class BotRunner:
         self._worker_task = asyncio.create_task(self.worker.run(), name="outbox-drain")
         log.info("outbox status=draining holder=%s mode=every_instance", holder)
 
-    async def _stop_drain(self) -> None:
+    async def _stop_drain(self, seconds: float) -> None:
         """The end of this instance's own drain: its chats go to the others at once."""
         if self._drain_start is not None and not self._drain_start.done():
             self._drain_start.cancel()
@@ -262,7 +265,7 @@ class BotRunner:
                 log.warning("outbox status=claims_not_released error=%r", describe_store_fault(exc))
         if self._drain_bot is not None:
             try:
-                async with asyncio.timeout(STOP_TELEGRAM_SECONDS):
+                async with asyncio.timeout(max(0.1, seconds)):
                     await self._drain_bot.shutdown()
             except TimeoutError:
                 log.warning("outbox status=telegram_shutdown_timeout")
@@ -325,11 +328,13 @@ class BotRunner:
         if self._stopped.is_set():
             return
         self.notifier.notify("STOPPING=1")
+        stopping_at = self._mono()
         if self._watchdog_task is not None:
             self._watchdog_task.cancel()
         await self._stop_serving()
         if self.everyone_drains:
-            await self._stop_drain()
+            # Whatever is left of the stop's deadline once the rest has stopped.
+            await self._stop_drain(STOP_DRAIN_BY - (self._mono() - stopping_at))
         if self.keeper is not None:
             # Last, once nothing more can be sent or received: a standby takes over at
             # its next look instead of waiting for the lease to run out.
