@@ -375,8 +375,10 @@ def verify(run: Run, fake: SendLog, url: str, instances: list[Instance]) -> None
         run.problems.append(f"repeats not after a kill: {dict(repeated_from)}")
     for kill in run.kills:
         first: dict[int, float] = {}
-        for at, _, chat, _ in sorted(fake.accepted):
-            if chat in kill.orphans and at > kill.at:
+        for at, pid, chat, _ in sorted(fake.accepted):
+            # (Not the killed process's own last message, which the fake may take after
+            # the kill: it was in flight.)
+            if chat in kill.orphans and at > kill.at and pid != kill.pid:
                 first.setdefault(chat, at)
         if first:
             kill.resumed_s = min(first.values()) - kill.at
