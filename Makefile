@@ -60,10 +60,14 @@ bench: $(STAMP)
 ## Crash soak: kill -9 `caci-watch run` mid digest fan-out, restart, count lost and
 ## repeated messages (20 runs, a few minutes); then two `run` on one store, the active one
 ## killed mid fan-out while the other stands by (6 runs x 3 kills, a few minutes): lost,
-## duplicates, takeover times. Exits non-zero when a target is missed.
+## duplicates, takeover times; then 2 and 3 `run` on one PostgreSQL, all sending, the
+## active one killed ten times in a 1,000-subscriber fan-out (a few minutes each): lost,
+## duplicates per kill, order, takeover, resumption, combined rate, 429s.
+## Exits non-zero when a target is missed.
 soak: $(STAMP)
 	$(PY) bench/soak_kill9.py
 	$(PY) bench/soak_two_instances.py
+	$(PY) bench/soak_pg_instances.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -20,8 +20,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.delivery.budget import SharedBudget
+from bot.delivery.claims import ChatClaims
 from bot.delivery.outage import OutageLog
-from bot.delivery.pacing import Pacer, transient_backoff
+from bot.delivery.pacing import LATE_SLACK, Pacer, transient_backoff
 from bot.delivery.senders import Sender, SendResult
 from bot.domain.models import OutboxMessage
 from bot.domain.routing import Destination, Route
@@ -45,6 +47,9 @@ MAX_ATTEMPTS_INTERNAL = 5
 INTERNAL_ERROR = "internal error"
 # How soon a drain that may not send (no sender lease) looks again, in seconds.
 NOT_SENDING_RECHECK = 1.0
+# How soon a drain with nothing to send looks again when every instance drains, in
+# seconds: the instance that queued may be another, and a killed one's claims lapse.
+CLAIMS_RECHECK = 1.0
 # Messages sent at once, each to another chat: enough for the pacer's 28.8 a second over a
 # round trip of up to 130 ms; it is also the most a crash can send twice (see above).
 MAX_IN_FLIGHT = 4
@@ -75,6 +80,8 @@ class OutboxWorker:
         may_send: Callable[[], bool] = lambda: True,
         outage: OutageLog | None = None,
         in_flight: int | None = None,
+        claims: ChatClaims | None = None,
+        budget: SharedBudget | None = None,
     ) -> None:
         in_flight = MAX_IN_FLIGHT if in_flight is None else in_flight
         if in_flight < 1:
@@ -90,6 +97,10 @@ class OutboxWorker:
         self._mono = monotonic
         self._outage = outage or OutageLog(monotonic=monotonic)
         self._in_flight = in_flight
+        # Every instance drains (PostgreSQL): only the chats claimed are offered, and
+        # each message takes a token of the bot-wide budget the instances share.
+        self._claims = claims
+        self._budget = budget
         self._wakeup = asyncio.Event()
         self._stopping = False
         self._paused_until = 0.0
@@ -138,6 +149,10 @@ class OutboxWorker:
                 break
             if wait == 0.0:
                 continue
+            if math.isinf(wait) and self._claims is not None:
+                # Others queue (the active instance) and others' claims lapse: nobody
+                # wakes this drain for them, so it looks again soon.
+                wait = CLAIMS_RECHECK
             timeout = None if math.isinf(wait) else wait
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wakeup.wait(), timeout)
@@ -153,7 +168,7 @@ class OutboxWorker:
             self._record(*self._unrecorded[0])
             self._unrecorded.pop(0)
         outbox = self._store.outbox
-        heads = outbox.heads()
+        heads = outbox.heads() if self._claims is None else self._claims.heads()
         if not heads:
             return math.inf
         revision = outbox.revision
@@ -222,10 +237,28 @@ class OutboxWorker:
                 # The message stays pending for whichever process holds the lease.
                 log.warning("outbox status=not_sending reason=no_sender_lease")
                 return NOT_SENDING_RECHECK
+            if self._claims is not None and not self._claims.may_send(chat):
+                continue  # another instance sends to it now
+            if self._budget is not None:
+                turn = await self._shared_turn()
+                now = self._mono()
+                if self._stopping or self._paused_until > now:
+                    return 0.0  # the token goes unused
             booked = self._pacer.took(chat, self._mono(), turn=turn)
             flying.add(asyncio.create_task(self._deliver(message, booked), name=f"send-to-{chat}"))
             progressed = True
         return 0.0 if progressed else earliest
+
+    async def _shared_turn(self) -> float:
+        """This message's token of the bot-wide budget: waited for, and the moment it
+        was due."""
+        assert self._budget is not None
+        rate = self._pacer.global_rate(self._mono())
+        turn = self._budget.take(rate)
+        await self._sleep_until(turn)
+        if self._mono() - turn > LATE_SLACK:
+            self._budget.went_late(rate)
+        return turn
 
     async def _sleep_until(self, moment: float) -> None:
         delay = moment - self._mono()
@@ -235,6 +268,8 @@ class OutboxWorker:
     async def _deliver(self, m: OutboxMessage, booked: float) -> None:
         sent_at = self._mono()
         self._pacer.started(booked, sent_at)
+        if self._budget is not None and sent_at - booked > LATE_SLACK:
+            self._budget.went_late(self._pacer.global_rate(sent_at))
         me = asyncio.current_task()
         self._unanswered[me] = sent_at
         try:

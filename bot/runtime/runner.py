@@ -22,6 +22,8 @@ from bot.app import watchlist_sync
 from bot.app.config import Config
 from bot.app.lease import StoreLease
 from bot.app.service import Service, build_service
+from bot.delivery.budget import SharedBudget
+from bot.delivery.claims import ChatClaims
 from bot.delivery.outage import OutageLog
 from bot.delivery.outbox import OutboxWorker
 from bot.delivery.pacing import Pacer, transient_backoff
@@ -32,7 +34,13 @@ from bot.runtime.instance import is_gone, this_process
 from bot.runtime.jobs import BotJobs
 from bot.runtime.leadership import LeaseKeeper
 from bot.runtime.systemd_notify import Notifier
-from bot.telegram.app import BotApplication, build_application, publish_commands
+from bot.storage.database import describe_store_fault
+from bot.telegram.app import (
+    BotApplication,
+    build_application,
+    build_sender_bot,
+    publish_commands,
+)
 from bot.telegram.context import BotContext
 from bot.telegram.limiter import SharedPacer
 from bot.telegram.sender import TelegramSender
@@ -47,6 +55,15 @@ LONG_POLL_SECONDS = 10
 STOP_JOBS_SECONDS = 2.0
 STOP_SEND_SECONDS = 4.0
 STOP_TELEGRAM_SECONDS = 3.0
+# When every instance drains, its own sending bot is closed by then (seconds from the
+# stop's start), with whatever time the steps above left.
+STOP_DRAIN_BY = 9.5
+
+
+# Messages in flight at once per instance when every instance drains (PostgreSQL): a
+# kill -9 may repeat those, and the instances together keep Telegram's pace with fewer
+# each (see bot.delivery.outbox.MAX_IN_FLIGHT).
+SHARED_IN_FLIGHT = 2
 
 
 class TelegramStartError(Exception):
@@ -103,6 +120,14 @@ class BotRunner:
         self._ready = False
         # The archive served over HTTP when ``[site] serve`` says so (a SiteServer).
         self._site: Any = None
+        # On PostgreSQL every instance drains the outbox, active or standby: its drain
+        # (claims, the shared budget, a bot of its own that only sends) runs from the
+        # start to the stop, whatever the lease does (see _drain_everywhere).
+        self.everyone_drains = self.service.store.rate_budget.shared
+        self._drain_start: asyncio.Task[None] | None = None
+        self._drain_bot: Any = None
+        self._claims: ChatClaims | None = None
+        self._drain_failure: BaseException | None = None
 
     @property
     def scheduler(self) -> AsyncIOScheduler | None:
@@ -164,6 +189,8 @@ class BotRunner:
         keeper = self.keeper
         if keeper is not None:
             keeper.announce_sender(described)
+        if self._drain_start is not None:
+            return  # every instance drains: this one's drain runs already
         self.worker = OutboxWorker(
             self.service.store,
             sender,
@@ -174,6 +201,74 @@ class BotRunner:
             outage=self.outage,
         )
         self._worker_task = asyncio.create_task(self.worker.run(), name="outbox-drain")
+
+    async def _drain_everywhere(self, holder: str, stop: asyncio.Event) -> None:
+        """Start this instance's drain, active or standby (PostgreSQL): it sends to the
+        chats it claims, within the bot-wide budget, through a bot that never asks for
+        updates. A refused token stops the process, as it does the active one."""
+        sender = self._sender
+        if sender is None and self._token is not None:
+            limiter = SharedPacer(self.pacer, monotonic=self._mono, outage=self.outage)
+            bot = build_sender_bot(
+                self._token, self.config.telegram.api_url, rate_limiter=limiter, tls=self.tls
+            )
+            self._drain_bot = bot
+            failures = 0
+            while True:
+                try:
+                    await bot.initialize()
+                    break
+                except InvalidToken as exc:
+                    self._drain_failure = TelegramStartError(
+                        "Telegram refused the bot token (401 Unauthorized or 404 Not Found):"
+                        " check $CACI_WATCH_TOKEN or the telegram-token credential, and"
+                        f" [telegram] api_url ({self.config.telegram.api_url})"
+                    )
+                    self._drain_failure.__cause__ = exc
+                    stop.set()
+                    return
+                except NetworkError as exc:
+                    failures += 1
+                    wait = transient_backoff(failures)
+                    log.warning(
+                        "outbox status=telegram_unreachable error=%s retry_in=%gs",
+                        type(exc).__name__,
+                        wait,
+                    )
+                    await asyncio.sleep(wait)
+            sender = TelegramSender(bot)
+        sender = sender or ConsoleSender()
+        self._claims = ChatClaims(self.service.store, holder, monotonic=self._mono)
+        self.worker = OutboxWorker(
+            self.service.store,
+            sender,
+            clock=self.clock,
+            pacer=self.pacer,
+            monotonic=self._mono,
+            outage=self.outage,
+            claims=self._claims,
+            budget=SharedBudget(self.service.store, monotonic=self._mono),
+            in_flight=SHARED_IN_FLIGHT,
+        )
+        self._worker_task = asyncio.create_task(self.worker.run(), name="outbox-drain")
+        log.info("outbox status=draining holder=%s mode=every_instance", holder)
+
+    async def _stop_drain(self, seconds: float) -> None:
+        """The end of this instance's own drain: its chats go to the others at once."""
+        if self._drain_start is not None and not self._drain_start.done():
+            self._drain_start.cancel()
+            await asyncio.wait({self._drain_start})
+        if self._claims is not None:
+            try:
+                self._claims.release()
+            except Exception as exc:
+                log.warning("outbox status=claims_not_released error=%r", describe_store_fault(exc))
+        if self._drain_bot is not None:
+            try:
+                async with asyncio.timeout(max(0.1, seconds)):
+                    await self._drain_bot.shutdown()
+            except TimeoutError:
+                log.warning("outbox status=telegram_shutdown_timeout")
 
     async def _connect(self, app: BotApplication) -> None:
         """Introduce the bot to Telegram and start receiving updates, waiting out an
@@ -233,9 +328,13 @@ class BotRunner:
         if self._stopped.is_set():
             return
         self.notifier.notify("STOPPING=1")
+        stopping_at = self._mono()
         if self._watchdog_task is not None:
             self._watchdog_task.cancel()
         await self._stop_serving()
+        if self.everyone_drains:
+            # Whatever is left of the stop's deadline once the rest has stopped.
+            await self._stop_drain(STOP_DRAIN_BY - (self._mono() - stopping_at))
         if self.keeper is not None:
             # Last, once nothing more can be sent or received: a standby takes over at
             # its next look instead of waiting for the lease to run out.
@@ -246,12 +345,12 @@ class BotRunner:
         self._stopped.set()
         log.info("status=stopped")
 
-    async def _stop_serving(self) -> None:
+    async def _stop_serving(self, *, drain: bool = True) -> None:
         """Stop the jobs, the drain (the message in flight may finish) and Telegram."""
         await self.jobs.stop(timeout=STOP_JOBS_SECONDS)
-        if self.worker is not None:
+        if self.worker is not None and drain:
             self.worker.stop()
-        if self._worker_task is not None:
+        if self._worker_task is not None and drain:
             # The message in flight is given a few seconds to be sent and recorded; if
             # Telegram does not answer by then it stays pending and is sent after the
             # restart (at most one duplicate, should Telegram have delivered it after all).
@@ -284,6 +383,10 @@ class BotRunner:
             self.keeper = self._new_keeper()
         keeper = self.keeper
         self.service.store.ping()
+        if self.everyone_drains:
+            self._drain_start = asyncio.create_task(
+                self._drain_everywhere(keeper.holder, stop), name="outbox-drain-start"
+            )
         if self._watchdog_seconds:
             self._watchdog_task = asyncio.create_task(self._watchdog(self._watchdog_seconds))
         try:
@@ -297,6 +400,8 @@ class BotRunner:
                 log.info("status=stopping reason=signal role=standby")
         finally:
             await self.stop()
+        if self._drain_failure is not None:
+            raise self._drain_failure
 
     def _new_keeper(self) -> LeaseKeeper:
         me = this_process(self.clock())
@@ -355,11 +460,12 @@ class BotRunner:
         """The lease was lost: stop everything that sends, receives or queues at once,
         and stand by again like a process that just started."""
         log.warning("status=stepping_down reason=lease_lost role=standby")
-        await self._stop_serving()
+        await self._stop_serving(drain=not self.everyone_drains)
         keeper.step_down()
         self.app = None
-        self.worker = None
-        self._worker_task = None
+        if not self.everyone_drains:
+            self.worker = None
+            self._worker_task = None
         self.jobs = self._new_jobs()
         self.notifier.notify("STATUS=Standby; lost the sender lease")
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from bot.domain.models import OutboxMessage, OutgoingMessage
-from bot.storage.database import Connection
+from bot.storage.database import Connection, is_postgres
 from bot.storage.times import db_time, from_db_time, required_time
 
 
@@ -62,6 +62,68 @@ class OutboxStore:
             (limit,),
         ).fetchall()
         return [_message(r) for r in rows]
+
+    def claim_heads(
+        self, holder: str, ttl: float, most: int
+    ) -> tuple[list[OutboxMessage], set[int]]:
+        """PostgreSQL, where every instance drains: claims (or renews) the ``most``
+        chats with the oldest pending messages among its own and the unclaimed ones, and
+        returns the oldest pending message of each.
+
+        A chat is claimed by one instance at a time (``outbox_claims``), so its messages
+        go in order, from one sender, at its pace; a claim not renewed for ``ttl`` seconds
+        lapses (a killed instance's, or one whose chat's messages are no longer among the
+        oldest: its holder alone may take it back meanwhile). Oldest first, as on one
+        instance: a chat with many messages does not hold the others up, and a killed
+        instance's chats, waiting longest, are taken first once their claims lapse. Two
+        instances claiming at once skip each other's candidates (``FOR UPDATE SKIP
+        LOCKED`` on the head rows); the claim's upsert is the arbiter. A plain
+        transaction: the global write lock is not taken.
+
+        Returns the heads and the chats held, in the order to offer them.
+        """
+        if not is_postgres(self._conn):
+            raise NotImplementedError("chat claims are for PostgreSQL stores only")
+        conn = self._conn
+        conn.execute("BEGIN")
+        try:
+            held = {
+                int(r[0])
+                for r in conn.execute(
+                    "INSERT INTO outbox_claims (chat_id, holder, expires_at)"
+                    " SELECT o.chat_id, ?, clock_timestamp() + make_interval(secs => ?)"
+                    " FROM outbox o WHERE o.id IN (SELECT min(id) FROM outbox"
+                    " WHERE state = 'pending' GROUP BY chat_id) AND NOT EXISTS"
+                    " (SELECT 1 FROM outbox_claims c WHERE c.chat_id = o.chat_id"
+                    " AND c.expires_at > clock_timestamp() AND c.holder <> ?)"
+                    " ORDER BY o.id LIMIT ? FOR UPDATE OF o SKIP LOCKED"
+                    " ON CONFLICT (chat_id) DO UPDATE SET holder = excluded.holder,"
+                    " expires_at = excluded.expires_at"
+                    " WHERE outbox_claims.expires_at <= clock_timestamp()"
+                    " OR outbox_claims.holder = excluded.holder RETURNING chat_id",
+                    (holder, ttl, holder, most),
+                )
+            }
+            rows = conn.execute(
+                "SELECT o.* FROM outbox o JOIN (SELECT min(id) AS id FROM outbox"
+                " WHERE state = 'pending' AND chat_id IN (SELECT chat_id FROM outbox_claims"
+                " WHERE holder = ? AND expires_at > clock_timestamp()) GROUP BY chat_id)"
+                " head USING (id) ORDER BY o.id",
+                (holder,),
+            ).fetchall()
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        heads = [_message(r) for r in rows if r["chat_id"] in held]
+        return heads, held
+
+    def release_claims(self, holder: str) -> int:
+        """Give up ``holder``'s chats at once (a stop), so other instances take them."""
+        if not is_postgres(self._conn):
+            return 0
+        return self._conn.execute("DELETE FROM outbox_claims WHERE holder = ?", (holder,)).rowcount
 
     def mark_sent(self, message_id: int, telegram_message_id: int | None, now: datetime) -> None:
         self._conn.execute(

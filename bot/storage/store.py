@@ -38,6 +38,7 @@ from bot.storage.leases import LeaseStore
 from bot.storage.outbox import OutboxStore
 from bot.storage.personal import PersonalStore
 from bot.storage.possibly_about import AboutStore
+from bot.storage.rate_budget import RateBudgetStore
 from bot.storage.reader import ArticleReader
 from bot.storage.routes import RouteStore
 from bot.storage.search import SearchStore
@@ -67,6 +68,7 @@ class Store:
         self.trends = TrendStore(conn)
         self.archive = ArchiveStore(conn)
         self.leases = LeaseStore(conn, self.transaction)
+        self.rate_budget = RateBudgetStore(conn)
         # Where ``reader`` opens a connection of its own: the SQLite file, or the
         # PostgreSQL url; "" for an SQLite store in memory.
         self._file = (

@@ -127,6 +127,26 @@ def build_application(
     return app
 
 
+def build_sender_bot(
+    token: str,
+    api_url: str,
+    *,
+    rate_limiter: SharedPacer,
+    tls: ssl.SSLContext | None = None,
+) -> ExtBot[str]:
+    """A bot that only sends the outbox: a standby's, on a store where every instance
+    drains (PostgreSQL); it never asks for updates, which the lease holder alone does."""
+    tls = tls or shared_tls_context()
+    os.environ.setdefault("PTB_TIMEDELTA", "1")
+    return ExtBot(
+        token,
+        base_url=f"{api_url}/bot",
+        request=_request(_CALLS_POOL_SIZE, tls),
+        get_updates_request=_request(_UPDATES_POOL_SIZE, tls),
+        rate_limiter=rate_limiter,
+    )
+
+
 def _request(pool_size: int, tls: ssl.SSLContext) -> BaseRequest:
     # Over httpcore, without httpx's client: half a send's CPU (bot.telegram.api_request).
     return telegram_request(pool_size, tls)
