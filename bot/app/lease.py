@@ -131,4 +131,9 @@ class StoreLease:
 def instances_report(service: Service, now: datetime) -> Instances:
     """Who runs on this store: the active instance and the standbys (for ``status``)."""
     leases = service.store.leases
-    return instances_view(leases.lease(SENDER_LEASE), leases.instances(), now)
+    return instances_view(
+        leases.lease(SENDER_LEASE),
+        leases.instances(),
+        now,
+        everyone_sends=service.store.rate_budget.shared,
+    )

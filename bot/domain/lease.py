@@ -148,6 +148,8 @@ class Instances:
     active: Instance | None
     standbys: tuple[Instance, ...]
     now: datetime
+    # Whether every instance drains the outbox (PostgreSQL), standbys too.
+    everyone_sends: bool = False
 
     @property
     def has_active(self) -> bool:
@@ -160,6 +162,7 @@ def instances_view(
     now: datetime,
     *,
     silence: timedelta = INSTANCE_SILENCE,
+    everyone_sends: bool = False,
 ) -> Instances:
     """Who is running at ``now``: the lease's holder and the standbys still heard from."""
     seen = [i for i in instances if now - i.seen_at <= silence]
@@ -171,4 +174,6 @@ def instances_view(
             key=lambda i: (i.started_at, i.holder),
         )
     )
-    return Instances(lease=lease, active=active, standbys=standbys, now=now)
+    return Instances(
+        lease=lease, active=active, standbys=standbys, now=now, everyone_sends=everyone_sends
+    )

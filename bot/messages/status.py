@@ -165,18 +165,21 @@ def instance_lines(i: Instances) -> list[Line]:
     else:
         lines.append(Line("active: none (no instance holds the sender lease)", indent=1))
     for s in i.standbys:
-        lines.append(Line(_standby(s, now), indent=1))
+        lines.append(Line(_standby(s, now, sends=i.everyone_sends), indent=1))
     if not i.standbys:
         lines.append(Line("standby: none", indent=1))
     return lines
 
 
-def _standby(s: Instance, now: datetime) -> str:
+def _standby(s: Instance, now: datetime, *, sends: bool) -> str:
     within = int(TAKEOVER_WITHIN.total_seconds())
-    return (
-        f"standby: {_who(s.holder)}, since {moment(s.started_at, now)}; sends nothing, "
-        f"takes over within {within} s if the active one stops"
-    )
+    head = f"standby: {_who(s.holder)}, since {moment(s.started_at, now)}"
+    if sends:  # every instance drains the outbox (PostgreSQL)
+        return (
+            f"{head}; sends its share of the outbox, takes over polling, digests and "
+            f"Telegram's updates within {within} s if the active one stops"
+        )
+    return f"{head}; sends nothing, takes over within {within} s if the active one stops"
 
 
 def status_text(r: StatusReport) -> str:

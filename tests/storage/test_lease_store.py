@@ -26,6 +26,7 @@ from bot.messages.status import status_text
 from bot.runtime.instance import is_gone
 from bot.runtime.leadership import LeaseKeeper
 from bot.storage import Store, open_store
+from tests.factories import on_store
 from tests.watchlist_copy import copy_watchlists
 
 T0 = datetime(2026, 11, 26, 12, 0, 0, tzinfo=UTC)
@@ -254,13 +255,15 @@ def test_the_drain_sends_nothing_without_the_lease(tmp_path: Path, store_url: st
 # -- what `status` shows ---------------------------------------------------------------------
 
 
-def test_status_names_the_active_instance_its_sender_and_the_standby(tmp_path: Path) -> None:
+def test_status_names_the_active_instance_its_sender_and_the_standby(
+    tmp_path: Path, store_url: str
+) -> None:
     lists = tmp_path / "watchlists"
     copy_watchlists(lists)
     config = builtin_config(
         store_path=tmp_path / "s.sqlite3", watchlists_dir=lists, feed_urls=["http://x/feed"]
     )
-    service = build_service(config)
+    service = build_service(on_store(config, store_url))
     try:
         active = StoreLease(service.store, me("box-a", 101, "aaaa"))
         active.announce("active", "console", T0)
@@ -273,6 +276,11 @@ def test_status_names_the_active_instance_its_sender_and_the_standby(tmp_path: P
             " (no token)" in text
         )
         assert "standby: pid 202 on box-b, since 2026-11-26 12:00 UTC (4 s ago)" in text
+        # On PostgreSQL every instance drains the outbox; on SQLite the active one alone.
+        if store_url.startswith("postgresql://"):
+            assert "(4 s ago); sends its share of the outbox, takes over polling" in text
+        else:
+            assert "(4 s ago); sends nothing, takes over within" in text
 
         active.announce("active", "telegram @caci_bot", T0 + timedelta(seconds=5))
         active.claim(T0 + timedelta(seconds=5))
