@@ -27,8 +27,11 @@ from bot.domain.models import Article, Match
 from bot.domain.possibly_about import outranked
 
 PAGE_SIZE = 50
-# Days the index shows in full, newest first.
+# Days the index shows, newest first, and of each day its newest articles: a busy day
+# (sixty on one corridor) would otherwise bury the rest of the page; the day's own page
+# has them all.
 INDEX_DAYS = 7
+INDEX_DAY_ITEMS = 10
 
 INDEX = "index.html"
 STYLE = "style.css"

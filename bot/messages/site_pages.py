@@ -26,6 +26,7 @@ from bot.domain.archive import (
     DAYS_INDEX,
     ICON,
     INDEX,
+    INDEX_DAY_ITEMS,
     INDEX_DAYS,
     LISTS_INDEX,
     STYLE,
@@ -248,12 +249,19 @@ def index_page(archive: Archive, chart: SiteChart) -> str:
         items = "\n".join(
             f'<li><a href="{esc(relative(here, article_path(e.article.id)))}">{_title(e)}</a>'
             f' <span class="lists">({", ".join(esc(w) for w in e.watchlists)})</span></li>'
-            for e in reversed(entries)
+            for e in list(reversed(entries))[:INDEX_DAY_ITEMS]
+        )
+        rest = len(entries) - INDEX_DAY_ITEMS
+        whole = (
+            f"<p>{_day_link(here, day, f'All {len(entries)} articles of {esc(day_label(day))}')}"
+            f" ({rest} more)</p>\n"
+            if rest > 0
+            else ""
         )
         days.append(
             f"<section><h3>{_day_link(here, day, esc(day_label(day)))}</h3>\n"
             f"<p>{plural(len(entries), 'article')}: {_counts(archive, entries)}</p>\n"
-            f"<ul>\n{items}\n</ul></section>"
+            f"<ul>\n{items}\n</ul>\n{whole}</section>"
         )
     latest = "\n".join(days) or "<p>No article has matched a watchlist yet.</p>"
     more = (

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from bot.domain.archive import (
     ICON,
+    INDEX_DAY_ITEMS,
     STYLE,
     ArchiveEntry,
     article_path,
@@ -266,3 +267,19 @@ def test_read_it_at_names_the_host_the_link_goes_to_whatever_backslashes_it_hold
         href = html.unescape(out[1])
         assert "\\" not in href, link
         assert urlsplit(href).hostname == out[2], link
+
+
+def test_the_index_shows_a_busy_days_newest_articles_and_links_to_the_rest() -> None:
+    entries = [
+        replace(entry_titled(f"Story {n}", n), first_seen_at=T + timedelta(minutes=n))
+        for n in range(INDEX_DAY_ITEMS + 5)
+    ]
+    archive = build_archive(entries, ["TRIPP"], UTC)
+    index = render_page(archive, NO_CHART, "index.html") or ""
+    shown = re.findall(r">Story (\d+)<", index)
+    assert shown == [str(n) for n in range(INDEX_DAY_ITEMS + 4, 4, -1)]
+    day = day_path(T.date())
+    assert f'<a href="{day}">All {INDEX_DAY_ITEMS + 5} articles of' in index
+    assert "(5 more)" in index
+    whole = render_page(archive, NO_CHART, day) or ""
+    assert all(f">Story {n}<" in whole for n in range(INDEX_DAY_ITEMS + 5))
