@@ -70,6 +70,17 @@ class TelegramStartError(Exception):
     """The bot cannot start talking to Telegram; the message says why (never the token)."""
 
 
+def token_refused(api_url: str) -> TelegramStartError:
+    """Telegram's 401 or 404 at start: PTB reports a 404 as an invalid token too, and a
+    404 is what a wrong [telegram] api_url gives, so the message names both suspects
+    (never PTB's own message, which holds the token)."""
+    return TelegramStartError(
+        "Telegram refused the bot token (401 Unauthorized or 404 Not Found): check "
+        "$CACI_WATCH_TOKEN or the telegram-token credential, and "
+        f"[telegram] api_url ({api_url})"
+    )
+
+
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
@@ -219,11 +230,7 @@ class BotRunner:
                     await bot.initialize()
                     break
                 except InvalidToken as exc:
-                    self._drain_failure = TelegramStartError(
-                        "Telegram refused the bot token (401 Unauthorized or 404 Not Found):"
-                        " check $CACI_WATCH_TOKEN or the telegram-token credential, and"
-                        f" [telegram] api_url ({self.config.telegram.api_url})"
-                    )
+                    self._drain_failure = token_refused(self.config.telegram.api_url)
                     self._drain_failure.__cause__ = exc
                     stop.set()
                     return
@@ -299,14 +306,7 @@ class BotRunner:
                 await publish_commands(app, self.config.telegram.admins)
                 return
             except InvalidToken as exc:
-                # PTB reports a 404 as an invalid token too, and a 404 is what a wrong
-                # [telegram] api_url gives, so the message names both suspects.
-                raise TelegramStartError(
-                    # Never exc.message: PTB puts the token itself in it.
-                    "Telegram refused the bot token (401 Unauthorized or 404 Not Found): check "
-                    "$CACI_WATCH_TOKEN or the telegram-token credential, and "
-                    f"[telegram] api_url ({self.config.telegram.api_url})"
-                ) from exc
+                raise token_refused(self.config.telegram.api_url) from exc
             except NetworkError as exc:
                 failures += 1
                 wait = transient_backoff(failures)
