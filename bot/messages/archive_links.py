@@ -8,7 +8,7 @@ from datetime import date
 
 from bot.domain.archive import day_path
 from bot.messages.dates import day_label
-from bot.messages.html import MAX_MESSAGE, escape, safe_href, utf16_len
+from bot.messages.html import escape, safe_href, with_block
 
 # A digest caught up over weeks links its newest days only.
 MOST_DAYS = 7
@@ -29,9 +29,4 @@ def archive_line(base_url: str, days: Sequence[date]) -> str:
 def with_archive_line(texts: Sequence[str], line: str) -> list[str]:
     """A digest's texts ending with ``line``: under its last part when it fits there,
     else as a part of its own."""
-    if not line or not texts:
-        return list(texts)
-    last = f"{texts[-1]}\n\n{line}"
-    if utf16_len(last) <= MAX_MESSAGE:
-        return [*texts[:-1], last]
-    return [*texts, line]
+    return with_block(texts, line, at_end=True)

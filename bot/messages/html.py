@@ -212,6 +212,18 @@ def _unescape(text: str) -> str:
 # -- splitting -------------------------------------------------------------------------
 
 
+def with_block(texts: Sequence[str], block: str, *, at_end: bool = False) -> list[str]:
+    """Message parts with ``block`` added atop the first (or, ``at_end``, under the last)
+    when it fits there within a message, else as a part of its own."""
+    if not block or not texts:
+        return list(texts)
+    if at_end:
+        last = f"{texts[-1]}\n\n{block}"
+        return [*texts[:-1], last] if utf16_len(last) <= MAX_MESSAGE else [*texts, block]
+    first = f"{block}\n\n{texts[0]}"
+    return [first, *texts[1:]] if utf16_len(first) <= MAX_MESSAGE else [block, *texts]
+
+
 def split_messages(
     header: str,
     items: Sequence[str],

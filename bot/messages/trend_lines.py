@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from bot.domain.trends import ListTrend
 from bot.lists.personal import display_name
-from bot.messages.html import MAX_MESSAGE, bold, escape, utf16_len
+from bot.messages.html import bold, escape, utf16_len, with_block
 from bot.messages.screens import unknown_watchlist
 
 # Telegram's limit on a photo's caption, in UTF-16 units (``utf16_len``).
@@ -51,12 +51,7 @@ def trend_block(trends: Sequence[ListTrend], *, last_week: bool = False) -> str:
 def with_trend_block(texts: Sequence[str], block: str) -> list[str]:
     """A digest's texts opening with ``block``: atop its first part when it fits there,
     else as a part of its own."""
-    if not block or not texts:
-        return list(texts)
-    first = f"{block}\n\n{texts[0]}"
-    if utf16_len(first) <= MAX_MESSAGE:
-        return [first, *texts[1:]]
-    return [block, *texts]
+    return with_block(texts, block)
 
 
 # -- /trend ------------------------------------------------------------------------------
